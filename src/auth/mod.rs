@@ -1,0 +1,8 @@
+//! Staff authentication: passwords, random tokens, sessions, CSRF and role extractors.
+
+pub mod csrf;
+pub mod extract;
+pub mod password;
+pub mod token;
+
+pub use extract::{AnyStaff, Ctx, Staff, RoleRule};

@@ -1,0 +1,155 @@
+//! The command line: `steward [serve|migrate|create-admin|check-config|backup|seed-demo]`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{ENV_VARS, Settings};
+use crate::domain::{EmailAddress, text};
+use crate::startup::{Application, prepare_state};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "The operations desk of a non-profit software foundation")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Read the password from standard input instead of printing a one-time link.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print the effective settings, secrets masked.
+    CheckConfig,
+    /// Write a consistent copy of the SQLite database while the app runs.
+    Backup { file: PathBuf },
+    /// Fill the database with realistic demo data (refused in production).
+    SeedDemo,
+}
+
+/// Runs the command; the binary's `main` is only this.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    crate::telemetry::init(&settings.log_filter);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            let state = prepare_state(settings)?;
+            let _ = state;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            name,
+            password_stdin,
+        } => create_admin(settings, &email, &name, password_stdin),
+        Command::CheckConfig => {
+            check_config(&settings);
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let state = prepare_state(settings)?;
+            let mut conn = state.db.get()?;
+            crate::db::backup_sqlite(&mut conn, &file)?;
+            println!("Backup written to {}", file.display());
+            Ok(())
+        }
+        Command::SeedDemo => {
+            if settings.production {
+                anyhow::bail!("seed-demo refuses to run in production mode");
+            }
+            let state = prepare_state(settings)?;
+            let report = crate::seed::seed_demo(&state)?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        let s = &app.state.settings;
+        println!();
+        println!("  Steward is running at {}", s.base_url);
+        println!("  Database: {}", crate::config::mask_url(s.database_url.expose()));
+        println!("  Mail: {}", match &s.mail_transport {
+            crate::config::MailTransport::File => format!("written as files to {}", s.data_dir.join("outbox").display()),
+            other => other.describe(),
+        });
+        println!("  Card payments: {}", if s.stripe_enabled() { "Stripe" } else { "off (no Stripe keys)" });
+        if let Some(url) = &app.setup_url {
+            println!();
+            println!("  First run: no administrator exists yet. Open this one-time link to create one:");
+            println!();
+            println!("      {url}");
+            println!();
+            println!("  (Or run: steward create-admin --email you@example.org)");
+        }
+        println!();
+        app.run_until_stopped().await.context("the server stopped with an error")
+    })
+}
+
+fn create_admin(settings: Settings, email: &str, name: &str, password_stdin: bool) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|m| anyhow::anyhow!(m))?;
+    let name = text::single_line(name, "a name", 200).map_err(|m| anyhow::anyhow!(m))?;
+    let hash = if password_stdin {
+        let mut pw = String::new();
+        std::io::stdin().read_to_string(&mut pw)?;
+        let pw = pw.trim_end_matches(['\r', '\n']);
+        crate::domain::password::check_new_password(pw, email.as_str(), &name)
+            .map_err(|m| anyhow::anyhow!(m))?;
+        Some(crate::auth::password::hash(pw)?)
+    } else {
+        None
+    };
+    let base = settings.base_url.clone();
+    let state = prepare_state(settings)?;
+    let mut conn = state.db.get()?;
+    let (_, link) = crate::services::accounts::create_admin_cli(&mut conn, email.clone(), name, hash)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Administrator {email} created.");
+    if let Some(t) = link {
+        println!("Open this one-time link to choose the password (valid 24 hours):");
+        println!("  {base}/account/set-password/{t}");
+    }
+    Ok(())
+}
+
+fn check_config(s: &Settings) {
+    println!("Effective settings (secrets masked):");
+    for (k, v) in s.describe() {
+        println!("  {k:<26} {v}");
+    }
+    let problems = s.production_problems();
+    if s.production {
+        if problems.is_empty() {
+            println!("\nProduction checks: all passed.");
+        } else {
+            println!("\nProduction checks FAILED; the server would refuse to start:");
+            for p in problems {
+                println!("  - {p}");
+            }
+        }
+    }
+    println!("\nEnvironment variables read:");
+    for (k, v) in ENV_VARS {
+        println!("  {k:<34} {v}");
+    }
+}

@@ -1,0 +1,538 @@
+//! Settings: code defaults that work out of the box → optional TOML file (`STEWARD_CONFIG`)
+//! → `STEWARD_*` environment variables, which win.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// A secret value that never prints.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("(not set)")
+        } else {
+            f.write_str("******")
+        }
+    }
+}
+
+/// Where outgoing mail goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `.eml` files under `<data_dir>/outbox`.
+    File,
+    /// An SMTP server: `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required`,
+    /// or `smtp://host:25` (no TLS; refused in production).
+    Smtp(Secret),
+    /// Kept in memory; for tests.
+    Memory,
+}
+
+impl MailTransport {
+    fn parse(s: &str) -> anyhow::Result<Self> {
+        match s.trim() {
+            "" | "file" => Ok(MailTransport::File),
+            "memory" => Ok(MailTransport::Memory),
+            url if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                url::Url::parse(url).context("the SMTP URL is not a valid URL")?;
+                Ok(MailTransport::Smtp(Secret::new(url)))
+            }
+            other => bail!(
+                "unknown mail transport {other:?}: use \"file\", or an smtp:// or smtps:// URL"
+            ),
+        }
+    }
+
+    /// A description safe to print: the SMTP URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            MailTransport::File => "file".into(),
+            MailTransport::Memory => "memory".into(),
+            MailTransport::Smtp(s) => match url::Url::parse(s.expose()) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("******"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "smtp (invalid URL)".into(),
+            },
+        }
+    }
+}
+
+/// The effective settings of one app instance.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: Secret,
+    pub host: String,
+    pub port: u16,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub mail_transport: MailTransport,
+    pub mail_from: String,
+    pub foundation_name: String,
+    pub stripe_secret_key: Secret,
+    pub stripe_publishable_key: String,
+    pub stripe_webhook_secrets: Vec<Secret>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub production: bool,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    pub outbox_poll_ms: u64,
+    /// First retry delay in seconds; doubles each attempt.
+    pub outbox_backoff_base_secs: i64,
+    /// Give up on a message after this many hours of failures.
+    pub outbox_give_up_hours: i64,
+    pub log_filter: String,
+}
+
+/// The subset of settings a TOML file may contain; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<Secret>,
+    host: Option<String>,
+    port: Option<u16>,
+    base_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    mail_transport: Option<Secret>,
+    mail_from: Option<String>,
+    foundation_name: Option<String>,
+    stripe_secret_key: Option<Secret>,
+    stripe_publishable_key: Option<String>,
+    stripe_webhook_secrets: Option<Vec<Secret>>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
+    production: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    outbox_poll_ms: Option<u64>,
+    outbox_backoff_base_secs: Option<i64>,
+    outbox_give_up_hours: Option<i64>,
+    log_filter: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: Secret::new("sqlite://data/steward.sqlite3"),
+            host: "127.0.0.1".into(),
+            port: 8080,
+            base_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            mail_transport: MailTransport::File,
+            mail_from: "Steward <steward@localhost>".into(),
+            foundation_name: "Example Software Foundation".into(),
+            stripe_secret_key: Secret::default(),
+            stripe_publishable_key: String::new(),
+            stripe_webhook_secrets: Vec::new(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            production: false,
+            trusted_proxies: Vec::new(),
+            outbox_poll_ms: 2000,
+            outbox_backoff_base_secs: 60,
+            outbox_give_up_hours: 72,
+            log_filter: "info,steward=info".into(),
+        }
+    }
+}
+
+/// The environment variables read, with a short meaning; printed by `check-config` and
+/// mirrored in the README.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("STEWARD_CONFIG", "path of an optional TOML file with the same keys in lower case"),
+    ("STEWARD_DATABASE_URL", "sqlite://path or postgres://user:pass@host/db"),
+    ("STEWARD_HOST", "address to bind"),
+    ("STEWARD_PORT", "port to bind (0 = any free port)"),
+    ("STEWARD_BASE_URL", "public URL used in every emailed link"),
+    ("STEWARD_DATA_DIR", "folder for the SQLite file, mail files and uploads"),
+    ("STEWARD_MAIL_TRANSPORT", "file, or smtp(s)://user:pass@host:port[?tls=required]"),
+    ("STEWARD_MAIL_FROM", "sender of every email"),
+    ("STEWARD_FOUNDATION_NAME", "shown in page titles and emails"),
+    ("STEWARD_STRIPE_SECRET_KEY", "Stripe secret key; empty = card payments off"),
+    ("STEWARD_STRIPE_PUBLISHABLE_KEY", "Stripe publishable key"),
+    ("STEWARD_STRIPE_WEBHOOK_SECRETS", "comma-separated webhook signing secrets"),
+    ("STEWARD_SESSION_IDLE_MINUTES", "staff session idle timeout"),
+    ("STEWARD_SESSION_ABSOLUTE_HOURS", "staff session absolute lifetime"),
+    ("STEWARD_PRODUCTION", "true in production: stricter start-up checks"),
+    ("STEWARD_TRUSTED_PROXIES", "comma-separated proxy IPs whose X-Forwarded-For is used"),
+    ("STEWARD_OUTBOX_POLL_MS", "how often the mail worker looks for work"),
+    ("STEWARD_OUTBOX_BACKOFF_BASE_SECS", "first retry delay; doubles per attempt"),
+    ("STEWARD_OUTBOX_GIVE_UP_HOURS", "stop retrying a message after this long"),
+    ("STEWARD_LOG", "log filter, e.g. info or steward=debug"),
+];
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => bail!("{name} must be true or false, not {v:?}"),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> anyhow::Result<T> {
+    v.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name} must be a whole number, not {v:?}"))
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+impl Settings {
+    /// Load from defaults, the optional file and the process environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Settings::load_from(&env)
+    }
+
+    /// Load from defaults, the optional file and the given environment (testable).
+    pub fn load_from(env: &[(String, String)]) -> anyhow::Result<Settings> {
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let mut s = Settings::default();
+        let mut base_url_set = false;
+
+        if let Some(path) = get("STEWARD_CONFIG").filter(|p| !p.is_empty()) {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the config file {path}"))?;
+            let f: FileSettings = toml::from_str(&text)
+                .with_context(|| format!("the config file {path} is not valid"))?;
+            base_url_set = f.base_url.is_some();
+            s.apply_file(f)?;
+        }
+
+        if let Some(v) = get("STEWARD_DATABASE_URL") {
+            s.database_url = Secret::new(v);
+        }
+        if let Some(v) = get("STEWARD_HOST") {
+            s.host = v.to_string();
+        }
+        if let Some(v) = get("STEWARD_PORT") {
+            s.port = parse_num("STEWARD_PORT", v)?;
+        }
+        if let Some(v) = get("STEWARD_BASE_URL") {
+            s.base_url = v.to_string();
+            base_url_set = true;
+        }
+        if let Some(v) = get("STEWARD_DATA_DIR") {
+            s.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("STEWARD_MAIL_TRANSPORT") {
+            s.mail_transport = MailTransport::parse(v)?;
+        }
+        if let Some(v) = get("STEWARD_MAIL_FROM") {
+            s.mail_from = v.to_string();
+        }
+        if let Some(v) = get("STEWARD_FOUNDATION_NAME") {
+            s.foundation_name = v.to_string();
+        }
+        if let Some(v) = get("STEWARD_STRIPE_SECRET_KEY") {
+            s.stripe_secret_key = Secret::new(v);
+        }
+        if let Some(v) = get("STEWARD_STRIPE_PUBLISHABLE_KEY") {
+            s.stripe_publishable_key = v.to_string();
+        }
+        if let Some(v) = get("STEWARD_STRIPE_WEBHOOK_SECRETS") {
+            s.stripe_webhook_secrets = split_list(v).into_iter().map(Secret::new).collect();
+        }
+        if let Some(v) = get("STEWARD_SESSION_IDLE_MINUTES") {
+            s.session_idle_minutes = parse_num("STEWARD_SESSION_IDLE_MINUTES", v)?;
+        }
+        if let Some(v) = get("STEWARD_SESSION_ABSOLUTE_HOURS") {
+            s.session_absolute_hours = parse_num("STEWARD_SESSION_ABSOLUTE_HOURS", v)?;
+        }
+        if let Some(v) = get("STEWARD_PRODUCTION") {
+            s.production = parse_bool("STEWARD_PRODUCTION", v)?;
+        }
+        if let Some(v) = get("STEWARD_TRUSTED_PROXIES") {
+            s.trusted_proxies = split_list(v);
+        }
+        if let Some(v) = get("STEWARD_OUTBOX_POLL_MS") {
+            s.outbox_poll_ms = parse_num("STEWARD_OUTBOX_POLL_MS", v)?;
+        }
+        if let Some(v) = get("STEWARD_OUTBOX_BACKOFF_BASE_SECS") {
+            s.outbox_backoff_base_secs = parse_num("STEWARD_OUTBOX_BACKOFF_BASE_SECS", v)?;
+        }
+        if let Some(v) = get("STEWARD_OUTBOX_GIVE_UP_HOURS") {
+            s.outbox_give_up_hours = parse_num("STEWARD_OUTBOX_GIVE_UP_HOURS", v)?;
+        }
+        if let Some(v) = get("STEWARD_LOG") {
+            s.log_filter = v.to_string();
+        }
+
+        // Without an explicit base URL, links point at the address we serve on.
+        if !base_url_set {
+            s.base_url = format!("http://{}:{}", s.host, s.port);
+        }
+        s.base_url = s.base_url.trim_end_matches('/').to_string();
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn apply_file(&mut self, f: FileSettings) -> anyhow::Result<()> {
+        if let Some(v) = f.database_url {
+            self.database_url = v;
+        }
+        if let Some(v) = f.host {
+            self.host = v;
+        }
+        if let Some(v) = f.port {
+            self.port = v;
+        }
+        if let Some(v) = f.base_url {
+            self.base_url = v;
+        }
+        if let Some(v) = f.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = f.mail_transport {
+            self.mail_transport = MailTransport::parse(v.expose())?;
+        }
+        if let Some(v) = f.mail_from {
+            self.mail_from = v;
+        }
+        if let Some(v) = f.foundation_name {
+            self.foundation_name = v;
+        }
+        if let Some(v) = f.stripe_secret_key {
+            self.stripe_secret_key = v;
+        }
+        if let Some(v) = f.stripe_publishable_key {
+            self.stripe_publishable_key = v;
+        }
+        if let Some(v) = f.stripe_webhook_secrets {
+            self.stripe_webhook_secrets = v;
+        }
+        if let Some(v) = f.session_idle_minutes {
+            self.session_idle_minutes = v;
+        }
+        if let Some(v) = f.session_absolute_hours {
+            self.session_absolute_hours = v;
+        }
+        if let Some(v) = f.production {
+            self.production = v;
+        }
+        if let Some(v) = f.trusted_proxies {
+            self.trusted_proxies = v;
+        }
+        if let Some(v) = f.outbox_poll_ms {
+            self.outbox_poll_ms = v;
+        }
+        if let Some(v) = f.outbox_backoff_base_secs {
+            self.outbox_backoff_base_secs = v;
+        }
+        if let Some(v) = f.outbox_give_up_hours {
+            self.outbox_give_up_hours = v;
+        }
+        if let Some(v) = f.log_filter {
+            self.log_filter = v;
+        }
+        Ok(())
+    }
+
+    /// Checks that hold in every mode.
+    fn validate(&self) -> anyhow::Result<()> {
+        let u = url::Url::parse(&self.base_url)
+            .with_context(|| format!("STEWARD_BASE_URL {:?} is not a URL", self.base_url))?;
+        if u.scheme() != "http" && u.scheme() != "https" {
+            bail!("STEWARD_BASE_URL must start with http:// or https://");
+        }
+        if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
+            bail!("session timeouts must be at least one minute / one hour");
+        }
+        if self.mail_from.contains(['\r', '\n']) {
+            bail!("STEWARD_MAIL_FROM must be a single line");
+        }
+        self.mail_from
+            .parse::<lettre::message::Mailbox>()
+            .with_context(|| format!("STEWARD_MAIL_FROM {:?} is not an address like Name <name@example.org>", self.mail_from))?;
+        Ok(())
+    }
+
+    /// The reasons this configuration must not serve production traffic; empty when fine.
+    pub fn production_problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !self.production {
+            return p;
+        }
+        if matches!(self.mail_transport, MailTransport::File | MailTransport::Memory) {
+            p.push(
+                "mail would only be written to files: set STEWARD_MAIL_TRANSPORT to an smtp:// or smtps:// URL"
+                    .into(),
+            );
+        }
+        if let MailTransport::Smtp(url) = &self.mail_transport {
+            let plain = url.expose().starts_with("smtp://")
+                && !url.expose().contains("tls=required");
+            if plain {
+                p.push("SMTP without TLS: use smtps:// or add ?tls=required".into());
+            }
+        }
+        if !self.base_url.starts_with("https://") {
+            p.push("STEWARD_BASE_URL must be an https:// URL in production".into());
+        }
+        if !self.stripe_secret_key.is_empty() && self.stripe_webhook_secrets.is_empty() {
+            p.push(
+                "Stripe keys are set but STEWARD_STRIPE_WEBHOOK_SECRETS is empty: payments could never be confirmed"
+                    .into(),
+            );
+        }
+        p
+    }
+
+    /// True when cookies must carry `Secure` and the `__Host-` prefix.
+    pub fn https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    pub fn stripe_enabled(&self) -> bool {
+        !self.stripe_secret_key.is_empty()
+    }
+
+    /// Lines for `steward check-config`, secrets masked.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let db = mask_url(self.database_url.expose());
+        vec![
+            ("database_url".into(), db),
+            ("host".into(), self.host.clone()),
+            ("port".into(), self.port.to_string()),
+            ("base_url".into(), self.base_url.clone()),
+            ("data_dir".into(), self.data_dir.display().to_string()),
+            ("mail_transport".into(), self.mail_transport.describe()),
+            ("mail_from".into(), self.mail_from.clone()),
+            ("foundation_name".into(), self.foundation_name.clone()),
+            ("stripe_secret_key".into(), format!("{:?}", self.stripe_secret_key)),
+            ("stripe_publishable_key".into(), self.stripe_publishable_key.clone()),
+            (
+                "stripe_webhook_secrets".into(),
+                format!("{} configured", self.stripe_webhook_secrets.len()),
+            ),
+            ("session_idle_minutes".into(), self.session_idle_minutes.to_string()),
+            ("session_absolute_hours".into(), self.session_absolute_hours.to_string()),
+            ("production".into(), self.production.to_string()),
+            ("trusted_proxies".into(), self.trusted_proxies.join(", ")),
+            ("outbox_poll_ms".into(), self.outbox_poll_ms.to_string()),
+            ("outbox_backoff_base_secs".into(), self.outbox_backoff_base_secs.to_string()),
+            ("outbox_give_up_hours".into(), self.outbox_give_up_hours.to_string()),
+            ("log_filter".into(), self.log_filter.clone()),
+        ]
+    }
+}
+
+/// A database URL with its password replaced.
+pub fn mask_url(s: &str) -> String {
+    match url::Url::parse(s) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("******"));
+            u.to_string()
+        }
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_work_with_nothing_set() {
+        let s = Settings::load_from(&[]).expect("defaults");
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.mail_transport, MailTransport::File);
+        assert!(s.production_problems().is_empty());
+    }
+
+    #[test]
+    fn env_wins_over_file() {
+        let dir = tempfile_dir();
+        let path = dir.join("steward.toml");
+        std::fs::write(&path, "port = 9000\nfoundation_name = \"From file\"\n").expect("write");
+        let s = Settings::load_from(&env(&[
+            ("STEWARD_CONFIG", path.to_str().expect("utf8")),
+            ("STEWARD_PORT", "9100"),
+        ]))
+        .expect("load");
+        assert_eq!(s.port, 9100);
+        assert_eq!(s.foundation_name, "From file");
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_numbers_are_refused() {
+        let dir = tempfile_dir();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "prot = 9000\n").expect("write");
+        assert!(Settings::load_from(&env(&[("STEWARD_CONFIG", path.to_str().expect("utf8"))])).is_err());
+        assert!(Settings::load_from(&env(&[("STEWARD_PORT", "eighty")])).is_err());
+        assert!(Settings::load_from(&env(&[("STEWARD_MAIL_TRANSPORT", "carrier-pigeon")])).is_err());
+    }
+
+    #[test]
+    fn production_refuses_unsafe_settings() {
+        let s = Settings::load_from(&env(&[
+            ("STEWARD_PRODUCTION", "true"),
+            ("STEWARD_STRIPE_SECRET_KEY", "sk_live_x"),
+        ]))
+        .expect("load");
+        let p = s.production_problems().join("\n");
+        assert!(p.contains("mail"), "{p}");
+        assert!(p.contains("https"), "{p}");
+        assert!(p.contains("WEBHOOK"), "{p}");
+
+        let ok = Settings::load_from(&env(&[
+            ("STEWARD_PRODUCTION", "true"),
+            ("STEWARD_BASE_URL", "https://steward.example.org"),
+            ("STEWARD_MAIL_TRANSPORT", "smtps://u:p@mail.example.org:465"),
+        ]))
+        .expect("load");
+        assert!(ok.production_problems().is_empty());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::load_from(&env(&[
+            ("STEWARD_DATABASE_URL", "postgres://app:hunter2hunter2@db/steward"),
+            ("STEWARD_MAIL_TRANSPORT", "smtps://u:mailpass@mail.example.org"),
+            ("STEWARD_STRIPE_SECRET_KEY", "sk_test_abc"),
+        ]))
+        .expect("load");
+        let printed = format!("{:?} {:?}", s, s.describe());
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("mailpass"));
+        assert!(!printed.contains("sk_test_abc"));
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("steward-cfg-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&d).expect("mkdir");
+        d
+    }
+}

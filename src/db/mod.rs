@@ -1,0 +1,236 @@
+//! The database: one connection type over SQLite and PostgreSQL, a pool, the bridge that
+//! runs diesel's blocking work off the async workers, and the embedded migrations.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{AppError, AppResult};
+
+/// One connection, to whichever backend the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The SQLite file path of a `sqlite://…` (or plain path) URL.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Opens connections and sets SQLite's pragmas on each, so that the real error of a failed
+/// connection reaches the log instead of r2d2's generic time-out.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Self {
+        Manager {
+            url: url.to_string(),
+            backend: Backend::of(url),
+        }
+    }
+
+    pub fn connect_now(&self) -> anyhow::Result<DbConn> {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                let mut c = SqliteConnection::establish(path)
+                    .with_context(|| format!("cannot open the SQLite database at {path}"))?;
+                // WAL lets readers work while one writer writes; busy_timeout makes a writer
+                // wait for the lock instead of failing; foreign keys are off by default.
+                c.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .context("cannot set SQLite pragmas")?;
+                Ok(DbConn::Sqlite(c))
+            }
+            Backend::Postgres => {
+                let c = PgConnection::establish(&self.url).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot connect to PostgreSQL at {}: {e}",
+                        crate::config::mask_url(&self.url)
+                    )
+                })?;
+                Ok(DbConn::Pg(c))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+pub struct ConnectError(anyhow::Error);
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        self.connect_now().map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "database connection failed");
+            ConnectError(e)
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(anyhow::anyhow!(e)))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The shared pool and the bridge to it.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    pub backend: Backend,
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+impl Db {
+    /// Opens the pool; creates the SQLite file's folder first.
+    pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of(url);
+        if backend == Backend::Sqlite {
+            let path = Path::new(sqlite_path(url));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+            }
+        }
+        let manager = Manager::new(url);
+        // Try once by hand so that a wrong URL says why.
+        manager.connect_now()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)
+            .context("cannot build the connection pool")?;
+        Ok(Db { pool, backend })
+    }
+
+    /// A connection for blocking code (CLI, worker internals).
+    pub fn get(&self) -> anyhow::Result<Conn> {
+        self.pool.get().context("no database connection available")
+    }
+
+    /// Runs blocking database work on actix's blocking pool and returns its result.
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("database unavailable: {e}")))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.get()?;
+        migrate_conn(&mut conn)
+    }
+}
+
+/// Applies the migrations for this connection's backend.
+pub fn migrate_conn(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// `SELECT 1`, for the health check.
+pub fn ping(conn: &mut DbConn) -> AppResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
+}
+
+/// Writes a consistent copy of a running SQLite database to `dest` (`VACUUM INTO` reads one
+/// snapshot, so concurrent writers neither block it nor tear it).
+pub fn backup_sqlite(conn: &mut DbConn, dest: &Path) -> anyhow::Result<()> {
+    if dest.exists() {
+        anyhow::bail!("{} already exists; choose a new file name", dest.display());
+    }
+    let dest = dest
+        .to_str()
+        .context("the backup path must be valid UTF-8")?
+        .replace('\'', "''");
+    match conn {
+        DbConn::Sqlite(c) => c
+            .batch_execute(&format!("VACUUM INTO '{dest}'"))
+            .context("the backup failed"),
+        DbConn::Pg(_) => anyhow::bail!(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump, e.g. \
+             pg_dump --format=custom --file=steward.dump \"$STEWARD_DATABASE_URL\""
+        ),
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite the write lock is taken first (waiting up to
+/// busy_timeout), so a transaction that reads and then writes cannot fail half-way with
+/// SQLITE_BUSY when another writer got in between; PostgreSQL needs nothing extra.
+pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T>,
+{
+    let is_sqlite = matches!(conn, DbConn::Sqlite(_));
+    conn.transaction(|conn| {
+        if is_sqlite {
+            // An UPDATE takes SQLite's RESERVED lock when it starts, even if no row matches.
+            diesel::sql_query("UPDATE app_settings SET value = value WHERE key = '-'")
+                .execute(conn)?;
+        }
+        f(conn)
+    })
+}

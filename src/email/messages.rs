@@ -1,0 +1,48 @@
+//! The emails the platform sends. Every link is built from the configured base URL.
+
+use super::email_templates;
+
+/// An invitation to a new staff member to choose a password.
+pub struct InviteEmail {
+    pub foundation: String,
+    pub name: String,
+    pub invited_by: String,
+    pub link: String,
+    pub expires_days: i64,
+}
+email_templates!(
+    InviteEmail,
+    "invite",
+    "emails/invite/subject.txt",
+    "emails/invite/body.txt",
+    "emails/invite/body.html"
+);
+
+/// A password reset link.
+pub struct PasswordResetEmail {
+    pub foundation: String,
+    pub name: String,
+    pub link: String,
+    pub expires_minutes: i64,
+}
+email_templates!(
+    PasswordResetEmail,
+    "password_reset",
+    "emails/password_reset/subject.txt",
+    "emails/password_reset/body.txt",
+    "emails/password_reset/body.html"
+);
+
+/// A notice that the password of an account was changed.
+pub struct PasswordChangedEmail {
+    pub foundation: String,
+    pub name: String,
+    pub reset_link: String,
+}
+email_templates!(
+    PasswordChangedEmail,
+    "password_changed",
+    "emails/password_changed/subject.txt",
+    "emails/password_changed/body.txt",
+    "emails/password_changed/body.html"
+);

@@ -1,0 +1,60 @@
+//! Outgoing email: message types rendered from askama templates (subject, text and HTML
+//! parts sharing one layout), the outbox they are queued in, and the transports.
+
+pub mod messages;
+pub mod outbox;
+pub mod transport;
+
+pub use messages::*;
+pub use outbox::enqueue;
+pub use transport::{Mailer, SentMail};
+
+/// A message that can be rendered into its three parts.
+pub trait Email {
+    /// A short name stored with the message (e.g. `password_reset`).
+    fn kind(&self) -> &'static str;
+    fn subject(&self) -> askama::Result<String>;
+    fn text(&self) -> askama::Result<String>;
+    fn html(&self) -> askama::Result<String>;
+}
+
+/// Defines an email's three template structs over one data struct.
+macro_rules! email_templates {
+    ($data:ident, $kind:literal, $subject:literal, $text:literal, $html:literal) => {
+        const _: () = {
+            #[derive(askama::Template)]
+            #[template(path = $subject)]
+            struct Subject<'a> {
+                m: &'a $data,
+            }
+            #[derive(askama::Template)]
+            #[template(path = $text)]
+            struct Text<'a> {
+                m: &'a $data,
+            }
+            #[derive(askama::Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                m: &'a $data,
+            }
+            impl $crate::email::Email for $data {
+                fn kind(&self) -> &'static str {
+                    $kind
+                }
+                fn subject(&self) -> askama::Result<String> {
+                    use askama::Template;
+                    Subject { m: self }.render()
+                }
+                fn text(&self) -> askama::Result<String> {
+                    use askama::Template;
+                    Text { m: self }.render()
+                }
+                fn html(&self) -> askama::Result<String> {
+                    use askama::Template;
+                    Html { m: self }.render()
+                }
+            }
+        };
+    };
+}
+pub(crate) use email_templates;

@@ -1,0 +1,101 @@
+//! One error type for the whole app and the one place that turns errors into responses.
+//! The page itself (with the request id) is drawn by `web::errors`, which wraps every route.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+/// What went wrong, in the terms a response needs.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("you do not have access to this page")]
+    Forbidden,
+    /// Not signed in: send the browser to the sign-in page.
+    /// Refused with an explanation (e.g. a form without a valid CSRF token).
+    #[error("{0}")]
+    ForbiddenWith(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("please sign in")]
+    LoginRequired { next: String },
+    /// A state change that lost a race or is not allowed now; the text is shown to the user.
+    #[error("{0}")]
+    Conflict(String),
+    /// Bad input that has no form to go back to; the text is shown to the user.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e).context("template rendering failed"))
+    }
+}
+
+/// A message meant for the person who made the request, carried to the error page.
+#[derive(Clone, Debug)]
+pub struct UserMessage(pub String);
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::ForbiddenWith(_) => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::LoginRequired { next } = self {
+            let target = if next.is_empty() || next == "/" {
+                "/login".to_string()
+            } else {
+                format!("/login?next={}", crate::web::urlencode(next))
+            };
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", target))
+                .finish();
+        }
+        if let AppError::Unexpected(e) = self {
+            // The cause chain goes to the log; the page shows only the request id.
+            tracing::error!(error = %format!("{e:#}"), "unexpected error");
+        }
+        let mut res = HttpResponse::build(self.status_code()).finish();
+        let message = match self {
+            AppError::Conflict(m)
+            | AppError::ForbiddenWith(m)
+            | AppError::BadRequest(m)
+            | AppError::Gone(m)
+            | AppError::TooManyRequests(m) => Some(m.clone()),
+            _ => None,
+        };
+        if let Some(m) = message {
+            res.extensions_mut().insert(UserMessage(m));
+        }
+        res
+    }
+}

@@ -1,0 +1,16 @@
+//! Steward: the operations desk of a non-profit software foundation.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod email;
+pub mod error;
+pub mod models;
+pub mod seed;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+pub mod worker;

@@ -1,0 +1,99 @@
+//! The audit log: who did what to which record, when (UTC) and from where.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::audit_log;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    pub details: String,
+    pub client_addr: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub record_type: Option<&'a str>,
+    pub record_id: Option<&'a str>,
+    pub details: &'a str,
+    pub client_addr: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut DbConn, e: &NewAuditEntry<'_>) -> QueryResult<usize> {
+    diesel::insert_into(audit_log::table).values(e).execute(conn)
+}
+
+/// Filters for the audit page; empty strings mean "any".
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub action: String,
+    pub actor: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// One page of entries matching the filter, newest first, and whether there are more.
+pub fn search(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<AuditEntry>, bool)> {
+    let mut q = audit_log::table.into_boxed();
+    if !f.action.is_empty() {
+        q = q.filter(audit_log::action.like(format!("{}%", escape_like(&f.action))).escape('\\'));
+    }
+    if !f.actor.is_empty() {
+        q = q.filter(audit_log::actor.like(format!("%{}%", escape_like(&f.actor))).escape('\\'));
+    }
+    if !f.record_type.is_empty() {
+        q = q.filter(audit_log::record_type.eq(f.record_type.clone()));
+    }
+    if !f.record_id.is_empty() {
+        q = q.filter(audit_log::record_id.eq(f.record_id.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(audit_log::at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(audit_log::at.lt(to));
+    }
+    let mut rows: Vec<AuditEntry> = q
+        .order(audit_log::id.desc())
+        .offset((page.max(1) - 1) * per_page)
+        .limit(per_page + 1)
+        .select(AuditEntry::as_select())
+        .load(conn)?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}
+
+/// The distinct actions recorded, for the filter's suggestions.
+pub fn actions(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action.asc())
+        .load(conn)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

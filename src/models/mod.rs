@@ -1,0 +1,14 @@
+//! One file per table: the row, its insert and update structs, and its queries.
+
+pub mod app_settings;
+pub mod audit;
+pub mod auth_tokens;
+pub mod login_failures;
+pub mod outbox;
+pub mod sessions;
+pub mod users;
+
+/// The current time, UTC, as stored in every timestamp column.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,140 @@
+//! The email outbox: every message is a row written in the transaction that caused it, and
+//! the worker delivers due rows.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::outbox;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub kind: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutboxMessage<'a> {
+    pub kind: &'a str,
+    pub to_addr: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub status: &'a str,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, m: &NewOutboxMessage<'_>) -> QueryResult<i64> {
+    diesel::insert_into(outbox::table)
+        .values(m)
+        .returning(outbox::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMessage> {
+    outbox::table
+        .find(id)
+        .select(OutboxMessage::as_select())
+        .first(conn)
+}
+
+/// Ids of pending messages that are due and not being sent by another worker.
+pub fn due_ids(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<i64>> {
+    let now = super::now();
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+        .order(outbox::next_attempt_at.asc())
+        .select(outbox::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Claims a message for sending; false when another worker (or instance) has it.
+pub fn claim(conn: &mut DbConn, id: i64, lease: Duration) -> QueryResult<bool> {
+    let now = super::now();
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq("pending"))
+            .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now))),
+    )
+    .set(outbox::locked_until.eq(Some(now + lease)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(Some(super::now())),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Records a failed attempt; `give_up` turns the message to `failed` for staff to look at.
+pub fn mark_attempt_failed(
+    conn: &mut DbConn,
+    id: i64,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    give_up: bool,
+) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
+        .set((
+            outbox::status.eq(if give_up { "failed" } else { "pending" }),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)
+}
+
+/// Puts a pending or failed message back in the queue, due now.
+pub fn retry_now(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(super::now()),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// Messages with a given status, newest first.
+pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(OutboxMessage::as_select())
+        .load(conn)
+}
+
+pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .count()
+        .get_result(conn)
+}

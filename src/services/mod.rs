@@ -1,0 +1,6 @@
+//! Use cases that change several rows; each runs in one transaction.
+
+pub mod accounts;
+pub mod audit;
+
+pub use audit::Actor;

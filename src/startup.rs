@@ -1,0 +1,140 @@
+//! Builds the app from Settings: database, migrations, secrets, mailer, worker, HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use base64::Engine;
+use rand::RngCore;
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::db::{Backend, Db};
+use crate::email::Mailer;
+use crate::models::app_settings;
+use crate::services::accounts;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub mailer: Mailer,
+    /// Signs CSRF tokens; shared by every instance through the database.
+    pub csrf_key: Arc<Vec<u8>>,
+}
+
+/// Connects, migrates and loads shared secrets; used by the server and the CLI.
+pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+    let max = match Backend::of(settings.database_url.expose()) {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 10,
+    };
+    let db = Db::connect(settings.database_url.expose(), max)?;
+    db.migrate()?;
+    let csrf_key = {
+        let mut conn = db.get()?;
+        let mut fresh = [0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        let fresh = base64::engine::general_purpose::STANDARD.encode(fresh);
+        let stored = app_settings::get_or_insert(&mut conn, "csrf_key", &fresh)
+            .context("cannot load the CSRF key")?;
+        base64::engine::general_purpose::STANDARD
+            .decode(stored)
+            .context("the stored CSRF key is damaged")?
+    };
+    let mailer = Mailer::from_settings(&settings)?;
+    Ok(AppState {
+        settings: Arc::new(settings),
+        db,
+        mailer,
+        csrf_key: Arc::new(csrf_key),
+    })
+}
+
+/// A built, bound, not yet running application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+    /// The one-time first-run link, while no administrator exists.
+    pub setup_url: Option<String>,
+    shutdown: watch::Sender<bool>,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let problems = settings.production_problems();
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "refusing to start in production mode:\n  - {}",
+                problems.join("\n  - ")
+            );
+        }
+        let state = tokio::task::spawn_blocking(move || prepare_state(settings))
+            .await
+            .context("start-up task failed")??;
+
+        let setup_url = {
+            let db = state.db.clone();
+            let raw = db
+                .run(|c| accounts::prepare_setup(c))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot prepare first-run setup: {e}"))?;
+            raw.map(|t| format!("{}/setup/{t}", state.settings.base_url))
+        };
+
+        let listener = TcpListener::bind((state.settings.host.as_str(), state.settings.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{} (is another server running there?)",
+                    state.settings.host, state.settings.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+
+        let (shutdown, rx) = watch::channel(false);
+        let worker = tokio::spawn(crate::worker::run(
+            state.db.clone(),
+            state.mailer.clone(),
+            state.settings.clone(),
+            rx,
+        ));
+
+        let data = web::Data::new(state.clone());
+        let workers = if state.settings.port == 0 { 1 } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(crate::web::configure)
+        })
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+
+        Ok(Application {
+            port,
+            server,
+            state,
+            setup_url,
+            shutdown,
+            worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until a shutdown signal; then lets in-flight requests and the worker finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        let _ = self.worker.await;
+        result
+    }
+}

@@ -1,0 +1,138 @@
+//! What every page shares: the signed-in user, navigation by role, flash messages, the CSRF
+//! token for its forms, and asset URLs.
+
+use actix_web::cookie::Cookie;
+
+use crate::domain::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Error,
+    Info,
+    Warning,
+}
+
+impl FlashKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlashKind::Success => "success",
+            FlashKind::Error => "error",
+            FlashKind::Info => "info",
+            FlashKind::Warning => "warning",
+        }
+    }
+    fn parse(s: &str) -> FlashKind {
+        match s {
+            "success" => FlashKind::Success,
+            "error" => FlashKind::Error,
+            "warning" => FlashKind::Warning,
+            _ => FlashKind::Info,
+        }
+    }
+}
+
+/// A one-time message shown on the next page.
+#[derive(Clone, Debug)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+/// The cookie carrying a flash message to the next page.
+pub fn flash_cookie(kind: FlashKind, message: &str) -> Cookie<'static> {
+    let value = format!("{}:{}", kind.as_str(), message);
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    Cookie::build(super::middleware::FLASH_COOKIE, encoded)
+        .path("/")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .finish()
+}
+
+/// Reads a flash cookie's value (text from the browser: it is escaped when shown).
+pub fn parse_flash(raw: &str) -> Option<Flash> {
+    let decoded: String = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let (kind, message) = decoded.split_once(':')?;
+    let message: String = message.chars().take(500).collect();
+    if message.trim().is_empty() {
+        return None;
+    }
+    Some(Flash {
+        kind: FlashKind::parse(kind),
+        message,
+    })
+}
+
+/// The signed-in user as pages show them.
+#[derive(Clone, Debug)]
+pub struct UserView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+}
+
+impl UserView {
+    pub fn has(&self, r: Role) -> bool {
+        self.roles.contains(&r)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// The data of `base.html`.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub title: String,
+    pub foundation: String,
+    pub user: Option<UserView>,
+    pub nav: Vec<NavItem>,
+    pub flashes: Vec<Flash>,
+    pub csrf: String,
+    pub css_url: String,
+    pub js_url: String,
+    pub favicon_url: String,
+}
+
+impl Layout {
+    /// A page without user or navigation (error pages).
+    pub fn bare(title: &str, foundation: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            foundation: foundation.to_string(),
+            user: None,
+            nav: Vec::new(),
+            flashes: Vec::new(),
+            csrf: String::new(),
+            css_url: super::assets::url("css/steward.css"),
+            js_url: super::assets::url("js/steward.js"),
+            favicon_url: super::assets::url("img/favicon.svg"),
+        }
+    }
+
+    /// Navigation for a user's roles; `current` is the href of the active section.
+    pub fn nav_for(user: &UserView, current: &str) -> Vec<NavItem> {
+        let mut items: Vec<(&'static str, &'static str)> = vec![("Dashboard", "/staff")];
+        if user.has(Role::Admin) {
+            items.push(("Staff", "/staff/users"));
+            items.push(("Email outbox", "/staff/outbox"));
+            items.push(("Audit log", "/staff/audit"));
+        }
+        items
+            .into_iter()
+            .map(|(label, href)| NavItem {
+                label,
+                href,
+                current: href == current,
+            })
+            .collect()
+    }
+}

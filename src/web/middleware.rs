@@ -1,0 +1,307 @@
+//! The request context layer around every route: request id and logging, the client address,
+//! CSRF verification and body limits for state-changing requests, cookies queued by
+//! extractors, and the security headers on every response (error pages and static files too).
+
+use std::cell::RefCell;
+use std::future::{Ready, ready};
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::{Error, HttpMessage, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use rand::RngCore;
+use tracing::Instrument;
+
+use crate::auth::csrf;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Largest urlencoded form body accepted (checked while reading, before buffering more).
+pub const FORM_BODY_LIMIT: usize = 256 * 1024;
+/// Most fields one form may carry.
+pub const FORM_FIELD_LIMIT: usize = 500;
+/// The name of the form field holding the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// Facts about the request in hand, shared with extractors through request extensions.
+pub struct RequestInfo {
+    pub id: String,
+    pub client_addr: String,
+    pub https: bool,
+    /// Cookies that extractors want set on the response.
+    pub cookies_out: RefCell<Vec<Cookie<'static>>>,
+}
+
+impl RequestInfo {
+    pub fn add_cookie(&self, c: Cookie<'static>) {
+        self.cookies_out.borrow_mut().push(c);
+    }
+}
+
+/// Cookie names; over HTTPS they carry the `__Host-` prefix, which pins them to this host.
+pub fn cookie_name(base: &str, https: bool) -> String {
+    if https {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+pub const SESSION_COOKIE: &str = "steward_session";
+pub const CSRF_COOKIE: &str = "steward_csrf";
+pub const FLASH_COOKIE: &str = "steward_flash";
+
+/// A cookie with our standard attributes: HttpOnly, SameSite=Lax, path /, Secure on HTTPS.
+pub fn build_cookie(base: &str, value: String, https: bool) -> Cookie<'static> {
+    Cookie::build(cookie_name(base, https), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .finish()
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy, the last address
+/// that proxy appended to `X-Forwarded-For` (earlier entries can be forged by the client).
+pub fn client_addr(req: &ServiceRequest, trusted: &[String]) -> String {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    if !trusted.iter().any(|t| t == &peer) {
+        return peer;
+    }
+    let forwarded: Vec<String> = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_string())
+        .collect();
+    // Walk from the right, skipping our own proxies, to the first untrusted hop.
+    for hop in forwarded.iter().rev() {
+        if hop.parse::<IpAddr>().is_err() {
+            break;
+        }
+        if !trusted.iter().any(|t| t == hop) {
+            return hop.clone();
+        }
+    }
+    peer
+}
+
+fn new_request_id() -> String {
+    let mut b = [0u8; 8];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub struct Context;
+
+impl<S, B> Transform<S, ServiceRequest> for Context
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = ContextMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ContextMiddleware {
+            service: Rc::new(service),
+        }))
+    }
+}
+
+pub struct ContextMiddleware<S> {
+    service: Rc<S>,
+}
+
+impl<S, B> Service<ServiceRequest> for ContextMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        Box::pin(async move {
+            let started = Instant::now();
+            let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+                return Err(actix_web::error::ErrorInternalServerError("no app state"));
+            };
+            let https = state.settings.https();
+            let info = Rc::new(RequestInfo {
+                id: new_request_id(),
+                client_addr: client_addr(&req, &state.settings.trusted_proxies),
+                https,
+                cookies_out: RefCell::new(Vec::new()),
+            });
+            req.extensions_mut().insert(info.clone());
+            let span = tracing::info_span!("request", id = %info.id);
+
+            async move {
+                let method = req.method().clone();
+                let http_req = req.request().clone();
+
+                let mut res = match guard_state_change(&mut req, &state, &method).await {
+                    Err(e) => req.error_response(e).map_into_right_body(),
+                    Ok(()) => match service.call(req).await {
+                        Ok(r) => r.map_into_left_body(),
+                        Err(e) => ServiceResponse::from_err(e, http_req.clone()).map_into_right_body(),
+                    },
+                };
+
+                for c in info.cookies_out.borrow().iter() {
+                    let _ = res.response_mut().add_cookie(c);
+                }
+                set_security_headers(res.headers_mut(), https, &info.id);
+
+                // The route pattern, never the raw path: private links carry tokens.
+                let route = http_req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
+                tracing::info!(
+                    method = %method,
+                    route = %crate::telemetry::sanitize(&route),
+                    status = res.status().as_u16(),
+                    ms = started.elapsed().as_millis() as u64,
+                    client = %info.client_addr,
+                    "request"
+                );
+                Ok(res)
+            }
+            .instrument(span)
+            .await
+        })
+    }
+}
+
+fn is_state_changing(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// For POST and friends: enforce body limits and verify the CSRF token before any handler
+/// runs. Webhooks are exempt (they are verified by their signature).
+async fn guard_state_change(
+    req: &mut ServiceRequest,
+    state: &AppState,
+    method: &Method,
+) -> Result<(), AppError> {
+    if !is_state_changing(method) || req.path().starts_with("/webhooks/") {
+        return Ok(());
+    }
+    let forbidden = || {
+        AppError::ForbiddenWith(
+            "This form has expired or did not come from this site. Go back, reload the page and try again."
+                .into(),
+        )
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+
+    let https = state.settings.https();
+    let nonce = req
+        .cookie(&cookie_name(CSRF_COOKIE, https))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let session = req
+        .cookie(&cookie_name(SESSION_COOKIE, https))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+
+    let submitted = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > FORM_BODY_LIMIT) {
+            return Err(AppError::PayloadTooLarge);
+        }
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            if body.len() + chunk.len() > FORM_BODY_LIMIT {
+                return Err(AppError::PayloadTooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        let fields: Vec<(String, String)> = web::Query::<Vec<(String, String)>>::from_query(std::str::from_utf8(&body).unwrap_or("\u{0}")).map(|q| q.into_inner())
+            .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+        if fields.len() > FORM_FIELD_LIMIT {
+            return Err(AppError::BadRequest("The form has too many fields.".into()));
+        }
+        let token = fields
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let replay = body.clone();
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(futures_util::stream::once(async move { Ok(replay) })),
+        });
+        token
+    } else if content_type.starts_with("multipart/form-data") {
+        // Uploads carry the token in the query string, so it can be checked before the
+        // (large) body is read.
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.0.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+            .unwrap_or_default()
+    } else {
+        return Err(forbidden());
+    };
+
+    if csrf::verify(&state.csrf_key, &nonce, &session, &submitted) {
+        Ok(())
+    } else {
+        Err(forbidden())
+    }
+}
+
+/// The response headers SECURITY.md asks for, on every response.
+pub fn set_security_headers(h: &mut header::HeaderMap, https: bool, request_id: &str) {
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    };
+    set(
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    );
+    set("x-content-type-options", "nosniff");
+    set("referrer-policy", "same-origin");
+    set("x-frame-options", "DENY");
+    set("cross-origin-opener-policy", "same-origin");
+    set("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set("x-request-id", request_id);
+    if https {
+        set("strict-transport-security", "max-age=63072000; includeSubDomains");
+    }
+    let _ = set;
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}

@@ -1,0 +1,133 @@
+//! HTTP: the whole route table, and helpers shared by handlers.
+
+pub mod assets;
+pub mod errors;
+pub mod layout;
+pub mod middleware;
+pub mod public;
+pub mod staff;
+
+use actix_web::cookie::Cookie;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::error::{AppError, AppResult};
+
+/// Every route, in one place.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(middleware::FORM_BODY_LIMIT)
+            .error_handler(|e, _| AppError::BadRequest(format!("The form could not be read: {e}")).into()),
+    )
+    .service(
+        web::scope("")
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(errors::ErrorPages)
+            .wrap(middleware::Context)
+            // Public
+            .route("/", web::get().to(public::home::home))
+            .route("/healthz", web::get().to(public::home::healthz))
+            .route("/static/{path:.*}", web::get().to(assets::serve))
+            // Sign-in and accounts
+            .route("/login", web::get().to(public::auth::login_form))
+            .route("/login", web::post().to(public::auth::login))
+            .route("/logout", web::post().to(public::auth::logout))
+            .route("/setup/{token}", web::get().to(public::auth::setup_form))
+            .route("/setup/{token}", web::post().to(public::auth::setup))
+            .route("/password-reset", web::get().to(public::auth::reset_request_form))
+            .route("/password-reset", web::post().to(public::auth::reset_request))
+            .route("/account/set-password/{token}", web::get().to(public::auth::set_password_form))
+            .route("/account/set-password/{token}", web::post().to(public::auth::set_password))
+            // Staff
+            .route("/staff", web::get().to(staff::home::dashboard))
+            .route("/staff/account", web::get().to(staff::account::show))
+            .route("/staff/account/password", web::post().to(staff::account::change_password))
+            .route("/staff/users", web::get().to(staff::users::list))
+            .route("/staff/users/new", web::get().to(staff::users::new_form))
+            .route("/staff/users", web::post().to(staff::users::create))
+            .route("/staff/users/{id}", web::get().to(staff::users::edit_form))
+            .route("/staff/users/{id}", web::post().to(staff::users::update))
+            .route("/staff/users/{id}/disable", web::post().to(staff::users::disable))
+            .route("/staff/users/{id}/enable", web::post().to(staff::users::enable))
+            .route("/staff/users/{id}/resend-invite", web::post().to(staff::users::resend_invite))
+            .route("/staff/outbox", web::get().to(staff::outbox::list))
+            .route("/staff/outbox/{id}", web::get().to(staff::outbox::show))
+            .route("/staff/outbox/{id}/retry", web::post().to(staff::outbox::retry))
+            .route("/staff/audit", web::get().to(staff::audit::list))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+/// Renders a page with status 200.
+pub fn render<T: Template>(page: &T) -> AppResult<HttpResponse> {
+    render_status(actix_web::http::StatusCode::OK, page)
+}
+
+/// Renders a page with a chosen status (422 for a form with errors). The error-page layer
+/// leaves such a page alone.
+pub fn render_status<T: Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> AppResult<HttpResponse> {
+    let body = page.render()?;
+    let mut res = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    res.extensions_mut().insert(errors::PageRendered);
+    Ok(res)
+}
+
+/// `303 See Other` to `location`, with a flash message for the next page.
+pub fn redirect_with_flash(location: &str, kind: layout::FlashKind, message: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_string()))
+        .cookie(layout::flash_cookie(kind, message))
+        .finish()
+}
+
+/// `303 See Other` to `location`.
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_string()))
+        .finish()
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A cookie removal with the same attributes it was set with.
+pub fn removal_cookie(name: &str) -> Cookie<'static> {
+    let mut c = Cookie::build(name.to_string(), "").path("/").finish();
+    c.make_removal();
+    c
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok { next.to_string() } else { "/staff".to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next("/staff/users"), "/staff/users");
+        assert_eq!(safe_next("//evil.example"), "/staff");
+        assert_eq!(safe_next("https://evil.example"), "/staff");
+        assert_eq!(safe_next("/\\evil.example"), "/staff");
+        assert_eq!(safe_next("/x\r\nSet-Cookie: a=b"), "/staff");
+    }
+}

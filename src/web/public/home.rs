@@ -1,0 +1,34 @@
+//! The landing page and the health check.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::auth::Ctx;
+use crate::error::AppResult;
+use crate::web::layout::Layout;
+use crate::web::render;
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage {
+    layout: Layout,
+}
+
+pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
+    let title = ctx.settings().foundation_name.clone();
+    render(&HomePage {
+        layout: ctx.layout(&title, "/"),
+    })
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+pub async fn healthz(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
+    match state.db.run(|c| crate::db::ping(c)).await {
+        Ok(()) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(r#"{"status":"ok","database":"ok"}"#),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("application/json")
+            .body(r#"{"status":"error","database":"unavailable"}"#),
+    }
+}

@@ -1,0 +1,4 @@
+//! Pages for people who are not signed in.
+
+pub mod auth;
+pub mod home;

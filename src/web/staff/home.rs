@@ -1,0 +1,60 @@
+//! The staff home page: what needs attention, by role.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::auth::{AnyStaff, Staff};
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::models::{outbox, users};
+use crate::web::layout::Layout;
+use crate::web::render;
+use crate::web::staff::fmt_time;
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    is_admin: bool,
+    role_labels: Vec<&'static str>,
+    staff_count: i64,
+    pending_emails: i64,
+    failed_emails: i64,
+    recent: Vec<AuditEntry>,
+}
+
+impl DashboardPage {
+    fn when(&self, e: &AuditEntry) -> String {
+        fmt_time(&e.at)
+    }
+}
+
+pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
+    let is_admin = staff.user.roles.contains(&Role::Admin);
+    let (staff_count, pending_emails, failed_emails, recent) = staff
+        .state
+        .db
+        .run(move |c| {
+            if !is_admin {
+                return Ok((0, 0, 0, Vec::new()));
+            }
+            let (recent, _) = audit::search(c, &AuditFilter::default(), 1, 8)?;
+            Ok((
+                users::count(c)?,
+                outbox::count_by_status(c, "pending")?,
+                outbox::count_by_status(c, "failed")?,
+                recent,
+            ))
+        })
+        .await?;
+    render(&DashboardPage {
+        layout: staff.layout("Dashboard", "/staff"),
+        is_admin,
+        role_labels: staff.user.roles.iter().map(|r| r.label()).collect(),
+        staff_count,
+        pending_emails,
+        failed_emails,
+        recent,
+    })
+}

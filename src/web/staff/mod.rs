@@ -1,0 +1,17 @@
+//! Pages for signed-in staff. Each handler names the roles it admits in its signature.
+
+pub mod account;
+pub mod audit;
+pub mod home;
+pub mod outbox;
+pub mod users;
+
+/// A timestamp as staff read it (UTC, minutes).
+pub fn fmt_time(t: &chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// An optional timestamp, or a dash.
+pub fn fmt_opt_time(t: &Option<chrono::NaiveDateTime>) -> String {
+    t.as_ref().map(fmt_time).unwrap_or_else(|| "—".into())
+}

@@ -1,0 +1,129 @@
+//! Background work in the server process: delivering the email outbox with retries and
+//! backoff, and housekeeping. Safe to run on every instance: each message is claimed by a
+//! conditional update before it is sent.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use tokio::sync::watch;
+
+use crate::db::Db;
+use crate::email::Mailer;
+use crate::config::Settings;
+use crate::models::{self, login_failures, outbox, sessions};
+use crate::services::audit::{self, Actor};
+
+/// How long a claimed message stays ours before another worker may try it.
+const LEASE_SECS: i64 = 120;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_SECS: i64 = 6 * 3600;
+
+/// Delay before attempt number `attempts + 1`: base × 2^attempts, capped.
+pub fn backoff(base_secs: i64, attempts: i32) -> Duration {
+    let factor = 1i64.checked_shl(attempts.clamp(0, 30) as u32).unwrap_or(i64::MAX);
+    Duration::seconds(base_secs.saturating_mul(factor).clamp(1, MAX_BACKOFF_SECS))
+}
+
+/// Runs until `shutdown` turns true; finishes the message in hand first.
+pub async fn run(db: Db, mailer: Mailer, settings: std::sync::Arc<Settings>, mut shutdown: watch::Receiver<bool>) {
+    let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
+    let mut last_housekeeping = std::time::Instant::now() - StdDuration::from_secs(3600);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Err(e) = deliver_due(&db, &mailer, &settings).await {
+            tracing::error!(error = %format!("{e:#}"), "outbox delivery round failed");
+        }
+        if last_housekeeping.elapsed() > StdDuration::from_secs(600) {
+            last_housekeeping = std::time::Instant::now();
+            let idle = Duration::minutes(settings.session_idle_minutes);
+            let _ = db
+                .run(move |c| {
+                    sessions::purge_expired(c, idle)?;
+                    login_failures::purge_older_than(c, Duration::days(1))?;
+                    Ok(())
+                })
+                .await;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+/// Sends every message that is due now; returns how many were sent.
+pub async fn deliver_due(db: &Db, mailer: &Mailer, settings: &Settings) -> anyhow::Result<usize> {
+    let ids = db.run(|c| Ok(outbox::due_ids(c, 50)?)).await?;
+    let mut sent = 0;
+    for id in ids {
+        let claimed = db
+            .run(move |c| Ok(outbox::claim(c, id, Duration::seconds(LEASE_SECS))?))
+            .await?;
+        if !claimed {
+            continue;
+        }
+        let msg = db.run(move |c| Ok(outbox::find(c, id)?)).await?;
+        match mailer.send(&settings.mail_from, &msg).await {
+            Ok(()) => {
+                let (to, kind) = (msg.to_addr.clone(), msg.kind.clone());
+                db.run(move |c| {
+                    crate::db::write_tx(c, |c| {
+                        outbox::mark_sent(c, id)?;
+                        audit::record(
+                            c,
+                            &Actor::system("mail worker"),
+                            "email.sent",
+                            Some(("outbox", &id.to_string())),
+                            &format!("{kind} to {to}"),
+                        )
+                    })
+                })
+                .await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let error = format!("{e:#}");
+                let attempts = msg.attempts + 1;
+                let now = models::now();
+                let give_up = now - msg.created_at >= Duration::hours(settings.outbox_give_up_hours);
+                let next = now + backoff(settings.outbox_backoff_base_secs, msg.attempts);
+                tracing::warn!(outbox_id = id, attempts, give_up, error = %crate::telemetry::sanitize(&error), "email delivery failed");
+                db.run(move |c| {
+                    crate::db::write_tx(c, |c| {
+                        outbox::mark_attempt_failed(c, id, &error, next, give_up)?;
+                        if give_up {
+                            audit::record(
+                                c,
+                                &Actor::system("mail worker"),
+                                "email.failed",
+                                Some(("outbox", &id.to_string())),
+                                &format!("gave up after {attempts} attempts: {error}"),
+                            )?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(60, 0), Duration::seconds(60));
+        assert_eq!(backoff(60, 1), Duration::seconds(120));
+        assert_eq!(backoff(60, 3), Duration::seconds(480));
+        assert_eq!(backoff(60, 20), Duration::seconds(MAX_BACKOFF_SECS));
+        assert_eq!(backoff(60, 1000), Duration::seconds(MAX_BACKOFF_SECS));
+        assert_eq!(backoff(0, 0), Duration::seconds(1));
+    }
+}
