@@ -125,17 +125,9 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
         Box::pin(async move {
-            let http_req = req.request().clone();
-            let res = match service.call(req).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let r = ServiceResponse::from_err(e, http_req);
-                    return Ok(match error_page(&r) {
-                        Some(page) => r.into_response(page).map_into_right_body(),
-                        None => r.map_into_right_body(),
-                    });
-                }
-            };
+            // Errors returned (not rendered) by inner layers pass through; handlers and
+            // extractors turn theirs into responses, which are drawn below.
+            let res = service.call(req).await?;
             let status = res.status();
             let already_page = res.response().extensions().get::<PageRendered>().is_some();
             if (status.is_client_error() || status.is_server_error()) && !already_page {

@@ -157,13 +157,15 @@ where
 
             async move {
                 let method = req.method().clone();
-                let http_req = req.request().clone();
-
+                // No clone of the request may live across the call: routing needs it unshared.
                 let mut res = match guard_state_change(&mut req, &state, &method).await {
                     Err(e) => req.error_response(e).map_into_right_body(),
                     Ok(()) => match service.call(req).await {
                         Ok(r) => r.map_into_left_body(),
-                        Err(e) => ServiceResponse::from_err(e, http_req.clone()).map_into_right_body(),
+                        Err(e) => {
+                            tracing::error!(error = %e, "middleware error");
+                            return Err(e);
+                        }
                     },
                 };
 
@@ -173,7 +175,10 @@ where
                 set_security_headers(res.headers_mut(), https, &info.id);
 
                 // The route pattern, never the raw path: private links carry tokens.
-                let route = http_req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
+                let route = res
+                    .request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "(unmatched)".into());
                 tracing::info!(
                     method = %method,
                     route = %crate::telemetry::sanitize(&route),

@@ -1,1 +1,11 @@
+//! Black-box tests: the real app on port 0 with its own fresh database, driven over HTTP.
+//! With `STEWARD_TEST_DATABASE_URL=postgres://…` every test gets a fresh PostgreSQL database.
 
+mod helpers;
+
+mod access;
+mod accounts;
+mod backup;
+mod e2e;
+mod outbox;
+mod security;

@@ -1,0 +1,297 @@
+//! `TestApp::spawn()`, cookie-keeping clients that fill in CSRF tokens, builders for staff
+//! accounts, and captured email.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::redirect::Policy;
+use steward::config::{MailTransport, Settings};
+use steward::domain::{EmailAddress, Role};
+use steward::email::SentMail;
+use steward::models::users::{self, NewUser};
+use steward::startup::{AppState, Application};
+
+pub const PASSWORD: &str = "a long and boring test password";
+
+/// A running app with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub setup_url: Option<String>,
+    pub client: TestClient,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = TestClient;
+    fn deref(&self) -> &TestClient {
+        &self.client
+    }
+}
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
+pub fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("STEWARD_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            use diesel::{Connection, RunQueryDsl};
+            let name = format!("steward_test_{:016x}", rand::random::<u64>());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .expect("cannot connect to STEWARD_TEST_DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            let mut u = url::Url::parse(&admin_url).expect("valid URL");
+            u.set_path(&format!("/{name}"));
+            u.to_string()
+        }
+        _ => format!("sqlite://{}", dir.join("steward.sqlite3").display()),
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("STEWARD_TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())
+}
+
+/// Settings for a test app; `database_url` and `data_dir` filled in.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        database_url: steward::config::Secret::new(fresh_database_url(dir)),
+        host: "127.0.0.1".into(),
+        port: 0,
+        base_url: "http://steward.test".into(),
+        data_dir: dir.to_path_buf(),
+        mail_transport: MailTransport::Memory,
+        outbox_poll_ms: 25,
+        outbox_backoff_base_secs: 1,
+        log_filter: "warn".into(),
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        steward::telemetry::init(
+            &std::env::var("STEWARD_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = test_settings(dir.path());
+        adjust(&mut settings);
+        let database_url = settings.database_url.expose().to_string();
+        let app = Application::build(settings).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        let setup_url = app.setup_url.clone();
+        tokio::spawn(app.run_until_stopped());
+        let client = TestClient::new(&address, &state);
+        TestApp {
+            address,
+            state,
+            setup_url,
+            client,
+            database_url,
+            _dir: dir,
+        }
+    }
+
+    /// Another browser, with its own cookies.
+    pub fn new_client(&self) -> TestClient {
+        TestClient::new(&self.address, &self.state)
+    }
+
+    /// The path of the one-time setup link.
+    pub fn setup_path(&self) -> String {
+        self.setup_url
+            .as_deref()
+            .expect("a setup link on first run")
+            .trim_start_matches("http://steward.test")
+            .to_string()
+    }
+
+    /// Creates a staff account directly in the database; returns its id.
+    pub fn create_staff(&self, name: &str, email: &str, roles: &[Role]) -> i64 {
+        let hash = steward::auth::password::hash(PASSWORD).expect("hash");
+        let mut c = self.state.db.get().expect("conn");
+        let t = steward::models::now();
+        let email = EmailAddress::parse(email).expect("email");
+        users::insert(
+            &mut c,
+            &NewUser {
+                email: email.as_str(),
+                name,
+                password_hash: Some(&hash),
+                is_disabled: false,
+                created_at: t,
+                updated_at: t,
+            },
+            roles,
+        )
+        .expect("insert user")
+        .0
+    }
+
+    /// A new client signed in as a new staff member with these roles.
+    pub async fn signed_in(&self, roles: &[Role]) -> (TestClient, i64, String) {
+        let email = format!("staff{:08x}@example.org", rand::random::<u32>());
+        let id = self.create_staff("Test Staff", &email, roles);
+        let c = self.new_client();
+        let r = c.login(&email, PASSWORD).await;
+        assert_eq!(r.status(), 303, "sign-in should succeed");
+        (c, id, email)
+    }
+
+    /// Every message handed to the (memory) transport so far.
+    pub fn sent_mail(&self) -> Vec<SentMail> {
+        self.state.mailer.captured()
+    }
+
+    /// Waits until a message to `to` whose kind is `kind` has been delivered.
+    pub async fn wait_for_mail(&self, to: &str, kind: &str) -> SentMail {
+        for _ in 0..400 {
+            if let Some(m) = self
+                .sent_mail()
+                .into_iter()
+                .rev()
+                .find(|m| m.to == to && m.kind == kind)
+            {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no {kind} email to {to} was delivered; sent: {:?}", self.sent_mail());
+    }
+
+    pub fn db(&self) -> steward::db::Conn {
+        self.state.db.get().expect("database connection")
+    }
+
+    /// Runs the first-run setup and returns a client signed in as the new admin.
+    pub async fn complete_setup(&self, email: &str) -> TestClient {
+        let c = self.new_client();
+        let path = self.setup_path();
+        let r = c.get(&path).await;
+        assert_eq!(r.status(), 200);
+        let r = c
+            .post(
+                &path,
+                &[
+                    ("name", "First Admin"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "setup should succeed: {}", r.text().await.unwrap_or_default());
+        c
+    }
+}
+
+/// The path part of a link in an email.
+pub fn link_path(text: &str, marker: &str) -> String {
+    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} link in {text}"));
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// A browser: keeps cookies, does not follow redirects, fills in CSRF tokens.
+pub struct TestClient {
+    pub http: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub base: String,
+    csrf_key: Arc<Vec<u8>>,
+}
+
+impl TestClient {
+    pub fn new(base: &str, state: &AppState) -> TestClient {
+        let jar = Arc::new(Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        TestClient {
+            http,
+            jar,
+            base: base.to_string(),
+            csrf_key: state.csrf_key.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET and return (status, body).
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    /// The value of one of our cookies, if the browser holds it.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = reqwest::Url::parse(&self.base).expect("url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// The CSRF token a page would carry for this browser now (fetching a page first if the
+    /// browser has no CSRF cookie yet).
+    pub async fn csrf_token(&self) -> String {
+        if self.cookie("steward_csrf").is_none() {
+            self.get("/login").await;
+        }
+        let nonce = self.cookie("steward_csrf").expect("csrf cookie");
+        let session = self.cookie("steward_session").unwrap_or_default();
+        steward::auth::csrf::token_for(&self.csrf_key, &nonce, &session)
+    }
+
+    /// POST a form with a valid CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+}
+
+/// The Location header of a redirect.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
