@@ -11,7 +11,11 @@ use crate::domain::{EmailAddress, text};
 use crate::startup::{Application, prepare_state};
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "The operations desk of a non-profit software foundation")]
+#[command(
+    name = "steward",
+    version,
+    about = "The operations desk of a non-profit software foundation"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -87,26 +91,51 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let s = &app.state.settings;
         println!();
         println!("  Steward is running at {}", s.base_url);
-        println!("  Database: {}", crate::config::mask_url(s.database_url.expose()));
-        println!("  Mail: {}", match &s.mail_transport {
-            crate::config::MailTransport::File => format!("written as files to {}", s.data_dir.join("outbox").display()),
-            other => other.describe(),
-        });
-        println!("  Card payments: {}", if s.stripe_enabled() { "Stripe" } else { "off (no Stripe keys)" });
+        println!(
+            "  Database: {}",
+            crate::config::mask_url(s.database_url.expose())
+        );
+        println!(
+            "  Mail: {}",
+            match &s.mail_transport {
+                crate::config::MailTransport::File => format!(
+                    "written as files to {}",
+                    s.data_dir.join("outbox").display()
+                ),
+                other => other.describe(),
+            }
+        );
+        println!(
+            "  Card payments: {}",
+            if s.stripe_enabled() {
+                "Stripe"
+            } else {
+                "off (no Stripe keys)"
+            }
+        );
         if let Some(url) = &app.setup_url {
             println!();
-            println!("  First run: no administrator exists yet. Open this one-time link to create one:");
+            println!(
+                "  First run: no administrator exists yet. Open this one-time link to create one:"
+            );
             println!();
             println!("      {url}");
             println!();
             println!("  (Or run: steward create-admin --email you@example.org)");
         }
         println!();
-        app.run_until_stopped().await.context("the server stopped with an error")
+        app.run_until_stopped()
+            .await
+            .context("the server stopped with an error")
     })
 }
 
-fn create_admin(settings: Settings, email: &str, name: &str, password_stdin: bool) -> anyhow::Result<()> {
+fn create_admin(
+    settings: Settings,
+    email: &str,
+    name: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email).map_err(|m| anyhow::anyhow!(m))?;
     let name = text::single_line(name, "a name", 200).map_err(|m| anyhow::anyhow!(m))?;
     let hash = if password_stdin {
@@ -122,8 +151,9 @@ fn create_admin(settings: Settings, email: &str, name: &str, password_stdin: boo
     let base = settings.base_url.clone();
     let state = prepare_state(settings)?;
     let mut conn = state.db.get()?;
-    let (_, link) = crate::services::accounts::create_admin_cli(&mut conn, email.clone(), name, hash)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, link) =
+        crate::services::accounts::create_admin_cli(&mut conn, email.clone(), name, hash)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Administrator {email} created.");
     if let Some(t) = link {
         println!("Open this one-time link to choose the password (valid 24 hours):");

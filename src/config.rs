@@ -160,25 +160,61 @@ impl Default for Settings {
 /// The environment variables read, with a short meaning; printed by `check-config` and
 /// mirrored in the README.
 pub const ENV_VARS: &[(&str, &str)] = &[
-    ("STEWARD_CONFIG", "path of an optional TOML file with the same keys in lower case"),
-    ("STEWARD_DATABASE_URL", "sqlite://path or postgres://user:pass@host/db"),
+    (
+        "STEWARD_CONFIG",
+        "path of an optional TOML file with the same keys in lower case",
+    ),
+    (
+        "STEWARD_DATABASE_URL",
+        "sqlite://path or postgres://user:pass@host/db",
+    ),
     ("STEWARD_HOST", "address to bind"),
     ("STEWARD_PORT", "port to bind (0 = any free port)"),
     ("STEWARD_BASE_URL", "public URL used in every emailed link"),
-    ("STEWARD_DATA_DIR", "folder for the SQLite file, mail files and uploads"),
-    ("STEWARD_MAIL_TRANSPORT", "file, or smtp(s)://user:pass@host:port[?tls=required]"),
+    (
+        "STEWARD_DATA_DIR",
+        "folder for the SQLite file, mail files and uploads",
+    ),
+    (
+        "STEWARD_MAIL_TRANSPORT",
+        "file, or smtp(s)://user:pass@host:port[?tls=required]",
+    ),
     ("STEWARD_MAIL_FROM", "sender of every email"),
     ("STEWARD_FOUNDATION_NAME", "shown in page titles and emails"),
-    ("STEWARD_STRIPE_SECRET_KEY", "Stripe secret key; empty = card payments off"),
+    (
+        "STEWARD_STRIPE_SECRET_KEY",
+        "Stripe secret key; empty = card payments off",
+    ),
     ("STEWARD_STRIPE_PUBLISHABLE_KEY", "Stripe publishable key"),
-    ("STEWARD_STRIPE_WEBHOOK_SECRETS", "comma-separated webhook signing secrets"),
+    (
+        "STEWARD_STRIPE_WEBHOOK_SECRETS",
+        "comma-separated webhook signing secrets",
+    ),
     ("STEWARD_SESSION_IDLE_MINUTES", "staff session idle timeout"),
-    ("STEWARD_SESSION_ABSOLUTE_HOURS", "staff session absolute lifetime"),
-    ("STEWARD_PRODUCTION", "true in production: stricter start-up checks"),
-    ("STEWARD_TRUSTED_PROXIES", "comma-separated proxy IPs whose X-Forwarded-For is used"),
-    ("STEWARD_OUTBOX_POLL_MS", "how often the mail worker looks for work"),
-    ("STEWARD_OUTBOX_BACKOFF_BASE_SECS", "first retry delay; doubles per attempt"),
-    ("STEWARD_OUTBOX_GIVE_UP_HOURS", "stop retrying a message after this long"),
+    (
+        "STEWARD_SESSION_ABSOLUTE_HOURS",
+        "staff session absolute lifetime",
+    ),
+    (
+        "STEWARD_PRODUCTION",
+        "true in production: stricter start-up checks",
+    ),
+    (
+        "STEWARD_TRUSTED_PROXIES",
+        "comma-separated proxy IPs whose X-Forwarded-For is used",
+    ),
+    (
+        "STEWARD_OUTBOX_POLL_MS",
+        "how often the mail worker looks for work",
+    ),
+    (
+        "STEWARD_OUTBOX_BACKOFF_BASE_SECS",
+        "first retry delay; doubles per attempt",
+    ),
+    (
+        "STEWARD_OUTBOX_GIVE_UP_HOURS",
+        "stop retrying a message after this long",
+    ),
     ("STEWARD_LOG", "log filter, e.g. info or steward=debug"),
 ];
 
@@ -369,7 +405,12 @@ impl Settings {
         }
         self.mail_from
             .parse::<lettre::message::Mailbox>()
-            .with_context(|| format!("STEWARD_MAIL_FROM {:?} is not an address like Name <name@example.org>", self.mail_from))?;
+            .with_context(|| {
+                format!(
+                    "STEWARD_MAIL_FROM {:?} is not an address like Name <name@example.org>",
+                    self.mail_from
+                )
+            })?;
         Ok(())
     }
 
@@ -379,15 +420,18 @@ impl Settings {
         if !self.production {
             return p;
         }
-        if matches!(self.mail_transport, MailTransport::File | MailTransport::Memory) {
+        if matches!(
+            self.mail_transport,
+            MailTransport::File | MailTransport::Memory
+        ) {
             p.push(
                 "mail would only be written to files: set STEWARD_MAIL_TRANSPORT to an smtp:// or smtps:// URL"
                     .into(),
             );
         }
         if let MailTransport::Smtp(url) = &self.mail_transport {
-            let plain = url.expose().starts_with("smtp://")
-                && !url.expose().contains("tls=required");
+            let plain =
+                url.expose().starts_with("smtp://") && !url.expose().contains("tls=required");
             if plain {
                 p.push("SMTP without TLS: use smtps:// or add ?tls=required".into());
             }
@@ -425,19 +469,37 @@ impl Settings {
             ("mail_transport".into(), self.mail_transport.describe()),
             ("mail_from".into(), self.mail_from.clone()),
             ("foundation_name".into(), self.foundation_name.clone()),
-            ("stripe_secret_key".into(), format!("{:?}", self.stripe_secret_key)),
-            ("stripe_publishable_key".into(), self.stripe_publishable_key.clone()),
+            (
+                "stripe_secret_key".into(),
+                format!("{:?}", self.stripe_secret_key),
+            ),
+            (
+                "stripe_publishable_key".into(),
+                self.stripe_publishable_key.clone(),
+            ),
             (
                 "stripe_webhook_secrets".into(),
                 format!("{} configured", self.stripe_webhook_secrets.len()),
             ),
-            ("session_idle_minutes".into(), self.session_idle_minutes.to_string()),
-            ("session_absolute_hours".into(), self.session_absolute_hours.to_string()),
+            (
+                "session_idle_minutes".into(),
+                self.session_idle_minutes.to_string(),
+            ),
+            (
+                "session_absolute_hours".into(),
+                self.session_absolute_hours.to_string(),
+            ),
             ("production".into(), self.production.to_string()),
             ("trusted_proxies".into(), self.trusted_proxies.join(", ")),
             ("outbox_poll_ms".into(), self.outbox_poll_ms.to_string()),
-            ("outbox_backoff_base_secs".into(), self.outbox_backoff_base_secs.to_string()),
-            ("outbox_give_up_hours".into(), self.outbox_give_up_hours.to_string()),
+            (
+                "outbox_backoff_base_secs".into(),
+                self.outbox_backoff_base_secs.to_string(),
+            ),
+            (
+                "outbox_give_up_hours".into(),
+                self.outbox_give_up_hours.to_string(),
+            ),
             ("log_filter".into(), self.log_filter.clone()),
         ]
     }
@@ -459,7 +521,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -490,9 +555,13 @@ mod tests {
         let dir = tempfile_dir();
         let path = dir.join("bad.toml");
         std::fs::write(&path, "prot = 9000\n").expect("write");
-        assert!(Settings::load_from(&env(&[("STEWARD_CONFIG", path.to_str().expect("utf8"))])).is_err());
+        assert!(
+            Settings::load_from(&env(&[("STEWARD_CONFIG", path.to_str().expect("utf8"))])).is_err()
+        );
         assert!(Settings::load_from(&env(&[("STEWARD_PORT", "eighty")])).is_err());
-        assert!(Settings::load_from(&env(&[("STEWARD_MAIL_TRANSPORT", "carrier-pigeon")])).is_err());
+        assert!(
+            Settings::load_from(&env(&[("STEWARD_MAIL_TRANSPORT", "carrier-pigeon")])).is_err()
+        );
     }
 
     #[test]
@@ -519,8 +588,14 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let s = Settings::load_from(&env(&[
-            ("STEWARD_DATABASE_URL", "postgres://app:hunter2hunter2@db/steward"),
-            ("STEWARD_MAIL_TRANSPORT", "smtps://u:mailpass@mail.example.org"),
+            (
+                "STEWARD_DATABASE_URL",
+                "postgres://app:hunter2hunter2@db/steward",
+            ),
+            (
+                "STEWARD_MAIL_TRANSPORT",
+                "smtps://u:mailpass@mail.example.org",
+            ),
             ("STEWARD_STRIPE_SECRET_KEY", "sk_test_abc"),
         ]))
         .expect("load");

@@ -1,4 +1,5 @@
 //! Steward: the operations desk of a non-profit software foundation.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod auth;
 pub mod cli;

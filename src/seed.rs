@@ -11,12 +11,36 @@ pub const DEMO_PASSWORD: &str = "demo-steward-password";
 
 /// Demo staff: a person per role, as a small foundation has them.
 const DEMO_STAFF: &[(&str, &str, &[Role])] = &[
-    ("Amara Okafor", "amara@demo.steward.example", &[Role::Admin, Role::Treasurer]),
-    ("Jonas Lindqvist", "jonas@demo.steward.example", &[Role::Sponsorships, Role::Editor]),
-    ("Mei Chen", "mei@demo.steward.example", &[Role::GrantsReviewer]),
-    ("Rafael Gómez", "rafael@demo.steward.example", &[Role::GrantsReviewer, Role::GrantsDecider]),
-    ("Priya Raman", "priya@demo.steward.example", &[Role::Treasurer]),
-    ("Élodie Martin", "elodie@demo.steward.example", &[Role::Editor]),
+    (
+        "Amara Okafor",
+        "amara@demo.steward.example",
+        &[Role::Admin, Role::Treasurer],
+    ),
+    (
+        "Jonas Lindqvist",
+        "jonas@demo.steward.example",
+        &[Role::Sponsorships, Role::Editor],
+    ),
+    (
+        "Mei Chen",
+        "mei@demo.steward.example",
+        &[Role::GrantsReviewer],
+    ),
+    (
+        "Rafael Gómez",
+        "rafael@demo.steward.example",
+        &[Role::GrantsReviewer, Role::GrantsDecider],
+    ),
+    (
+        "Priya Raman",
+        "priya@demo.steward.example",
+        &[Role::Treasurer],
+    ),
+    (
+        "Élodie Martin",
+        "elodie@demo.steward.example",
+        &[Role::Editor],
+    ),
 ];
 
 /// Inserts what is missing; running it twice changes nothing. Returns a report to print.
@@ -40,7 +64,14 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
             )
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        created.push(format!("  {name:<18} {email:<30} {}", roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")));
+        created.push(format!(
+            "  {name:<18} {email:<30} {}",
+            roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     let mut report = String::new();
     if created.is_empty() {
@@ -50,7 +81,9 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
         report.push_str(&created.join("\n"));
         report.push('\n');
     }
-    report.push_str(&format!("Every demo account signs in with the password: {DEMO_PASSWORD}\n"));
+    report.push_str(&format!(
+        "Every demo account signs in with the password: {DEMO_PASSWORD}\n"
+    ));
     Ok(report)
 }
 

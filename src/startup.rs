@@ -81,7 +81,7 @@ impl Application {
         let setup_url = {
             let db = state.db.clone();
             let raw = db
-                .run(|c| accounts::prepare_setup(c))
+                .run(accounts::prepare_setup)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot prepare first-run setup: {e}"))?;
             raw.map(|t| format!("{}/setup/{t}", state.settings.base_url))
@@ -105,7 +105,13 @@ impl Application {
         ));
 
         let data = web::Data::new(state.clone());
-        let workers = if state.settings.port == 0 { 1 } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) };
+        let workers = if state.settings.port == 0 {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())

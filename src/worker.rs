@@ -7,9 +7,9 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use tokio::sync::watch;
 
+use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
-use crate::config::Settings;
 use crate::models::{self, login_failures, outbox, sessions};
 use crate::services::audit::{self, Actor};
 
@@ -20,12 +20,19 @@ const MAX_BACKOFF_SECS: i64 = 6 * 3600;
 
 /// Delay before attempt number `attempts + 1`: base × 2^attempts, capped.
 pub fn backoff(base_secs: i64, attempts: i32) -> Duration {
-    let factor = 1i64.checked_shl(attempts.clamp(0, 30) as u32).unwrap_or(i64::MAX);
+    let factor = 1i64
+        .checked_shl(attempts.clamp(0, 30) as u32)
+        .unwrap_or(i64::MAX);
     Duration::seconds(base_secs.saturating_mul(factor).clamp(1, MAX_BACKOFF_SECS))
 }
 
 /// Runs until `shutdown` turns true; finishes the message in hand first.
-pub async fn run(db: Db, mailer: Mailer, settings: std::sync::Arc<Settings>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    db: Db,
+    mailer: Mailer,
+    settings: std::sync::Arc<Settings>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
     let mut last_housekeeping = std::time::Instant::now() - StdDuration::from_secs(3600);
     loop {
@@ -88,7 +95,8 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, settings: &Settings) -> anyho
                 let error = format!("{e:#}");
                 let attempts = msg.attempts + 1;
                 let now = models::now();
-                let give_up = now - msg.created_at >= Duration::hours(settings.outbox_give_up_hours);
+                let give_up =
+                    now - msg.created_at >= Duration::hours(settings.outbox_give_up_hours);
                 let next = now + backoff(settings.outbox_backoff_base_secs, msg.attempts);
                 tracing::warn!(outbox_id = id, attempts, give_up, error = %crate::telemetry::sanitize(&error), "email delivery failed");
                 db.run(move |c| {

@@ -126,10 +126,7 @@ impl FromRequest for Ctx {
                 if crate::auth::token::looks_valid(&raw) {
                     let hash = crate::auth::token::digest(&raw);
                     let idle = chrono::Duration::minutes(state.settings.session_idle_minutes);
-                    current = state
-                        .db
-                        .run(move |c| load_current(c, &hash, idle))
-                        .await?;
+                    current = state.db.run(move |c| load_current(c, &hash, idle)).await?;
                 }
                 if current.is_none() {
                     let mut gone = build_cookie(SESSION_COOKIE, String::new(), https);
@@ -152,14 +149,17 @@ impl FromRequest for Ctx {
                     n
                 }
             };
-            let csrf_token = crate::auth::csrf::token_for(&state.csrf_key, &nonce, &session_for_csrf);
+            let csrf_token =
+                crate::auth::csrf::token_for(&state.csrf_key, &nonce, &session_for_csrf);
 
             let mut flashes = Vec::new();
             if let Some(c) = req.cookie(FLASH_COOKIE) {
                 if let Some(f) = parse_flash(c.value()) {
                     flashes.push(f);
                 }
-                let mut gone = actix_web::cookie::Cookie::build(FLASH_COOKIE, "").path("/").finish();
+                let mut gone = actix_web::cookie::Cookie::build(FLASH_COOKIE, "")
+                    .path("/")
+                    .finish();
                 gone.make_removal();
                 info.add_cookie(gone);
             }
@@ -260,7 +260,11 @@ impl<R: RoleRule + 'static> FromRequest for Staff<R> {
         Box::pin(async move {
             let ctx = fut.await?;
             let Some(user) = ctx.current.clone() else {
-                let next = if method == Method::GET { path_and_query } else { String::new() };
+                let next = if method == Method::GET {
+                    path_and_query
+                } else {
+                    String::new()
+                };
                 return Err(AppError::LoginRequired { next });
             };
             if !R::allows(&user.roles) {

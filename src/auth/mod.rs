@@ -5,4 +5,4 @@ pub mod extract;
 pub mod password;
 pub mod token;
 
-pub use extract::{AnyStaff, Ctx, Staff, RoleRule};
+pub use extract::{AnyStaff, Ctx, RoleRule, Staff};

@@ -40,7 +40,10 @@ pub fn verify(password: &str, stored: Option<&str>) -> Verified {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified::No;
     };
-    if hasher().verify_password(password.as_bytes(), &parsed).is_err() {
+    if hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Verified::No;
     }
     if stored == dummy_hash() {
@@ -93,6 +96,9 @@ mod tests {
         .hash_password(b"correct horse battery")
         .expect("hash")
         .to_string();
-        assert_eq!(verify("correct horse battery", Some(&weak)), Verified::YesRehash);
+        assert_eq!(
+            verify("correct horse battery", Some(&weak)),
+            Verified::YesRehash
+        );
     }
 }

@@ -51,7 +51,9 @@ mod tests {
     #[test]
     fn accepts_ordinary_addresses_and_normalises() {
         assert_eq!(
-            EmailAddress::parse("  Ada@Example.ORG ").expect("valid").as_str(),
+            EmailAddress::parse("  Ada@Example.ORG ")
+                .expect("valid")
+                .as_str(),
             "ada@example.org"
         );
         assert!(EmailAddress::parse("first.last+tag@sub.example.co.uk").is_ok());
@@ -70,7 +72,10 @@ mod tests {
             "a@example.org, b@example.org",
             &format!("{}@example.org", "a".repeat(300)),
         ] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+            assert!(
+                EmailAddress::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 }

@@ -23,14 +23,20 @@ pub fn check_new_password(password: &str, email: &str, name: &str) -> Result<(),
     }
     let lower = password.to_lowercase();
     if COMMON.lines().any(|l| !l.is_empty() && l == lower) {
-        return Err("That password is one of the most common ones and easy to guess. Choose another.".into());
+        return Err(
+            "That password is one of the most common ones and easy to guess. Choose another."
+                .into(),
+        );
     }
     if lower.trim() == email.trim().to_lowercase()
         || (!name.trim().is_empty() && lower.trim() == name.trim().to_lowercase())
     {
         return Err("Don't use your email address or name as your password.".into());
     }
-    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
+    if password
+        .chars()
+        .all(|c| c == password.chars().next().unwrap_or(' '))
+    {
         return Err("That password is one character repeated. Choose another.".into());
     }
     Ok(())
@@ -49,6 +55,8 @@ mod tests {
         assert!(check_new_password("ada@example.org", "ada@example.org", "Ada").is_err());
         assert!(check_new_password(&"x1".repeat(200), "a@b.org", "Ada").is_err());
         // 64 characters (and unicode) are accepted whole.
-        assert!(check_new_password(&"ü-long-passphrase-".repeat(4)[..64], "a@b.org", "Ada").is_ok());
+        assert!(
+            check_new_password(&"ü-long-passphrase-".repeat(4)[..64], "a@b.org", "Ada").is_ok()
+        );
     }
 }

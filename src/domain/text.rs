@@ -10,7 +10,10 @@ pub fn single_line(input: &str, label: &str, max: usize) -> Result<String, Strin
         return Err(format!("{} must be on one line.", capitalise(label)));
     }
     if s.chars().count() > max {
-        return Err(format!("{} must be at most {max} characters.", capitalise(label)));
+        return Err(format!(
+            "{} must be at most {max} characters.",
+            capitalise(label)
+        ));
     }
     Ok(s.to_string())
 }
@@ -20,16 +23,26 @@ pub fn optional_multi_line(input: &str, label: &str, max: usize) -> Result<Strin
     let s = input.replace("\r\n", "\n");
     let s = s.trim();
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(format!("{} contains characters that cannot be shown.", capitalise(label)));
+        return Err(format!(
+            "{} contains characters that cannot be shown.",
+            capitalise(label)
+        ));
     }
     if s.chars().count() > max {
-        return Err(format!("{} must be at most {max} characters.", capitalise(label)));
+        return Err(format!(
+            "{} must be at most {max} characters.",
+            capitalise(label)
+        ));
     }
     Ok(s.to_string())
 }
 
 fn capitalise(s: &str) -> String {
-    let s = s.strip_prefix("a ").or_else(|| s.strip_prefix("an ")).or_else(|| s.strip_prefix("the ")).unwrap_or(s);
+    let s = s
+        .strip_prefix("a ")
+        .or_else(|| s.strip_prefix("an "))
+        .or_else(|| s.strip_prefix("the "))
+        .unwrap_or(s);
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -43,16 +56,25 @@ mod tests {
 
     #[test]
     fn single_line_rules() {
-        assert_eq!(single_line("  Ada Lovelace ", "a name", 100).expect("ok"), "Ada Lovelace");
+        assert_eq!(
+            single_line("  Ada Lovelace ", "a name", 100).expect("ok"),
+            "Ada Lovelace"
+        );
         assert_eq!(single_line("", "a name", 100).unwrap_err(), "Enter a name.");
-        assert_eq!(single_line("a\r\nb", "a name", 100).unwrap_err(), "Name must be on one line.");
+        assert_eq!(
+            single_line("a\r\nb", "a name", 100).unwrap_err(),
+            "Name must be on one line."
+        );
         assert!(single_line(&"x".repeat(101), "a name", 100).is_err());
         assert!(single_line("李小龍", "a name", 3).is_ok());
     }
 
     #[test]
     fn multi_line_rules() {
-        assert_eq!(optional_multi_line("a\r\nb", "notes", 10).expect("ok"), "a\nb");
+        assert_eq!(
+            optional_multi_line("a\r\nb", "notes", 10).expect("ok"),
+            "a\nb"
+        );
         assert!(optional_multi_line("a\u{0}b", "notes", 10).is_err());
         assert_eq!(optional_multi_line("   ", "notes", 10).expect("ok"), "");
     }

@@ -63,14 +63,22 @@ impl Mailer {
             return Ok(());
         }
         let from: Mailbox = from.parse().context("the sender address is not valid")?;
-        let to: Mailbox = m.to_addr.parse().context("the recipient address is not valid")?;
+        let to: Mailbox = m
+            .to_addr
+            .parse()
+            .context("the recipient address is not valid")?;
         let domain = from.email.domain().to_string();
         let message = Message::builder()
             .from(from)
             .to(to)
             .subject(m.subject.clone())
             // The same id on every attempt, so a receiver can drop a duplicate delivery.
-            .message_id(Some(format!("<outbox-{}-{}@{}>", m.id, m.created_at.and_utc().timestamp(), domain)))
+            .message_id(Some(format!(
+                "<outbox-{}-{}@{}>",
+                m.id,
+                m.created_at.and_utc().timestamp(),
+                domain
+            )))
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -87,10 +95,14 @@ impl Mailer {
             .context("cannot build the message")?;
         match self {
             Mailer::File(t) => {
-                t.send(message).await.context("cannot write the mail file")?;
+                t.send(message)
+                    .await
+                    .context("cannot write the mail file")?;
             }
             Mailer::Smtp(t) => {
-                t.send(message).await.map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
+                t.send(message)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
             }
             Mailer::Memory(_) => unreachable!("handled above"),
         }

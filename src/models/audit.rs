@@ -34,7 +34,9 @@ pub struct NewAuditEntry<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, e: &NewAuditEntry<'_>) -> QueryResult<usize> {
-    diesel::insert_into(audit_log::table).values(e).execute(conn)
+    diesel::insert_into(audit_log::table)
+        .values(e)
+        .execute(conn)
 }
 
 /// Filters for the audit page; empty strings mean "any".
@@ -57,10 +59,18 @@ pub fn search(
 ) -> QueryResult<(Vec<AuditEntry>, bool)> {
     let mut q = audit_log::table.into_boxed();
     if !f.action.is_empty() {
-        q = q.filter(audit_log::action.like(format!("{}%", escape_like(&f.action))).escape('\\'));
+        q = q.filter(
+            audit_log::action
+                .like(format!("{}%", escape_like(&f.action)))
+                .escape('\\'),
+        );
     }
     if !f.actor.is_empty() {
-        q = q.filter(audit_log::actor.like(format!("%{}%", escape_like(&f.actor))).escape('\\'));
+        q = q.filter(
+            audit_log::actor
+                .like(format!("%{}%", escape_like(&f.actor)))
+                .escape('\\'),
+        );
     }
     if !f.record_type.is_empty() {
         q = q.filter(audit_log::record_type.eq(f.record_type.clone()));
@@ -95,5 +105,7 @@ pub fn actions(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

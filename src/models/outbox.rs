@@ -59,7 +59,11 @@ pub fn due_ids(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<i64>> {
     outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
-        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+        .filter(
+            outbox::locked_until
+                .is_null()
+                .or(outbox::locked_until.lt(now)),
+        )
         .order(outbox::next_attempt_at.asc())
         .select(outbox::id)
         .limit(limit)
@@ -73,7 +77,11 @@ pub fn claim(conn: &mut DbConn, id: i64, lease: Duration) -> QueryResult<bool> {
         outbox::table
             .find(id)
             .filter(outbox::status.eq("pending"))
-            .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now))),
+            .filter(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.lt(now)),
+            ),
     )
     .set(outbox::locked_until.eq(Some(now + lease)))
     .execute(conn)?;

@@ -32,15 +32,13 @@ pub struct NewSession<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<usize> {
-    diesel::insert_into(sessions::table).values(new).execute(conn)
+    diesel::insert_into(sessions::table)
+        .values(new)
+        .execute(conn)
 }
 
 /// The live session with this digest; expired ones (idle or absolute) are deleted on sight.
-pub fn find_live(
-    conn: &mut DbConn,
-    id_hash: &str,
-    idle: Duration,
-) -> QueryResult<Option<Session>> {
+pub fn find_live(conn: &mut DbConn, id_hash: &str, idle: Duration) -> QueryResult<Option<Session>> {
     let s: Option<Session> = sessions::table
         .find(id_hash)
         .select(Session::as_select())

@@ -90,7 +90,10 @@ pub fn set_roles(conn: &mut DbConn, id: UserId, roles: &[Role]) -> QueryResult<(
     for r in roles {
         // One row at a time: multi-row inserts do not compile over MultiConnection.
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(id.0), user_roles::role.eq(r.as_str())))
+            .values((
+                user_roles::user_id.eq(id.0),
+                user_roles::role.eq(r.as_str()),
+            ))
             .execute(conn)?;
     }
     Ok(())

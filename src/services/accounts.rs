@@ -11,9 +11,9 @@ use crate::email::{self, InviteEmail, PasswordChangedEmail, PasswordResetEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::auth_tokens::{self, Purpose, TokenProblem};
 use crate::models::login_failures::{self, Scope};
+use crate::models::now;
 use crate::models::sessions::{self, NewSession};
 use crate::models::users::{self, NewUser, User, UserId};
-use crate::models::now;
 
 use super::audit::{self, Actor};
 
@@ -90,7 +90,9 @@ pub fn complete_setup(
     write_tx(conn, |conn| {
         check_setup_token(conn, raw)?;
         if !auth_tokens::consume(conn, &token::digest(raw))? {
-            return Err(AppError::Gone(token_problem_message(&TokenProblem::Used).into()));
+            return Err(AppError::Gone(
+                token_problem_message(&TokenProblem::Used).into(),
+            ));
         }
         let id = insert_account(conn, &account)?;
         auth_tokens::void_setup(conn)?;
@@ -196,14 +198,24 @@ pub fn login(
     let visitor = Actor::visitor(&truncate(&account_key, 254), client_addr);
 
     for (scope, key, max) in [
-        (Scope::Account, account_key.as_str(), MAX_FAILURES_PER_ACCOUNT),
+        (
+            Scope::Account,
+            account_key.as_str(),
+            MAX_FAILURES_PER_ACCOUNT,
+        ),
         (Scope::Address, client_addr, MAX_FAILURES_PER_ADDRESS),
     ] {
         let (n, oldest) = login_failures::recent(conn, scope, key, window)?;
         if n >= max {
             let lifts = oldest.map(|o| o + window).unwrap_or_else(now);
             let minutes = ((lifts - now()).num_seconds() + 59).max(60) / 60;
-            audit::record(conn, &visitor, "login.throttled", None, &format!("{scope:?} limit reached"))?;
+            audit::record(
+                conn,
+                &visitor,
+                "login.throttled",
+                None,
+                &format!("{scope:?} limit reached"),
+            )?;
             return Ok(LoginOutcome::Throttled { minutes });
         }
     }
@@ -252,7 +264,11 @@ pub fn login(
                     conn,
                     &visitor,
                     "login.failure",
-                    other.as_ref().map(|u| ("user", u.id.to_string())).as_ref().map(|(a, b)| (*a, b.as_str())),
+                    other
+                        .as_ref()
+                        .map(|u| ("user", u.id.to_string()))
+                        .as_ref()
+                        .map(|(a, b)| (*a, b.as_str())),
                     why,
                 )?;
                 Ok(())
@@ -385,7 +401,13 @@ pub fn resend_invite(
         }
         let email = EmailAddress::parse(&u.email).map_err(AppError::BadRequest)?;
         send_invite(conn, settings, id, &email, &u.name, inviter_name)?;
-        audit::record(conn, actor, "user.invite_resent", Some(("user", &id.0.to_string())), "")?;
+        audit::record(
+            conn,
+            actor,
+            "user.invite_resent",
+            Some(("user", &id.0.to_string())),
+            "",
+        )?;
         Ok(())
     })
 }
@@ -444,11 +466,17 @@ pub fn user_for_password_token(conn: &mut DbConn, raw: &str) -> AppResult<User> 
     if !token::looks_valid(raw) {
         return Err(AppError::NotFound);
     }
-    match auth_tokens::find_usable(conn, &token::digest(raw), &[Purpose::Invite, Purpose::Reset])? {
+    match auth_tokens::find_usable(
+        conn,
+        &token::digest(raw),
+        &[Purpose::Invite, Purpose::Reset],
+    )? {
         Ok(t) => {
             let u = users::find(conn, UserId(t.user_id.ok_or(AppError::NotFound)?))?;
             if u.is_disabled {
-                return Err(AppError::Gone("This account is disabled. Ask an administrator.".into()));
+                return Err(AppError::Gone(
+                    "This account is disabled. Ask an administrator.".into(),
+                ));
             }
             Ok(u)
         }
@@ -469,7 +497,9 @@ pub fn set_password_with_token(
     write_tx(conn, |conn| {
         let u = user_for_password_token(conn, raw)?;
         if !auth_tokens::consume(conn, &token::digest(raw))? {
-            return Err(AppError::Gone(token_problem_message(&TokenProblem::Used).into()));
+            return Err(AppError::Gone(
+                token_problem_message(&TokenProblem::Used).into(),
+            ));
         }
         let was_pending = u.is_pending();
         users::set_password_hash(conn, u.user_id(), new_hash)?;
@@ -482,7 +512,11 @@ pub fn set_password_with_token(
         audit::record(
             conn,
             &Actor::from_user(&u, client_addr),
-            if was_pending { "password.set_from_invite" } else { "password.reset" },
+            if was_pending {
+                "password.set_from_invite"
+            } else {
+                "password.reset"
+            },
             Some(("user", &u.id.to_string())),
             "",
         )?;
@@ -532,7 +566,11 @@ pub fn change_password(
             &Actor::from_user(user, client_addr),
             "password.changed",
             Some(("user", &user.id.to_string())),
-            if end_other_sessions { "other sessions ended" } else { "other sessions kept" },
+            if end_other_sessions {
+                "other sessions ended"
+            } else {
+                "other sessions kept"
+            },
         )?;
         Ok(t)
     })
@@ -574,7 +612,9 @@ pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool
     write_tx(conn, |conn| {
         let u = users::find(conn, id)?;
         if disabled && actor.user_id == Some(id.0) {
-            return Err(AppError::Conflict("You cannot disable your own account.".into()));
+            return Err(AppError::Conflict(
+                "You cannot disable your own account.".into(),
+            ));
         }
         if disabled
             && users::roles_of(conn, id)?.contains(&Role::Admin)
@@ -598,7 +638,11 @@ pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool
         audit::record(
             conn,
             actor,
-            if disabled { "user.disable" } else { "user.enable" },
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
             Some(("user", &id.0.to_string())),
             &u.email,
         )?;

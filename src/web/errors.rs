@@ -31,23 +31,50 @@ struct ErrorPage {
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        400 => ("The request could not be understood", "Something in the request was not as expected. Go back and try again."),
-        403 => ("You do not have access to this page", "Your account does not have the role this page needs. If you think it should, ask an administrator."),
-        404 => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page."),
-        405 => ("Not allowed", "This address does not accept that kind of request."),
-        409 => ("That could not be done", "Someone may have changed this at the same time. Reload the page to see where things stand."),
-        410 => ("This link no longer works", "The link has expired or has already been used."),
+        400 => (
+            "The request could not be understood",
+            "Something in the request was not as expected. Go back and try again.",
+        ),
+        403 => (
+            "You do not have access to this page",
+            "Your account does not have the role this page needs. If you think it should, ask an administrator.",
+        ),
+        404 => (
+            "Page not found",
+            "There is nothing at this address. Check the link, or start again from the home page.",
+        ),
+        405 => (
+            "Not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        409 => (
+            "That could not be done",
+            "Someone may have changed this at the same time. Reload the page to see where things stand.",
+        ),
+        410 => (
+            "This link no longer works",
+            "The link has expired or has already been used.",
+        ),
         413 => ("Too large", "What you sent is larger than we accept."),
-        415 => ("Not accepted", "The request was sent in a form we do not accept."),
+        415 => (
+            "Not accepted",
+            "The request was sent in a form we do not accept.",
+        ),
         429 => ("Too many attempts", "Please wait a while and try again."),
-        503 => ("Temporarily unavailable", "Steward cannot serve this right now. Try again in a minute."),
-        s if s >= 500 => ("Something went wrong on our side", "The problem has been logged. Try again in a minute; if it keeps happening, tell an administrator and quote the request id below."),
+        503 => (
+            "Temporarily unavailable",
+            "Steward cannot serve this right now. Try again in a minute.",
+        ),
+        s if s >= 500 => (
+            "Something went wrong on our side",
+            "The problem has been logged. Try again in a minute; if it keeps happening, tell an administrator and quote the request id below.",
+        ),
         _ => ("That did not work", "Go back and try again."),
     }
 }
 
 /// Renders the error page for a response (no user, no navigation: error pages stay simple).
-fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpResponse> {
+pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpResponse> {
     let status = res.status();
     let request_id = res
         .request()
@@ -80,7 +107,9 @@ fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpResponse> {
         .body(body);
     // Keep headers the handler chose (e.g. Allow, Retry-After), but not its body type.
     for (k, v) in res.response().headers() {
-        if k != actix_web::http::header::CONTENT_TYPE && k != actix_web::http::header::CONTENT_LENGTH {
+        if k != actix_web::http::header::CONTENT_TYPE
+            && k != actix_web::http::header::CONTENT_LENGTH
+        {
             out.headers_mut().insert(k.clone(), v.clone());
         }
     }
@@ -130,10 +159,11 @@ where
             let res = service.call(req).await?;
             let status = res.status();
             let already_page = res.response().extensions().get::<PageRendered>().is_some();
-            if (status.is_client_error() || status.is_server_error()) && !already_page {
-                if let Some(page) = error_page(&res) {
-                    return Ok(res.into_response(page).map_into_right_body());
-                }
+            if (status.is_client_error() || status.is_server_error())
+                && !already_page
+                && let Some(page) = error_page(&res)
+            {
+                return Ok(res.into_response(page).map_into_right_body());
             }
             Ok(res.map_into_left_body())
         })

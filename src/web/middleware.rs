@@ -11,8 +11,8 @@ use std::time::Instant;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
@@ -159,7 +159,14 @@ where
                 let method = req.method().clone();
                 // No clone of the request may live across the call: routing needs it unshared.
                 let mut res = match guard_state_change(&mut req, &state, &method).await {
-                    Err(e) => req.error_response(e).map_into_right_body(),
+                    Err(e) => {
+                        // This layer sits outside the error-page layer, so draw the page here.
+                        let r = req.error_response(e);
+                        match crate::web::errors::error_page(&r) {
+                            Some(page) => r.into_response(page).map_into_right_body(),
+                            None => r.map_into_right_body(),
+                        }
+                    }
                     Ok(()) => match service.call(req).await {
                         Ok(r) => r.map_into_left_body(),
                         Err(e) => {
@@ -244,15 +251,19 @@ async fn guard_state_change(
         let mut payload = req.take_payload();
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            let chunk =
+                chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
             if body.len() + chunk.len() > FORM_BODY_LIMIT {
                 return Err(AppError::PayloadTooLarge);
             }
             body.extend_from_slice(&chunk);
         }
         let body = body.freeze();
-        let fields: Vec<(String, String)> = web::Query::<Vec<(String, String)>>::from_query(std::str::from_utf8(&body).unwrap_or("\u{0}")).map(|q| q.into_inner())
-            .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+        let fields: Vec<(String, String)> = web::Query::<Vec<(String, String)>>::from_query(
+            std::str::from_utf8(&body).unwrap_or("\u{0}"),
+        )
+        .map(|q| q.into_inner())
+        .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
         if fields.len() > FORM_FIELD_LIMIT {
             return Err(AppError::BadRequest("The form has too many fields.".into()));
         }
@@ -271,7 +282,11 @@ async fn guard_state_change(
         // (large) body is read.
         web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .ok()
-            .and_then(|q| q.0.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+            .and_then(|q| {
+                q.0.into_iter()
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v)
+            })
             .unwrap_or_default()
     } else {
         return Err(forbidden());
@@ -300,10 +315,16 @@ pub fn set_security_headers(h: &mut header::HeaderMap, https: bool, request_id: 
     set("referrer-policy", "same-origin");
     set("x-frame-options", "DENY");
     set("cross-origin-opener-policy", "same-origin");
-    set("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
     set("x-request-id", request_id);
     if https {
-        set("strict-transport-security", "max-age=63072000; includeSubDomains");
+        set(
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        );
     }
     let _ = set;
     if !h.contains_key(header::CACHE_CONTROL) {

@@ -18,7 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(middleware::FORM_BODY_LIMIT)
-            .error_handler(|e, _| AppError::BadRequest(format!("The form could not be read: {e}")).into()),
+            .error_handler(|e, _| {
+                AppError::BadRequest(format!("The form could not be read: {e}")).into()
+            }),
     )
     .service(
         web::scope("")
@@ -35,25 +37,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(public::auth::logout))
             .route("/setup/{token}", web::get().to(public::auth::setup_form))
             .route("/setup/{token}", web::post().to(public::auth::setup))
-            .route("/password-reset", web::get().to(public::auth::reset_request_form))
-            .route("/password-reset", web::post().to(public::auth::reset_request))
-            .route("/account/set-password/{token}", web::get().to(public::auth::set_password_form))
-            .route("/account/set-password/{token}", web::post().to(public::auth::set_password))
+            .route(
+                "/password-reset",
+                web::get().to(public::auth::reset_request_form),
+            )
+            .route(
+                "/password-reset",
+                web::post().to(public::auth::reset_request),
+            )
+            .route(
+                "/account/set-password/{token}",
+                web::get().to(public::auth::set_password_form),
+            )
+            .route(
+                "/account/set-password/{token}",
+                web::post().to(public::auth::set_password),
+            )
             // Staff
             .route("/staff", web::get().to(staff::home::dashboard))
             .route("/staff/account", web::get().to(staff::account::show))
-            .route("/staff/account/password", web::post().to(staff::account::change_password))
+            .route(
+                "/staff/account/password",
+                web::post().to(staff::account::change_password),
+            )
             .route("/staff/users", web::get().to(staff::users::list))
             .route("/staff/users/new", web::get().to(staff::users::new_form))
             .route("/staff/users", web::post().to(staff::users::create))
             .route("/staff/users/{id}", web::get().to(staff::users::edit_form))
             .route("/staff/users/{id}", web::post().to(staff::users::update))
-            .route("/staff/users/{id}/disable", web::post().to(staff::users::disable))
-            .route("/staff/users/{id}/enable", web::post().to(staff::users::enable))
-            .route("/staff/users/{id}/resend-invite", web::post().to(staff::users::resend_invite))
+            .route(
+                "/staff/users/{id}/disable",
+                web::post().to(staff::users::disable),
+            )
+            .route(
+                "/staff/users/{id}/enable",
+                web::post().to(staff::users::enable),
+            )
+            .route(
+                "/staff/users/{id}/resend-invite",
+                web::post().to(staff::users::resend_invite),
+            )
             .route("/staff/outbox", web::get().to(staff::outbox::list))
             .route("/staff/outbox/{id}", web::get().to(staff::outbox::show))
-            .route("/staff/outbox/{id}/retry", web::post().to(staff::outbox::retry))
+            .route(
+                "/staff/outbox/{id}/retry",
+                web::post().to(staff::outbox::retry),
+            )
             .route("/staff/audit", web::get().to(staff::audit::list))
             .default_service(web::to(not_found)),
     );
@@ -115,7 +144,11 @@ pub fn safe_next(next: &str) -> String {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.chars().any(|c| c.is_control() || c == '\\');
-    if ok { next.to_string() } else { "/staff".to_string() }
+    if ok {
+        next.to_string()
+    } else {
+        "/staff".to_string()
+    }
 }
 
 #[cfg(test)]

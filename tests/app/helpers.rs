@@ -163,7 +163,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("no {kind} email to {to} was delivered; sent: {:?}", self.sent_mail());
+        panic!(
+            "no {kind} email to {to} was delivered; sent: {:?}",
+            self.sent_mail()
+        );
     }
 
     pub fn db(&self) -> steward::db::Conn {
@@ -187,14 +190,21 @@ impl TestApp {
                 ],
             )
             .await;
-        assert_eq!(r.status(), 303, "setup should succeed: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            303,
+            "setup should succeed: {}",
+            r.text().await.unwrap_or_default()
+        );
         c
     }
 }
 
 /// The path part of a link in an email.
 pub fn link_path(text: &str, marker: &str) -> String {
-    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} link in {text}"));
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} link in {text}"));
     let rest = &text[start..];
     let end = rest
         .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
@@ -283,7 +293,8 @@ impl TestClient {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post("/login", &[("email", email), ("password", password)]).await
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
     }
 }
 

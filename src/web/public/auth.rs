@@ -64,8 +64,7 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
     if form.password.is_empty() {
         errors.add("password", "Enter your password.");
     }
-    if form.password.chars().count() > crate::domain::password::MAX_CHARS
-        || form.email.len() > 254
+    if form.password.chars().count() > crate::domain::password::MAX_CHARS || form.email.len() > 254
     {
         errors.add("password", LOGIN_FAILED);
     }
@@ -141,7 +140,11 @@ pub async fn logout(ctx: Ctx) -> AppResult<HttpResponse> {
             .await?;
     }
     ctx.end_session_cookie();
-    Ok(redirect_with_flash("/login", FlashKind::Success, "You have signed out."))
+    Ok(redirect_with_flash(
+        "/login",
+        FlashKind::Success,
+        "You have signed out.",
+    ))
 }
 
 #[derive(Template)]
@@ -185,7 +188,13 @@ pub struct SetupForm {
 }
 
 /// Checks a new password and its confirmation; adds messages to `errors`.
-fn check_password_pair(errors: &mut FormErrors, password: &str, confirm: &str, email: &str, name: &str) {
+fn check_password_pair(
+    errors: &mut FormErrors,
+    password: &str,
+    confirm: &str,
+    email: &str,
+    name: &str,
+) {
     if let Err(m) = check_new_password(password, email, name) {
         errors.add("password", m);
     } else if password != confirm {
@@ -201,9 +210,19 @@ pub async fn setup(
     let token = token.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new();
-    let name = text::single_line(&form.name, "your name", 200).map_err(|m| errors.add("name", m)).ok();
-    let email = EmailAddress::parse(&form.email).map_err(|m| errors.add("email", m)).ok();
-    check_password_pair(&mut errors, &form.password, &form.password_confirm, &form.email, &form.name);
+    let name = text::single_line(&form.name, "your name", 200)
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|m| errors.add("email", m))
+        .ok();
+    check_password_pair(
+        &mut errors,
+        &form.password,
+        &form.password_confirm,
+        &form.email,
+        &form.name,
+    );
     let page = |errors: FormErrors, message: String| SetupPage {
         layout: ctx.layout("Set up Steward", ""),
         errors,
@@ -213,7 +232,10 @@ pub async fn setup(
         message,
     };
     let (Some(name), Some(email), true) = (name, email, errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, String::new()));
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(errors, String::new()),
+        );
     };
     let hash = web::block({
         let p = form.password.clone();
@@ -257,7 +279,10 @@ pub async fn setup(
         Err(AppError::Conflict(m)) => {
             let mut errors = FormErrors::new();
             errors.add("email", m);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, String::new()))
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(errors, String::new()),
+            )
         }
         Err(e) => Err(e),
     }
@@ -374,7 +399,13 @@ pub async fn set_password(
         .run(move |c| accounts::user_for_password_token(c, &t))
         .await?;
     let mut errors = FormErrors::new();
-    check_password_pair(&mut errors, &form.password, &form.password_confirm, &user.email, &user.name);
+    check_password_pair(
+        &mut errors,
+        &form.password,
+        &form.password_confirm,
+        &user.email,
+        &user.name,
+    );
     if !errors.is_empty() {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -23,7 +23,7 @@ pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn healthz(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
-    match state.db.run(|c| crate::db::ping(c)).await {
+    match state.db.run(crate::db::ping).await {
         Ok(()) => HttpResponse::Ok()
             .content_type("application/json")
             .body(r#"{"status":"ok","database":"ok"}"#),

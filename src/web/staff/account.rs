@@ -27,7 +27,11 @@ struct AccountPage {
     end_others: bool,
 }
 
-async fn page(staff: &Staff<AnyStaff>, errors: FormErrors, end_others: bool) -> AppResult<AccountPage> {
+async fn page(
+    staff: &Staff<AnyStaff>,
+    errors: FormErrors,
+    end_others: bool,
+) -> AppResult<AccountPage> {
     let id = staff.user.user.user_id();
     let session_count = staff
         .state
@@ -61,7 +65,10 @@ pub struct PasswordForm {
     end_other_sessions: Option<String>,
 }
 
-pub async fn change_password(staff: Staff<AnyStaff>, form: web::Form<PasswordForm>) -> AppResult<HttpResponse> {
+pub async fn change_password(
+    staff: Staff<AnyStaff>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let end_others = form.end_other_sessions.is_some();
     let user = staff.user.user.clone();
@@ -72,7 +79,10 @@ pub async fn change_password(staff: Staff<AnyStaff>, form: web::Form<PasswordFor
     if let Err(m) = check_new_password(&form.new_password, &user.email, &user.name) {
         errors.add("new_password", m);
     } else if form.new_password != form.new_password_confirm {
-        errors.add("new_password_confirm", "The two passwords are not the same.");
+        errors.add(
+            "new_password_confirm",
+            "The two passwords are not the same.",
+        );
     }
     if errors.is_empty() {
         let (current, stored) = (form.current_password.clone(), user.password_hash.clone());
@@ -84,7 +94,10 @@ pub async fn change_password(staff: Staff<AnyStaff>, form: web::Form<PasswordFor
         }
     }
     if !errors.is_empty() {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&staff, errors, end_others).await?);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&staff, errors, end_others).await?,
+        );
     }
     let new = form.new_password.clone();
     let hash = web::block(move || password::hash(&new))
@@ -100,7 +113,16 @@ pub async fn change_password(staff: Staff<AnyStaff>, form: web::Form<PasswordFor
         .state
         .db
         .run(move |c| {
-            accounts::change_password(c, &settings, &user, &hash, end_others, &session_hash, &addr, &ua)
+            accounts::change_password(
+                c,
+                &settings,
+                &user,
+                &hash,
+                end_others,
+                &session_hash,
+                &addr,
+                &ua,
+            )
         })
         .await?;
     staff.start_session_cookie(&token);

@@ -95,7 +95,9 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppResult<Ht
         record_id: q.record_id.trim().chars().take(50).collect(),
         from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
         // "to" is inclusive: everything before the next midnight.
-        to: to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)),
+        to: to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
     };
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, more, actions) = staff
@@ -106,8 +108,16 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppResult<Ht
             Ok((rows, more, audit::actions(c)?))
         })
         .await?;
-    let prev_url = if page > 1 { page_url(&q, page - 1) } else { String::new() };
-    let next_url = if more { page_url(&q, page + 1) } else { String::new() };
+    let prev_url = if page > 1 {
+        page_url(&q, page - 1)
+    } else {
+        String::new()
+    };
+    let next_url = if more {
+        page_url(&q, page + 1)
+    } else {
+        String::new()
+    };
     render(&AuditPage {
         layout: staff.layout("Audit log", "/staff/audit"),
         q,

@@ -61,16 +61,20 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
             Ok((rows, counts))
         })
         .await?;
-    let tabs = [("pending", "Waiting"), ("failed", "Failed"), ("sent", "Sent")]
-        .iter()
-        .zip(counts)
-        .map(|((value, label), count)| Tab {
-            value,
-            label,
-            count,
-            current: *value == status,
-        })
-        .collect();
+    let tabs = [
+        ("pending", "Waiting"),
+        ("failed", "Failed"),
+        ("sent", "Sent"),
+    ]
+    .iter()
+    .zip(counts)
+    .map(|((value, label), count)| Tab {
+        value,
+        label,
+        count,
+        current: *value == status,
+    })
+    .collect();
     render(&ListPage {
         layout: staff.layout("Email outbox", "/staff/outbox"),
         tabs,
@@ -91,7 +95,11 @@ struct ShowPage {
 
 pub async fn show(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let m = staff.state.db.run(move |c| Ok(outbox::find(c, id)?)).await?;
+    let m = staff
+        .state
+        .db
+        .run(move |c| Ok(outbox::find(c, id)?))
+        .await?;
     render(&ShowPage {
         layout: staff.layout("Email", "/staff/outbox"),
         created: fmt_time(&m.created_at),
@@ -111,14 +119,24 @@ pub async fn retry(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<Htt
             crate::db::write_tx(c, |c| {
                 let n = outbox::retry_now(c, id)?;
                 if n == 1 {
-                    audit::record(c, &actor, "email.retry", Some(("outbox", &id.to_string())), "")?;
+                    audit::record(
+                        c,
+                        &actor,
+                        "email.retry",
+                        Some(("outbox", &id.to_string())),
+                        "",
+                    )?;
                 }
                 Ok(n)
             })
         })
         .await?;
     Ok(if n == 1 {
-        redirect_with_flash("/staff/outbox", FlashKind::Success, "The email will be sent again in a moment.")
+        redirect_with_flash(
+            "/staff/outbox",
+            FlashKind::Success,
+            "The email will be sent again in a moment.",
+        )
     } else {
         redirect_with_flash(
             "/staff/outbox?status=sent",

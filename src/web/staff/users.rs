@@ -78,7 +78,10 @@ fn parse_roles(raw: &[String], errors: &mut FormErrors) -> Vec<Role> {
         match r.parse::<Role>() {
             Ok(role) if !roles.contains(&role) => roles.push(role),
             Ok(_) => {}
-            Err(_) => errors.add("role", "One of the roles is not known. Reload the page and try again."),
+            Err(_) => errors.add(
+                "role",
+                "One of the roles is not known. Reload the page and try again.",
+            ),
         }
     }
     roles.sort();
@@ -105,11 +108,18 @@ pub async fn new_form(staff: Staff<AdminOnly>) -> AppResult<HttpResponse> {
     })
 }
 
-pub async fn create(staff: Staff<AdminOnly>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn create(
+    staff: Staff<AdminOnly>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let (name_in, email_in, roles_in) = parse_fields(&form);
     let mut errors = FormErrors::new();
-    let name = text::single_line(&name_in, "a name", 200).map_err(|m| errors.add("name", m)).ok();
-    let email = EmailAddress::parse(&email_in).map_err(|m| errors.add("email", m)).ok();
+    let name = text::single_line(&name_in, "a name", 200)
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let email = EmailAddress::parse(&email_in)
+        .map_err(|m| errors.add("email", m))
+        .ok();
     let roles = parse_roles(&roles_in, &mut errors);
     let show = |errors: FormErrors| NewPage {
         layout: staff.layout("Invite a staff member", "/staff/users"),
@@ -195,7 +205,9 @@ pub async fn update(
     let (user, _, session_count) = load_user(&staff, id).await?;
     let (name_in, _, roles_in) = parse_fields(&form);
     let mut errors = FormErrors::new();
-    let name = text::single_line(&name_in, "a name", 200).map_err(|m| errors.add("name", m)).ok();
+    let name = text::single_line(&name_in, "a name", 200)
+        .map_err(|m| errors.add("name", m))
+        .ok();
     let roles = parse_roles(&roles_in, &mut errors);
     let show = |errors: FormErrors| EditPage {
         layout: staff.layout(&user.name, "/staff/users"),
@@ -276,7 +288,11 @@ pub async fn resend_invite(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppRe
         .await;
     let back = format!("/staff/users/{id}");
     match r {
-        Ok(()) => Ok(redirect_with_flash(&back, FlashKind::Success, "A new invitation is on its way; older links no longer work.")),
+        Ok(()) => Ok(redirect_with_flash(
+            &back,
+            FlashKind::Success,
+            "A new invitation is on its way; older links no longer work.",
+        )),
         Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
         Err(e) => Err(e),
     }
