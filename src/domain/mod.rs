@@ -1,11 +1,18 @@
 //! Pure types with no I/O: they parse their input and say clearly what is wrong with it.
 
+pub mod acknowledgement;
 pub mod email;
 pub mod form;
+pub mod money;
 pub mod password;
+pub mod pricing;
 pub mod role;
+pub mod slug;
+pub mod sponsorship;
 pub mod text;
+pub mod weburl;
 
 pub use email::EmailAddress;
 pub use form::FormErrors;
+pub use money::{Currency, Money};
 pub use role::Role;

@@ -1,0 +1,75 @@
+//! URL slugs: lower-case ASCII letters, digits and single hyphens.
+
+/// Makes a slug from a name ("Acme Cloud, Inc." → "acme-cloud-inc"); may be empty for
+/// names with no Latin letters or digits (the caller then asks for one).
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+                'a'
+            }
+            'ç' | 'Ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+            'ñ' | 'Ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => {
+                'o'
+            }
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+            'ý' | 'ÿ' | 'Ý' => 'y',
+            'ß' => 's',
+            other => other,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    out.chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
+}
+
+/// Checks a slug typed by staff.
+pub fn parse_slug(input: &str) -> Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err("Enter a short name for the web address, like acme-cloud.".into());
+    }
+    if s.len() > 80 {
+        return Err("Use at most 80 characters.".into());
+    }
+    let ok = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--");
+    if !ok {
+        return Err(
+            "Use lower-case letters, digits and single hyphens only, like acme-cloud.".into(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Acme Cloud, Inc."), "acme-cloud-inc");
+        assert_eq!(slugify("  Société Générale  "), "societe-generale");
+        assert_eq!(slugify("株式会社"), "");
+        assert!(parse_slug("acme-cloud").is_ok());
+        for bad in ["", "Acme", "a--b", "-a", "a-", "a/b", "../x", "a b"] {
+            assert!(parse_slug(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The sponsorship lifecycle: statuses and the one table of allowed moves.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Applied,
+    Approved,
+    AgreementSent,
+    AgreementAccepted,
+    Invoiced,
+    Paid,
+    Active,
+    Expired,
+    Rejected,
+    Cancelled,
+}
+
+use Status::*;
+
+/// Every allowed move. Anything not here is refused with `IllegalMove`.
+pub const TRANSITIONS: &[(Status, Status)] = &[
+    (Applied, Approved),
+    (Applied, Rejected),
+    (Applied, Cancelled),
+    (Approved, AgreementSent),
+    (Approved, Cancelled),
+    (AgreementSent, AgreementAccepted),
+    (AgreementSent, Cancelled),
+    (AgreementAccepted, Invoiced),
+    (AgreementAccepted, Cancelled),
+    (Invoiced, Paid),
+    (Invoiced, Cancelled),
+    (Paid, Active),
+    (Paid, Cancelled),
+    (Active, Expired),
+    (Active, Cancelled),
+];
+
+/// A move the table does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("A sponsorship that is {} cannot become {}.", from.label().to_lowercase(), to.label().to_lowercase())]
+pub struct IllegalMove {
+    pub from: Status,
+    pub to: Status,
+}
+
+/// Checks one move against the table.
+pub fn transition(from: Status, to: Status) -> Result<Status, IllegalMove> {
+    if TRANSITIONS.contains(&(from, to)) {
+        Ok(to)
+    } else {
+        Err(IllegalMove { from, to })
+    }
+}
+
+impl Status {
+    pub const ALL: [Status; 10] = [
+        Applied,
+        Approved,
+        AgreementSent,
+        AgreementAccepted,
+        Invoiced,
+        Paid,
+        Active,
+        Expired,
+        Rejected,
+        Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied => "applied",
+            Approved => "approved",
+            AgreementSent => "agreement_sent",
+            AgreementAccepted => "agreement_accepted",
+            Invoiced => "invoiced",
+            Paid => "paid",
+            Active => "active",
+            Expired => "expired",
+            Rejected => "rejected",
+            Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Applied => "Applied",
+            Approved => "Approved",
+            AgreementSent => "Agreement sent",
+            AgreementAccepted => "Agreement accepted",
+            Invoiced => "Invoiced",
+            Paid => "Paid",
+            Active => "Active",
+            Expired => "Expired",
+            Rejected => "Rejected",
+            Cancelled => "Cancelled",
+        }
+    }
+
+    /// The badge colour for lists.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Active | Paid => "success",
+            Applied | Approved | AgreementSent | AgreementAccepted | Invoiced => "warning",
+            Rejected | Cancelled => "danger",
+            Expired => "neutral",
+        }
+    }
+
+    /// Where this status may go next.
+    pub fn next(self) -> Vec<Status> {
+        TRANSITIONS
+            .iter()
+            .filter(|(f, _)| *f == self)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+
+    /// Still in play (not ended one way or another).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Expired | Rejected | Cancelled)
+    }
+
+    /// Statuses staff may pick when recording a sponsorship agreed outside the app.
+    pub const OFFLINE_START: [Status; 5] = [Approved, AgreementAccepted, Invoiced, Paid, Active];
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a sponsorship status"))
+    }
+}
+
+/// Whether a sponsorship shows on the public pages on `today`: active inside its term, or
+/// published early by staff (still open and not past its end).
+pub fn is_visible(
+    status: Status,
+    published_early: bool,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> bool {
+    if today > end {
+        return false;
+    }
+    match status {
+        Active => start <= today,
+        s if published_early => s.is_open() && s != Expired,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_table_allows_the_happy_path_and_nothing_backwards() {
+        let path = [
+            Applied,
+            Approved,
+            AgreementSent,
+            AgreementAccepted,
+            Invoiced,
+            Paid,
+            Active,
+            Expired,
+        ];
+        for w in path.windows(2) {
+            assert_eq!(transition(w[0], w[1]), Ok(w[1]));
+        }
+        for w in path.windows(2) {
+            assert!(transition(w[1], w[0]).is_err(), "{:?} -> {:?}", w[1], w[0]);
+        }
+        for s in Status::ALL {
+            assert!(transition(s, s).is_err(), "no self-moves");
+            assert!(transition(Rejected, s).is_err());
+            assert!(transition(Cancelled, s).is_err());
+            assert!(transition(Expired, s).is_err());
+        }
+        assert!(transition(Applied, Paid).is_err());
+        assert_eq!(
+            transition(Applied, Paid).unwrap_err().to_string(),
+            "A sponsorship that is applied cannot become paid."
+        );
+    }
+
+    #[test]
+    fn visibility() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (start, end) = (d("2026-01-01"), d("2026-12-31"));
+        assert!(is_visible(Active, false, start, end, d("2026-06-01")));
+        assert!(
+            !is_visible(Active, false, start, end, d("2027-01-01")),
+            "expired term"
+        );
+        assert!(
+            !is_visible(Active, false, start, end, d("2025-12-31")),
+            "future term"
+        );
+        assert!(
+            !is_visible(Invoiced, false, start, end, d("2026-06-01")),
+            "unpaid"
+        );
+        assert!(
+            is_visible(Invoiced, true, start, end, d("2026-06-01")),
+            "published early"
+        );
+        assert!(
+            is_visible(Approved, true, start, end, d("2025-12-01")),
+            "published early before the term"
+        );
+        assert!(!is_visible(Cancelled, true, start, end, d("2026-06-01")));
+        assert!(!is_visible(Rejected, true, start, end, d("2026-06-01")));
+        assert!(!is_visible(Expired, true, start, end, d("2026-06-01")));
+    }
+}
