@@ -91,9 +91,199 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programmes (id) {
+        id -> BigInt,
+        name -> Text,
+        year -> Integer,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tiers (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        price_minor -> BigInt,
+        currency -> Text,
+        capacity -> Nullable<Integer>,
+        logo_size -> Text,
+        display_order -> Integer,
+        advertised -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tier_benefits (id) {
+        id -> BigInt,
+        tier_id -> BigInt,
+        position -> Integer,
+        description -> Text,
+        quantity -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    discount_rules (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        name -> Text,
+        max_org_size_exclusive -> Nullable<Integer>,
+        percent_off -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discount_rule_tiers (rule_id, tier_id) {
+        rule_id -> BigInt,
+        tier_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    sponsors (id) {
+        id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        website -> Text,
+        description -> Text,
+        tagline -> Text,
+        org_size -> Nullable<Integer>,
+        country -> Text,
+        topics -> Text,
+        inkind_description -> Text,
+        inkind_value_minor -> Nullable<BigInt>,
+        inkind_currency -> Nullable<Text>,
+        logo_key -> Nullable<Text>,
+        logo_pending_key -> Nullable<Text>,
+        logo_approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsor_contacts (id) {
+        id -> BigInt,
+        sponsor_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsorships (id) {
+        id -> BigInt,
+        sponsor_id -> BigInt,
+        tier_id -> BigInt,
+        start_date -> Date,
+        end_date -> Date,
+        fee_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        published_early -> Bool,
+        notes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsorship_events (id) {
+        id -> BigInt,
+        sponsorship_id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    benefit_fulfilments (id) {
+        id -> BigInt,
+        sponsorship_id -> BigInt,
+        position -> Integer,
+        description -> Text,
+        quantity -> Nullable<Integer>,
+        status -> Text,
+        delivered_by -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        sponsor_id -> BigInt,
+        title -> Text,
+        location -> Text,
+        remote -> Bool,
+        url -> Text,
+        expires_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placement_slots (id) {
+        id -> BigInt,
+        key -> Text,
+        name -> Text,
+        description -> Text,
+        topic -> Nullable<Text>,
+        max_sponsors -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placement_slot_tiers (slot_id, tier_id) {
+        slot_id -> BigInt,
+        tier_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    placement_stats (slot_id, sponsor_id, day) {
+        slot_id -> BigInt,
+        sponsor_id -> BigInt,
+        day -> Date,
+        impressions -> BigInt,
+        clicks -> BigInt,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
+diesel::joinable!(tiers -> programmes (programme_id));
+diesel::joinable!(tier_benefits -> tiers (tier_id));
+diesel::joinable!(discount_rules -> programmes (programme_id));
+diesel::joinable!(discount_rule_tiers -> discount_rules (rule_id));
+diesel::joinable!(discount_rule_tiers -> tiers (tier_id));
+diesel::joinable!(sponsor_contacts -> sponsors (sponsor_id));
+diesel::joinable!(sponsorships -> sponsors (sponsor_id));
+diesel::joinable!(sponsorships -> tiers (tier_id));
+diesel::joinable!(sponsorship_events -> sponsorships (sponsorship_id));
+diesel::joinable!(benefit_fulfilments -> sponsorships (sponsorship_id));
+diesel::joinable!(jobs -> sponsors (sponsor_id));
+diesel::joinable!(placement_slot_tiers -> placement_slots (slot_id));
+diesel::joinable!(placement_slot_tiers -> tiers (tier_id));
+diesel::joinable!(placement_stats -> placement_slots (slot_id));
+diesel::joinable!(placement_stats -> sponsors (sponsor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -104,4 +294,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     outbox,
     audit_log,
+    programmes,
+    tiers,
+    tier_benefits,
+    discount_rules,
+    discount_rule_tiers,
+    sponsors,
+    sponsor_contacts,
+    sponsorships,
+    sponsorship_events,
+    benefit_fulfilments,
+    jobs,
+    placement_slots,
+    placement_slot_tiers,
+    placement_stats,
 );

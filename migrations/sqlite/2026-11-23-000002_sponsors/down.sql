@@ -1,0 +1,14 @@
+DROP TABLE placement_stats;
+DROP TABLE placement_slot_tiers;
+DROP TABLE placement_slots;
+DROP TABLE jobs;
+DROP TABLE benefit_fulfilments;
+DROP TABLE sponsorship_events;
+DROP TABLE sponsorships;
+DROP TABLE sponsor_contacts;
+DROP TABLE sponsors;
+DROP TABLE discount_rule_tiers;
+DROP TABLE discount_rules;
+DROP TABLE tier_benefits;
+DROP TABLE tiers;
+DROP TABLE programmes;
