@@ -1,1 +1,449 @@
-//! Tests: e2e.
+//! End to end in a real browser: first-run setup, sign-out and sign-in, driven in headless
+//! Chromium through chromedriver (WebDriver, via fantoccini).
+//!
+//! Runs only with `STEWARD_E2E=1`:
+//!
+//! ```text
+//! STEWARD_E2E=1 cargo test --test app e2e -- --nocapture
+//! ```
+//!
+//! chromedriver is taken from `$STEWARD_CHROMEDRIVER` or /usr/bin/chromedriver, Chromium from
+//! `$STEWARD_CHROMIUM` or /usr/bin/chromium. With `STEWARD_E2E=1` a missing one is a failure,
+//! never a silent skip.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// How long one step may wait for the browser (a page load, an element to appear).
+const WAIT: Duration = Duration::from_secs(30);
+/// How long chromedriver may take to start answering.
+const DRIVER_START: Duration = Duration::from_secs(30);
+
+const ADMIN_NAME: &str = "Ada Firstrun";
+const ADMIN_EMAIL: &str = "ada.firstrun@example.org";
+
+fn progress(msg: &str) {
+    println!("e2e: {msg}");
+}
+
+/// The path of a required browser binary: `$var`, or `default`. Panics when it is missing.
+fn required_binary(var: &str, default: &str, what: &str) -> PathBuf {
+    let path = std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default));
+    assert!(
+        path.is_file(),
+        "STEWARD_E2E=1 but {what} was not found at {} (install it, or set {var} to its path)",
+        path.display()
+    );
+    path
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
+
+/// chromedriver, running as our child. Dropping it shuts it down (and with it the browsers it
+/// started), and kills it if it does not go.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ChromeDriver {
+    async fn start(binary: &Path) -> ChromeDriver {
+        let mut last_failure = String::new();
+        for attempt in 1..=3 {
+            match ChromeDriver::try_start(binary).await {
+                Ok(driver) => return driver,
+                Err(e) => {
+                    progress(&format!(
+                        "chromedriver did not start (attempt {attempt}): {e}"
+                    ));
+                    last_failure = e;
+                }
+            }
+        }
+        panic!(
+            "chromedriver at {} did not start: {last_failure}",
+            binary.display()
+        );
+    }
+
+    async fn try_start(binary: &Path) -> Result<ChromeDriver, String> {
+        let dir = tempfile::tempdir().expect("temp dir for the chromedriver log");
+        let log = dir.path().join("chromedriver.log");
+        let out = std::fs::File::create(&log).expect("chromedriver log file");
+        let err = out.try_clone().expect("chromedriver log file");
+        let port = free_port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        // From here on the guard owns the child: any failure below stops it.
+        let mut driver = ChromeDriver {
+            child,
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("HTTP client");
+        let status_url = format!("{}/status", driver.url);
+        let deadline = Instant::now() + DRIVER_START;
+        loop {
+            if let Ok(Some(exit)) = driver.child.try_wait() {
+                return Err(format!(
+                    "it exited with {exit}; its output:\n{}",
+                    driver.log_tail()
+                ));
+            }
+            if let Ok(r) = http.get(&status_url).send().await
+                && let Ok(body) = r.json::<serde_json::Value>().await
+                && body["value"]["ready"] == serde_json::Value::Bool(true)
+            {
+                return Ok(driver);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{status_url} did not answer ready within {DRIVER_START:?}; its output:\n{}",
+                    driver.log_tail()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Asks chromedriver to shut down: it closes the browsers it started, which a plain kill
+    /// would leave running.
+    fn request_shutdown(&self) {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+        let request = format!(
+            "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+        }
+    }
+
+    /// The last lines chromedriver wrote.
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        if self.running() {
+            self.request_shutdown();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while self.running() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if self.running() {
+                let _ = self.child.kill();
+            }
+        }
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "e2e: chromedriver output (last lines):\n{}",
+                self.log_tail()
+            );
+        }
+    }
+}
+
+/// A WebDriver session with a fresh headless Chromium.
+async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) -> Client {
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium.to_string_lossy(),
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!("capabilities are a JSON object")
+    };
+    // fantoccini's rustls connector asks rustls for its process-wide crypto provider. In this
+    // test build rustls has two compiled in (`ring` from reqwest and lettre, `aws-lc-rs` from
+    // fantoccini's hyper-rustls), so one must be installed first, which needs `rustls` as a
+    // dev-dependency:
+    //     let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = std::panic::catch_unwind(ClientBuilder::rustls)
+        .unwrap_or_else(|_| {
+            panic!(
+                "fantoccini's rustls connector has no rustls crypto provider: add \
+                 `rustls = {{ version = \"0.23\", default-features = false, features = [\"ring\"] }}` \
+                 to [dev-dependencies] and install ring's provider before connecting"
+            )
+        })
+        .expect("rustls for the WebDriver client");
+    builder.capabilities(capabilities);
+    let client = tokio::time::timeout(WAIT * 2, builder.connect(&driver.url))
+        .await
+        .unwrap_or_else(|_| panic!("no browser session from chromedriver within {:?}", WAIT * 2))
+        .unwrap_or_else(|e| panic!("chromedriver could not start {}: {e}", chromium.display()));
+    client
+        .set_window_size(1280, 960)
+        .await
+        .expect("set the window size");
+    client
+}
+
+/// The visible text of the page.
+async fn page_text(client: &Client) -> String {
+    match client.find(Locator::Css("body")).await {
+        Ok(body) => body.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Where the browser is now, and what it shows (for failure messages).
+async fn where_we_are(client: &Client) -> String {
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_else(|e| format!("<unknown: {e}>"));
+    let text: String = page_text(client).await.chars().take(2000).collect();
+    format!("at {url}, showing:\n{text}")
+}
+
+/// Waits (bounded) until the page has an element matching `xpath`.
+async fn wait_for(client: &Client, xpath: &str, what: &str) -> Element {
+    match client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "waited {WAIT:?} for {what} ({xpath}): {e}; the browser is {}",
+            where_we_are(client).await
+        ),
+    }
+}
+
+/// Types `value` into the input with id `id`.
+async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id} field: {e}"));
+    field
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+    field
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+}
+
+async fn click(client: &Client, xpath: &str, what: &str) {
+    let button = wait_for(client, xpath, what).await;
+    button
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {what}: {e}"));
+}
+
+async fn current_path(client: &Client) -> String {
+    client
+        .current_url()
+        .await
+        .expect("current URL")
+        .path()
+        .to_string()
+}
+
+#[tokio::test]
+async fn e2e_first_run_setup_and_login_in_chromium() {
+    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
+        println!(
+            "e2e: skipped the browser test (set STEWARD_E2E=1 to run it, with chromium and \
+             chromedriver installed: STEWARD_E2E=1 cargo test --test app e2e -- --nocapture; \
+             paths from STEWARD_CHROMIUM / STEWARD_CHROMEDRIVER)"
+        );
+        return;
+    }
+    let started = Instant::now();
+    let chromedriver = required_binary(
+        "STEWARD_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromedriver",
+    );
+    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
+
+    // Declared before the driver so the profile outlives the browser.
+    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
+    let driver = ChromeDriver::start(&chromedriver).await;
+    progress(&format!("chromedriver ready at {}", driver.url));
+    let app = TestApp::spawn().await;
+    progress(&format!("app running at {}", app.address));
+    let client = open_browser(&driver, &chromium, profile.path()).await;
+    progress("browser session open");
+
+    // First-run setup.
+    let setup_url = format!("{}{}", app.address, app.setup_path());
+    client.goto(&setup_url).await.expect("open the setup link");
+    wait_for(
+        &client,
+        "//h1[normalize-space()='Welcome to Steward']",
+        "the setup page",
+    )
+    .await;
+    progress("setup page shown");
+    fill(&client, "name", ADMIN_NAME).await;
+    fill(&client, "email", ADMIN_EMAIL).await;
+    fill(&client, "password", PASSWORD).await;
+    fill(&client, "password_confirm", PASSWORD).await;
+    click(
+        &client,
+        "//form[starts-with(@action, '/setup/')]//button[@type='submit']",
+        "the Create administrator button",
+    )
+    .await;
+    wait_for(
+        &client,
+        "//*[contains(@class, 'flash') and contains(., 'Your administrator account is ready')]",
+        "the account-ready message",
+    )
+    .await;
+    let path = current_path(&client).await;
+    assert!(
+        path.starts_with("/staff"),
+        "after setup the browser is at {path}, not under /staff"
+    );
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Your administrator account is ready."),
+        "no account-ready message after setup; page:\n{text}"
+    );
+    assert!(
+        text.contains(ADMIN_NAME),
+        "the header does not name the new admin; page:\n{text}"
+    );
+    progress(&format!("setup done, signed in at {path}"));
+
+    // Sign out with the header button (a POST form).
+    click(
+        &client,
+        "//header//form[@action='/logout']//button[normalize-space()='Sign out']",
+        "the Sign out button",
+    )
+    .await;
+    wait_for(
+        &client,
+        "//*[contains(@class, 'flash') and contains(., 'You have signed out.')]",
+        "the signed-out message",
+    )
+    .await;
+    let path = current_path(&client).await;
+    assert_eq!(path, "/login", "after signing out the browser is at {path}");
+    progress("signed out");
+
+    // Sign in again through the form.
+    wait_for(&client, "//form[@action='/login']", "the sign-in form").await;
+    fill(&client, "email", ADMIN_EMAIL).await;
+    fill(&client, "password", PASSWORD).await;
+    click(
+        &client,
+        "//form[@action='/login']//button[@type='submit']",
+        "the Sign in button",
+    )
+    .await;
+    wait_for(
+        &client,
+        "//h1[normalize-space()='Dashboard']",
+        "the dashboard",
+    )
+    .await;
+    let path = current_path(&client).await;
+    assert_eq!(path, "/staff", "after signing in the browser is at {path}");
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Dashboard"),
+        "no Dashboard after signing in; page:\n{text}"
+    );
+    progress("signed in, dashboard shown");
+
+    // The setup link is used up.
+    client
+        .goto(&setup_url)
+        .await
+        .expect("open the setup link again");
+    wait_for(
+        &client,
+        "//*[contains(., 'already set up') and not(*[contains(., 'already set up')])]",
+        "the already-set-up page",
+    )
+    .await;
+    let source = client.source().await.expect("page source");
+    assert!(
+        source.contains("already set up"),
+        "the used setup link does not say Steward is already set up:\n{source}"
+    );
+    let status = client
+        .execute(
+            "const n = performance.getEntriesByType('navigation')[0]; \
+             return n && n.responseStatus !== undefined ? n.responseStatus : null;",
+            vec![],
+        )
+        .await
+        .expect("read the navigation status");
+    if let Some(status) = status.as_u64() {
+        assert_eq!(status, 410, "the used setup link should answer 410 Gone");
+    }
+    progress(&format!("setup link refused (status {status})"));
+
+    client.close().await.expect("close the browser session");
+    progress(&format!("done in {:.1?}", started.elapsed()));
+}
