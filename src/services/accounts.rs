@@ -234,7 +234,6 @@ pub fn login(
                     users::set_password_hash(conn, u.user_id(), &h)?;
                 }
                 login_failures::clear(conn, Scope::Account, &account_key)?;
-                users::touch_login(conn, u.user_id())?;
                 let t = open_session(conn, settings, u.user_id(), client_addr, user_agent)?;
                 audit::record(
                     conn,
@@ -282,7 +281,8 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-/// Opens a new session (always a new id) and returns its raw token.
+/// Opens a new session (always a new id), records the sign-in time, and returns its raw
+/// token.
 pub fn open_session(
     conn: &mut DbConn,
     settings: &Settings,
@@ -292,6 +292,7 @@ pub fn open_session(
 ) -> AppResult<String> {
     let raw = token::new_token();
     let t = now();
+    users::touch_login(conn, user)?;
     sessions::insert(
         conn,
         &NewSession {

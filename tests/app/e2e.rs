@@ -210,20 +210,11 @@ async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) ->
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("capabilities are a JSON object")
     };
-    // fantoccini's rustls connector asks rustls for its process-wide crypto provider. In this
-    // test build rustls has two compiled in (`ring` from reqwest and lettre, `aws-lc-rs` from
-    // fantoccini's hyper-rustls), so one must be installed first, which needs `rustls` as a
-    // dev-dependency:
-    //     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = std::panic::catch_unwind(ClientBuilder::rustls)
-        .unwrap_or_else(|_| {
-            panic!(
-                "fantoccini's rustls connector has no rustls crypto provider: add \
-                 `rustls = {{ version = \"0.23\", default-features = false, features = [\"ring\"] }}` \
-                 to [dev-dependencies] and install ring's provider before connecting"
-            )
-        })
-        .expect("rustls for the WebDriver client");
+    // fantoccini's rustls connector asks rustls for its process-wide crypto provider, and this
+    // test build has two compiled in (`ring` from reqwest and lettre, `aws-lc-rs` from
+    // fantoccini's hyper-rustls), so pick one first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = ClientBuilder::rustls().expect("rustls for the WebDriver client");
     builder.capabilities(capabilities);
     let client = tokio::time::timeout(WAIT * 2, builder.connect(&driver.url))
         .await
