@@ -3,9 +3,15 @@
 pub mod app_settings;
 pub mod audit;
 pub mod auth_tokens;
+pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
+pub mod placements;
+pub mod programmes;
 pub mod sessions;
+pub mod sponsors;
+pub mod sponsorships;
+pub mod tiers;
 pub mod users;
 
 /// The current time, UTC, as stored in every timestamp column.

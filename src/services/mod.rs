@@ -2,5 +2,6 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod sponsorships;
 
 pub use audit::Actor;

@@ -1,0 +1,208 @@
+//! Sponsors (organisations) and their contacts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{sponsor_contacts, sponsors};
+use crate::domain::Money;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sponsors)]
+pub struct Sponsor {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub website: String,
+    pub description: String,
+    pub tagline: String,
+    pub org_size: Option<i32>,
+    pub country: String,
+    pub topics: String,
+    pub inkind_description: String,
+    pub inkind_value_minor: Option<i64>,
+    pub inkind_currency: Option<String>,
+    pub logo_key: Option<String>,
+    pub logo_pending_key: Option<String>,
+    pub logo_approved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Sponsor {
+    /// The estimated monthly value of in-kind support, if any.
+    pub fn inkind_value(&self) -> Option<Money> {
+        match (self.inkind_value_minor, &self.inkind_currency) {
+            (Some(v), Some(c)) => Money::from_db(v, c).ok(),
+            _ => None,
+        }
+    }
+    pub fn gives_in_kind(&self) -> bool {
+        !self.inkind_description.trim().is_empty()
+    }
+    /// Topic tags, e.g. ["cloud", "security"].
+    pub fn topic_list(&self) -> Vec<&str> {
+        self.topics.split(',').map(str::trim).filter(|t| !t.is_empty()).collect()
+    }
+}
+
+/// The fields staff edit on a sponsor.
+#[derive(Clone, Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sponsors, treat_none_as_null = true)]
+pub struct SponsorFields {
+    pub name: String,
+    pub slug: String,
+    pub website: String,
+    pub description: String,
+    pub tagline: String,
+    pub org_size: Option<i32>,
+    pub country: String,
+    pub topics: String,
+    pub inkind_description: String,
+    pub inkind_value_minor: Option<i64>,
+    pub inkind_currency: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConn, f: &SponsorFields) -> QueryResult<i64> {
+    let now = super::now();
+    diesel::insert_into(sponsors::table)
+        .values((f, sponsors::created_at.eq(now), sponsors::updated_at.eq(now)))
+        .returning(sponsors::id)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, f: &SponsorFields) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set((f, sponsors::updated_at.eq(super::now())))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsor> {
+    sponsors::table.find(id).select(Sponsor::as_select()).first(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Sponsor>> {
+    sponsors::table
+        .filter(sponsors::slug.eq(slug))
+        .select(Sponsor::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let mut q = sponsors::table.filter(sponsors::slug.eq(slug)).into_boxed();
+    if let Some(id) = except {
+        q = q.filter(sponsors::id.ne(id));
+    }
+    Ok(q.count().get_result::<i64>(conn)? > 0)
+}
+
+/// Sponsors whose name contains `search` (any case), by name.
+pub fn search(conn: &mut DbConn, search: &str, limit: i64) -> QueryResult<Vec<Sponsor>> {
+    let mut q = sponsors::table.into_boxed();
+    if !search.trim().is_empty() {
+        let pattern = format!("%{}%", escape_like(&search.trim().to_lowercase()));
+        q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(name) LIKE ")
+            .bind::<diesel::sql_types::Text, _>(pattern)
+            .sql(" ESCAPE '\\'"));
+    }
+    q.order(sponsors::name.asc()).limit(limit).select(Sponsor::as_select()).load(conn)
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {
+    sponsors::table.order(sponsors::name.asc()).select(Sponsor::as_select()).load(conn)
+}
+
+/// Sponsors that give something in kind, by name.
+pub fn in_kind_donors(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {
+    sponsors::table
+        .filter(sponsors::inkind_description.ne(""))
+        .order(sponsors::name.asc())
+        .select(Sponsor::as_select())
+        .load(conn)
+}
+
+/// Stores a newly uploaded logo as waiting for approval.
+pub fn set_pending_logo(conn: &mut DbConn, id: i64, key: &str) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set((sponsors::logo_pending_key.eq(Some(key)), sponsors::updated_at.eq(super::now())))
+        .execute(conn)
+}
+
+/// Makes the waiting logo the public one; returns the replaced key (to delete its files).
+pub fn approve_pending_logo(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Option<String>)>> {
+    let s = find(conn, id)?;
+    let Some(pending) = s.logo_pending_key.clone() else {
+        return Ok(None);
+    };
+    let n = diesel::update(sponsors::table.find(id).filter(sponsors::logo_pending_key.eq(&pending)))
+        .set((
+            sponsors::logo_key.eq(Some(&pending)),
+            sponsors::logo_pending_key.eq(None::<String>),
+            sponsors::logo_approved_at.eq(Some(super::now())),
+            sponsors::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(if n == 1 { Some((pending, s.logo_key)) } else { None })
+}
+
+/// Drops the waiting logo; returns its key.
+pub fn reject_pending_logo(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    let s = find(conn, id)?;
+    let Some(pending) = s.logo_pending_key else {
+        return Ok(None);
+    };
+    diesel::update(sponsors::table.find(id))
+        .set(sponsors::logo_pending_key.eq(None::<String>))
+        .execute(conn)?;
+    Ok(Some(pending))
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sponsor_contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub sponsor_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Contact roles.
+pub const CONTACT_ROLES: [(&str, &str); 3] = [("primary", "Primary"), ("billing", "Billing"), ("marketing", "Marketing")];
+
+pub fn contacts(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Contact>> {
+    sponsor_contacts::table
+        .filter(sponsor_contacts::sponsor_id.eq(sponsor_id))
+        .order((sponsor_contacts::role.asc(), sponsor_contacts::name.asc()))
+        .select(Contact::as_select())
+        .load(conn)
+}
+
+pub fn add_contact(conn: &mut DbConn, sponsor_id: i64, name: &str, email: &str, role: &str) -> QueryResult<i64> {
+    diesel::insert_into(sponsor_contacts::table)
+        .values((
+            sponsor_contacts::sponsor_id.eq(sponsor_id),
+            sponsor_contacts::name.eq(name),
+            sponsor_contacts::email.eq(email),
+            sponsor_contacts::role.eq(role),
+            sponsor_contacts::created_at.eq(super::now()),
+        ))
+        .returning(sponsor_contacts::id)
+        .get_result(conn)
+}
+
+/// Removes a contact of this sponsor (the sponsor id guards against removing another's).
+pub fn remove_contact(conn: &mut DbConn, sponsor_id: i64, contact_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        sponsor_contacts::table
+            .filter(sponsor_contacts::id.eq(contact_id))
+            .filter(sponsor_contacts::sponsor_id.eq(sponsor_id)),
+    )
+    .execute(conn)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

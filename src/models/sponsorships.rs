@@ -1,0 +1,283 @@
+//! Sponsorships (sponsor × tier × term), their status history and benefit fulfilment.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{benefit_fulfilments, sponsors, sponsorship_events, sponsorships, tiers};
+use crate::domain::Money;
+use crate::domain::sponsorship::Status;
+
+use super::sponsors::Sponsor;
+use super::tiers::Tier;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sponsorships)]
+pub struct Sponsorship {
+    pub id: i64,
+    pub sponsor_id: i64,
+    pub tier_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub fee_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub published_early: bool,
+    pub notes: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Sponsorship {
+    /// The stored status (the CHECK constraint keeps it one of ours).
+    pub fn status(&self) -> Status {
+        self.status.parse().unwrap_or(Status::Cancelled)
+    }
+    pub fn fee(&self) -> Option<Money> {
+        Money::from_db(self.fee_minor, &self.currency).ok()
+    }
+    pub fn fee_label(&self) -> String {
+        self.fee().map(|m| m.to_string()).unwrap_or_else(|| format!("{} {}", self.fee_minor, self.currency))
+    }
+    pub fn term(&self) -> String {
+        format!("{} – {}", self.start_date.format("%Y-%m-%d"), self.end_date.format("%Y-%m-%d"))
+    }
+    pub fn is_visible_on(&self, today: NaiveDate) -> bool {
+        crate::domain::sponsorship::is_visible(self.status(), self.published_early, self.start_date, self.end_date, today)
+    }
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = sponsorships)]
+pub struct NewSponsorship {
+    pub sponsor_id: i64,
+    pub tier_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub fee_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub published_early: bool,
+    pub notes: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, s: &NewSponsorship) -> QueryResult<i64> {
+    diesel::insert_into(sponsorships::table)
+        .values(s)
+        .returning(sponsorships::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsorship> {
+    sponsorships::table.find(id).select(Sponsorship::as_select()).first(conn)
+}
+
+/// Moves the status only if it still is `from`; false when someone else moved it first.
+pub fn set_status_if(conn: &mut DbConn, id: i64, from: Status, to: Status) -> QueryResult<bool> {
+    let n = diesel::update(sponsorships::table.find(id).filter(sponsorships::status.eq(from.as_str())))
+        .set((sponsorships::status.eq(to.as_str()), sponsorships::updated_at.eq(super::now())))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn set_published_early(conn: &mut DbConn, id: i64, published: bool) -> QueryResult<bool> {
+    let n = diesel::update(sponsorships::table.find(id).filter(sponsorships::published_early.eq(!published)))
+        .set((sponsorships::published_early.eq(published), sponsorships::updated_at.eq(super::now())))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A sponsorship with its sponsor and tier, for lists.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub sponsorship: Sponsorship,
+    pub sponsor: Sponsor,
+    pub tier: Tier,
+}
+
+/// Filters for the staff list; empty means any.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub search: String,
+    pub tier_id: Option<i64>,
+    pub status: Option<Status>,
+    /// Terms that overlap this calendar year.
+    pub year: Option<i32>,
+    pub sponsor_id: Option<i64>,
+}
+
+pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> {
+    let mut q = sponsorships::table
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
+        .into_boxed();
+    if !f.search.trim().is_empty() {
+        let pattern = format!("%{}%", f.search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(sponsors.name) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern)
+                .sql(" ESCAPE '\\'"),
+        );
+    }
+    if let Some(t) = f.tier_id {
+        q = q.filter(sponsorships::tier_id.eq(t));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(sponsorships::status.eq(s.as_str()));
+    }
+    if let Some(y) = f.year {
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or_default(),
+        );
+        q = q.filter(sponsorships::start_date.le(last)).filter(sponsorships::end_date.ge(first));
+    }
+    if let Some(s) = f.sponsor_id {
+        q = q.filter(sponsorships::sponsor_id.eq(s));
+    }
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
+        .order((sponsorships::start_date.desc(), sponsorships::id.desc()))
+        .limit(limit)
+        .select((Sponsorship::as_select(), Sponsor::as_select(), Tier::as_select()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(sponsorship, sponsor, tier)| Row { sponsorship, sponsor, tier }).collect())
+}
+
+/// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
+pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Row>> {
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
+        .filter(sponsorships::end_date.ge(today))
+        .filter(sponsorships::status.eq("active").or(sponsorships::published_early.eq(true)))
+        .select((Sponsorship::as_select(), Sponsor::as_select(), Tier::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(s, _, _)| s.is_visible_on(today))
+        .map(|(sponsorship, sponsor, tier)| Row { sponsorship, sponsor, tier })
+        .collect())
+}
+
+/// Active sponsorships whose term has ended (for the worker to expire).
+pub fn ended_active(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<i64>> {
+    sponsorships::table
+        .filter(sponsorships::status.eq("active"))
+        .filter(sponsorships::end_date.lt(today))
+        .select(sponsorships::id)
+        .load(conn)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sponsorship_events)]
+pub struct Event {
+    pub id: i64,
+    pub sponsorship_id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+}
+
+pub fn add_event(conn: &mut DbConn, id: i64, actor: &str, from: Option<Status>, to: Status, note: &str) -> QueryResult<usize> {
+    diesel::insert_into(sponsorship_events::table)
+        .values((
+            sponsorship_events::sponsorship_id.eq(id),
+            sponsorship_events::at.eq(super::now()),
+            sponsorship_events::actor.eq(actor),
+            sponsorship_events::from_status.eq(from.map(|s| s.as_str())),
+            sponsorship_events::to_status.eq(to.as_str()),
+            sponsorship_events::note.eq(note),
+        ))
+        .execute(conn)
+}
+
+pub fn events(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Event>> {
+    sponsorship_events::table
+        .filter(sponsorship_events::sponsorship_id.eq(id))
+        .order(sponsorship_events::id.asc())
+        .select(Event::as_select())
+        .load(conn)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = benefit_fulfilments)]
+pub struct Fulfilment {
+    pub id: i64,
+    pub sponsorship_id: i64,
+    pub position: i32,
+    pub description: String,
+    pub quantity: Option<i32>,
+    pub status: String,
+    pub delivered_by: Option<String>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub note: String,
+}
+
+impl Fulfilment {
+    pub fn label(&self) -> String {
+        match self.quantity {
+            Some(q) => format!("{q} × {}", self.description),
+            None => self.description.clone(),
+        }
+    }
+    pub fn is_delivered(&self) -> bool {
+        self.status == "delivered"
+    }
+}
+
+/// Copies the tier's benefits into a checklist for this sponsorship.
+pub fn create_checklist(conn: &mut DbConn, id: i64, benefits: &[super::tiers::Benefit]) -> QueryResult<()> {
+    for b in benefits {
+        diesel::insert_into(benefit_fulfilments::table)
+            .values((
+                benefit_fulfilments::sponsorship_id.eq(id),
+                benefit_fulfilments::position.eq(b.position),
+                benefit_fulfilments::description.eq(&b.description),
+                benefit_fulfilments::quantity.eq(b.quantity),
+                benefit_fulfilments::status.eq("pending"),
+                benefit_fulfilments::note.eq(""),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn checklist(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Fulfilment>> {
+    benefit_fulfilments::table
+        .filter(benefit_fulfilments::sponsorship_id.eq(id))
+        .order((benefit_fulfilments::position.asc(), benefit_fulfilments::id.asc()))
+        .select(Fulfilment::as_select())
+        .load(conn)
+}
+
+/// Marks one item delivered or pending again (scoped to its sponsorship).
+pub fn set_fulfilment(
+    conn: &mut DbConn,
+    sponsorship_id: i64,
+    item_id: i64,
+    delivered: bool,
+    by: &str,
+    note: &str,
+) -> QueryResult<usize> {
+    let (status, by, at) = if delivered {
+        ("delivered", Some(by.to_string()), Some(super::now()))
+    } else {
+        ("pending", None, None)
+    };
+    diesel::update(
+        benefit_fulfilments::table
+            .filter(benefit_fulfilments::id.eq(item_id))
+            .filter(benefit_fulfilments::sponsorship_id.eq(sponsorship_id)),
+    )
+    .set((
+        benefit_fulfilments::status.eq(status),
+        benefit_fulfilments::delivered_by.eq(by),
+        benefit_fulfilments::delivered_at.eq(at),
+        benefit_fulfilments::note.eq(note),
+    ))
+    .execute(conn)
+}

@@ -1,0 +1,172 @@
+//! Sponsorship use cases: record, move through the lifecycle, publish early, fulfil benefits.
+
+use chrono::NaiveDate;
+
+use crate::db::{DbConn, write_tx};
+use crate::domain::Money;
+use crate::domain::sponsorship::{Status, transition};
+use crate::error::{AppError, AppResult};
+use crate::models::sponsorships::{self, NewSponsorship};
+use crate::models::{sponsors, tiers};
+
+use super::audit::{self, Actor};
+
+/// What staff enter to record a sponsorship.
+#[derive(Clone, Debug)]
+pub struct NewTerm {
+    pub sponsor_id: i64,
+    pub tier_id: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub fee: Money,
+    pub status: Status,
+    pub notes: String,
+}
+
+/// Records a sponsorship (an application, or one agreed offline at a later stage), with the
+/// tier's benefits copied into its fulfilment checklist.
+pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
+    if t.end < t.start {
+        return Err(AppError::BadRequest("The term must end on or after its start.".into()));
+    }
+    write_tx(conn, |conn| {
+        let sponsor = sponsors::find(conn, t.sponsor_id)?;
+        let tier = tiers::find(conn, t.tier_id)?;
+        if let Some(cap) = tier.capacity {
+            if t.status != Status::Applied && tiers::places_taken(conn, tier.id)? >= cap as i64 {
+                return Err(AppError::Conflict(format!(
+                    "{} is full ({cap} sponsors). Record it as an application to put it on the waitlist, or raise the capacity.",
+                    tier.name
+                )));
+            }
+        }
+        let now = crate::models::now();
+        let id = sponsorships::insert(
+            conn,
+            &NewSponsorship {
+                sponsor_id: sponsor.id,
+                tier_id: tier.id,
+                start_date: t.start,
+                end_date: t.end,
+                fee_minor: t.fee.minor,
+                currency: t.fee.currency.code().to_string(),
+                status: t.status.as_str().to_string(),
+                published_early: false,
+                notes: t.notes.clone(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let benefits = tiers::benefits(conn, tier.id)?;
+        sponsorships::create_checklist(conn, id, &benefits)?;
+        let note = if t.status == Status::Applied { "recorded" } else { "recorded as agreed offline" };
+        sponsorships::add_event(conn, id, &actor.label, None, t.status, note)?;
+        audit::record(
+            conn,
+            actor,
+            "sponsorship.create",
+            Some(("sponsorship", &id.to_string())),
+            &format!("{} · {} · {} · {} · {}", sponsor.name, tier.name, t.fee, t.status.label(), note),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Moves a sponsorship to `to`, if the table allows it from the state it is in *now*. Two
+/// staff clicking at once: one wins, the other gets a Conflict that says what happened.
+pub fn change_status(conn: &mut DbConn, actor: &Actor, id: i64, expected: Status, to: Status, note: &str) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, id)?;
+        let current = s.status();
+        if current != expected {
+            return Err(AppError::Conflict(format!(
+                "This sponsorship is now {} (someone changed it a moment ago). Nothing was changed; check and try again.",
+                current.label().to_lowercase()
+            )));
+        }
+        transition(current, to).map_err(|e| AppError::Conflict(e.to_string()))?;
+        if to == Status::Approved {
+            let tier = tiers::find(conn, s.tier_id)?;
+            if let Some(cap) = tier.capacity {
+                if tiers::places_taken(conn, tier.id)? >= cap as i64 {
+                    return Err(AppError::Conflict(format!(
+                        "{} is full ({cap} sponsors): this one stays on the waitlist until a place frees up or the capacity is raised.",
+                        tier.name
+                    )));
+                }
+            }
+        }
+        if !sponsorships::set_status_if(conn, id, current, to)? {
+            return Err(AppError::Conflict(
+                "Someone changed this sponsorship at the same moment. Nothing was changed; reload to see where it stands.".into(),
+            ));
+        }
+        sponsorships::add_event(conn, id, &actor.label, Some(current), to, note)?;
+        audit::record(
+            conn,
+            actor,
+            "sponsorship.status",
+            Some(("sponsorship", &id.to_string())),
+            &format!("{} → {}{}", current.label(), to.label(), if note.is_empty() { String::new() } else { format!(": {note}") }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Shows (or hides) a sponsor's logo before payment: a deliberate, audited override.
+pub fn publish_early(conn: &mut DbConn, actor: &Actor, id: i64, publish: bool) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, id)?;
+        if publish && !s.status().is_open() {
+            return Err(AppError::Conflict(format!(
+                "A {} sponsorship cannot be published.",
+                s.status().label().to_lowercase()
+            )));
+        }
+        if !sponsorships::set_published_early(conn, id, publish)? {
+            return Err(AppError::Conflict(if publish {
+                "It is already published early.".into()
+            } else {
+                "It is not published early.".into()
+            }));
+        }
+        audit::record(
+            conn,
+            actor,
+            if publish { "sponsorship.publish_early" } else { "sponsorship.unpublish_early" },
+            Some(("sponsorship", &id.to_string())),
+            if publish { "logo shown on public pages before payment" } else { "early publication withdrawn" },
+        )?;
+        Ok(())
+    })
+}
+
+/// Ticks (or unticks) one benefit on the checklist.
+pub fn fulfil(conn: &mut DbConn, actor: &Actor, id: i64, item: i64, delivered: bool, note: &str) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        if sponsorships::set_fulfilment(conn, id, item, delivered, &actor.label, note)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            conn,
+            actor,
+            if delivered { "benefit.delivered" } else { "benefit.pending" },
+            Some(("sponsorship", &id.to_string())),
+            &format!("item {item}{}", if note.is_empty() { String::new() } else { format!(": {note}") }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Marks active sponsorships whose term has ended as expired (run by the worker daily).
+pub fn expire_ended(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize> {
+    let ids = sponsorships::ended_active(conn, today)?;
+    let mut n = 0;
+    for id in ids {
+        let r = change_status(conn, &Actor::system("scheduler"), id, Status::Active, Status::Expired, "term ended");
+        if r.is_ok() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
