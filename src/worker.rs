@@ -78,7 +78,9 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, settings: &Settings) -> anyho
                 let (to, kind) = (msg.to_addr.clone(), msg.kind.clone());
                 db.run(move |c| {
                     crate::db::write_tx(c, |c| {
-                        outbox::mark_sent(c, id)?;
+                        if outbox::mark_sent(c, id)? == 0 {
+                            return Ok(());
+                        }
                         audit::record(
                             c,
                             &Actor::system("mail worker"),

@@ -32,7 +32,10 @@ pub struct NewJob {
 }
 
 pub fn insert(conn: &mut DbConn, j: &NewJob) -> QueryResult<i64> {
-    diesel::insert_into(jobs::table).values(j).returning(jobs::id).get_result(conn)
+    diesel::insert_into(jobs::table)
+        .values(j)
+        .returning(jobs::id)
+        .get_result(conn)
 }
 
 pub fn for_sponsor(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Job>> {
@@ -54,5 +57,10 @@ pub fn current(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Job>> {
 
 /// Deletes a listing of this sponsor.
 pub fn delete(conn: &mut DbConn, sponsor_id: i64, id: i64) -> QueryResult<usize> {
-    diesel::delete(jobs::table.filter(jobs::id.eq(id)).filter(jobs::sponsor_id.eq(sponsor_id))).execute(conn)
+    diesel::delete(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::sponsor_id.eq(sponsor_id)),
+    )
+    .execute(conn)
 }

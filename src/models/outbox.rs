@@ -119,13 +119,13 @@ pub fn mark_attempt_failed(
         .execute(conn)
 }
 
-/// Puts a pending or failed message back in the queue, due now.
+/// Puts a pending or failed message back in the queue, due now. A claim held by a worker
+/// that is sending it right now is kept, so a retry can never cause a second delivery.
 pub fn retry_now(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id).filter(outbox::status.ne("sent")))
         .set((
             outbox::status.eq("pending"),
             outbox::next_attempt_at.eq(super::now()),
-            outbox::locked_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)
 }

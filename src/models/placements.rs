@@ -65,17 +65,24 @@ pub fn update(
 }
 
 fn set_tiers(conn: &mut DbConn, id: i64, tier_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(placement_slot_tiers::table.filter(placement_slot_tiers::slot_id.eq(id))).execute(conn)?;
+    diesel::delete(placement_slot_tiers::table.filter(placement_slot_tiers::slot_id.eq(id)))
+        .execute(conn)?;
     for t in tier_ids {
         diesel::insert_into(placement_slot_tiers::table)
-            .values((placement_slot_tiers::slot_id.eq(id), placement_slot_tiers::tier_id.eq(t)))
+            .values((
+                placement_slot_tiers::slot_id.eq(id),
+                placement_slot_tiers::tier_id.eq(t),
+            ))
             .execute(conn)?;
     }
     Ok(())
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Slot> {
-    placement_slots::table.find(id).select(Slot::as_select()).first(conn)
+    placement_slots::table
+        .find(id)
+        .select(Slot::as_select())
+        .first(conn)
 }
 
 pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<Slot>> {
@@ -91,7 +98,10 @@ pub fn key_taken(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Slot>> {
-    placement_slots::table.order(placement_slots::key.asc()).select(Slot::as_select()).load(conn)
+    placement_slots::table
+        .order(placement_slots::key.asc())
+        .select(Slot::as_select())
+        .load(conn)
 }
 
 pub fn tier_ids(conn: &mut DbConn, slot_id: i64) -> QueryResult<Vec<i64>> {
@@ -102,7 +112,14 @@ pub fn tier_ids(conn: &mut DbConn, slot_id: i64) -> QueryResult<Vec<i64>> {
 }
 
 /// Adds counts for one sponsor, slot and day (update, or insert the first row).
-pub fn add_counts(conn: &mut DbConn, slot_id: i64, sponsor_id: i64, day: NaiveDate, impressions: i64, clicks: i64) -> QueryResult<()> {
+pub fn add_counts(
+    conn: &mut DbConn,
+    slot_id: i64,
+    sponsor_id: i64,
+    day: NaiveDate,
+    impressions: i64,
+    clicks: i64,
+) -> QueryResult<()> {
     let key = placement_stats::table
         .filter(placement_stats::slot_id.eq(slot_id))
         .filter(placement_stats::sponsor_id.eq(sponsor_id))
@@ -137,7 +154,12 @@ pub struct StatRow {
 }
 
 /// Daily counts between two dates (inclusive), optionally for one sponsor.
-pub fn stats(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, sponsor_id: Option<i64>) -> QueryResult<Vec<StatRow>> {
+pub fn stats(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    sponsor_id: Option<i64>,
+) -> QueryResult<Vec<StatRow>> {
     let mut q = placement_stats::table
         .filter(placement_stats::day.ge(from))
         .filter(placement_stats::day.le(to))

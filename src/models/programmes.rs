@@ -34,14 +34,27 @@ pub fn insert(conn: &mut DbConn, name: &str, year: i32, description: &str) -> Qu
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: i64, name: &str, year: i32, description: &str) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    name: &str,
+    year: i32,
+    description: &str,
+) -> QueryResult<usize> {
     diesel::update(programmes::table.find(id))
-        .set((programmes::name.eq(name), programmes::year.eq(year), programmes::description.eq(description)))
+        .set((
+            programmes::name.eq(name),
+            programmes::year.eq(year),
+            programmes::description.eq(description),
+        ))
         .execute(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Programme> {
-    programmes::table.find(id).select(Programme::as_select()).first(conn)
+    programmes::table
+        .find(id)
+        .select(Programme::as_select())
+        .first(conn)
 }
 
 pub fn exists(conn: &mut DbConn, name: &str, year: i32, except: Option<i64>) -> QueryResult<bool> {

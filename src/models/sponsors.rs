@@ -42,7 +42,11 @@ impl Sponsor {
     }
     /// Topic tags, e.g. ["cloud", "security"].
     pub fn topic_list(&self) -> Vec<&str> {
-        self.topics.split(',').map(str::trim).filter(|t| !t.is_empty()).collect()
+        self.topics
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect()
     }
 }
 
@@ -66,7 +70,11 @@ pub struct SponsorFields {
 pub fn insert(conn: &mut DbConn, f: &SponsorFields) -> QueryResult<i64> {
     let now = super::now();
     diesel::insert_into(sponsors::table)
-        .values((f, sponsors::created_at.eq(now), sponsors::updated_at.eq(now)))
+        .values((
+            f,
+            sponsors::created_at.eq(now),
+            sponsors::updated_at.eq(now),
+        ))
         .returning(sponsors::id)
         .get_result(conn)
 }
@@ -78,7 +86,10 @@ pub fn update(conn: &mut DbConn, id: i64, f: &SponsorFields) -> QueryResult<usiz
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsor> {
-    sponsors::table.find(id).select(Sponsor::as_select()).first(conn)
+    sponsors::table
+        .find(id)
+        .select(Sponsor::as_select())
+        .first(conn)
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Sponsor>> {
@@ -102,15 +113,23 @@ pub fn search(conn: &mut DbConn, search: &str, limit: i64) -> QueryResult<Vec<Sp
     let mut q = sponsors::table.into_boxed();
     if !search.trim().is_empty() {
         let pattern = format!("%{}%", escape_like(&search.trim().to_lowercase()));
-        q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(name) LIKE ")
-            .bind::<diesel::sql_types::Text, _>(pattern)
-            .sql(" ESCAPE '\\'"));
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(name) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern)
+                .sql(" ESCAPE '\\'"),
+        );
     }
-    q.order(sponsors::name.asc()).limit(limit).select(Sponsor::as_select()).load(conn)
+    q.order(sponsors::name.asc())
+        .limit(limit)
+        .select(Sponsor::as_select())
+        .load(conn)
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {
-    sponsors::table.order(sponsors::name.asc()).select(Sponsor::as_select()).load(conn)
+    sponsors::table
+        .order(sponsors::name.asc())
+        .select(Sponsor::as_select())
+        .load(conn)
 }
 
 /// Sponsors that give something in kind, by name.
@@ -125,25 +144,39 @@ pub fn in_kind_donors(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {
 /// Stores a newly uploaded logo as waiting for approval.
 pub fn set_pending_logo(conn: &mut DbConn, id: i64, key: &str) -> QueryResult<usize> {
     diesel::update(sponsors::table.find(id))
-        .set((sponsors::logo_pending_key.eq(Some(key)), sponsors::updated_at.eq(super::now())))
+        .set((
+            sponsors::logo_pending_key.eq(Some(key)),
+            sponsors::updated_at.eq(super::now()),
+        ))
         .execute(conn)
 }
 
 /// Makes the waiting logo the public one; returns the replaced key (to delete its files).
-pub fn approve_pending_logo(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Option<String>)>> {
+pub fn approve_pending_logo(
+    conn: &mut DbConn,
+    id: i64,
+) -> QueryResult<Option<(String, Option<String>)>> {
     let s = find(conn, id)?;
     let Some(pending) = s.logo_pending_key.clone() else {
         return Ok(None);
     };
-    let n = diesel::update(sponsors::table.find(id).filter(sponsors::logo_pending_key.eq(&pending)))
-        .set((
-            sponsors::logo_key.eq(Some(&pending)),
-            sponsors::logo_pending_key.eq(None::<String>),
-            sponsors::logo_approved_at.eq(Some(super::now())),
-            sponsors::updated_at.eq(super::now()),
-        ))
-        .execute(conn)?;
-    Ok(if n == 1 { Some((pending, s.logo_key)) } else { None })
+    let n = diesel::update(
+        sponsors::table
+            .find(id)
+            .filter(sponsors::logo_pending_key.eq(&pending)),
+    )
+    .set((
+        sponsors::logo_key.eq(Some(&pending)),
+        sponsors::logo_pending_key.eq(None::<String>),
+        sponsors::logo_approved_at.eq(Some(super::now())),
+        sponsors::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok(if n == 1 {
+        Some((pending, s.logo_key))
+    } else {
+        None
+    })
 }
 
 /// Drops the waiting logo; returns its key.
@@ -170,7 +203,11 @@ pub struct Contact {
 }
 
 /// Contact roles.
-pub const CONTACT_ROLES: [(&str, &str); 3] = [("primary", "Primary"), ("billing", "Billing"), ("marketing", "Marketing")];
+pub const CONTACT_ROLES: [(&str, &str); 3] = [
+    ("primary", "Primary"),
+    ("billing", "Billing"),
+    ("marketing", "Marketing"),
+];
 
 pub fn contacts(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Contact>> {
     sponsor_contacts::table
@@ -180,7 +217,13 @@ pub fn contacts(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Contact>>
         .load(conn)
 }
 
-pub fn add_contact(conn: &mut DbConn, sponsor_id: i64, name: &str, email: &str, role: &str) -> QueryResult<i64> {
+pub fn add_contact(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> QueryResult<i64> {
     diesel::insert_into(sponsor_contacts::table)
         .values((
             sponsor_contacts::sponsor_id.eq(sponsor_id),
@@ -204,5 +247,7 @@ pub fn remove_contact(conn: &mut DbConn, sponsor_id: i64, contact_id: i64) -> Qu
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -37,13 +37,25 @@ impl Sponsorship {
         Money::from_db(self.fee_minor, &self.currency).ok()
     }
     pub fn fee_label(&self) -> String {
-        self.fee().map(|m| m.to_string()).unwrap_or_else(|| format!("{} {}", self.fee_minor, self.currency))
+        self.fee()
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| format!("{} {}", self.fee_minor, self.currency))
     }
     pub fn term(&self) -> String {
-        format!("{} – {}", self.start_date.format("%Y-%m-%d"), self.end_date.format("%Y-%m-%d"))
+        format!(
+            "{} – {}",
+            self.start_date.format("%Y-%m-%d"),
+            self.end_date.format("%Y-%m-%d")
+        )
     }
     pub fn is_visible_on(&self, today: NaiveDate) -> bool {
-        crate::domain::sponsorship::is_visible(self.status(), self.published_early, self.start_date, self.end_date, today)
+        crate::domain::sponsorship::is_visible(
+            self.status(),
+            self.published_early,
+            self.start_date,
+            self.end_date,
+            today,
+        )
     }
 }
 
@@ -71,21 +83,38 @@ pub fn insert(conn: &mut DbConn, s: &NewSponsorship) -> QueryResult<i64> {
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsorship> {
-    sponsorships::table.find(id).select(Sponsorship::as_select()).first(conn)
+    sponsorships::table
+        .find(id)
+        .select(Sponsorship::as_select())
+        .first(conn)
 }
 
 /// Moves the status only if it still is `from`; false when someone else moved it first.
 pub fn set_status_if(conn: &mut DbConn, id: i64, from: Status, to: Status) -> QueryResult<bool> {
-    let n = diesel::update(sponsorships::table.find(id).filter(sponsorships::status.eq(from.as_str())))
-        .set((sponsorships::status.eq(to.as_str()), sponsorships::updated_at.eq(super::now())))
-        .execute(conn)?;
+    let n = diesel::update(
+        sponsorships::table
+            .find(id)
+            .filter(sponsorships::status.eq(from.as_str())),
+    )
+    .set((
+        sponsorships::status.eq(to.as_str()),
+        sponsorships::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 pub fn set_published_early(conn: &mut DbConn, id: i64, published: bool) -> QueryResult<bool> {
-    let n = diesel::update(sponsorships::table.find(id).filter(sponsorships::published_early.eq(!published)))
-        .set((sponsorships::published_early.eq(published), sponsorships::updated_at.eq(super::now())))
-        .execute(conn)?;
+    let n = diesel::update(
+        sponsorships::table
+            .find(id)
+            .filter(sponsorships::published_early.eq(!published)),
+    )
+    .set((
+        sponsorships::published_early.eq(published),
+        sponsorships::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -114,7 +143,15 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .inner_join(tiers::table)
         .into_boxed();
     if !f.search.trim().is_empty() {
-        let pattern = format!("%{}%", f.search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            f.search
+                .trim()
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         q = q.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(sponsors.name) LIKE ")
                 .bind::<diesel::sql_types::Text, _>(pattern)
@@ -132,7 +169,9 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
             NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default(),
             NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or_default(),
         );
-        q = q.filter(sponsorships::start_date.le(last)).filter(sponsorships::end_date.ge(first));
+        q = q
+            .filter(sponsorships::start_date.le(last))
+            .filter(sponsorships::end_date.ge(first));
     }
     if let Some(s) = f.sponsor_id {
         q = q.filter(sponsorships::sponsor_id.eq(s));
@@ -140,9 +179,20 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
     let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
         .order((sponsorships::start_date.desc(), sponsorships::id.desc()))
         .limit(limit)
-        .select((Sponsorship::as_select(), Sponsor::as_select(), Tier::as_select()))
+        .select((
+            Sponsorship::as_select(),
+            Sponsor::as_select(),
+            Tier::as_select(),
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(sponsorship, sponsor, tier)| Row { sponsorship, sponsor, tier }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(sponsorship, sponsor, tier)| Row {
+            sponsorship,
+            sponsor,
+            tier,
+        })
+        .collect())
 }
 
 /// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
@@ -151,13 +201,25 @@ pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult
         .inner_join(sponsors::table)
         .inner_join(tiers::table)
         .filter(sponsorships::end_date.ge(today))
-        .filter(sponsorships::status.eq("active").or(sponsorships::published_early.eq(true)))
-        .select((Sponsorship::as_select(), Sponsor::as_select(), Tier::as_select()))
+        .filter(
+            sponsorships::status
+                .eq("active")
+                .or(sponsorships::published_early.eq(true)),
+        )
+        .select((
+            Sponsorship::as_select(),
+            Sponsor::as_select(),
+            Tier::as_select(),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|(s, _, _)| s.is_visible_on(today))
-        .map(|(sponsorship, sponsor, tier)| Row { sponsorship, sponsor, tier })
+        .map(|(sponsorship, sponsor, tier)| Row {
+            sponsorship,
+            sponsor,
+            tier,
+        })
         .collect())
 }
 
@@ -182,7 +244,14 @@ pub struct Event {
     pub note: String,
 }
 
-pub fn add_event(conn: &mut DbConn, id: i64, actor: &str, from: Option<Status>, to: Status, note: &str) -> QueryResult<usize> {
+pub fn add_event(
+    conn: &mut DbConn,
+    id: i64,
+    actor: &str,
+    from: Option<Status>,
+    to: Status,
+    note: &str,
+) -> QueryResult<usize> {
     diesel::insert_into(sponsorship_events::table)
         .values((
             sponsorship_events::sponsorship_id.eq(id),
@@ -230,7 +299,11 @@ impl Fulfilment {
 }
 
 /// Copies the tier's benefits into a checklist for this sponsorship.
-pub fn create_checklist(conn: &mut DbConn, id: i64, benefits: &[super::tiers::Benefit]) -> QueryResult<()> {
+pub fn create_checklist(
+    conn: &mut DbConn,
+    id: i64,
+    benefits: &[super::tiers::Benefit],
+) -> QueryResult<()> {
     for b in benefits {
         diesel::insert_into(benefit_fulfilments::table)
             .values((
@@ -249,7 +322,10 @@ pub fn create_checklist(conn: &mut DbConn, id: i64, benefits: &[super::tiers::Be
 pub fn checklist(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Fulfilment>> {
     benefit_fulfilments::table
         .filter(benefit_fulfilments::sponsorship_id.eq(id))
-        .order((benefit_fulfilments::position.asc(), benefit_fulfilments::id.asc()))
+        .order((
+            benefit_fulfilments::position.asc(),
+            benefit_fulfilments::id.asc(),
+        ))
         .select(Fulfilment::as_select())
         .load(conn)
 }

@@ -28,11 +28,17 @@ pub struct Tier {
 
 impl Tier {
     pub fn price(&self) -> Money {
-        Money::from_db(self.price_minor, &self.currency)
-            .unwrap_or_else(|_| Money::new(self.price_minor, Currency::parse("USD").expect("USD is known")))
+        Money::from_db(self.price_minor, &self.currency).unwrap_or_else(|_| {
+            Money::new(
+                self.price_minor,
+                Currency::parse("USD").expect("USD is known"),
+            )
+        })
     }
     pub fn capacity_label(&self) -> String {
-        self.capacity.map(|c| c.to_string()).unwrap_or_else(|| "unlimited".into())
+        self.capacity
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "unlimited".into())
     }
 }
 
@@ -90,7 +96,12 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Tier> {
     tiers::table.find(id).select(Tier::as_select()).first(conn)
 }
 
-pub fn slug_taken(conn: &mut DbConn, programme_id: i64, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+pub fn slug_taken(
+    conn: &mut DbConn,
+    programme_id: i64,
+    slug: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
     let mut q = tiers::table
         .filter(tiers::programme_id.eq(programme_id))
         .filter(tiers::slug.eq(slug))
@@ -113,7 +124,11 @@ pub fn for_programme(conn: &mut DbConn, programme_id: i64) -> QueryResult<Vec<Ti
 /// Every tier, in programme and display order.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Tier>> {
     tiers::table
-        .order((tiers::programme_id.desc(), tiers::display_order.asc(), tiers::id.asc()))
+        .order((
+            tiers::programme_id.desc(),
+            tiers::display_order.asc(),
+            tiers::id.asc(),
+        ))
         .select(Tier::as_select())
         .load(conn)
 }
@@ -127,8 +142,13 @@ pub fn benefits(conn: &mut DbConn, tier_id: i64) -> QueryResult<Vec<Benefit>> {
 }
 
 /// Replaces a tier's benefits with these (description, quantity) in order.
-pub fn set_benefits(conn: &mut DbConn, tier_id: i64, items: &[(String, Option<i32>)]) -> QueryResult<()> {
-    diesel::delete(tier_benefits::table.filter(tier_benefits::tier_id.eq(tier_id))).execute(conn)?;
+pub fn set_benefits(
+    conn: &mut DbConn,
+    tier_id: i64,
+    items: &[(String, Option<i32>)],
+) -> QueryResult<()> {
+    diesel::delete(tier_benefits::table.filter(tier_benefits::tier_id.eq(tier_id)))
+        .execute(conn)?;
     for (i, (d, q)) in items.iter().enumerate() {
         diesel::insert_into(tier_benefits::table)
             .values((
@@ -146,7 +166,14 @@ pub fn set_benefits(conn: &mut DbConn, tier_id: i64, items: &[(String, Option<i3
 pub fn places_taken(conn: &mut DbConn, tier_id: i64) -> QueryResult<i64> {
     sponsorships::table
         .filter(sponsorships::tier_id.eq(tier_id))
-        .filter(sponsorships::status.eq_any(["approved", "agreement_sent", "agreement_accepted", "invoiced", "paid", "active"]))
+        .filter(sponsorships::status.eq_any([
+            "approved",
+            "agreement_sent",
+            "agreement_accepted",
+            "invoiced",
+            "paid",
+            "active",
+        ]))
         .count()
         .get_result(conn)
 }
@@ -209,7 +236,10 @@ pub fn insert_rule(
         .get_result(conn)?;
     for t in tier_ids {
         diesel::insert_into(discount_rule_tiers::table)
-            .values((discount_rule_tiers::rule_id.eq(id), discount_rule_tiers::tier_id.eq(t)))
+            .values((
+                discount_rule_tiers::rule_id.eq(id),
+                discount_rule_tiers::tier_id.eq(t),
+            ))
             .execute(conn)?;
     }
     Ok(id)
@@ -222,5 +252,8 @@ pub fn set_rule_active(conn: &mut DbConn, rule_id: i64, active: bool) -> QueryRe
 }
 
 pub fn find_rule(conn: &mut DbConn, rule_id: i64) -> QueryResult<DiscountRule> {
-    discount_rules::table.find(rule_id).select(DiscountRule::as_select()).first(conn)
+    discount_rules::table
+        .find(rule_id)
+        .select(DiscountRule::as_select())
+        .first(conn)
 }

@@ -27,18 +27,21 @@ pub struct NewTerm {
 /// tier's benefits copied into its fulfilment checklist.
 pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
     if t.end < t.start {
-        return Err(AppError::BadRequest("The term must end on or after its start.".into()));
+        return Err(AppError::BadRequest(
+            "The term must end on or after its start.".into(),
+        ));
     }
     write_tx(conn, |conn| {
         let sponsor = sponsors::find(conn, t.sponsor_id)?;
         let tier = tiers::find(conn, t.tier_id)?;
-        if let Some(cap) = tier.capacity {
-            if t.status != Status::Applied && tiers::places_taken(conn, tier.id)? >= cap as i64 {
-                return Err(AppError::Conflict(format!(
-                    "{} is full ({cap} sponsors). Record it as an application to put it on the waitlist, or raise the capacity.",
-                    tier.name
-                )));
-            }
+        if let Some(cap) = tier.capacity
+            && t.status != Status::Applied
+            && tiers::places_taken(conn, tier.id)? >= cap as i64
+        {
+            return Err(AppError::Conflict(format!(
+                "{} is full ({cap} sponsors). Record it as an application to put it on the waitlist, or raise the capacity.",
+                tier.name
+            )));
         }
         let now = crate::models::now();
         let id = sponsorships::insert(
@@ -59,14 +62,25 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
         )?;
         let benefits = tiers::benefits(conn, tier.id)?;
         sponsorships::create_checklist(conn, id, &benefits)?;
-        let note = if t.status == Status::Applied { "recorded" } else { "recorded as agreed offline" };
+        let note = if t.status == Status::Applied {
+            "recorded"
+        } else {
+            "recorded as agreed offline"
+        };
         sponsorships::add_event(conn, id, &actor.label, None, t.status, note)?;
         audit::record(
             conn,
             actor,
             "sponsorship.create",
             Some(("sponsorship", &id.to_string())),
-            &format!("{} · {} · {} · {} · {}", sponsor.name, tier.name, t.fee, t.status.label(), note),
+            &format!(
+                "{} · {} · {} · {} · {}",
+                sponsor.name,
+                tier.name,
+                t.fee,
+                t.status.label(),
+                note
+            ),
         )?;
         Ok(id)
     })
@@ -74,7 +88,14 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
 
 /// Moves a sponsorship to `to`, if the table allows it from the state it is in *now*. Two
 /// staff clicking at once: one wins, the other gets a Conflict that says what happened.
-pub fn change_status(conn: &mut DbConn, actor: &Actor, id: i64, expected: Status, to: Status, note: &str) -> AppResult<()> {
+pub fn change_status(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected: Status,
+    to: Status,
+    note: &str,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         let s = sponsorships::find(conn, id)?;
         let current = s.status();
@@ -87,13 +108,13 @@ pub fn change_status(conn: &mut DbConn, actor: &Actor, id: i64, expected: Status
         transition(current, to).map_err(|e| AppError::Conflict(e.to_string()))?;
         if to == Status::Approved {
             let tier = tiers::find(conn, s.tier_id)?;
-            if let Some(cap) = tier.capacity {
-                if tiers::places_taken(conn, tier.id)? >= cap as i64 {
-                    return Err(AppError::Conflict(format!(
-                        "{} is full ({cap} sponsors): this one stays on the waitlist until a place frees up or the capacity is raised.",
-                        tier.name
-                    )));
-                }
+            if let Some(cap) = tier.capacity
+                && tiers::places_taken(conn, tier.id)? >= cap as i64
+            {
+                return Err(AppError::Conflict(format!(
+                    "{} is full ({cap} sponsors): this one stays on the waitlist until a place frees up or the capacity is raised.",
+                    tier.name
+                )));
             }
         }
         if !sponsorships::set_status_if(conn, id, current, to)? {
@@ -107,7 +128,16 @@ pub fn change_status(conn: &mut DbConn, actor: &Actor, id: i64, expected: Status
             actor,
             "sponsorship.status",
             Some(("sponsorship", &id.to_string())),
-            &format!("{} → {}{}", current.label(), to.label(), if note.is_empty() { String::new() } else { format!(": {note}") }),
+            &format!(
+                "{} → {}{}",
+                current.label(),
+                to.label(),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {note}")
+                }
+            ),
         )?;
         Ok(())
     })
@@ -133,16 +163,31 @@ pub fn publish_early(conn: &mut DbConn, actor: &Actor, id: i64, publish: bool) -
         audit::record(
             conn,
             actor,
-            if publish { "sponsorship.publish_early" } else { "sponsorship.unpublish_early" },
+            if publish {
+                "sponsorship.publish_early"
+            } else {
+                "sponsorship.unpublish_early"
+            },
             Some(("sponsorship", &id.to_string())),
-            if publish { "logo shown on public pages before payment" } else { "early publication withdrawn" },
+            if publish {
+                "logo shown on public pages before payment"
+            } else {
+                "early publication withdrawn"
+            },
         )?;
         Ok(())
     })
 }
 
 /// Ticks (or unticks) one benefit on the checklist.
-pub fn fulfil(conn: &mut DbConn, actor: &Actor, id: i64, item: i64, delivered: bool, note: &str) -> AppResult<()> {
+pub fn fulfil(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    item: i64,
+    delivered: bool,
+    note: &str,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         if sponsorships::set_fulfilment(conn, id, item, delivered, &actor.label, note)? == 0 {
             return Err(AppError::NotFound);
@@ -150,9 +195,20 @@ pub fn fulfil(conn: &mut DbConn, actor: &Actor, id: i64, item: i64, delivered: b
         audit::record(
             conn,
             actor,
-            if delivered { "benefit.delivered" } else { "benefit.pending" },
+            if delivered {
+                "benefit.delivered"
+            } else {
+                "benefit.pending"
+            },
             Some(("sponsorship", &id.to_string())),
-            &format!("item {item}{}", if note.is_empty() { String::new() } else { format!(": {note}") }),
+            &format!(
+                "item {item}{}",
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {note}")
+                }
+            ),
         )?;
         Ok(())
     })
@@ -163,7 +219,14 @@ pub fn expire_ended(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize> {
     let ids = sponsorships::ended_active(conn, today)?;
     let mut n = 0;
     for id in ids {
-        let r = change_status(conn, &Actor::system("scheduler"), id, Status::Active, Status::Expired, "term ended");
+        let r = change_status(
+            conn,
+            &Actor::system("scheduler"),
+            id,
+            Status::Active,
+            Status::Expired,
+            "term ended",
+        );
         if r.is_ok() {
             n += 1;
         }

@@ -664,7 +664,6 @@ async fn the_file_transport_writes_an_eml_file() {
 /// claims and sends it too. Run with `--ignored` once `models::outbox::retry_now` keeps the
 /// lease of a claimed message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "app bug: retry_now clears the lease of a message being sent, which is then sent twice"]
 async fn retry_while_another_instance_is_sending_does_not_send_twice() {
     let server = SmtpServer::start(true).await;
     // The receiving server is slow to confirm: the message stays "pending" while in flight.

@@ -117,6 +117,7 @@ pub async fn retry(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<Htt
         .db
         .run(move |c| {
             crate::db::write_tx(c, |c| {
+                outbox::find(c, id)?;
                 let n = outbox::retry_now(c, id)?;
                 if n == 1 {
                     audit::record(
