@@ -121,6 +121,14 @@ impl Layout {
     /// Navigation for a user's roles; `current` is the href of the active section.
     pub fn nav_for(user: &UserView, current: &str) -> Vec<NavItem> {
         let mut items: Vec<(&'static str, &'static str)> = vec![("Dashboard", "/staff")];
+        if user.has(Role::Sponsorships) {
+            items.push(("Sponsors", "/staff/sponsors"));
+            items.push(("Sponsorships", "/staff/sponsorships"));
+            items.push(("Tiers", "/staff/programmes"));
+        }
+        if user.has(Role::Sponsorships) || user.has(Role::Editor) {
+            items.push(("Placements", "/staff/placements"));
+        }
         if user.has(Role::Admin) {
             items.push(("Staff", "/staff/users"));
             items.push(("Email outbox", "/staff/outbox"));

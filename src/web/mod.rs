@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(public::home::home))
             .route("/healthz", web::get().to(public::home::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
+            // == Public sponsor pages (sponsors, profiles, thanks, jobs) ==
+            // == end public sponsor pages ==
             // Sign-in and accounts
             .route("/login", web::get().to(public::auth::login_form))
             .route("/login", web::post().to(public::auth::login))
@@ -53,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/account/set-password/{token}",
                 web::post().to(public::auth::set_password),
             )
+            // == Placements (embed, JSON, clicks, staff slots and report) ==
+            // == end placements ==
             // Staff
             .route("/staff", web::get().to(staff::home::dashboard))
             .route("/staff/account", web::get().to(staff::account::show))
@@ -60,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/staff/account/password",
                 web::post().to(staff::account::change_password),
             )
+            // == Logos (upload, approval, serving) ==
+            // == end logos ==
             .route("/staff/users", web::get().to(staff::users::list))
             .route("/staff/users/new", web::get().to(staff::users::new_form))
             .route("/staff/users", web::post().to(staff::users::create))
@@ -84,6 +90,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::outbox::retry),
             )
             .route("/staff/audit", web::get().to(staff::audit::list))
+            // == Staff: sponsors, tiers, sponsorships ==
+            // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );
 }
