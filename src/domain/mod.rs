@@ -1,6 +1,9 @@
 //! Pure types with no I/O: they parse their input and say clearly what is wrong with it.
 
 pub mod acknowledgement;
+pub mod benefits;
+pub mod csv;
+pub mod dates;
 pub mod email;
 pub mod form;
 pub mod money;
