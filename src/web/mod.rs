@@ -92,6 +92,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/staff/audit", web::get().to(staff::audit::list))
             // == Staff: sponsors, tiers, sponsorships ==
+            .route("/staff/programmes", web::get().to(staff::tiers::programmes))
+            .route("/staff/programmes", web::post().to(staff::tiers::create_programme))
+            .route("/staff/programmes/{id}", web::get().to(staff::tiers::programme))
+            .route("/staff/programmes/{id}/tiers/new", web::get().to(staff::tiers::new_tier))
+            .route("/staff/programmes/{id}/tiers", web::post().to(staff::tiers::create_tier))
+            .route("/staff/programmes/{id}/discount-rules", web::post().to(staff::tiers::create_rule))
+            .route("/staff/discount-rules/{id}/toggle", web::post().to(staff::tiers::toggle_rule))
+            .route("/staff/tiers/{id}", web::get().to(staff::tiers::edit_tier))
+            .route("/staff/tiers/{id}", web::post().to(staff::tiers::update_tier))
             // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );
