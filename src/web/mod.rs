@@ -101,6 +101,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/staff/discount-rules/{id}/toggle", web::post().to(staff::tiers::toggle_rule))
             .route("/staff/tiers/{id}", web::get().to(staff::tiers::edit_tier))
             .route("/staff/tiers/{id}", web::post().to(staff::tiers::update_tier))
+            .route("/staff/sponsors", web::get().to(staff::sponsors::list))
+            .route("/staff/sponsors/new", web::get().to(staff::sponsors::new_form))
+            .route("/staff/sponsors", web::post().to(staff::sponsors::create))
+            .route("/staff/sponsors/{id}", web::get().to(staff::sponsors::show))
+            .route("/staff/sponsors/{id}/edit", web::get().to(staff::sponsors::edit_form))
+            .route("/staff/sponsors/{id}", web::post().to(staff::sponsors::update))
+            .route("/staff/sponsors/{id}/contacts", web::post().to(staff::sponsors::add_contact))
+            .route("/staff/sponsors/{id}/contacts/{cid}/delete", web::post().to(staff::sponsors::remove_contact))
+            .route("/staff/sponsors/{id}/jobs", web::post().to(staff::sponsors::add_job))
+            .route("/staff/sponsors/{id}/jobs/{jid}/delete", web::post().to(staff::sponsors::remove_job))
             // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );

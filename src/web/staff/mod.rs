@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod home;
 pub mod outbox;
+pub mod sponsors;
 pub mod tiers;
 pub mod users;
 
