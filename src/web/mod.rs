@@ -111,6 +111,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/staff/sponsors/{id}/contacts/{cid}/delete", web::post().to(staff::sponsors::remove_contact))
             .route("/staff/sponsors/{id}/jobs", web::post().to(staff::sponsors::add_job))
             .route("/staff/sponsors/{id}/jobs/{jid}/delete", web::post().to(staff::sponsors::remove_job))
+            .route("/staff/sponsorships", web::get().to(staff::sponsorships::list))
+            .route("/staff/sponsorships.csv", web::get().to(staff::sponsorships::export_csv))
+            .route("/staff/sponsorships/new", web::get().to(staff::sponsorships::new_form))
+            .route("/staff/sponsorships", web::post().to(staff::sponsorships::create))
+            .route("/staff/sponsorships/{id}", web::get().to(staff::sponsorships::show))
+            .route("/staff/sponsorships/{id}/status", web::post().to(staff::sponsorships::change_status))
+            .route("/staff/sponsorships/{id}/publish-early", web::post().to(staff::sponsorships::publish_early))
+            .route("/staff/sponsorships/{id}/benefits/{item}", web::post().to(staff::sponsorships::fulfil))
             // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod home;
 pub mod outbox;
 pub mod sponsors;
+pub mod sponsorships;
 pub mod tiers;
 pub mod users;
 
