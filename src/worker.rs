@@ -49,7 +49,10 @@ pub async fn run(
                 .run(move |c| {
                     sessions::purge_expired(c, idle)?;
                     login_failures::purge_older_than(c, Duration::days(1))?;
-                    crate::services::sponsorships::expire_ended(c, chrono::Utc::now().date_naive())?;
+                    crate::services::sponsorships::expire_ended(
+                        c,
+                        chrono::Utc::now().date_naive(),
+                    )?;
                     Ok(())
                 })
                 .await;

@@ -230,8 +230,16 @@ macro_rules! role_rule {
 }
 
 role_rule!(AdminOnly, "Administrators.", [Role::Admin]);
-role_rule!(SponsorshipsStaff, "Staff who manage sponsors, tiers and sponsorships.", [Role::Sponsorships]);
-role_rule!(PlacementsStaff, "Staff who manage thank-you placements: editors and sponsorship staff.", [Role::Editor, Role::Sponsorships]);
+role_rule!(
+    SponsorshipsStaff,
+    "Staff who manage sponsors, tiers and sponsorships.",
+    [Role::Sponsorships]
+);
+role_rule!(
+    PlacementsStaff,
+    "Staff who manage thank-you placements: editors and sponsorship staff.",
+    [Role::Editor, Role::Sponsorships]
+);
 
 /// A signed-in staff member whose roles satisfy `R`; otherwise sign-in (GET) or 403.
 pub struct Staff<R: RoleRule> {

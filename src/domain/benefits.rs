@@ -1,11 +1,14 @@
 //! Tier benefits as staff type them: one per line, an optional quantity first
 //! ("4 × conference passes", "4 x conference passes", "Logo on the website").
 
+/// One benefit: its description and optional quantity.
+pub type BenefitLine = (String, Option<i32>);
+
 /// Most benefits a tier may list.
 pub const MAX_BENEFITS: usize = 50;
 
 /// Parses the benefits textarea into (description, quantity) in order.
-pub fn parse_benefits(input: &str) -> Result<Vec<(String, Option<i32>)>, String> {
+pub fn parse_benefits(input: &str) -> Result<Vec<BenefitLine>, String> {
     let mut out = Vec::new();
     for (n, line) in input.lines().enumerate() {
         let line = line.trim();
@@ -16,7 +19,10 @@ pub fn parse_benefits(input: &str) -> Result<Vec<(String, Option<i32>)>, String>
             return Err(format!("Line {} is longer than 200 characters.", n + 1));
         }
         if line.chars().any(|c| c.is_control()) {
-            return Err(format!("Line {} contains characters that cannot be shown.", n + 1));
+            return Err(format!(
+                "Line {} contains characters that cannot be shown.",
+                n + 1
+            ));
         }
         let digits: String = line.chars().take_while(|c| c.is_ascii_digit()).collect();
         let rest = line[digits.len()..].trim_start();
@@ -27,9 +33,14 @@ pub fn parse_benefits(input: &str) -> Result<Vec<(String, Option<i32>)>, String>
             .map(str::trim_start);
         match (digits.is_empty(), after_sep) {
             (false, Some(desc)) if !desc.is_empty() => {
-                let q: i32 = digits.parse().map_err(|_| format!("Line {}: the quantity is too large.", n + 1))?;
+                let q: i32 = digits
+                    .parse()
+                    .map_err(|_| format!("Line {}: the quantity is too large.", n + 1))?;
                 if q == 0 || q > 100_000 {
-                    return Err(format!("Line {}: the quantity must be between 1 and 100000.", n + 1));
+                    return Err(format!(
+                        "Line {}: the quantity must be between 1 and 100000.",
+                        n + 1
+                    ));
                 }
                 out.push((desc.to_string(), Some(q)));
             }
@@ -60,7 +71,10 @@ mod tests {
 
     #[test]
     fn benefits() {
-        let b = parse_benefits("4 × conference passes\n\n2 x booth staff\nLogo on the website\n10 years of thanks").unwrap();
+        let b = parse_benefits(
+            "4 × conference passes\n\n2 x booth staff\nLogo on the website\n10 years of thanks",
+        )
+        .unwrap();
         assert_eq!(
             b,
             vec![
@@ -70,7 +84,10 @@ mod tests {
                 ("10 years of thanks".to_string(), None),
             ]
         );
-        assert_eq!(format_benefits(&b[..2]), "4 × conference passes\n2 × booth staff");
+        assert_eq!(
+            format_benefits(&b[..2]),
+            "4 × conference passes\n2 × booth staff"
+        );
         assert!(parse_benefits("0 × passes").is_err());
         assert!(parse_benefits("99999999999 × passes").is_err());
         assert!(parse_benefits(&"x\n".repeat(51)).is_err());

@@ -9,7 +9,9 @@ pub struct Csv {
 
 impl Csv {
     pub fn new() -> Csv {
-        Csv { out: String::from("\u{feff}") }
+        Csv {
+            out: String::from("\u{feff}"),
+        }
     }
 
     pub fn row<I, S>(&mut self, cells: I)
@@ -39,7 +41,11 @@ pub fn cell(value: &str) -> String {
     let needs_guard = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
     // A plain negative number is data, not a formula.
     let is_number = value.parse::<f64>().is_ok() && !value.contains(['e', 'E']);
-    let v = if needs_guard && !is_number { format!("'{value}") } else { value.to_string() };
+    let v = if needs_guard && !is_number {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
@@ -56,7 +62,10 @@ mod tests {
         assert_eq!(cell("plain"), "plain");
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"http://evil\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\")\""
+        );
         assert_eq!(cell("+1+1"), "'+1+1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("-2+3"), "'-2+3");

@@ -8,7 +8,8 @@ pub fn parse_date(input: &str, label: &str) -> Result<NaiveDate, String> {
     if s.is_empty() {
         return Err(format!("Enter {label}."));
     }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("Enter {label} as a date like 2027-01-31."))?;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("Enter {label} as a date like 2027-01-31."))?;
     if d.year_ce().1 < 2000 || d.year_ce().1 > 2200 {
         return Err(format!("Enter {label} between the years 2000 and 2200."));
     }
@@ -25,7 +26,14 @@ mod tests {
     fn dates() {
         assert!(parse_date("2027-01-31", "the start").is_ok());
         assert_eq!(parse_date("", "the start").unwrap_err(), "Enter the start.");
-        for bad in ["31/01/2027", "2027-02-30", "2027-1-1x", "99999-01-01", "1900-01-01", "tomorrow"] {
+        for bad in [
+            "31/01/2027",
+            "2027-02-30",
+            "2027-1-1x",
+            "99999-01-01",
+            "1900-01-01",
+            "tomorrow",
+        ] {
             assert!(parse_date(bad, "the start").is_err(), "{bad}");
         }
     }

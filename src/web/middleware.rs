@@ -176,8 +176,17 @@ where
                     },
                 };
 
+                // A cookie the handler set itself (e.g. a new flash message) wins over one an
+                // extractor queued (e.g. removing the flash it just showed).
+                let set_by_handler: Vec<String> = res
+                    .response()
+                    .cookies()
+                    .map(|c| c.name().to_string())
+                    .collect();
                 for c in info.cookies_out.borrow().iter() {
-                    let _ = res.response_mut().add_cookie(c);
+                    if !set_by_handler.iter().any(|n| n == c.name()) {
+                        let _ = res.response_mut().add_cookie(c);
+                    }
                 }
                 set_security_headers(res.headers_mut(), https, &info.id);
 

@@ -93,32 +93,98 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/staff/audit", web::get().to(staff::audit::list))
             // == Staff: sponsors, tiers, sponsorships ==
             .route("/staff/programmes", web::get().to(staff::tiers::programmes))
-            .route("/staff/programmes", web::post().to(staff::tiers::create_programme))
-            .route("/staff/programmes/{id}", web::get().to(staff::tiers::programme))
-            .route("/staff/programmes/{id}/tiers/new", web::get().to(staff::tiers::new_tier))
-            .route("/staff/programmes/{id}/tiers", web::post().to(staff::tiers::create_tier))
-            .route("/staff/programmes/{id}/discount-rules", web::post().to(staff::tiers::create_rule))
-            .route("/staff/discount-rules/{id}/toggle", web::post().to(staff::tiers::toggle_rule))
+            .route(
+                "/staff/programmes",
+                web::post().to(staff::tiers::create_programme),
+            )
+            .route(
+                "/staff/programmes/{id}",
+                web::get().to(staff::tiers::programme),
+            )
+            .route(
+                "/staff/programmes/{id}/tiers/new",
+                web::get().to(staff::tiers::new_tier),
+            )
+            .route(
+                "/staff/programmes/{id}/tiers",
+                web::post().to(staff::tiers::create_tier),
+            )
+            .route(
+                "/staff/programmes/{id}/discount-rules",
+                web::post().to(staff::tiers::create_rule),
+            )
+            .route(
+                "/staff/discount-rules/{id}/toggle",
+                web::post().to(staff::tiers::toggle_rule),
+            )
             .route("/staff/tiers/{id}", web::get().to(staff::tiers::edit_tier))
-            .route("/staff/tiers/{id}", web::post().to(staff::tiers::update_tier))
+            .route(
+                "/staff/tiers/{id}",
+                web::post().to(staff::tiers::update_tier),
+            )
             .route("/staff/sponsors", web::get().to(staff::sponsors::list))
-            .route("/staff/sponsors/new", web::get().to(staff::sponsors::new_form))
+            .route(
+                "/staff/sponsors/new",
+                web::get().to(staff::sponsors::new_form),
+            )
             .route("/staff/sponsors", web::post().to(staff::sponsors::create))
             .route("/staff/sponsors/{id}", web::get().to(staff::sponsors::show))
-            .route("/staff/sponsors/{id}/edit", web::get().to(staff::sponsors::edit_form))
-            .route("/staff/sponsors/{id}", web::post().to(staff::sponsors::update))
-            .route("/staff/sponsors/{id}/contacts", web::post().to(staff::sponsors::add_contact))
-            .route("/staff/sponsors/{id}/contacts/{cid}/delete", web::post().to(staff::sponsors::remove_contact))
-            .route("/staff/sponsors/{id}/jobs", web::post().to(staff::sponsors::add_job))
-            .route("/staff/sponsors/{id}/jobs/{jid}/delete", web::post().to(staff::sponsors::remove_job))
-            .route("/staff/sponsorships", web::get().to(staff::sponsorships::list))
-            .route("/staff/sponsorships.csv", web::get().to(staff::sponsorships::export_csv))
-            .route("/staff/sponsorships/new", web::get().to(staff::sponsorships::new_form))
-            .route("/staff/sponsorships", web::post().to(staff::sponsorships::create))
-            .route("/staff/sponsorships/{id}", web::get().to(staff::sponsorships::show))
-            .route("/staff/sponsorships/{id}/status", web::post().to(staff::sponsorships::change_status))
-            .route("/staff/sponsorships/{id}/publish-early", web::post().to(staff::sponsorships::publish_early))
-            .route("/staff/sponsorships/{id}/benefits/{item}", web::post().to(staff::sponsorships::fulfil))
+            .route(
+                "/staff/sponsors/{id}/edit",
+                web::get().to(staff::sponsors::edit_form),
+            )
+            .route(
+                "/staff/sponsors/{id}",
+                web::post().to(staff::sponsors::update),
+            )
+            .route(
+                "/staff/sponsors/{id}/contacts",
+                web::post().to(staff::sponsors::add_contact),
+            )
+            .route(
+                "/staff/sponsors/{id}/contacts/{cid}/delete",
+                web::post().to(staff::sponsors::remove_contact),
+            )
+            .route(
+                "/staff/sponsors/{id}/jobs",
+                web::post().to(staff::sponsors::add_job),
+            )
+            .route(
+                "/staff/sponsors/{id}/jobs/{jid}/delete",
+                web::post().to(staff::sponsors::remove_job),
+            )
+            .route(
+                "/staff/sponsorships",
+                web::get().to(staff::sponsorships::list),
+            )
+            .route(
+                "/staff/sponsorships.csv",
+                web::get().to(staff::sponsorships::export_csv),
+            )
+            .route(
+                "/staff/sponsorships/new",
+                web::get().to(staff::sponsorships::new_form),
+            )
+            .route(
+                "/staff/sponsorships",
+                web::post().to(staff::sponsorships::create),
+            )
+            .route(
+                "/staff/sponsorships/{id}",
+                web::get().to(staff::sponsorships::show),
+            )
+            .route(
+                "/staff/sponsorships/{id}/status",
+                web::post().to(staff::sponsorships::change_status),
+            )
+            .route(
+                "/staff/sponsorships/{id}/publish-early",
+                web::post().to(staff::sponsorships::publish_early),
+            )
+            .route(
+                "/staff/sponsorships/{id}/benefits/{item}",
+                web::post().to(staff::sponsorships::fulfil),
+            )
             // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );

@@ -9,3 +9,4 @@ mod backup;
 mod e2e;
 mod outbox;
 mod security;
+mod sponsors_staff;

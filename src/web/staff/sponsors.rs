@@ -48,13 +48,18 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
             Ok(list
                 .into_iter()
                 .map(|s| {
-                    let flagged = !acknowledgement::find(&s.description).is_empty() || !acknowledgement::find(&s.tagline).is_empty();
+                    let flagged = !acknowledgement::find(&s.description).is_empty()
+                        || !acknowledgement::find(&s.tagline).is_empty();
                     (s, flagged)
                 })
                 .collect())
         })
         .await?;
-    render(&ListPage { layout: staff.layout("Sponsors", "/staff/sponsors"), q: search, rows })
+    render(&ListPage {
+        layout: staff.layout("Sponsors", "/staff/sponsors"),
+        q: search,
+        rows,
+    })
 }
 
 /// The sponsor form as typed.
@@ -107,20 +112,32 @@ impl SponsorInput {
     }
 
     fn parse(&self, errors: &mut FormErrors) -> Option<SponsorFields> {
-        let name = text::single_line(&self.name, "the organisation's name", 200).map_err(|m| errors.add("name", m)).ok();
-        let slug_in = if self.slug.trim().is_empty() { slugify(&self.name) } else { self.slug.clone() };
+        let name = text::single_line(&self.name, "the organisation's name", 200)
+            .map_err(|m| errors.add("name", m))
+            .ok();
+        let slug_in = if self.slug.trim().is_empty() {
+            slugify(&self.name)
+        } else {
+            self.slug.clone()
+        };
         let slug = if slug_in.is_empty() && name.is_some() {
             errors.add("slug", "The name has no Latin letters to make a web address from: enter one, like acme-cloud.");
             None
         } else {
             parse_slug(&slug_in).map_err(|m| errors.add("slug", m)).ok()
         };
-        let website = parse_website(&self.website).map_err(|m| errors.add("website", m)).ok();
-        let description = text::optional_multi_line(&self.description, "the description", 5000).map_err(|m| errors.add("description", m)).ok();
+        let website = parse_website(&self.website)
+            .map_err(|m| errors.add("website", m))
+            .ok();
+        let description = text::optional_multi_line(&self.description, "the description", 5000)
+            .map_err(|m| errors.add("description", m))
+            .ok();
         let tagline = if self.tagline.trim().is_empty() {
             Some(String::new())
         } else {
-            text::single_line(&self.tagline, "the tagline", 160).map_err(|m| errors.add("tagline", m)).ok()
+            text::single_line(&self.tagline, "the tagline", 160)
+                .map_err(|m| errors.add("tagline", m))
+                .ok()
         };
         let org_size = if self.org_size.trim().is_empty() {
             Some(None)
@@ -136,12 +153,25 @@ impl SponsorInput {
         let country = if self.country.trim().is_empty() {
             Some(String::new())
         } else {
-            text::single_line(&self.country, "the country", 80).map_err(|m| errors.add("country", m)).ok()
+            text::single_line(&self.country, "the country", 80)
+                .map_err(|m| errors.add("country", m))
+                .ok()
         };
         let topics = {
-            let list: Vec<String> = self.topics.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
-            if list.iter().any(|t| t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
-                errors.add("topics", "Topics are short words separated by commas, like cloud, security.");
+            let list: Vec<String> = self
+                .topics
+                .split(',')
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if list
+                .iter()
+                .any(|t| t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            {
+                errors.add(
+                    "topics",
+                    "Topics are short words separated by commas, like cloud, security.",
+                );
                 None
             } else if list.len() > 20 {
                 errors.add("topics", "List at most 20 topics.");
@@ -150,7 +180,10 @@ impl SponsorInput {
                 Some(list.join(", "))
             }
         };
-        let inkind_description = text::optional_multi_line(&self.inkind_description, "the in-kind support", 500).map_err(|m| errors.add("inkind_description", m)).ok();
+        let inkind_description =
+            text::optional_multi_line(&self.inkind_description, "the in-kind support", 500)
+                .map_err(|m| errors.add("inkind_description", m))
+                .ok();
         let inkind_value = if self.inkind_value.trim().is_empty() {
             Some(None)
         } else {
@@ -188,16 +221,34 @@ struct FormPage {
 
 fn form_page(staff: &S, sponsor_id: Option<i64>, errors: FormErrors, f: SponsorInput) -> FormPage {
     FormPage {
-        layout: staff.layout(if sponsor_id.is_some() { "Edit sponsor" } else { "New sponsor" }, "/staff/sponsors"),
+        layout: staff.layout(
+            if sponsor_id.is_some() {
+                "Edit sponsor"
+            } else {
+                "New sponsor"
+            },
+            "/staff/sponsors",
+        ),
         sponsor_id,
         errors,
         f,
-        currencies: crate::domain::money::CURRENCIES.iter().map(|(c, _)| *c).collect(),
+        currencies: crate::domain::money::CURRENCIES
+            .iter()
+            .map(|(c, _)| *c)
+            .collect(),
     }
 }
 
 pub async fn new_form(staff: S) -> AppResult<HttpResponse> {
-    render(&form_page(&staff, None, FormErrors::new(), SponsorInput { inkind_currency: "USD".into(), ..Default::default() }))
+    render(&form_page(
+        &staff,
+        None,
+        FormErrors::new(),
+        SponsorInput {
+            inkind_currency: "USD".into(),
+            ..Default::default()
+        },
+    ))
 }
 
 pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
@@ -206,11 +257,24 @@ pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResu
 
 pub async fn edit_form(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let s = staff.state.db.run(move |c| Ok(sponsors::find(c, id)?)).await?;
-    render(&form_page(&staff, Some(id), FormErrors::new(), SponsorInput::from_sponsor(&s)))
+    let s = staff
+        .state
+        .db
+        .run(move |c| Ok(sponsors::find(c, id)?))
+        .await?;
+    render(&form_page(
+        &staff,
+        Some(id),
+        FormErrors::new(),
+        SponsorInput::from_sponsor(&s),
+    ))
 }
 
-pub async fn update(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn update(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     save(staff, Some(*id), Fields(form.into_inner())).await
 }
 
@@ -219,17 +283,24 @@ async fn save(staff: S, id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
     let mut errors = FormErrors::new();
     let parsed = input.parse(&mut errors);
     let Some(fields) = parsed.filter(|_| errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&staff, id, errors, input));
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&staff, id, errors, input),
+        );
     };
     let actor = staff.actor();
-    let flagged = !acknowledgement::find(&fields.description).is_empty() || !acknowledgement::find(&fields.tagline).is_empty();
+    let flagged = !acknowledgement::find(&fields.description).is_empty()
+        || !acknowledgement::find(&fields.tagline).is_empty();
     let r = staff
         .state
         .db
         .run(move |c| {
             crate::db::write_tx(c, |c| {
                 if sponsors::slug_taken(c, &fields.slug, id)? {
-                    return Err(AppError::Conflict(format!("Another sponsor already uses \"{}\".", fields.slug)));
+                    return Err(AppError::Conflict(format!(
+                        "Another sponsor already uses \"{}\".",
+                        fields.slug
+                    )));
                 }
                 let sid = match id {
                     Some(id) => {
@@ -239,7 +310,17 @@ async fn save(staff: S, id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
                     }
                     None => sponsors::insert(c, &fields)?,
                 };
-                audit::record(c, &actor, if id.is_some() { "sponsor.update" } else { "sponsor.create" }, Some(("sponsor", &sid.to_string())), &fields.name)?;
+                audit::record(
+                    c,
+                    &actor,
+                    if id.is_some() {
+                        "sponsor.update"
+                    } else {
+                        "sponsor.create"
+                    },
+                    Some(("sponsor", &sid.to_string())),
+                    &fields.name,
+                )?;
                 Ok(sid)
             })
         })
@@ -247,7 +328,11 @@ async fn save(staff: S, id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
     match r {
         Ok(sid) => Ok(redirect_with_flash(
             &format!("/staff/sponsors/{sid}"),
-            if flagged { FlashKind::Warning } else { FlashKind::Success },
+            if flagged {
+                FlashKind::Warning
+            } else {
+                FlashKind::Success
+            },
             if flagged {
                 "Saved. Some of the public text reads like advertising; see the highlighted phrases below."
             } else {
@@ -257,7 +342,10 @@ async fn save(staff: S, id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
         Err(AppError::Conflict(m)) => {
             let mut errors = FormErrors::new();
             errors.add("slug", m);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&staff, id, errors, input))
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(&staff, id, errors, input),
+            )
         }
         Err(e) => Err(e),
     }
@@ -283,18 +371,33 @@ struct ShowPage {
 
 impl ShowPage {
     fn inkind(&self) -> String {
-        self.sponsor.inkind_value().map(|m| format!("{m} a month")).unwrap_or_default()
+        self.sponsor
+            .inkind_value()
+            .map(|m| format!("{m} a month"))
+            .unwrap_or_default()
     }
 }
 
-async fn show_page(staff: &S, id: i64, errors: FormErrors, f: Option<&Fields>) -> AppResult<ShowPage> {
+async fn show_page(
+    staff: &S,
+    id: i64,
+    errors: FormErrors,
+    f: Option<&Fields>,
+) -> AppResult<ShowPage> {
     let (sponsor, contacts, rows, jobs) = staff
         .state
         .db
         .run(move |c| {
             let s = sponsors::find(c, id)?;
             let contacts = sponsors::contacts(c, id)?;
-            let rows = sponsorships::list(c, &Filter { sponsor_id: Some(id), ..Default::default() }, 200)?;
+            let rows = sponsorships::list(
+                c,
+                &Filter {
+                    sponsor_id: Some(id),
+                    ..Default::default()
+                },
+                200,
+            )?;
             let jobs = jobs::for_sponsor(c, id)?;
             Ok((s, contacts, rows, jobs))
         })
@@ -314,8 +417,18 @@ async fn show_page(staff: &S, id: i64, errors: FormErrors, f: Option<&Fields>) -
         jobs,
         today: chrono::Utc::now().date_naive(),
         errors,
-        contact: (get("contact_name"), get("contact_email"), get("contact_role")),
-        job: (get("title"), get("location"), f.is_some_and(|f| f.checked("remote")), get("url"), get("expires_on")),
+        contact: (
+            get("contact_name"),
+            get("contact_email"),
+            get("contact_role"),
+        ),
+        job: (
+            get("title"),
+            get("location"),
+            f.is_some_and(|f| f.checked("remote")),
+            get("url"),
+            get("expires_on"),
+        ),
         sponsor,
     })
 }
@@ -324,18 +437,32 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     render(&show_page(&staff, *id, FormErrors::new(), None).await?)
 }
 
-pub async fn add_contact(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn add_contact(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
     let mut errors = FormErrors::new();
-    let name = text::single_line(&f.get("contact_name"), "the contact's name", 200).map_err(|m| errors.add("contact_name", m)).ok();
-    let email = EmailAddress::parse(&f.get("contact_email")).map_err(|m| errors.add("contact_email", m)).ok();
-    let role = CONTACT_ROLES.iter().find(|(k, _)| *k == f.get("contact_role")).map(|(k, _)| *k);
+    let name = text::single_line(&f.get("contact_name"), "the contact's name", 200)
+        .map_err(|m| errors.add("contact_name", m))
+        .ok();
+    let email = EmailAddress::parse(&f.get("contact_email"))
+        .map_err(|m| errors.add("contact_email", m))
+        .ok();
+    let role = CONTACT_ROLES
+        .iter()
+        .find(|(k, _)| *k == f.get("contact_role"))
+        .map(|(k, _)| *k);
     if role.is_none() {
         errors.add("contact_role", "Choose what this contact is for.");
     }
     let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &show_page(&staff, id, errors, Some(&f)).await?);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&staff, id, errors, Some(&f)).await?,
+        );
     };
     let actor = staff.actor();
     staff
@@ -345,11 +472,21 @@ pub async fn add_contact(staff: S, id: web::Path<i64>, form: web::Form<Vec<(Stri
             crate::db::write_tx(c, |c| {
                 sponsors::find(c, id)?;
                 let cid = sponsors::add_contact(c, id, &name, email.as_str(), role)?;
-                audit::record(c, &actor, "sponsor.contact_add", Some(("sponsor", &id.to_string())), &format!("{role} contact {email} (#{cid})"))
+                audit::record(
+                    c,
+                    &actor,
+                    "sponsor.contact_add",
+                    Some(("sponsor", &id.to_string())),
+                    &format!("{role} contact {email} (#{cid})"),
+                )
             })
         })
         .await?;
-    Ok(redirect_with_flash(&format!("/staff/sponsors/{id}"), FlashKind::Success, "Contact added."))
+    Ok(redirect_with_flash(
+        &format!("/staff/sponsors/{id}"),
+        FlashKind::Success,
+        "Contact added.",
+    ))
 }
 
 pub async fn remove_contact(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
@@ -363,30 +500,57 @@ pub async fn remove_contact(staff: S, path: web::Path<(i64, i64)>) -> AppResult<
                 if sponsors::remove_contact(c, id, cid)? == 0 {
                     return Err(AppError::NotFound);
                 }
-                audit::record(c, &actor, "sponsor.contact_remove", Some(("sponsor", &id.to_string())), &format!("contact #{cid}"))
+                audit::record(
+                    c,
+                    &actor,
+                    "sponsor.contact_remove",
+                    Some(("sponsor", &id.to_string())),
+                    &format!("contact #{cid}"),
+                )
             })
         })
         .await?;
-    Ok(redirect_with_flash(&format!("/staff/sponsors/{id}"), FlashKind::Success, "Contact removed."))
+    Ok(redirect_with_flash(
+        &format!("/staff/sponsors/{id}"),
+        FlashKind::Success,
+        "Contact removed.",
+    ))
 }
 
-pub async fn add_job(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn add_job(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
     let mut errors = FormErrors::new();
-    let title = text::single_line(&f.get("title"), "the job title", 200).map_err(|m| errors.add("title", m)).ok();
+    let title = text::single_line(&f.get("title"), "the job title", 200)
+        .map_err(|m| errors.add("title", m))
+        .ok();
     let location = if f.get("location").trim().is_empty() {
         Some(String::new())
     } else {
-        text::single_line(&f.get("location"), "the location", 120).map_err(|m| errors.add("location", m)).ok()
+        text::single_line(&f.get("location"), "the location", 120)
+            .map_err(|m| errors.add("location", m))
+            .ok()
     };
-    let url = parse_website(&f.get("url")).map_err(|m| errors.add("url", m)).ok();
-    let expires = parse_date(&f.get("expires_on"), "the last day the listing is shown").map_err(|m| errors.add("expires_on", m)).ok();
+    let url = parse_website(&f.get("url"))
+        .map_err(|m| errors.add("url", m))
+        .ok();
+    let expires = parse_date(&f.get("expires_on"), "the last day the listing is shown")
+        .map_err(|m| errors.add("expires_on", m))
+        .ok();
     if expires.is_some_and(|d| d < chrono::Utc::now().date_naive()) {
         errors.add("expires_on", "That day has passed; choose a later one.");
     }
-    let (Some(title), Some(location), Some(url), Some(expires_on), true) = (title, location, url, expires, errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &show_page(&staff, id, errors, Some(&f)).await?);
+    let (Some(title), Some(location), Some(url), Some(expires_on), true) =
+        (title, location, url, expires, errors.is_empty())
+    else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&staff, id, errors, Some(&f)).await?,
+        );
     };
     let actor = staff.actor();
     let remote = f.checked("remote");
@@ -396,12 +560,33 @@ pub async fn add_job(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, 
         .run(move |c| {
             crate::db::write_tx(c, |c| {
                 sponsors::find(c, id)?;
-                let jid = jobs::insert(c, &NewJob { sponsor_id: id, title: title.clone(), location, remote, url, expires_on, created_at: crate::models::now() })?;
-                audit::record(c, &actor, "job.create", Some(("job", &jid.to_string())), &title)
+                let jid = jobs::insert(
+                    c,
+                    &NewJob {
+                        sponsor_id: id,
+                        title: title.clone(),
+                        location,
+                        remote,
+                        url,
+                        expires_on,
+                        created_at: crate::models::now(),
+                    },
+                )?;
+                audit::record(
+                    c,
+                    &actor,
+                    "job.create",
+                    Some(("job", &jid.to_string())),
+                    &title,
+                )
             })
         })
         .await?;
-    Ok(redirect_with_flash(&format!("/staff/sponsors/{id}"), FlashKind::Success, "Job listing added. It shows on the jobs page while the sponsor is active."))
+    Ok(redirect_with_flash(
+        &format!("/staff/sponsors/{id}"),
+        FlashKind::Success,
+        "Job listing added. It shows on the jobs page while the sponsor is active.",
+    ))
 }
 
 pub async fn remove_job(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
@@ -419,5 +604,9 @@ pub async fn remove_job(staff: S, path: web::Path<(i64, i64)>) -> AppResult<Http
             })
         })
         .await?;
-    Ok(redirect_with_flash(&format!("/staff/sponsors/{id}"), FlashKind::Success, "Job listing removed."))
+    Ok(redirect_with_flash(
+        &format!("/staff/sponsors/{id}"),
+        FlashKind::Success,
+        "Job listing removed.",
+    ))
 }

@@ -13,10 +13,10 @@ use crate::domain::pricing::quote;
 use crate::domain::sponsorship::Status;
 use crate::domain::{FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
+use crate::models::programmes;
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::sponsorships::{self, Event, Filter, Fulfilment, Row, Sponsorship};
 use crate::models::tiers::{self, Tier};
-use crate::models::programmes;
 use crate::services::sponsorships::{self as service, NewTerm};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
@@ -49,7 +49,12 @@ impl ListQuery {
     }
     fn query_string(&self) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("q", &self.q), ("tier", &self.tier), ("status", &self.status), ("year", &self.year)] {
+        for (k, v) in [
+            ("q", &self.q),
+            ("tier", &self.tier),
+            ("status", &self.status),
+            ("year", &self.year),
+        ] {
             if !v.is_empty() {
                 s.append_pair(k, v);
             }
@@ -75,7 +80,11 @@ fn tier_options(c: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
     Ok(tiers::all(c)?
         .into_iter()
         .map(|t| {
-            let p = progs.iter().find(|p| p.id == t.programme_id).map(|p| p.title()).unwrap_or_default();
+            let p = progs
+                .iter()
+                .find(|p| p.id == t.programme_id)
+                .map(|p| p.title())
+                .unwrap_or_default();
             (t.id, format!("{} — {p}", t.name))
         })
         .collect())
@@ -84,11 +93,19 @@ fn tier_options(c: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let filter = q.filter();
-    let (rows, tiers) = staff.state.db.run(move |c| Ok((sponsorships::list(c, &filter, 1000)?, tier_options(c)?))).await?;
+    let (rows, tiers) = staff
+        .state
+        .db
+        .run(move |c| Ok((sponsorships::list(c, &filter, 1000)?, tier_options(c)?)))
+        .await?;
     let qs = q.query_string();
     render(&ListPage {
         layout: staff.layout("Sponsorships", "/staff/sponsorships"),
-        csv_url: if qs.is_empty() { "/staff/sponsorships.csv".into() } else { format!("/staff/sponsorships.csv?{qs}") },
+        csv_url: if qs.is_empty() {
+            "/staff/sponsorships.csv".into()
+        } else {
+            format!("/staff/sponsorships.csv?{qs}")
+        },
         q,
         rows,
         tiers,
@@ -107,13 +124,29 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
             let rows = sponsorships::list(c, &filter, 100_000)?;
             let mut csv = Csv::new();
             csv.row([
-                "Sponsorship", "Sponsor", "Website", "Country", "Tier", "Start", "End", "Fee", "Currency", "Status",
-                "Primary contact", "Billing contact", "Marketing contact",
+                "Sponsorship",
+                "Sponsor",
+                "Website",
+                "Country",
+                "Tier",
+                "Start",
+                "End",
+                "Fee",
+                "Currency",
+                "Status",
+                "Primary contact",
+                "Billing contact",
+                "Marketing contact",
             ]);
             for r in rows {
                 let contacts = sponsors::contacts(c, r.sponsor.id)?;
                 let by_role = |role: &str| {
-                    contacts.iter().filter(|x| x.role == role).map(|x| format!("{} <{}>", x.name, x.email)).collect::<Vec<_>>().join("; ")
+                    contacts
+                        .iter()
+                        .filter(|x| x.role == role)
+                        .map(|x| format!("{} <{}>", x.name, x.email))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 };
                 let s = &r.sponsorship;
                 csv.row([
@@ -124,7 +157,9 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                     r.tier.name.clone(),
                     s.start_date.to_string(),
                     s.end_date.to_string(),
-                    s.fee().map(|m| m.plain()).unwrap_or_else(|| s.fee_minor.to_string()),
+                    s.fee()
+                        .map(|m| m.plain())
+                        .unwrap_or_else(|| s.fee_minor.to_string()),
                     s.currency.clone(),
                     s.status().label().to_string(),
                     by_role("primary"),
@@ -137,7 +172,10 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"sponsorships.csv\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"sponsorships.csv\"",
+        ))
         .body(body))
 }
 
@@ -188,7 +226,9 @@ async fn new_page(staff: &S, errors: FormErrors, f: NewInput) -> AppResult<NewPa
                             let rules = tiers::rules_for_programme(c, ti.programme_id)?;
                             let q = quote(ti.id, ti.price(), sp.org_size, &rules);
                             match q.rule {
-                                Some((_, name, pct)) => format!("{} ({name}: {pct}% off {})", q.total, q.list),
+                                Some((_, name, pct)) => {
+                                    format!("{} ({name}: {pct}% off {})", q.total, q.list)
+                                }
                                 None => q.total.to_string(),
                             }
                         }
@@ -205,7 +245,9 @@ async fn new_page(staff: &S, errors: FormErrors, f: NewInput) -> AppResult<NewPa
         errors,
         sponsors,
         tiers,
-        starts: std::iter::once(Status::Applied).chain(Status::OFFLINE_START).collect(),
+        starts: std::iter::once(Status::Applied)
+            .chain(Status::OFFLINE_START)
+            .collect(),
         f,
         suggested,
     })
@@ -233,14 +275,26 @@ pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResu
         notes: f.get("notes"),
     };
     let mut errors = FormErrors::new();
-    let sponsor_id = input.sponsor.parse::<i64>().map_err(|_| errors.add("sponsor", "Choose the sponsor.")).ok();
-    let tier_id = input.tier.parse::<i64>().map_err(|_| errors.add("tier", "Choose the tier.")).ok();
-    let start = parse_date(&input.start, "the first day of the term").map_err(|m| errors.add("start", m)).ok();
-    let end = parse_date(&input.end, "the last day of the term").map_err(|m| errors.add("end", m)).ok();
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s {
-            errors.add("end", "The term must end on or after its first day.");
-        }
+    let sponsor_id = input
+        .sponsor
+        .parse::<i64>()
+        .map_err(|_| errors.add("sponsor", "Choose the sponsor."))
+        .ok();
+    let tier_id = input
+        .tier
+        .parse::<i64>()
+        .map_err(|_| errors.add("tier", "Choose the tier."))
+        .ok();
+    let start = parse_date(&input.start, "the first day of the term")
+        .map_err(|m| errors.add("start", m))
+        .ok();
+    let end = parse_date(&input.end, "the last day of the term")
+        .map_err(|m| errors.add("end", m))
+        .ok();
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        errors.add("end", "The term must end on or after its first day.");
     }
     let status = input
         .status
@@ -250,36 +304,91 @@ pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResu
     if status.is_none() {
         errors.add("status", "Choose where this sponsorship stands.");
     }
-    let notes = text::optional_multi_line(&input.notes, "the notes", 2000).map_err(|m| errors.add("notes", m)).ok();
+    let notes = text::optional_multi_line(&input.notes, "the notes", 2000)
+        .map_err(|m| errors.add("notes", m))
+        .ok();
     // The fee's currency is the tier's.
     let tier = match tier_id {
-        Some(t) => staff.state.db.run(move |c| Ok(tiers::find(c, t).ok())).await?,
+        Some(t) => {
+            staff
+                .state
+                .db
+                .run(move |c| Ok(tiers::find(c, t).ok()))
+                .await?
+        }
         None => None,
     };
     if tier_id.is_some() && tier.is_none() {
         errors.add("tier", "That tier does not exist.");
     }
     let fee = tier.as_ref().and_then(|t| {
-        let fee_text = if input.fee.trim().is_empty() { t.price().plain() } else { input.fee.clone() };
-        Money::parse(&fee_text, t.price().currency).map_err(|m| errors.add("fee", m)).ok()
+        let fee_text = if input.fee.trim().is_empty() {
+            t.price().plain()
+        } else {
+            input.fee.clone()
+        };
+        Money::parse(&fee_text, t.price().currency)
+            .map_err(|m| errors.add("fee", m))
+            .ok()
     });
-    let (Some(sponsor_id), Some(tier_id), Some(start), Some(end), Some(status), Some(notes), Some(fee), true) =
-        (sponsor_id, tier_id, start, end, status, notes, fee, errors.is_empty())
+    let (
+        Some(sponsor_id),
+        Some(tier_id),
+        Some(start),
+        Some(end),
+        Some(status),
+        Some(notes),
+        Some(fee),
+        true,
+    ) = (
+        sponsor_id,
+        tier_id,
+        start,
+        end,
+        status,
+        notes,
+        fee,
+        errors.is_empty(),
+    )
     else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &new_page(&staff, errors, input).await?);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &new_page(&staff, errors, input).await?,
+        );
     };
     let actor = staff.actor();
     let r = staff
         .state
         .db
-        .run(move |c| service::create(c, &actor, NewTerm { sponsor_id, tier_id, start, end, fee, status, notes }))
+        .run(move |c| {
+            service::create(
+                c,
+                &actor,
+                NewTerm {
+                    sponsor_id,
+                    tier_id,
+                    start,
+                    end,
+                    fee,
+                    status,
+                    notes,
+                },
+            )
+        })
         .await;
     match r {
-        Ok(id) => Ok(redirect_with_flash(&format!("/staff/sponsorships/{id}"), FlashKind::Success, "Sponsorship recorded.")),
+        Ok(id) => Ok(redirect_with_flash(
+            &format!("/staff/sponsorships/{id}"),
+            FlashKind::Success,
+            "Sponsorship recorded.",
+        )),
         Err(AppError::Conflict(m)) | Err(AppError::BadRequest(m)) => {
             let mut errors = FormErrors::new();
             errors.add("tier", m);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &new_page(&staff, errors, input).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &new_page(&staff, errors, input).await?,
+            )
         }
         Err(e) => Err(e),
     }
@@ -306,10 +415,15 @@ impl ShowPage {
         fmt_opt_time(&f.delivered_at)
     }
     fn status_label(&self, s: &Option<String>) -> String {
-        s.as_deref().and_then(|x| x.parse::<Status>().ok()).map(|x| x.label().to_string()).unwrap_or_default()
+        s.as_deref()
+            .and_then(|x| x.parse::<Status>().ok())
+            .map(|x| x.label().to_string())
+            .unwrap_or_default()
     }
     fn label_of(&self, s: &str) -> String {
-        s.parse::<Status>().map(|x| x.label().to_string()).unwrap_or_default()
+        s.parse::<Status>()
+            .map(|x| x.label().to_string())
+            .unwrap_or_default()
     }
     fn done(&self) -> usize {
         self.checklist.iter().filter(|f| f.is_delivered()).count()
@@ -325,11 +439,20 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
             let s = sponsorships::find(c, id)?;
             let sponsor = sponsors::find(c, s.sponsor_id)?;
             let tier = tiers::find(c, s.tier_id)?;
-            Ok((s, sponsor, tier, sponsorships::events(c, id)?, sponsorships::checklist(c, id)?))
+            Ok((
+                s,
+                sponsor,
+                tier,
+                sponsorships::events(c, id)?,
+                sponsorships::checklist(c, id)?,
+            ))
         })
         .await?;
     render(&ShowPage {
-        layout: staff.layout(&format!("{} · {}", sponsor.name, tier.name), "/staff/sponsorships"),
+        layout: staff.layout(
+            &format!("{} · {}", sponsor.name, tier.name),
+            "/staff/sponsorships",
+        ),
         next: s.status().next(),
         visible: s.is_visible_on(chrono::Utc::now().date_naive()),
         s,
@@ -340,46 +463,84 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     })
 }
 
-pub async fn change_status(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn change_status(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
     let back = format!("/staff/sponsorships/{id}");
-    let (Ok(expected), Ok(to)) = (f.get("from").parse::<Status>(), f.get("to").parse::<Status>()) else {
-        return Err(AppError::BadRequest("The form did not say which change to make.".into()));
+    let (Ok(expected), Ok(to)) = (
+        f.get("from").parse::<Status>(),
+        f.get("to").parse::<Status>(),
+    ) else {
+        return Err(AppError::BadRequest(
+            "The form did not say which change to make.".into(),
+        ));
     };
     let note = match text::optional_multi_line(&f.get("note"), "the note", 1000) {
         Ok(n) => n,
         Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
     };
     if matches!(to, Status::Rejected | Status::Cancelled) && note.is_empty() {
-        return Ok(redirect_with_flash(&back, FlashKind::Error, "Say why in the note: the reason is kept with the sponsorship."));
+        return Ok(redirect_with_flash(
+            &back,
+            FlashKind::Error,
+            "Say why in the note: the reason is kept with the sponsorship.",
+        ));
     }
     let actor = staff.actor();
-    let r = staff.state.db.run(move |c| service::change_status(c, &actor, id, expected, to, &note)).await;
+    let r = staff
+        .state
+        .db
+        .run(move |c| service::change_status(c, &actor, id, expected, to, &note))
+        .await;
     match r {
-        Ok(()) => Ok(redirect_with_flash(&back, FlashKind::Success, &format!("Now {}.", to.label().to_lowercase()))),
-        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
-        Err(e) => Err(e),
-    }
-}
-
-pub async fn publish_early(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
-    let id = *id;
-    let publish = Fields(form.into_inner()).get("publish") == "1";
-    let actor = staff.actor();
-    let back = format!("/staff/sponsorships/{id}");
-    match staff.state.db.run(move |c| service::publish_early(c, &actor, id, publish)).await {
         Ok(()) => Ok(redirect_with_flash(
             &back,
             FlashKind::Success,
-            if publish { "The logo is shown on the public pages now, before payment. This is in the audit log." } else { "Early publication withdrawn." },
+            &format!("Now {}.", to.label().to_lowercase()),
         )),
         Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
         Err(e) => Err(e),
     }
 }
 
-pub async fn fulfil(staff: S, path: web::Path<(i64, i64)>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn publish_early(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let publish = Fields(form.into_inner()).get("publish") == "1";
+    let actor = staff.actor();
+    let back = format!("/staff/sponsorships/{id}");
+    match staff
+        .state
+        .db
+        .run(move |c| service::publish_early(c, &actor, id, publish))
+        .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &back,
+            FlashKind::Success,
+            if publish {
+                "The logo is shown on the public pages now, before payment. This is in the audit log."
+            } else {
+                "Early publication withdrawn."
+            },
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn fulfil(
+    staff: S,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let (id, item) = path.into_inner();
     let f = Fields(form.into_inner());
     let delivered = f.get("delivered") == "1";
@@ -389,6 +550,18 @@ pub async fn fulfil(staff: S, path: web::Path<(i64, i64)>, form: web::Form<Vec<(
         Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
     };
     let actor = staff.actor();
-    staff.state.db.run(move |c| service::fulfil(c, &actor, id, item, delivered, &note)).await?;
-    Ok(redirect_with_flash(&back, FlashKind::Success, if delivered { "Marked as delivered." } else { "Marked as pending again." }))
+    staff
+        .state
+        .db
+        .run(move |c| service::fulfil(c, &actor, id, item, delivered, &note))
+        .await?;
+    Ok(redirect_with_flash(
+        &back,
+        FlashKind::Success,
+        if delivered {
+            "Marked as delivered."
+        } else {
+            "Marked as pending again."
+        },
+    ))
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::{Staff, extract::SponsorshipsStaff};
-use crate::domain::benefits::{format_benefits, parse_benefits};
+use crate::domain::benefits::{BenefitLine, format_benefits, parse_benefits};
 use crate::domain::pricing::{Quote, Rule, quote};
 use crate::domain::slug::{parse_slug, slugify};
 use crate::domain::{Currency, FormErrors, Money, text};
@@ -78,7 +78,13 @@ struct ProgrammesPage {
     description: String,
 }
 
-async fn programmes_page(staff: &S, errors: FormErrors, name: String, year: String, description: String) -> AppResult<ProgrammesPage> {
+async fn programmes_page(
+    staff: &S,
+    errors: FormErrors,
+    name: String,
+    year: String,
+    description: String,
+) -> AppResult<ProgrammesPage> {
     let rows = staff
         .state
         .db
@@ -101,26 +107,49 @@ async fn programmes_page(staff: &S, errors: FormErrors, name: String, year: Stri
     })
 }
 
-fn tier_rows(c: &mut crate::db::DbConn, programme_id: i64, org_size: Option<i32>) -> AppResult<Vec<TierRow>> {
+fn tier_rows(
+    c: &mut crate::db::DbConn,
+    programme_id: i64,
+    org_size: Option<i32>,
+) -> AppResult<Vec<TierRow>> {
     let rules = tiers::rules_for_programme(c, programme_id)?;
     let mut out = Vec::new();
     for t in tiers::for_programme(c, programme_id)? {
-        let benefits = tiers::benefits(c, t.id)?.iter().map(|b| b.label()).collect();
+        let benefits = tiers::benefits(c, t.id)?
+            .iter()
+            .map(|b| b.label())
+            .collect();
         let taken = tiers::places_taken(c, t.id)?;
         let quote = org_size.map(|n| quote(t.id, t.price(), Some(n), &rules));
-        out.push(TierRow { tier: t, benefits, taken, quote });
+        out.push(TierRow {
+            tier: t,
+            benefits,
+            taken,
+            quote,
+        });
     }
     Ok(out)
 }
 
 pub async fn programmes(staff: S) -> AppResult<HttpResponse> {
     let this_year = chrono::Utc::now().format("%Y").to_string();
-    render(&programmes_page(&staff, FormErrors::new(), String::new(), this_year, String::new()).await?)
+    render(
+        &programmes_page(
+            &staff,
+            FormErrors::new(),
+            String::new(),
+            this_year,
+            String::new(),
+        )
+        .await?,
+    )
 }
 
 /// Checks a programme's name and year.
 fn parse_programme(f: &Fields, errors: &mut FormErrors) -> Option<(String, i32, String)> {
-    let name = text::single_line(&f.get("name"), "a name", 120).map_err(|m| errors.add("name", m)).ok();
+    let name = text::single_line(&f.get("name"), "a name", 120)
+        .map_err(|m| errors.add("name", m))
+        .ok();
     let year = match f.get("year").trim().parse::<i32>() {
         Ok(y) if (2000..=2200).contains(&y) => Some(y),
         _ => {
@@ -134,11 +163,26 @@ fn parse_programme(f: &Fields, errors: &mut FormErrors) -> Option<(String, i32, 
     Some((name?, year?, description?))
 }
 
-pub async fn create_programme(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn create_programme(
+    staff: S,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let f = Fields(form.into_inner());
     let mut errors = FormErrors::new();
     let parsed = parse_programme(&f, &mut errors);
-    let show_errors = |errors| async { render_status(StatusCode::UNPROCESSABLE_ENTITY, &programmes_page(&staff, errors, f.get("name"), f.get("year"), f.get("description")).await?) };
+    let show_errors = |errors| async {
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &programmes_page(
+                &staff,
+                errors,
+                f.get("name"),
+                f.get("year"),
+                f.get("description"),
+            )
+            .await?,
+        )
+    };
     let Some((name, year, description)) = parsed.filter(|_| errors.is_empty()) else {
         return show_errors(errors).await;
     };
@@ -152,13 +196,23 @@ pub async fn create_programme(staff: S, form: web::Form<Vec<(String, String)>>) 
                     return Err(AppError::Conflict(format!("{name} {year} already exists.")));
                 }
                 let id = programmes::insert(c, &name, year, &description)?;
-                audit::record(c, &actor, "programme.create", Some(("programme", &id.to_string())), &format!("{name} {year}"))?;
+                audit::record(
+                    c,
+                    &actor,
+                    "programme.create",
+                    Some(("programme", &id.to_string())),
+                    &format!("{name} {year}"),
+                )?;
                 Ok(id)
             })
         })
         .await;
     match r {
-        Ok(id) => Ok(redirect_with_flash(&format!("/staff/programmes/{id}"), FlashKind::Success, "Programme created. Now add its tiers.")),
+        Ok(id) => Ok(redirect_with_flash(
+            &format!("/staff/programmes/{id}"),
+            FlashKind::Success,
+            "Programme created. Now add its tiers.",
+        )),
         Err(AppError::Conflict(m)) => {
             let mut errors = FormErrors::new();
             errors.add("name", m);
@@ -188,7 +242,13 @@ pub struct PriceCheck {
     org_size: Option<String>,
 }
 
-async fn programme_page(staff: &S, id: i64, org_size_input: String, errors: FormErrors, f: Option<&Fields>) -> AppResult<ProgrammePage> {
+async fn programme_page(
+    staff: &S,
+    id: i64,
+    org_size_input: String,
+    errors: FormErrors,
+    f: Option<&Fields>,
+) -> AppResult<ProgrammePage> {
     let org_size: Option<i32> = org_size_input.trim().parse().ok().filter(|n: &i32| *n >= 0);
     let (programme, rows, rules) = staff
         .state
@@ -196,12 +256,22 @@ async fn programme_page(staff: &S, id: i64, org_size_input: String, errors: Form
         .run(move |c| {
             let p = programmes::find(c, id)?;
             let rows = tier_rows(c, id, org_size)?;
-            let tiers_by_id: Vec<(i64, String)> = rows.iter().map(|r| (r.tier.id, r.tier.name.clone())).collect();
+            let tiers_by_id: Vec<(i64, String)> = rows
+                .iter()
+                .map(|r| (r.tier.id, r.tier.name.clone()))
+                .collect();
             let rules = tiers::rules_for_programme(c, id)?
                 .into_iter()
                 .map(|rule| {
-                    let names: Vec<String> = tiers_by_id.iter().filter(|(tid, _)| rule.tier_ids.contains(tid)).map(|(_, n)| n.clone()).collect();
-                    RuleRow { tiers: names.join(", "), rule }
+                    let names: Vec<String> = tiers_by_id
+                        .iter()
+                        .filter(|(tid, _)| rule.tier_ids.contains(tid))
+                        .map(|(_, n)| n.clone())
+                        .collect();
+                    RuleRow {
+                        tiers: names.join(", "),
+                        rule,
+                    }
                 })
                 .collect();
             Ok((p, rows, rules))
@@ -217,20 +287,37 @@ async fn programme_page(staff: &S, id: i64, org_size_input: String, errors: Form
         rule_name: f.map(|f| f.get("name")).unwrap_or_default(),
         rule_size: f.map(|f| f.get("max_org_size")).unwrap_or_default(),
         rule_percent: f.map(|f| f.get("percent_off")).unwrap_or_default(),
-        rule_tiers: f.map(|f| f.all("tier").iter().filter_map(|t| t.parse().ok()).collect()).unwrap_or_default(),
+        rule_tiers: f
+            .map(|f| {
+                f.all("tier")
+                    .iter()
+                    .filter_map(|t| t.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
-pub async fn programme(staff: S, id: web::Path<i64>, q: web::Query<PriceCheck>) -> AppResult<HttpResponse> {
+pub async fn programme(
+    staff: S,
+    id: web::Path<i64>,
+    q: web::Query<PriceCheck>,
+) -> AppResult<HttpResponse> {
     let size = q.org_size.clone().unwrap_or_default();
     render(&programme_page(&staff, *id, size, FormErrors::new(), None).await?)
 }
 
-pub async fn create_rule(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn create_rule(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
     let mut errors = FormErrors::new();
-    let name = text::single_line(&f.get("name"), "a name for the rule", 120).map_err(|m| errors.add("name", m)).ok();
+    let name = text::single_line(&f.get("name"), "a name for the rule", 120)
+        .map_err(|m| errors.add("name", m))
+        .ok();
     let size = f.get("max_org_size");
     let max_size = if size.trim().is_empty() {
         Some(None)
@@ -238,24 +325,41 @@ pub async fn create_rule(staff: S, id: web::Path<i64>, form: web::Form<Vec<(Stri
         match size.trim().parse::<i32>() {
             Ok(n) if n > 0 && n <= 10_000_000 => Some(Some(n)),
             _ => {
-                errors.add("max_org_size", "Enter a number of people, like 25, or leave it empty for any size.");
+                errors.add(
+                    "max_org_size",
+                    "Enter a number of people, like 25, or leave it empty for any size.",
+                );
                 None
             }
         }
     };
-    let percent = match f.get("percent_off").trim().trim_end_matches('%').parse::<i32>() {
+    let percent = match f
+        .get("percent_off")
+        .trim()
+        .trim_end_matches('%')
+        .parse::<i32>()
+    {
         Ok(p) if (1..=100).contains(&p) => Some(p),
         _ => {
             errors.add("percent_off", "Enter a whole percentage from 1 to 100.");
             None
         }
     };
-    let tier_ids: Vec<i64> = f.all("tier").iter().filter_map(|t| t.parse().ok()).collect();
+    let tier_ids: Vec<i64> = f
+        .all("tier")
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
     if tier_ids.is_empty() {
         errors.add("tier", "Choose the tiers the discount applies to.");
     }
-    let (Some(name), Some(max_size), Some(percent), true) = (name, max_size, percent, errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &programme_page(&staff, id, String::new(), errors, Some(&f)).await?);
+    let (Some(name), Some(max_size), Some(percent), true) =
+        (name, max_size, percent, errors.is_empty())
+    else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &programme_page(&staff, id, String::new(), errors, Some(&f)).await?,
+        );
     };
     let actor = staff.actor();
     staff
@@ -265,14 +369,26 @@ pub async fn create_rule(staff: S, id: web::Path<i64>, form: web::Form<Vec<(Stri
             crate::db::write_tx(c, |c| {
                 let own: Vec<i64> = tiers::for_programme(c, id)?.iter().map(|t| t.id).collect();
                 if own.is_empty() || tier_ids.iter().any(|t| !own.contains(t)) {
-                    return Err(AppError::BadRequest("Those tiers do not belong to this programme.".into()));
+                    return Err(AppError::BadRequest(
+                        "Those tiers do not belong to this programme.".into(),
+                    ));
                 }
                 let rid = tiers::insert_rule(c, id, &name, max_size, percent, &tier_ids)?;
-                audit::record(c, &actor, "discount_rule.create", Some(("discount_rule", &rid.to_string())), &format!("{name}: {percent}% off"))
+                audit::record(
+                    c,
+                    &actor,
+                    "discount_rule.create",
+                    Some(("discount_rule", &rid.to_string())),
+                    &format!("{name}: {percent}% off"),
+                )
             })
         })
         .await?;
-    Ok(redirect_with_flash(&format!("/staff/programmes/{id}"), FlashKind::Success, "Discount rule added. It applies to new quotes at once."))
+    Ok(redirect_with_flash(
+        &format!("/staff/programmes/{id}"),
+        FlashKind::Success,
+        "Discount rule added. It applies to new quotes at once.",
+    ))
 }
 
 pub async fn toggle_rule(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -285,7 +401,17 @@ pub async fn toggle_rule(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse
             crate::db::write_tx(c, |c| {
                 let r = tiers::find_rule(c, id)?;
                 tiers::set_rule_active(c, id, !r.active)?;
-                audit::record(c, &actor, if r.active { "discount_rule.deactivate" } else { "discount_rule.activate" }, Some(("discount_rule", &id.to_string())), &r.name)?;
+                audit::record(
+                    c,
+                    &actor,
+                    if r.active {
+                        "discount_rule.deactivate"
+                    } else {
+                        "discount_rule.activate"
+                    },
+                    Some(("discount_rule", &id.to_string())),
+                    &r.name,
+                )?;
                 Ok((r.programme_id, !r.active))
             })
         })
@@ -293,7 +419,11 @@ pub async fn toggle_rule(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse
     Ok(redirect_with_flash(
         &format!("/staff/programmes/{programme_id}"),
         FlashKind::Success,
-        if active { "The rule applies again." } else { "The rule no longer applies." },
+        if active {
+            "The rule applies again."
+        } else {
+            "The rule no longer applies."
+        },
     ))
 }
 
@@ -356,34 +486,69 @@ impl TierInput {
     }
 
     /// Parses into stored fields and benefits, or messages per field.
-    fn parse(&self, programme_id: i64, errors: &mut FormErrors) -> Option<(TierFields, Vec<(String, Option<i32>)>)> {
-        let name = text::single_line(&self.name, "a name", 80).map_err(|m| errors.add("name", m)).ok();
-        let slug_in = if self.slug.trim().is_empty() { slugify(&self.name) } else { self.slug.clone() };
+    fn parse(
+        &self,
+        programme_id: i64,
+        errors: &mut FormErrors,
+    ) -> Option<(TierFields, Vec<BenefitLine>)> {
+        let name = text::single_line(&self.name, "a name", 80)
+            .map_err(|m| errors.add("name", m))
+            .ok();
+        let slug_in = if self.slug.trim().is_empty() {
+            slugify(&self.name)
+        } else {
+            self.slug.clone()
+        };
         let slug = parse_slug(&slug_in).map_err(|m| errors.add("slug", m)).ok();
-        let description = text::optional_multi_line(&self.description, "the description", 2000).map_err(|m| errors.add("description", m)).ok();
-        let currency = Currency::parse(&self.currency).map_err(|m| errors.add("currency", m)).ok();
-        let price = currency.and_then(|c| Money::parse(&self.price, c).map_err(|m| errors.add("price", m)).ok());
+        let description = text::optional_multi_line(&self.description, "the description", 2000)
+            .map_err(|m| errors.add("description", m))
+            .ok();
+        let currency = Currency::parse(&self.currency)
+            .map_err(|m| errors.add("currency", m))
+            .ok();
+        let price = currency.and_then(|c| {
+            Money::parse(&self.price, c)
+                .map_err(|m| errors.add("price", m))
+                .ok()
+        });
         let capacity = if self.capacity.trim().is_empty() {
             Some(None)
         } else {
             match self.capacity.trim().parse::<i32>() {
                 Ok(n) if (0..=100_000).contains(&n) => Some(Some(n)),
                 _ => {
-                    errors.add("capacity", "Enter how many sponsors the tier takes, or leave it empty for no limit.");
+                    errors.add(
+                        "capacity",
+                        "Enter how many sponsors the tier takes, or leave it empty for no limit.",
+                    );
                     None
                 }
             }
         };
-        let logo_size = LOGO_SIZES.iter().find(|(k, _)| *k == self.logo_size).map(|(k, _)| k.to_string());
+        let logo_size = LOGO_SIZES
+            .iter()
+            .find(|(k, _)| *k == self.logo_size)
+            .map(|(k, _)| k.to_string());
         if logo_size.is_none() {
             errors.add("logo_size", "Choose a logo size.");
         }
         let display_order = if self.display_order.trim().is_empty() {
             Some(0)
         } else {
-            self.display_order.trim().parse::<i32>().map_err(|_| errors.add("display_order", "Enter a whole number; lower numbers come first.")).ok()
+            self.display_order
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| {
+                    errors.add(
+                        "display_order",
+                        "Enter a whole number; lower numbers come first.",
+                    )
+                })
+                .ok()
         };
-        let benefits = parse_benefits(&self.benefits).map_err(|m| errors.add("benefits", m)).ok();
+        let benefits = parse_benefits(&self.benefits)
+            .map_err(|m| errors.add("benefits", m))
+            .ok();
         Some((
             TierFields {
                 programme_id,
@@ -402,26 +567,55 @@ impl TierInput {
     }
 }
 
-fn tier_form(staff: &S, programme: Programme, tier_id: Option<i64>, errors: FormErrors, f: TierInput) -> TierForm {
+fn tier_form(
+    staff: &S,
+    programme: Programme,
+    tier_id: Option<i64>,
+    errors: FormErrors,
+    f: TierInput,
+) -> TierForm {
     TierForm {
-        layout: staff.layout(if tier_id.is_some() { "Edit tier" } else { "New tier" }, "/staff/programmes"),
+        layout: staff.layout(
+            if tier_id.is_some() {
+                "Edit tier"
+            } else {
+                "New tier"
+            },
+            "/staff/programmes",
+        ),
         programme,
         tier_id,
         errors,
         f,
         sizes: LOGO_SIZES.to_vec(),
-        currencies: crate::domain::money::CURRENCIES.iter().map(|(c, _)| *c).collect(),
+        currencies: crate::domain::money::CURRENCIES
+            .iter()
+            .map(|(c, _)| *c)
+            .collect(),
     }
 }
 
 pub async fn new_tier(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let programme = staff.state.db.run(move |c| Ok(programmes::find(c, id)?)).await?;
-    let f = TierInput { currency: "USD".into(), logo_size: "m".into(), advertised: true, ..Default::default() };
+    let programme = staff
+        .state
+        .db
+        .run(move |c| Ok(programmes::find(c, id)?))
+        .await?;
+    let f = TierInput {
+        currency: "USD".into(),
+        logo_size: "m".into(),
+        advertised: true,
+        ..Default::default()
+    };
     render(&tier_form(&staff, programme, None, FormErrors::new(), f))
 }
 
-pub async fn create_tier(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn create_tier(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     save_tier(staff, *id, None, Fields(form.into_inner())).await
 }
 
@@ -433,27 +627,56 @@ pub async fn edit_tier(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> 
         .run(move |c| {
             let t = tiers::find(c, id)?;
             let p = programmes::find(c, t.programme_id)?;
-            let b: Vec<(String, Option<i32>)> = tiers::benefits(c, id)?.into_iter().map(|b| (b.description, b.quantity)).collect();
+            let b: Vec<(String, Option<i32>)> = tiers::benefits(c, id)?
+                .into_iter()
+                .map(|b| (b.description, b.quantity))
+                .collect();
             Ok((p, t, b))
         })
         .await?;
     let f = TierInput::from_tier(&tier, &benefits);
-    render(&tier_form(&staff, programme, Some(tier.id), FormErrors::new(), f))
+    render(&tier_form(
+        &staff,
+        programme,
+        Some(tier.id),
+        FormErrors::new(),
+        f,
+    ))
 }
 
-pub async fn update_tier(staff: S, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn update_tier(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
-    let programme_id = staff.state.db.run(move |c| Ok(tiers::find(c, id)?.programme_id)).await?;
+    let programme_id = staff
+        .state
+        .db
+        .run(move |c| Ok(tiers::find(c, id)?.programme_id))
+        .await?;
     save_tier(staff, programme_id, Some(id), Fields(form.into_inner())).await
 }
 
-async fn save_tier(staff: S, programme_id: i64, tier_id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
-    let programme = staff.state.db.run(move |c| Ok(programmes::find(c, programme_id)?)).await?;
+async fn save_tier(
+    staff: S,
+    programme_id: i64,
+    tier_id: Option<i64>,
+    f: Fields,
+) -> AppResult<HttpResponse> {
+    let programme = staff
+        .state
+        .db
+        .run(move |c| Ok(programmes::find(c, programme_id)?))
+        .await?;
     let input = TierInput::from_fields(&f);
     let mut errors = FormErrors::new();
     let parsed = input.parse(programme_id, &mut errors);
     let Some((fields, benefits)) = parsed.filter(|_| errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &tier_form(&staff, programme, tier_id, errors, input));
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &tier_form(&staff, programme, tier_id, errors, input),
+        );
     };
     let actor = staff.actor();
     let r = staff
@@ -462,7 +685,10 @@ async fn save_tier(staff: S, programme_id: i64, tier_id: Option<i64>, f: Fields)
         .run(move |c| {
             crate::db::write_tx(c, |c| {
                 if tiers::slug_taken(c, programme_id, &fields.slug, tier_id)? {
-                    return Err(AppError::Conflict(format!("Another tier of this programme already uses \"{}\".", fields.slug)));
+                    return Err(AppError::Conflict(format!(
+                        "Another tier of this programme already uses \"{}\".",
+                        fields.slug
+                    )));
                 }
                 let id = match tier_id {
                     Some(id) => {
@@ -476,20 +702,34 @@ async fn save_tier(staff: S, programme_id: i64, tier_id: Option<i64>, f: Fields)
                 audit::record(
                     c,
                     &actor,
-                    if tier_id.is_some() { "tier.update" } else { "tier.create" },
+                    if tier_id.is_some() {
+                        "tier.update"
+                    } else {
+                        "tier.create"
+                    },
                     Some(("tier", &id.to_string())),
-                    &format!("{} at {} {}", fields.name, fields.price_minor, fields.currency),
+                    &format!(
+                        "{} at {} {}",
+                        fields.name, fields.price_minor, fields.currency
+                    ),
                 )?;
                 Ok(id)
             })
         })
         .await;
     match r {
-        Ok(_) => Ok(redirect_with_flash(&format!("/staff/programmes/{programme_id}"), FlashKind::Success, "Tier saved.")),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/staff/programmes/{programme_id}"),
+            FlashKind::Success,
+            "Tier saved.",
+        )),
         Err(AppError::Conflict(m)) => {
             let mut errors = FormErrors::new();
             errors.add("slug", m);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &tier_form(&staff, programme, tier_id, errors, input))
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &tier_form(&staff, programme, tier_id, errors, input),
+            )
         }
         Err(e) => Err(e),
     }

@@ -1,0 +1,792 @@
+//! Staff pages for programmes, tiers, discount rules, sponsors and sponsorships.
+
+use chrono::NaiveDate;
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::services::{Actor, sponsorships as service};
+
+use crate::helpers::{TestApp, TestClient, location};
+
+/// A programme with one tier; returns (programme id, tier id).
+fn programme_with_tier(
+    app: &TestApp,
+    tier: &str,
+    price_minor: i64,
+    capacity: Option<i32>,
+) -> (i64, i64) {
+    let mut c = app.db();
+    let p = steward::models::programmes::insert(&mut c, "Foundation sponsorship", 2027, "")
+        .expect("programme");
+    let t = steward::models::tiers::insert(
+        &mut c,
+        &steward::models::tiers::TierFields {
+            programme_id: p,
+            name: tier.into(),
+            slug: steward::domain::slug::slugify(tier),
+            description: String::new(),
+            price_minor,
+            currency: "USD".into(),
+            capacity,
+            logo_size: "m".into(),
+            display_order: 0,
+            advertised: true,
+        },
+    )
+    .expect("tier");
+    steward::models::tiers::set_benefits(
+        &mut c,
+        t,
+        &[
+            ("conference passes".into(), Some(4)),
+            ("Logo on the website".into(), None),
+        ],
+    )
+    .expect("benefits");
+    (p, t)
+}
+
+fn sponsor(app: &TestApp, name: &str) -> i64 {
+    let mut c = app.db();
+    steward::models::sponsors::insert(
+        &mut c,
+        &steward::models::sponsors::SponsorFields {
+            name: name.into(),
+            slug: steward::domain::slug::slugify(name),
+            website: "https://example.org/".into(),
+            description: String::new(),
+            tagline: String::new(),
+            org_size: Some(10),
+            country: "NL".into(),
+            topics: String::new(),
+            inkind_description: String::new(),
+            inkind_value_minor: None,
+            inkind_currency: None,
+        },
+    )
+    .expect("sponsor")
+}
+
+fn sponsorship(app: &TestApp, sponsor_id: i64, tier_id: i64, status: Status) -> i64 {
+    let mut c = app.db();
+    service::create(
+        &mut c,
+        &Actor::system("test"),
+        service::NewTerm {
+            sponsor_id,
+            tier_id,
+            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
+            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
+            fee: steward::domain::Money::parse(
+                "10000",
+                steward::domain::Currency::parse("USD").expect("usd"),
+            )
+            .expect("fee"),
+            status,
+            notes: String::new(),
+        },
+    )
+    .expect("sponsorship")
+}
+
+async fn staff(app: &TestApp) -> TestClient {
+    app.signed_in(&[Role::Sponsorships]).await.0
+}
+
+#[tokio::test]
+async fn tiers_are_created_with_benefits_and_prices_are_checked() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let r = c
+        .post(
+            "/staff/programmes",
+            &[("name", "Foundation sponsorship"), ("year", "2027")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let programme = location(&r);
+    let id: i64 = programme
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("numeric");
+    let action = format!("/staff/programmes/{id}/tiers");
+    let tier = |price: &'static str| {
+        vec![
+            ("name", "Visionary"),
+            ("price", price),
+            ("currency", "USD"),
+            ("logo_size", "xl"),
+            ("capacity", "3"),
+            ("benefits", "8 × conference passes\nKeynote thank-you"),
+            ("advertised", "1"),
+        ]
+    };
+    for (bad, message) in [
+        ("-5", "cannot be negative"),
+        ("abc", "in figures"),
+        ("1e9999", "in figures"),
+        ("10.999", "at most 2 digits"),
+        ("99999999999999999999", "too large"),
+        ("", "Enter an amount"),
+    ] {
+        let r = c.post(&action, &tier(bad)).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(message), "{bad}: {message}");
+        assert!(body.contains("Keynote thank-you"), "input kept");
+    }
+    assert_eq!(
+        c.post(&action, &tier("0")).await.status(),
+        303,
+        "a free tier is allowed"
+    );
+    let r = c.post(&action, &tier("150,000.00")).await;
+    assert_eq!(r.status(), 422, "the slug visionary is taken");
+    assert!(r.text().await.expect("body").contains("already uses"));
+    let mut gold = tier("150,000.00");
+    gold[0] = ("name", "Gold");
+    assert_eq!(c.post(&action, &gold).await.status(), 303);
+
+    let (status, page) = c.page(&format!("/staff/programmes/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("$150,000.00") && page.contains("8 × conference passes"));
+
+    // A discount rule, and the price check that runs the server's price function.
+    let mut db = app.db();
+    let tiers = steward::models::tiers::for_programme(&mut db, id).expect("tiers");
+    let gold_id = tiers
+        .iter()
+        .find(|t| t.name == "Gold")
+        .expect("gold")
+        .id
+        .to_string();
+    let r = c
+        .post(
+            &format!("/staff/programmes/{id}/discount-rules"),
+            &[
+                ("name", "Small organisations"),
+                ("max_org_size", "25"),
+                ("percent_off", "50"),
+                ("tier", gold_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = c.page(&format!("/staff/programmes/{id}?org_size=10")).await;
+    assert!(page.contains("$75,000.00"), "half price for 10 people");
+    let (_, page) = c.page(&format!("/staff/programmes/{id}?org_size=30")).await;
+    assert!(!page.contains("$75,000.00"));
+    let r = c
+        .post(
+            &format!("/staff/programmes/{id}/discount-rules"),
+            &[
+                ("name", "Bad"),
+                ("percent_off", "150"),
+                ("tier", gold_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = c
+        .post(
+            &format!("/staff/programmes/{id}/discount-rules"),
+            &[
+                ("name", "Foreign"),
+                ("percent_off", "10"),
+                ("tier", "999999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "tiers of another programme are refused");
+}
+
+#[tokio::test]
+async fn sponsor_form_refuses_dangerous_websites_and_duplicate_slugs_and_escapes_text() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let base = [
+        ("name", "Acme Cloud"),
+        ("website", "https://acme.example/"),
+        ("org_size", "40"),
+        ("country", "Germany"),
+    ];
+    for bad in [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://acme.example",
+        "https://user:pw@acme.example",
+    ] {
+        let mut f = base.to_vec();
+        f[1] = ("website", bad);
+        let r = c.post("/staff/sponsors", &f).await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    let r = c.post("/staff/sponsors", &base).await;
+    assert_eq!(r.status(), 303);
+    let r = c.post("/staff/sponsors", &base).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("already uses"));
+
+    let evil = "Evil \"><script>alert(1)</script><img src=x onerror=alert(2)>";
+    let r = c
+        .post(
+            "/staff/sponsors",
+            &[
+                ("name", evil),
+                ("slug", "evil"),
+                ("website", "https://evil.example/"),
+                ("description", evil),
+                ("tagline", evil),
+                ("inkind_description", evil),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = location(&r);
+    for p in [page.as_str(), "/staff/sponsors", "/staff/sponsorships/new"] {
+        let (status, body) = c.page(p).await;
+        assert_eq!(status, 200, "{p}");
+        assert!(!body.contains("<script>alert(1)"), "{p}");
+        assert!(!body.contains("<img src=x"), "{p}");
+    }
+    // Non-Latin names need a slug typed by hand.
+    let r = c
+        .post(
+            "/staff/sponsors",
+            &[
+                ("name", "株式会社テスト"),
+                ("website", "https://jp.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = c
+        .post(
+            "/staff/sponsors",
+            &[
+                ("name", "株式会社テスト"),
+                ("slug", "test-kk"),
+                ("website", "https://jp.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&location(&r)).await;
+    assert!(body.contains("株式会社テスト"));
+}
+
+#[tokio::test]
+async fn advertising_text_is_flagged_to_staff_but_can_be_saved() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let r = c
+        .post(
+            "/staff/sponsors",
+            &[
+                ("name", "Pushy Corp"),
+                ("website", "https://pushy.example/"),
+                ("tagline", "Buy now: 20% off!"),
+                ("description", "Sign up today for a free trial."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&location(&r)).await;
+    assert!(body.contains("reads like advertising"));
+    for phrase in [
+        "<mark>Buy now</mark>",
+        "<mark>20% off</mark>",
+        "<mark>Sign up today</mark>",
+        "<mark>free trial</mark>",
+    ] {
+        assert!(body.contains(phrase), "{phrase}");
+    }
+    let (_, list) = c.page("/staff/sponsors").await;
+    assert!(list.contains("reads like an advert"));
+}
+
+#[tokio::test]
+async fn contacts_and_jobs_are_validated() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let s = sponsor(&app, "Acme");
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/contacts"),
+            &[
+                ("contact_name", "Ada"),
+                ("contact_email", "ada@acme.example\r\nBcc: x@evil.example"),
+                ("contact_role", "billing"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "header injection refused");
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/contacts"),
+            &[
+                ("contact_name", "Ada"),
+                ("contact_email", "ada@acme.example"),
+                ("contact_role", "owner"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "unknown role");
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/contacts"),
+            &[
+                ("contact_name", "Ada"),
+                ("contact_email", "Ada@Acme.example"),
+                ("contact_role", "billing"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/jobs"),
+            &[
+                ("title", "Engineer"),
+                ("url", "javascript:alert(1)"),
+                ("expires_on", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/jobs"),
+            &[
+                ("title", "Engineer"),
+                ("url", "https://acme.example/jobs/1"),
+                ("expires_on", "2001-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "already expired");
+    let r = c
+        .post(
+            &format!("/staff/sponsors/{s}/jobs"),
+            &[
+                ("title", "Engineer"),
+                ("url", "https://acme.example/jobs/1"),
+                ("expires_on", "2099-01-01"),
+                ("remote", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&format!("/staff/sponsors/{s}")).await;
+    assert!(body.contains("ada@acme.example") && body.contains("Engineer"));
+    // Removing another sponsor's contact through this sponsor's URL does nothing.
+    let other = sponsor(&app, "Other");
+    let mut db = app.db();
+    let cid = steward::models::sponsors::contacts(&mut db, s).expect("contacts")[0].id;
+    assert_eq!(
+        c.post(
+            &format!("/staff/sponsors/{other}/contacts/{cid}/delete"),
+            &[]
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        steward::models::sponsors::contacts(&mut db, s)
+            .expect("contacts")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn sponsorships_move_only_along_the_table_and_keep_their_history() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let r = c
+        .post(
+            "/staff/sponsorships",
+            &[
+                ("sponsor", &s.to_string()),
+                ("tier", &tier.to_string()),
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("fee", ""),
+                ("status", "applied"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = location(&r);
+    let id: i64 = page.rsplit('/').next().expect("id").parse().expect("id");
+    let mut db = app.db();
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .fee_minor,
+        1_000_000,
+        "empty fee = list price"
+    );
+    assert_eq!(
+        steward::models::sponsorships::checklist(&mut db, id)
+            .expect("checklist")
+            .len(),
+        2
+    );
+
+    let post = |from: &'static str, to: &'static str, note: &'static str| {
+        let c = &c;
+        let path = format!("{page}/status");
+        async move {
+            c.post(&path, &[("from", from), ("to", to), ("note", note)])
+                .await
+        }
+    };
+    // Illegal moves are refused and change nothing.
+    let r = post("applied", "paid", "").await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&page).await;
+    assert!(body.contains("cannot become paid"), "{body}");
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .status,
+        "applied"
+    );
+    // Rejecting needs a reason.
+    post("applied", "rejected", "").await;
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .status,
+        "applied"
+    );
+    // The happy path.
+    for (from, to) in [
+        ("applied", "approved"),
+        ("approved", "agreement_sent"),
+        ("agreement_sent", "agreement_accepted"),
+        ("agreement_accepted", "invoiced"),
+        ("invoiced", "paid"),
+        ("paid", "active"),
+    ] {
+        post(from, to, "").await;
+        assert_eq!(
+            steward::models::sponsorships::find(&mut db, id)
+                .expect("row")
+                .status,
+            to
+        );
+    }
+    // A stale form (the page said "invoiced") does nothing now.
+    post("invoiced", "cancelled", "changed my mind").await;
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .status,
+        "active"
+    );
+    let events = steward::models::sponsorships::events(&mut db, id).expect("events");
+    assert_eq!(events.len(), 7);
+    let (_, body) = c.page(&page).await;
+    assert!(
+        body.contains("Agreement accepted")
+            && body.contains("shown on public pages today")
+                == NaiveDate::from_ymd_opt(2027, 1, 1)
+                    .is_some_and(|d| chrono::Utc::now().date_naive() >= d)
+    );
+
+    // Benefits checklist.
+    let items = steward::models::sponsorships::checklist(&mut db, id).expect("checklist");
+    let r = c
+        .post(
+            &format!("{page}/benefits/{}", items[0].id),
+            &[("delivered", "1"), ("note", "sent by courier")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let items = steward::models::sponsorships::checklist(&mut db, id).expect("checklist");
+    assert!(items[0].is_delivered());
+    assert!(
+        items[0]
+            .delivered_by
+            .as_deref()
+            .is_some_and(|b| b.contains("@example.org"))
+    );
+    assert_eq!(
+        c.post(&format!("{page}/benefits/999999"), &[("delivered", "1")])
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn two_staff_changing_the_same_status_at_once_yield_one_change() {
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, tier, Status::Applied);
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        clients.push(staff(&app).await);
+    }
+    let path = format!("/staff/sponsorships/{id}/status");
+    let mut tasks = Vec::new();
+    for (i, c) in clients.into_iter().enumerate() {
+        let path = path.clone();
+        let to = if i % 2 == 0 { "approved" } else { "rejected" };
+        tasks.push(tokio::spawn(async move {
+            c.post(
+                &path,
+                &[("from", "applied"), ("to", to), ("note", "decided")],
+            )
+            .await
+            .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 303);
+    }
+    let mut db = app.db();
+    let events = steward::models::sponsorships::events(&mut db, id).expect("events");
+    assert_eq!(
+        events.len(),
+        2,
+        "the creation and exactly one decision: {events:?}"
+    );
+    use diesel::prelude::*;
+    use steward::db::schema::audit_log;
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("sponsorship.status"))
+        .count()
+        .get_result(&mut db)
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn capacity_puts_new_sponsors_on_the_waitlist() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (_, tier) = programme_with_tier(&app, "Visionary", 5_000_000, Some(1));
+    let a = sponsor(&app, "First");
+    let b = sponsor(&app, "Second");
+    sponsorship(&app, a, tier, Status::Active);
+    let waiting = sponsorship(&app, b, tier, Status::Applied);
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{waiting}/status"),
+            &[("from", "applied"), ("to", "approved"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{waiting}")).await;
+    assert!(body.contains("waitlist"));
+    let mut db = app.db();
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, waiting)
+            .expect("row")
+            .status,
+        "applied"
+    );
+    // Recording one agreed offline into a full tier is refused with a clear message.
+    let r = c
+        .post(
+            "/staff/sponsorships",
+            &[
+                ("sponsor", &b.to_string()),
+                ("tier", &tier.to_string()),
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("is full"));
+}
+
+#[tokio::test]
+async fn publishing_early_is_audited_and_only_for_open_sponsorships() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, tier, Status::Invoiced);
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{id}/publish-early"),
+            &[("publish", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut db = app.db();
+    assert!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .published_early
+    );
+    use diesel::prelude::*;
+    use steward::db::schema::audit_log;
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("sponsorship.publish_early"))
+        .count()
+        .get_result(&mut db)
+        .expect("count");
+    assert_eq!(n, 1);
+    let cancelled = sponsorship(&app, s, tier, Status::Applied);
+    c.post(
+        &format!("/staff/sponsorships/{cancelled}/status"),
+        &[
+            ("from", "applied"),
+            ("to", "cancelled"),
+            ("note", "withdrew"),
+        ],
+    )
+    .await;
+    c.post(
+        &format!("/staff/sponsorships/{cancelled}/publish-early"),
+        &[("publish", "1")],
+    )
+    .await;
+    assert!(
+        !steward::models::sponsorships::find(&mut db, cancelled)
+            .expect("row")
+            .published_early
+    );
+}
+
+#[tokio::test]
+async fn csv_export_applies_filters_includes_contacts_and_neutralises_formulas() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let evil = sponsor(&app, "=HYPERLINK(\"http://evil.example\",\"click\")");
+    let plain = sponsor(&app, "Plain, Inc.");
+    {
+        let mut db = app.db();
+        steward::models::sponsors::add_contact(
+            &mut db,
+            evil,
+            "@SUM(A1)",
+            "billing@evil.example",
+            "billing",
+        )
+        .expect("contact");
+    }
+    sponsorship(&app, evil, tier, Status::Active);
+    sponsorship(&app, plain, tier, Status::Applied);
+    let r = c.get("/staff/sponsorships.csv").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .expect("cd")
+            .contains("attachment")
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.starts_with('\u{feff}'));
+    assert!(
+        body.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""),
+        "{body}"
+    );
+    assert!(body.contains("'@SUM(A1) <billing@evil.example>"));
+    assert!(body.contains("\"Plain, Inc.\""));
+    let filtered = c
+        .get("/staff/sponsorships.csv?status=applied")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(filtered.contains("Plain, Inc.") && !filtered.contains("HYPERLINK"));
+    let (_, list) = c.page("/staff/sponsorships?q=plain").await;
+    assert!(list.contains("Plain, Inc.") && !list.contains("HYPERLINK"));
+}
+
+#[tokio::test]
+async fn every_sponsorship_staff_route_checks_the_role() {
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, tier, Status::Applied);
+    let gets = [
+        "/staff/programmes".to_string(),
+        "/staff/programmes/1".into(),
+        "/staff/programmes/1/tiers/new".into(),
+        format!("/staff/tiers/{tier}"),
+        "/staff/sponsors".into(),
+        "/staff/sponsors/new".into(),
+        format!("/staff/sponsors/{s}"),
+        format!("/staff/sponsors/{s}/edit"),
+        "/staff/sponsorships".into(),
+        "/staff/sponsorships.csv".into(),
+        "/staff/sponsorships/new".into(),
+        format!("/staff/sponsorships/{id}"),
+    ];
+    let posts = [
+        "/staff/programmes".to_string(),
+        "/staff/programmes/1/tiers".into(),
+        "/staff/programmes/1/discount-rules".into(),
+        "/staff/discount-rules/1/toggle".into(),
+        format!("/staff/tiers/{tier}"),
+        "/staff/sponsors".into(),
+        format!("/staff/sponsors/{s}"),
+        format!("/staff/sponsors/{s}/contacts"),
+        format!("/staff/sponsors/{s}/contacts/1/delete"),
+        format!("/staff/sponsors/{s}/jobs"),
+        format!("/staff/sponsors/{s}/jobs/1/delete"),
+        "/staff/sponsorships".into(),
+        format!("/staff/sponsorships/{id}/status"),
+        format!("/staff/sponsorships/{id}/publish-early"),
+        format!("/staff/sponsorships/{id}/benefits/1"),
+    ];
+    let anon = app.new_client();
+    let (outsider, _, _) = app
+        .signed_in(&[Role::Treasurer, Role::Editor, Role::GrantsReviewer])
+        .await;
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    for p in &gets {
+        let r = anon.get(p).await;
+        assert_eq!(r.status(), 303, "{p}");
+        assert!(location(&r).starts_with("/login"));
+        assert_eq!(outsider.get(p).await.status(), 403, "{p}");
+        assert_eq!(
+            admin.get(p).await.status(),
+            403,
+            "{p}: admin alone is not sponsorship staff"
+        );
+    }
+    let fields = [
+        ("from", "applied"),
+        ("to", "approved"),
+        ("name", "X"),
+        ("publish", "1"),
+        ("delivered", "1"),
+    ];
+    for p in &posts {
+        assert_eq!(anon.post(p, &fields).await.status(), 303, "{p}");
+        assert_eq!(outsider.post(p, &fields).await.status(), 403, "{p}");
+    }
+    let mut db = app.db();
+    assert_eq!(
+        steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .status,
+        "applied"
+    );
+    assert!(
+        !steward::models::sponsorships::find(&mut db, id)
+            .expect("row")
+            .published_early
+    );
+    let c = staff(&app).await;
+    for p in &gets {
+        assert_eq!(c.get(p).await.status(), 200, "{p}");
+    }
+}
