@@ -84,6 +84,7 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
     report.push_str(&format!(
         "Every demo account signs in with the password: {DEMO_PASSWORD}\n"
     ));
+    report.push_str(&seed_sponsors(state, 200)?);
     Ok(report)
 }
 
@@ -115,4 +116,343 @@ fn accounts_insert(
     )?;
     let _ = accounts::SETUP_TOKEN_HOURS;
     Ok(id.0)
+}
+
+/// Six tiers, as a foundation's sponsorship prospectus has them:
+/// (name, price in dollars, capacity, logo size, how many demo sponsors, benefits).
+type DemoTier = (
+    &'static str,
+    i64,
+    Option<i32>,
+    &'static str,
+    usize,
+    &'static str,
+);
+const DEMO_TIERS: &[DemoTier] = &[
+    (
+        "Visionary",
+        150_000,
+        Some(5),
+        "xl",
+        3,
+        "12 × conference passes\nKeynote thank-you\nLogo on every page of the website\nBooth in the main hall",
+    ),
+    (
+        "Sustainability",
+        90_000,
+        Some(10),
+        "l",
+        8,
+        "8 × conference passes\nLogo on the home page\nBlog post about your support",
+    ),
+    (
+        "Maintaining",
+        60_000,
+        None,
+        "m",
+        15,
+        "6 × conference passes\nLogo on the sponsors page and in the docs\nBlog post about your support",
+    ),
+    (
+        "Contributing",
+        30_000,
+        None,
+        "m",
+        30,
+        "4 × conference passes\nLogo on the sponsors page",
+    ),
+    (
+        "Supporting",
+        15_000,
+        None,
+        "s",
+        60,
+        "2 × conference passes\nLogo on the sponsors page",
+    ),
+    (
+        "Partner",
+        5_000,
+        None,
+        "xs",
+        84,
+        "Name and logo on the sponsors page",
+    ),
+];
+
+const NAME_FIRST: &[&str] = &[
+    "Acme", "Bluefin", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Ion", "Juniper",
+    "Kite", "Lumen", "Maple", "Nimbus", "Orbit", "Pinecone", "Quartz", "Raven", "Summit", "Tidal",
+    "Umbra", "Vertex", "Willow", "Xenon", "Yarrow", "Zephyr",
+];
+const NAME_SECOND: &[&str] = &[
+    "Cloud",
+    "Labs",
+    "Systems",
+    "Analytics",
+    "Software",
+    "Data",
+    "Networks",
+    "Security",
+    "Robotics",
+    "Health",
+];
+const COUNTRIES: &[&str] = &[
+    "United States",
+    "Germany",
+    "United Kingdom",
+    "Canada",
+    "Netherlands",
+    "France",
+    "Japan",
+    "Brazil",
+    "India",
+    "Sweden",
+];
+const TOPICS: &[&str] = &[
+    "cloud",
+    "security",
+    "data-science",
+    "education",
+    "web",
+    "scientific-computing",
+];
+
+/// The demo sponsor names: generated ones, plus long and non-Latin names that pages must
+/// cope with.
+fn demo_names(n: usize) -> Vec<String> {
+    let mut names = vec![
+        "Société Coopérative de Logiciels Libres et Ouverts pour l'Éducation Publique".to_string(),
+        "株式会社サンプルソフトウェア".to_string(),
+        "Ελληνικά Ανοιχτά Δεδομένα Α.Ε.".to_string(),
+    ];
+    'outer: for second in NAME_SECOND {
+        for first in NAME_FIRST {
+            if names.len() >= n {
+                break 'outer;
+            }
+            names.push(format!("{first} {second}"));
+        }
+    }
+    names.truncate(n);
+    names
+}
+
+fn usd(dollars: i64) -> crate::domain::Money {
+    crate::domain::Money::new(
+        dollars * 100,
+        crate::domain::Currency::parse("USD").expect("USD is a known currency"),
+    )
+}
+
+fn demo_sponsor(
+    name: &str,
+    slug: String,
+    k: usize,
+    inkind: &str,
+) -> crate::models::sponsors::SponsorFields {
+    crate::models::sponsors::SponsorFields {
+        name: name.to_string(),
+        slug,
+        website: format!("https://sponsor{k}.example.org/"),
+        description: format!(
+            "{name} builds on the foundation's software every day and supports the people who maintain it.\n\nTheir support pays for security releases, documentation and mentoring."
+        ),
+        tagline: "Proud to support open source".into(),
+        org_size: Some(((k * 37) % 900 + 5) as i32),
+        country: COUNTRIES[k % COUNTRIES.len()].into(),
+        topics: TOPICS[k % TOPICS.len()].into(),
+        inkind_description: inkind.into(),
+        inkind_value_minor: if inkind.is_empty() {
+            None
+        } else {
+            Some(400_000)
+        },
+        inkind_currency: if inkind.is_empty() {
+            None
+        } else {
+            Some("USD".into())
+        },
+    }
+}
+
+/// Programmes, tiers, about `n` sponsors with active sponsorships spread over the tiers,
+/// in-kind donors, jobs and placement slots. Skipped when the demo programme exists.
+pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
+    use crate::domain::sponsorship::Status;
+    use crate::models::{jobs, placements, programmes, sponsors, tiers};
+    use crate::services::sponsorships::{NewTerm, create};
+    use chrono::Datelike;
+
+    let mut conn = state.db.get()?;
+    let today = chrono::Utc::now().date_naive();
+    let year = today.year();
+    if programmes::exists(&mut conn, "Foundation sponsorship", year, None)? {
+        return Ok("Demo sponsors are already there.\n".into());
+    }
+    let actor = crate::services::Actor::system("seed-demo");
+    let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
+    let names = demo_names(n);
+    let mut visible = 0;
+    let mut sponsor_ids = Vec::new();
+    crate::db::write_tx(&mut conn, |c| {
+        let programme = programmes::insert(
+            c,
+            "Foundation sponsorship",
+            year,
+            "Yearly sponsorship of the foundation's work.",
+        )?;
+        let mut tier_ids = Vec::new();
+        for (i, (name, dollars, capacity, size, _, benefits)) in DEMO_TIERS.iter().enumerate() {
+            let id = tiers::insert(
+                c,
+                &tiers::TierFields {
+                    programme_id: programme,
+                    name: name.to_string(),
+                    slug: crate::domain::slug::slugify(name),
+                    description: format!("The {name} tier."),
+                    price_minor: dollars * 100,
+                    currency: "USD".into(),
+                    capacity: *capacity,
+                    logo_size: size.to_string(),
+                    display_order: i as i32,
+                    advertised: true,
+                },
+            )?;
+            let items = crate::domain::benefits::parse_benefits(benefits)
+                .map_err(crate::error::AppError::BadRequest)?;
+            tiers::set_benefits(c, id, &items)?;
+            tier_ids.push(id);
+        }
+        tiers::insert_rule(
+            c,
+            programme,
+            "Organisations under 25 people",
+            Some(25),
+            50,
+            &tier_ids[1..3],
+        )?;
+
+        let mut k = 0usize;
+        for (t, (_, dollars, _, _, count, _)) in DEMO_TIERS.iter().enumerate() {
+            for _ in 0..*count {
+                let Some(name) = names.get(k) else { break };
+                let slug = match crate::domain::slug::slugify(name) {
+                    s if s.is_empty() => format!("sponsor-{k}"),
+                    s => s,
+                };
+                let inkind = match k % 40 {
+                    7 => "CDN bandwidth for the package index",
+                    19 => "Cloud credits for continuous integration",
+                    _ => "",
+                };
+                let sid = sponsors::insert(c, &demo_sponsor(name, slug, k, inkind))?;
+                sponsor_ids.push((sid, name.clone()));
+                sponsors::add_contact(
+                    c,
+                    sid,
+                    "Alex Example",
+                    &format!("sponsorship@sponsor{k}.example.org"),
+                    "primary",
+                )?;
+                sponsors::add_contact(
+                    c,
+                    sid,
+                    "Billing Team",
+                    &format!("billing@sponsor{k}.example.org"),
+                    "billing",
+                )?;
+                let term = NewTerm {
+                    sponsor_id: sid,
+                    tier_id: tier_ids[t],
+                    start,
+                    end,
+                    fee: usd(*dollars),
+                    status: Status::Active,
+                    notes: String::new(),
+                };
+                create(c, &actor, term)?;
+                visible += 1;
+                if k % 17 == 3 {
+                    jobs::insert(
+                        c,
+                        &jobs::NewJob {
+                            sponsor_id: sid,
+                            title: [
+                                "Senior Python Engineer",
+                                "Developer Advocate",
+                                "Site Reliability Engineer",
+                                "Data Scientist",
+                            ][k % 4]
+                                .into(),
+                            location: COUNTRIES[k % COUNTRIES.len()].into(),
+                            remote: k % 2 == 0,
+                            url: format!("https://sponsor{k}.example.org/jobs/{k}"),
+                            expires_on: today + chrono::Duration::days(60),
+                            created_at: crate::models::now(),
+                        },
+                    )?;
+                }
+                k += 1;
+            }
+        }
+        // A few in the pipeline, not on the public pages yet.
+        for (i, status) in [Status::Applied, Status::Invoiced, Status::AgreementSent]
+            .into_iter()
+            .enumerate()
+        {
+            let sid = sponsors::insert(
+                c,
+                &demo_sponsor(
+                    &format!("Prospect {}", i + 1),
+                    format!("prospect-{}", i + 1),
+                    1000 + i,
+                    "",
+                ),
+            )?;
+            let term = NewTerm {
+                sponsor_id: sid,
+                tier_id: tier_ids[4],
+                start,
+                end,
+                fee: usd(15_000),
+                status,
+                notes: "Demo pipeline".into(),
+            };
+            create(c, &actor, term)?;
+        }
+        placements::insert(
+            c,
+            "home-footer",
+            "Home page footer",
+            "The row of logos at the foot of the home page.",
+            None,
+            8,
+            &tier_ids[0..3],
+        )?;
+        placements::insert(
+            c,
+            "docs-footer",
+            "Documentation footer",
+            "Shown under every documentation page.",
+            None,
+            12,
+            &tier_ids,
+        )?;
+        placements::insert(
+            c,
+            "topic:cloud",
+            "Cloud topic pages",
+            "Shown on documentation about deployment.",
+            Some("cloud"),
+            4,
+            &tier_ids[0..4],
+        )?;
+        Ok(())
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(format!(
+        "Demo sponsors created: {visible} visible today over {} tiers, 3 in the pipeline, 3 placement slots.\n",
+        DEMO_TIERS.len()
+    ))
 }

@@ -234,3 +234,41 @@ async fn check_config_masks_secrets_and_production_refuses_unsafe_settings() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn seed_demo_fills_a_realistic_data_set_once() {
+    let app = TestApp::spawn().await;
+    let out = steward_cmd(&app).arg("seed-demo").output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("200 visible today over 6 tiers"),
+        "{stdout}"
+    );
+    let again = steward_cmd(&app).arg("seed-demo").output().expect("run");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already there"));
+    let mut c = app.db();
+    let visible = steward::models::sponsorships::candidates_for_public(
+        &mut c,
+        chrono::Utc::now().date_naive(),
+    )
+    .expect("query");
+    assert_eq!(visible.len(), 200);
+    assert_eq!(steward::models::tiers::all(&mut c).expect("tiers").len(), 6);
+    // The demo staff can sign in.
+    let r = app
+        .new_client()
+        .login("jonas@demo.steward.example", steward::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(r.status(), 303);
+    let out = steward_cmd(&app)
+        .arg("seed-demo")
+        .env("STEWARD_PRODUCTION", "true")
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "refused in production");
+}
