@@ -386,7 +386,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                             ][k % 4]
                                 .into(),
                             location: COUNTRIES[k % COUNTRIES.len()].into(),
-                            remote: k % 2 == 0,
+                            remote: k.is_multiple_of(2),
                             url: format!("https://sponsor{k}.example.org/jobs/{k}"),
                             expires_on: today + chrono::Duration::days(60),
                             created_at: crate::models::now(),
