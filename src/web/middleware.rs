@@ -188,6 +188,24 @@ where
                         let _ = res.response_mut().add_cookie(c);
                     }
                 }
+                // A response that sets a cookie, or that was made for a signed-in person, must
+                // never sit in a shared cache, whatever the handler allowed.
+                let is_page = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                let personal = res.headers().contains_key(header::SET_COOKIE)
+                    || (is_page && res.request().cookie(&cookie_name(SESSION_COOKIE, https)).is_some());
+                let shared = res
+                    .headers()
+                    .get(header::CACHE_CONTROL)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("public"));
+                if personal && shared {
+                    res.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+                }
                 set_security_headers(res.headers_mut(), https, &info.id);
 
                 // The route pattern, never the raw path: private links carry tokens.
