@@ -7,5 +7,6 @@ mod access;
 mod accounts;
 mod backup;
 mod e2e;
+mod logos;
 mod outbox;
 mod security;
