@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod media;
 pub mod models;
 pub mod seed;
 pub mod services;

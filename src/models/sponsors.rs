@@ -251,3 +251,31 @@ fn escape_like(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+// Logos: URLs for templates, and the look-up behind the public logo files.
+
+impl Sponsor {
+    /// The public URL of the approved logo at a size of `media::SIZES` ("l" or "s"), if any.
+    pub fn logo_url(&self, size: &str) -> Option<String> {
+        self.logo_key
+            .as_deref()
+            .filter(|k| crate::media::valid_key(k) && crate::media::valid_size(size))
+            .map(|k| crate::media::logo_url(k, size))
+    }
+
+    /// The staff-only preview of the logo waiting for approval, if any.
+    pub fn pending_logo_url(&self) -> Option<String> {
+        self.logo_pending_key
+            .as_ref()
+            .map(|_| format!("/staff/sponsors/{}/logo/pending.png", self.id))
+    }
+}
+
+/// True when `key` is the approved (public) logo of some sponsor.
+pub fn is_approved_logo(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
+    Ok(sponsors::table
+        .filter(sponsors::logo_key.eq(key))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}

@@ -66,6 +66,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::account::change_password),
             )
             // == Logos (upload, approval, serving) ==
+            .route("/media/logos/{file}", web::get().to(staff::logos::serve))
+            .route(
+                "/staff/sponsors/{id}/logo",
+                web::post().to(staff::logos::upload),
+            )
+            .route(
+                "/staff/sponsors/{id}/logo/approve",
+                web::post().to(staff::logos::approve),
+            )
+            .route(
+                "/staff/sponsors/{id}/logo/reject",
+                web::post().to(staff::logos::reject),
+            )
+            .route(
+                "/staff/sponsors/{id}/logo/pending.png",
+                web::get().to(staff::logos::pending_preview),
+            )
             // == end logos ==
             .route("/staff/users", web::get().to(staff::users::list))
             .route("/staff/users/new", web::get().to(staff::users::new_form))

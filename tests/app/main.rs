@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod backup;
 mod e2e;
+mod logos;
 mod outbox;
 mod security;
 mod sponsors_staff;

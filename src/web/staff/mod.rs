@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod home;
+pub mod logos;
 pub mod outbox;
 pub mod sponsors;
 pub mod sponsorships;
