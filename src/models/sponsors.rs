@@ -185,10 +185,11 @@ pub fn reject_pending_logo(conn: &mut DbConn, id: i64) -> QueryResult<Option<Str
     let Some(pending) = s.logo_pending_key else {
         return Ok(None);
     };
-    diesel::update(sponsors::table.find(id))
-        .set(sponsors::logo_pending_key.eq(None::<String>))
+    // Only the logo we looked at: an upload that lands in between is not dropped unseen.
+    let n = diesel::update(sponsors::table.find(id).filter(sponsors::logo_pending_key.eq(&pending)))
+        .set((sponsors::logo_pending_key.eq(None::<String>), sponsors::updated_at.eq(super::now())))
         .execute(conn)?;
-    Ok(Some(pending))
+    Ok(if n == 1 { Some(pending) } else { None })
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
