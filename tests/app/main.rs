@@ -8,4 +8,5 @@ mod accounts;
 mod backup;
 mod e2e;
 mod outbox;
+mod public_pages;
 mod security;
