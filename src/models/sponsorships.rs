@@ -357,3 +357,14 @@ pub fn set_fulfilment(
     ))
     .execute(conn)
 }
+
+/// Sponsors with at least one sponsorship that is not simply expired (one in progress, or
+/// one that was refused or called off). The thank-you page leaves these out of its in-kind
+/// list unless they are visible, so it never announces an applicant before staff do.
+pub fn sponsors_with_unfinished_or_refused(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    sponsorships::table
+        .filter(sponsorships::status.ne("expired"))
+        .select(sponsorships::sponsor_id)
+        .distinct()
+        .load(conn)
+}

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod public;
 pub mod sponsorships;
 
 pub use audit::Actor;

@@ -33,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/healthz", web::get().to(public::home::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             // == Public sponsor pages (sponsors, profiles, thanks, jobs) ==
+            .route("/sponsors", web::get().to(public::sponsors::wall))
+            .route("/sponsors/{slug}", web::get().to(public::sponsors::profile))
+            .route("/thanks", web::get().to(public::sponsors::thanks))
+            .route("/jobs", web::get().to(public::sponsors::jobs))
             // == end public sponsor pages ==
             // Sign-in and accounts
             .route("/login", web::get().to(public::auth::login_form))

@@ -9,5 +9,6 @@ mod backup;
 mod e2e;
 mod logos;
 mod outbox;
+mod public_pages;
 mod security;
 mod sponsors_staff;

@@ -1,0 +1,558 @@
+//! What the public sees of sponsorship: the logo wall by tier in a fair daily order, sponsor
+//! profiles, the thank-you page (with in-kind donors) and the jobs fair. Read-only; every
+//! function takes `today`, so the visibility rule and the daily order are testable.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConn;
+use crate::domain::sponsorship::Status;
+use crate::error::{AppError, AppResult};
+use crate::models::jobs;
+use crate::models::programmes::{self, Programme};
+use crate::models::sponsors::{self, Sponsor};
+use crate::models::sponsorships::{self, Row};
+use crate::models::tiers::{self, Tier};
+
+/// One sponsor on the wall or in a list of names.
+#[derive(Clone, Debug)]
+pub struct WallSponsor {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub tagline: String,
+    /// The approved logo at the size this tier shows, if there is one.
+    pub logo_url: Option<String>,
+}
+
+/// A tier with the sponsors visible in it today, in today's fair order.
+#[derive(Clone, Debug)]
+pub struct TierGroup {
+    pub tier_id: i64,
+    pub name: String,
+    pub slug: String,
+    /// One of xl, l, m, s, xs (the CSS size class).
+    pub logo_size: String,
+    pub programme: String,
+    /// Another visible tier has the same name (two programmes): say which programme this is.
+    pub show_programme: bool,
+    pub sponsors: Vec<WallSponsor>,
+}
+
+impl TierGroup {
+    /// A stable id for the heading (`tier-gold`, `tier-gold-12` when names repeat).
+    pub fn anchor(&self) -> String {
+        if self.show_programme {
+            format!("tier-{}-{}", self.slug, self.tier_id)
+        } else {
+            format!("tier-{}", self.slug)
+        }
+    }
+}
+
+/// A sponsor's public profile.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub sponsor: Sponsor,
+    /// The tiers it is visible in today, best first.
+    pub tiers: Vec<TierBadge>,
+    pub logo_url: Option<String>,
+    /// The description as paragraphs of lines (plain text; the template escapes it).
+    pub paragraphs: Vec<Vec<String>>,
+    /// The website, when it is an http(s) address (it is validated on input; this is a
+    /// second line of defence so that no other scheme ever becomes a link).
+    pub website: Option<String>,
+    pub in_kind: Option<InKind>,
+    pub topics: Vec<String>,
+    /// Its current job listings (only while it has an active sponsorship).
+    pub jobs: Vec<JobView>,
+}
+
+/// A tier a sponsor is shown in, for its profile.
+#[derive(Clone, Debug)]
+pub struct TierBadge {
+    pub name: String,
+    pub programme: String,
+}
+
+/// What a donor gives in kind, and its estimated value a month.
+#[derive(Clone, Debug)]
+pub struct InKind {
+    pub what: String,
+    /// "$4,000.00", when an estimate is recorded.
+    pub monthly_value: Option<String>,
+}
+
+/// An in-kind donor on the thank-you page.
+#[derive(Clone, Debug)]
+pub struct InKindDonor {
+    pub name: String,
+    /// Set when the donor is also a visible sponsor (its profile exists).
+    pub slug: Option<String>,
+    pub in_kind: InKind,
+}
+
+/// The thank-you page.
+#[derive(Clone, Debug)]
+pub struct Thanks {
+    pub tiers: Vec<TierGroup>,
+    pub in_kind: Vec<InKindDonor>,
+}
+
+impl Thanks {
+    /// Nobody to thank (the page shows its empty state).
+    pub fn is_empty(&self) -> bool {
+        self.tiers.is_empty() && self.in_kind.is_empty()
+    }
+}
+
+/// A job listing as the public sees it.
+#[derive(Clone, Debug)]
+pub struct JobView {
+    pub title: String,
+    pub location: String,
+    pub remote: bool,
+    /// The listing's address, when it is an http(s) address.
+    pub url: Option<String>,
+    pub expires_on: NaiveDate,
+}
+
+/// One sponsor's current listings.
+#[derive(Clone, Debug)]
+pub struct JobGroup {
+    pub sponsor_name: String,
+    pub sponsor_slug: String,
+    pub jobs: Vec<JobView>,
+}
+
+/// A level a new sponsor could choose, for the "become a sponsor" section.
+#[derive(Clone, Debug)]
+pub struct Level {
+    pub name: String,
+    pub programme: String,
+    pub price: String,
+    pub description: String,
+}
+
+/// The logo wall: visible sponsorships grouped by tier (display order, then price, highest
+/// first), one entry per sponsor per tier, each tier in today's fair order.
+pub fn sponsor_wall(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<TierGroup>> {
+    let rows = sponsorships::candidates_for_public(conn, today)?;
+    let programmes = programme_names(conn)?;
+    Ok(group_by_tier(rows, &programmes, today))
+}
+
+/// The profile of a sponsor visible today; NotFound for unknown slugs and for sponsors that
+/// are not visible (unpaid, refused, ended, not started), so nothing leaks before staff say.
+pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Profile> {
+    let sponsor = sponsors::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+    let mut rows: Vec<Row> = sponsorships::candidates_for_public(conn, today)?
+        .into_iter()
+        .filter(|r| r.sponsor.id == sponsor.id)
+        .collect();
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let programmes = programme_names(conn)?;
+    rows.sort_by_key(|r| tier_rank(&r.tier));
+    let mut seen = HashSet::new();
+    let tiers = rows
+        .iter()
+        .filter(|r| seen.insert(r.tier.id))
+        .map(|r| TierBadge {
+            name: r.tier.name.clone(),
+            programme: programmes
+                .get(&r.tier.programme_id)
+                .map(Programme::title)
+                .unwrap_or_default(),
+        })
+        .collect();
+    let has_active = rows
+        .iter()
+        .any(|r| r.sponsorship.status() == Status::Active);
+    let jobs = if has_active {
+        jobs::current(conn, today)?
+            .into_iter()
+            .filter(|j| j.sponsor_id == sponsor.id)
+            .map(job_view)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Profile {
+        logo_url: logo_url(&sponsor.logo_key, "l"),
+        paragraphs: paragraphs(&sponsor.description),
+        website: web_link(&sponsor.website),
+        in_kind: in_kind_of(&sponsor),
+        topics: sponsor.topic_list().into_iter().map(String::from).collect(),
+        tiers,
+        jobs,
+        sponsor,
+    })
+}
+
+/// Everyone who supports the foundation today, by tier, and every in-kind donor with what
+/// they give. A donor whose only sponsorships are pending, refused or cancelled is left out
+/// until staff make it visible; a past sponsor that still gives in kind is thanked.
+pub fn thanks(conn: &mut DbConn, today: NaiveDate) -> AppResult<Thanks> {
+    let tiers = sponsor_wall(conn, today)?;
+    let visible: HashSet<i64> = tiers
+        .iter()
+        .flat_map(|g| g.sponsors.iter().map(|s| s.id))
+        .collect();
+    let unannounced: HashSet<i64> = sponsorships::sponsors_with_unfinished_or_refused(conn)?
+        .into_iter()
+        .collect();
+    let in_kind = sponsors::in_kind_donors(conn)?
+        .into_iter()
+        .filter(|s| visible.contains(&s.id) || !unannounced.contains(&s.id))
+        .filter_map(|s| {
+            let in_kind = in_kind_of(&s)?;
+            Some(InKindDonor {
+                slug: visible.contains(&s.id).then(|| s.slug.clone()),
+                name: s.name,
+                in_kind,
+            })
+        })
+        .collect();
+    Ok(Thanks { tiers, in_kind })
+}
+
+/// Current job listings (not expired) of sponsors with an active sponsorship in its term
+/// today (publishing a logo early does not open the jobs fair). Sponsors in tier order, then
+/// in today's fair order; each sponsor's newest listing first.
+pub fn jobs(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<JobGroup>> {
+    let mut best: HashMap<i64, (TierRank, Sponsor)> = HashMap::new();
+    for r in sponsorships::candidates_for_public(conn, today)? {
+        if r.sponsorship.status() != Status::Active {
+            continue;
+        }
+        let rank = tier_rank(&r.tier);
+        match best.get_mut(&r.sponsor.id) {
+            Some((have, _)) if *have <= rank => {}
+            Some(entry) => entry.0 = rank,
+            None => {
+                best.insert(r.sponsor.id, (rank, r.sponsor));
+            }
+        }
+    }
+    let mut by_sponsor: HashMap<i64, Vec<JobView>> = HashMap::new();
+    for j in jobs::current(conn, today)? {
+        if best.contains_key(&j.sponsor_id) {
+            by_sponsor
+                .entry(j.sponsor_id)
+                .or_default()
+                .push(job_view(j));
+        }
+    }
+    let mut groups: Vec<(TierRank, [u8; 8], JobGroup)> = by_sponsor
+        .into_iter()
+        .filter_map(|(id, jobs)| {
+            let (rank, sponsor) = best.remove(&id)?;
+            Some((
+                rank,
+                shuffle_key(today.num_days_from_ce() as i64, id),
+                JobGroup {
+                    sponsor_name: sponsor.name,
+                    sponsor_slug: sponsor.slug,
+                    jobs,
+                },
+            ))
+        })
+        .collect();
+    groups.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    Ok(groups.into_iter().map(|(_, _, g)| g).collect())
+}
+
+/// Advertised levels for people thinking of sponsoring: of each programme, its newest year
+/// that is not in the past (next year's levels replace this year's once they exist).
+pub fn sponsor_levels(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<Level>> {
+    let programmes = programme_names(conn)?;
+    let mut newest: HashMap<&str, i32> = HashMap::new();
+    for p in programmes.values().filter(|p| p.year >= today.year()) {
+        let y = newest.entry(p.name.as_str()).or_insert(p.year);
+        *y = (*y).max(p.year);
+    }
+    let mut levels: Vec<(TierRank, Level)> = tiers::all(conn)?
+        .into_iter()
+        .filter(|t| t.advertised)
+        .filter_map(|t| {
+            let p = programmes.get(&t.programme_id)?;
+            (newest.get(p.name.as_str()) == Some(&p.year)).then(|| {
+                (
+                    tier_rank(&t),
+                    Level {
+                        programme: p.title(),
+                        price: t.price().to_string(),
+                        description: t.description.clone(),
+                        name: t.name,
+                    },
+                )
+            })
+        })
+        .collect();
+    levels.sort_by_key(|l| l.0);
+    Ok(levels.into_iter().map(|(_, l)| l).collect())
+}
+
+/// Orders `items` fairly for `today`: each day a different sponsor comes first, and over
+/// `n` consecutive days (a cycle, n = number of items) every sponsor takes every position
+/// exactly once. Each cycle starts from a new shuffle (a hash of the cycle number and the
+/// sponsor id), so neighbours change too. The same day always gives the same order, on every
+/// server. No one is privileged by their name.
+pub fn fair_order<T>(items: &mut [T], id: impl Fn(&T) -> i64, today: NaiveDate) {
+    let n = items.len() as i64;
+    if n < 2 {
+        return;
+    }
+    let day = today.num_days_from_ce() as i64;
+    let (cycle, offset) = (day.div_euclid(n), day.rem_euclid(n) as usize);
+    items.sort_by_cached_key(|x| (shuffle_key(cycle, id(x)), id(x)));
+    items.rotate_left(offset);
+}
+
+/// A stable pseudo-random sort key for a sponsor in a period.
+fn shuffle_key(period: i64, sponsor_id: i64) -> [u8; 8] {
+    let mut h = Sha256::new();
+    h.update(b"steward fair order\0");
+    h.update(period.to_be_bytes());
+    h.update(sponsor_id.to_be_bytes());
+    let digest = h.finalize();
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    key
+}
+
+/// Tiers sort by display order, then price (highest first), then newer programme, then id.
+type TierRank = (i32, std::cmp::Reverse<i64>, std::cmp::Reverse<i64>, i64);
+
+fn tier_rank(t: &Tier) -> TierRank {
+    (
+        t.display_order,
+        std::cmp::Reverse(t.price_minor),
+        std::cmp::Reverse(t.programme_id),
+        t.id,
+    )
+}
+
+fn programme_names(conn: &mut DbConn) -> AppResult<HashMap<i64, Programme>> {
+    Ok(programmes::list(conn)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+fn group_by_tier(
+    rows: Vec<Row>,
+    programmes: &HashMap<i64, Programme>,
+    today: NaiveDate,
+) -> Vec<TierGroup> {
+    let mut groups: Vec<(TierRank, TierGroup)> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut seen: HashSet<(i64, i64)> = HashSet::new();
+    for Row { sponsor, tier, .. } in rows {
+        if !seen.insert((tier.id, sponsor.id)) {
+            continue;
+        }
+        let size = logo_size_class(&tier.logo_size);
+        let i = *index.entry(tier.id).or_insert_with(|| {
+            groups.push((
+                tier_rank(&tier),
+                TierGroup {
+                    tier_id: tier.id,
+                    name: tier.name.clone(),
+                    slug: tier.slug.clone(),
+                    logo_size: size.to_string(),
+                    programme: programmes
+                        .get(&tier.programme_id)
+                        .map(Programme::title)
+                        .unwrap_or_default(),
+                    show_programme: false,
+                    sponsors: Vec::new(),
+                },
+            ));
+            groups.len() - 1
+        });
+        groups[i].1.sponsors.push(WallSponsor {
+            id: sponsor.id,
+            logo_url: logo_url(&sponsor.logo_key, logo_variant(size)),
+            name: sponsor.name,
+            slug: sponsor.slug,
+            tagline: sponsor.tagline,
+        });
+    }
+    groups.sort_by_key(|g| g.0);
+    let mut groups: Vec<TierGroup> = groups.into_iter().map(|(_, g)| g).collect();
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for g in &groups {
+        *names.entry(g.name.to_lowercase()).or_default() += 1;
+    }
+    for g in &mut groups {
+        g.show_programme = names.get(&g.name.to_lowercase()).copied().unwrap_or(0) > 1;
+        fair_order(&mut g.sponsors, |s| s.id, today);
+    }
+    groups
+}
+
+fn logo_size_class(s: &str) -> &'static str {
+    match s {
+        "xl" => "xl",
+        "l" => "l",
+        "s" => "s",
+        "xs" => "xs",
+        _ => "m",
+    }
+}
+
+/// Large tiles use the large rendition of a logo, small tiles the small one.
+fn logo_variant(size: &str) -> &'static str {
+    match size {
+        "s" | "xs" => "s",
+        _ => "l",
+    }
+}
+
+/// Where an approved logo is served (`logo_key` is only ever set by approval).
+fn logo_url(key: &Option<String>, size: &str) -> Option<String> {
+    key.as_deref()
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(|k| format!("/media/logos/{k}-{size}.png"))
+}
+
+/// An address that may become a link: http or https only.
+fn web_link(url: &str) -> Option<String> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
+}
+
+fn in_kind_of(s: &Sponsor) -> Option<InKind> {
+    s.gives_in_kind().then(|| InKind {
+        what: s.inkind_description.trim().to_string(),
+        monthly_value: s.inkind_value().map(|m| m.to_string()),
+    })
+}
+
+fn job_view(j: jobs::Job) -> JobView {
+    JobView {
+        url: web_link(&j.url),
+        title: j.title,
+        location: j.location,
+        remote: j.remote,
+        expires_on: j.expires_on,
+    }
+}
+
+/// Plain text to paragraphs (split at blank lines) of lines; nothing is interpreted.
+fn paragraphs(text: &str) -> Vec<Vec<String>> {
+    let text = text.replace("\r\n", "\n");
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(line.to_string());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(n: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Duration::days(n)
+    }
+
+    fn order(ids: &[i64], d: NaiveDate) -> Vec<i64> {
+        let mut v = ids.to_vec();
+        fair_order(&mut v, |x| *x, d);
+        v
+    }
+
+    #[test]
+    fn every_sponsor_comes_first_and_takes_every_place_in_turn() {
+        let ids: Vec<i64> = (101..111).collect();
+        let mut first = HashMap::new();
+        let mut places: HashMap<(i64, usize), usize> = HashMap::new();
+        for n in 0..60 {
+            let o = order(&ids, day(n));
+            let mut sorted = o.clone();
+            sorted.sort();
+            assert_eq!(sorted, ids, "a permutation: nobody lost or doubled");
+            *first.entry(o[0]).or_insert(0) += 1;
+            for (place, id) in o.iter().enumerate() {
+                *places.entry((*id, place)).or_default() += 1;
+            }
+            assert_eq!(o, order(&ids, day(n)), "the same day, the same order");
+            assert_ne!(o, order(&ids, day(n + 1)), "the next day differs");
+        }
+        assert_eq!(first.len(), 10, "everyone first at least once: {first:?}");
+        // 60 days hold at least five whole cycles of ten days.
+        for id in &ids {
+            for place in 0..10 {
+                assert!(places[&(*id, place)] >= 5, "{id} at {place}: {places:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_order_is_not_alphabetical_or_by_id_and_does_not_depend_on_input_order() {
+        let ids: Vec<i64> = (1..=10).collect();
+        let mut reversed = ids.clone();
+        reversed.reverse();
+        let mut by_id_days = 0;
+        for n in 0..30 {
+            let o = order(&ids, day(n));
+            assert_eq!(o, order(&reversed, day(n)));
+            if o == ids {
+                by_id_days += 1;
+            }
+        }
+        assert!(by_id_days <= 1, "not simply by id");
+        assert_eq!(order(&[7], day(0)), vec![7]);
+        assert_eq!(order(&[], day(0)), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn descriptions_keep_paragraphs_and_lines() {
+        assert_eq!(
+            paragraphs("One\nline two\r\n\r\n\n  \nTwo <b>"),
+            vec![
+                vec!["One".to_string(), "line two".to_string()],
+                vec!["Two <b>".to_string()]
+            ]
+        );
+        assert!(paragraphs("  \n ").is_empty());
+    }
+
+    #[test]
+    fn only_web_addresses_become_links_and_logo_keys_are_checked() {
+        assert_eq!(
+            web_link("https://example.org/"),
+            Some("https://example.org/".into())
+        );
+        assert_eq!(web_link("javascript:alert(1)"), None);
+        assert_eq!(web_link(" JavaScript:alert(1)"), None);
+        assert_eq!(web_link("data:text/html,x"), None);
+        assert_eq!(
+            logo_url(&Some("ab12-cd".into()), "l"),
+            Some("/media/logos/ab12-cd-l.png".into())
+        );
+        assert_eq!(logo_url(&Some("../x".into()), "l"), None);
+        assert_eq!(logo_url(&None, "s"), None);
+    }
+}
