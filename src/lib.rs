@@ -9,6 +9,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod models;
+pub mod placements;
 pub mod seed;
 pub mod services;
 pub mod startup;

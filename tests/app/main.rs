@@ -8,4 +8,5 @@ mod accounts;
 mod backup;
 mod e2e;
 mod outbox;
+mod placements;
 mod security;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod home;
 pub mod outbox;
+pub mod placements;
 pub mod users;
 
 /// A timestamp as staff read it (UTC, minutes).
