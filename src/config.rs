@@ -103,6 +103,8 @@ pub struct Settings {
     pub outbox_backoff_base_secs: i64,
     /// Give up on a message after this many hours of failures.
     pub outbox_give_up_hours: i64,
+    /// How often counted placement impressions and clicks are written to the database.
+    pub placement_flush_secs: u64,
     pub log_filter: String,
 }
 
@@ -128,6 +130,7 @@ struct FileSettings {
     outbox_poll_ms: Option<u64>,
     outbox_backoff_base_secs: Option<i64>,
     outbox_give_up_hours: Option<i64>,
+    placement_flush_secs: Option<u64>,
     log_filter: Option<String>,
 }
 
@@ -152,6 +155,7 @@ impl Default for Settings {
             outbox_poll_ms: 2000,
             outbox_backoff_base_secs: 60,
             outbox_give_up_hours: 72,
+            placement_flush_secs: 30,
             log_filter: "info,steward=info".into(),
         }
     }
@@ -214,6 +218,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_OUTBOX_GIVE_UP_HOURS",
         "stop retrying a message after this long",
+    ),
+    (
+        "STEWARD_PLACEMENT_FLUSH_SECS",
+        "how often placement impressions and clicks are saved",
     ),
     ("STEWARD_LOG", "log filter, e.g. info or steward=debug"),
 ];
@@ -316,6 +324,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_OUTBOX_GIVE_UP_HOURS") {
             s.outbox_give_up_hours = parse_num("STEWARD_OUTBOX_GIVE_UP_HOURS", v)?;
         }
+        if let Some(v) = get("STEWARD_PLACEMENT_FLUSH_SECS") {
+            s.placement_flush_secs = parse_num("STEWARD_PLACEMENT_FLUSH_SECS", v)?;
+        }
         if let Some(v) = get("STEWARD_LOG") {
             s.log_filter = v.to_string();
         }
@@ -384,6 +395,9 @@ impl Settings {
         if let Some(v) = f.outbox_give_up_hours {
             self.outbox_give_up_hours = v;
         }
+        if let Some(v) = f.placement_flush_secs {
+            self.placement_flush_secs = v;
+        }
         if let Some(v) = f.log_filter {
             self.log_filter = v;
         }
@@ -399,6 +413,9 @@ impl Settings {
         }
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
             bail!("session timeouts must be at least one minute / one hour");
+        }
+        if self.placement_flush_secs < 1 {
+            bail!("STEWARD_PLACEMENT_FLUSH_SECS must be at least 1");
         }
         if self.mail_from.contains(['\r', '\n']) {
             bail!("STEWARD_MAIL_FROM must be a single line");
@@ -500,6 +517,10 @@ impl Settings {
                 "outbox_give_up_hours".into(),
                 self.outbox_give_up_hours.to_string(),
             ),
+            (
+                "placement_flush_secs".into(),
+                self.placement_flush_secs.to_string(),
+            ),
             ("log_filter".into(), self.log_filter.clone()),
         ]
     }
@@ -551,6 +572,23 @@ mod tests {
     }
 
     #[test]
+    fn placement_flush_interval_has_a_default_and_an_env_var() {
+        assert_eq!(
+            Settings::load_from(&[])
+                .expect("defaults")
+                .placement_flush_secs,
+            30
+        );
+        let s = Settings::load_from(&env(&[("STEWARD_PLACEMENT_FLUSH_SECS", "5")])).expect("load");
+        assert_eq!(s.placement_flush_secs, 5);
+        assert!(
+            ENV_VARS
+                .iter()
+                .any(|(k, _)| *k == "STEWARD_PLACEMENT_FLUSH_SECS")
+        );
+    }
+
+    #[test]
     fn unknown_file_keys_and_bad_numbers_are_refused() {
         let dir = tempfile_dir();
         let path = dir.join("bad.toml");
@@ -562,6 +600,7 @@ mod tests {
         assert!(
             Settings::load_from(&env(&[("STEWARD_MAIL_TRANSPORT", "carrier-pigeon")])).is_err()
         );
+        assert!(Settings::load_from(&env(&[("STEWARD_PLACEMENT_FLUSH_SECS", "0")])).is_err());
     }
 
     #[test]

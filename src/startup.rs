@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{Backend, Db};
 use crate::email::Mailer;
 use crate::models::app_settings;
+use crate::placements::PlacementCounter;
 use crate::services::accounts;
 
 /// What every handler can reach.
@@ -24,6 +25,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Signs CSRF tokens; shared by every instance through the database.
     pub csrf_key: Arc<Vec<u8>>,
+    /// Placement impressions and clicks not yet written to the database.
+    pub placements: Arc<PlacementCounter>,
 }
 
 /// Connects, migrates and loads shared secrets; used by the server and the CLI.
@@ -51,6 +54,7 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         db,
         mailer,
         csrf_key: Arc::new(csrf_key),
+        placements: Arc::new(PlacementCounter::new()),
     })
 }
 
@@ -101,6 +105,7 @@ impl Application {
             state.db.clone(),
             state.mailer.clone(),
             state.settings.clone(),
+            state.placements.clone(),
             rx,
         ));
 
@@ -136,11 +141,31 @@ impl Application {
         self.port
     }
 
-    /// Serves until a shutdown signal; then lets in-flight requests and the worker finish.
+    /// A handle that stops the server as a shutdown signal would (used by tests).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until a shutdown signal; then lets in-flight requests and the worker finish,
+    /// and writes the placement counts still held in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         let _ = self.shutdown.send(true);
         let _ = self.worker.await;
+        // No request can count anything now; a few tries ride out a briefly busy database.
+        for attempt in 1..=3 {
+            match crate::placements::flush(&self.state.placements, &self.state.db).await {
+                Ok(_) => break,
+                Err(e) if attempt == 3 => {
+                    let lost = self.state.placements.pending().len();
+                    tracing::error!(error = %format!("{e:#}"), rows = lost, "placement counts could not be saved at shutdown");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "placement flush at shutdown failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+            }
+        }
         result
     }
 }

@@ -1,6 +1,7 @@
 //! Background work in the server process: delivering the email outbox with retries and
-//! backoff, and housekeeping. Safe to run on every instance: each message is claimed by a
-//! conditional update before it is sent.
+//! backoff, saving placement counts, and housekeeping. Safe to run on every instance: each
+//! message is claimed by a conditional update before it is sent, and placement counts are
+//! added to, never overwritten.
 
 use std::time::Duration as StdDuration;
 
@@ -11,6 +12,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
 use crate::models::{self, login_failures, outbox, sessions};
+use crate::placements::PlacementCounter;
 use crate::services::audit::{self, Actor};
 
 /// How long a claimed message stays ours before another worker may try it.
@@ -31,8 +33,16 @@ pub async fn run(
     db: Db,
     mailer: Mailer,
     settings: std::sync::Arc<Settings>,
+    placements: std::sync::Arc<PlacementCounter>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // Its own task, so a slow SMTP server does not hold up the counts.
+    let flusher = tokio::spawn(flush_placements(
+        db.clone(),
+        placements,
+        StdDuration::from_secs(settings.placement_flush_secs.max(1)),
+        shutdown.clone(),
+    ));
     let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
     let mut last_housekeeping = std::time::Instant::now() - StdDuration::from_secs(3600);
     loop {
@@ -62,7 +72,31 @@ pub async fn run(
             _ = shutdown.changed() => {}
         }
     }
+    let _ = flusher.await;
     tracing::info!("outbox worker stopped");
+}
+
+/// Writes placement counts every `every` until `shutdown` turns true (the final flush is
+/// the server's, after the last request).
+async fn flush_placements(
+    db: Db,
+    counter: std::sync::Arc<PlacementCounter>,
+    every: StdDuration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let changed = tokio::select! {
+            _ = tokio::time::sleep(every) => Ok(()),
+            r = shutdown.changed() => r,
+        };
+        // A dropped sender also means stop (rather than spinning).
+        if changed.is_err() || *shutdown.borrow() {
+            break;
+        }
+        if let Err(e) = crate::placements::flush(&counter, &db).await {
+            tracing::warn!(error = %format!("{e:#}"), "saving placement counts failed; they are kept for the next try");
+        }
+    }
 }
 
 /// Sends every message that is due now; returns how many were sent.

@@ -177,3 +177,22 @@ pub fn stats(
     .order(placement_stats::day.asc())
     .load(conn)
 }
+
+/// Of the given ids, the slots and the sponsors that still exist (the placement counter
+/// drops counts for removed ones instead of failing every flush on a foreign key).
+pub fn existing_targets(
+    conn: &mut DbConn,
+    slot_ids: &[i64],
+    sponsor_ids: &[i64],
+) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    use crate::db::schema::sponsors;
+    let slots = placement_slots::table
+        .filter(placement_slots::id.eq_any(slot_ids))
+        .select(placement_slots::id)
+        .load(conn)?;
+    let sponsors = sponsors::table
+        .filter(sponsors::id.eq_any(sponsor_ids))
+        .select(sponsors::id)
+        .load(conn)?;
+    Ok((slots, sponsors))
+}

@@ -186,9 +186,16 @@ pub fn reject_pending_logo(conn: &mut DbConn, id: i64) -> QueryResult<Option<Str
         return Ok(None);
     };
     // Only the logo we looked at: an upload that lands in between is not dropped unseen.
-    let n = diesel::update(sponsors::table.find(id).filter(sponsors::logo_pending_key.eq(&pending)))
-        .set((sponsors::logo_pending_key.eq(None::<String>), sponsors::updated_at.eq(super::now())))
-        .execute(conn)?;
+    let n = diesel::update(
+        sponsors::table
+            .find(id)
+            .filter(sponsors::logo_pending_key.eq(&pending)),
+    )
+    .set((
+        sponsors::logo_pending_key.eq(None::<String>),
+        sponsors::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
     Ok(if n == 1 { Some(pending) } else { None })
 }
 

@@ -196,17 +196,27 @@ where
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.starts_with("text/html"));
                 let personal = res.headers().contains_key(header::SET_COOKIE)
-                    || (is_page && res.request().cookie(&cookie_name(SESSION_COOKIE, https)).is_some());
+                    || (is_page
+                        && res
+                            .request()
+                            .cookie(&cookie_name(SESSION_COOKIE, https))
+                            .is_some());
                 let shared = res
                     .headers()
                     .get(header::CACHE_CONTROL)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.contains("public"));
                 if personal && shared {
-                    res.headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+                    res.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, no-cache"),
+                    );
                 }
+                let framable = res.response().extensions().get::<AllowFraming>().is_some();
                 set_security_headers(res.headers_mut(), https, &info.id);
+                if framable {
+                    allow_framing(res.headers_mut());
+                }
 
                 // The route pattern, never the raw path: private links carry tokens.
                 let route = res
@@ -326,6 +336,27 @@ async fn guard_state_change(
     }
 }
 
+/// Marks a response that any site may show in a frame: only the placement embed sets it.
+/// Every other response keeps `X-Frame-Options: DENY` and `frame-ancestors 'none'`.
+#[derive(Clone, Copy, Debug)]
+pub struct AllowFraming;
+
+/// The content security policy, with the given `frame-ancestors` source list.
+fn csp(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors {frame_ancestors}; form-action 'self'"
+    )
+}
+
+/// Lets other sites frame this response: no `X-Frame-Options`, `frame-ancestors *`.
+fn allow_framing(h: &mut header::HeaderMap) {
+    h.remove(HeaderName::from_static("x-frame-options"));
+    if let Ok(v) = HeaderValue::from_str(&csp("*")) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
 /// The response headers SECURITY.md asks for, on every response.
 pub fn set_security_headers(h: &mut header::HeaderMap, https: bool, request_id: &str) {
     let mut set = |name: &'static str, value: &str| {
@@ -333,11 +364,7 @@ pub fn set_security_headers(h: &mut header::HeaderMap, https: bool, request_id: 
             h.insert(HeaderName::from_static(name), v);
         }
     };
-    set(
-        "content-security-policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    );
+    set("content-security-policy", &csp("'none'"));
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "same-origin");
     set("x-frame-options", "DENY");

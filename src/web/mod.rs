@@ -61,6 +61,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(public::auth::set_password),
             )
             // == Placements (embed, JSON, clicks, staff slots and report) ==
+            .route(
+                "/embed/placements/{slot}",
+                web::get().to(public::placements::embed),
+            )
+            .route(
+                "/api/placements/{slot}.json",
+                web::get().to(public::placements::json),
+            )
+            .route(
+                "/go/{slot}/{sponsor}",
+                web::get().to(public::placements::click),
+            )
+            .route("/staff/placements", web::get().to(staff::placements::list))
+            .route(
+                "/staff/placements",
+                web::post().to(staff::placements::create),
+            )
+            .route(
+                "/staff/placements/new",
+                web::get().to(staff::placements::new_form),
+            )
+            .route(
+                "/staff/placements/report",
+                web::get().to(staff::placements::report),
+            )
+            .route(
+                "/staff/placements/{id:\\d+}",
+                web::get().to(staff::placements::edit_form),
+            )
+            .route(
+                "/staff/placements/{id:\\d+}",
+                web::post().to(staff::placements::update),
+            )
             // == end placements ==
             // Staff
             .route("/staff", web::get().to(staff::home::dashboard))

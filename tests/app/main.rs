@@ -9,6 +9,7 @@ mod backup;
 mod e2e;
 mod logos;
 mod outbox;
+mod placements;
 mod public_pages;
 mod security;
 mod sponsors_staff;
