@@ -3,7 +3,6 @@
 use crate::auth::password;
 use crate::domain::{EmailAddress, Role};
 use crate::models::users;
-use crate::services::accounts::{self, NewAccount};
 use crate::startup::AppState;
 
 /// The password every demo account gets (printed by the command).
@@ -95,12 +94,6 @@ fn accounts_insert(
     hash: &str,
     roles: &[Role],
 ) -> crate::error::AppResult<i64> {
-    let _ = NewAccount {
-        email: email.clone(),
-        name: name.to_string(),
-        password_hash: Some(hash.to_string()),
-        roles: roles.to_vec(),
-    };
     let t = crate::models::now();
     let id = users::insert(
         conn,
@@ -114,7 +107,6 @@ fn accounts_insert(
         },
         roles,
     )?;
-    let _ = accounts::SETUP_TOKEN_HOURS;
     Ok(id.0)
 }
 

@@ -69,7 +69,8 @@ pub async fn run(
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
-            _ = shutdown.changed() => {}
+            // A dropped sender means nobody can ask us to stop any more: stop now.
+            r = shutdown.changed() => if r.is_err() { break },
         }
     }
     let _ = flusher.await;

@@ -182,7 +182,7 @@ pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Pro
         Vec::new()
     };
     Ok(Profile {
-        logo_url: logo_url(&sponsor.logo_key, "l"),
+        logo_url: sponsor.logo_url("l"),
         paragraphs: paragraphs(&sponsor.description),
         website: web_link(&sponsor.website),
         in_kind: in_kind_of(&sponsor),
@@ -377,7 +377,7 @@ fn group_by_tier(
         });
         groups[i].1.sponsors.push(WallSponsor {
             id: sponsor.id,
-            logo_url: logo_url(&sponsor.logo_key, logo_variant(size)),
+            logo_url: sponsor.logo_url(logo_variant(size)),
             name: sponsor.name,
             slug: sponsor.slug,
             tagline: sponsor.tagline,
@@ -412,17 +412,6 @@ fn logo_variant(size: &str) -> &'static str {
         "s" | "xs" => "s",
         _ => "l",
     }
-}
-
-/// Where an approved logo is served (`logo_key` is only ever set by approval).
-fn logo_url(key: &Option<String>, size: &str) -> Option<String> {
-    key.as_deref()
-        .filter(|k| {
-            !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-        .map(|k| format!("/media/logos/{k}-{size}.png"))
 }
 
 /// An address that may become a link: http or https only.
@@ -548,11 +537,5 @@ mod tests {
         assert_eq!(web_link("javascript:alert(1)"), None);
         assert_eq!(web_link(" JavaScript:alert(1)"), None);
         assert_eq!(web_link("data:text/html,x"), None);
-        assert_eq!(
-            logo_url(&Some("ab12-cd".into()), "l"),
-            Some("/media/logos/ab12-cd-l.png".into())
-        );
-        assert_eq!(logo_url(&Some("../x".into()), "l"), None);
-        assert_eq!(logo_url(&None, "s"), None);
     }
 }

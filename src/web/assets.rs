@@ -56,7 +56,8 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpR
         .position(|a| a.path == path.as_str())
         .ok_or(AppError::NotFound)?;
     let asset = &ASSETS[i];
-    let etag = format!("\"{}\"", hashes()[i]);
+    // Weak: the same file may go out gzipped or not, and a strong tag names exact bytes.
+    let etag = format!("W/\"{}\"", hashes()[i]);
     let cache = if req.query_string() == format!("v={}", hashes()[i]) {
         "public, max-age=31536000, immutable"
     } else {
@@ -66,7 +67,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpR
         .headers()
         .get("If-None-Match")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == etag.trim_start_matches("W/")
+            })
+        });
     let mut res = if matches {
         HttpResponse::NotModified()
     } else {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
 use crate::models::placements::{self as slots, Slot};
-use crate::models::sponsors::{self, Sponsor};
+use crate::models::sponsors;
 use crate::placements::{self, Placed};
 use crate::startup::AppState;
 use crate::web::errors::PageRendered;
@@ -57,17 +57,6 @@ struct EmbedPage<'a> {
 
 /// The approved small logo of a sponsor. (Stands in for `Sponsor::logo_url` until the logo
 /// work lands; the key is server-chosen, but only a plain one is put into a URL.)
-fn logo_path(s: &Sponsor) -> Option<String> {
-    s.logo_key
-        .as_deref()
-        .filter(|k| {
-            !k.is_empty()
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(|k| format!("/media/logos/{k}-s.png"))
-}
-
 /// The click-through URL of a sponsor in a slot, absolute from the configured base URL.
 pub fn click_url(base_url: &str, slot_key: &str, sponsor_slug: &str) -> String {
     format!("{base_url}/go/{slot_key}/{sponsor_slug}")
@@ -79,7 +68,10 @@ fn view(base_url: &str, slot: &Slot, p: &Placed) -> SponsorView {
         tier: p.tier.name.clone(),
         url: click_url(base_url, &slot.key, &p.sponsor.slug),
         website: p.sponsor.website.clone(),
-        logo: logo_path(&p.sponsor).map(|path| format!("{base_url}{path}")),
+        logo: p
+            .sponsor
+            .logo_url("s")
+            .map(|path| format!("{base_url}{path}")),
         tagline: p.sponsor.tagline.clone(),
     }
 }
