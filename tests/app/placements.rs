@@ -375,7 +375,7 @@ async fn json_feed_has_the_documented_shape_and_cors() {
         let acme = active(&mut c, "Acme Cloud", t.gold, "");
         diesel::update(sponsors_t::table.find(acme))
             .set((
-                sponsors_t::logo_key.eq(Some("k1a2b3")),
+                sponsors_t::logo_key.eq(Some("0123456789abcdef0123456789abcdef")),
                 sponsors_t::tagline.eq("Keeping the package index fast"),
             ))
             .execute(&mut c)
@@ -426,7 +426,10 @@ async fn json_feed_has_the_documented_shape_and_cors() {
     assert_eq!(acme["tier"], "Gold");
     assert_eq!(acme["url"], "http://steward.test/go/home-footer/acme-cloud");
     assert_eq!(acme["website"], "https://acme-cloud.example.org/");
-    assert_eq!(acme["logo"], "http://steward.test/media/logos/k1a2b3-s.png");
+    assert_eq!(
+        acme["logo"],
+        "http://steward.test/media/logos/0123456789abcdef0123456789abcdef-s.png"
+    );
     assert_eq!(acme["tagline"], "Keeping the package index fast");
     let beta = sponsors
         .iter()
@@ -437,7 +440,9 @@ async fn json_feed_has_the_documented_shape_and_cors() {
 
     // The embed: a logo where there is one, the name as text where there is none.
     let (_, body) = app.page("/embed/placements/home-footer").await;
-    assert!(body.contains("src=\"http://steward.test/media/logos/k1a2b3-s.png\""));
+    assert!(body.contains(
+        "src=\"http://steward.test/media/logos/0123456789abcdef0123456789abcdef-s.png\""
+    ));
     assert!(body.contains("alt=\"Acme Cloud\""));
     assert!(body.contains("href=\"http://steward.test/go/home-footer/beta-data\""));
     assert!(body.contains(">Beta Data</a>"));

@@ -345,24 +345,28 @@ async fn an_approved_logo_is_shown_and_a_pending_one_is_not() {
     let t = standard_tiers(&app);
     let with_logo = sponsor(&app, "Logo Co", "logo-co");
     active(&app, with_logo, t.gold);
-    sponsors::set_pending_logo(&mut app.db(), with_logo, "abc123").expect("pending");
+    sponsors::set_pending_logo(&mut app.db(), with_logo, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .expect("pending");
     sponsors::approve_pending_logo(&mut app.db(), with_logo).expect("approve");
     let pending = sponsor(&app, "Pending Logo Co", "pending-logo");
     active(&app, pending, t.silver);
-    sponsors::set_pending_logo(&mut app.db(), pending, "def456").expect("pending");
+    sponsors::set_pending_logo(&mut app.db(), pending, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+        .expect("pending");
 
     let (_, body) = app.page("/sponsors").await;
     assert!(
-        body.contains("<img src=\"/media/logos/abc123-l.png\" alt=\"Logo Co\""),
+        body.contains(
+            "<img src=\"/media/logos/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-l.png\" alt=\"Logo Co\""
+        ),
         "{body}"
     );
     assert!(
-        !body.contains("def456"),
+        !body.contains("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
         "a logo waiting for approval is not shown"
     );
     assert!(body.contains("<span class=\"logo-name\" dir=\"auto\">Pending Logo Co</span>"));
     let (_, profile) = app.page("/sponsors/logo-co").await;
-    assert!(profile.contains("src=\"/media/logos/abc123-l.png\""));
+    assert!(profile.contains("src=\"/media/logos/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-l.png\""));
 }
 
 #[tokio::test]
