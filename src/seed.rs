@@ -443,8 +443,67 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Logos go through the same checks and re-encoding as an upload, then are approved.
+    for (i, (sid, name)) in sponsor_ids.iter().enumerate() {
+        let png = demo_logo(i, name)?;
+        let processed = crate::media::process_logo(&png).map_err(|m| anyhow::anyhow!(m))?;
+        let key = crate::media::store_logo(&state.settings.data_dir, &processed)?;
+        sponsors::set_pending_logo(&mut conn, *sid, &key)?;
+        sponsors::approve_pending_logo(&mut conn, *sid)?;
+    }
     Ok(format!(
-        "Demo sponsors created: {visible} visible today over {} tiers, 3 in the pipeline, 3 placement slots.\n",
+        "Demo sponsors created: {visible} visible today over {} tiers (with logos), 3 in the pipeline, 3 placement slots.\n",
         DEMO_TIERS.len()
     ))
+}
+
+/// A generated logo: a coloured mark and a bar pattern derived from the name, as a PNG.
+fn demo_logo(i: usize, name: &str) -> anyhow::Result<Vec<u8>> {
+    use image::{Rgba, RgbaImage};
+    let h = name
+        .bytes()
+        .fold(2166136261u32, |a, b| (a ^ b as u32).wrapping_mul(16777619))
+        ^ (i as u32).wrapping_mul(2654435761);
+    let hue = |shift: u32| -> [u8; 3] {
+        let x = (h >> shift) as u8;
+        [
+            40 + (x % 150),
+            60 + ((x.wrapping_mul(7)) % 140),
+            80 + ((x.wrapping_mul(13)) % 120),
+        ]
+    };
+    let (w, ht) = (400u32, 160u32);
+    let mut img = RgbaImage::from_pixel(w, ht, Rgba([0, 0, 0, 0]));
+    let c1 = hue(0);
+    let c2 = hue(8);
+    // A circle mark on the left.
+    let (cx, cy, r) = (80i64, 80i64, 56i64);
+    for y in 0..ht {
+        for x in 0..w {
+            let (dx, dy) = (x as i64 - cx, y as i64 - cy);
+            if dx * dx + dy * dy <= r * r {
+                let inner = dx * dx + dy * dy <= (r / 2) * (r / 2);
+                let c = if inner { c2 } else { c1 };
+                img.put_pixel(x, y, Rgba([c[0], c[1], c[2], 255]));
+            }
+        }
+    }
+    // "Letters": bars of varying height where a word mark would be.
+    let letters = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+        .clamp(3, 12) as u32;
+    for l in 0..letters {
+        let x0 = 160 + l * 19;
+        let bar_h = 30 + ((h >> (l % 24)) % 40);
+        for y in (110 - bar_h)..110 {
+            for x in x0..(x0 + 14).min(w) {
+                img.put_pixel(x, y, Rgba([c1[0] / 2, c1[1] / 2, c1[2] / 2, 255]));
+            }
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
 }
