@@ -105,6 +105,8 @@ pub struct Settings {
     pub outbox_give_up_hours: i64,
     /// How often counted placement impressions and clicks are written to the database.
     pub placement_flush_secs: u64,
+    /// How long public pages reuse what they read from the database (0 = not at all).
+    pub public_cache_secs: u64,
     pub log_filter: String,
 }
 
@@ -131,6 +133,7 @@ struct FileSettings {
     outbox_backoff_base_secs: Option<i64>,
     outbox_give_up_hours: Option<i64>,
     placement_flush_secs: Option<u64>,
+    public_cache_secs: Option<u64>,
     log_filter: Option<String>,
 }
 
@@ -156,6 +159,7 @@ impl Default for Settings {
             outbox_backoff_base_secs: 60,
             outbox_give_up_hours: 72,
             placement_flush_secs: 30,
+            public_cache_secs: 10,
             log_filter: "info,steward=info".into(),
         }
     }
@@ -222,6 +226,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_PLACEMENT_FLUSH_SECS",
         "how often placement impressions and clicks are saved",
+    ),
+    (
+        "STEWARD_PUBLIC_CACHE_SECS",
+        "seconds public pages reuse what they read (0 = off)",
     ),
     ("STEWARD_LOG", "log filter, e.g. info or steward=debug"),
 ];
@@ -327,6 +335,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_PLACEMENT_FLUSH_SECS") {
             s.placement_flush_secs = parse_num("STEWARD_PLACEMENT_FLUSH_SECS", v)?;
         }
+        if let Some(v) = get("STEWARD_PUBLIC_CACHE_SECS") {
+            s.public_cache_secs = parse_num("STEWARD_PUBLIC_CACHE_SECS", v)?;
+        }
         if let Some(v) = get("STEWARD_LOG") {
             s.log_filter = v.to_string();
         }
@@ -397,6 +408,9 @@ impl Settings {
         }
         if let Some(v) = f.placement_flush_secs {
             self.placement_flush_secs = v;
+        }
+        if let Some(v) = f.public_cache_secs {
+            self.public_cache_secs = v;
         }
         if let Some(v) = f.log_filter {
             self.log_filter = v;
@@ -520,6 +534,10 @@ impl Settings {
             (
                 "placement_flush_secs".into(),
                 self.placement_flush_secs.to_string(),
+            ),
+            (
+                "public_cache_secs".into(),
+                self.public_cache_secs.to_string(),
             ),
             ("log_filter".into(), self.log_filter.clone()),
         ]

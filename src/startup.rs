@@ -27,6 +27,8 @@ pub struct AppState {
     pub csrf_key: Arc<Vec<u8>>,
     /// Placement impressions and clicks not yet written to the database.
     pub placements: Arc<PlacementCounter>,
+    /// What public pages read, reused for a few seconds.
+    pub public_cache: Arc<crate::web::public_cache::PublicCache>,
 }
 
 /// Connects, migrates and loads shared secrets; used by the server and the CLI.
@@ -49,12 +51,16 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             .context("the stored CSRF key is damaged")?
     };
     let mailer = Mailer::from_settings(&settings)?;
+    let public_cache = Arc::new(crate::web::public_cache::PublicCache::new(
+        std::time::Duration::from_secs(settings.public_cache_secs),
+    ));
     Ok(AppState {
         settings: Arc::new(settings),
         db,
         mailer,
         csrf_key: Arc::new(csrf_key),
         placements: Arc::new(PlacementCounter::new()),
+        public_cache,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod form;
 pub mod layout;
 pub mod middleware;
 pub mod public;
+pub mod public_cache;
 pub mod staff;
 
 use actix_web::cookie::Cookie;

@@ -66,6 +66,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         outbox_poll_ms: 25,
         outbox_backoff_base_secs: 1,
         log_filter: "warn".into(),
+        // Tests change data and look at public pages at once; the cache has its own test.
+        public_cache_secs: 0,
         ..Settings::default()
     }
 }

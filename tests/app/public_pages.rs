@@ -858,3 +858,23 @@ async fn visitors_find_the_public_pages_from_the_navigation() {
         assert_eq!(body.matches("aria-current=\"page\"").count(), 1, "{page}");
     }
 }
+
+#[tokio::test]
+async fn with_the_public_cache_on_pages_reuse_what_they_read_for_a_few_seconds() {
+    let app = TestApp::spawn_with(|s| s.public_cache_secs = 60).await;
+    let t = standard_tiers(&app);
+    let first = sponsor(&app, "First Sponsor", "first-sponsor");
+    active(&app, first, t.gold);
+    let (status, body) = app.page("/sponsors").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("First Sponsor"));
+    // A sponsor added now shows once the cached read expires, not on the very next view.
+    let second = sponsor(&app, "Second Sponsor", "second-sponsor");
+    active(&app, second, t.gold);
+    let (_, again) = app.page("/sponsors").await;
+    assert!(again.contains("First Sponsor") && !again.contains("Second Sponsor"));
+    // Each page has its own entry: the new sponsor's profile is read fresh.
+    assert_eq!(app.page("/sponsors/second-sponsor").await.0, 200);
+    // Unknown profiles are not cached as anything.
+    assert_eq!(app.page("/sponsors/nobody").await.0, 404);
+}

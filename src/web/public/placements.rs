@@ -79,12 +79,16 @@ fn view(base_url: &str, slot: &Slot, p: &Placed) -> SponsorView {
 /// The slot named in the URL and who fills it today; counts one impression each.
 async fn load_and_count(state: &AppState, key: String) -> AppResult<(Slot, Vec<SponsorView>)> {
     let day = placements::today();
+    let db = state.db.clone();
     let (slot, placed) = state
-        .db
-        .run(move |c| {
-            let slot = slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
-            let placed = placements::fill(c, &slot, day)?;
-            Ok((slot, placed))
+        .public_cache
+        .get_or_build(format!("slot:{key}:{day}"), async move {
+            db.run(move |c| {
+                let slot = slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
+                let placed = placements::fill(c, &slot, day)?;
+                Ok((slot, placed))
+            })
+            .await
         })
         .await?;
     state

@@ -54,13 +54,17 @@ struct JobsPage {
 /// `GET /sponsors`: the logo wall, by tier.
 pub async fn wall(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
+    let db = state.db.clone();
     let (groups, levels) = state
-        .db
-        .run(move |c| {
-            Ok((
-                public::sponsor_wall(c, today)?,
-                public::sponsor_levels(c, today)?,
-            ))
+        .public_cache
+        .get_or_build(format!("wall:{today}"), async move {
+            db.run(move |c| {
+                Ok((
+                    public::sponsor_wall(c, today)?,
+                    public::sponsor_levels(c, today)?,
+                ))
+            })
+            .await
         })
         .await?;
     let (layout, shared) = page_layout(&req, &state, "Our sponsors", "/sponsors").await?;
@@ -93,9 +97,12 @@ pub async fn profile(
         return Err(AppError::NotFound);
     }
     let today = today();
+    let db = state.db.clone();
     let p = state
-        .db
-        .run(move |c| public::profile(c, &slug, today))
+        .public_cache
+        .get_or_build(format!("profile:{slug}:{today}"), async move {
+            db.run(move |c| public::profile(c, &slug, today)).await
+        })
         .await?;
     let (layout, shared) = page_layout(&req, &state, &p.sponsor.name, "/sponsors").await?;
     respond(&ProfilePage { layout, p }, shared)
@@ -104,7 +111,13 @@ pub async fn profile(
 /// `GET /thanks`: everyone who supports the foundation today, and in-kind donors.
 pub async fn thanks(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
-    let thanks = state.db.run(move |c| public::thanks(c, today)).await?;
+    let db = state.db.clone();
+    let thanks = state
+        .public_cache
+        .get_or_build(format!("thanks:{today}"), async move {
+            db.run(move |c| public::thanks(c, today)).await
+        })
+        .await?;
     let (layout, shared) = page_layout(&req, &state, "Thank you", "/thanks").await?;
     respond(&ThanksPage { layout, thanks }, shared)
 }
@@ -112,7 +125,13 @@ pub async fn thanks(req: HttpRequest, state: web::Data<AppState>) -> AppResult<H
 /// `GET /jobs`: current listings of active sponsors.
 pub async fn jobs(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
-    let groups = state.db.run(move |c| public::jobs(c, today)).await?;
+    let db = state.db.clone();
+    let groups = state
+        .public_cache
+        .get_or_build(format!("jobs:{today}"), async move {
+            db.run(move |c| public::jobs(c, today)).await
+        })
+        .await?;
     let (layout, shared) = page_layout(&req, &state, "Jobs at our sponsors", "/jobs").await?;
     let count = groups.iter().map(|g| g.jobs.len()).sum();
     respond(
