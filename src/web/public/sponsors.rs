@@ -51,9 +51,26 @@ struct JobsPage {
     count: usize,
 }
 
-/// `GET /sponsors`: the logo wall, by tier.
+/// `GET /sponsors`: the logo wall, by tier. For visitors the whole rendered page is shared
+/// (it is the same for all of them), so a busy wall costs one render every few seconds.
 pub async fn wall(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
+    let (layout, shared) = page_layout(&req, &state, "Our sponsors", "/sponsors").await?;
+    if shared {
+        let st = state.clone();
+        let body = state
+            .public_cache
+            .get_or_build(format!("wall-page:{today}"), async move {
+                let page = wall_page(&st, layout, today).await?;
+                Ok(web::Bytes::from(page.render()?))
+            })
+            .await?;
+        return Ok(shared_page(body));
+    }
+    respond(&wall_page(&state, layout, today).await?, false)
+}
+
+async fn wall_page(state: &AppState, layout: Layout, today: NaiveDate) -> AppResult<SponsorsPage> {
     let db = state.db.clone();
     let (groups, levels) = state
         .public_cache
@@ -67,17 +84,13 @@ pub async fn wall(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
             .await
         })
         .await?;
-    let (layout, shared) = page_layout(&req, &state, "Our sponsors", "/sponsors").await?;
     let count = groups.iter().map(|g| g.sponsors.len()).sum();
-    respond(
-        &SponsorsPage {
-            layout,
-            groups,
-            levels,
-            count,
-        },
-        shared,
-    )
+    Ok(SponsorsPage {
+        layout,
+        groups,
+        levels,
+        count,
+    })
 }
 
 /// `GET /sponsors/{slug}`: a visible sponsor's profile; 404 for anyone else.
@@ -167,6 +180,18 @@ async fn page_layout(
         return Ok((ctx.layout(title, section), false));
     }
     Ok((Layout::bare(title, &state.settings.foundation_name), true))
+}
+
+/// A shared page rendered earlier: the same headers `respond` gives one.
+fn shared_page(body: web::Bytes) -> HttpResponse {
+    let mut res = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE))
+        .insert_header((header::VARY, "Cookie"))
+        .body(body);
+    res.extensions_mut()
+        .insert(crate::web::errors::PageRendered);
+    res
 }
 
 /// Renders the page; a shared page may be cached briefly, a personal one gets the
