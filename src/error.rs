@@ -37,8 +37,15 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            // Two people creating the same thing at once: the unique constraint decides, and
+            // the loser gets a clear message rather than an error page.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict(
+                "That is already taken: someone saved the same thing a moment ago. Choose another."
+                    .into(),
+            ),
             other => AppError::Unexpected(anyhow::Error::new(other)),
         }
     }

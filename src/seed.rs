@@ -359,7 +359,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                     tier_id: tier_ids[t],
                     start,
                     end,
-                    fee: usd(*dollars),
+                    fee: Some(usd(*dollars)),
                     status: Status::Active,
                     notes: String::new(),
                 };
@@ -407,7 +407,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                 tier_id: tier_ids[4],
                 start,
                 end,
-                fee: usd(15_000),
+                fee: Some(usd(15_000)),
                 status,
                 notes: "Demo pipeline".into(),
             };

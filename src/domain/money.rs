@@ -81,8 +81,8 @@ impl Money {
         Ok(Money::new(minor, Currency::parse(currency)?))
     }
 
-    /// Parses an amount as people type it: "1500", "1,500.00", "1 500,5" is refused (ambiguous),
-    /// "$1,500" is accepted for USD. Negative, exponent, too many decimals or too large are
+    /// Parses an amount as people type it: "1500", "1,500.00", "1 500.00", "$1,500" for USD;
+    /// "1500,50", "1,5" and "1 500,5" are refused (a decimal comma is ambiguous here). Negative, exponent, too many decimals or too large are
     /// refused with a sentence.
     pub fn parse(input: &str, currency: Currency) -> Result<Money, String> {
         let mut s = input.trim().to_string();
@@ -100,10 +100,28 @@ impl Money {
         if s.starts_with('-') {
             return Err("The amount cannot be negative.".into());
         }
-        let cleaned: String = s
-            .chars()
-            .filter(|c| *c != ',' && *c != '_' && *c != ' ')
-            .collect();
+        // Grouping separators (comma or space) are allowed only between groups of three
+        // digits before the decimal point: "1,500.50" yes; "1500,50" or "1,5" — a decimal
+        // comma, or a typo — would silently change the amount, so they are refused.
+        let (int_part, _) = s.split_once('.').unwrap_or((s.as_str(), ""));
+        if s.split_once('.')
+            .is_some_and(|(_, f)| f.contains([',', ' ']))
+        {
+            return Err("Use a point for decimals, like 1,500.50.".into());
+        }
+        if int_part.contains([',', ' ']) {
+            let groups: Vec<&str> = int_part.split([',', ' ']).collect();
+            let ok = !groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|g| g.len() == 3);
+            if !ok {
+                return Err(
+                    "Use a point for decimals and commas only between thousands, like 1,500.50."
+                        .into(),
+                );
+            }
+        }
+        let cleaned: String = s.chars().filter(|c| *c != ',' && *c != ' ').collect();
         if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || c == '.') {
             return Err("Enter the amount in figures, like 1500 or 1,500.00.".into());
         }
@@ -229,6 +247,11 @@ mod tests {
         assert_eq!(Money::parse("0.99", usd()).unwrap().minor, 99);
         assert_eq!(Money::parse(".5", usd()).unwrap().minor, 50);
         assert_eq!(Money::parse("0", usd()).unwrap().minor, 0);
+        assert_eq!(Money::parse("1 500 000", usd()).unwrap().minor, 150_000_000);
+        assert_eq!(
+            Money::parse("12,345,678.90", usd()).unwrap().minor,
+            1_234_567_890
+        );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::parse("5000", jpy).unwrap().minor, 5000);
     }

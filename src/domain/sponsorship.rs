@@ -156,7 +156,8 @@ pub fn is_visible(
         return false;
     }
     match status {
-        Active => start <= today,
+        // Published early stays published when it becomes active before its first day.
+        Active => start <= today || published_early,
         s if published_early => s.is_open() && s != Expired,
         _ => false,
     }
@@ -226,5 +227,10 @@ mod tests {
         assert!(!is_visible(Cancelled, true, start, end, d("2026-06-01")));
         assert!(!is_visible(Rejected, true, start, end, d("2026-06-01")));
         assert!(!is_visible(Expired, true, start, end, d("2026-06-01")));
+        assert!(
+            is_visible(Active, true, start, end, d("2025-12-01")),
+            "published early, then activated before the term"
+        );
+        assert!(!is_visible(Active, false, start, end, d("2025-12-01")));
     }
 }

@@ -120,17 +120,23 @@ pub fn add_counts(
     impressions: i64,
     clicks: i64,
 ) -> QueryResult<()> {
-    let key = placement_stats::table
-        .filter(placement_stats::slot_id.eq(slot_id))
-        .filter(placement_stats::sponsor_id.eq(sponsor_id))
-        .filter(placement_stats::day.eq(day));
-    let n = diesel::update(key)
+    let update = |conn: &mut DbConn| {
+        diesel::update(
+            placement_stats::table
+                .filter(placement_stats::slot_id.eq(slot_id))
+                .filter(placement_stats::sponsor_id.eq(sponsor_id))
+                .filter(placement_stats::day.eq(day)),
+        )
         .set((
             placement_stats::impressions.eq(placement_stats::impressions + impressions),
             placement_stats::clicks.eq(placement_stats::clicks + clicks),
         ))
-        .execute(conn)?;
-    if n == 0 {
+        .execute(conn)
+    };
+    if update(conn)? > 0 {
+        return Ok(());
+    }
+    let inserted = conn.transaction(|conn| {
         diesel::insert_into(placement_stats::table)
             .values((
                 placement_stats::slot_id.eq(slot_id),
@@ -139,9 +145,17 @@ pub fn add_counts(
                 placement_stats::impressions.eq(impressions),
                 placement_stats::clicks.eq(clicks),
             ))
-            .execute(conn)?;
+            .execute(conn)
+    });
+    match inserted {
+        // Another instance inserted the day's row first: add to it instead. (A savepoint
+        // keeps the surrounding PostgreSQL transaction usable after the failed insert.)
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => update(conn).map(|_| ()),
+        other => other.map(|_| ()),
     }
-    Ok(())
 }
 
 #[derive(Clone, Debug, Queryable)]

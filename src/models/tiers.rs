@@ -162,6 +162,18 @@ pub fn set_benefits(
     Ok(())
 }
 
+/// Holds the tier row until the transaction ends (PostgreSQL), so that two approvals into
+/// the last place are counted one after the other. SQLite's write transaction already
+/// serialises writers.
+pub fn lock(conn: &mut DbConn, tier_id: i64) -> QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT id FROM tiers WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(tier_id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Sponsorships that take a place in the tier (open and not ended).
 pub fn places_taken(conn: &mut DbConn, tier_id: i64) -> QueryResult<i64> {
     sponsorships::table
@@ -245,10 +257,15 @@ pub fn insert_rule(
     Ok(id)
 }
 
+/// Turns a rule on or off, only if it is not already so; 0 rows when someone was first.
 pub fn set_rule_active(conn: &mut DbConn, rule_id: i64, active: bool) -> QueryResult<usize> {
-    diesel::update(discount_rules::table.find(rule_id))
-        .set(discount_rules::active.eq(active))
-        .execute(conn)
+    diesel::update(
+        discount_rules::table
+            .find(rule_id)
+            .filter(discount_rules::active.eq(!active)),
+    )
+    .set(discount_rules::active.eq(active))
+    .execute(conn)
 }
 
 pub fn find_rule(conn: &mut DbConn, rule_id: i64) -> QueryResult<DiscountRule> {

@@ -4,5 +4,6 @@ pub mod accounts;
 pub mod audit;
 pub mod public;
 pub mod sponsorships;
+pub mod tiers;
 
 pub use audit::Actor;

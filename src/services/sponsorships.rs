@@ -18,7 +18,9 @@ pub struct NewTerm {
     pub tier_id: i64,
     pub start: NaiveDate,
     pub end: NaiveDate,
-    pub fee: Money,
+    /// The agreed fee; None means the server's price: the tier's list price less the best
+    /// discount rule for this sponsor.
+    pub fee: Option<Money>,
     pub status: Status,
     pub notes: String,
 }
@@ -34,6 +36,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let sponsor = sponsors::find(conn, t.sponsor_id)?;
         let tier = tiers::find(conn, t.tier_id)?;
+        tiers::lock(conn, tier.id)?;
         if let Some(cap) = tier.capacity
             && t.status != Status::Applied
             && tiers::places_taken(conn, tier.id)? >= cap as i64
@@ -41,6 +44,19 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
             return Err(AppError::Conflict(format!(
                 "{} is full ({cap} sponsors). Record it as an application to put it on the waitlist, or raise the capacity.",
                 tier.name
+            )));
+        }
+        let fee = match t.fee {
+            Some(f) => f,
+            None => {
+                let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
+                crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total
+            }
+        };
+        if fee.currency != tier.price().currency {
+            return Err(AppError::BadRequest(format!(
+                "The fee must be in {}, the tier's currency.",
+                tier.currency
             )));
         }
         let now = crate::models::now();
@@ -51,8 +67,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
                 tier_id: tier.id,
                 start_date: t.start,
                 end_date: t.end,
-                fee_minor: t.fee.minor,
-                currency: t.fee.currency.code().to_string(),
+                fee_minor: fee.minor,
+                currency: fee.currency.code().to_string(),
                 status: t.status.as_str().to_string(),
                 published_early: false,
                 notes: t.notes.clone(),
@@ -77,7 +93,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
                 "{} · {} · {} · {} · {}",
                 sponsor.name,
                 tier.name,
-                t.fee,
+                fee,
                 t.status.label(),
                 note
             ),
@@ -107,6 +123,7 @@ pub fn change_status(
         }
         transition(current, to).map_err(|e| AppError::Conflict(e.to_string()))?;
         if to == Status::Approved {
+            tiers::lock(conn, s.tier_id)?;
             let tier = tiers::find(conn, s.tier_id)?;
             if let Some(cap) = tier.capacity
                 && tiers::places_taken(conn, tier.id)? >= cap as i64

@@ -93,7 +93,7 @@ fn sponsorship(
             tier_id: tier,
             start,
             end,
-            fee: usd(100_000),
+            fee: Some(usd(100_000)),
             status,
             notes: String::new(),
         },

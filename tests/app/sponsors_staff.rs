@@ -76,11 +76,13 @@ fn sponsorship(app: &TestApp, sponsor_id: i64, tier_id: i64, status: Status) -> 
             tier_id,
             start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
             end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
-            fee: steward::domain::Money::parse(
-                "10000",
-                steward::domain::Currency::parse("USD").expect("usd"),
-            )
-            .expect("fee"),
+            fee: Some(
+                steward::domain::Money::parse(
+                    "10000",
+                    steward::domain::Currency::parse("USD").expect("usd"),
+                )
+                .expect("fee"),
+            ),
             status,
             notes: String::new(),
         },
@@ -789,4 +791,108 @@ async fn every_sponsorship_staff_route_checks_the_role() {
     for p in &gets {
         assert_eq!(c.get(p).await.status(), 200, "{p}");
     }
+}
+
+#[tokio::test]
+async fn an_empty_fee_charges_the_servers_price_with_the_best_discount() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (programme, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    {
+        let mut db = app.db();
+        steward::models::tiers::insert_rule(
+            &mut db,
+            programme,
+            "Small organisations",
+            Some(25),
+            50,
+            &[tier],
+        )
+        .expect("rule");
+    }
+    let small = sponsor(&app, "Small Co"); // 10 people
+    let fields = |s: i64, extra: Option<(&'static str, &'static str)>| {
+        let mut f = vec![
+            ("sponsor", s.to_string()),
+            ("tier", tier.to_string()),
+            ("start", "2027-01-01".to_string()),
+            ("end", "2027-12-31".to_string()),
+            ("status", "applied".to_string()),
+        ];
+        if let Some((k, v)) = extra {
+            f.push((k, v.to_string()));
+        }
+        f
+    };
+    // "Show the price" shows the quote and saves nothing.
+    let f = fields(small, Some(("check", "1")));
+    let r = c.post("/staff/sponsorships", &as_refs(&f)).await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("$5,000.00") && body.contains("Small organisations: 50% off"),
+        "{body}"
+    );
+    let mut db = app.db();
+    assert!(
+        steward::models::sponsorships::list(&mut db, &Default::default(), 10)
+            .expect("list")
+            .is_empty()
+    );
+    // Saving with an empty fee charges that price.
+    let f = fields(small, None);
+    let r = c.post("/staff/sponsorships", &as_refs(&f)).await;
+    assert_eq!(r.status(), 303);
+    let rows = steward::models::sponsorships::list(&mut db, &Default::default(), 10).expect("list");
+    assert_eq!(rows[0].sponsorship.fee_minor, 500_000);
+    // A typed fee wins (an agreed fee may differ), but a decimal comma is refused, not guessed.
+    let f = fields(small, Some(("fee", "7500,50")));
+    assert_eq!(
+        c.post("/staff/sponsorships", &as_refs(&f)).await.status(),
+        422
+    );
+}
+
+#[tokio::test]
+async fn two_staff_turning_a_rule_off_at_once_leave_it_off() {
+    let app = TestApp::spawn().await;
+    let (programme, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let rule = {
+        let mut db = app.db();
+        steward::models::tiers::insert_rule(&mut db, programme, "Small", Some(25), 50, &[tier])
+            .expect("rule")
+    };
+    let a = staff(&app).await;
+    let b = staff(&app).await;
+    let path = format!("/staff/discount-rules/{rule}/toggle");
+    let (ra, rb) = tokio::join!(
+        a.post(&path, &[("active", "0")]),
+        b.post(&path, &[("active", "0")])
+    );
+    assert_eq!(
+        (ra.status(), rb.status()),
+        (
+            reqwest::StatusCode::SEE_OTHER,
+            reqwest::StatusCode::SEE_OTHER
+        )
+    );
+    let mut db = app.db();
+    assert!(
+        !steward::models::tiers::find_rule(&mut db, rule)
+            .expect("rule")
+            .active,
+        "still off"
+    );
+    use diesel::prelude::*;
+    use steward::db::schema::audit_log;
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("discount_rule.deactivate"))
+        .count()
+        .get_result(&mut db)
+        .expect("count");
+    assert_eq!(n, 1, "one change, one entry");
+}
+
+fn as_refs<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    f.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

@@ -321,16 +321,19 @@ pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResu
     if tier_id.is_some() && tier.is_none() {
         errors.add("tier", "That tier does not exist.");
     }
-    let fee = tier.as_ref().and_then(|t| {
-        let fee_text = if input.fee.trim().is_empty() {
-            t.price().plain()
-        } else {
-            input.fee.clone()
-        };
-        Money::parse(&fee_text, t.price().currency)
+    // An empty fee means the server's price (list price less the best discount rule).
+    let fee: Option<Option<Money>> = match &tier {
+        Some(t) if !input.fee.trim().is_empty() => Money::parse(&input.fee, t.price().currency)
+            .map(Some)
             .map_err(|m| errors.add("fee", m))
-            .ok()
-    });
+            .ok(),
+        Some(_) => Some(None),
+        None => None,
+    };
+    if f.checked("check") {
+        // "Show the price": the same form again, with the server's price for this choice.
+        return render(&new_page(&staff, errors, input).await?);
+    }
     let (
         Some(sponsor_id),
         Some(tier_id),

@@ -391,40 +391,37 @@ pub async fn create_rule(
     ))
 }
 
-pub async fn toggle_rule(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn toggle_rule(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
+    // The form says what the person wants, so two clicks at once cannot undo each other.
+    let active = Fields(form.into_inner()).get("active") == "1";
     let actor = staff.actor();
-    let (programme_id, active) = staff
+    let r = staff
         .state
         .db
-        .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                let r = tiers::find_rule(c, id)?;
-                tiers::set_rule_active(c, id, !r.active)?;
-                audit::record(
-                    c,
-                    &actor,
-                    if r.active {
-                        "discount_rule.deactivate"
-                    } else {
-                        "discount_rule.activate"
-                    },
-                    Some(("discount_rule", &id.to_string())),
-                    &r.name,
-                )?;
-                Ok((r.programme_id, !r.active))
-            })
-        })
-        .await?;
-    Ok(redirect_with_flash(
-        &format!("/staff/programmes/{programme_id}"),
-        FlashKind::Success,
-        if active {
-            "The rule applies again."
-        } else {
-            "The rule no longer applies."
-        },
-    ))
+        .run(move |c| crate::services::tiers::set_rule_active(c, &actor, id, active))
+        .await;
+    match r {
+        Ok(programme_id) => Ok(redirect_with_flash(
+            &format!("/staff/programmes/{programme_id}"),
+            FlashKind::Success,
+            if active {
+                "The rule applies again."
+            } else {
+                "The rule no longer applies."
+            },
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(
+            "/staff/programmes",
+            FlashKind::Info,
+            &m,
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Template)]
