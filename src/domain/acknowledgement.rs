@@ -69,7 +69,14 @@ pub fn find(text: &str) -> Vec<Flag> {
                     begin -= 1;
                 }
             }
-            if text.is_char_boundary(begin) && text.is_char_boundary(end) {
+            // Whole words only: "act now" is not in "contact now", "sign up" not in "design up".
+            let before_ok = begin == 0
+                || !hay[..begin]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
+            let after_ok = !hay[end..].chars().next().is_some_and(char::is_alphanumeric);
+            if before_ok && after_ok && text.is_char_boundary(begin) && text.is_char_boundary(end) {
                 flags.push(Flag {
                     start: begin,
                     end,
@@ -116,6 +123,42 @@ pub fn find(text: &str) -> Vec<Flag> {
             }
         }
         i += rest.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    }
+    // Prices written with a currency code after the number: "99 USD", "1,500 EUR".
+    for code in crate::domain::money::CURRENCIES.iter().map(|(c, _)| *c) {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(code) {
+            let at = from + i;
+            from = at + code.len();
+            let after_ok = !text[from..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+            let before = text[..at].trim_end_matches(' ');
+            let digits_start = before
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| c.is_ascii_digit() || *c == ',' || *c == '.')
+                .last()
+                .map(|(i, _)| i);
+            if let Some(start) = digits_start {
+                let word_start = start == 0
+                    || !before[..start]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric);
+                if after_ok
+                    && word_start
+                    && before[start..].starts_with(|c: char| c.is_ascii_digit())
+                {
+                    flags.push(Flag {
+                        start,
+                        end: from,
+                        phrase: text[start..from].to_string(),
+                    });
+                }
+            }
+        }
     }
     flags.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out: Vec<Flag> = Vec::new();
@@ -196,6 +239,11 @@ mod tests {
         );
         assert!(find("Merci à Société Générale — 感谢 — for 10 years of support").is_empty());
         assert!(find("Costs $ and cents").is_empty());
+        assert!(
+            find("Contact now for the design update").is_empty(),
+            "whole words only"
+        );
+        assert!(find("Visit our USDA partners").is_empty());
     }
 
     #[test]

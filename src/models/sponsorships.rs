@@ -330,6 +330,22 @@ pub fn checklist(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Fulfilment>> {
         .load(conn)
 }
 
+/// Changes only the note of one item (scoped to its sponsorship).
+pub fn set_fulfilment_note(
+    conn: &mut DbConn,
+    sponsorship_id: i64,
+    item_id: i64,
+    note: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        benefit_fulfilments::table
+            .filter(benefit_fulfilments::id.eq(item_id))
+            .filter(benefit_fulfilments::sponsorship_id.eq(sponsorship_id)),
+    )
+    .set(benefit_fulfilments::note.eq(note))
+    .execute(conn)
+}
+
 /// Marks one item delivered or pending again (scoped to its sponsorship).
 pub fn set_fulfilment(
     conn: &mut DbConn,

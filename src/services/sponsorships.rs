@@ -196,27 +196,33 @@ pub fn publish_early(conn: &mut DbConn, actor: &Actor, id: i64, publish: bool) -
     })
 }
 
-/// Ticks (or unticks) one benefit on the checklist.
+/// Ticks (or unticks) one benefit on the checklist, or with `delivered: None` only updates
+/// its note (who delivered it, and when, stay as they were).
 pub fn fulfil(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     item: i64,
-    delivered: bool,
+    delivered: Option<bool>,
     note: &str,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        if sponsorships::set_fulfilment(conn, id, item, delivered, &actor.label, note)? == 0 {
+        let changed = match delivered {
+            Some(d) => sponsorships::set_fulfilment(conn, id, item, d, &actor.label, note)?,
+            None => sponsorships::set_fulfilment_note(conn, id, item, note)?,
+        };
+        if changed == 0 {
             return Err(AppError::NotFound);
         }
+        let action = match delivered {
+            Some(true) => "benefit.delivered",
+            Some(false) => "benefit.pending",
+            None => "benefit.note",
+        };
         audit::record(
             conn,
             actor,
-            if delivered {
-                "benefit.delivered"
-            } else {
-                "benefit.pending"
-            },
+            action,
             Some(("sponsorship", &id.to_string())),
             &format!(
                 "item {item}{}",

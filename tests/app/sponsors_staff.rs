@@ -525,6 +525,19 @@ async fn sponsorships_move_only_along_the_table_and_keep_their_history() {
             .status(),
         404
     );
+    // Saving a note keeps the item delivered, and who delivered it.
+    let by = items[0].delivered_by.clone();
+    let r = c
+        .post(
+            &format!("{page}/benefits/{}", items[0].id),
+            &[("delivered", "keep"), ("note", "tracking 123")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let items = steward::models::sponsorships::checklist(&mut db, id).expect("checklist");
+    assert!(items[0].is_delivered());
+    assert_eq!(items[0].note, "tracking 123");
+    assert_eq!(items[0].delivered_by, by);
 }
 
 #[tokio::test]

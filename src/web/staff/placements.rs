@@ -55,6 +55,8 @@ pub struct FlaggedSponsor {
 #[template(path = "staff/placements/list.html")]
 struct ListPage {
     layout: Layout,
+    /// Editors see the flagged text but the sponsor pages are sponsorship staff's.
+    can_edit_sponsors: bool,
     rows: Vec<SlotRow>,
     flagged: Vec<FlaggedSponsor>,
     month: String,
@@ -144,6 +146,10 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
         .await?;
     render(&ListPage {
         layout: staff.layout("Placements", SECTION),
+        can_edit_sponsors: staff
+            .user
+            .roles
+            .contains(&crate::domain::Role::Sponsorships),
         rows,
         flagged,
         month: day.format("%Y-%m").to_string(),

@@ -546,7 +546,12 @@ pub async fn fulfil(
 ) -> AppResult<HttpResponse> {
     let (id, item) = path.into_inner();
     let f = Fields(form.into_inner());
-    let delivered = f.get("delivered") == "1";
+    // "keep": only the note changes; "1"/"0": delivered or pending again.
+    let delivered = match f.get("delivered").as_str() {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
     let back = format!("/staff/sponsorships/{id}");
     let note = match text::optional_multi_line(&f.get("note"), "the note", 500) {
         Ok(n) => n,
@@ -561,10 +566,10 @@ pub async fn fulfil(
     Ok(redirect_with_flash(
         &back,
         FlashKind::Success,
-        if delivered {
-            "Marked as delivered."
-        } else {
-            "Marked as pending again."
+        match delivered {
+            Some(true) => "Marked as delivered.",
+            Some(false) => "Marked as pending again.",
+            None => "Note saved.",
         },
     ))
 }
