@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod public;
+pub mod sponsors;
 pub mod sponsorships;
 pub mod tiers;
 

@@ -13,10 +13,9 @@ use crate::domain::slug::{parse_slug, slugify};
 use crate::domain::weburl::parse_website;
 use crate::domain::{Currency, EmailAddress, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
-use crate::models::jobs::{self, Job, NewJob};
+use crate::models::jobs::{self, Job};
 use crate::models::sponsors::{self, CONTACT_ROLES, Contact, Sponsor, SponsorFields};
 use crate::models::sponsorships::{self, Filter, Row};
-use crate::services::audit;
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
@@ -294,36 +293,7 @@ async fn save(staff: S, id: Option<i64>, f: Fields) -> AppResult<HttpResponse> {
     let r = staff
         .state
         .db
-        .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                if sponsors::slug_taken(c, &fields.slug, id)? {
-                    return Err(AppError::Conflict(format!(
-                        "Another sponsor already uses \"{}\".",
-                        fields.slug
-                    )));
-                }
-                let sid = match id {
-                    Some(id) => {
-                        sponsors::find(c, id)?;
-                        sponsors::update(c, id, &fields)?;
-                        id
-                    }
-                    None => sponsors::insert(c, &fields)?,
-                };
-                audit::record(
-                    c,
-                    &actor,
-                    if id.is_some() {
-                        "sponsor.update"
-                    } else {
-                        "sponsor.create"
-                    },
-                    Some(("sponsor", &sid.to_string())),
-                    &fields.name,
-                )?;
-                Ok(sid)
-            })
-        })
+        .run(move |c| crate::services::sponsors::save(c, &actor, id, &fields))
         .await;
     match r {
         Ok(sid) => Ok(redirect_with_flash(
@@ -468,19 +438,7 @@ pub async fn add_contact(
     staff
         .state
         .db
-        .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                sponsors::find(c, id)?;
-                let cid = sponsors::add_contact(c, id, &name, email.as_str(), role)?;
-                audit::record(
-                    c,
-                    &actor,
-                    "sponsor.contact_add",
-                    Some(("sponsor", &id.to_string())),
-                    &format!("{role} contact {email} (#{cid})"),
-                )
-            })
-        })
+        .run(move |c| crate::services::sponsors::add_contact(c, &actor, id, &name, &email, role))
         .await?;
     Ok(redirect_with_flash(
         &format!("/staff/sponsors/{id}"),
@@ -495,20 +453,7 @@ pub async fn remove_contact(staff: S, path: web::Path<(i64, i64)>) -> AppResult<
     staff
         .state
         .db
-        .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                if sponsors::remove_contact(c, id, cid)? == 0 {
-                    return Err(AppError::NotFound);
-                }
-                audit::record(
-                    c,
-                    &actor,
-                    "sponsor.contact_remove",
-                    Some(("sponsor", &id.to_string())),
-                    &format!("contact #{cid}"),
-                )
-            })
-        })
+        .run(move |c| crate::services::sponsors::remove_contact(c, &actor, id, cid))
         .await?;
     Ok(redirect_with_flash(
         &format!("/staff/sponsors/{id}"),
@@ -558,28 +503,9 @@ pub async fn add_job(
         .state
         .db
         .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                sponsors::find(c, id)?;
-                let jid = jobs::insert(
-                    c,
-                    &NewJob {
-                        sponsor_id: id,
-                        title: title.clone(),
-                        location,
-                        remote,
-                        url,
-                        expires_on,
-                        created_at: crate::models::now(),
-                    },
-                )?;
-                audit::record(
-                    c,
-                    &actor,
-                    "job.create",
-                    Some(("job", &jid.to_string())),
-                    &title,
-                )
-            })
+            crate::services::sponsors::add_job(
+                c, &actor, id, title, location, remote, url, expires_on,
+            )
         })
         .await?;
     Ok(redirect_with_flash(
@@ -595,14 +521,7 @@ pub async fn remove_job(staff: S, path: web::Path<(i64, i64)>) -> AppResult<Http
     staff
         .state
         .db
-        .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                if jobs::delete(c, id, jid)? == 0 {
-                    return Err(AppError::NotFound);
-                }
-                audit::record(c, &actor, "job.delete", Some(("job", &jid.to_string())), "")
-            })
-        })
+        .run(move |c| crate::services::sponsors::remove_job(c, &actor, id, jid))
         .await?;
     Ok(redirect_with_flash(
         &format!("/staff/sponsors/{id}"),

@@ -14,7 +14,6 @@ use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
 use crate::models::programmes::{self, Programme};
 use crate::models::tiers::{self, Tier, TierFields};
-use crate::services::audit;
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
@@ -191,20 +190,7 @@ pub async fn create_programme(
         .state
         .db
         .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                if programmes::exists(c, &name, year, None)? {
-                    return Err(AppError::Conflict(format!("{name} {year} already exists.")));
-                }
-                let id = programmes::insert(c, &name, year, &description)?;
-                audit::record(
-                    c,
-                    &actor,
-                    "programme.create",
-                    Some(("programme", &id.to_string())),
-                    &format!("{name} {year}"),
-                )?;
-                Ok(id)
-            })
+            crate::services::tiers::create_programme(c, &actor, &name, year, &description)
         })
         .await;
     match r {
@@ -366,22 +352,7 @@ pub async fn create_rule(
         .state
         .db
         .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                let own: Vec<i64> = tiers::for_programme(c, id)?.iter().map(|t| t.id).collect();
-                if own.is_empty() || tier_ids.iter().any(|t| !own.contains(t)) {
-                    return Err(AppError::BadRequest(
-                        "Those tiers do not belong to this programme.".into(),
-                    ));
-                }
-                let rid = tiers::insert_rule(c, id, &name, max_size, percent, &tier_ids)?;
-                audit::record(
-                    c,
-                    &actor,
-                    "discount_rule.create",
-                    Some(("discount_rule", &rid.to_string())),
-                    &format!("{name}: {percent}% off"),
-                )
-            })
+            crate::services::tiers::create_rule(c, &actor, id, &name, max_size, percent, &tier_ids)
         })
         .await?;
     Ok(redirect_with_flash(
@@ -680,38 +651,7 @@ async fn save_tier(
         .state
         .db
         .run(move |c| {
-            crate::db::write_tx(c, |c| {
-                if tiers::slug_taken(c, programme_id, &fields.slug, tier_id)? {
-                    return Err(AppError::Conflict(format!(
-                        "Another tier of this programme already uses \"{}\".",
-                        fields.slug
-                    )));
-                }
-                let id = match tier_id {
-                    Some(id) => {
-                        tiers::find(c, id)?;
-                        tiers::update(c, id, &fields)?;
-                        id
-                    }
-                    None => tiers::insert(c, &fields)?,
-                };
-                tiers::set_benefits(c, id, &benefits)?;
-                audit::record(
-                    c,
-                    &actor,
-                    if tier_id.is_some() {
-                        "tier.update"
-                    } else {
-                        "tier.create"
-                    },
-                    Some(("tier", &id.to_string())),
-                    &format!(
-                        "{} at {} {}",
-                        fields.name, fields.price_minor, fields.currency
-                    ),
-                )?;
-                Ok(id)
-            })
+            crate::services::tiers::save_tier(c, &actor, programme_id, tier_id, &fields, &benefits)
         })
         .await;
     match r {
