@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // Public
             .route("/", web::get().to(public::home::home))
             .route("/healthz", web::get().to(public::home::healthz))
+            .route("/robots.txt", web::get().to(public::home::robots))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             // == Public sponsor pages (sponsors, profiles, thanks, jobs) ==
             .route("/sponsors", web::get().to(public::sponsors::wall))

@@ -78,6 +78,11 @@ async fn security_headers_on_pages_errors_and_static_files() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_security_headers(&r, "staff page");
 
+    let r = app.get("/robots.txt").await;
+    assert_eq!(r.status(), 200);
+    assert_security_headers(&r, "robots.txt");
+    assert!(r.text().await.expect("body").contains("Disallow: /staff"));
+
     let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200);
     assert_security_headers(&r, "healthz");

@@ -32,3 +32,14 @@ pub async fn healthz(state: actix_web::web::Data<crate::startup::AppState>) -> H
             .body(r#"{"status":"error","database":"unavailable"}"#),
     }
 }
+
+/// `GET /robots.txt`: public pages may be indexed; staff pages, private links and counted
+/// redirects may not.
+pub async fn robots() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(
+            "User-agent: *\nDisallow: /staff\nDisallow: /setup\nDisallow: /account\nDisallow: /go/\nDisallow: /login\n",
+        )
+}
