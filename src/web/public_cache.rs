@@ -32,8 +32,9 @@ impl PublicCache {
     }
 
     /// The cached value for `key`, or the one `build` makes (cached when it succeeds).
-    /// Two requests that miss at once both build; the last one stored wins, which is fine
-    /// for values that are the same.
+    /// When a value expires, the first request to notice rebuilds it while the others keep
+    /// getting the old one for a moment, so a busy page is never rebuilt by every request
+    /// at once.
     pub async fn get_or_build<T, F>(&self, key: String, build: F) -> AppResult<T>
     where
         T: Clone + Send + Sync + 'static,
@@ -42,10 +43,16 @@ impl PublicCache {
         if self.ttl.is_zero() {
             return build.await;
         }
-        if let Some(v) = self.lookup::<T>(&key) {
-            return Ok(v);
-        }
-        let value = build.await?;
+        let stale = match self.lookup::<T>(&key) {
+            Lookup::Fresh(v) => return Ok(v),
+            Lookup::Stale(v) => Some(v),
+            Lookup::Missing => None,
+        };
+        let value = match build.await {
+            Ok(v) => v,
+            // Better the value of a few seconds ago than an error page.
+            Err(e) => return stale.ok_or(e),
+        };
         if let Ok(mut map) = self.entries.lock() {
             if map.len() >= MAX_ENTRIES {
                 let ttl = self.ttl;
@@ -59,14 +66,33 @@ impl PublicCache {
         Ok(value)
     }
 
-    fn lookup<T: Clone + 'static>(&self, key: &str) -> Option<T> {
-        let map = self.entries.lock().ok()?;
-        let (at, v) = map.get(key)?;
-        if at.elapsed() >= self.ttl {
-            return None;
+    fn lookup<T: Clone + 'static>(&self, key: &str) -> Lookup<T> {
+        let Ok(mut map) = self.entries.lock() else {
+            return Lookup::Missing;
+        };
+        let Some((at, v)) = map.get_mut(key) else {
+            return Lookup::Missing;
+        };
+        let Some(value) = v.downcast_ref::<T>().cloned() else {
+            return Lookup::Missing;
+        };
+        let age = at.elapsed();
+        if age < self.ttl {
+            Lookup::Fresh(value)
+        } else if age < self.ttl * 6 {
+            // Claim the rebuild: others see it fresh until we store the new value.
+            *at = Instant::now();
+            Lookup::Stale(value)
+        } else {
+            Lookup::Missing
         }
-        v.downcast_ref::<T>().cloned()
     }
+}
+
+enum Lookup<T> {
+    Fresh(T),
+    Stale(T),
+    Missing,
 }
 
 #[cfg(test)]
@@ -100,6 +126,26 @@ mod tests {
             })
             .await;
         assert!(failing.is_err());
+        // After expiry one caller rebuilds; a caller at the same moment gets the old value.
+        let slow = PublicCache::new(Duration::from_millis(100));
+        slow.get_or_build("s".into(), async { Ok::<_, crate::error::AppError>(1) })
+            .await
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(
+            matches!(slow.lookup::<i32>("s"), Lookup::Stale(1)),
+            "the first to notice rebuilds"
+        );
+        assert!(
+            matches!(slow.lookup::<i32>("s"), Lookup::Fresh(1)),
+            "the others get the old value meanwhile"
+        );
+        // A failed rebuild falls back to the old value.
+        std::thread::sleep(Duration::from_millis(150));
+        let v = slow
+            .get_or_build::<i32, _>("s".into(), async { Err(crate::error::AppError::NotFound) })
+            .await;
+        assert_eq!(v.unwrap(), 1);
         let off = PublicCache::new(Duration::ZERO);
         off.get_or_build("k".into(), build()).await.unwrap();
         off.get_or_build("k".into(), build()).await.unwrap();
