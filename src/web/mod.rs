@@ -30,25 +30,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(errors::ErrorPages)
             .wrap(middleware::Context)
             // Public
-            .route("/", web::get().to(public::home::home))
-            .route("/healthz", web::get().to(public::home::healthz))
-            .route("/robots.txt", web::get().to(public::home::robots))
-            .route("/static/{path:.*}", web::get().to(assets::serve))
+            .route("/", get().to(public::home::home))
+            .route("/healthz", get().to(public::home::healthz))
+            .route("/robots.txt", get().to(public::home::robots))
+            .route("/static/{path:.*}", get().to(assets::serve))
             // == Public sponsor pages (sponsors, profiles, thanks, jobs) ==
-            .route("/sponsors", web::get().to(public::sponsors::wall))
-            .route("/sponsors/{slug}", web::get().to(public::sponsors::profile))
-            .route("/thanks", web::get().to(public::sponsors::thanks))
-            .route("/jobs", web::get().to(public::sponsors::jobs))
+            .route("/sponsors", get().to(public::sponsors::wall))
+            .route("/sponsors/{slug}", get().to(public::sponsors::profile))
+            .route("/thanks", get().to(public::sponsors::thanks))
+            .route("/jobs", get().to(public::sponsors::jobs))
             // == end public sponsor pages ==
             // Sign-in and accounts
-            .route("/login", web::get().to(public::auth::login_form))
+            .route("/login", get().to(public::auth::login_form))
             .route("/login", web::post().to(public::auth::login))
             .route("/logout", web::post().to(public::auth::logout))
-            .route("/setup/{token}", web::get().to(public::auth::setup_form))
+            .route("/setup/{token}", get().to(public::auth::setup_form))
             .route("/setup/{token}", web::post().to(public::auth::setup))
             .route(
                 "/password-reset",
-                web::get().to(public::auth::reset_request_form),
+                get().to(public::auth::reset_request_form),
             )
             .route(
                 "/password-reset",
@@ -56,7 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/account/set-password/{token}",
-                web::get().to(public::auth::set_password_form),
+                get().to(public::auth::set_password_form),
             )
             .route(
                 "/account/set-password/{token}",
@@ -65,32 +65,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // == Placements (embed, JSON, clicks, staff slots and report) ==
             .route(
                 "/embed/placements/{slot}",
-                web::get().to(public::placements::embed),
+                get().to(public::placements::embed),
             )
             .route(
                 "/api/placements/{slot}.json",
-                web::get().to(public::placements::json),
+                get().to(public::placements::json),
             )
-            .route(
-                "/go/{slot}/{sponsor}",
-                web::get().to(public::placements::click),
-            )
-            .route("/staff/placements", web::get().to(staff::placements::list))
+            .route("/go/{slot}/{sponsor}", get().to(public::placements::click))
+            .route("/staff/placements", get().to(staff::placements::list))
             .route(
                 "/staff/placements",
                 web::post().to(staff::placements::create),
             )
             .route(
                 "/staff/placements/new",
-                web::get().to(staff::placements::new_form),
+                get().to(staff::placements::new_form),
             )
             .route(
                 "/staff/placements/report",
-                web::get().to(staff::placements::report),
+                get().to(staff::placements::report),
             )
             .route(
                 "/staff/placements/{id:\\d+}",
-                web::get().to(staff::placements::edit_form),
+                get().to(staff::placements::edit_form),
             )
             .route(
                 "/staff/placements/{id:\\d+}",
@@ -98,14 +95,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             // == end placements ==
             // Staff
-            .route("/staff", web::get().to(staff::home::dashboard))
-            .route("/staff/account", web::get().to(staff::account::show))
+            .route("/staff", get().to(staff::home::dashboard))
+            .route("/staff/account", get().to(staff::account::show))
             .route(
                 "/staff/account/password",
                 web::post().to(staff::account::change_password),
             )
             // == Logos (upload, approval, serving) ==
-            .route("/media/logos/{file}", web::get().to(staff::logos::serve))
+            .route("/media/logos/{file}", get().to(staff::logos::serve))
             .route(
                 "/staff/sponsors/{id}/logo",
                 web::post().to(staff::logos::upload),
@@ -120,13 +117,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/staff/sponsors/{id}/logo/pending.png",
-                web::get().to(staff::logos::pending_preview),
+                get().to(staff::logos::pending_preview),
             )
             // == end logos ==
-            .route("/staff/users", web::get().to(staff::users::list))
-            .route("/staff/users/new", web::get().to(staff::users::new_form))
+            .route("/staff/users", get().to(staff::users::list))
+            .route("/staff/users/new", get().to(staff::users::new_form))
             .route("/staff/users", web::post().to(staff::users::create))
-            .route("/staff/users/{id}", web::get().to(staff::users::edit_form))
+            .route("/staff/users/{id}", get().to(staff::users::edit_form))
             .route("/staff/users/{id}", web::post().to(staff::users::update))
             .route(
                 "/staff/users/{id}/disable",
@@ -140,26 +137,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/staff/users/{id}/resend-invite",
                 web::post().to(staff::users::resend_invite),
             )
-            .route("/staff/outbox", web::get().to(staff::outbox::list))
-            .route("/staff/outbox/{id}", web::get().to(staff::outbox::show))
+            .route("/staff/outbox", get().to(staff::outbox::list))
+            .route("/staff/outbox/{id}", get().to(staff::outbox::show))
             .route(
                 "/staff/outbox/{id}/retry",
                 web::post().to(staff::outbox::retry),
             )
-            .route("/staff/audit", web::get().to(staff::audit::list))
+            .route("/staff/audit", get().to(staff::audit::list))
             // == Staff: sponsors, tiers, sponsorships ==
-            .route("/staff/programmes", web::get().to(staff::tiers::programmes))
+            .route("/staff/programmes", get().to(staff::tiers::programmes))
             .route(
                 "/staff/programmes",
                 web::post().to(staff::tiers::create_programme),
             )
-            .route(
-                "/staff/programmes/{id}",
-                web::get().to(staff::tiers::programme),
-            )
+            .route("/staff/programmes/{id}", get().to(staff::tiers::programme))
             .route(
                 "/staff/programmes/{id}/tiers/new",
-                web::get().to(staff::tiers::new_tier),
+                get().to(staff::tiers::new_tier),
             )
             .route(
                 "/staff/programmes/{id}/tiers",
@@ -173,21 +167,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/staff/discount-rules/{id}/toggle",
                 web::post().to(staff::tiers::toggle_rule),
             )
-            .route("/staff/tiers/{id}", web::get().to(staff::tiers::edit_tier))
+            .route("/staff/tiers/{id}", get().to(staff::tiers::edit_tier))
             .route(
                 "/staff/tiers/{id}",
                 web::post().to(staff::tiers::update_tier),
             )
-            .route("/staff/sponsors", web::get().to(staff::sponsors::list))
-            .route(
-                "/staff/sponsors/new",
-                web::get().to(staff::sponsors::new_form),
-            )
+            .route("/staff/sponsors", get().to(staff::sponsors::list))
+            .route("/staff/sponsors/new", get().to(staff::sponsors::new_form))
             .route("/staff/sponsors", web::post().to(staff::sponsors::create))
-            .route("/staff/sponsors/{id}", web::get().to(staff::sponsors::show))
+            .route("/staff/sponsors/{id}", get().to(staff::sponsors::show))
             .route(
                 "/staff/sponsors/{id}/edit",
-                web::get().to(staff::sponsors::edit_form),
+                get().to(staff::sponsors::edit_form),
             )
             .route(
                 "/staff/sponsors/{id}",
@@ -209,17 +200,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/staff/sponsors/{id}/jobs/{jid}/delete",
                 web::post().to(staff::sponsors::remove_job),
             )
-            .route(
-                "/staff/sponsorships",
-                web::get().to(staff::sponsorships::list),
-            )
+            .route("/staff/sponsorships", get().to(staff::sponsorships::list))
             .route(
                 "/staff/sponsorships.csv",
-                web::get().to(staff::sponsorships::export_csv),
+                get().to(staff::sponsorships::export_csv),
             )
             .route(
                 "/staff/sponsorships/new",
-                web::get().to(staff::sponsorships::new_form),
+                get().to(staff::sponsorships::new_form),
             )
             .route(
                 "/staff/sponsorships",
@@ -227,7 +215,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/staff/sponsorships/{id}",
-                web::get().to(staff::sponsorships::show),
+                get().to(staff::sponsorships::show),
             )
             .route(
                 "/staff/sponsorships/{id}/status",
@@ -244,6 +232,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // == end staff sponsors ==
             .default_service(web::to(not_found)),
     );
+}
+
+/// A route for GET, and for HEAD (the same answer without the body, which actix leaves out),
+/// as caches and link checkers send it.
+fn get() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 async fn not_found() -> AppResult<HttpResponse> {

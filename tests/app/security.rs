@@ -78,6 +78,11 @@ async fn security_headers_on_pages_errors_and_static_files() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_security_headers(&r, "staff page");
 
+    let r = app.http.head(app.url("/login")).send().await.expect("HEAD");
+    assert_eq!(r.status(), 200, "HEAD is answered like GET");
+    assert_security_headers(&r, "HEAD");
+    assert!(r.bytes().await.expect("body").is_empty(), "without a body");
+
     let r = app.get("/robots.txt").await;
     assert_eq!(r.status(), 200);
     assert_security_headers(&r, "robots.txt");
