@@ -63,15 +63,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(public::auth::set_password),
             )
             // == Placements (embed, JSON, clicks, staff slots and report) ==
+            // GET only: each of these counts an impression or a click.
             .route(
                 "/embed/placements/{slot}",
-                get().to(public::placements::embed),
+                web::get().to(public::placements::embed),
             )
             .route(
                 "/api/placements/{slot}.json",
-                get().to(public::placements::json),
+                web::get().to(public::placements::json),
             )
-            .route("/go/{slot}/{sponsor}", get().to(public::placements::click))
+            .route(
+                "/go/{slot}/{sponsor}",
+                web::get().to(public::placements::click),
+            )
             .route("/staff/placements", get().to(staff::placements::list))
             .route(
                 "/staff/placements",
