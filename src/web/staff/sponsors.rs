@@ -332,6 +332,8 @@ struct ShowPage {
     contacts: Vec<Contact>,
     roles: Vec<(&'static str, &'static str)>,
     sponsorships: Vec<Row>,
+    /// Changes to this sponsor's record, newest first (from the audit log).
+    history: Vec<crate::models::audit::AuditEntry>,
     jobs: Vec<Job>,
     today: chrono::NaiveDate,
     errors: FormErrors,
@@ -340,6 +342,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn when(&self, e: &crate::models::audit::AuditEntry) -> String {
+        crate::web::staff::fmt_time(&e.at)
+    }
     fn inkind(&self) -> String {
         self.sponsor
             .inkind_value()
@@ -354,7 +359,7 @@ async fn show_page(
     errors: FormErrors,
     f: Option<&Fields>,
 ) -> AppResult<ShowPage> {
-    let (sponsor, contacts, rows, jobs) = staff
+    let (sponsor, contacts, rows, jobs, history) = staff
         .state
         .db
         .run(move |c| {
@@ -369,7 +374,13 @@ async fn show_page(
                 200,
             )?;
             let jobs = jobs::for_sponsor(c, id)?;
-            Ok((s, contacts, rows, jobs))
+            let filter = crate::models::audit::AuditFilter {
+                record_type: "sponsor".into(),
+                record_id: id.to_string(),
+                ..Default::default()
+            };
+            let (history, _) = crate::models::audit::search(c, &filter, 1, 20)?;
+            Ok((s, contacts, rows, jobs, history))
         })
         .await?;
     let description = acknowledgement::segments(&sponsor.description);
@@ -385,6 +396,7 @@ async fn show_page(
         roles: CONTACT_ROLES.to_vec(),
         sponsorships: rows,
         jobs,
+        history,
         today: chrono::Utc::now().date_naive(),
         errors,
         contact: (
