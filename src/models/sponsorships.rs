@@ -195,6 +195,25 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .collect())
 }
 
+/// How many sponsorships are in each of these statuses.
+pub fn count_with_status(conn: &mut DbConn, statuses: &[Status]) -> QueryResult<i64> {
+    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    sponsorships::table
+        .filter(sponsorships::status.eq_any(names))
+        .count()
+        .get_result(conn)
+}
+
+/// Benefits not yet delivered on sponsorships that are paid or active.
+pub fn count_pending_benefits(conn: &mut DbConn) -> QueryResult<i64> {
+    benefit_fulfilments::table
+        .inner_join(sponsorships::table)
+        .filter(benefit_fulfilments::status.eq("pending"))
+        .filter(sponsorships::status.eq_any(["paid", "active"]))
+        .count()
+        .get_result(conn)
+}
+
 /// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
 pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Row>> {
     let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table

@@ -12,6 +12,8 @@ async fn first_run_setup_creates_an_admin_and_the_link_then_dies() {
     assert_eq!(status, 200);
     assert!(body.contains("first@example.org"));
     assert!(body.contains("Your administrator account is ready"));
+    // The first person starts with every role, so nothing is out of reach at first.
+    assert_eq!(admin.get("/staff/sponsors").await.status(), 200);
 
     // The link is spent: both the page and a second submission are refused.
     let other = app.new_client();

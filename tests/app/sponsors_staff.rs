@@ -913,3 +913,33 @@ async fn two_staff_turning_a_rule_off_at_once_leave_it_off() {
 fn as_refs<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     f.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+#[tokio::test]
+async fn the_dashboard_tells_sponsorship_staff_what_waits() {
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    sponsorship(&app, s, tier, Status::Applied);
+    sponsorship(&app, s, tier, Status::Applied);
+    sponsorship(&app, s, tier, Status::Active);
+    let c = staff(&app).await;
+    let (status, body) = c.page("/staff").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("applications to review"), "{body}");
+    assert!(body.contains(
+        r#"href="/staff/sponsorships?status=applied"><span class="stat-value">2</span>"#
+    ));
+    assert!(
+        body.contains("2 benefits"),
+        "the active sponsorship's two benefits are not delivered"
+    );
+    // Someone without the role does not see it.
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    assert!(
+        !editor
+            .page("/staff")
+            .await
+            .1
+            .contains("applications to review")
+    );
+}

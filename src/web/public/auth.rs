@@ -260,7 +260,9 @@ pub async fn setup(
                     email,
                     name,
                     password_hash: Some(hash),
-                    roles: vec![Role::Admin],
+                    // At a small foundation the first person does everything at first; they can
+                    // hand roles over (and drop their own) under Staff.
+                    roles: Role::ALL.to_vec(),
                 },
                 &addr,
             )?;

@@ -22,6 +22,8 @@ struct DashboardPage {
     pending_emails: i64,
     failed_emails: i64,
     recent: Vec<AuditEntry>,
+    /// For sponsorship staff: (applications to review, in progress, active, benefits to deliver).
+    sponsorship_counts: Option<(i64, i64, i64, i64)>,
 }
 
 impl DashboardPage {
@@ -32,6 +34,35 @@ impl DashboardPage {
 
 pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     let is_admin = staff.user.roles.contains(&Role::Admin);
+    let sponsorship_counts = if staff.user.roles.contains(&Role::Sponsorships) {
+        use crate::domain::sponsorship::Status;
+        use crate::models::sponsorships as sp;
+        Some(
+            staff
+                .state
+                .db
+                .run(|c| {
+                    Ok((
+                        sp::count_with_status(c, &[Status::Applied])?,
+                        sp::count_with_status(
+                            c,
+                            &[
+                                Status::Approved,
+                                Status::AgreementSent,
+                                Status::AgreementAccepted,
+                                Status::Invoiced,
+                                Status::Paid,
+                            ],
+                        )?,
+                        sp::count_with_status(c, &[Status::Active])?,
+                        sp::count_pending_benefits(c)?,
+                    ))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
     let (staff_count, pending_emails, failed_emails, recent) = staff
         .state
         .db
@@ -56,5 +87,6 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         pending_emails,
         failed_emails,
         recent,
+        sponsorship_counts,
     })
 }

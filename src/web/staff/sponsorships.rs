@@ -332,7 +332,7 @@ pub async fn create(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResu
     };
     if f.checked("check") {
         // "Show the price": the same form again, with the server's price for this choice.
-        return render(&new_page(&staff, errors, input).await?);
+        return render(&new_page(&staff, FormErrors::new(), input).await?);
     }
     let (
         Some(sponsor_id),
