@@ -5,22 +5,7 @@
 pub fn slugify(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
-        let c = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
-                'a'
-            }
-            'ç' | 'Ç' => 'c',
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-            'ñ' | 'Ñ' => 'n',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => {
-                'o'
-            }
-            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-            'ý' | 'ÿ' | 'Ý' => 'y',
-            'ß' => 's',
-            other => other,
-        };
+        let c = base_letter(c);
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.ends_with('-') && !out.is_empty() {
@@ -33,6 +18,30 @@ pub fn slugify(name: &str) -> String {
         .collect::<String>()
         .trim_end_matches('-')
         .to_string()
+}
+
+/// The Latin base letter of a common accented letter ("é" → "e"); other characters as they are.
+pub fn base_letter(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        'ß' => 's',
+        other => other,
+    }
+}
+
+/// Text folded for searching: lower case, accents removed ("Société" → "societe").
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(base_letter)
+        .collect()
 }
 
 /// Checks a slug typed by staff.
@@ -68,6 +77,8 @@ mod tests {
         assert_eq!(slugify("  Société Générale  "), "societe-generale");
         assert_eq!(slugify("株式会社"), "");
         assert!(parse_slug("acme-cloud").is_ok());
+        assert_eq!(fold("Société GÉNÉRALE"), "societe generale");
+        assert_eq!(fold("株式会社"), "株式会社");
         for bad in ["", "Acme", "a--b", "-a", "a-", "a/b", "../x", "a b"] {
             assert!(parse_slug(bad).is_err(), "{bad}");
         }

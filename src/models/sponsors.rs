@@ -109,20 +109,20 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryRe
 }
 
 /// Sponsors whose name contains `search` (any case), by name.
+/// Sponsors whose name contains `search`, ignoring case and accents ("societe" finds
+/// "Société"), by name. A foundation has hundreds of sponsors, not millions, so the match is
+/// made here rather than in SQL, where neither database folds accents by default.
 pub fn search(conn: &mut DbConn, search: &str, limit: i64) -> QueryResult<Vec<Sponsor>> {
-    let mut q = sponsors::table.into_boxed();
-    if !search.trim().is_empty() {
-        let pattern = format!("%{}%", escape_like(&search.trim().to_lowercase()));
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(name) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern)
-                .sql(" ESCAPE '\\'"),
-        );
-    }
-    q.order(sponsors::name.asc())
-        .limit(limit)
+    let needle = crate::domain::slug::fold(search.trim());
+    let all: Vec<Sponsor> = sponsors::table
+        .order(sponsors::name.asc())
         .select(Sponsor::as_select())
-        .load(conn)
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .filter(|s| needle.is_empty() || crate::domain::slug::fold(&s.name).contains(&needle))
+        .take(limit.max(0) as usize)
+        .collect())
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {
@@ -252,12 +252,6 @@ pub fn remove_contact(conn: &mut DbConn, sponsor_id: i64, contact_id: i64) -> Qu
             .filter(sponsor_contacts::sponsor_id.eq(sponsor_id)),
     )
     .execute(conn)
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 // Logos: URLs for templates, and the look-up behind the public logo files.

@@ -142,22 +142,6 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .inner_join(sponsors::table)
         .inner_join(tiers::table)
         .into_boxed();
-    if !f.search.trim().is_empty() {
-        let pattern = format!(
-            "%{}%",
-            f.search
-                .trim()
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(sponsors.name) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern)
-                .sql(" ESCAPE '\\'"),
-        );
-    }
     if let Some(t) = f.tier_id {
         q = q.filter(sponsorships::tier_id.eq(t));
     }
@@ -176,9 +160,10 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
     if let Some(s) = f.sponsor_id {
         q = q.filter(sponsorships::sponsor_id.eq(s));
     }
+    // The name search ignores case and accents, so it is applied here (see sponsors::search).
+    let needle = crate::domain::slug::fold(f.search.trim());
     let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
         .order((sponsorships::start_date.desc(), sponsorships::id.desc()))
-        .limit(limit)
         .select((
             Sponsorship::as_select(),
             Sponsor::as_select(),
@@ -187,6 +172,10 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .load(conn)?;
     Ok(rows
         .into_iter()
+        .filter(|(_, sponsor, _)| {
+            needle.is_empty() || crate::domain::slug::fold(&sponsor.name).contains(&needle)
+        })
+        .take(limit.max(0) as usize)
         .map(|(sponsorship, sponsor, tier)| Row {
             sponsorship,
             sponsor,

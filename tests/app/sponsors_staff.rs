@@ -943,3 +943,35 @@ async fn the_dashboard_tells_sponsorship_staff_what_waits() {
             .contains("applications to review")
     );
 }
+
+#[tokio::test]
+async fn search_ignores_case_and_accents() {
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Société Générale des Logiciels");
+    sponsorship(&app, s, tier, Status::Applied);
+    sponsor(&app, "Other Corp");
+    let c = staff(&app).await;
+    for q in ["societe", "SOCIÉTÉ", "générale", "logiciels"] {
+        let (_, list) = c
+            .page(&format!("/staff/sponsors?q={}", url_escape(q)))
+            .await;
+        assert!(
+            list.contains("Société Générale des Logiciels") && !list.contains("Other Corp"),
+            "{q}"
+        );
+        let (_, list) = c
+            .page(&format!("/staff/sponsorships?q={}", url_escape(q)))
+            .await;
+        assert!(list.contains("Société Générale des Logiciels"), "{q}");
+    }
+    let (_, none) = c.page("/staff/sponsors?q=%25").await;
+    assert!(
+        !none.contains("Other Corp"),
+        "a % is a character, not a wildcard"
+    );
+}
+
+fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
