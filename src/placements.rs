@@ -51,8 +51,7 @@ pub fn has_topic(sponsor: &Sponsor, topic: &str) -> bool {
 /// Of two visible sponsorships of one sponsor, the one whose tier ranks higher (first in
 /// display order, then the dearer, then the older tier) is the one shown.
 fn outranks(a: &Tier, b: &Tier) -> bool {
-    (a.display_order, std::cmp::Reverse(a.price_minor), a.id)
-        < (b.display_order, std::cmp::Reverse(b.price_minor), b.id)
+    a.rank() < b.rank()
 }
 
 /// The slot's sponsors among already loaded public candidates: visible on `day`, in an

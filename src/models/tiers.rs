@@ -8,6 +8,9 @@ use crate::db::schema::{discount_rule_tiers, discount_rules, sponsorships, tier_
 use crate::domain::pricing::Rule;
 use crate::domain::{Currency, Money};
 
+/// A sort key for tiers, lowest first (see `Tier::rank`).
+pub type TierRank = (i32, std::cmp::Reverse<i64>, std::cmp::Reverse<i64>, i64);
+
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = tiers)]
 pub struct Tier {
@@ -34,6 +37,17 @@ impl Tier {
                 Currency::parse("USD").expect("USD is known"),
             )
         })
+    }
+    /// Where the tier stands among tiers: display order, then the higher price, then the newer
+    /// programme. Public pages and placements use it alike, so a sponsor in two tiers is
+    /// shown under the same one everywhere.
+    pub fn rank(&self) -> TierRank {
+        (
+            self.display_order,
+            std::cmp::Reverse(self.price_minor),
+            std::cmp::Reverse(self.programme_id),
+            self.id,
+        )
     }
     pub fn capacity_label(&self) -> String {
         self.capacity
@@ -133,6 +147,25 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Tier>> {
         .load(conn)
 }
 
+/// Every tier with a label that names its programme ("Gold · Foundation sponsorship 2027"),
+/// for choosers.
+pub fn labelled(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
+    let titles: std::collections::HashMap<i64, String> = super::programmes::list(conn)?
+        .into_iter()
+        .map(|p| (p.id, p.title()))
+        .collect();
+    Ok(all(conn)?
+        .into_iter()
+        .map(|t| {
+            let label = match titles.get(&t.programme_id) {
+                Some(p) => format!("{} · {p}", t.name),
+                None => t.name.clone(),
+            };
+            (t.id, label)
+        })
+        .collect())
+}
+
 pub fn benefits(conn: &mut DbConn, tier_id: i64) -> QueryResult<Vec<Benefit>> {
     tier_benefits::table
         .filter(tier_benefits::tier_id.eq(tier_id))
@@ -174,18 +207,24 @@ pub fn lock(conn: &mut DbConn, tier_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// Statuses that hold one of a tier's places: approved and on until it ends.
+const TAKES_A_PLACE: [crate::domain::sponsorship::Status; 6] = {
+    use crate::domain::sponsorship::Status::*;
+    [
+        Approved,
+        AgreementSent,
+        AgreementAccepted,
+        Invoiced,
+        Paid,
+        Active,
+    ]
+};
+
 /// Sponsorships that take a place in the tier (open and not ended).
 pub fn places_taken(conn: &mut DbConn, tier_id: i64) -> QueryResult<i64> {
     sponsorships::table
         .filter(sponsorships::tier_id.eq(tier_id))
-        .filter(sponsorships::status.eq_any([
-            "approved",
-            "agreement_sent",
-            "agreement_accepted",
-            "invoiced",
-            "paid",
-            "active",
-        ]))
+        .filter(sponsorships::status.eq_any(TAKES_A_PLACE.map(|s| s.as_str())))
         .count()
         .get_result(conn)
 }

@@ -14,7 +14,7 @@ use crate::models::jobs;
 use crate::models::programmes::{self, Programme};
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::sponsorships::{self, Row};
-use crate::models::tiers::{self, Tier};
+use crate::models::tiers::{self, TierRank};
 
 /// One sponsor on the wall or in a list of names.
 #[derive(Clone, Debug)]
@@ -156,7 +156,7 @@ pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Pro
         return Err(AppError::NotFound);
     }
     let programmes = programme_names(conn)?;
-    rows.sort_by_key(|r| tier_rank(&r.tier));
+    rows.sort_by_key(|r| r.tier.rank());
     let mut seen = HashSet::new();
     let tiers = rows
         .iter()
@@ -229,7 +229,7 @@ pub fn jobs(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<JobGroup>> {
         if r.sponsorship.status() != Status::Active {
             continue;
         }
-        let rank = tier_rank(&r.tier);
+        let rank = r.tier.rank();
         match best.get_mut(&r.sponsor.id) {
             Some((have, _)) if *have <= rank => {}
             Some(entry) => entry.0 = rank,
@@ -282,7 +282,7 @@ pub fn sponsor_levels(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<Leve
             let p = programmes.get(&t.programme_id)?;
             (newest.get(p.name.as_str()) == Some(&p.year)).then(|| {
                 (
-                    tier_rank(&t),
+                    t.rank(),
                     Level {
                         programme: p.title(),
                         price: t.price().to_string(),
@@ -326,17 +326,6 @@ fn shuffle_key(period: i64, sponsor_id: i64) -> [u8; 8] {
 }
 
 /// Tiers sort by display order, then price (highest first), then newer programme, then id.
-type TierRank = (i32, std::cmp::Reverse<i64>, std::cmp::Reverse<i64>, i64);
-
-fn tier_rank(t: &Tier) -> TierRank {
-    (
-        t.display_order,
-        std::cmp::Reverse(t.price_minor),
-        std::cmp::Reverse(t.programme_id),
-        t.id,
-    )
-}
-
 fn programme_names(conn: &mut DbConn) -> AppResult<HashMap<i64, Programme>> {
     Ok(programmes::list(conn)?
         .into_iter()
@@ -359,7 +348,7 @@ fn group_by_tier(
         let size = logo_size_class(&tier.logo_size);
         let i = *index.entry(tier.id).or_insert_with(|| {
             groups.push((
-                tier_rank(&tier),
+                tier.rank(),
                 TierGroup {
                     tier_id: tier.id,
                     name: tier.name.clone(),

@@ -975,3 +975,34 @@ async fn search_ignores_case_and_accents() {
 fn url_escape(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn a_status_move_from_a_stale_state_changes_nothing() {
+    // The concurrent test above is serialised by SQLite's write lock; this pins the
+    // conditional update itself, on either database.
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, tier, Status::Applied);
+    let mut db = app.db();
+    use steward::models::sponsorships::{find, set_status_if};
+    assert!(set_status_if(&mut db, id, Status::Applied, Status::Approved).expect("move"));
+    assert!(
+        !set_status_if(&mut db, id, Status::Applied, Status::Rejected).expect("stale move"),
+        "someone moved it first"
+    );
+    assert_eq!(find(&mut db, id).expect("row").status, "approved");
+    let r = service::change_status(
+        &mut db,
+        &Actor::system("test"),
+        id,
+        Status::Applied,
+        Status::Rejected,
+        "late",
+    );
+    assert!(
+        matches!(r, Err(steward::error::AppError::Conflict(_))),
+        "{r:?}"
+    );
+    assert_eq!(find(&mut db, id).expect("row").status, "approved");
+}

@@ -14,7 +14,7 @@ use crate::domain::acknowledgement::{self, Segment};
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::models::placements::{self as slots, Slot};
-use crate::models::{programmes, sponsors, sponsorships, tiers};
+use crate::models::{sponsors, sponsorships, tiers};
 use crate::placements::{self, SlotFields};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
@@ -64,20 +64,7 @@ struct ListPage {
 
 /// Labels for tiers: "Gold · Foundation sponsorship 2027".
 fn tier_labels(conn: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
-    let titles: HashMap<i64, String> = programmes::list(conn)?
-        .into_iter()
-        .map(|p| (p.id, p.title()))
-        .collect();
-    Ok(tiers::all(conn)?
-        .into_iter()
-        .map(|t| {
-            let label = match titles.get(&t.programme_id) {
-                Some(p) => format!("{} · {p}", t.name),
-                None => t.name.clone(),
-            };
-            (t.id, label)
-        })
-        .collect())
+    Ok(tiers::labelled(conn)?)
 }
 
 fn flag(label: &'static str, text: &str) -> Option<FlaggedText> {

@@ -13,7 +13,6 @@ use crate::domain::pricing::quote;
 use crate::domain::sponsorship::Status;
 use crate::domain::{FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
-use crate::models::programmes;
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::sponsorships::{self, Event, Filter, Fulfilment, Row, Sponsorship};
 use crate::models::tiers::{self, Tier};
@@ -76,18 +75,7 @@ struct ListPage {
 }
 
 fn tier_options(c: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
-    let progs = programmes::list(c)?;
-    Ok(tiers::all(c)?
-        .into_iter()
-        .map(|t| {
-            let p = progs
-                .iter()
-                .find(|p| p.id == t.programme_id)
-                .map(|p| p.title())
-                .unwrap_or_default();
-            (t.id, format!("{} — {p}", t.name))
-        })
-        .collect())
+    Ok(tiers::labelled(c)?)
 }
 
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
