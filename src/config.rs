@@ -95,6 +95,8 @@ pub struct Settings {
     pub stripe_webhook_secrets: Vec<Secret>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// How long a sponsor's or applicant's private link works.
+    pub portal_link_days: i64,
     pub production: bool,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
@@ -127,6 +129,7 @@ struct FileSettings {
     stripe_webhook_secrets: Option<Vec<Secret>>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
+    portal_link_days: Option<i64>,
     production: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     outbox_poll_ms: Option<u64>,
@@ -153,6 +156,7 @@ impl Default for Settings {
             stripe_webhook_secrets: Vec::new(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            portal_link_days: 14,
             production: false,
             trusted_proxies: Vec::new(),
             outbox_poll_ms: 2000,
@@ -202,6 +206,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_SESSION_ABSOLUTE_HOURS",
         "staff session absolute lifetime",
+    ),
+    (
+        "STEWARD_PORTAL_LINK_DAYS",
+        "how long a sponsor's private link works",
     ),
     (
         "STEWARD_PRODUCTION",
@@ -317,6 +325,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_SESSION_ABSOLUTE_HOURS") {
             s.session_absolute_hours = parse_num("STEWARD_SESSION_ABSOLUTE_HOURS", v)?;
         }
+        if let Some(v) = get("STEWARD_PORTAL_LINK_DAYS") {
+            s.portal_link_days = parse_num("STEWARD_PORTAL_LINK_DAYS", v)?;
+        }
         if let Some(v) = get("STEWARD_PRODUCTION") {
             s.production = parse_bool("STEWARD_PRODUCTION", v)?;
         }
@@ -391,6 +402,9 @@ impl Settings {
         if let Some(v) = f.session_absolute_hours {
             self.session_absolute_hours = v;
         }
+        if let Some(v) = f.portal_link_days {
+            self.portal_link_days = v;
+        }
         if let Some(v) = f.production {
             self.production = v;
         }
@@ -427,6 +441,9 @@ impl Settings {
         }
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
             bail!("session timeouts must be at least one minute / one hour");
+        }
+        if !(1..=365).contains(&self.portal_link_days) {
+            bail!("STEWARD_PORTAL_LINK_DAYS must be between 1 and 365");
         }
         if self.placement_flush_secs < 1 {
             bail!("STEWARD_PLACEMENT_FLUSH_SECS must be at least 1");
@@ -520,6 +537,7 @@ impl Settings {
                 "session_absolute_hours".into(),
                 self.session_absolute_hours.to_string(),
             ),
+            ("portal_link_days".into(), self.portal_link_days.to_string()),
             ("production".into(), self.production.to_string()),
             ("trusted_proxies".into(), self.trusted_proxies.join(", ")),
             ("outbox_poll_ms".into(), self.outbox_poll_ms.to_string()),

@@ -54,18 +54,13 @@ pub async fn run(
         }
         if last_housekeeping.elapsed() > StdDuration::from_secs(600) {
             last_housekeeping = std::time::Instant::now();
-            let idle = Duration::minutes(settings.session_idle_minutes);
-            let _ = db
-                .run(move |c| {
-                    sessions::purge_expired(c, idle)?;
-                    login_failures::purge_older_than(c, Duration::days(1))?;
-                    crate::services::sponsorships::expire_ended(
-                        c,
-                        chrono::Utc::now().date_naive(),
-                    )?;
-                    Ok(())
-                })
-                .await;
+            let s = settings.clone();
+            if let Err(e) = db
+                .run(move |c| housekeeping(c, &s, chrono::Utc::now().date_naive()))
+                .await
+            {
+                tracing::error!(error = %format!("{e:#}"), "housekeeping failed; it runs again in ten minutes");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
@@ -75,6 +70,22 @@ pub async fn run(
     }
     let _ = flusher.await;
     tracing::info!("outbox worker stopped");
+}
+
+/// The periodic jobs, for `today`: purge expired sessions and links, move sponsorships
+/// along their terms (paid → active when the term starts, active → expired when it ends).
+/// Each step is idempotent, so every instance may run it.
+pub fn housekeeping(
+    c: &mut crate::db::DbConn,
+    settings: &Settings,
+    today: chrono::NaiveDate,
+) -> crate::error::AppResult<()> {
+    sessions::purge_expired(c, Duration::minutes(settings.session_idle_minutes))?;
+    login_failures::purge_older_than(c, Duration::days(1))?;
+    crate::models::portal_tokens::delete_expired(c)?;
+    crate::services::billing::activate_started(c, today)?;
+    crate::services::sponsorships::expire_ended(c, today)?;
+    Ok(())
 }
 
 /// Writes placement counts every `every` until `shutdown` turns true (the final flush is

@@ -8,6 +8,12 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// What a CSRF token is bound to: the staff session and the sponsor/applicant portal cookie
+/// the browser holds (either may be empty).
+pub fn binding(staff_session: &str, portal: &str) -> String {
+    format!("{staff_session}|{portal}")
+}
+
 /// The token a form must carry for this nonce and session.
 pub fn token_for(key: &[u8], nonce: &str, session: &str) -> String {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");

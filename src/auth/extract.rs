@@ -20,7 +20,8 @@ use crate::services::Actor;
 use crate::startup::AppState;
 use crate::web::layout::{Flash, Layout, UserView, parse_flash};
 use crate::web::middleware::{
-    CSRF_COOKIE, FLASH_COOKIE, RequestInfo, SESSION_COOKIE, build_cookie, cookie_name,
+    CSRF_COOKIE, FLASH_COOKIE, PORTAL_COOKIE, RequestInfo, SESSION_COOKIE, build_cookie,
+    cookie_name,
 };
 
 /// The signed-in staff member behind a request.
@@ -135,11 +136,16 @@ impl FromRequest for Ctx {
                 }
             }
             // The CSRF token is bound to the session cookie the browser holds now.
-            let session_for_csrf = if current.is_some() {
+            let staff_session = if current.is_some() {
                 raw_session.unwrap_or_default()
             } else {
                 String::new()
             };
+            let portal_cookie = req
+                .cookie(&cookie_name(PORTAL_COOKIE, https))
+                .map(|c| c.value().to_string())
+                .unwrap_or_default();
+            let session_for_csrf = crate::auth::csrf::binding(&staff_session, &portal_cookie);
 
             let nonce = match req.cookie(&cookie_name(CSRF_COOKIE, https)) {
                 Some(c) if c.value().len() >= 32 => c.value().to_string(),
@@ -239,6 +245,11 @@ role_rule!(
     PlacementsStaff,
     "Staff who manage thank-you placements: editors and sponsorship staff.",
     [Role::Editor, Role::Sponsorships]
+);
+role_rule!(
+    MoneyStaff,
+    "Staff who issue invoices and record payments and refunds: the treasurer and sponsorship staff.",
+    [Role::Treasurer, Role::Sponsorships]
 );
 
 /// A signed-in staff member whose roles satisfy `R`; otherwise sign-in (GET) or 403.

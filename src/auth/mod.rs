@@ -3,6 +3,7 @@
 pub mod csrf;
 pub mod extract;
 pub mod password;
+pub mod portal;
 pub mod token;
 
 pub use extract::{AnyStaff, Ctx, RoleRule, Staff};

@@ -167,6 +167,8 @@ diesel::table! {
         logo_approved_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        description_pending -> Nullable<Text>,
+        billing_address -> Text,
     }
 }
 
@@ -195,6 +197,11 @@ diesel::table! {
         notes -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        application_key -> Nullable<Text>,
+        waitlisted -> Bool,
+        renewal_of_id -> Nullable<BigInt>,
+        list_price_minor -> Nullable<BigInt>,
+        fee_reason -> Text,
     }
 }
 
@@ -266,6 +273,120 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    portal_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        scope -> Text,
+        scope_id -> BigInt,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> BigInt,
+        sponsorship_id -> BigInt,
+        kind -> Text,
+        body -> Text,
+        file_key -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        accepted_name -> Nullable<Text>,
+        accepted_title -> Nullable<Text>,
+        accepted_email -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    invoice_counters (year) {
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> BigInt,
+        sponsorship_id -> BigInt,
+        year -> Integer,
+        seq -> Integer,
+        number -> Text,
+        issued_on -> Date,
+        due_on -> Date,
+        amount_minor -> BigInt,
+        currency -> Text,
+        description -> Text,
+        bill_to -> Text,
+        status -> Text,
+        paid_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        kind -> Text,
+        method -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        reference -> Text,
+        received_on -> Date,
+        stripe_ref -> Nullable<Text>,
+        flagged -> Bool,
+        flag_note -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkout_sessions (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        stripe_id -> Text,
+        url -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stripe_events (event_id) {
+        event_id -> Text,
+        event_type -> Text,
+        received_at -> Timestamp,
+        invoice_id -> Nullable<BigInt>,
+        outcome -> Text,
+        detail -> Text,
+        payload -> Text,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolution_note -> Text,
+    }
+}
+
+diesel::table! {
+    renewal_reminders (sponsorship_id, days_before) {
+        sponsorship_id -> BigInt,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
@@ -284,6 +405,12 @@ diesel::joinable!(placement_slot_tiers -> placement_slots (slot_id));
 diesel::joinable!(placement_slot_tiers -> tiers (tier_id));
 diesel::joinable!(placement_stats -> placement_slots (slot_id));
 diesel::joinable!(placement_stats -> sponsors (sponsor_id));
+diesel::joinable!(agreements -> sponsorships (sponsorship_id));
+diesel::joinable!(invoices -> sponsorships (sponsorship_id));
+diesel::joinable!(payments -> invoices (invoice_id));
+diesel::joinable!(checkout_sessions -> invoices (invoice_id));
+diesel::joinable!(stripe_events -> invoices (invoice_id));
+diesel::joinable!(renewal_reminders -> sponsorships (sponsorship_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
@@ -308,4 +435,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     placement_slots,
     placement_slot_tiers,
     placement_stats,
+    portal_tokens,
+    agreements,
+    invoice_counters,
+    invoices,
+    payments,
+    checkout_sessions,
+    stripe_events,
+    renewal_reminders,
 );

@@ -46,3 +46,41 @@ email_templates!(
     "emails/password_changed/body.txt",
     "emails/password_changed/body.html"
 );
+
+/// An invoice for a sponsor's billing contact, with a private link to view and pay it.
+pub struct InvoiceIssuedEmail {
+    pub foundation: String,
+    pub name: String,
+    pub sponsor: String,
+    pub number: String,
+    pub amount: String,
+    pub due_on: String,
+    pub link: String,
+    /// Card payment through Stripe is offered.
+    pub card: bool,
+}
+email_templates!(
+    InvoiceIssuedEmail,
+    "invoice_issued",
+    "emails/invoice_issued/subject.txt",
+    "emails/invoice_issued/body.txt",
+    "emails/invoice_issued/body.html"
+);
+
+/// Confirms that an invoice has been paid in full.
+pub struct ReceiptEmail {
+    pub foundation: String,
+    pub name: String,
+    pub sponsor: String,
+    pub number: String,
+    pub amount: String,
+    pub paid_on: String,
+    pub link: String,
+}
+email_templates!(
+    ReceiptEmail,
+    "receipt",
+    "emails/receipt/subject.txt",
+    "emails/receipt/body.txt",
+    "emails/receipt/body.html"
+);

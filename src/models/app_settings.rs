@@ -24,3 +24,16 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<S
         .execute(conn);
     get(conn, key)?.ok_or(diesel::result::Error::NotFound)
 }
+
+/// Stores `value` under `key`, replacing any earlier value.
+pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    let n = diesel::update(s::app_settings.filter(s::key.eq(key)))
+        .set(s::value.eq(value))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(s::app_settings)
+            .values((s::key.eq(key), s::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -3,10 +3,12 @@
 pub mod app_settings;
 pub mod audit;
 pub mod auth_tokens;
+pub mod invoices;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
 pub mod placements;
+pub mod portal_tokens;
 pub mod programmes;
 pub mod sessions;
 pub mod sponsors;

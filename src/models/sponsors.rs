@@ -27,6 +27,10 @@ pub struct Sponsor {
     pub logo_approved_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A description proposed from the portal, waiting for staff approval.
+    pub description_pending: Option<String>,
+    /// The postal address printed on invoices.
+    pub billing_address: String,
 }
 
 impl Sponsor {

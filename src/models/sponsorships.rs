@@ -26,6 +26,17 @@ pub struct Sponsorship {
     pub notes: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set on applications from the public form or the portal; a resubmitted form has the
+    /// same key, so it cannot create a second application.
+    pub application_key: Option<String>,
+    /// An application for a full tier, waiting for a place.
+    pub waitlisted: bool,
+    /// The term this one renews.
+    pub renewal_of_id: Option<i64>,
+    /// The server's price when the application was made (list price less the best rule).
+    pub list_price_minor: Option<i64>,
+    /// Why the agreed fee differs from the price, when it does.
+    pub fee_reason: String,
 }
 
 impl Sponsorship {
@@ -73,6 +84,11 @@ pub struct NewSponsorship {
     pub notes: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub application_key: Option<String>,
+    pub waitlisted: bool,
+    pub renewal_of_id: Option<i64>,
+    pub list_price_minor: Option<i64>,
+    pub fee_reason: String,
 }
 
 pub fn insert(conn: &mut DbConn, s: &NewSponsorship) -> QueryResult<i64> {
@@ -229,6 +245,16 @@ pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult
             tier,
         })
         .collect())
+}
+
+/// Paid sponsorships whose term has begun and not ended (for the worker to activate).
+pub fn paid_and_started(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<i64>> {
+    sponsorships::table
+        .filter(sponsorships::status.eq("paid"))
+        .filter(sponsorships::start_date.le(today))
+        .filter(sponsorships::end_date.ge(today))
+        .select(sponsorships::id)
+        .load(conn)
 }
 
 /// Active sponsorships whose term has ended (for the worker to expire).

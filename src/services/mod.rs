@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod billing;
+pub mod portal;
 pub mod public;
 pub mod sponsors;
 pub mod sponsorships;

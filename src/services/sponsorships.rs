@@ -46,13 +46,10 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
                 tier.name
             )));
         }
-        let fee = match t.fee {
-            Some(f) => f,
-            None => {
-                let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
-                crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total
-            }
-        };
+        let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
+        let price =
+            crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total;
+        let fee = t.fee.unwrap_or(price);
         if fee.currency != tier.price().currency {
             return Err(AppError::BadRequest(format!(
                 "The fee must be in {}, the tier's currency.",
@@ -74,6 +71,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
                 notes: t.notes.clone(),
                 created_at: now,
                 updated_at: now,
+                application_key: None,
+                waitlisted: false,
+                renewal_of_id: None,
+                list_price_minor: Some(price.minor),
+                fee_reason: String::new(),
             },
         )?;
         let benefits = tiers::benefits(conn, tier.id)?;

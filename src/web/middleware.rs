@@ -57,6 +57,9 @@ pub fn cookie_name(base: &str, https: bool) -> String {
 pub const SESSION_COOKIE: &str = "steward_session";
 pub const CSRF_COOKIE: &str = "steward_csrf";
 pub const FLASH_COOKIE: &str = "steward_flash";
+/// Holds a sponsor's (or applicant's) private link after they open it, so the token leaves
+/// the address bar and every later page knows who they are.
+pub const PORTAL_COOKIE: &str = "steward_portal";
 
 /// A cookie with our standard attributes: HttpOnly, SameSite=Lax, path /, Secure on HTTPS.
 pub fn build_cookie(base: &str, value: String, https: bool) -> Cookie<'static> {
@@ -275,6 +278,11 @@ async fn guard_state_change(
         .cookie(&cookie_name(SESSION_COOKIE, https))
         .map(|c| c.value().to_string())
         .unwrap_or_default();
+    let portal = req
+        .cookie(&cookie_name(PORTAL_COOKIE, https))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let session = csrf::binding(&session, &portal);
 
     let submitted = if content_type.starts_with("application/x-www-form-urlencoded") {
         let declared = req

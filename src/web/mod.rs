@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod errors;
 pub mod form;
+pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
 pub mod public;
@@ -98,6 +99,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::placements::update),
             )
             // == end placements ==
+            // == Sponsor applications and portal ==
+            // == end sponsor applications and portal ==
+            // == Stripe: checkout and webhooks ==
+            // == end stripe ==
+            // == Staff: applications, agreements, invoices, payments ==
+            // == end staff applications ==
+            // == Renewals ==
+            // == end renewals ==
             // Staff
             .route("/staff", get().to(staff::home::dashboard))
             .route("/staff/account", get().to(staff::account::show))

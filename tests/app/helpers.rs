@@ -273,7 +273,9 @@ impl TestClient {
         }
         let nonce = self.cookie("steward_csrf").expect("csrf cookie");
         let session = self.cookie("steward_session").unwrap_or_default();
-        steward::auth::csrf::token_for(&self.csrf_key, &nonce, &session)
+        let portal = self.cookie("steward_portal").unwrap_or_default();
+        let binding = steward::auth::csrf::binding(&session, &portal);
+        steward::auth::csrf::token_for(&self.csrf_key, &nonce, &binding)
     }
 
     /// POST a form with a valid CSRF token.

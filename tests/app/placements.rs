@@ -112,6 +112,11 @@ fn sponsorship(
             notes: String::new(),
             created_at: now,
             updated_at: now,
+            application_key: None,
+            waitlisted: false,
+            renewal_of_id: None,
+            list_price_minor: None,
+            fee_reason: String::new(),
         },
     )
     .expect("sponsorship");

@@ -920,7 +920,9 @@ async fn the_dashboard_tells_sponsorship_staff_what_waits() {
     let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
     let s = sponsor(&app, "Acme");
     sponsorship(&app, s, tier, Status::Applied);
-    sponsorship(&app, s, tier, Status::Applied);
+    // One open application per organisation: the second comes from another sponsor.
+    let other = sponsor(&app, "Globex");
+    sponsorship(&app, other, tier, Status::Applied);
     sponsorship(&app, s, tier, Status::Active);
     let c = staff(&app).await;
     let (status, body) = c.page("/staff").await;

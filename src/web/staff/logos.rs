@@ -425,6 +425,8 @@ mod tests {
             logo_approved_at: logo.map(|_| t),
             created_at: t,
             updated_at: t,
+            description_pending: None,
+            billing_address: String::new(),
         }
     }
 

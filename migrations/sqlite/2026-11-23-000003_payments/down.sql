@@ -1,0 +1,18 @@
+DROP TABLE renewal_reminders;
+DROP TABLE stripe_events;
+DROP TABLE checkout_sessions;
+DROP TABLE payments;
+DROP TABLE invoices;
+DROP TABLE invoice_counters;
+DROP TABLE agreements;
+DROP TABLE portal_tokens;
+ALTER TABLE sponsors DROP COLUMN billing_address;
+ALTER TABLE sponsors DROP COLUMN description_pending;
+DROP INDEX sponsorships_renewal_of;
+DROP INDEX sponsorships_one_open_application;
+DROP INDEX sponsorships_application_key;
+ALTER TABLE sponsorships DROP COLUMN fee_reason;
+ALTER TABLE sponsorships DROP COLUMN list_price_minor;
+ALTER TABLE sponsorships DROP COLUMN renewal_of_id;
+ALTER TABLE sponsorships DROP COLUMN waitlisted;
+ALTER TABLE sponsorships DROP COLUMN application_key;

@@ -1,0 +1,381 @@
+//! Invoices (numbered per year without gaps) and the payments and refunds against them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{invoice_counters, invoices, payments, sponsors, sponsorships};
+use crate::domain::Money;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = invoices)]
+pub struct Invoice {
+    pub id: i64,
+    pub sponsorship_id: i64,
+    pub year: i32,
+    pub seq: i32,
+    pub number: String,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub description: String,
+    pub bill_to: String,
+    pub status: String,
+    pub paid_at: Option<NaiveDateTime>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Invoice {
+    pub fn amount(&self) -> Option<Money> {
+        Money::from_db(self.amount_minor, &self.currency).ok()
+    }
+    /// The amount as people write it, e.g. "$10,000.00".
+    pub fn amount_label(&self) -> String {
+        money_label(self.amount_minor, &self.currency)
+    }
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+    pub fn is_paid(&self) -> bool {
+        self.status == "paid"
+    }
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "open" => "Awaiting payment",
+            "paid" => "Paid",
+            "refunded" => "Refunded",
+            "void" => "Void",
+            _ => "Unknown",
+        }
+    }
+    pub fn badge(&self) -> &'static str {
+        match self.status.as_str() {
+            "paid" => "success",
+            "open" => "warning",
+            "refunded" | "void" => "neutral",
+            _ => "neutral",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = invoices)]
+pub struct NewInvoice {
+    pub sponsorship_id: i64,
+    pub year: i32,
+    pub seq: i32,
+    pub number: String,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub description: String,
+    pub bill_to: String,
+    pub status: String,
+    pub paid_at: Option<NaiveDateTime>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// `2027-0042`: the year and a sequence that restarts each year.
+pub fn format_number(year: i32, seq: i32) -> String {
+    format!("{year}-{seq:04}")
+}
+
+/// Makes sure the year's counter row exists. Runs outside the invoice's transaction: a lost
+/// race here is harmless (the other instance created the row), and on PostgreSQL a failed
+/// statement would otherwise abort the transaction.
+pub fn ensure_counter(conn: &mut DbConn, year: i32) -> QueryResult<()> {
+    let exists: i64 = invoice_counters::table
+        .filter(invoice_counters::year.eq(year))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        match diesel::insert_into(invoice_counters::table)
+            .values((
+                invoice_counters::year.eq(year),
+                invoice_counters::last_seq.eq(0),
+            ))
+            .execute(conn)
+        {
+            Ok(_) => {}
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Takes the year's next number. Must run inside the transaction that inserts the invoice:
+/// the UPDATE holds the counter row (PostgreSQL) or the write lock (SQLite) until commit, so
+/// concurrent invoices queue here, and a rollback gives the number back. No gaps, no
+/// duplicates.
+pub fn next_seq(conn: &mut DbConn, year: i32) -> QueryResult<i32> {
+    let n = diesel::update(invoice_counters::table.filter(invoice_counters::year.eq(year)))
+        .set(invoice_counters::last_seq.eq(invoice_counters::last_seq + 1))
+        .execute(conn)?;
+    if n != 1 {
+        return Err(diesel::result::Error::NotFound);
+    }
+    invoice_counters::table
+        .filter(invoice_counters::year.eq(year))
+        .select(invoice_counters::last_seq)
+        .first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, inv: &NewInvoice) -> QueryResult<i64> {
+    diesel::insert_into(invoices::table)
+        .values(inv)
+        .returning(invoices::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Invoice> {
+    invoices::table
+        .find(id)
+        .select(Invoice::as_select())
+        .first(conn)
+}
+
+/// An invoice only if it belongs to this sponsor (portal look-ups: no IDOR).
+pub fn find_for_sponsor(conn: &mut DbConn, id: i64, sponsor_id: i64) -> QueryResult<Invoice> {
+    invoices::table
+        .inner_join(sponsorships::table)
+        .filter(invoices::id.eq(id))
+        .filter(sponsorships::sponsor_id.eq(sponsor_id))
+        .select(Invoice::as_select())
+        .first(conn)
+}
+
+pub fn for_sponsorship(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<Vec<Invoice>> {
+    invoices::table
+        .filter(invoices::sponsorship_id.eq(sponsorship_id))
+        .order(invoices::id.asc())
+        .select(Invoice::as_select())
+        .load(conn)
+}
+
+pub fn for_sponsor(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Invoice>> {
+    invoices::table
+        .inner_join(sponsorships::table)
+        .filter(sponsorships::sponsor_id.eq(sponsor_id))
+        .order(invoices::id.desc())
+        .select(Invoice::as_select())
+        .load(conn)
+}
+
+/// An invoice with its sponsor's name, for staff lists.
+#[derive(Clone, Debug)]
+pub struct ListRow {
+    pub invoice: Invoice,
+    pub sponsor_id: i64,
+    pub sponsor_name: String,
+}
+
+/// Staff list, newest first; `status` filters when given.
+pub fn list(conn: &mut DbConn, status: Option<&str>, limit: i64) -> QueryResult<Vec<ListRow>> {
+    let mut q = invoices::table
+        .inner_join(sponsorships::table.inner_join(sponsors::table))
+        .select((Invoice::as_select(), sponsors::id, sponsors::name))
+        .order(invoices::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(invoices::status.eq(s.to_string()));
+    }
+    Ok(q.load::<(Invoice, i64, String)>(conn)?
+        .into_iter()
+        .map(|(invoice, sponsor_id, sponsor_name)| ListRow {
+            invoice,
+            sponsor_id,
+            sponsor_name,
+        })
+        .collect())
+}
+
+/// Moves an invoice between statuses only from the one expected (concurrent clicks and
+/// duplicate webhooks settle it once).
+pub fn set_status_if(
+    conn: &mut DbConn,
+    id: i64,
+    from: &str,
+    to: &str,
+    paid_at: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        invoices::table
+            .filter(invoices::id.eq(id))
+            .filter(invoices::status.eq(from)),
+    )
+    .set((invoices::status.eq(to), invoices::paid_at.eq(paid_at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+// Payments and refunds.
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = payments)]
+pub struct Payment {
+    pub id: i64,
+    pub invoice_id: i64,
+    pub kind: String,
+    pub method: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reference: String,
+    pub received_on: NaiveDate,
+    pub stripe_ref: Option<String>,
+    pub flagged: bool,
+    pub flag_note: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An amount in minor units and a stored currency code, formatted for people.
+pub fn money_label(minor: i64, currency: &str) -> String {
+    Money::from_db(minor, currency)
+        .map(|m| m.to_string())
+        .unwrap_or_else(|_| format!("{minor} {currency}"))
+}
+
+impl Payment {
+    pub fn amount_label(&self) -> String {
+        money_label(self.amount_minor, &self.currency)
+    }
+    pub fn is_refund(&self) -> bool {
+        self.kind == "refund"
+    }
+    pub fn method_label(&self) -> &'static str {
+        method_label(&self.method)
+    }
+}
+
+/// How money can arrive.
+pub const METHODS: [(&str, &str); 5] = [
+    ("bank_transfer", "Bank transfer"),
+    ("card", "Card (Stripe)"),
+    ("cheque", "Cheque"),
+    ("cash", "Cash"),
+    ("other", "Other"),
+];
+
+pub fn method_label(m: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|(k, _)| *k == m)
+        .map(|(_, l)| *l)
+        .unwrap_or("Other")
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = payments)]
+pub struct NewPayment {
+    pub invoice_id: i64,
+    pub kind: String,
+    pub method: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reference: String,
+    pub received_on: NaiveDate,
+    pub stripe_ref: Option<String>,
+    pub flagged: bool,
+    pub flag_note: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_payment(conn: &mut DbConn, p: &NewPayment) -> QueryResult<i64> {
+    diesel::insert_into(payments::table)
+        .values(p)
+        .returning(payments::id)
+        .get_result(conn)
+}
+
+pub fn payments_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::invoice_id.eq(invoice_id))
+        .order(payments::id.asc())
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+pub fn find_payment(conn: &mut DbConn, id: i64) -> QueryResult<Payment> {
+    payments::table
+        .find(id)
+        .select(Payment::as_select())
+        .first(conn)
+}
+
+pub fn find_by_stripe_ref(conn: &mut DbConn, r: &str) -> QueryResult<Option<Payment>> {
+    payments::table
+        .filter(payments::stripe_ref.eq(r))
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Raises a Stripe refund row to the charge's cumulative refunded amount (refund events
+/// report the running total, and may arrive out of order: the total only grows).
+pub fn raise_refund(conn: &mut DbConn, id: i64, amount_minor: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        payments::table
+            .filter(payments::id.eq(id))
+            .filter(payments::amount_minor.lt(amount_minor)),
+    )
+    .set(payments::amount_minor.eq(amount_minor))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Clears the flag on a payment staff have checked (it then counts towards the invoice).
+pub fn unflag(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        payments::table
+            .filter(payments::id.eq(id))
+            .filter(payments::flagged.eq(true)),
+    )
+    .set(payments::flagged.eq(false))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Payments held back for a staff check (amount or currency differed from the invoice).
+pub fn flagged(conn: &mut DbConn) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::flagged.eq(true))
+        .order(payments::id.desc())
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// Totals on an invoice: payments that count (not flagged) and refunds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub paid_minor: i64,
+    pub refunded_minor: i64,
+}
+
+impl Totals {
+    pub fn net_minor(&self) -> i64 {
+        self.paid_minor.saturating_sub(self.refunded_minor)
+    }
+}
+
+pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
+    let rows = payments_of(conn, invoice_id)?;
+    let mut t = Totals::default();
+    for p in rows {
+        if p.is_refund() {
+            t.refunded_minor = t.refunded_minor.saturating_add(p.amount_minor);
+        } else if !p.flagged {
+            t.paid_minor = t.paid_minor.saturating_add(p.amount_minor);
+        }
+    }
+    Ok(t)
+}

@@ -1,0 +1,485 @@
+//! Invoices and payments: numbering without gaps, recording payments and refunds (by hand
+//! or from Stripe), and settling an invoice and its sponsorship when the money is in.
+//!
+//! The rules that keep the books right whatever order events arrive in:
+//! - a payment counts towards its invoice unless it is flagged (its amount or currency did
+//!   not match what was asked, or the invoice was no longer open); staff check flagged ones;
+//! - an invoice is paid once the payments that count reach its amount;
+//! - an invoice whose payments have all been refunded is "refunded", and its sponsorship is
+//!   cancelled; partial refunds are shown but change nothing;
+//! - Stripe objects are recorded once each (`stripe_ref` is unique); a charge's refunds are
+//!   one row holding the running total.
+
+use chrono::NaiveDate;
+
+use crate::config::Settings;
+use crate::db::{DbConn, write_tx};
+use crate::domain::sponsorship::Status;
+use crate::email::{self, InvoiceIssuedEmail, ReceiptEmail};
+use crate::error::{AppError, AppResult};
+use crate::models::invoices::{self, Invoice, NewInvoice, NewPayment, money_label};
+use crate::models::{app_settings, sponsors, sponsorships, tiers};
+
+use super::audit::{self, Actor};
+use super::portal;
+
+/// Where bank-transfer instructions are kept (staff edit them on the billing settings page).
+pub const BANK_INSTRUCTIONS_KEY: &str = "billing.bank_instructions";
+
+/// The bank-transfer instructions shown on invoices and in the portal; empty until staff
+/// write them.
+pub fn bank_instructions(conn: &mut DbConn) -> AppResult<String> {
+    Ok(app_settings::get(conn, BANK_INSTRUCTIONS_KEY)?.unwrap_or_default())
+}
+
+/// Issues the invoice for a sponsorship whose agreement is accepted, numbered `YYYY-NNNN`
+/// for the year of `issued_on`, and emails it to the billing contacts.
+pub fn issue_invoice(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    sponsorship_id: i64,
+    issued_on: NaiveDate,
+    due_on: NaiveDate,
+) -> AppResult<Invoice> {
+    if due_on < issued_on {
+        return Err(AppError::BadRequest(
+            "The due date must be on or after the issue date.".into(),
+        ));
+    }
+    let year = chrono::Datelike::year(&issued_on);
+    invoices::ensure_counter(conn, year)?;
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, sponsorship_id)?;
+        if s.status() != Status::AgreementAccepted {
+            return Err(AppError::Conflict(format!(
+                "An invoice can be issued once the agreement is accepted; this sponsorship is {}.",
+                s.status().label().to_lowercase()
+            )));
+        }
+        if invoices::for_sponsorship(conn, s.id)?
+            .iter()
+            .any(|i| i.status != "void")
+        {
+            return Err(AppError::Conflict(
+                "This sponsorship already has an invoice.".into(),
+            ));
+        }
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        let tier = tiers::find(conn, s.tier_id)?;
+        let seq = invoices::next_seq(conn, year)?;
+        let number = invoices::format_number(year, seq);
+        let bill_to = if sponsor.billing_address.trim().is_empty() {
+            sponsor.name.clone()
+        } else {
+            format!("{}\n{}", sponsor.name, sponsor.billing_address.trim())
+        };
+        let now = crate::models::now();
+        let id = invoices::insert(
+            conn,
+            &NewInvoice {
+                sponsorship_id: s.id,
+                year,
+                seq,
+                number: number.clone(),
+                issued_on,
+                due_on,
+                amount_minor: s.fee_minor,
+                currency: s.currency.clone(),
+                description: format!("{} sponsorship, {}", tier.name, s.term()),
+                bill_to,
+                status: "open".into(),
+                paid_at: None,
+                created_by: actor.label.clone(),
+                created_at: now,
+            },
+        )?;
+        if !sponsorships::set_status_if(conn, s.id, Status::AgreementAccepted, Status::Invoiced)? {
+            return Err(AppError::Conflict(
+                "Someone changed this sponsorship at the same moment. Nothing was issued.".into(),
+            ));
+        }
+        sponsorships::add_event(
+            conn,
+            s.id,
+            &actor.label,
+            Some(Status::AgreementAccepted),
+            Status::Invoiced,
+            &format!("invoice {number}"),
+        )?;
+        let amount = money_label(s.fee_minor, &s.currency);
+        for r in portal::recipients(conn, sponsor.id, "billing")? {
+            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            email::enqueue(
+                conn,
+                &r.email,
+                &InvoiceIssuedEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    number: number.clone(),
+                    amount: amount.clone(),
+                    due_on: due_on.format("%-d %B %Y").to_string(),
+                    link,
+                    card: settings.stripe_enabled(),
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "invoice.issue",
+            Some(("invoice", &id.to_string())),
+            &format!("{number} · {} · {amount}", sponsor.name),
+        )?;
+        Ok(invoices::find(conn, id)?)
+    })
+}
+
+/// Payment or refund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Payment,
+    Refund,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Refund => "refund",
+        }
+    }
+}
+
+/// Money that arrived (or went back) against an invoice.
+#[derive(Clone, Debug)]
+pub struct PaymentInput {
+    pub invoice_id: i64,
+    pub kind: Kind,
+    /// One of `invoices::METHODS`.
+    pub method: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub reference: String,
+    pub received_on: NaiveDate,
+    /// The Stripe object this is (payment intent id, or `refund:<charge id>`), so that the
+    /// same money reported twice is recorded once.
+    pub stripe_ref: Option<String>,
+}
+
+/// What recording did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new row; `flagged` when it was held back for a staff check (and why).
+    New {
+        payment_id: i64,
+        flagged: Option<String>,
+    },
+    /// A Stripe refund total that grew.
+    RefundRaised { payment_id: i64 },
+    /// Already known: nothing changed.
+    Duplicate,
+}
+
+/// Records a payment or refund and settles the invoice, inside the caller's transaction
+/// (the Stripe webhook writes its event row in the same one).
+pub fn record_in(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    p: &PaymentInput,
+) -> AppResult<Recorded> {
+    if p.amount_minor <= 0 || p.amount_minor > crate::domain::money::MAX_MINOR {
+        return Err(AppError::BadRequest(
+            "The amount must be more than zero.".into(),
+        ));
+    }
+    let inv = invoices::find(conn, p.invoice_id)?;
+    if let Some(r) = &p.stripe_ref
+        && let Some(existing) = invoices::find_by_stripe_ref(conn, r)?
+    {
+        if p.kind == Kind::Refund && invoices::raise_refund(conn, existing.id, p.amount_minor)? {
+            audit::record(
+                conn,
+                actor,
+                "payment.refund",
+                Some(("invoice", &inv.id.to_string())),
+                &format!(
+                    "{} · refunds on this charge now {}",
+                    inv.number,
+                    money_label(p.amount_minor, &p.currency)
+                ),
+            )?;
+            settle(conn, settings, actor, inv.id)?;
+            return Ok(Recorded::RefundRaised {
+                payment_id: existing.id,
+            });
+        }
+        return Ok(Recorded::Duplicate);
+    }
+    let flag = if p.kind == Kind::Refund {
+        None
+    } else if p.currency != inv.currency {
+        Some(format!(
+            "Paid in {}, but the invoice is in {}.",
+            p.currency, inv.currency
+        ))
+    } else if !inv.is_open() {
+        Some(format!(
+            "The invoice was already {} when this payment arrived: check for a double payment.",
+            inv.status_label().to_lowercase()
+        ))
+    } else {
+        let outstanding = inv
+            .amount_minor
+            .saturating_sub(invoices::totals(conn, inv.id)?.paid_minor);
+        if p.stripe_ref.is_some() && p.amount_minor != outstanding {
+            Some(format!(
+                "Stripe reported {}, but {} was due.",
+                money_label(p.amount_minor, &p.currency),
+                money_label(outstanding, &inv.currency)
+            ))
+        } else if p.amount_minor > outstanding {
+            Some(format!(
+                "{} is more than the {} still due.",
+                money_label(p.amount_minor, &p.currency),
+                money_label(outstanding, &inv.currency)
+            ))
+        } else {
+            None
+        }
+    };
+    let id = invoices::insert_payment(
+        conn,
+        &NewPayment {
+            invoice_id: inv.id,
+            kind: p.kind.as_str().into(),
+            method: p.method.clone(),
+            amount_minor: p.amount_minor,
+            currency: p.currency.clone(),
+            reference: p.reference.clone(),
+            received_on: p.received_on,
+            stripe_ref: p.stripe_ref.clone(),
+            flagged: flag.is_some(),
+            flag_note: flag.clone().unwrap_or_default(),
+            recorded_by: actor.label.clone(),
+            created_at: crate::models::now(),
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        if p.kind == Kind::Refund {
+            "payment.refund"
+        } else {
+            "payment.record"
+        },
+        Some(("invoice", &inv.id.to_string())),
+        &format!(
+            "{} · {} {} by {}{}{}",
+            inv.number,
+            p.kind.as_str(),
+            money_label(p.amount_minor, &p.currency),
+            invoices::method_label(&p.method),
+            if p.reference.is_empty() {
+                String::new()
+            } else {
+                format!(" · ref {}", p.reference)
+            },
+            flag.as_deref()
+                .map(|f| format!(" · FLAGGED: {f}"))
+                .unwrap_or_default()
+        ),
+    )?;
+    settle(conn, settings, actor, inv.id)?;
+    Ok(Recorded::New {
+        payment_id: id,
+        flagged: flag,
+    })
+}
+
+/// Records a payment or refund entered by staff, in its own transaction.
+pub fn record_manual(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    p: &PaymentInput,
+) -> AppResult<Recorded> {
+    write_tx(conn, |conn| {
+        let inv = invoices::find(conn, p.invoice_id)?;
+        if p.kind == Kind::Payment && !inv.is_open() {
+            return Err(AppError::Conflict(format!(
+                "Invoice {} is {}: there is nothing left to pay.",
+                inv.number,
+                inv.status_label().to_lowercase()
+            )));
+        }
+        if p.currency != inv.currency {
+            return Err(AppError::BadRequest(format!(
+                "Record the amount in {}, the invoice's currency.",
+                inv.currency
+            )));
+        }
+        let t = invoices::totals(conn, inv.id)?;
+        if p.kind == Kind::Payment && p.amount_minor > inv.amount_minor.saturating_sub(t.paid_minor)
+        {
+            return Err(AppError::BadRequest(format!(
+                "That is more than the {} still due on invoice {}.",
+                money_label(inv.amount_minor.saturating_sub(t.paid_minor), &inv.currency),
+                inv.number
+            )));
+        }
+        if p.kind == Kind::Refund && p.amount_minor > t.net_minor() {
+            return Err(AppError::BadRequest(format!(
+                "That is more than the {} paid and not yet refunded.",
+                money_label(t.net_minor(), &inv.currency)
+            )));
+        }
+        record_in(conn, settings, actor, p)
+    })
+}
+
+/// Counts a flagged payment after a staff check.
+pub fn accept_flagged(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    payment_id: i64,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let p = invoices::find_payment(conn, payment_id)?;
+        if !invoices::unflag(conn, p.id)? {
+            return Err(AppError::Conflict(
+                "This payment is no longer flagged (someone checked it a moment ago).".into(),
+            ));
+        }
+        audit::record(
+            conn,
+            actor,
+            "payment.accept",
+            Some(("invoice", &p.invoice_id.to_string())),
+            &format!("accepted flagged payment of {}", p.amount_label()),
+        )?;
+        settle(conn, settings, actor, p.invoice_id)
+    })
+}
+
+/// Brings the invoice and its sponsorship in line with the money recorded against it.
+fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64) -> AppResult<()> {
+    let inv = invoices::find(conn, invoice_id)?;
+    let t = invoices::totals(conn, inv.id)?;
+    let s = sponsorships::find(conn, inv.sponsorship_id)?;
+    let now = crate::models::now();
+    let today = now.date();
+    if t.paid_minor > 0 && t.refunded_minor >= t.paid_minor {
+        for from in ["open", "paid"] {
+            if invoices::set_status_if(conn, inv.id, from, "refunded", inv.paid_at)? {
+                audit::record(
+                    conn,
+                    actor,
+                    "invoice.refunded",
+                    Some(("invoice", &inv.id.to_string())),
+                    &format!("{} refunded in full", inv.number),
+                )?;
+                let current = s.status();
+                if matches!(current, Status::Invoiced | Status::Paid | Status::Active)
+                    && sponsorships::set_status_if(conn, s.id, current, Status::Cancelled)?
+                {
+                    sponsorships::add_event(
+                        conn,
+                        s.id,
+                        &actor.label,
+                        Some(current),
+                        Status::Cancelled,
+                        &format!("payment for invoice {} refunded in full", inv.number),
+                    )?;
+                }
+            }
+        }
+        return Ok(());
+    }
+    if inv.is_open() && t.paid_minor >= inv.amount_minor {
+        if !invoices::set_status_if(conn, inv.id, "open", "paid", Some(now))? {
+            return Ok(());
+        }
+        if s.status() == Status::Invoiced
+            && sponsorships::set_status_if(conn, s.id, Status::Invoiced, Status::Paid)?
+        {
+            sponsorships::add_event(
+                conn,
+                s.id,
+                &actor.label,
+                Some(Status::Invoiced),
+                Status::Paid,
+                &format!("invoice {} paid", inv.number),
+            )?;
+            if s.start_date <= today
+                && today <= s.end_date
+                && sponsorships::set_status_if(conn, s.id, Status::Paid, Status::Active)?
+            {
+                sponsorships::add_event(
+                    conn,
+                    s.id,
+                    &actor.label,
+                    Some(Status::Paid),
+                    Status::Active,
+                    "term has started",
+                )?;
+            }
+        }
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        for r in portal::recipients(conn, sponsor.id, "billing")? {
+            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            email::enqueue(
+                conn,
+                &r.email,
+                &ReceiptEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    number: inv.number.clone(),
+                    amount: inv.amount_label(),
+                    paid_on: today.format("%-d %B %Y").to_string(),
+                    link,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "invoice.paid",
+            Some(("invoice", &inv.id.to_string())),
+            &format!(
+                "{} paid · {} · {}",
+                inv.number,
+                sponsor.name,
+                inv.amount_label()
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Moves paid sponsorships whose term has begun to active (the worker runs this daily).
+pub fn activate_started(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize> {
+    let ids = sponsorships::paid_and_started(conn, today)?;
+    let mut n = 0;
+    for id in ids {
+        write_tx(conn, |conn| {
+            if sponsorships::set_status_if(conn, id, Status::Paid, Status::Active)? {
+                sponsorships::add_event(
+                    conn,
+                    id,
+                    "system",
+                    Some(Status::Paid),
+                    Status::Active,
+                    "term has started",
+                )?;
+                n += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(n)
+}

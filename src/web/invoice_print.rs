@@ -1,0 +1,84 @@
+//! The printable invoice and receipt, one page shared by staff and the sponsor portal.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::models::app_settings;
+use crate::models::invoices::{self, Invoice, Payment, money_label};
+use crate::services::billing;
+use crate::web::layout::Layout;
+use crate::web::render;
+
+/// Where the foundation's postal address for invoices is kept (billing settings page).
+pub const FOUNDATION_ADDRESS_KEY: &str = "billing.foundation_address";
+
+#[derive(Template)]
+#[template(path = "invoices/document.html")]
+struct DocumentPage {
+    layout: Layout,
+    receipt: bool,
+    invoice: Invoice,
+    foundation_address: String,
+    bank_instructions: String,
+    payments: Vec<Payment>,
+    paid: String,
+    refunded: String,
+    outstanding: String,
+    has_refunds: bool,
+    /// Where "Back" goes (staff invoice page or the portal).
+    back: String,
+}
+
+/// Renders invoice `id` (or its receipt). `sponsor_scope` limits it to one sponsor's
+/// invoices (portal); staff pass None.
+pub async fn page(
+    ctx: &Ctx,
+    id: i64,
+    sponsor_scope: Option<i64>,
+    receipt: bool,
+    back: String,
+) -> AppResult<HttpResponse> {
+    let (invoice, payments, totals, address, bank) = ctx
+        .state
+        .db
+        .run(move |c| {
+            let inv = match sponsor_scope {
+                Some(s) => invoices::find_for_sponsor(c, id, s)?,
+                None => invoices::find(c, id)?,
+            };
+            let payments = invoices::payments_of(c, inv.id)?;
+            let totals = invoices::totals(c, inv.id)?;
+            let address = app_settings::get(c, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default();
+            let bank = billing::bank_instructions(c)?;
+            Ok((inv, payments, totals, address, bank))
+        })
+        .await?;
+    if receipt && !invoice.is_paid() && invoice.status != "refunded" {
+        return Err(AppError::NotFound);
+    }
+    let title = if receipt {
+        format!("Receipt for invoice {}", invoice.number)
+    } else {
+        format!("Invoice {}", invoice.number)
+    };
+    let outstanding = if invoice.is_open() {
+        invoice.amount_minor.saturating_sub(totals.paid_minor)
+    } else {
+        0
+    };
+    render(&DocumentPage {
+        layout: ctx.layout(&title, ""),
+        receipt,
+        paid: money_label(totals.paid_minor, &invoice.currency),
+        refunded: money_label(totals.refunded_minor, &invoice.currency),
+        outstanding: money_label(outstanding, &invoice.currency),
+        has_refunds: totals.refunded_minor > 0,
+        payments: payments.into_iter().filter(|p| !p.flagged).collect(),
+        invoice,
+        foundation_address: address,
+        bank_instructions: bank,
+        back,
+    })
+}
