@@ -6,6 +6,7 @@ pub mod form;
 pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
+pub mod portal;
 pub mod public;
 pub mod public_cache;
 pub mod staff;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             // == end placements ==
             // == Sponsor applications and portal ==
+            .route("/portal/enter/{token}", get().to(portal::enter::enter))
             // == end sponsor applications and portal ==
             // == Stripe: checkout and webhooks ==
             // == end stripe ==

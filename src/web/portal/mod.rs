@@ -1,0 +1,3 @@
+//! The sponsor portal: pages a sponsor contact reaches through a private link.
+
+pub mod enter;
