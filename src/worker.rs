@@ -73,7 +73,8 @@ pub async fn run(
 }
 
 /// The periodic jobs, for `today`: purge expired sessions and links, move sponsorships
-/// along their terms (paid → active when the term starts, active → expired when it ends).
+/// along their terms (paid → active when the term starts, active → expired when it ends),
+/// send renewal reminders.
 /// Each step is idempotent, so every instance may run it.
 pub fn housekeeping(
     c: &mut crate::db::DbConn,
@@ -85,6 +86,7 @@ pub fn housekeeping(
     crate::models::portal_tokens::delete_expired(c)?;
     crate::services::billing::activate_started(c, today)?;
     crate::services::sponsorships::expire_ended(c, today)?;
+    crate::services::renewals::send_reminders(c, settings, today)?;
     Ok(())
 }
 

@@ -176,3 +176,15 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserListing>> {
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// Active (not disabled, password chosen) users holding `role`, for staff notifications.
+pub fn active_with_role(conn: &mut DbConn, role: Role) -> QueryResult<Vec<User>> {
+    users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role.eq(role.as_str()))
+        .filter(users::is_disabled.eq(false))
+        .filter(users::password_hash.is_not_null())
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod billing;
 pub mod portal;
 pub mod public;
+pub mod renewals;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod tiers;

@@ -108,6 +108,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // == Staff: applications, agreements, invoices, payments ==
             // == end staff applications ==
             // == Renewals ==
+            .route("/staff/renewals", get().to(staff::renewals::list))
+            .route(
+                "/portal/sponsorships/{id:\\d+}/renew",
+                web::post().to(portal::renew::renew),
+            )
             // == end renewals ==
             // Staff
             .route("/staff", get().to(staff::home::dashboard))

@@ -11,5 +11,6 @@ mod logos;
 mod outbox;
 mod placements;
 mod public_pages;
+mod renewals;
 mod security;
 mod sponsors_staff;

@@ -6,6 +6,7 @@ pub mod home;
 pub mod logos;
 pub mod outbox;
 pub mod placements;
+pub mod renewals;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod tiers;

@@ -1,0 +1,430 @@
+//! Renewals: reminders at 60/30/7 days (each once, across restarts and instances), the
+//! one-click renewal from the portal, and the renewal rate.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use steward::db::schema::{outbox, sponsorships};
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::models::portal_tokens::{self, Scope};
+use steward::models::sponsorships::{self as model, NewSponsorship};
+use steward::services::renewals;
+
+use crate::helpers::{TestApp, TestClient, location};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// A programme "Sponsorship" for `year` with a Gold tier (USD 10,000, optional capacity).
+fn tier(app: &TestApp, year: i32, capacity: Option<i32>) -> i64 {
+    let mut c = app.db();
+    let p =
+        steward::models::programmes::insert(&mut c, "Sponsorship", year, "").expect("programme");
+    let t = steward::models::tiers::insert(
+        &mut c,
+        &steward::models::tiers::TierFields {
+            programme_id: p,
+            name: "Gold".into(),
+            slug: "gold".into(),
+            description: String::new(),
+            price_minor: 1_000_000,
+            currency: "USD".into(),
+            capacity,
+            logo_size: "m".into(),
+            display_order: 0,
+            advertised: true,
+        },
+    )
+    .expect("tier");
+    steward::models::tiers::set_benefits(&mut c, t, &[("Logo on the website".into(), None)])
+        .expect("benefits");
+    t
+}
+
+/// A sponsor with a primary contact.
+fn sponsor(app: &TestApp, name: &str, email: &str) -> i64 {
+    let mut c = app.db();
+    let id = steward::models::sponsors::insert(
+        &mut c,
+        &steward::models::sponsors::SponsorFields {
+            name: name.into(),
+            slug: steward::domain::slug::slugify(name),
+            website: "https://example.org".into(),
+            description: String::new(),
+            tagline: String::new(),
+            org_size: Some(500),
+            country: String::new(),
+            topics: String::new(),
+            inkind_description: String::new(),
+            inkind_value_minor: None,
+            inkind_currency: None,
+        },
+    )
+    .expect("sponsor");
+    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", email, "primary")
+        .expect("contact");
+    id
+}
+
+fn term(
+    app: &TestApp,
+    sponsor: i64,
+    tier: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+    status: Status,
+) -> i64 {
+    let now = steward::models::now();
+    model::insert(
+        &mut app.db(),
+        &NewSponsorship {
+            sponsor_id: sponsor,
+            tier_id: tier,
+            start_date: start,
+            end_date: end,
+            fee_minor: 1_000_000,
+            currency: "USD".into(),
+            status: status.as_str().into(),
+            published_early: false,
+            notes: String::new(),
+            created_at: now,
+            updated_at: now,
+            application_key: None,
+            waitlisted: false,
+            renewal_of_id: None,
+            list_price_minor: Some(1_000_000),
+            fee_reason: String::new(),
+        },
+    )
+    .expect("sponsorship")
+}
+
+fn queued(app: &TestApp, kind: &str) -> i64 {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count")
+}
+
+fn run_jobs(app: &TestApp, today: NaiveDate) {
+    steward::worker::housekeeping(&mut app.db(), &app.state.settings, today).expect("housekeeping");
+}
+
+/// A client holding a live portal link for `sponsor`.
+async fn portal(app: &TestApp, sponsor: i64, email: &str) -> TestClient {
+    let raw = portal_tokens::issue(
+        &mut app.db(),
+        Scope::Sponsor,
+        sponsor,
+        email,
+        Duration::days(14),
+    )
+    .expect("token");
+    let c = app.new_client();
+    let r = c.get(&format!("/portal/enter/{raw}")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal");
+    c
+}
+
+#[tokio::test]
+async fn reminders_go_out_at_60_30_and_7_days_each_once() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2027, None);
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let end = day(2027, 12, 31);
+    term(&app, s, t, day(2027, 1, 1), end, Status::Active);
+
+    // 61 days before: nothing yet.
+    run_jobs(&app, end - Duration::days(61));
+    assert_eq!(queued(&app, "renewal_reminder"), 0);
+    // 60 days before, twice (a restart): one email.
+    run_jobs(&app, end - Duration::days(60));
+    run_jobs(&app, end - Duration::days(60));
+    assert_eq!(queued(&app, "renewal_reminder"), 1);
+    // Still nothing new in between.
+    run_jobs(&app, end - Duration::days(45));
+    assert_eq!(queued(&app, "renewal_reminder"), 1);
+    run_jobs(&app, end - Duration::days(30));
+    assert_eq!(queued(&app, "renewal_reminder"), 2);
+    run_jobs(&app, end - Duration::days(7));
+    run_jobs(&app, end - Duration::days(3));
+    assert_eq!(queued(&app, "renewal_reminder"), 3);
+    // After the end: nothing more.
+    run_jobs(&app, end + Duration::days(1));
+    assert_eq!(queued(&app, "renewal_reminder"), 3);
+
+    let m = app
+        .wait_for_mail("pat@acme.example", "renewal_reminder")
+        .await;
+    assert!(
+        m.subject.contains("ends on 31 December 2027"),
+        "{}",
+        m.subject
+    );
+    assert!(
+        m.text.contains("http://steward.test/portal/enter/"),
+        "{}",
+        m.text
+    );
+}
+
+#[tokio::test]
+async fn a_term_first_seen_late_gets_only_the_current_reminder() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2027, None);
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let end = day(2027, 12, 31);
+    let id = term(&app, s, t, day(2027, 1, 1), end, Status::Active);
+    run_jobs(&app, end - Duration::days(25));
+    assert_eq!(
+        queued(&app, "renewal_reminder"),
+        1,
+        "the 30-day one only, not 60 and 30"
+    );
+    let done = renewals::upcoming(&mut app.db(), end - Duration::days(25), 90).expect("upcoming");
+    assert_eq!(done[0].sponsorship.id, id);
+    assert_eq!(done[0].reminders, vec![60, 30]);
+}
+
+#[tokio::test]
+async fn sponsors_already_renewing_get_no_reminder() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2027, None);
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let end = day(2027, 12, 31);
+    let old = term(&app, s, t, day(2027, 1, 1), end, Status::Active);
+    let new = term(
+        &app,
+        s,
+        t,
+        day(2028, 1, 1),
+        day(2028, 12, 31),
+        Status::Applied,
+    );
+    diesel::update(sponsorships::table.find(new))
+        .set(sponsorships::renewal_of_id.eq(Some(old)))
+        .execute(&mut app.db())
+        .expect("link");
+    run_jobs(&app, end - Duration::days(30));
+    assert_eq!(queued(&app, "renewal_reminder"), 0);
+}
+
+#[tokio::test]
+async fn concurrent_instances_send_each_reminder_once() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2027, None);
+    let end = day(2027, 12, 31);
+    for i in 0..5 {
+        let s = sponsor(&app, &format!("Sponsor {i}"), &format!("p{i}@example.org"));
+        term(&app, s, t, day(2027, 1, 1), end, Status::Active);
+    }
+    let today = end - Duration::days(30);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let db = app.state.db.clone();
+            let settings = app.state.settings.clone();
+            std::thread::spawn(move || {
+                let mut c = db.get().expect("connection");
+                renewals::send_reminders(&mut c, &settings, today)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for h in handles {
+        total += h.join().expect("thread").expect("reminders");
+    }
+    assert_eq!(total, 5, "each instance reports only what it sent");
+    assert_eq!(queued(&app, "renewal_reminder"), 5);
+}
+
+#[tokio::test]
+async fn one_click_renewal_from_the_portal() {
+    let app = TestApp::spawn().await;
+    let t2027 = tier(&app, 2027, None);
+    // Staff set up next year's edition at a new price: the renewal takes it.
+    let t2028 = tier(&app, 2028, None);
+    diesel::update(steward::db::schema::tiers::table.find(t2028))
+        .set(steward::db::schema::tiers::price_minor.eq(1_200_000))
+        .execute(&mut app.db())
+        .expect("price");
+    let (_staff, _, staff_email) = app.signed_in(&[Role::Sponsorships]).await;
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let old = term(
+        &app,
+        s,
+        t2027,
+        day(2027, 1, 1),
+        day(2027, 12, 31),
+        Status::Active,
+    );
+    let c = portal(&app, s, "pat@acme.example").await;
+
+    // A price smuggled into the form is ignored.
+    let r = c
+        .post(
+            &format!("/portal/sponsorships/{old}/renew"),
+            &[("fee_minor", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal");
+    let renewal = renewals::renewal_of(&mut app.db(), old)
+        .expect("query")
+        .expect("a renewal application");
+    assert_eq!(renewal.status(), Status::Applied);
+    assert_eq!(renewal.tier_id, t2028);
+    assert_eq!(
+        (renewal.start_date, renewal.end_date),
+        (day(2028, 1, 1), day(2028, 12, 31))
+    );
+    assert_eq!(renewal.fee_minor, 1_200_000);
+    assert_eq!(renewal.sponsor_id, s);
+    app.wait_for_mail(&staff_email, "renewal_requested").await;
+
+    // A second click (or a double submit): still one renewal, and a plain message.
+    let r = c
+        .post(&format!("/portal/sponsorships/{old}/renew"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let n: i64 = sponsorships::table
+        .filter(sponsorships::renewal_of_id.eq(Some(old)))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(n, 1);
+    assert_eq!(queued(&app, "renewal_requested"), 1);
+}
+
+#[tokio::test]
+async fn a_portal_link_cannot_renew_another_sponsors_term_or_an_unfinished_one() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2027, None);
+    let a = sponsor(&app, "Acme", "pat@acme.example");
+    let b = sponsor(&app, "Globex", "gil@globex.example");
+    let b_term = term(
+        &app,
+        b,
+        t,
+        day(2027, 1, 1),
+        day(2027, 12, 31),
+        Status::Active,
+    );
+    let a_applied = term(
+        &app,
+        a,
+        t,
+        day(2027, 1, 1),
+        day(2027, 12, 31),
+        Status::Applied,
+    );
+    let c = portal(&app, a, "pat@acme.example").await;
+
+    let r = c
+        .post(&format!("/portal/sponsorships/{b_term}/renew"), &[])
+        .await;
+    assert_eq!(
+        r.status(),
+        404,
+        "another sponsor's sponsorship is not found"
+    );
+    let r = c
+        .post(&format!("/portal/sponsorships/{a_applied}/renew"), &[])
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "an application cannot be renewed: a message, not an error"
+    );
+    let n: i64 = sponsorships::table
+        .filter(sponsorships::renewal_of_id.is_not_null())
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(n, 0);
+
+    // Without a portal link, or with an expired one: sent to ask for a new link.
+    let anon = app.new_client();
+    let r = anon
+        .post(&format!("/portal/sponsorships/{b_term}/renew"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal/link");
+    let raw = portal_tokens::issue(
+        &mut app.db(),
+        Scope::Sponsor,
+        b,
+        "gil@globex.example",
+        Duration::days(-1),
+    )
+    .expect("expired token");
+    let r = anon.get(&format!("/portal/enter/{raw}")).await;
+    assert_eq!(location(&r), "/portal/link?expired=1");
+}
+
+#[tokio::test]
+async fn the_renewal_rate_counts_terms_followed_by_another() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2025, None);
+    let a = sponsor(&app, "Acme", "a@example.org");
+    let b = sponsor(&app, "Globex", "b@example.org");
+    let c_ = sponsor(&app, "Initech", "c@example.org");
+    term(
+        &app,
+        a,
+        t,
+        day(2025, 1, 1),
+        day(2025, 12, 31),
+        Status::Expired,
+    );
+    term(
+        &app,
+        a,
+        t,
+        day(2026, 1, 1),
+        day(2026, 12, 31),
+        Status::Active,
+    ); // renewed
+    term(
+        &app,
+        b,
+        t,
+        day(2025, 1, 1),
+        day(2025, 12, 31),
+        Status::Expired,
+    ); // not renewed
+    term(
+        &app,
+        c_,
+        t,
+        day(2025, 1, 1),
+        day(2025, 12, 31),
+        Status::Expired,
+    );
+    term(
+        &app,
+        c_,
+        t,
+        day(2026, 1, 1),
+        day(2026, 12, 31),
+        Status::Rejected,
+    ); // does not count
+    let rates = renewals::rate_by_year(&mut app.db(), day(2026, 11, 23)).expect("rates");
+    assert_eq!(
+        rates,
+        vec![renewals::RateRow {
+            year: 2025,
+            ended: 3,
+            renewed: 1
+        }]
+    );
+
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (status, body) = staff.page("/staff/renewals").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Renewal rate"), "{body}");
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    assert_eq!(editor.page("/staff/renewals").await.0, 403);
+}
