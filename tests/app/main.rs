@@ -13,3 +13,4 @@ mod placements;
 mod public_pages;
 mod security;
 mod sponsors_staff;
+mod stripe;
