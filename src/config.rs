@@ -667,7 +667,11 @@ mod tests {
         .expect("load");
         assert_eq!(s.stripe_api_base, "http://localhost:12111");
         assert!(Settings::load_from(&env(&[("STEWARD_STRIPE_API_BASE", "ftp://x")])).is_err());
-        assert!(ENV_VARS.iter().any(|(k, _)| *k == "STEWARD_STRIPE_API_BASE"));
+        assert!(
+            ENV_VARS
+                .iter()
+                .any(|(k, _)| *k == "STEWARD_STRIPE_API_BASE")
+        );
     }
 
     #[test]

@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
-use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems,
-    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionPaymentIntentData, ProductData,
-};
 use stripe_checkout::CheckoutSessionMode;
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionPaymentIntentData, ProductData,
+};
 
 use super::store::{self, NewCheckoutSession};
 use crate::db::write_tx;
@@ -35,7 +35,12 @@ pub enum Checkout {
 }
 
 /// The idempotency key for this invoice, amount and attempt (see the module comment).
-pub fn idempotency_key(invoice_id: i64, outstanding_minor: i64, currency: &str, attempt: i64) -> String {
+pub fn idempotency_key(
+    invoice_id: i64,
+    outstanding_minor: i64,
+    currency: &str,
+    attempt: i64,
+) -> String {
     format!("steward-checkout-{invoice_id}-{outstanding_minor}{currency}-{attempt}")
 }
 
@@ -115,9 +120,18 @@ pub async fn start(
     };
     let strategy = match IdempotencyKey::new(&key) {
         Ok(k) => RequestStrategy::Idempotent(k),
-        Err(e) => return Err(AppError::Unexpected(anyhow::anyhow!("idempotency key: {e}"))),
+        Err(e) => {
+            return Err(AppError::Unexpected(anyhow::anyhow!(
+                "idempotency key: {e}"
+            )));
+        }
     };
-    let session = match request.customize().request_strategy(strategy).send(&client).await {
+    let session = match request
+        .customize()
+        .request_strategy(strategy)
+        .send(&client)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(invoice = invoice.id, error = %e, "Stripe refused to create a Checkout Session");
@@ -126,7 +140,11 @@ pub async fn start(
             });
         }
     };
-    let Some(url) = session.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")) else {
+    let Some(url) = session
+        .url
+        .clone()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    else {
         tracing::warn!(invoice = invoice.id, "Stripe's Checkout Session has no URL");
         return Ok(Checkout::Unavailable {
             invoice: Box::new(invoice),

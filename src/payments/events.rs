@@ -148,12 +148,16 @@ fn find_invoice(conn: &mut DbConn, kind: &str, obj: &Value) -> AppResult<Result<
     });
     if let Some(raw) = named {
         let Ok(id) = raw.parse::<i64>() else {
-            return Ok(Err(format!("The invoice id in the metadata ({raw:?}) is not ours.")));
+            return Ok(Err(format!(
+                "The invoice id in the metadata ({raw:?}) is not ours."
+            )));
         };
         let inv = match invoices::find(conn, id) {
             Ok(i) => i,
             Err(diesel::result::Error::NotFound) => {
-                return Ok(Err(format!("No invoice has the id {id} named in the metadata.")));
+                return Ok(Err(format!(
+                    "No invoice has the id {id} named in the metadata."
+                )));
             }
             Err(e) => return Err(e.into()),
         };
@@ -216,10 +220,9 @@ fn apply_money(
             "applied",
             format!("{} {amount} recorded on {}", m.kind.as_str(), inv.number),
         ),
-        Recorded::RefundRaised { .. } => (
-            "applied",
-            format!("refunds on {} now {amount}", inv.number),
-        ),
+        Recorded::RefundRaised { .. } => {
+            ("applied", format!("refunds on {} now {amount}", inv.number))
+        }
         Recorded::Duplicate => (
             "no_change",
             format!("{} {} was already recorded", m.kind.as_str(), m.stripe_ref),
@@ -244,9 +247,7 @@ fn effect(
     let obj = &event.data.object;
     let kind = event.kind.as_str();
     match kind {
-        "checkout.session.completed"
-        | "payment_intent.succeeded"
-        | "charge.refunded" => {
+        "checkout.session.completed" | "payment_intent.succeeded" | "charge.refunded" => {
             if kind == "checkout.session.completed"
                 && let Some(id) = text(obj, "id")
             {
@@ -392,8 +393,9 @@ pub fn apply_unmatched(
                 "This event carries no payment to apply; dismiss it instead.".into(),
             ));
         };
-        let inv = store::invoice_by_number(conn, invoice_number.trim())?
-            .ok_or_else(|| AppError::BadRequest(format!("There is no invoice {invoice_number:?}.")))?;
+        let inv = store::invoice_by_number(conn, invoice_number.trim())?.ok_or_else(|| {
+            AppError::BadRequest(format!("There is no invoice {invoice_number:?}."))
+        })?;
         if !store::resolve_unmatched(
             conn,
             event_id,
@@ -412,7 +414,10 @@ pub fn apply_unmatched(
             actor,
             "stripe.unmatched.apply",
             Some(("invoice", &inv.id.to_string())),
-            &format!("{} {} applied to {}: {detail}", event.kind, event.id, inv.number),
+            &format!(
+                "{} {} applied to {}: {detail}",
+                event.kind, event.id, inv.number
+            ),
         )?;
         Ok(inv)
     })
@@ -453,15 +458,26 @@ mod tests {
         let cs = serde_json::json!({"id": "cs_1", "payment_status": "paid", "amount_total": 500,
             "currency": "usd", "payment_intent": "pi_1"});
         let m = money_of("checkout.session.completed", &cs).unwrap();
-        assert_eq!((m.amount_minor, m.currency.as_str(), m.stripe_ref.as_str()), (500, "USD", "pi_1"));
+        assert_eq!(
+            (m.amount_minor, m.currency.as_str(), m.stripe_ref.as_str()),
+            (500, "USD", "pi_1")
+        );
         let unpaid = serde_json::json!({"id": "cs_1", "payment_status": "unpaid", "amount_total": 500, "currency": "usd"});
         assert_eq!(money_of("checkout.session.completed", &unpaid), None);
         let pi = serde_json::json!({"id": "pi_1", "amount_received": 700, "currency": "eur"});
-        assert_eq!(money_of("payment_intent.succeeded", &pi).unwrap().stripe_ref, "pi_1");
+        assert_eq!(
+            money_of("payment_intent.succeeded", &pi)
+                .unwrap()
+                .stripe_ref,
+            "pi_1"
+        );
         let ch = serde_json::json!({"id": "ch_1", "amount_refunded": 300, "currency": "usd",
             "payment_intent": {"id": "pi_1"}});
         let r = money_of("charge.refunded", &ch).unwrap();
-        assert_eq!((r.kind, r.stripe_ref.as_str(), r.amount_minor), (Kind::Refund, "refund:ch_1", 300));
+        assert_eq!(
+            (r.kind, r.stripe_ref.as_str(), r.amount_minor),
+            (Kind::Refund, "refund:ch_1", 300)
+        );
         assert_eq!(id_of(&ch, "payment_intent").as_deref(), Some("pi_1"));
         assert_eq!(money_of("customer.created", &ch), None);
     }

@@ -167,9 +167,18 @@ mod tests {
     #[test]
     fn refuses_malformed_headers() {
         assert_eq!(parse_header("v1=00"), Err(SignatureError::MalformedHeader));
-        assert_eq!(parse_header("t=abc,v1=00"), Err(SignatureError::MalformedHeader));
-        assert_eq!(parse_header("t=1,t=2,v1=00"), Err(SignatureError::MalformedHeader));
-        assert_eq!(parse_header("garbage"), Err(SignatureError::MalformedHeader));
+        assert_eq!(
+            parse_header("t=abc,v1=00"),
+            Err(SignatureError::MalformedHeader)
+        );
+        assert_eq!(
+            parse_header("t=1,t=2,v1=00"),
+            Err(SignatureError::MalformedHeader)
+        );
+        assert_eq!(
+            parse_header("garbage"),
+            Err(SignatureError::MalformedHeader)
+        );
         assert_eq!(parse_header("t=1,v0=00"), Err(SignatureError::NoSignature));
         assert_eq!(parse_header("t=1,v1=zz"), Err(SignatureError::NoSignature));
     }
@@ -184,7 +193,10 @@ mod tests {
     fn accepts_any_signature_with_any_secret_during_rotation() {
         // Stripe signs with the old and the new secret; we know only the new one yet.
         let h = header_for(&["whsec_old", "whsec_new"], NOW, BODY);
-        assert_eq!(verify(Some(&h), BODY, &secrets(&["whsec_new"]), NOW), Ok(()));
+        assert_eq!(
+            verify(Some(&h), BODY, &secrets(&["whsec_new"]), NOW),
+            Ok(())
+        );
         // We know both; Stripe already signs with the second only.
         let h = header_for(&["whsec_new"], NOW, BODY);
         assert_eq!(
@@ -215,7 +227,10 @@ mod tests {
             Err(SignatureError::MissingHeader)
         );
         // No secrets configured: nothing can match.
-        assert_eq!(verify(Some(&h), BODY, &[], NOW), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(Some(&h), BODY, &[], NOW),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub async fn pay_invoice(portal: SponsorPortal, path: web::Path<i64>) -> AppResu
             let bank_instructions = portal
                 .state
                 .db
-                .run(|c| billing::bank_instructions(c))
+                .run(billing::bank_instructions)
                 .await?;
             render_status(
                 StatusCode::SERVICE_UNAVAILABLE,

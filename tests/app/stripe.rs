@@ -20,12 +20,18 @@ const FEE_MINOR: i64 = 1_000_000;
 
 /// A fixture with its `{{PLACEHOLDERS}}` filled in.
 fn fixture(name: &str, values: &[(&str, String)]) -> String {
-    let path = format!("{}/tests/fixtures/stripe/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/stripe/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     for (k, v) in values {
         text = text.replace(&format!("{{{{{k}}}}}"), v);
     }
-    assert!(!text.contains("{{"), "unfilled placeholder in {name}: {text}");
+    assert!(
+        !text.contains("{{"),
+        "unfilled placeholder in {name}: {text}"
+    );
     text
 }
 
@@ -96,9 +102,18 @@ fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
         },
     )
     .expect("sponsor");
-    let billing_email = format!("billing@{}.example.org", name.to_lowercase().replace(' ', "-"));
-    steward::models::sponsors::add_contact(&mut c, sponsor_id, "Bea Billing", &billing_email, "billing")
-        .expect("contact");
+    let billing_email = format!(
+        "billing@{}.example.org",
+        name.to_lowercase().replace(' ', "-")
+    );
+    steward::models::sponsors::add_contact(
+        &mut c,
+        sponsor_id,
+        "Bea Billing",
+        &billing_email,
+        "billing",
+    )
+    .expect("contact");
     let today = Utc::now().date_naive();
     let sponsorship_id = service::create(
         &mut c,
@@ -192,7 +207,12 @@ async fn post_webhook(app: &TestApp, body: &str, header: Option<String>) -> reqw
 
 /// Posts a body signed now with the test secret; returns (status, text).
 async fn deliver(app: &TestApp, body: &str) -> (u16, String) {
-    let r = post_webhook(app, body, Some(header_for(&[SECRET], now(), body.as_bytes()))).await;
+    let r = post_webhook(
+        app,
+        body,
+        Some(header_for(&[SECRET], now(), body.as_bytes())),
+    )
+    .await;
     let s = r.status().as_u16();
     (s, r.text().await.expect("body"))
 }
@@ -230,7 +250,10 @@ fn receipts_queued(app: &TestApp, to: &str) -> i64 {
         .expect("count")
 }
 
-fn session_rows(app: &TestApp, invoice_id: i64) -> Vec<steward::payments::store::CheckoutSessionRow> {
+fn session_rows(
+    app: &TestApp,
+    invoice_id: i64,
+) -> Vec<steward::payments::store::CheckoutSessionRow> {
     steward::payments::store::sessions_of(&mut app.db(), invoice_id).expect("sessions")
 }
 
@@ -259,7 +282,10 @@ fn form_fields(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 // Checkout.
@@ -294,11 +320,17 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
 
     // The browser tries to set its own price: ignored.
     let r = client
-        .post(&pay, &[("amount", "1"), ("unit_amount", "1"), ("currency", "jpy")])
+        .post(
+            &pay,
+            &[("amount", "1"), ("unit_amount", "1"), ("currency", "jpy")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let to = location(&r);
-    assert!(to.starts_with("https://checkout.stripe.com/c/pay/cs_test_"), "{to}");
+    assert!(
+        to.starts_with("https://checkout.stripe.com/c/pay/cs_test_"),
+        "{to}"
+    );
 
     let reqs = api.received_requests().await.expect("recorded");
     assert_eq!(reqs.len(), 1);
@@ -311,14 +343,22 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
         .expect("ascii");
     assert_eq!(key, format!("steward-checkout-{}-{due}USD-1", f.invoice.id));
     assert_eq!(
-        req.headers.get("authorization").and_then(|v| v.to_str().ok()),
+        req.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
         Some("Bearer sk_test_steward")
     );
     let fields = form_fields(&req.body);
     let id = f.invoice.id.to_string();
     assert_eq!(field(&fields, "mode"), Some("payment"));
-    assert_eq!(field(&fields, "line_items[0][price_data][unit_amount]"), Some(due.to_string().as_str()));
-    assert_eq!(field(&fields, "line_items[0][price_data][currency]"), Some("usd"));
+    assert_eq!(
+        field(&fields, "line_items[0][price_data][unit_amount]"),
+        Some(due.to_string().as_str())
+    );
+    assert_eq!(
+        field(&fields, "line_items[0][price_data][currency]"),
+        Some("usd")
+    );
     assert_eq!(field(&fields, "line_items[0][quantity]"), Some("1"));
     assert_eq!(
         field(&fields, "line_items[0][price_data][product_data][name]"),
@@ -326,7 +366,10 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
     );
     assert_eq!(field(&fields, "client_reference_id"), Some(id.as_str()));
     assert_eq!(field(&fields, "metadata[invoice_id]"), Some(id.as_str()));
-    assert_eq!(field(&fields, "payment_intent_data[metadata][invoice_id]"), Some(id.as_str()));
+    assert_eq!(
+        field(&fields, "payment_intent_data[metadata][invoice_id]"),
+        Some(id.as_str())
+    );
     assert_eq!(
         field(&fields, "success_url"),
         Some(format!("http://steward.test/portal/payments/success?invoice={id}").as_str())
@@ -335,11 +378,18 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
         field(&fields, "cancel_url"),
         Some(format!("http://steward.test/portal/payments/cancelled?invoice={id}").as_str())
     );
-    assert!(!fields.iter().any(|(k, v)| v == "jpy" || k.contains("amount") && v == "1"));
+    assert!(
+        !fields
+            .iter()
+            .any(|(k, v)| v == "jpy" || k.contains("amount") && v == "1")
+    );
 
     let rows = session_rows(&app, f.invoice.id);
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].amount_minor, rows[0].status.as_str()), (due, "open"));
+    assert_eq!(
+        (rows[0].amount_minor, rows[0].status.as_str()),
+        (due, "open")
+    );
 
     // A second click goes to the same open session without asking Stripe again.
     let r = client.post(&pay, &[]).await;
@@ -367,7 +417,10 @@ async fn a_stripe_error_shows_a_clear_message_and_stores_nothing() {
         .await;
     assert_eq!(r.status(), 503);
     let body = r.text().await.expect("body");
-    assert!(body.contains("Card payment is not available right now"), "{body}");
+    assert!(
+        body.contains("Card payment is not available right now"),
+        "{body}"
+    );
     assert!(body.contains("No payment was taken"), "{body}");
     assert!(!body.contains("parameter_invalid_integer") && !body.contains("req_abc123"));
     assert_eq!(api.received_requests().await.expect("recorded").len(), 1);
@@ -387,7 +440,10 @@ async fn a_sponsor_cannot_start_checkout_for_another_sponsors_invoice() {
         .await;
     assert_eq!(r.status(), 404);
     let (s, _) = client
-        .page(&format!("/portal/payments/success?invoice={}", theirs.invoice.id))
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            theirs.invoice.id
+        ))
         .await;
     assert_eq!(s, 404);
     assert!(api.received_requests().await.expect("recorded").is_empty());
@@ -406,21 +462,38 @@ async fn return_pages_tell_the_truth() {
     let f = invoiced_sponsor(&app, "Acme Cloud");
     let client = portal(&app, &f).await;
     let (s, body) = client
-        .page(&format!("/portal/payments/success?invoice={}", f.invoice.id))
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            f.invoice.id
+        ))
         .await;
     assert_eq!(s, 200);
     assert!(body.contains("Stripe has your payment details"), "{body}");
-    assert!(body.contains("We&#39;ll confirm when Stripe does") || body.contains("We'll confirm when Stripe does"), "{body}");
+    assert!(
+        body.contains("We&#39;ll confirm when Stripe does")
+            || body.contains("We'll confirm when Stripe does"),
+        "{body}"
+    );
     let (s, body) = client
-        .page(&format!("/portal/payments/cancelled?invoice={}", f.invoice.id))
+        .page(&format!(
+            "/portal/payments/cancelled?invoice={}",
+            f.invoice.id
+        ))
         .await;
     assert_eq!(s, 200);
     assert!(body.contains("No payment was taken"), "{body}");
     // Once Stripe confirms, the success page says so.
-    let (s, _) = deliver(&app, &event("payment_intent.succeeded", &f, "evt_ret_1", FEE_MINOR)).await;
+    let (s, _) = deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_ret_1", FEE_MINOR),
+    )
+    .await;
     assert_eq!(s, 200);
     let (_, body) = client
-        .page(&format!("/portal/payments/success?invoice={}", f.invoice.id))
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            f.invoice.id
+        ))
         .await;
     assert!(body.contains("is <strong>paid</strong>"), "{body}");
 }
@@ -474,7 +547,12 @@ async fn webhook_signatures_are_checked_on_the_raw_body() {
     for (what, b, h) in cases {
         let r = post_webhook(&app, &b, h).await;
         assert_eq!(r.status(), 400, "{what}");
-        let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         assert!(ct.starts_with("text/plain"), "{what}: {ct}");
         let text = r.text().await.expect("body");
         assert!(text.len() < 80 && !text.contains('<'), "{what}: {text}");
@@ -502,7 +580,11 @@ async fn two_signatures_and_two_secrets_during_rotation() {
     let f = invoiced_sponsor(&app, "Acme Cloud");
     // Stripe signs with an old secret we no longer know and the new one we know.
     let body = event("payment_intent.payment_failed", &f, "evt_rot_1", FEE_MINOR);
-    let h = header_for(&["whsec_retired_long_ago", SECRET_NEW], now(), body.as_bytes());
+    let h = header_for(
+        &["whsec_retired_long_ago", SECRET_NEW],
+        now(),
+        body.as_bytes(),
+    );
     assert_eq!(post_webhook(&app, &body, Some(h)).await.status(), 200);
     // Signed with the second configured secret only.
     let body = event("payment_intent.succeeded", &f, "evt_rot_2", FEE_MINOR);
@@ -529,7 +611,10 @@ async fn assert_paid_once(app: &TestApp, f: &Fixture) {
     app.wait_for_mail(&f.billing_email, "receipt").await;
     let (s, body) = app.new_client().page("/sponsors").await;
     assert_eq!(s, 200);
-    assert!(body.contains(&f.sponsor_name), "the paid sponsor is on the wall");
+    assert!(
+        body.contains(&f.sponsor_name),
+        "the paid sponsor is on the wall"
+    );
 }
 
 #[tokio::test]
@@ -546,7 +631,10 @@ async fn the_same_event_five_times_in_a_row_pays_once() {
         assert_eq!(a, &(200, "duplicate\n".into()));
     }
     assert_paid_once(&app, &f).await;
-    assert_eq!(payments_of(&app, f.invoice.id)[0].stripe_ref.as_deref(), Some(format!("pi_test_{}", f.invoice.id).as_str()));
+    assert_eq!(
+        payments_of(&app, f.invoice.id)[0].stripe_ref.as_deref(),
+        Some(format!("pi_test_{}", f.invoice.id).as_str())
+    );
     assert_eq!(stored_events(&app).len(), 1);
 }
 
@@ -588,23 +676,69 @@ async fn out_of_order_events_end_in_the_right_state() {
     let app = stripe_app(None).await;
     // The intent's event first, then the session's, then a late failure: paid once.
     let f = invoiced_sponsor(&app, "Acme Cloud");
-    assert_eq!(deliver(&app, &event("payment_intent.succeeded", &f, "evt_o_1", FEE_MINOR)).await.1.trim(), "applied");
-    assert_eq!(deliver(&app, &event("checkout.session.completed", &f, "evt_o_2", FEE_MINOR)).await.1.trim(), "no_change");
-    assert_eq!(deliver(&app, &event("payment_intent.payment_failed", &f, "evt_o_3", FEE_MINOR)).await.1.trim(), "no_change");
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.succeeded", &f, "evt_o_1", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "applied"
+    );
+    assert_eq!(
+        deliver(
+            &app,
+            &event("checkout.session.completed", &f, "evt_o_2", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "no_change"
+    );
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.payment_failed", &f, "evt_o_3", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "no_change"
+    );
     assert_paid_once(&app, &f).await;
 
     // The refund arrives before the payment it refunds: the invoice ends refunded.
     let g = invoiced_sponsor(&app, "Refund Org");
-    assert_eq!(deliver(&app, &event("charge.refunded", &g, "evt_r_1", FEE_MINOR)).await.0, 200);
+    assert_eq!(
+        deliver(&app, &event("charge.refunded", &g, "evt_r_1", FEE_MINOR))
+            .await
+            .0,
+        200
+    );
     assert!(invoice_now(&app, g.invoice.id).is_open());
-    assert_eq!(deliver(&app, &event("payment_intent.succeeded", &g, "evt_r_2", FEE_MINOR)).await.0, 200);
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.succeeded", &g, "evt_r_2", FEE_MINOR)
+        )
+        .await
+        .0,
+        200
+    );
     let inv = invoice_now(&app, g.invoice.id);
     assert_eq!(inv.status, "refunded");
-    assert_eq!(sponsorship_status(&app, g.sponsorship_id), Status::Cancelled);
+    assert_eq!(
+        sponsorship_status(&app, g.sponsorship_id),
+        Status::Cancelled
+    );
     assert_eq!(receipts_queued(&app, &g.billing_email), 0);
     let rows = payments_of(&app, g.invoice.id);
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().any(|p| p.stripe_ref.as_deref() == Some(&format!("refund:ch_test_{}", g.invoice.id))));
+    assert!(
+        rows.iter()
+            .any(|p| p.stripe_ref.as_deref() == Some(&format!("refund:ch_test_{}", g.invoice.id)))
+    );
 }
 
 #[tokio::test]
@@ -612,7 +746,11 @@ async fn an_amount_that_differs_is_flagged_until_staff_accept_it() {
     let app = stripe_app(None).await;
     let f = invoiced_sponsor(&app, "Acme Cloud");
     // Stripe reports more than is due (e.g. a session opened before a bank transfer arrived).
-    let (s, text) = deliver(&app, &event("payment_intent.succeeded", &f, "evt_mis_1", FEE_MINOR + 100)).await;
+    let (s, text) = deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_mis_1", FEE_MINOR + 100),
+    )
+    .await;
     assert_eq!((s, text.trim()), (200, "flagged"));
     assert!(invoice_now(&app, f.invoice.id).is_open());
     assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Invoiced);
@@ -652,7 +790,10 @@ async fn events_for_unknown_invoices_wait_for_staff_and_are_resolved_once() {
     assert_eq!(deliver(&app, &unknown).await, (200, "unmatched\n".into()));
     // Foreign metadata (another system on the same Stripe account).
     let foreign = event("payment_intent.succeeded", &f, "evt_un_2", 4200)
-        .replace(&format!("\"invoice_id\": \"{}\"", f.invoice.id), "\"invoice_id\": \"order-42\"")
+        .replace(
+            &format!("\"invoice_id\": \"{}\"", f.invoice.id),
+            "\"invoice_id\": \"order-42\"",
+        )
         .replace(&format!("pi_test_{}", f.invoice.id), "pi_foreign_2");
     assert_eq!(deliver(&app, &foreign).await, (200, "unmatched\n".into()));
     assert!(payments_of(&app, f.invoice.id).is_empty());
@@ -661,16 +802,30 @@ async fn events_for_unknown_invoices_wait_for_staff_and_are_resolved_once() {
     let (s, body) = staff.page("/staff/payments/unmatched").await;
     assert_eq!(s, 200);
     assert!(body.contains("Unmatched payments (2)"), "{body}");
-    assert!(body.contains("evt_un_1") && body.contains("$10,000.00") && body.contains("billing@example.org"), "{body}");
-    assert_eq!(steward::payments::store::unmatched_count(&mut app.db()).expect("count"), 2);
+    assert!(
+        body.contains("evt_un_1")
+            && body.contains("$10,000.00")
+            && body.contains("billing@example.org"),
+        "{body}"
+    );
+    assert_eq!(
+        steward::payments::store::unmatched_count(&mut app.db()).expect("count"),
+        2
+    );
 
     // An invoice number that does not exist: the form says so, nothing changes.
     let r = staff
-        .post("/staff/payments/unmatched/evt_un_1/apply", &[("invoice_number", "2099-9999")])
+        .post(
+            "/staff/payments/unmatched/evt_un_1/apply",
+            &[("invoice_number", "2099-9999")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
-    assert!(body.contains("There is no invoice") && body.contains("2099-9999"), "{body}");
+    assert!(
+        body.contains("There is no invoice") && body.contains("2099-9999"),
+        "{body}"
+    );
     assert!(payments_of(&app, f.invoice.id).is_empty());
 
     // Two staff apply it at once: one resolution, one payment.
@@ -683,17 +838,35 @@ async fn events_for_unknown_invoices_wait_for_staff_and_are_resolved_once() {
     assert_paid_once(&app, &f).await;
 
     // The other one is dismissed with a note; a note is required.
-    let r = staff.post("/staff/payments/unmatched/evt_un_2/dismiss", &[("note", " ")]).await;
+    let r = staff
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", " ")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let r = staff
-        .post("/staff/payments/unmatched/evt_un_2/dismiss", &[("note", "Refunded in Stripe directly")])
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", "Refunded in Stripe directly")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let r = staff
-        .post("/staff/payments/unmatched/evt_un_2/dismiss", &[("note", "again")])
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", "again")],
+        )
         .await;
-    assert_eq!(r.status(), 303, "a second resolution is refused with a message, not an error page");
-    assert_eq!(steward::payments::store::unmatched_count(&mut app.db()).expect("count"), 0);
+    assert_eq!(
+        r.status(),
+        303,
+        "a second resolution is refused with a message, not an error page"
+    );
+    assert_eq!(
+        steward::payments::store::unmatched_count(&mut app.db()).expect("count"),
+        0
+    );
     let (_, body) = staff.page("/staff/payments/unmatched").await;
     assert!(body.contains("Unmatched payments (0)"));
     let ev = steward::payments::store::find_event(&mut app.db(), "evt_un_2").expect("event");
@@ -713,12 +886,21 @@ async fn unknown_event_types_are_answered_and_ignored() {
     assert_eq!(deliver(&app, &body).await, (200, "duplicate\n".into()));
     assert_eq!(
         stored_events(&app),
-        vec![("evt_unk_1".into(), "customer.created".into(), "ignored".into())]
+        vec![(
+            "evt_unk_1".into(),
+            "customer.created".into(),
+            "ignored".into()
+        )]
     );
     assert!(invoice_now(&app, f.invoice.id).is_open());
     // A signed body that is not an event at all.
     let junk = "[1,2,3]";
-    let r = post_webhook(&app, junk, Some(header_for(&[SECRET], now(), junk.as_bytes()))).await;
+    let r = post_webhook(
+        &app,
+        junk,
+        Some(header_for(&[SECRET], now(), junk.as_bytes())),
+    )
+    .await;
     assert_eq!(r.status(), 400);
 }
 
@@ -729,16 +911,23 @@ async fn a_completed_checkout_marks_our_session_complete() {
     let f = invoiced_sponsor(&app, "Acme Cloud");
     mount_session(&api, &f, FEE_MINOR).await;
     let client = portal(&app, &f).await;
-    let r = client.post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[]).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
     assert_eq!(r.status(), 303);
     // Metadata stripped: our stored session still ties the event to the invoice.
     let body = event("checkout.session.completed", &f, "evt_cs_1", FEE_MINOR)
         .replace(&format!("\"invoice_id\": \"{}\", ", f.invoice.id), "")
-        .replace(&format!("\"client_reference_id\": \"{}\",", f.invoice.id), "");
+        .replace(
+            &format!("\"client_reference_id\": \"{}\",", f.invoice.id),
+            "",
+        );
     assert_eq!(deliver(&app, &body).await, (200, "applied\n".into()));
     assert_eq!(session_rows(&app, f.invoice.id)[0].status, "complete");
     assert_paid_once(&app, &f).await;
     // Paid: the button leads nowhere.
-    let r = client.post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[]).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
     assert_eq!(r.status(), 409);
 }
