@@ -93,6 +93,8 @@ pub struct Settings {
     pub stripe_secret_key: Secret,
     pub stripe_publishable_key: String,
     pub stripe_webhook_secrets: Vec<Secret>,
+    /// Where Stripe's API answers (tests point it at a mock server).
+    pub stripe_api_base: String,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// How long a sponsor's or applicant's private link works.
@@ -127,6 +129,7 @@ struct FileSettings {
     stripe_secret_key: Option<Secret>,
     stripe_publishable_key: Option<String>,
     stripe_webhook_secrets: Option<Vec<Secret>>,
+    stripe_api_base: Option<String>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
     portal_link_days: Option<i64>,
@@ -154,6 +157,7 @@ impl Default for Settings {
             stripe_secret_key: Secret::default(),
             stripe_publishable_key: String::new(),
             stripe_webhook_secrets: Vec::new(),
+            stripe_api_base: "https://api.stripe.com".into(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             portal_link_days: 14,
@@ -201,6 +205,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_STRIPE_WEBHOOK_SECRETS",
         "comma-separated webhook signing secrets",
+    ),
+    (
+        "STEWARD_STRIPE_API_BASE",
+        "Stripe API address (default https://api.stripe.com)",
     ),
     ("STEWARD_SESSION_IDLE_MINUTES", "staff session idle timeout"),
     (
@@ -319,6 +327,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_STRIPE_WEBHOOK_SECRETS") {
             s.stripe_webhook_secrets = split_list(v).into_iter().map(Secret::new).collect();
         }
+        if let Some(v) = get("STEWARD_STRIPE_API_BASE") {
+            s.stripe_api_base = v.trim().to_string();
+        }
         if let Some(v) = get("STEWARD_SESSION_IDLE_MINUTES") {
             s.session_idle_minutes = parse_num("STEWARD_SESSION_IDLE_MINUTES", v)?;
         }
@@ -396,6 +407,9 @@ impl Settings {
         if let Some(v) = f.stripe_webhook_secrets {
             self.stripe_webhook_secrets = v;
         }
+        if let Some(v) = f.stripe_api_base {
+            self.stripe_api_base = v;
+        }
         if let Some(v) = f.session_idle_minutes {
             self.session_idle_minutes = v;
         }
@@ -444,6 +458,15 @@ impl Settings {
         }
         if !(1..=365).contains(&self.portal_link_days) {
             bail!("STEWARD_PORTAL_LINK_DAYS must be between 1 and 365");
+        }
+        let api = url::Url::parse(&self.stripe_api_base).with_context(|| {
+            format!(
+                "STEWARD_STRIPE_API_BASE {:?} is not a URL",
+                self.stripe_api_base
+            )
+        })?;
+        if api.scheme() != "http" && api.scheme() != "https" {
+            bail!("STEWARD_STRIPE_API_BASE must start with http:// or https://");
         }
         if self.placement_flush_secs < 1 {
             bail!("STEWARD_PLACEMENT_FLUSH_SECS must be at least 1");
@@ -529,6 +552,7 @@ impl Settings {
                 "stripe_webhook_secrets".into(),
                 format!("{} configured", self.stripe_webhook_secrets.len()),
             ),
+            ("stripe_api_base".into(), self.stripe_api_base.clone()),
             (
                 "session_idle_minutes".into(),
                 self.session_idle_minutes.to_string(),
@@ -621,6 +645,32 @@ mod tests {
             ENV_VARS
                 .iter()
                 .any(|(k, _)| *k == "STEWARD_PLACEMENT_FLUSH_SECS")
+        );
+    }
+
+    #[test]
+    fn stripe_api_base_has_a_default_a_file_key_and_an_env_var() {
+        assert_eq!(
+            Settings::load_from(&[]).expect("defaults").stripe_api_base,
+            "https://api.stripe.com"
+        );
+        let dir = tempfile_dir();
+        let path = dir.join("stripe.toml");
+        std::fs::write(&path, "stripe_api_base = \"http://127.0.0.1:9\"\n").expect("write");
+        let file = Settings::load_from(&env(&[("STEWARD_CONFIG", path.to_str().expect("utf8"))]))
+            .expect("load");
+        assert_eq!(file.stripe_api_base, "http://127.0.0.1:9");
+        let s = Settings::load_from(&env(&[
+            ("STEWARD_CONFIG", path.to_str().expect("utf8")),
+            ("STEWARD_STRIPE_API_BASE", "http://localhost:12111"),
+        ]))
+        .expect("load");
+        assert_eq!(s.stripe_api_base, "http://localhost:12111");
+        assert!(Settings::load_from(&env(&[("STEWARD_STRIPE_API_BASE", "ftp://x")])).is_err());
+        assert!(
+            ENV_VARS
+                .iter()
+                .any(|(k, _)| *k == "STEWARD_STRIPE_API_BASE")
         );
     }
 

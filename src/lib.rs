@@ -10,6 +10,7 @@ pub mod email;
 pub mod error;
 pub mod media;
 pub mod models;
+pub mod payments;
 pub mod placements;
 pub mod seed;
 pub mod services;

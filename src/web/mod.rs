@@ -6,10 +6,12 @@ pub mod form;
 pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
+pub mod payments;
 pub mod portal;
 pub mod public;
 pub mod public_cache;
 pub mod staff;
+pub mod webhooks;
 
 use actix_web::cookie::Cookie;
 use actix_web::{HttpResponse, web};
@@ -104,6 +106,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/portal/enter/{token}", get().to(portal::enter::enter))
             // == end sponsor applications and portal ==
             // == Stripe: checkout and webhooks ==
+            .service(
+                web::resource("/webhooks/stripe")
+                    .app_data(webhooks::stripe_events::payload_config())
+                    .route(web::post().to(webhooks::stripe_events::receive_stripe_event)),
+            )
+            .route(
+                "/portal/invoices/{id:\\d+}/pay",
+                web::post().to(payments::pay_invoice),
+            )
+            .route(
+                "/portal/payments/success",
+                get().to(payments::payment_success),
+            )
+            .route(
+                "/portal/payments/cancelled",
+                get().to(payments::payment_cancelled),
+            )
+            .route(
+                "/staff/payments/unmatched",
+                get().to(staff::payments_queue::queue),
+            )
+            .route(
+                "/staff/payments/unmatched/{event}/apply",
+                web::post().to(staff::payments_queue::apply),
+            )
+            .route(
+                "/staff/payments/unmatched/{event}/dismiss",
+                web::post().to(staff::payments_queue::dismiss),
+            )
+            .route(
+                "/staff/payments/flagged/{id:\\d+}/accept",
+                web::post().to(staff::payments_queue::accept),
+            )
             // == end stripe ==
             // == Staff: applications, agreements, invoices, payments ==
             // == end staff applications ==

@@ -14,3 +14,4 @@ mod public_pages;
 mod renewals;
 mod security;
 mod sponsors_staff;
+mod stripe;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod home;
 pub mod logos;
 pub mod outbox;
+pub mod payments_queue;
 pub mod placements;
 pub mod renewals;
 pub mod sponsors;

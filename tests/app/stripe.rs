@@ -1,0 +1,933 @@
+//! Stripe: Checkout Sessions against a mocked API (wiremock), and webhooks replayed from the
+//! JSON fixtures in `tests/fixtures/stripe/`, signed here with the test secret.
+
+use chrono::{Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::models::invoices::{self, Invoice};
+use steward::payments::webhook::header_for;
+use steward::services::{Actor, billing, sponsorships as service};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{TestApp, TestClient, location};
+
+const SECRET: &str = "whsec_test_0123456789abcdef";
+const SECRET_NEW: &str = "whsec_test_rotated_fedcba9876543210";
+const FEE: &str = "10000";
+const FEE_MINOR: i64 = 1_000_000;
+
+/// A fixture with its `{{PLACEHOLDERS}}` filled in.
+fn fixture(name: &str, values: &[(&str, String)]) -> String {
+    let path = format!(
+        "{}/tests/fixtures/stripe/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (k, v) in values {
+        text = text.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    assert!(
+        !text.contains("{{"),
+        "unfilled placeholder in {name}: {text}"
+    );
+    text
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+async fn stripe_app(api: Option<&MockServer>) -> TestApp {
+    // The test binary links rustls with two crypto providers (fantoccini brings aws-lc-rs),
+    // so it cannot pick one by itself; the app's own build has only ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let base = api.map(|m| m.uri());
+    TestApp::spawn_with(move |s| {
+        s.stripe_secret_key = steward::config::Secret::new("sk_test_steward");
+        s.stripe_publishable_key = "pk_test_steward".into();
+        s.stripe_webhook_secrets = vec![steward::config::Secret::new(SECRET)];
+        // Nothing listens on port 9: an accidental call to "Stripe" fails loudly.
+        s.stripe_api_base = base.unwrap_or_else(|| "http://127.0.0.1:9".into());
+    })
+    .await
+}
+
+struct Fixture {
+    sponsor_id: i64,
+    sponsor_name: String,
+    sponsorship_id: i64,
+    invoice: Invoice,
+    billing_email: String,
+}
+
+/// A sponsor with a billing contact, a sponsorship whose term has started, and its issued
+/// invoice of $10,000.00.
+fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
+    let mut c = app.db();
+    let slug = steward::domain::slug::slugify(name);
+    let p = steward::models::programmes::insert(&mut c, &format!("{name} programme"), 2027, "")
+        .expect("programme");
+    let t = steward::models::tiers::insert(
+        &mut c,
+        &steward::models::tiers::TierFields {
+            programme_id: p,
+            name: "Gold".into(),
+            slug: format!("gold-{slug}"),
+            description: String::new(),
+            price_minor: FEE_MINOR,
+            currency: "USD".into(),
+            capacity: None,
+            logo_size: "m".into(),
+            display_order: 0,
+            advertised: true,
+        },
+    )
+    .expect("tier");
+    let sponsor_id = steward::models::sponsors::insert(
+        &mut c,
+        &steward::models::sponsors::SponsorFields {
+            name: name.into(),
+            slug,
+            website: "https://example.org/".into(),
+            description: String::new(),
+            tagline: String::new(),
+            org_size: Some(100),
+            country: "NL".into(),
+            topics: String::new(),
+            inkind_description: String::new(),
+            inkind_value_minor: None,
+            inkind_currency: None,
+        },
+    )
+    .expect("sponsor");
+    let billing_email = format!(
+        "billing@{}.example.org",
+        name.to_lowercase().replace(' ', "-")
+    );
+    steward::models::sponsors::add_contact(
+        &mut c,
+        sponsor_id,
+        "Bea Billing",
+        &billing_email,
+        "billing",
+    )
+    .expect("contact");
+    let today = Utc::now().date_naive();
+    let sponsorship_id = service::create(
+        &mut c,
+        &Actor::system("test"),
+        service::NewTerm {
+            sponsor_id,
+            tier_id: t,
+            start: today - Duration::days(10),
+            end: today + Duration::days(355),
+            fee: Some(
+                steward::domain::Money::parse(
+                    FEE,
+                    steward::domain::Currency::parse("USD").expect("usd"),
+                )
+                .expect("fee"),
+            ),
+            status: Status::AgreementAccepted,
+            notes: String::new(),
+        },
+    )
+    .expect("sponsorship");
+    let invoice = billing::issue_invoice(
+        &mut c,
+        &app.state.settings,
+        &Actor::system("test"),
+        sponsorship_id,
+        today,
+        today + Duration::days(30),
+    )
+    .expect("invoice");
+    Fixture {
+        sponsor_id,
+        sponsor_name: name.into(),
+        sponsorship_id,
+        invoice,
+        billing_email,
+    }
+}
+
+/// A browser holding the sponsor's portal cookie.
+async fn portal(app: &TestApp, f: &Fixture) -> TestClient {
+    let raw = {
+        let mut c = app.db();
+        steward::models::portal_tokens::issue(
+            &mut c,
+            steward::models::portal_tokens::Scope::Sponsor,
+            f.sponsor_id,
+            &f.billing_email,
+            Duration::days(14),
+        )
+        .expect("token")
+    };
+    let client = app.new_client();
+    let r = client.get(&format!("/portal/enter/{raw}")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal");
+    client
+}
+
+/// The values every event fixture needs, for this invoice.
+fn values(f: &Fixture, event_id: &str, amount: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("EVENT_ID", event_id.to_string()),
+        ("INVOICE_ID", f.invoice.id.to_string()),
+        ("NUMBER", f.invoice.number.clone()),
+        ("AMOUNT", amount.to_string()),
+        ("REFUNDED", amount.to_string()),
+        ("PI", format!("pi_test_{}", f.invoice.id)),
+        ("CHARGE", format!("ch_test_{}", f.invoice.id)),
+        ("SESSION_ID", format!("cs_test_{}", f.invoice.id)),
+        ("CREATED", now().to_string()),
+    ]
+}
+
+fn event(name: &str, f: &Fixture, event_id: &str, amount: i64) -> String {
+    fixture(name, &values(f, event_id, amount))
+}
+
+async fn post_webhook(app: &TestApp, body: &str, header: Option<String>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .http
+        .post(app.client.url("/webhooks/stripe"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string());
+    if let Some(h) = header {
+        req = req.header("Stripe-Signature", h);
+    }
+    req.send().await.expect("POST webhook")
+}
+
+/// Posts a body signed now with the test secret; returns (status, text).
+async fn deliver(app: &TestApp, body: &str) -> (u16, String) {
+    let r = post_webhook(
+        app,
+        body,
+        Some(header_for(&[SECRET], now(), body.as_bytes())),
+    )
+    .await;
+    let s = r.status().as_u16();
+    (s, r.text().await.expect("body"))
+}
+
+fn invoice_now(app: &TestApp, id: i64) -> Invoice {
+    invoices::find(&mut app.db(), id).expect("invoice")
+}
+
+fn payments_of(app: &TestApp, id: i64) -> Vec<invoices::Payment> {
+    invoices::payments_of(&mut app.db(), id).expect("payments")
+}
+
+fn sponsorship_status(app: &TestApp, id: i64) -> Status {
+    steward::models::sponsorships::find(&mut app.db(), id)
+        .expect("sponsorship")
+        .status()
+}
+
+fn stored_events(app: &TestApp) -> Vec<(String, String, String)> {
+    use steward::db::schema::stripe_events::dsl::*;
+    stripe_events
+        .select((event_id, event_type, outcome))
+        .order(event_id.asc())
+        .load(&mut app.db())
+        .expect("events")
+}
+
+fn receipts_queued(app: &TestApp, to: &str) -> i64 {
+    use steward::db::schema::outbox::dsl::*;
+    outbox
+        .filter(kind.eq("receipt"))
+        .filter(to_addr.eq(to))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count")
+}
+
+fn session_rows(
+    app: &TestApp,
+    invoice_id: i64,
+) -> Vec<steward::payments::store::CheckoutSessionRow> {
+    steward::payments::store::sessions_of(&mut app.db(), invoice_id).expect("sessions")
+}
+
+/// A Stripe API mock that creates one session for `f`'s invoice.
+async fn mount_session(api: &MockServer, f: &Fixture, amount: i64) {
+    let body = fixture(
+        "checkout_session_created",
+        &[
+            ("SESSION_ID", format!("cs_test_{}", f.invoice.id)),
+            ("AMOUNT", amount.to_string()),
+            ("INVOICE_ID", f.invoice.id.to_string()),
+            ("NUMBER", f.invoice.number.clone()),
+            ("CREATED", now().to_string()),
+            ("EXPIRES_AT", (now() + 24 * 3600).to_string()),
+        ],
+    );
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(api)
+        .await;
+}
+
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+// Checkout.
+
+#[tokio::test]
+async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key_and_reuses_the_session()
+ {
+    let api = MockServer::start().await;
+    let app = stripe_app(Some(&api)).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    // A partial bank transfer was recorded: only the rest is due by card.
+    billing::record_manual(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        &billing::PaymentInput {
+            invoice_id: f.invoice.id,
+            kind: billing::Kind::Payment,
+            method: "bank_transfer".into(),
+            amount_minor: 250_000,
+            currency: "USD".into(),
+            reference: "part".into(),
+            received_on: NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
+            stripe_ref: None,
+        },
+    )
+    .expect("partial payment");
+    let due = FEE_MINOR - 250_000;
+    mount_session(&api, &f, due).await;
+    let client = portal(&app, &f).await;
+    let pay = format!("/portal/invoices/{}/pay", f.invoice.id);
+
+    // The browser tries to set its own price: ignored.
+    let r = client
+        .post(
+            &pay,
+            &[("amount", "1"), ("unit_amount", "1"), ("currency", "jpy")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    assert!(
+        to.starts_with("https://checkout.stripe.com/c/pay/cs_test_"),
+        "{to}"
+    );
+
+    let reqs = api.received_requests().await.expect("recorded");
+    assert_eq!(reqs.len(), 1);
+    let req = &reqs[0];
+    let key = req
+        .headers
+        .get("idempotency-key")
+        .expect("an Idempotency-Key header")
+        .to_str()
+        .expect("ascii");
+    assert_eq!(key, format!("steward-checkout-{}-{due}USD-1", f.invoice.id));
+    assert_eq!(
+        req.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer sk_test_steward")
+    );
+    let fields = form_fields(&req.body);
+    let id = f.invoice.id.to_string();
+    assert_eq!(field(&fields, "mode"), Some("payment"));
+    assert_eq!(
+        field(&fields, "line_items[0][price_data][unit_amount]"),
+        Some(due.to_string().as_str())
+    );
+    assert_eq!(
+        field(&fields, "line_items[0][price_data][currency]"),
+        Some("usd")
+    );
+    assert_eq!(field(&fields, "line_items[0][quantity]"), Some("1"));
+    assert_eq!(
+        field(&fields, "line_items[0][price_data][product_data][name]"),
+        Some(format!("Invoice {}", f.invoice.number).as_str())
+    );
+    assert_eq!(field(&fields, "client_reference_id"), Some(id.as_str()));
+    assert_eq!(field(&fields, "metadata[invoice_id]"), Some(id.as_str()));
+    assert_eq!(
+        field(&fields, "payment_intent_data[metadata][invoice_id]"),
+        Some(id.as_str())
+    );
+    assert_eq!(
+        field(&fields, "success_url"),
+        Some(format!("http://steward.test/portal/payments/success?invoice={id}").as_str())
+    );
+    assert_eq!(
+        field(&fields, "cancel_url"),
+        Some(format!("http://steward.test/portal/payments/cancelled?invoice={id}").as_str())
+    );
+    assert!(
+        !fields
+            .iter()
+            .any(|(k, v)| v == "jpy" || k.contains("amount") && v == "1")
+    );
+
+    let rows = session_rows(&app, f.invoice.id);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].amount_minor, rows[0].status.as_str()),
+        (due, "open")
+    );
+
+    // A second click goes to the same open session without asking Stripe again.
+    let r = client.post(&pay, &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), to);
+    assert_eq!(api.received_requests().await.expect("recorded").len(), 1);
+    assert_eq!(session_rows(&app, f.invoice.id).len(), 1);
+}
+
+#[tokio::test]
+async fn a_stripe_error_shows_a_clear_message_and_stores_nothing() {
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_raw(fixture("api_error", &[]), "application/json"),
+        )
+        .mount(&api)
+        .await;
+    let app = stripe_app(Some(&api)).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let client = portal(&app, &f).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 503);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("Card payment is not available right now"),
+        "{body}"
+    );
+    assert!(body.contains("No payment was taken"), "{body}");
+    assert!(!body.contains("parameter_invalid_integer") && !body.contains("req_abc123"));
+    assert_eq!(api.received_requests().await.expect("recorded").len(), 1);
+    assert!(session_rows(&app, f.invoice.id).is_empty());
+    assert!(invoice_now(&app, f.invoice.id).is_open());
+}
+
+#[tokio::test]
+async fn a_sponsor_cannot_start_checkout_for_another_sponsors_invoice() {
+    let api = MockServer::start().await;
+    let app = stripe_app(Some(&api)).await;
+    let mine = invoiced_sponsor(&app, "Acme Cloud");
+    let theirs = invoiced_sponsor(&app, "Other Org");
+    let client = portal(&app, &mine).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", theirs.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 404);
+    let (s, _) = client
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            theirs.invoice.id
+        ))
+        .await;
+    assert_eq!(s, 404);
+    assert!(api.received_requests().await.expect("recorded").is_empty());
+    // Without a portal link: off to request one.
+    let r = app
+        .new_client()
+        .post(&format!("/portal/invoices/{}/pay", mine.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/portal/link"));
+}
+
+#[tokio::test]
+async fn return_pages_tell_the_truth() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let client = portal(&app, &f).await;
+    let (s, body) = client
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            f.invoice.id
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Stripe has your payment details"), "{body}");
+    assert!(
+        body.contains("We&#39;ll confirm when Stripe does")
+            || body.contains("We'll confirm when Stripe does"),
+        "{body}"
+    );
+    let (s, body) = client
+        .page(&format!(
+            "/portal/payments/cancelled?invoice={}",
+            f.invoice.id
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(body.contains("No payment was taken"), "{body}");
+    // Once Stripe confirms, the success page says so.
+    let (s, _) = deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_ret_1", FEE_MINOR),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, body) = client
+        .page(&format!(
+            "/portal/payments/success?invoice={}",
+            f.invoice.id
+        ))
+        .await;
+    assert!(body.contains("is <strong>paid</strong>"), "{body}");
+}
+
+#[tokio::test]
+async fn without_stripe_keys_there_is_no_card_payment() {
+    let app = TestApp::spawn().await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let client = portal(&app, &f).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = post_webhook(&app, "{}", Some(header_for(&[SECRET], now(), b"{}"))).await;
+    assert_eq!(r.status(), 503);
+    assert!(stored_events(&app).is_empty());
+}
+
+// Webhook signatures.
+
+#[tokio::test]
+async fn webhook_signatures_are_checked_on_the_raw_body() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let body = event("payment_intent.succeeded", &f, "evt_sig_1", FEE_MINOR);
+    let t = now();
+    let cases: Vec<(&str, String, Option<String>)> = vec![
+        ("missing header", body.clone(), None),
+        ("garbage header", body.clone(), Some("nonsense".into())),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(header_for(&["whsec_someone_else"], t, body.as_bytes())),
+        ),
+        (
+            "old timestamp",
+            body.clone(),
+            Some(header_for(&[SECRET], t - 301, body.as_bytes())),
+        ),
+        (
+            "future timestamp",
+            body.clone(),
+            Some(header_for(&[SECRET], t + 301, body.as_bytes())),
+        ),
+        (
+            "tampered body",
+            body.replace(&FEE_MINOR.to_string(), "1"),
+            Some(header_for(&[SECRET], t, body.as_bytes())),
+        ),
+    ];
+    for (what, b, h) in cases {
+        let r = post_webhook(&app, &b, h).await;
+        assert_eq!(r.status(), 400, "{what}");
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(ct.starts_with("text/plain"), "{what}: {ct}");
+        let text = r.text().await.expect("body");
+        assert!(text.len() < 80 && !text.contains('<'), "{what}: {text}");
+    }
+    assert!(stored_events(&app).is_empty());
+    assert!(payments_of(&app, f.invoice.id).is_empty());
+    assert!(invoice_now(&app, f.invoice.id).is_open());
+
+    // The genuine one goes through.
+    let (s, text) = deliver(&app, &body).await;
+    assert_eq!((s, text.trim()), (200, "applied"));
+    assert!(invoice_now(&app, f.invoice.id).is_paid());
+}
+
+#[tokio::test]
+async fn two_signatures_and_two_secrets_during_rotation() {
+    let app = TestApp::spawn_with(|s| {
+        s.stripe_secret_key = steward::config::Secret::new("sk_test_steward");
+        s.stripe_webhook_secrets = vec![
+            steward::config::Secret::new(SECRET),
+            steward::config::Secret::new(SECRET_NEW),
+        ];
+    })
+    .await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    // Stripe signs with an old secret we no longer know and the new one we know.
+    let body = event("payment_intent.payment_failed", &f, "evt_rot_1", FEE_MINOR);
+    let h = header_for(
+        &["whsec_retired_long_ago", SECRET_NEW],
+        now(),
+        body.as_bytes(),
+    );
+    assert_eq!(post_webhook(&app, &body, Some(h)).await.status(), 200);
+    // Signed with the second configured secret only.
+    let body = event("payment_intent.succeeded", &f, "evt_rot_2", FEE_MINOR);
+    let h = header_for(&[SECRET_NEW], now(), body.as_bytes());
+    assert_eq!(post_webhook(&app, &body, Some(h)).await.status(), 200);
+    assert!(invoice_now(&app, f.invoice.id).is_paid());
+    // An oversized body is refused before it is read in full.
+    let big = "x".repeat(300 * 1024);
+    let h = header_for(&[SECRET], now(), big.as_bytes());
+    assert_eq!(post_webhook(&app, &big, Some(h)).await.status(), 413);
+    assert_eq!(stored_events(&app).len(), 2);
+}
+
+// Events.
+
+async fn assert_paid_once(app: &TestApp, f: &Fixture) {
+    let rows = payments_of(app, f.invoice.id);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].amount_minor, FEE_MINOR);
+    assert!(!rows[0].flagged);
+    assert!(invoice_now(app, f.invoice.id).is_paid());
+    assert_eq!(sponsorship_status(app, f.sponsorship_id), Status::Active);
+    assert_eq!(receipts_queued(app, &f.billing_email), 1);
+    app.wait_for_mail(&f.billing_email, "receipt").await;
+    let (s, body) = app.new_client().page("/sponsors").await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains(&f.sponsor_name),
+        "the paid sponsor is on the wall"
+    );
+}
+
+#[tokio::test]
+async fn the_same_event_five_times_in_a_row_pays_once() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let body = event("checkout.session.completed", &f, "evt_seq_1", FEE_MINOR);
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        answers.push(deliver(&app, &body).await);
+    }
+    assert_eq!(answers[0], (200, "applied\n".into()));
+    for a in &answers[1..] {
+        assert_eq!(a, &(200, "duplicate\n".into()));
+    }
+    assert_paid_once(&app, &f).await;
+    assert_eq!(
+        payments_of(&app, f.invoice.id)[0].stripe_ref.as_deref(),
+        Some(format!("pi_test_{}", f.invoice.id).as_str())
+    );
+    assert_eq!(stored_events(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_event_five_times_at_once_pays_once() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let body = event("payment_intent.succeeded", &f, "evt_conc_1", FEE_MINOR);
+    let header = header_for(&[SECRET], now(), body.as_bytes());
+    let sends = (0..5).map(|_| {
+        let req = app
+            .client
+            .http
+            .post(app.client.url("/webhooks/stripe"))
+            .header("Stripe-Signature", header.clone())
+            .body(body.clone());
+        async move { req.send().await.expect("send").status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_paid_once(&app, &f).await;
+    assert_eq!(stored_events(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn different_events_about_the_same_payment_at_once_record_it_once() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let a = event("payment_intent.succeeded", &f, "evt_pair_a", FEE_MINOR);
+    let b = event("checkout.session.completed", &f, "evt_pair_b", FEE_MINOR);
+    let (ra, rb) = tokio::join!(deliver(&app, &a), deliver(&app, &b));
+    assert_eq!((ra.0, rb.0), (200, 200));
+    assert_paid_once(&app, &f).await;
+    assert_eq!(stored_events(&app).len(), 2);
+}
+
+#[tokio::test]
+async fn out_of_order_events_end_in_the_right_state() {
+    let app = stripe_app(None).await;
+    // The intent's event first, then the session's, then a late failure: paid once.
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.succeeded", &f, "evt_o_1", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "applied"
+    );
+    assert_eq!(
+        deliver(
+            &app,
+            &event("checkout.session.completed", &f, "evt_o_2", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "no_change"
+    );
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.payment_failed", &f, "evt_o_3", FEE_MINOR)
+        )
+        .await
+        .1
+        .trim(),
+        "no_change"
+    );
+    assert_paid_once(&app, &f).await;
+
+    // The refund arrives before the payment it refunds: the invoice ends refunded.
+    let g = invoiced_sponsor(&app, "Refund Org");
+    assert_eq!(
+        deliver(&app, &event("charge.refunded", &g, "evt_r_1", FEE_MINOR))
+            .await
+            .0,
+        200
+    );
+    assert!(invoice_now(&app, g.invoice.id).is_open());
+    assert_eq!(
+        deliver(
+            &app,
+            &event("payment_intent.succeeded", &g, "evt_r_2", FEE_MINOR)
+        )
+        .await
+        .0,
+        200
+    );
+    let inv = invoice_now(&app, g.invoice.id);
+    assert_eq!(inv.status, "refunded");
+    assert_eq!(
+        sponsorship_status(&app, g.sponsorship_id),
+        Status::Cancelled
+    );
+    assert_eq!(receipts_queued(&app, &g.billing_email), 0);
+    let rows = payments_of(&app, g.invoice.id);
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .any(|p| p.stripe_ref.as_deref() == Some(&format!("refund:ch_test_{}", g.invoice.id)))
+    );
+}
+
+#[tokio::test]
+async fn an_amount_that_differs_is_flagged_until_staff_accept_it() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    // Stripe reports more than is due (e.g. a session opened before a bank transfer arrived).
+    let (s, text) = deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_mis_1", FEE_MINOR + 100),
+    )
+    .await;
+    assert_eq!((s, text.trim()), (200, "flagged"));
+    assert!(invoice_now(&app, f.invoice.id).is_open());
+    assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Invoiced);
+    let rows = payments_of(&app, f.invoice.id);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].flagged);
+
+    let (staff, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (s, body) = staff.page("/staff/payments/unmatched").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Flagged payments (1)"), "{body}");
+    assert!(body.contains(&f.invoice.number));
+    let accept = format!("/staff/payments/flagged/{}/accept", rows[0].id);
+    let (r1, r2) = tokio::join!(staff.post(&accept, &[]), staff.post(&accept, &[]));
+    let mut statuses = [r1.status().as_u16(), r2.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 303]);
+    assert!(invoice_now(&app, f.invoice.id).is_paid());
+    assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Active);
+    assert_eq!(receipts_queued(&app, &f.billing_email), 1);
+}
+
+#[tokio::test]
+async fn events_for_unknown_invoices_wait_for_staff_and_are_resolved_once() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let mut v = values(&f, "evt_un_1", FEE_MINOR);
+    for (k, val) in v.iter_mut() {
+        match *k {
+            "INVOICE_ID" => *val = "999999".into(),
+            "NUMBER" => *val = "1999-0001".into(),
+            "PI" => *val = "pi_unknown_1".into(),
+            _ => {}
+        }
+    }
+    let unknown = fixture("payment_intent.succeeded", &v);
+    assert_eq!(deliver(&app, &unknown).await, (200, "unmatched\n".into()));
+    // Foreign metadata (another system on the same Stripe account).
+    let foreign = event("payment_intent.succeeded", &f, "evt_un_2", 4200)
+        .replace(
+            &format!("\"invoice_id\": \"{}\"", f.invoice.id),
+            "\"invoice_id\": \"order-42\"",
+        )
+        .replace(&format!("pi_test_{}", f.invoice.id), "pi_foreign_2");
+    assert_eq!(deliver(&app, &foreign).await, (200, "unmatched\n".into()));
+    assert!(payments_of(&app, f.invoice.id).is_empty());
+
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (s, body) = staff.page("/staff/payments/unmatched").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Unmatched payments (2)"), "{body}");
+    assert!(
+        body.contains("evt_un_1")
+            && body.contains("$10,000.00")
+            && body.contains("billing@example.org"),
+        "{body}"
+    );
+    assert_eq!(
+        steward::payments::store::unmatched_count(&mut app.db()).expect("count"),
+        2
+    );
+
+    // An invoice number that does not exist: the form says so, nothing changes.
+    let r = staff
+        .post(
+            "/staff/payments/unmatched/evt_un_1/apply",
+            &[("invoice_number", "2099-9999")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("There is no invoice") && body.contains("2099-9999"),
+        "{body}"
+    );
+    assert!(payments_of(&app, f.invoice.id).is_empty());
+
+    // Two staff apply it at once: one resolution, one payment.
+    let form = [("invoice_number", f.invoice.number.as_str())];
+    let (r1, r2) = tokio::join!(
+        staff.post("/staff/payments/unmatched/evt_un_1/apply", &form),
+        staff.post("/staff/payments/unmatched/evt_un_1/apply", &form)
+    );
+    assert_eq!((r1.status().as_u16(), r2.status().as_u16()), (303, 303));
+    assert_paid_once(&app, &f).await;
+
+    // The other one is dismissed with a note; a note is required.
+    let r = staff
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = staff
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", "Refunded in Stripe directly")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = staff
+        .post(
+            "/staff/payments/unmatched/evt_un_2/dismiss",
+            &[("note", "again")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "a second resolution is refused with a message, not an error page"
+    );
+    assert_eq!(
+        steward::payments::store::unmatched_count(&mut app.db()).expect("count"),
+        0
+    );
+    let (_, body) = staff.page("/staff/payments/unmatched").await;
+    assert!(body.contains("Unmatched payments (0)"));
+    let ev = steward::payments::store::find_event(&mut app.db(), "evt_un_2").expect("event");
+    assert_eq!(ev.resolution_note, "Refunded in Stripe directly");
+
+    // Staff without a money role cannot see the queue.
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    assert_eq!(editor.get("/staff/payments/unmatched").await.status(), 403);
+}
+
+#[tokio::test]
+async fn unknown_event_types_are_answered_and_ignored() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    let body = event("customer.created", &f, "evt_unk_1", 0);
+    assert_eq!(deliver(&app, &body).await, (200, "ignored\n".into()));
+    assert_eq!(deliver(&app, &body).await, (200, "duplicate\n".into()));
+    assert_eq!(
+        stored_events(&app),
+        vec![(
+            "evt_unk_1".into(),
+            "customer.created".into(),
+            "ignored".into()
+        )]
+    );
+    assert!(invoice_now(&app, f.invoice.id).is_open());
+    // A signed body that is not an event at all.
+    let junk = "[1,2,3]";
+    let r = post_webhook(
+        &app,
+        junk,
+        Some(header_for(&[SECRET], now(), junk.as_bytes())),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn a_completed_checkout_marks_our_session_complete() {
+    let api = MockServer::start().await;
+    let app = stripe_app(Some(&api)).await;
+    let f = invoiced_sponsor(&app, "Acme Cloud");
+    mount_session(&api, &f, FEE_MINOR).await;
+    let client = portal(&app, &f).await;
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    // Metadata stripped: our stored session still ties the event to the invoice.
+    let body = event("checkout.session.completed", &f, "evt_cs_1", FEE_MINOR)
+        .replace(&format!("\"invoice_id\": \"{}\", ", f.invoice.id), "")
+        .replace(
+            &format!("\"client_reference_id\": \"{}\",", f.invoice.id),
+            "",
+        );
+    assert_eq!(deliver(&app, &body).await, (200, "applied\n".into()));
+    assert_eq!(session_rows(&app, f.invoice.id)[0].status, "complete");
+    assert_paid_once(&app, &f).await;
+    // Paid: the button leads nowhere.
+    let r = client
+        .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
+        .await;
+    assert_eq!(r.status(), 409);
+}
