@@ -77,6 +77,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // One process-wide TLS crypto provider for every rustls client (SMTP, Stripe). When
+        // more than one provider is linked in, rustls refuses to guess; an earlier install
+        // (a second app in the same process) is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let problems = settings.production_problems();
         if !problems.is_empty() {
             anyhow::bail!(

@@ -135,6 +135,18 @@ pub fn insert(conn: &mut DbConn, inv: &NewInvoice) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Holds the invoice row until the transaction ends (PostgreSQL), so two payments for one
+/// invoice are weighed one after the other (the second then sees the first). SQLite's write
+/// transaction already serialises writers.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT id FROM invoices WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Invoice> {
     invoices::table
         .find(id)

@@ -195,6 +195,7 @@ pub fn record_in(
             "The amount must be more than zero.".into(),
         ));
     }
+    invoices::lock(conn, p.invoice_id)?;
     let inv = invoices::find(conn, p.invoice_id)?;
     if let Some(r) = &p.stripe_ref
         && let Some(existing) = invoices::find_by_stripe_ref(conn, r)?
@@ -307,6 +308,7 @@ pub fn record_manual(
     p: &PaymentInput,
 ) -> AppResult<Recorded> {
     write_tx(conn, |conn| {
+        invoices::lock(conn, p.invoice_id)?;
         let inv = invoices::find(conn, p.invoice_id)?;
         if p.kind == Kind::Payment && !inv.is_open() {
             return Err(AppError::Conflict(format!(
