@@ -35,7 +35,10 @@ pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
 pub const PLACEHOLDERS: [(&str, &str); 8] = [
     ("sponsor", "the sponsor's name"),
     ("tier", "the tier"),
-    ("benefits", "the tier's benefits, one per line with quantities"),
+    (
+        "benefits",
+        "the tier's benefits, one per line with quantities",
+    ),
     ("fee", "the agreed fee"),
     ("term", "the term, e.g. 1 January 2027 to 31 December 2027"),
     ("start", "the first day of the term"),
@@ -84,7 +87,10 @@ pub fn check_template(template: &str) -> Result<(), String> {
         };
         let name = after[..close].trim();
         if !PLACEHOLDERS.iter().any(|(p, _)| *p == name) {
-            let shown = format!("{{{{{}}}}}", after[..close].chars().take(40).collect::<String>());
+            let shown = format!(
+                "{{{{{}}}}}",
+                after[..close].chars().take(40).collect::<String>()
+            );
             if !unknown.contains(&shown) {
                 unknown.push(shown);
             }
@@ -165,7 +171,11 @@ pub fn template(conn: &mut DbConn) -> AppResult<String> {
 }
 
 /// The agreement text for a sponsorship, from the current template.
-pub fn render_for(conn: &mut DbConn, settings: &Settings, sponsorship_id: i64) -> AppResult<String> {
+pub fn render_for(
+    conn: &mut DbConn,
+    settings: &Settings,
+    sponsorship_id: i64,
+) -> AppResult<String> {
     let s = sponsorships::find(conn, sponsorship_id)?;
     let sponsor = sponsors::find(conn, s.sponsor_id)?;
     let tier = tiers::find(conn, s.tier_id)?;
@@ -273,7 +283,14 @@ fn supersede_sent(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<usize> 
 }
 
 /// Moves a sponsorship one step, checked against the table and conditional on where it is.
-fn step(conn: &mut DbConn, actor: &Actor, id: i64, from: Status, to: Status, note: &str) -> AppResult<()> {
+fn step(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    from: Status,
+    to: Status,
+    note: &str,
+) -> AppResult<()> {
     transition(from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
     if !sponsorships::set_status_if(conn, id, from, to)? {
         return Err(AppError::Conflict(
@@ -316,8 +333,20 @@ pub fn generate_and_send(
             .returning(agreements::id)
             .get_result(conn)?;
         if current == Status::Approved {
-            step(conn, actor, s.id, Status::Approved, Status::AgreementSent, &format!("agreement {id} sent"))?;
-        } else if !sponsorships::set_status_if(conn, s.id, Status::AgreementSent, Status::AgreementSent)? {
+            step(
+                conn,
+                actor,
+                s.id,
+                Status::Approved,
+                Status::AgreementSent,
+                &format!("agreement {id} sent"),
+            )?;
+        } else if !sponsorships::set_status_if(
+            conn,
+            s.id,
+            Status::AgreementSent,
+            Status::AgreementSent,
+        )? {
             // Still where we read it (the no-op update also orders us after a concurrent move).
             return Err(AppError::Conflict(
                 "Someone changed this sponsorship at the same moment. Nothing was sent.".into(),
@@ -343,13 +372,21 @@ pub fn generate_and_send(
         audit::record(
             conn,
             actor,
-            if replaced > 0 { "agreement.resend" } else { "agreement.send" },
+            if replaced > 0 {
+                "agreement.resend"
+            } else {
+                "agreement.send"
+            },
             Some(("sponsorship", &s.id.to_string())),
             &format!(
                 "agreement {id} for {} · {}{}",
                 sponsor.name,
                 tier.name,
-                if replaced > 0 { " · replaces the version sent earlier" } else { "" }
+                if replaced > 0 {
+                    " · replaces the version sent earlier"
+                } else {
+                    ""
+                }
             ),
         )?;
         Ok(id)
@@ -386,7 +423,8 @@ pub fn record_upload(
                 agreements::status.eq("accepted"),
                 agreements::created_by.eq(&actor.label),
                 agreements::created_at.eq(now),
-                agreements::accepted_name.eq(format!("signed elsewhere, uploaded by {}", actor.label)),
+                agreements::accepted_name
+                    .eq(format!("signed elsewhere, uploaded by {}", actor.label)),
                 agreements::accepted_at.eq(now),
                 agreements::accepted_addr.eq(actor.client_addr.clone()),
             ))
@@ -394,9 +432,23 @@ pub fn record_upload(
             .get_result(conn)?;
         let note = format!("agreement {id} signed elsewhere, uploaded");
         if current == Status::Approved {
-            step(conn, actor, s.id, Status::Approved, Status::AgreementSent, &note)?;
+            step(
+                conn,
+                actor,
+                s.id,
+                Status::Approved,
+                Status::AgreementSent,
+                &note,
+            )?;
         }
-        step(conn, actor, s.id, Status::AgreementSent, Status::AgreementAccepted, &note)?;
+        step(
+            conn,
+            actor,
+            s.id,
+            Status::AgreementSent,
+            Status::AgreementAccepted,
+            &note,
+        )?;
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         audit::record(
             conn,
@@ -496,7 +548,11 @@ mod tests {
         let e = check_template("Hello {{sponsr}} and {{ price }}").unwrap_err();
         assert!(e.contains("{{sponsr}}") && e.contains("{{ price }}"), "{e}");
         assert!(e.starts_with("Unknown placeholders"), "{e}");
-        assert!(check_template("Hello {{sponsor").unwrap_err().contains("not closed"));
+        assert!(
+            check_template("Hello {{sponsor")
+                .unwrap_err()
+                .contains("not closed")
+        );
         assert!(check_template("  ").is_err());
         assert!(check_template("No placeholders at all is fine }} too").is_ok());
     }
@@ -512,7 +568,10 @@ mod tests {
             end: "31 December 2027".into(),
             foundation: "PSF".into(),
         };
-        let out = render("{{foundation}} & {{ sponsor }}: {{tier}} {{fee}} {{term}}\n{{benefits}}", &v);
+        let out = render(
+            "{{foundation}} & {{ sponsor }}: {{tier}} {{fee}} {{term}}\n{{benefits}}",
+            &v,
+        );
         assert_eq!(
             out,
             "PSF & <script>{{fee}}</script>: Gold $10,000.00 1 January 2027 to 31 December 2027\n- 4 × conference passes\n- Logo on the website"
@@ -523,9 +582,21 @@ mod tests {
     fn pdfs_are_checked_by_content() {
         assert!(check_pdf(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n").is_ok());
         assert!(check_pdf(b"").unwrap_err().contains("empty"));
-        assert!(check_pdf(b"<!doctype html><script>alert(1)</script>%%EOF").unwrap_err().contains("not a PDF"));
-        assert!(check_pdf(b"\x89PNG\r\n\x1a\n%%EOF").unwrap_err().contains("not a PDF"));
-        assert!(check_pdf(b"%PDF-1.7\n1 0 obj").unwrap_err().contains("incomplete"));
+        assert!(
+            check_pdf(b"<!doctype html><script>alert(1)</script>%%EOF")
+                .unwrap_err()
+                .contains("not a PDF")
+        );
+        assert!(
+            check_pdf(b"\x89PNG\r\n\x1a\n%%EOF")
+                .unwrap_err()
+                .contains("not a PDF")
+        );
+        assert!(
+            check_pdf(b"%PDF-1.7\n1 0 obj")
+                .unwrap_err()
+                .contains("incomplete")
+        );
         let mut big = b"%PDF-1.7\n".to_vec();
         big.resize(MAX_PDF_BYTES + 1, b' ');
         assert!(check_pdf(&big).unwrap_err().contains("10 MB"));

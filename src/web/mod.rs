@@ -106,10 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // == Stripe: checkout and webhooks ==
             // == end stripe ==
             // == Staff: applications, agreements, invoices, payments ==
-            .route(
-                "/staff/applications",
-                get().to(staff::applications::list),
-            )
+            .route("/staff/applications", get().to(staff::applications::list))
             .route(
                 "/staff/applications/{id:\\d+}",
                 get().to(staff::applications::show),
@@ -155,10 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::invoices::issue),
             )
             .route("/staff/invoices", get().to(staff::invoices::list))
-            .route(
-                "/staff/invoices/{id:\\d+}",
-                get().to(staff::invoices::show),
-            )
+            .route("/staff/invoices/{id:\\d+}", get().to(staff::invoices::show))
             .route(
                 "/staff/invoices/{id:\\d+}/payments",
                 web::post().to(staff::invoices::record),

@@ -97,7 +97,12 @@ async fn invoice_numbers_have_no_gaps_or_duplicates_under_concurrent_issuing() {
     let (_, body) = c.page("/staff/invoices").await;
     assert!(body.contains("once the agreement is accepted"), "{body}");
     assert!(body.contains("2027-0013"));
-    assert_eq!(invoices::for_sponsorship(&mut app.db(), id).expect("list").len(), 1);
+    assert_eq!(
+        invoices::for_sponsorship(&mut app.db(), id)
+            .expect("list")
+            .len(),
+        1
+    );
 }
 
 /// An open invoice of $10,000.00 for a sponsorship whose term has started; returns
@@ -116,9 +121,13 @@ async fn open_invoice(app: &TestApp, c: &TestClient) -> (i64, i64, String) {
         ))
         .execute(&mut db)
         .expect("term");
-    let r = c.post(&format!("/staff/sponsorships/{id}/invoice"), &[]).await;
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/invoice"), &[])
+        .await;
     assert_eq!(r.status(), 303);
-    let inv = invoices::for_sponsorship(&mut db, id).expect("list").remove(0);
+    let inv = invoices::for_sponsorship(&mut db, id)
+        .expect("list")
+        .remove(0);
     assert_eq!(location(&r), format!("/staff/invoices/{}", inv.id));
     (id, inv.id, billing_addr("acme"))
 }
@@ -139,7 +148,10 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
     let c = money_staff(&app).await;
     let (sid, inv, to) = open_invoice(&app, &c).await;
     app.wait_for_mail(&to, "invoice_issued").await;
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     let path = format!("/staff/invoices/{inv}/payments");
 
     let (status, body) = c.page(&format!("/staff/invoices/{inv}")).await;
@@ -153,7 +165,12 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
         ("0", today.as_str(), "bank_transfer", "more than zero"),
         ("100", "2027-13-01", "bank_transfer", "a date like"),
         ("100", today.as_str(), "bitcoin", "Choose how"),
-        ("10000.01", today.as_str(), "bank_transfer", "more than the $10,000.00 still due"),
+        (
+            "10000.01",
+            today.as_str(),
+            "bank_transfer",
+            "more than the $10,000.00 still due",
+        ),
     ] {
         let mut f = pay(amount, on);
         f[1].1 = method;
@@ -164,7 +181,11 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
         assert!(body.contains(&format!("value=\"{amount}\"")), "input kept");
         assert!(body.contains("field-error"));
     }
-    assert!(invoices::payments_of(&mut app.db(), inv).expect("p").is_empty());
+    assert!(
+        invoices::payments_of(&mut app.db(), inv)
+            .expect("p")
+            .is_empty()
+    );
     // A refund before any payment is refused.
     let r = c
         .post(
@@ -195,13 +216,22 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
     assert_eq!(r.status(), 303);
     let invoice = invoices::find(&mut app.db(), inv).expect("inv");
     assert!(invoice.is_paid());
-    assert_eq!(status_of(&app, sid), "active", "paid and the term has started");
+    assert_eq!(
+        status_of(&app, sid),
+        "active",
+        "paid and the term has started"
+    );
     app.wait_for_mail(&to, "receipt").await;
     assert_eq!(outbox_count(&app, "receipt"), 1, "one receipt");
     // No further payment once paid.
     let r = c.post(&path, &pay("1", &today)).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.expect("body").contains("nothing left to pay"));
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("nothing left to pay")
+    );
     assert_eq!(outbox_count(&app, "receipt"), 1);
 
     // Printable invoice and receipt.
@@ -239,7 +269,10 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
     assert!(invoices::find(&mut app.db(), inv).expect("inv").is_paid());
     assert_eq!(status_of(&app, sid), "active");
     assert_eq!(refund("7500").await.status(), 303);
-    assert_eq!(invoices::find(&mut app.db(), inv).expect("inv").status, "refunded");
+    assert_eq!(
+        invoices::find(&mut app.db(), inv).expect("inv").status,
+        "refunded"
+    );
     assert_eq!(status_of(&app, sid), "cancelled");
     let list = invoices::payments_of(&mut app.db(), inv).expect("payments");
     assert_eq!(list.iter().filter(|p| p.is_refund()).count(), 2);
@@ -267,20 +300,35 @@ async fn flagged_payments_are_marked_and_can_be_accepted() {
         },
     )
     .expect("recorded");
-    let billing::Recorded::New { payment_id, flagged } = r else {
+    let billing::Recorded::New {
+        payment_id,
+        flagged,
+    } = r
+    else {
         panic!("{r:?}")
     };
     assert!(flagged.is_some());
     let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
-    assert!(body.contains("needs a check") && body.contains("Stripe reported"), "{body}");
+    assert!(
+        body.contains("needs a check") && body.contains("Stripe reported"),
+        "{body}"
+    );
     let (_, body) = c.page("/staff/invoices").await;
     assert!(body.contains("1 payment needs a check"), "{body}");
-    let r = c.post(&format!("/staff/payments/{payment_id}/accept"), &[]).await;
+    let r = c
+        .post(&format!("/staff/payments/{payment_id}/accept"), &[])
+        .await;
     assert_eq!(r.status(), 303);
-    assert!(!invoices::find_payment(&mut app.db(), payment_id).expect("p").flagged);
+    assert!(
+        !invoices::find_payment(&mut app.db(), payment_id)
+            .expect("p")
+            .flagged
+    );
     assert_eq!(status_of(&app, sid), "invoiced", "$9,000 of $10,000");
     // Accepting twice: a clear message, nothing changes.
-    let r = c.post(&format!("/staff/payments/{payment_id}/accept"), &[]).await;
+    let r = c
+        .post(&format!("/staff/payments/{payment_id}/accept"), &[])
+        .await;
     assert_eq!(r.status(), 303);
     let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
     assert!(body.contains("no longer flagged"));
@@ -329,7 +377,15 @@ async fn the_invoice_list_filters_by_status_and_every_route_checks_roles() {
         let r = anon.post(p, &pay("10000", "2027-01-01")).await;
         assert_eq!(r.status(), 303, "{p}");
         assert!(location(&r).starts_with("/login"), "{p}");
-        assert_eq!(editor.post(p, &pay("10000", "2027-01-01")).await.status(), 403, "{p}");
+        assert_eq!(
+            editor.post(p, &pay("10000", "2027-01-01")).await.status(),
+            403,
+            "{p}"
+        );
     }
-    assert!(invoices::payments_of(&mut app.db(), inv).expect("p").is_empty());
+    assert!(
+        invoices::payments_of(&mut app.db(), inv)
+            .expect("p")
+            .is_empty()
+    );
 }

@@ -12,6 +12,6 @@ mod logos;
 mod outbox;
 mod placements;
 mod public_pages;
-mod security;
 mod review;
+mod security;
 mod sponsors_staff;

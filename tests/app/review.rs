@@ -66,14 +66,8 @@ pub fn sponsor(app: &TestApp, name: &str) -> i64 {
         },
     )
     .expect("sponsor");
-    steward::models::sponsors::add_contact(
-        &mut c,
-        id,
-        "Pat Primary",
-        &primary(&slug),
-        "primary",
-    )
-    .expect("contact");
+    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", &primary(&slug), "primary")
+        .expect("contact");
     steward::models::sponsors::add_contact(&mut c, id, "Bo Billing", &billing(&slug), "billing")
         .expect("contact");
     id
@@ -149,12 +143,18 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     // The queue lists it with its quote and the tier's places.
     let (status, body) = c.page("/staff/applications").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Acme") && body.contains("$10,000.00"), "{body}");
+    assert!(
+        body.contains("Acme") && body.contains("$10,000.00"),
+        "{body}"
+    );
     assert!(body.contains("0 of 3"), "places taken / capacity: {body}");
     let (status, body) = c.page(&format!("/staff/applications/{id}")).await;
     assert_eq!(status, 200);
     assert!(body.contains("primary@acme.example"));
-    assert!(body.contains("value=\"10000.00\""), "fee prefilled with the quote");
+    assert!(
+        body.contains("value=\"10000.00\""),
+        "fee prefilled with the quote"
+    );
     assert!(body.contains("value=\"2027-01-01\""), "term prefilled");
 
     // A fee other than the quote needs a reason; the input is kept.
@@ -208,8 +208,14 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     assert_eq!(row.fee_minor, 800_000);
     assert_eq!(row.fee_reason, "Multi-year commitment");
     assert_eq!(row.list_price_minor, Some(1_000_000), "the quote is kept");
-    assert_eq!(row.start_date, NaiveDate::from_ymd_opt(2027, 2, 1).unwrap());
-    assert_eq!(row.end_date, NaiveDate::from_ymd_opt(2028, 1, 31).unwrap());
+    assert_eq!(
+        row.start_date,
+        NaiveDate::from_ymd_opt(2027, 2, 1).expect("date")
+    );
+    assert_eq!(
+        row.end_date,
+        NaiveDate::from_ymd_opt(2028, 1, 31).expect("date")
+    );
     assert_eq!(audit_count(&app, "application.approve"), 1);
 
     // The primary contact is told, with a private link that opens the portal.
@@ -218,7 +224,11 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         .await;
     assert!(mail.text.contains("$8,000.00"), "{}", mail.text);
     assert!(mail.text.contains("Gold"));
-    assert_eq!(outbox_count(&app, "application_approved"), 1, "primary only");
+    assert_eq!(
+        outbox_count(&app, "application_approved"),
+        1,
+        "primary only"
+    );
     let link = link_path(&mail.text, "http://steward.test/portal/enter/");
     let visitor = app.new_client();
     let r = visitor
@@ -259,7 +269,10 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
     let r = c
         .post(
             &path,
-            &[("reject_reason", "We only take sponsors <b>aligned</b> with the mission.")],
+            &[(
+                "reject_reason",
+                "We only take sponsors <b>aligned</b> with the mission.",
+            )],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -349,6 +362,11 @@ async fn a_full_tier_keeps_applications_on_the_waitlist_until_a_place_frees() {
     let (_, body) = c.page("/staff/applications").await;
     assert!(body.contains("1 of 1") && body.contains("full"), "{body}");
     assert!(body.contains("waitlisted"));
+    let programme = steward::models::tiers::find(&mut app.db(), t)
+        .expect("tier")
+        .programme_id;
+    let (_, body) = c.page(&format!("/staff/programmes/{programme}")).await;
+    assert!(body.contains("1 on the waitlist"), "{body}");
 
     let path = format!("/staff/applications/{waiting}/approve");
     let fields = [
@@ -458,10 +476,11 @@ async fn the_agreement_template_is_checked_rendered_and_escaped() {
     let (status, body) = c.page(&format!("/staff/agreements/{}", a.id)).await;
     assert_eq!(status, 200);
     assert!(!body.contains("<script>alert(1)"), "escaped on the page");
-    assert!(body.contains("alert(1)") && body.contains("script&"), "{body}");
-    let mail = app
-        .wait_for_mail(&primary(&slug), "agreement_sent")
-        .await;
+    assert!(
+        body.contains("alert(1)") && body.contains("script&"),
+        "{body}"
+    );
+    let mail = app.wait_for_mail(&primary(&slug), "agreement_sent").await;
     assert!(
         mail.text
             .contains(&format!("?next=/portal/agreements/{}", a.id)),
@@ -503,7 +522,13 @@ fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
-async fn upload(c: &TestClient, id: i64, name: &str, mime: &str, bytes: Vec<u8>) -> reqwest::Response {
+async fn upload(
+    c: &TestClient,
+    id: i64,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let token = c.csrf_token().await;
     let part = Part::bytes(bytes)
         .file_name(name.to_string())
@@ -535,6 +560,11 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
     let s = sponsor(&app, "Acme");
     let id = sponsorship(&app, s, t, Status::Approved);
 
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(
+        body.contains("Generate and send the agreement")
+            && body.contains("Upload the signed agreement")
+    );
     // Refused by content, whatever the name says; nothing written.
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR%%EOF".to_vec();
     let html = b"<!doctype html><script>alert(1)</script>%%EOF".to_vec();
@@ -568,13 +598,18 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), "agreement_accepted");
     assert_eq!(stored_files(&app), 1);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(body.contains("Issue the invoice"), "the next step");
     let events = rows::events(&mut app.db(), id).expect("events");
     let moves: Vec<&str> = events.iter().map(|e| e.to_status.as_str()).collect();
     assert_eq!(moves, ["approved", "agreement_sent", "agreement_accepted"]);
     let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
         .expect("list")
         .remove(0);
-    assert_eq!((a.kind.as_str(), a.status.as_str()), ("uploaded", "accepted"));
+    assert_eq!(
+        (a.kind.as_str(), a.status.as_str()),
+        ("uploaded", "accepted")
+    );
     assert!(
         a.accepted_name
             .as_deref()
@@ -592,7 +627,7 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
     assert!(
         h["content-disposition"]
             .to_str()
-            .unwrap()
+            .expect("header")
             .starts_with("attachment")
     );
     assert_eq!(h["x-content-type-options"], "nosniff");
@@ -632,19 +667,23 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
         .await;
     assert_eq!(visitor.get(&path).await.status(), 404, "another sponsor's");
     let mine = app.new_client();
-    mine.get(own.trim_start_matches("http://steward.test")).await;
+    mine.get(own.trim_start_matches("http://steward.test"))
+        .await;
     let r = mine.get(&path).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(
         r.headers()["content-disposition"]
             .to_str()
-            .unwrap()
+            .expect("header")
             .starts_with("attachment")
     );
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     // Generated agreements have no file.
-    assert_eq!(mine.get("/portal/agreements/999999/file").await.status(), 404);
+    assert_eq!(
+        mine.get("/portal/agreements/999999/file").await.status(),
+        404
+    );
 }
 
 #[tokio::test]

@@ -242,11 +242,7 @@ async fn send_file(data_dir: std::path::PathBuf, a: Agreement) -> AppResult<Http
 /// `GET /staff/agreements/{id}/file`.
 pub async fn staff_file(staff: Staff<MoneyStaff>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let a = staff
-        .state
-        .db
-        .run(move |c| agreements::find(c, id))
-        .await?;
+    let a = staff.state.db.run(move |c| agreements::find(c, id)).await?;
     send_file(staff.state.settings.data_dir.clone(), a).await
 }
 

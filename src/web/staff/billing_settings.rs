@@ -107,8 +107,14 @@ pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult
     if let Err(m) = agreements::check_template(&template) {
         errors.add("template", m);
     }
-    if template.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        errors.add("template", "The template contains characters that cannot be shown.");
+    if template
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.add(
+            "template",
+            "The template contains characters that cannot be shown.",
+        );
     }
     let bank = text::optional_multi_line(&f.bank, "the bank-transfer instructions", 2000)
         .map_err(|m| errors.add("bank", m))

@@ -175,9 +175,14 @@ impl ShowPage {
     /// The refund form: once something was paid, or to show what was wrong with one.
     fn show_refund(&self) -> bool {
         self.net > 0
-            || ["refund_method", "refund_amount", "refund_received_on", "refund_reference"]
-                .iter()
-                .any(|k| self.errors.has(k))
+            || [
+                "refund_method",
+                "refund_amount",
+                "refund_received_on",
+                "refund_reference",
+            ]
+            .iter()
+            .any(|k| self.errors.has(k))
     }
     fn amount_hint(&self) -> String {
         format!("In {}.", self.inv.currency)

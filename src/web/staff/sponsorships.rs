@@ -457,14 +457,17 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
         .next()
         .into_iter()
         .filter(|to| {
-            !matches!(
+            let dedicated = matches!(
                 (s.status(), *to),
                 (Status::Applied, Status::Approved)
                     | (Status::Applied, Status::Rejected)
                     | (Status::Approved, Status::AgreementSent)
                     | (Status::AgreementSent, Status::AgreementAccepted)
                     | (Status::AgreementAccepted, Status::Invoiced)
-            ) && !(has_invoice && s.status() == Status::Invoiced && *to == Status::Paid)
+            );
+            let paid_by_invoice =
+                has_invoice && s.status() == Status::Invoiced && *to == Status::Paid;
+            !dedicated && !paid_by_invoice
         })
         .collect();
     render(&ShowPage {
@@ -477,9 +480,10 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
         agreements,
         invoices,
         today: today.format("%Y-%m-%d").to_string(),
-        due_default: (today + chrono::Duration::days(crate::web::staff::invoices::DEFAULT_DUE_DAYS))
-            .format("%Y-%m-%d")
-            .to_string(),
+        due_default: (today
+            + chrono::Duration::days(crate::web::staff::invoices::DEFAULT_DUE_DAYS))
+        .format("%Y-%m-%d")
+        .to_string(),
         s,
         sponsor,
         tier,
