@@ -4,11 +4,13 @@
 pub mod messages;
 pub mod outbox;
 pub mod renewal_mail;
+pub mod review_mail;
 pub mod transport;
 
 pub use messages::*;
 pub use outbox::enqueue;
 pub use renewal_mail::*;
+pub use review_mail::*;
 pub use transport::{Mailer, SentMail};
 
 /// A message that can be rendered into its three parts.

@@ -1,11 +1,13 @@
 //! Use cases that change several rows; each runs in one transaction.
 
 pub mod accounts;
+pub mod agreements;
 pub mod audit;
 pub mod billing;
 pub mod portal;
 pub mod public;
 pub mod renewals;
+pub mod review;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod tiers;

@@ -122,9 +122,13 @@ impl Layout {
     pub fn nav_for(user: &UserView, current: &str) -> Vec<NavItem> {
         let mut items: Vec<(&'static str, &'static str)> = vec![("Dashboard", "/staff")];
         if user.has(Role::Sponsorships) {
+            items.push(("Applications", "/staff/applications"));
             items.push(("Sponsors", "/staff/sponsors"));
             items.push(("Sponsorships", "/staff/sponsorships"));
             items.push(("Tiers", "/staff/programmes"));
+        }
+        if user.has(Role::Sponsorships) || user.has(Role::Treasurer) {
+            items.push(("Invoices", "/staff/invoices"));
         }
         if user.has(Role::Sponsorships) || user.has(Role::Editor) {
             items.push(("Placements", "/staff/placements"));

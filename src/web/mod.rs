@@ -141,6 +141,69 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             // == end stripe ==
             // == Staff: applications, agreements, invoices, payments ==
+            .route("/staff/applications", get().to(staff::applications::list))
+            .route(
+                "/staff/applications/{id:\\d+}",
+                get().to(staff::applications::show),
+            )
+            .route(
+                "/staff/applications/{id:\\d+}/approve",
+                web::post().to(staff::applications::approve),
+            )
+            .route(
+                "/staff/applications/{id:\\d+}/reject",
+                web::post().to(staff::applications::reject),
+            )
+            .route(
+                "/staff/settings/billing",
+                get().to(staff::billing_settings::show),
+            )
+            .route(
+                "/staff/settings/billing",
+                web::post().to(staff::billing_settings::save),
+            )
+            .route(
+                "/staff/sponsorships/{id:\\d+}/agreement/send",
+                web::post().to(staff::agreements::send),
+            )
+            .route(
+                "/staff/sponsorships/{id:\\d+}/agreement/upload",
+                web::post().to(staff::agreements::upload),
+            )
+            .route(
+                "/staff/agreements/{id:\\d+}",
+                get().to(staff::agreements::show),
+            )
+            .route(
+                "/staff/agreements/{id:\\d+}/file",
+                get().to(staff::agreements::staff_file),
+            )
+            .route(
+                "/portal/agreements/{id:\\d+}/file",
+                get().to(staff::agreements::portal_file),
+            )
+            .route(
+                "/staff/sponsorships/{id:\\d+}/invoice",
+                web::post().to(staff::invoices::issue),
+            )
+            .route("/staff/invoices", get().to(staff::invoices::list))
+            .route("/staff/invoices/{id:\\d+}", get().to(staff::invoices::show))
+            .route(
+                "/staff/invoices/{id:\\d+}/payments",
+                web::post().to(staff::invoices::record),
+            )
+            .route(
+                "/staff/invoices/{id:\\d+}/print",
+                get().to(staff::invoices::print),
+            )
+            .route(
+                "/staff/invoices/{id:\\d+}/receipt",
+                get().to(staff::invoices::receipt),
+            )
+            .route(
+                "/staff/payments/{id:\\d+}/accept",
+                web::post().to(staff::invoices::accept),
+            )
             // == end staff applications ==
             // == Renewals ==
             .route("/staff/renewals", get().to(staff::renewals::list))

@@ -1,8 +1,12 @@
 //! Pages for signed-in staff. Each handler names the roles it admits in its signature.
 
 pub mod account;
+pub mod agreements;
+pub mod applications;
 pub mod audit;
+pub mod billing_settings;
 pub mod home;
+pub mod invoices;
 pub mod logos;
 pub mod outbox;
 pub mod payments_queue;

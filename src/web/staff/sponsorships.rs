@@ -396,6 +396,10 @@ struct ShowPage {
     checklist: Vec<Fulfilment>,
     next: Vec<Status>,
     visible: bool,
+    agreements: Vec<crate::services::agreements::Agreement>,
+    invoices: Vec<crate::models::invoices::Invoice>,
+    today: String,
+    due_default: String,
 }
 
 impl ShowPage {
@@ -416,6 +420,9 @@ impl ShowPage {
             .map(|x| x.label().to_string())
             .unwrap_or_default()
     }
+    fn agreement_created(&self, a: &crate::services::agreements::Agreement) -> String {
+        fmt_time(&a.created_at)
+    }
     fn done(&self) -> usize {
         self.checklist.iter().filter(|f| f.is_delivered()).count()
     }
@@ -423,7 +430,7 @@ impl ShowPage {
 
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let (s, sponsor, tier, events, checklist) = staff
+    let (s, sponsor, tier, events, checklist, agreements, invoices) = staff
         .state
         .db
         .run(move |c| {
@@ -436,16 +443,47 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 tier,
                 sponsorships::events(c, id)?,
                 sponsorships::checklist(c, id)?,
+                crate::services::agreements::for_sponsorship(c, id)?,
+                crate::models::invoices::for_sponsorship(c, id)?,
             ))
         })
         .await?;
+    let today = chrono::Utc::now().date_naive();
+    // Moves with their own step (review, agreement, invoice, payment) are done there, so the
+    // contacts get their emails and the records exist.
+    let has_invoice = invoices.iter().any(|i| i.status != "void");
+    let next = s
+        .status()
+        .next()
+        .into_iter()
+        .filter(|to| {
+            let dedicated = matches!(
+                (s.status(), *to),
+                (Status::Applied, Status::Approved)
+                    | (Status::Applied, Status::Rejected)
+                    | (Status::Approved, Status::AgreementSent)
+                    | (Status::AgreementSent, Status::AgreementAccepted)
+                    | (Status::AgreementAccepted, Status::Invoiced)
+            );
+            let paid_by_invoice =
+                has_invoice && s.status() == Status::Invoiced && *to == Status::Paid;
+            !dedicated && !paid_by_invoice
+        })
+        .collect();
     render(&ShowPage {
         layout: staff.layout(
             &format!("{} · {}", sponsor.name, tier.name),
             "/staff/sponsorships",
         ),
-        next: s.status().next(),
-        visible: s.is_visible_on(chrono::Utc::now().date_naive()),
+        next,
+        visible: s.is_visible_on(today),
+        agreements,
+        invoices,
+        today: today.format("%Y-%m-%d").to_string(),
+        due_default: (today
+            + chrono::Duration::days(crate::web::staff::invoices::DEFAULT_DUE_DAYS))
+        .format("%Y-%m-%d")
+        .to_string(),
         s,
         sponsor,
         tier,

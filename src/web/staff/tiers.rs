@@ -34,6 +34,8 @@ pub struct TierRow {
     pub benefits: Vec<String>,
     pub taken: i64,
     pub quote: Option<Quote>,
+    /// Applications waiting for a place.
+    pub waitlist: i64,
 }
 
 impl TierRow {
@@ -120,11 +122,13 @@ fn tier_rows(
             .collect();
         let taken = tiers::places_taken(c, t.id)?;
         let quote = org_size.map(|n| quote(t.id, t.price(), Some(n), &rules));
+        let waitlist = crate::services::review::waitlist_count(c, t.id)?;
         out.push(TierRow {
             tier: t,
             benefits,
             taken,
             quote,
+            waitlist,
         });
     }
     Ok(out)

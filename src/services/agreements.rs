@@ -1,0 +1,619 @@
+//! Sponsorship agreements: the template staff edit (with a fixed set of placeholders), the
+//! agreement generated from it and sent to the sponsor, and agreements signed elsewhere that
+//! staff upload as PDF files (checked by content, stored under a random name outside any
+//! served folder).
+//!
+//! The `agreements` table is read here too (row type and queries), so the portal can share
+//! them: `find_for_sponsor` is the only look-up a sponsor's link may use.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngCore;
+
+use crate::config::Settings;
+use crate::db::schema::{agreements, sponsorships as sp};
+use crate::db::{DbConn, write_tx};
+use crate::domain::sponsorship::{Status, transition};
+use crate::email::{self, AgreementSentEmail};
+use crate::error::{AppError, AppResult};
+use crate::models::{app_settings, sponsors, sponsorships, tiers};
+
+use super::audit::{self, Actor};
+use super::portal;
+
+/// Where the agreement template is kept.
+pub const TEMPLATE_KEY: &str = "agreements.template";
+/// Longest template accepted, in characters.
+pub const TEMPLATE_MAX_CHARS: usize = 50_000;
+/// Largest PDF accepted (10 MiB).
+pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
+
+/// The placeholders a template may use, with what each becomes.
+pub const PLACEHOLDERS: [(&str, &str); 8] = [
+    ("sponsor", "the sponsor's name"),
+    ("tier", "the tier"),
+    (
+        "benefits",
+        "the tier's benefits, one per line with quantities",
+    ),
+    ("fee", "the agreed fee"),
+    ("term", "the term, e.g. 1 January 2027 to 31 December 2027"),
+    ("start", "the first day of the term"),
+    ("end", "the last day of the term"),
+    ("foundation", "the foundation's name"),
+];
+
+/// The template until staff write their own.
+pub const DEFAULT_TEMPLATE: &str = "SPONSORSHIP AGREEMENT
+
+Between {{foundation}} (\"the Foundation\") and {{sponsor}} (\"the Sponsor\").
+
+1. Sponsorship. The Sponsor supports the Foundation's work at the {{tier}} level for the term {{term}}.
+
+2. Fee. The Sponsor pays the Foundation {{fee}} for the term. The Foundation sends an invoice once this agreement is accepted; it is due within 30 days.
+
+3. Benefits. In recognition of the support, the Foundation provides during the term:
+{{benefits}}
+
+4. Recognition, not advertising. The Foundation thanks its sponsors publicly. It does not endorse the Sponsor's products or services, and the Sponsor's support gives it no say over the Foundation's decisions.
+
+5. Logo and name. The Sponsor allows the Foundation to show its name and logo on the Foundation's pages for the term, and will provide them in a usable form.
+
+6. Term. This agreement runs from {{start}} to {{end}}. Either party may end it early in writing; fees paid for benefits already delivered are not refunded.
+";
+
+/// A template checked for its placeholders: only those in `PLACEHOLDERS`, each closed.
+pub fn check_template(template: &str) -> Result<(), String> {
+    if template.trim().is_empty() {
+        return Err("Write the agreement template.".into());
+    }
+    if template.chars().count() > TEMPLATE_MAX_CHARS {
+        return Err(format!(
+            "The template must be at most {TEMPLATE_MAX_CHARS} characters."
+        ));
+    }
+    let mut unknown: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err(
+                "A placeholder is not closed: write it as {{sponsor}}, with two closing braces."
+                    .into(),
+            );
+        };
+        let name = after[..close].trim();
+        if !PLACEHOLDERS.iter().any(|(p, _)| *p == name) {
+            let shown = format!(
+                "{{{{{}}}}}",
+                after[..close].chars().take(40).collect::<String>()
+            );
+            if !unknown.contains(&shown) {
+                unknown.push(shown);
+            }
+        }
+        rest = &after[close + 2..];
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "Unknown placeholder{} {}. The placeholders are: {}.",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.join(", "),
+            PLACEHOLDERS
+                .iter()
+                .map(|(p, _)| format!("{{{{{p}}}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// What the placeholders stand for in one agreement.
+#[derive(Clone, Debug, Default)]
+pub struct Values {
+    pub sponsor: String,
+    pub tier: String,
+    pub benefits: Vec<String>,
+    pub fee: String,
+    pub start: String,
+    pub end: String,
+    pub foundation: String,
+}
+
+/// Plain-text substitution (the text is shown escaped, never as HTML). Placeholders are
+/// replaced in one pass, so a sponsor named "{{fee}}" stays as written.
+pub fn render(template: &str, v: &Values) -> String {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let value = match after[..close].trim() {
+            "sponsor" => v.sponsor.clone(),
+            "tier" => v.tier.clone(),
+            "benefits" => {
+                if v.benefits.is_empty() {
+                    "- (none listed)".to_string()
+                } else {
+                    v.benefits
+                        .iter()
+                        .map(|b| format!("- {b}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            }
+            "fee" => v.fee.clone(),
+            "term" => format!("{} to {}", v.start, v.end),
+            "start" => v.start.clone(),
+            "end" => v.end.clone(),
+            "foundation" => v.foundation.clone(),
+            _ => format!("{{{{{}}}}}", &after[..close]),
+        };
+        out.push_str(&value);
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The template in use: the one staff saved, or the default.
+pub fn template(conn: &mut DbConn) -> AppResult<String> {
+    Ok(app_settings::get(conn, TEMPLATE_KEY)?.unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()))
+}
+
+/// The agreement text for a sponsorship, from the current template.
+pub fn render_for(
+    conn: &mut DbConn,
+    settings: &Settings,
+    sponsorship_id: i64,
+) -> AppResult<String> {
+    let s = sponsorships::find(conn, sponsorship_id)?;
+    let sponsor = sponsors::find(conn, s.sponsor_id)?;
+    let tier = tiers::find(conn, s.tier_id)?;
+    let benefits = sponsorships::checklist(conn, s.id)?
+        .iter()
+        .map(|f| f.label())
+        .collect();
+    let values = Values {
+        sponsor: sponsor.name,
+        tier: tier.name,
+        benefits,
+        fee: s.fee_label(),
+        start: s.start_date.format("%-d %B %Y").to_string(),
+        end: s.end_date.format("%-d %B %Y").to_string(),
+        foundation: settings.foundation_name.clone(),
+    };
+    Ok(render(&template(conn)?, &values))
+}
+
+/// One agreement: generated and sent (then accepted online), or uploaded, signed elsewhere.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = agreements)]
+pub struct Agreement {
+    pub id: i64,
+    pub sponsorship_id: i64,
+    pub kind: String,
+    pub body: String,
+    pub file_key: Option<String>,
+    pub file_name: Option<String>,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub accepted_name: Option<String>,
+    pub accepted_title: Option<String>,
+    pub accepted_email: Option<String>,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub accepted_addr: Option<String>,
+}
+
+impl Agreement {
+    pub fn is_uploaded(&self) -> bool {
+        self.kind == "uploaded"
+    }
+    pub fn has_file(&self) -> bool {
+        self.file_key.is_some()
+    }
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "sent" => "Sent, waiting for acceptance",
+            "accepted" => "Accepted",
+            "superseded" => "Replaced by a later version",
+            _ => "Unknown",
+        }
+    }
+    pub fn badge(&self) -> &'static str {
+        match self.status.as_str() {
+            "accepted" => "success",
+            "sent" => "warning",
+            _ => "neutral",
+        }
+    }
+    pub fn kind_label(&self) -> &'static str {
+        if self.is_uploaded() {
+            "Signed elsewhere (PDF)"
+        } else {
+            "Generated from the template"
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Agreement> {
+    Ok(agreements::table
+        .find(id)
+        .select(Agreement::as_select())
+        .first(conn)?)
+}
+
+/// An agreement only if it belongs to this sponsor (portal look-ups: no IDOR).
+pub fn find_for_sponsor(conn: &mut DbConn, id: i64, sponsor_id: i64) -> AppResult<Agreement> {
+    Ok(agreements::table
+        .inner_join(sp::table)
+        .filter(agreements::id.eq(id))
+        .filter(sp::sponsor_id.eq(sponsor_id))
+        .select(Agreement::as_select())
+        .first(conn)?)
+}
+
+pub fn for_sponsorship(conn: &mut DbConn, sponsorship_id: i64) -> AppResult<Vec<Agreement>> {
+    Ok(agreements::table
+        .filter(agreements::sponsorship_id.eq(sponsorship_id))
+        .order(agreements::id.desc())
+        .select(Agreement::as_select())
+        .load(conn)?)
+}
+
+/// Marks the sponsorship's agreements still waiting for acceptance as replaced.
+fn supersede_sent(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        agreements::table
+            .filter(agreements::sponsorship_id.eq(sponsorship_id))
+            .filter(agreements::status.eq("sent")),
+    )
+    .set(agreements::status.eq("superseded"))
+    .execute(conn)
+}
+
+/// Moves a sponsorship one step, checked against the table and conditional on where it is.
+fn step(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    from: Status,
+    to: Status,
+    note: &str,
+) -> AppResult<()> {
+    transition(from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
+    if !sponsorships::set_status_if(conn, id, from, to)? {
+        return Err(AppError::Conflict(
+            "Someone changed this sponsorship at the same moment. Nothing was changed; reload to see where it stands.".into(),
+        ));
+    }
+    sponsorships::add_event(conn, id, &actor.label, Some(from), to, note)?;
+    Ok(())
+}
+
+/// Generates the agreement from the current template and sends it to the primary contacts:
+/// approved → agreement sent. Sending again (after edits) replaces the version waiting for
+/// acceptance.
+pub fn generate_and_send(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    sponsorship_id: i64,
+) -> AppResult<i64> {
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, sponsorship_id)?;
+        let current = s.status();
+        if !matches!(current, Status::Approved | Status::AgreementSent) {
+            return Err(AppError::Conflict(format!(
+                "An agreement is sent once the application is approved; this sponsorship is {}.",
+                current.label().to_lowercase()
+            )));
+        }
+        let body = render_for(conn, settings, s.id)?;
+        let replaced = supersede_sent(conn, s.id)?;
+        let id: i64 = diesel::insert_into(agreements::table)
+            .values((
+                agreements::sponsorship_id.eq(s.id),
+                agreements::kind.eq("generated"),
+                agreements::body.eq(&body),
+                agreements::status.eq("sent"),
+                agreements::created_by.eq(&actor.label),
+                agreements::created_at.eq(crate::models::now()),
+            ))
+            .returning(agreements::id)
+            .get_result(conn)?;
+        if current == Status::Approved {
+            step(
+                conn,
+                actor,
+                s.id,
+                Status::Approved,
+                Status::AgreementSent,
+                &format!("agreement {id} sent"),
+            )?;
+        } else if !sponsorships::set_status_if(
+            conn,
+            s.id,
+            Status::AgreementSent,
+            Status::AgreementSent,
+        )? {
+            // Still where we read it (the no-op update also orders us after a concurrent move).
+            return Err(AppError::Conflict(
+                "Someone changed this sponsorship at the same moment. Nothing was sent.".into(),
+            ));
+        }
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        let tier = tiers::find(conn, s.tier_id)?;
+        for r in portal::recipients(conn, sponsor.id, "primary")? {
+            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            email::enqueue(
+                conn,
+                &r.email,
+                &AgreementSentEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    tier: tier.name.clone(),
+                    link: format!("{link}?next=/portal/agreements/{id}"),
+                    replaces_earlier: replaced > 0,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            if replaced > 0 {
+                "agreement.resend"
+            } else {
+                "agreement.send"
+            },
+            Some(("sponsorship", &s.id.to_string())),
+            &format!(
+                "agreement {id} for {} · {}{}",
+                sponsor.name,
+                tier.name,
+                if replaced > 0 {
+                    " · replaces the version sent earlier"
+                } else {
+                    ""
+                }
+            ),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Records an agreement signed elsewhere (its PDF already stored under `file_key`): the
+/// sponsorship moves to agreement accepted (through agreement sent when it was approved).
+pub fn record_upload(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sponsorship_id: i64,
+    file_key: &str,
+    file_name: &str,
+) -> AppResult<i64> {
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, sponsorship_id)?;
+        let current = s.status();
+        if !matches!(current, Status::Approved | Status::AgreementSent) {
+            return Err(AppError::Conflict(format!(
+                "A signed agreement can be added once the application is approved and before the agreement is accepted; this sponsorship is {}.",
+                current.label().to_lowercase()
+            )));
+        }
+        supersede_sent(conn, s.id)?;
+        let now = crate::models::now();
+        let id: i64 = diesel::insert_into(agreements::table)
+            .values((
+                agreements::sponsorship_id.eq(s.id),
+                agreements::kind.eq("uploaded"),
+                agreements::body.eq(""),
+                agreements::file_key.eq(file_key),
+                agreements::file_name.eq(file_name),
+                agreements::status.eq("accepted"),
+                agreements::created_by.eq(&actor.label),
+                agreements::created_at.eq(now),
+                agreements::accepted_name
+                    .eq(format!("signed elsewhere, uploaded by {}", actor.label)),
+                agreements::accepted_at.eq(now),
+                agreements::accepted_addr.eq(actor.client_addr.clone()),
+            ))
+            .returning(agreements::id)
+            .get_result(conn)?;
+        let note = format!("agreement {id} signed elsewhere, uploaded");
+        if current == Status::Approved {
+            step(
+                conn,
+                actor,
+                s.id,
+                Status::Approved,
+                Status::AgreementSent,
+                &note,
+            )?;
+        }
+        step(
+            conn,
+            actor,
+            s.id,
+            Status::AgreementSent,
+            Status::AgreementAccepted,
+            &note,
+        )?;
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        audit::record(
+            conn,
+            actor,
+            "agreement.upload",
+            Some(("sponsorship", &s.id.to_string())),
+            &format!("agreement {id} for {} · PDF key {file_key}", sponsor.name),
+        )?;
+        Ok(id)
+    })
+}
+
+// Files of agreements signed elsewhere.
+
+/// The folder of agreement PDFs: private, beside the public media, never served as files.
+pub fn files_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("private").join("agreements")
+}
+
+/// The file of a stored PDF, or None for a key that is not ours.
+pub fn file_path(data_dir: &Path, key: &str) -> Option<PathBuf> {
+    crate::media::valid_key(key).then(|| files_dir(data_dir).join(format!("{key}.pdf")))
+}
+
+/// The sentence for a file over the size limit.
+pub fn too_large_message() -> String {
+    "The file is larger than 10 MB. Upload a smaller PDF (scan at a lower resolution).".into()
+}
+
+/// Checks an upload by its content: a complete PDF within the size limit.
+pub fn check_pdf(bytes: &[u8]) -> Result<(), String> {
+    if bytes.is_empty() {
+        return Err("The file is empty. Choose the signed agreement again.".into());
+    }
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(too_large_message());
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(
+            "This file is not a PDF (whatever its name says). Upload the signed agreement as a PDF file."
+                .into(),
+        );
+    }
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err("The PDF seems incomplete (it has no end). Save or scan it again and upload the new file.".into());
+    }
+    Ok(())
+}
+
+/// Stores a checked PDF under a new random name and returns the name's key. The file is
+/// written under a temporary name and renamed into place, so a half-written file is never
+/// found under a key.
+pub fn store_pdf(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
+    let dir = files_dir(data_dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    let key = hex::encode(b);
+    let tmp = dir.join(format!("{key}.part"));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        let dest = file_path(data_dir, &key).ok_or_else(|| std::io::Error::other("bad key"))?;
+        std::fs::rename(&tmp, dest)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(key)
+}
+
+/// Removes a stored PDF (after its row could not be written); missing is fine.
+pub fn delete_pdf(data_dir: &Path, key: &str) -> std::io::Result<()> {
+    match file_path(data_dir, key) {
+        Some(p) => match std::fs::remove_file(p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_checked() {
+        assert!(check_template(DEFAULT_TEMPLATE).is_ok());
+        assert!(check_template("Dear {{ sponsor }}, {{fee}} for {{term}}.").is_ok());
+        let e = check_template("Hello {{sponsr}} and {{ price }}").unwrap_err();
+        assert!(e.contains("{{sponsr}}") && e.contains("{{ price }}"), "{e}");
+        assert!(e.starts_with("Unknown placeholders"), "{e}");
+        assert!(
+            check_template("Hello {{sponsor")
+                .unwrap_err()
+                .contains("not closed")
+        );
+        assert!(check_template("  ").is_err());
+        assert!(check_template("No placeholders at all is fine }} too").is_ok());
+    }
+
+    #[test]
+    fn rendering_is_plain_substitution_in_one_pass() {
+        let v = Values {
+            sponsor: "<script>{{fee}}</script>".into(),
+            tier: "Gold".into(),
+            benefits: vec!["4 × conference passes".into(), "Logo on the website".into()],
+            fee: "$10,000.00".into(),
+            start: "1 January 2027".into(),
+            end: "31 December 2027".into(),
+            foundation: "PSF".into(),
+        };
+        let out = render(
+            "{{foundation}} & {{ sponsor }}: {{tier}} {{fee}} {{term}}\n{{benefits}}",
+            &v,
+        );
+        assert_eq!(
+            out,
+            "PSF & <script>{{fee}}</script>: Gold $10,000.00 1 January 2027 to 31 December 2027\n- 4 × conference passes\n- Logo on the website"
+        );
+    }
+
+    #[test]
+    fn pdfs_are_checked_by_content() {
+        assert!(check_pdf(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n").is_ok());
+        assert!(check_pdf(b"").unwrap_err().contains("empty"));
+        assert!(
+            check_pdf(b"<!doctype html><script>alert(1)</script>%%EOF")
+                .unwrap_err()
+                .contains("not a PDF")
+        );
+        assert!(
+            check_pdf(b"\x89PNG\r\n\x1a\n%%EOF")
+                .unwrap_err()
+                .contains("not a PDF")
+        );
+        assert!(
+            check_pdf(b"%PDF-1.7\n1 0 obj")
+                .unwrap_err()
+                .contains("incomplete")
+        );
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(MAX_PDF_BYTES + 1, b' ');
+        assert!(check_pdf(&big).unwrap_err().contains("10 MB"));
+    }
+
+    #[test]
+    fn stored_files_get_random_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store_pdf(dir.path(), b"%PDF-1 %%EOF").unwrap();
+        let b = store_pdf(dir.path(), b"%PDF-1 %%EOF").unwrap();
+        assert_ne!(a, b);
+        assert!(file_path(dir.path(), &a).unwrap().exists());
+        assert_eq!(file_path(dir.path(), "../../x"), None);
+        delete_pdf(dir.path(), &a).unwrap();
+        delete_pdf(dir.path(), &a).unwrap();
+        assert!(!file_path(dir.path(), &a).unwrap().exists());
+        let left: Vec<_> = std::fs::read_dir(files_dir(dir.path())).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary files left behind");
+    }
+}

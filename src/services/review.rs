@@ -1,0 +1,291 @@
+//! Staff review of applications: approve (term and agreed fee) or reject (with a reason).
+//! Either way the sponsor's contacts are told by email, in the transaction of the decision.
+//!
+//! Two staff deciding the same application at once: the tier row is locked first (the same
+//! order as `sponsorships::change_status`, so the two never deadlock), the application is read
+//! again under that lock, and the move itself is a conditional UPDATE. One decision wins; the
+//! other is told who decided and when.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::db::schema::{sponsorship_events, sponsorships as sp};
+use crate::db::{DbConn, write_tx};
+use crate::domain::Money;
+use crate::domain::sponsorship::{Status, transition};
+use crate::email::{self, ApplicationApprovedEmail, ApplicationRejectedEmail};
+use crate::error::{AppError, AppResult};
+use crate::models::sponsorships::{self, Sponsorship};
+use crate::models::{sponsors, tiers};
+
+use super::audit::{self, Actor};
+use super::portal;
+
+/// What staff agree when they approve an application.
+#[derive(Clone, Debug)]
+pub struct Approval {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub fee: Money,
+    /// Why the fee differs from the quoted price; required when it does.
+    pub reason: String,
+}
+
+/// The price the application was quoted (the server's price when it was made).
+pub fn quoted_minor(s: &Sponsorship) -> i64 {
+    s.list_price_minor.unwrap_or(s.fee_minor)
+}
+
+/// "approved by ana@example.org on 2026-11-23 10:04 UTC", from the last event that moved the
+/// sponsorship to where it is now.
+fn decided_by(conn: &mut DbConn, s: &Sponsorship) -> AppResult<String> {
+    let last: Option<(String, chrono::NaiveDateTime)> = sponsorship_events::table
+        .filter(sponsorship_events::sponsorship_id.eq(s.id))
+        .filter(sponsorship_events::to_status.eq(&s.status))
+        .order(sponsorship_events::id.desc())
+        .select((sponsorship_events::actor, sponsorship_events::at))
+        .first(conn)
+        .optional()?;
+    let what = s.status().label().to_lowercase();
+    Ok(match last {
+        Some((who, at)) => format!("{what} by {who} on {}", at.format("%Y-%m-%d %H:%M UTC")),
+        None => what,
+    })
+}
+
+/// The message for someone who tried to decide an application that is no longer waiting.
+fn already_decided(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
+    let s = sponsorships::find(conn, id)?;
+    Ok(AppError::Conflict(format!(
+        "This application was already {}. Nothing was changed.",
+        decided_by(conn, &s)?
+    )))
+}
+
+/// Approves an application: applied → approved with the agreed term and fee, the waitlist
+/// flag cleared, an email to the primary contacts, an audit entry.
+pub fn approve(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    id: i64,
+    a: &Approval,
+) -> AppResult<()> {
+    if a.end < a.start {
+        return Err(AppError::BadRequest(
+            "The term must end on or after its first day.".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        let tier_id = sponsorships::find(conn, id)?.tier_id;
+        tiers::lock(conn, tier_id)?;
+        // Read again under the lock: someone may have decided while we waited for it.
+        let s = sponsorships::find(conn, id)?;
+        if s.status() != Status::Applied {
+            return Err(already_decided(conn, id)?);
+        }
+        transition(Status::Applied, Status::Approved)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        if a.fee.currency.code() != s.currency {
+            return Err(AppError::BadRequest(format!(
+                "The fee must be in {}, the currency of the quote.",
+                s.currency
+            )));
+        }
+        let quoted = quoted_minor(&s);
+        let reason = a.reason.trim().to_string();
+        if a.fee.minor != quoted && reason.is_empty() {
+            return Err(AppError::BadRequest(
+                "Say why the agreed fee differs from the quoted price.".into(),
+            ));
+        }
+        let tier = tiers::find(conn, s.tier_id)?;
+        if let Some(cap) = tier.capacity
+            && tiers::places_taken(conn, tier.id)? >= cap as i64
+        {
+            return Err(AppError::Conflict(format!(
+                "{} is full ({cap} of {cap} places taken): this application stays on the waitlist until a place frees up or the capacity is raised. Nothing was changed.",
+                tier.name
+            )));
+        }
+        let n = diesel::update(
+            sp::table
+                .filter(sp::id.eq(id))
+                .filter(sp::status.eq(Status::Applied.as_str())),
+        )
+        .set((
+            sp::status.eq(Status::Approved.as_str()),
+            sp::start_date.eq(a.start),
+            sp::end_date.eq(a.end),
+            sp::fee_minor.eq(a.fee.minor),
+            sp::fee_reason.eq(if a.fee.minor == quoted {
+                String::new()
+            } else {
+                reason.clone()
+            }),
+            sp::waitlisted.eq(false),
+            sp::updated_at.eq(crate::models::now()),
+        ))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(already_decided(conn, id)?);
+        }
+        let term = format!(
+            "{} – {}",
+            a.start.format("%Y-%m-%d"),
+            a.end.format("%Y-%m-%d")
+        );
+        let fee_note = if a.fee.minor == quoted {
+            format!("fee {}", a.fee)
+        } else {
+            format!(
+                "fee {} instead of {}: {reason}",
+                a.fee,
+                Money::new(quoted, a.fee.currency)
+            )
+        };
+        sponsorships::add_event(
+            conn,
+            id,
+            &actor.label,
+            Some(Status::Applied),
+            Status::Approved,
+            &format!("term {term}, {fee_note}"),
+        )?;
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        for r in portal::recipients(conn, sponsor.id, "primary")? {
+            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            email::enqueue(
+                conn,
+                &r.email,
+                &ApplicationApprovedEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    tier: tier.name.clone(),
+                    term: format!(
+                        "{} to {}",
+                        a.start.format("%-d %B %Y"),
+                        a.end.format("%-d %B %Y")
+                    ),
+                    fee: a.fee.to_string(),
+                    link,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "application.approve",
+            Some(("sponsorship", &id.to_string())),
+            &format!(
+                "{} · {} · {term} · {fee_note}{}",
+                sponsor.name,
+                tier.name,
+                if s.waitlisted {
+                    " · from the waitlist"
+                } else {
+                    ""
+                }
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// Rejects an application with a reason the contacts are told.
+pub fn reject(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let reason = reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest(
+            "Give the reason: it is sent to the applicant.".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        let tier_id = sponsorships::find(conn, id)?.tier_id;
+        tiers::lock(conn, tier_id)?;
+        let s = sponsorships::find(conn, id)?;
+        if s.status() != Status::Applied {
+            return Err(already_decided(conn, id)?);
+        }
+        transition(Status::Applied, Status::Rejected)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        if !sponsorships::set_status_if(conn, id, Status::Applied, Status::Rejected)? {
+            return Err(already_decided(conn, id)?);
+        }
+        sponsorships::add_event(
+            conn,
+            id,
+            &actor.label,
+            Some(Status::Applied),
+            Status::Rejected,
+            &reason,
+        )?;
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        let tier = tiers::find(conn, s.tier_id)?;
+        for r in portal::recipients(conn, sponsor.id, "primary")? {
+            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            email::enqueue(
+                conn,
+                &r.email,
+                &ApplicationRejectedEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    tier: tier.name.clone(),
+                    reason: reason.clone(),
+                    link,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "application.reject",
+            Some(("sponsorship", &id.to_string())),
+            &format!("{} · {} · {reason}", sponsor.name, tier.name),
+        )?;
+        Ok(())
+    })
+}
+
+/// Applications waiting for a place in a tier.
+pub fn waitlist_count(conn: &mut DbConn, tier_id: i64) -> AppResult<i64> {
+    Ok(sp::table
+        .filter(sp::tier_id.eq(tier_id))
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .filter(sp::waitlisted.eq(true))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Applications waiting for review, oldest first.
+pub fn queue(conn: &mut DbConn) -> AppResult<Vec<sponsorships::Row>> {
+    use crate::db::schema::{sponsors as so, tiers as ti};
+    let rows: Vec<(Sponsorship, sponsors::Sponsor, tiers::Tier)> = sp::table
+        .inner_join(so::table)
+        .inner_join(ti::table)
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .order((sp::created_at.asc(), sp::id.asc()))
+        .select((
+            Sponsorship::as_select(),
+            sponsors::Sponsor::as_select(),
+            tiers::Tier::as_select(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(sponsorship, sponsor, tier)| sponsorships::Row {
+            sponsorship,
+            sponsor,
+            tier,
+        })
+        .collect())
+}

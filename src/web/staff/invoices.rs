@@ -1,0 +1,433 @@
+//! Invoices on the staff side: issue one for a sponsorship whose agreement is accepted, the
+//! list with a status filter, one invoice with its payments, recording a payment or refund
+//! by hand, accepting a flagged payment, and the printable invoice and receipt.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::auth::{Staff, extract::MoneyStaff};
+use crate::domain::dates::parse_date;
+use crate::domain::{Currency, FormErrors, Money, text};
+use crate::error::{AppError, AppResult};
+use crate::models::invoices::{self, Invoice, ListRow, METHODS, Payment, money_label};
+use crate::models::{sponsors, sponsorships};
+use crate::services::billing::{self, Kind, PaymentInput};
+use crate::web::form::Fields;
+use crate::web::layout::{FlashKind, Layout};
+use crate::web::staff::fmt_time;
+use crate::web::{redirect_with_flash, render, render_status};
+
+type S = Staff<MoneyStaff>;
+
+/// How long an invoice runs by default.
+pub const DEFAULT_DUE_DAYS: i64 = 30;
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// `POST /staff/sponsorships/{id}/invoice`: issue the invoice (dates default to today and
+/// today + 30 days).
+pub async fn issue(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    // The list of invoices has its own "ready to invoice" forms (for the treasurer, who does
+    // not see sponsorship pages).
+    let back = if f.get("from") == "invoices" {
+        "/staff/invoices".to_string()
+    } else {
+        format!("/staff/sponsorships/{id}")
+    };
+    let issued_on = match f.get("issued_on").trim() {
+        "" => today(),
+        s => match parse_date(s, "the issue date") {
+            Ok(d) => d,
+            Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        },
+    };
+    let due_on = match f.get("due_on").trim() {
+        "" => issued_on + chrono::Duration::days(DEFAULT_DUE_DAYS),
+        s => match parse_date(s, "the due date") {
+            Ok(d) => d,
+            Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        },
+    };
+    let actor = staff.actor();
+    let settings = staff.state.settings.clone();
+    match staff
+        .state
+        .db
+        .run(move |c| billing::issue_invoice(c, &settings, &actor, id, issued_on, due_on))
+        .await
+    {
+        Ok(inv) => Ok(redirect_with_flash(
+            &format!("/staff/invoices/{}", inv.id),
+            FlashKind::Success,
+            &format!(
+                "Invoice {} issued and emailed to the billing contacts.",
+                inv.number
+            ),
+        )),
+        Err(AppError::Conflict(m)) | Err(AppError::BadRequest(m)) => {
+            Ok(redirect_with_flash(&back, FlashKind::Error, &m))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+/// The statuses the list filters by.
+const STATUSES: [(&str, &str); 4] = [
+    ("open", "Awaiting payment"),
+    ("paid", "Paid"),
+    ("refunded", "Refunded"),
+    ("void", "Void"),
+];
+
+#[derive(Template)]
+#[template(path = "staff/invoices/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<ListRow>,
+    status: String,
+    statuses: [(&'static str, &'static str); 4],
+    flagged: usize,
+    /// Sponsorships whose agreement is accepted, waiting for their invoice.
+    ready: Vec<sponsorships::Row>,
+}
+
+/// `GET /staff/invoices?status=open`.
+pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let status = STATUSES
+        .iter()
+        .find(|(k, _)| *k == q.status)
+        .map(|(k, _)| k.to_string());
+    let filter = status.clone();
+    let (rows, flagged, ready) = staff
+        .state
+        .db
+        .run(move |c| {
+            let ready = sponsorships::list(
+                c,
+                &sponsorships::Filter {
+                    status: Some(crate::domain::sponsorship::Status::AgreementAccepted),
+                    ..Default::default()
+                },
+                200,
+            )?;
+            Ok((
+                invoices::list(c, filter.as_deref(), 1000)?,
+                invoices::flagged(c)?.len(),
+                ready,
+            ))
+        })
+        .await?;
+    render(&ListPage {
+        layout: staff.layout("Invoices", "/staff/invoices"),
+        rows,
+        status: status.unwrap_or_default(),
+        statuses: STATUSES,
+        flagged,
+        ready,
+    })
+}
+
+/// One of the two money forms (payment or refund) as typed.
+#[derive(Clone, Debug, Default)]
+pub struct MoneyInput {
+    pub method: String,
+    pub reference: String,
+    pub received_on: String,
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/invoices/show.html")]
+struct ShowPage {
+    layout: Layout,
+    inv: Invoice,
+    sponsor_id: i64,
+    sponsor_name: String,
+    payments: Vec<Payment>,
+    paid: String,
+    refunded: String,
+    outstanding: String,
+    net: i64,
+    methods: [(&'static str, &'static str); 5],
+    pay: MoneyInput,
+    refund: MoneyInput,
+    errors: FormErrors,
+}
+
+impl ShowPage {
+    /// The refund form: once something was paid, or to show what was wrong with one.
+    fn show_refund(&self) -> bool {
+        self.net > 0
+            || [
+                "refund_method",
+                "refund_amount",
+                "refund_received_on",
+                "refund_reference",
+            ]
+            .iter()
+            .any(|k| self.errors.has(k))
+    }
+    fn amount_hint(&self) -> String {
+        format!("In {}.", self.inv.currency)
+    }
+    fn refund_hint(&self) -> String {
+        format!(
+            "In {}. Refunding everything paid cancels the sponsorship.",
+            self.inv.currency
+        )
+    }
+    fn created(&self, p: &Payment) -> String {
+        fmt_time(&p.created_at)
+    }
+}
+
+async fn show_page(
+    staff: &S,
+    id: i64,
+    pay: Option<MoneyInput>,
+    refund: Option<MoneyInput>,
+    errors: FormErrors,
+) -> AppResult<ShowPage> {
+    let (inv, sponsor_id, sponsor_name, payments, totals) = staff
+        .state
+        .db
+        .run(move |c| {
+            let inv = invoices::find(c, id)?;
+            let s = sponsorships::find(c, inv.sponsorship_id)?;
+            let sponsor = sponsors::find(c, s.sponsor_id)?;
+            let payments = invoices::payments_of(c, id)?;
+            let totals = invoices::totals(c, id)?;
+            Ok((inv, sponsor.id, sponsor.name, payments, totals))
+        })
+        .await?;
+    let outstanding = if inv.is_open() {
+        inv.amount_minor.saturating_sub(totals.paid_minor)
+    } else {
+        0
+    };
+    let plain = |minor: i64| {
+        Money::from_db(minor, &inv.currency)
+            .map(|m| m.plain())
+            .unwrap_or_default()
+    };
+    let today = today().format("%Y-%m-%d").to_string();
+    let pay = pay.unwrap_or_else(|| MoneyInput {
+        method: "bank_transfer".into(),
+        received_on: today.clone(),
+        amount: if outstanding > 0 {
+            plain(outstanding)
+        } else {
+            String::new()
+        },
+        ..Default::default()
+    });
+    let refund = refund.unwrap_or_else(|| MoneyInput {
+        method: "bank_transfer".into(),
+        received_on: today,
+        ..Default::default()
+    });
+    Ok(ShowPage {
+        layout: staff.layout(&format!("Invoice {}", inv.number), "/staff/invoices"),
+        paid: money_label(totals.paid_minor, &inv.currency),
+        refunded: money_label(totals.refunded_minor, &inv.currency),
+        outstanding: money_label(outstanding, &inv.currency),
+        net: totals.net_minor(),
+        inv,
+        sponsor_id,
+        sponsor_name,
+        payments,
+        methods: METHODS,
+        pay,
+        refund,
+        errors,
+    })
+}
+
+/// `GET /staff/invoices/{id}`.
+pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    render(&show_page(&staff, *id, None, None, FormErrors::new()).await?)
+}
+
+/// `POST /staff/invoices/{id}/payments`: a payment (`kind=payment`) or a refund
+/// (`kind=refund`, fields prefixed `refund_`) recorded by hand.
+pub async fn record(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    let kind = match f.get("kind").as_str() {
+        "payment" => Kind::Payment,
+        "refund" => Kind::Refund,
+        _ => {
+            return Err(AppError::BadRequest(
+                "The form did not say whether this is a payment or a refund.".into(),
+            ));
+        }
+    };
+    let prefix = if kind == Kind::Refund { "refund_" } else { "" };
+    let field = |name: &str| format!("{prefix}{name}");
+    let input = MoneyInput {
+        method: f.get(&field("method")),
+        reference: f.get(&field("reference")),
+        received_on: f.get(&field("received_on")),
+        amount: f.get(&field("amount")),
+    };
+    let inv = staff
+        .state
+        .db
+        .run(move |c| Ok(invoices::find(c, id)?))
+        .await?;
+    let mut errors = FormErrors::new();
+    if !METHODS.iter().any(|(k, _)| *k == input.method) {
+        errors.add(&field("method"), "Choose how the money came or went.");
+    }
+    let reference = text::optional_multi_line(&input.reference, "the reference", 200)
+        .and_then(|r| {
+            if r.contains('\n') {
+                Err("The reference must be on one line.".to_string())
+            } else {
+                Ok(r)
+            }
+        })
+        .map_err(|m| errors.add(&field("reference"), m))
+        .ok();
+    let received_on = parse_date(
+        &input.received_on,
+        if kind == Kind::Refund {
+            "the date the refund was made"
+        } else {
+            "the date the money arrived"
+        },
+    )
+    .map_err(|m| errors.add(&field("received_on"), m))
+    .ok();
+    if received_on.is_some_and(|d| d > today() + chrono::Duration::days(1)) {
+        errors.add(&field("received_on"), "The date cannot be in the future.");
+    }
+    let currency = Currency::parse(&inv.currency).map_err(AppError::BadRequest)?;
+    let amount = match Money::parse(&input.amount, currency) {
+        Ok(m) if m.minor <= 0 => {
+            errors.add(&field("amount"), "The amount must be more than zero.");
+            None
+        }
+        Ok(m) => Some(m),
+        Err(m) => {
+            errors.add(&field("amount"), m);
+            None
+        }
+    };
+    let keep = |errors: FormErrors| {
+        let (pay, refund) = if kind == Kind::Refund {
+            (None, Some(input.clone()))
+        } else {
+            (Some(input.clone()), None)
+        };
+        (pay, refund, errors)
+    };
+    let (Some(reference), Some(received_on), Some(amount), true) =
+        (reference, received_on, amount, errors.is_empty())
+    else {
+        let (pay, refund, errors) = keep(errors);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&staff, id, pay, refund, errors).await?,
+        );
+    };
+    let p = PaymentInput {
+        invoice_id: id,
+        kind,
+        method: input.method.clone(),
+        amount_minor: amount.minor,
+        currency: inv.currency.clone(),
+        reference,
+        received_on,
+        stripe_ref: None,
+    };
+    let actor = staff.actor();
+    let settings = staff.state.settings.clone();
+    let r = staff
+        .state
+        .db
+        .run(move |c| billing::record_manual(c, &settings, &actor, &p))
+        .await;
+    match r {
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/staff/invoices/{id}"),
+            FlashKind::Success,
+            if kind == Kind::Refund {
+                "Refund recorded."
+            } else {
+                "Payment recorded."
+            },
+        )),
+        Err(AppError::BadRequest(m)) | Err(AppError::Conflict(m)) => {
+            let mut e = FormErrors::new();
+            e.add(&field("amount"), m);
+            let (pay, refund, errors) = keep(e);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &show_page(&staff, id, pay, refund, errors).await?,
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /staff/payments/{id}/accept`: a flagged payment, checked, now counts.
+pub async fn accept(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    let actor = staff.actor();
+    let settings = staff.state.settings.clone();
+    let (invoice_id, r) = staff
+        .state
+        .db
+        .run(move |c| {
+            let p = invoices::find_payment(c, id)?;
+            Ok((
+                p.invoice_id,
+                billing::accept_flagged(c, &settings, &actor, id),
+            ))
+        })
+        .await?;
+    let back = format!("/staff/invoices/{invoice_id}");
+    match r {
+        Ok(()) => Ok(redirect_with_flash(
+            &back,
+            FlashKind::Success,
+            "Payment accepted: it now counts towards the invoice.",
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /staff/invoices/{id}/print`.
+pub async fn print(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    crate::web::invoice_print::page(&staff, id, None, false, format!("/staff/invoices/{id}")).await
+}
+
+/// `GET /staff/invoices/{id}/receipt`.
+pub async fn receipt(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    crate::web::invoice_print::page(&staff, id, None, true, format!("/staff/invoices/{id}")).await
+}

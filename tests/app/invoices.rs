@@ -1,0 +1,391 @@
+//! Invoices on the staff side: issuing (gapless numbers under concurrency), manual payments
+//! and refunds, flagged payments, printable pages, and role checks.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::models::invoices;
+use steward::services::{Actor, billing};
+
+use crate::helpers::{TestApp, TestClient, location};
+use crate::review::{billing as billing_addr, outbox_count, sponsor, sponsorship, status_of, tier};
+
+async fn money_staff(app: &TestApp) -> TestClient {
+    app.signed_in(&[Role::Treasurer]).await.0
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+#[tokio::test]
+async fn invoice_numbers_have_no_gaps_or_duplicates_under_concurrent_issuing() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let s = sponsor(&app, &format!("Sponsor {i}"));
+        ids.push(sponsorship(&app, s, t, Status::AgreementAccepted));
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(ids.len()));
+    let threads: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            let mut conn = steward::db::Manager::new(&app.database_url)
+                .connect_now()
+                .expect("own connection");
+            let settings = app.state.settings.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                billing::issue_invoice(
+                    &mut conn,
+                    &settings,
+                    &Actor::system("test"),
+                    id,
+                    d("2027-03-01"),
+                    d("2027-03-31"),
+                )
+                .map(|i| i.number)
+            })
+        })
+        .collect();
+    let mut numbers: Vec<String> = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread").expect("issued"))
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=12).map(|n| format!("2027-{n:04}")).collect();
+    assert_eq!(numbers, expected);
+    for id in &ids {
+        assert_eq!(status_of(&app, *id), "invoiced");
+    }
+    // Concurrent requests over HTTP for the same sponsorship: one invoice.
+    let s = sponsor(&app, "Twice");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let c = money_staff(&app).await;
+        tasks.push(tokio::spawn(async move {
+            c.post(
+                &format!("/staff/sponsorships/{id}/invoice"),
+                &[("issued_on", "2027-03-02"), ("due_on", "")],
+            )
+            .await
+            .status()
+            .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 303);
+    }
+    let list = invoices::for_sponsorship(&mut app.db(), id).expect("list");
+    assert_eq!(list.len(), 1, "one invoice");
+    assert_eq!(list[0].number, "2027-0013");
+    assert_eq!(list[0].due_on, d("2027-04-01"), "30 days by default");
+    // A second invoice for the same sponsorship is refused with a message.
+    let c = money_staff(&app).await;
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{id}/invoice"),
+            &[("from", "invoices")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/staff/invoices");
+    let (_, body) = c.page("/staff/invoices").await;
+    assert!(body.contains("once the agreement is accepted"), "{body}");
+    assert!(body.contains("2027-0013"));
+    assert_eq!(
+        invoices::for_sponsorship(&mut app.db(), id)
+            .expect("list")
+            .len(),
+        1
+    );
+}
+
+/// An open invoice of $10,000.00 for a sponsorship whose term has started; returns
+/// (sponsorship id, invoice id, billing address).
+async fn open_invoice(app: &TestApp, c: &TestClient) -> (i64, i64, String) {
+    let t = tier(app, "Gold", 1_000_000, None);
+    let s = sponsor(app, "Acme");
+    let mut db = app.db();
+    let id = sponsorship(app, s, t, Status::AgreementAccepted);
+    // A term that includes today, so that paying makes it active.
+    let today = chrono::Utc::now().date_naive();
+    diesel::update(steward::db::schema::sponsorships::table.find(id))
+        .set((
+            steward::db::schema::sponsorships::start_date.eq(today - chrono::Duration::days(10)),
+            steward::db::schema::sponsorships::end_date.eq(today + chrono::Duration::days(300)),
+        ))
+        .execute(&mut db)
+        .expect("term");
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/invoice"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let inv = invoices::for_sponsorship(&mut db, id)
+        .expect("list")
+        .remove(0);
+    assert_eq!(location(&r), format!("/staff/invoices/{}", inv.id));
+    (id, inv.id, billing_addr("acme"))
+}
+
+fn pay<'a>(amount: &'a str, on: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "payment"),
+        ("method", "bank_transfer"),
+        ("reference", "TRX-1"),
+        ("received_on", on),
+        ("amount", amount),
+    ]
+}
+
+#[tokio::test]
+async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let (sid, inv, to) = open_invoice(&app, &c).await;
+    app.wait_for_mail(&to, "invoice_issued").await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let path = format!("/staff/invoices/{inv}/payments");
+
+    let (status, body) = c.page(&format!("/staff/invoices/{inv}")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("$10,000.00") && body.contains("value=\"10000.00\""));
+
+    // Bad input: message next to the field, 422, input kept, nothing recorded.
+    for (amount, on, method, message) in [
+        ("abc", today.as_str(), "bank_transfer", "in figures"),
+        ("-5", today.as_str(), "bank_transfer", "negative"),
+        ("0", today.as_str(), "bank_transfer", "more than zero"),
+        ("100", "2027-13-01", "bank_transfer", "a date like"),
+        ("100", today.as_str(), "bitcoin", "Choose how"),
+        (
+            "10000.01",
+            today.as_str(),
+            "bank_transfer",
+            "more than the $10,000.00 still due",
+        ),
+    ] {
+        let mut f = pay(amount, on);
+        f[1].1 = method;
+        let r = c.post(&path, &f).await;
+        assert_eq!(r.status(), 422, "{amount} {on} {method}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(message), "{message}: {body}");
+        assert!(body.contains(&format!("value=\"{amount}\"")), "input kept");
+        assert!(body.contains("field-error"));
+    }
+    assert!(
+        invoices::payments_of(&mut app.db(), inv)
+            .expect("p")
+            .is_empty()
+    );
+    // A refund before any payment is refused.
+    let r = c
+        .post(
+            &path,
+            &[
+                ("kind", "refund"),
+                ("refund_method", "bank_transfer"),
+                ("refund_received_on", &today),
+                ("refund_amount", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("paid and not yet refunded"), "{body}");
+
+    // Partial, then the remainder.
+    let r = c.post(&path, &pay("4,000.00", &today)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, sid), "invoiced");
+    assert!(invoices::find(&mut app.db(), inv).expect("inv").is_open());
+    let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
+    assert!(body.contains("$6,000.00"), "still due");
+    // Overpaying the remainder is refused.
+    let r = c.post(&path, &pay("6000.01", &today)).await;
+    assert_eq!(r.status(), 422);
+    let r = c.post(&path, &pay("6000", &today)).await;
+    assert_eq!(r.status(), 303);
+    let invoice = invoices::find(&mut app.db(), inv).expect("inv");
+    assert!(invoice.is_paid());
+    assert_eq!(
+        status_of(&app, sid),
+        "active",
+        "paid and the term has started"
+    );
+    app.wait_for_mail(&to, "receipt").await;
+    assert_eq!(outbox_count(&app, "receipt"), 1, "one receipt");
+    // No further payment once paid.
+    let r = c.post(&path, &pay("1", &today)).await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("nothing left to pay")
+    );
+    assert_eq!(outbox_count(&app, "receipt"), 1);
+
+    // Printable invoice and receipt.
+    let (status, body) = c.page(&format!("/staff/invoices/{inv}/print")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&invoice.number));
+    let (status, _) = c.page(&format!("/staff/invoices/{inv}/receipt")).await;
+    assert_eq!(status, 200);
+
+    // Refunds: over-refund refused, partial recorded, the rest cancels the sponsorship.
+    let refund = |amount: &'static str| {
+        let today = today.clone();
+        let path = path.clone();
+        let c = &c;
+        async move {
+            c.post(
+                &path,
+                &[
+                    ("kind", "refund"),
+                    ("refund_method", "bank_transfer"),
+                    ("refund_reference", "RF-1"),
+                    ("refund_received_on", &today),
+                    ("refund_amount", amount),
+                ],
+            )
+            .await
+        }
+    };
+    let r = refund("10000.01").await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("more than the $10,000.00 paid"), "{body}");
+    assert!(body.contains("value=\"10000.01\""));
+    assert_eq!(refund("2500").await.status(), 303);
+    assert!(invoices::find(&mut app.db(), inv).expect("inv").is_paid());
+    assert_eq!(status_of(&app, sid), "active");
+    assert_eq!(refund("7500").await.status(), 303);
+    assert_eq!(
+        invoices::find(&mut app.db(), inv).expect("inv").status,
+        "refunded"
+    );
+    assert_eq!(status_of(&app, sid), "cancelled");
+    let list = invoices::payments_of(&mut app.db(), inv).expect("payments");
+    assert_eq!(list.iter().filter(|p| p.is_refund()).count(), 2);
+}
+
+#[tokio::test]
+async fn flagged_payments_are_marked_and_can_be_accepted() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let (sid, inv, _) = open_invoice(&app, &c).await;
+    // A Stripe payment of the wrong amount arrives flagged.
+    let r = billing::record_manual(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("stripe"),
+        &billing::PaymentInput {
+            invoice_id: inv,
+            kind: billing::Kind::Payment,
+            method: "card".into(),
+            amount_minor: 900_000,
+            currency: "USD".into(),
+            reference: String::new(),
+            received_on: chrono::Utc::now().date_naive(),
+            stripe_ref: Some("pi_123".into()),
+        },
+    )
+    .expect("recorded");
+    let billing::Recorded::New {
+        payment_id,
+        flagged,
+    } = r
+    else {
+        panic!("{r:?}")
+    };
+    assert!(flagged.is_some());
+    let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
+    assert!(
+        body.contains("needs a check") && body.contains("Stripe reported"),
+        "{body}"
+    );
+    let (_, body) = c.page("/staff/invoices").await;
+    assert!(body.contains("1 payment needs a check"), "{body}");
+    let r = c
+        .post(&format!("/staff/payments/{payment_id}/accept"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        !invoices::find_payment(&mut app.db(), payment_id)
+            .expect("p")
+            .flagged
+    );
+    assert_eq!(status_of(&app, sid), "invoiced", "$9,000 of $10,000");
+    // Accepting twice: a clear message, nothing changes.
+    let r = c
+        .post(&format!("/staff/payments/{payment_id}/accept"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
+    assert!(body.contains("no longer flagged"));
+}
+
+#[tokio::test]
+async fn the_invoice_list_filters_by_status_and_every_route_checks_roles() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let (sid, inv, _) = open_invoice(&app, &c).await;
+    let number = invoices::find(&mut app.db(), inv).expect("inv").number;
+    let (status, body) = c.page("/staff/invoices?status=open").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&number));
+    let (_, body) = c.page("/staff/invoices?status=paid").await;
+    assert!(!body.contains(&number));
+    let (_, body) = c.page("/staff/invoices?status=nonsense").await;
+    assert!(body.contains(&number), "unknown filter shows all");
+    // The sponsorship page links its invoice.
+    let (sponsorships_staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, body) = sponsorships_staff
+        .page(&format!("/staff/sponsorships/{sid}"))
+        .await;
+    assert!(body.contains(&number) && body.contains("Record a payment"));
+
+    let gets = [
+        "/staff/invoices".to_string(),
+        format!("/staff/invoices/{inv}"),
+        format!("/staff/invoices/{inv}/print"),
+        format!("/staff/invoices/{inv}/receipt"),
+    ];
+    let posts = [
+        format!("/staff/invoices/{inv}/payments"),
+        format!("/staff/sponsorships/{sid}/invoice"),
+        "/staff/payments/1/accept".to_string(),
+    ];
+    let anon = app.new_client();
+    let (editor, _, _) = app.signed_in(&[Role::Editor, Role::Admin]).await;
+    for p in &gets {
+        let r = anon.get(p).await;
+        assert_eq!(r.status(), 303, "{p}");
+        assert!(location(&r).starts_with("/login"), "{p}");
+        assert_eq!(editor.get(p).await.status(), 403, "{p}");
+    }
+    for p in &posts {
+        let r = anon.post(p, &pay("10000", "2027-01-01")).await;
+        assert_eq!(r.status(), 303, "{p}");
+        assert!(location(&r).starts_with("/login"), "{p}");
+        assert_eq!(
+            editor.post(p, &pay("10000", "2027-01-01")).await.status(),
+            403,
+            "{p}"
+        );
+    }
+    assert!(
+        invoices::payments_of(&mut app.db(), inv)
+            .expect("p")
+            .is_empty()
+    );
+}

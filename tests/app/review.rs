@@ -1,0 +1,739 @@
+//! Staff review of applications, the agreement template, agreements generated and sent or
+//! uploaded (PDF checked by content), and the agreement file downloads.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use reqwest::multipart::{Form, Part};
+use steward::db::schema::{audit_log, outbox};
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::models::sponsorships as rows;
+use steward::services::{Actor, sponsorships as service};
+
+use crate::helpers::{TestApp, TestClient, link_path, location};
+
+/// A programme with one USD tier listing two benefits; returns the tier id.
+pub fn tier(app: &TestApp, name: &str, price_minor: i64, capacity: Option<i32>) -> i64 {
+    let mut c = app.db();
+    let p = steward::models::programmes::insert(&mut c, &format!("Programme {name}"), 2027, "")
+        .expect("programme");
+    let t = steward::models::tiers::insert(
+        &mut c,
+        &steward::models::tiers::TierFields {
+            programme_id: p,
+            name: name.into(),
+            slug: steward::domain::slug::slugify(name),
+            description: String::new(),
+            price_minor,
+            currency: "USD".into(),
+            capacity,
+            logo_size: "m".into(),
+            display_order: 0,
+            advertised: true,
+        },
+    )
+    .expect("tier");
+    steward::models::tiers::set_benefits(
+        &mut c,
+        t,
+        &[
+            ("conference passes".into(), Some(4)),
+            ("Logo on the website".into(), None),
+        ],
+    )
+    .expect("benefits");
+    t
+}
+
+/// A sponsor with a primary and a billing contact (addresses derived from the slug).
+pub fn sponsor(app: &TestApp, name: &str) -> i64 {
+    let mut c = app.db();
+    let slug = steward::domain::slug::slugify(name);
+    let id = steward::models::sponsors::insert(
+        &mut c,
+        &steward::models::sponsors::SponsorFields {
+            name: name.into(),
+            slug: slug.clone(),
+            website: "https://example.org/".into(),
+            description: String::new(),
+            tagline: String::new(),
+            org_size: Some(10),
+            country: "NL".into(),
+            topics: String::new(),
+            inkind_description: String::new(),
+            inkind_value_minor: None,
+            inkind_currency: None,
+        },
+    )
+    .expect("sponsor");
+    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", &primary(&slug), "primary")
+        .expect("contact");
+    steward::models::sponsors::add_contact(&mut c, id, "Bo Billing", &billing(&slug), "billing")
+        .expect("contact");
+    id
+}
+
+pub fn primary(slug: &str) -> String {
+    format!("primary@{slug}.example")
+}
+pub fn billing(slug: &str) -> String {
+    format!("billing@{slug}.example")
+}
+
+/// A sponsorship recorded by the service in `status`, at the tier's price (the quote).
+pub fn sponsorship(app: &TestApp, sponsor_id: i64, tier_id: i64, status: Status) -> i64 {
+    let mut c = app.db();
+    service::create(
+        &mut c,
+        &Actor::system("test"),
+        service::NewTerm {
+            sponsor_id,
+            tier_id,
+            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
+            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
+            fee: None,
+            status,
+            notes: String::new(),
+        },
+    )
+    .expect("sponsorship")
+}
+
+pub fn status_of(app: &TestApp, id: i64) -> String {
+    rows::find(&mut app.db(), id).expect("row").status
+}
+
+pub fn outbox_count(app: &TestApp, kind: &str) -> i64 {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count")
+}
+
+pub fn audit_count(app: &TestApp, action: &str) -> i64 {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count")
+}
+
+async fn staff(app: &TestApp) -> TestClient {
+    app.signed_in(&[Role::Sponsorships]).await.0
+}
+
+fn approve_fields<'a>(fee: &'a str, reason: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("start", "2027-02-01"),
+        ("end", "2028-01-31"),
+        ("fee", fee),
+        ("reason", reason),
+    ]
+}
+
+#[tokio::test]
+async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, Some(3));
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::Applied);
+
+    // The queue lists it with its quote and the tier's places.
+    let (status, body) = c.page("/staff/applications").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Acme") && body.contains("$10,000.00"),
+        "{body}"
+    );
+    assert!(body.contains("0 of 3"), "places taken / capacity: {body}");
+    let (status, body) = c.page(&format!("/staff/applications/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("primary@acme.example"));
+    assert!(
+        body.contains("value=\"10000.00\""),
+        "fee prefilled with the quote"
+    );
+    assert!(body.contains("value=\"2027-01-01\""), "term prefilled");
+
+    // A fee other than the quote needs a reason; the input is kept.
+    let path = format!("/staff/applications/{id}/approve");
+    let r = c.post(&path, &approve_fields("8000", "")).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("say why"), "{body}");
+    assert!(body.contains("value=\"8000\"") && body.contains("value=\"2027-02-01\""));
+    // Malformed dates and amounts.
+    for (field, bad, message) in [
+        ("start", "01/02/2027", "a date like"),
+        ("end", "2027-02-30", "a date like"),
+        ("fee", "-5", "negative"),
+        ("fee", "abc", "in figures"),
+        ("fee", "1e9999", "in figures"),
+    ] {
+        let mut f = approve_fields("10000", "");
+        for kv in f.iter_mut() {
+            if kv.0 == field {
+                kv.1 = bad;
+            }
+        }
+        let r = c.post(&path, &f).await;
+        assert_eq!(r.status(), 422, "{field}={bad}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(message), "{field}={bad}: {body}");
+        assert!(body.contains(&format!("value=\"{bad}\"")), "input kept");
+    }
+    let r = c
+        .post(
+            &path,
+            &[
+                ("start", "2027-06-01"),
+                ("end", "2027-01-01"),
+                ("fee", "10000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("end on or after"));
+    assert_eq!(status_of(&app, id), "applied", "nothing half-written");
+    assert_eq!(outbox_count(&app, "application_approved"), 0);
+
+    let r = c
+        .post(&path, &approve_fields("8,000.00", "Multi-year commitment"))
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let row = rows::find(&mut app.db(), id).expect("row");
+    assert_eq!(row.status, "approved");
+    assert_eq!(row.fee_minor, 800_000);
+    assert_eq!(row.fee_reason, "Multi-year commitment");
+    assert_eq!(row.list_price_minor, Some(1_000_000), "the quote is kept");
+    assert_eq!(
+        row.start_date,
+        NaiveDate::from_ymd_opt(2027, 2, 1).expect("date")
+    );
+    assert_eq!(
+        row.end_date,
+        NaiveDate::from_ymd_opt(2028, 1, 31).expect("date")
+    );
+    assert_eq!(audit_count(&app, "application.approve"), 1);
+
+    // The primary contact is told, with a private link that opens the portal.
+    let mail = app
+        .wait_for_mail("primary@acme.example", "application_approved")
+        .await;
+    assert!(mail.text.contains("$8,000.00"), "{}", mail.text);
+    assert!(mail.text.contains("Gold"));
+    assert_eq!(
+        outbox_count(&app, "application_approved"),
+        1,
+        "primary only"
+    );
+    let link = link_path(&mail.text, "http://steward.test/portal/enter/");
+    let visitor = app.new_client();
+    let r = visitor
+        .get(link.trim_start_matches("http://steward.test"))
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal");
+    assert!(visitor.cookie("steward_portal").is_some(), "link accepted");
+
+    // A decided application shows no forms, and cannot be decided again.
+    let (_, body) = c.page(&format!("/staff/applications/{id}")).await;
+    assert!(body.contains("has been decided"));
+    assert!(!body.contains("Approve and email"));
+    let r = c.post(&path, &approve_fields("10000", "")).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("already approved by staff"), "{body}");
+}
+
+#[tokio::test]
+async fn rejecting_needs_a_reason_which_the_contacts_receive() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Initech");
+    let id = sponsorship(&app, s, t, Status::Applied);
+    let path = format!("/staff/applications/{id}/reject");
+    let r = c.post(&path, &[("reject_reason", "   ")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("Give the reason"));
+    // Other failures keep what was typed.
+    let long = "x".repeat(2001);
+    let r = c.post(&path, &[("reject_reason", &long)]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains(&long), "input kept");
+    assert_eq!(status_of(&app, id), "applied");
+
+    let r = c
+        .post(
+            &path,
+            &[(
+                "reject_reason",
+                "We only take sponsors <b>aligned</b> with the mission.",
+            )],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "rejected");
+    let mail = app
+        .wait_for_mail("primary@initech.example", "application_rejected")
+        .await;
+    assert!(mail.text.contains("We only take sponsors <b>aligned</b>"));
+    assert!(
+        !mail.html.contains("<b>aligned") && mail.html.contains("aligned"),
+        "escaped in HTML mail"
+    );
+    assert_eq!(audit_count(&app, "application.reject"), 1);
+    let events = rows::events(&mut app.db(), id).expect("events");
+    assert!(events.last().expect("event").note.contains("aligned"));
+}
+
+#[tokio::test]
+async fn two_staff_approving_at_once_make_one_approval_and_one_email() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, "Gold", 1_000_000, Some(5));
+    let s = sponsor(&app, "Globex");
+    let id = sponsorship(&app, s, t, Status::Applied);
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        clients.push(staff(&app).await);
+    }
+    let path = format!("/staff/applications/{id}/approve");
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let mut tasks = Vec::new();
+    for c in clients {
+        let path = path.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let token = c.csrf_token().await;
+            barrier.wait().await;
+            let r = c
+                .post_raw(
+                    &path,
+                    &[
+                        ("start", "2027-01-01"),
+                        ("end", "2027-12-31"),
+                        ("fee", "10000"),
+                        ("csrf_token", &token),
+                    ],
+                )
+                .await;
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap_or_default())
+        }));
+    }
+    let mut won = 0;
+    let mut lost = 0;
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        match status {
+            303 => won += 1,
+            409 => {
+                assert!(body.contains("already approved by staff"), "{body}");
+                lost += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((won, lost), (1, 3));
+    assert_eq!(status_of(&app, id), "approved");
+    assert_eq!(outbox_count(&app, "application_approved"), 1, "one email");
+    assert_eq!(audit_count(&app, "application.approve"), 1);
+    let events = rows::events(&mut app.db(), id).expect("events");
+    assert_eq!(
+        events.iter().filter(|e| e.to_status == "approved").count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_full_tier_keeps_applications_on_the_waitlist_until_a_place_frees() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Visionary", 5_000_000, Some(1));
+    let first = sponsorship(&app, sponsor(&app, "First"), t, Status::Active);
+    let waiting = sponsorship(&app, sponsor(&app, "Second"), t, Status::Applied);
+    diesel::update(steward::db::schema::sponsorships::table.find(waiting))
+        .set(steward::db::schema::sponsorships::waitlisted.eq(true))
+        .execute(&mut app.db())
+        .expect("waitlist");
+    let (_, body) = c.page("/staff/applications").await;
+    assert!(body.contains("1 of 1") && body.contains("full"), "{body}");
+    assert!(body.contains("waitlisted"));
+    let programme = steward::models::tiers::find(&mut app.db(), t)
+        .expect("tier")
+        .programme_id;
+    let (_, body) = c.page(&format!("/staff/programmes/{programme}")).await;
+    assert!(body.contains("1 on the waitlist"), "{body}");
+
+    let path = format!("/staff/applications/{waiting}/approve");
+    let fields = [
+        ("start", "2027-01-01"),
+        ("end", "2027-12-31"),
+        ("fee", "50000"),
+    ];
+    let r = c.post(&path, &fields).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Visionary is full"), "{body}");
+    assert!(body.contains("waitlist"));
+    let row = rows::find(&mut app.db(), waiting).expect("row");
+    assert_eq!(row.status, "applied");
+    assert!(row.waitlisted, "still waitlisted");
+    assert_eq!(outbox_count(&app, "application_approved"), 0);
+
+    // A place frees up: the waitlisted application can be approved, and leaves the list.
+    service::change_status(
+        &mut app.db(),
+        &Actor::system("test"),
+        first,
+        Status::Active,
+        Status::Cancelled,
+        "left",
+    )
+    .expect("cancel");
+    let r = c.post(&path, &fields).await;
+    assert_eq!(r.status(), 303);
+    let row = rows::find(&mut app.db(), waiting).expect("row");
+    assert_eq!(row.status, "approved");
+    assert!(!row.waitlisted);
+}
+
+#[tokio::test]
+async fn the_agreement_template_is_checked_rendered_and_escaped() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (status, body) = c.page("/staff/settings/billing").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("{{sponsor}}"), "default template shown");
+
+    let unknown = "Dear {{sponsor}}, you owe {{price}}.";
+    let r = c
+        .post(
+            "/staff/settings/billing",
+            &[
+                ("template", unknown),
+                ("bank", "IBAN NL00 BANK 0123 4567 89"),
+                ("address", "1 Main St"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Unknown placeholder {{price}}"), "{body}");
+    assert!(body.contains("IBAN NL00 BANK"), "input kept");
+    assert!(
+        steward::models::app_settings::get(&mut app.db(), "agreements.template")
+            .expect("get")
+            .is_none(),
+        "nothing saved"
+    );
+
+    let template = "Agreement between {{foundation}} and {{ sponsor }}.\nTier: {{tier}}\nFee: {{fee}}\nTerm: {{term}} ({{start}} / {{end}})\nBenefits:\n{{benefits}}";
+    let r = c
+        .post(
+            "/staff/settings/billing",
+            &[
+                ("template", template),
+                ("bank", "IBAN NL00 BANK 0123 4567 89"),
+                ("address", "1 Main St\nAmsterdam"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut db = app.db();
+    assert_eq!(
+        steward::services::billing::bank_instructions(&mut db).expect("bank"),
+        "IBAN NL00 BANK 0123 4567 89"
+    );
+    assert_eq!(
+        steward::models::app_settings::get(&mut db, "billing.foundation_address")
+            .expect("get")
+            .as_deref(),
+        Some("1 Main St\nAmsterdam")
+    );
+
+    // Generate and send for a sponsor whose name is a script.
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "<script>alert(1)</script> Ltd");
+    let slug = steward::models::sponsors::find(&mut db, s).expect("s").slug;
+    let id = sponsorship(&app, s, t, Status::Approved);
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "agreement_sent");
+    let list = steward::services::agreements::for_sponsorship(&mut db, id).expect("list");
+    assert_eq!(list.len(), 1);
+    let a = &list[0];
+    assert_eq!((a.kind.as_str(), a.status.as_str()), ("generated", "sent"));
+    assert_eq!(
+        a.body,
+        "Agreement between Example Software Foundation and <script>alert(1)</script> Ltd.\nTier: Gold\nFee: $10,000.00\nTerm: 1 January 2027 to 31 December 2027 (1 January 2027 / 31 December 2027)\nBenefits:\n- 4 × conference passes\n- Logo on the website"
+    );
+    let (status, body) = c.page(&format!("/staff/agreements/{}", a.id)).await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("<script>alert(1)"), "escaped on the page");
+    assert!(
+        body.contains("alert(1)") && body.contains("script&"),
+        "{body}"
+    );
+    let mail = app.wait_for_mail(&primary(&slug), "agreement_sent").await;
+    assert!(
+        mail.text
+            .contains(&format!("?next=/portal/agreements/{}", a.id)),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("http://steward.test/portal/enter/"));
+
+    // Sending again after edits supersedes the earlier version.
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let list = steward::services::agreements::for_sponsorship(&mut db, id).expect("list");
+    let statuses: Vec<&str> = list.iter().map(|a| a.status.as_str()).collect();
+    assert_eq!(statuses, ["sent", "superseded"]);
+    assert_eq!(status_of(&app, id), "agreement_sent");
+    assert_eq!(outbox_count(&app, "agreement_sent"), 2);
+    let events = rows::events(&mut db, id).expect("events");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.to_status == "agreement_sent")
+            .count(),
+        1
+    );
+    // An application not yet approved cannot get one.
+    let other = sponsorship(&app, sponsor(&app, "Early"), t, Status::Applied);
+    let r = c
+        .post(&format!("/staff/sponsorships/{other}/agreement/send"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{other}")).await;
+    assert!(body.contains("once the application is approved"), "{body}");
+    assert_eq!(outbox_count(&app, "agreement_sent"), 2);
+}
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+async fn upload(
+    c: &TestClient,
+    id: i64,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let token = c.csrf_token().await;
+    let part = Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .expect("mime");
+    c.http
+        .post(c.url(&format!(
+            "/staff/sponsorships/{id}/agreement/upload?csrf_token={token}"
+        )))
+        .multipart(Form::new().part("agreement", part))
+        .send()
+        .await
+        .expect("upload")
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    std::fs::read_dir(steward::services::agreements::files_dir(
+        &app.state.settings.data_dir,
+    ))
+    .map(|d| d.count())
+    .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::Approved);
+
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(
+        body.contains("Generate and send the agreement")
+            && body.contains("Upload the signed agreement")
+    );
+    // Refused by content, whatever the name says; nothing written.
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR%%EOF".to_vec();
+    let html = b"<!doctype html><script>alert(1)</script>%%EOF".to_vec();
+    let mut big = pdf();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    for (bytes, message) in [
+        (png, "not a PDF"),
+        (html, "not a PDF"),
+        (b"%PDF-1.4\n1 0 obj".to_vec(), "incomplete"),
+        (big, "larger than 10 MB"),
+        (Vec::new(), "Choose the signed agreement"),
+    ] {
+        let r = upload(&c, id, "signed.pdf", "application/pdf", bytes).await;
+        assert_eq!(r.status(), 303, "{message}");
+        let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+        assert!(body.contains(message), "{message}: {body}");
+        assert_eq!(status_of(&app, id), "approved");
+        assert_eq!(stored_files(&app), 0);
+    }
+    // Without the CSRF token in the query string: refused before reading.
+    let r = c
+        .http
+        .post(c.url(&format!("/staff/sponsorships/{id}/agreement/upload")))
+        .multipart(Form::new().part("agreement", Part::bytes(pdf()).file_name("a.pdf")))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 403);
+
+    let r = upload(&c, id, "Signed <contract>.pdf", "application/pdf", pdf()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "agreement_accepted");
+    assert_eq!(stored_files(&app), 1);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(body.contains("Issue the invoice"), "the next step");
+    let events = rows::events(&mut app.db(), id).expect("events");
+    let moves: Vec<&str> = events.iter().map(|e| e.to_status.as_str()).collect();
+    assert_eq!(moves, ["approved", "agreement_sent", "agreement_accepted"]);
+    let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
+        .expect("list")
+        .remove(0);
+    assert_eq!(
+        (a.kind.as_str(), a.status.as_str()),
+        ("uploaded", "accepted")
+    );
+    assert!(
+        a.accepted_name
+            .as_deref()
+            .expect("name")
+            .starts_with("signed elsewhere, uploaded by staff")
+    );
+    let key = a.file_key.clone().expect("key");
+    assert_eq!(key.len(), 32, "a server-chosen name");
+
+    // Staff download: exact type, attachment, nosniff, the same bytes.
+    let r = c.get(&format!("/staff/agreements/{}/file", a.id)).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .expect("header")
+            .starts_with("attachment")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.expect("bytes").to_vec(), pdf());
+    let (_, body) = c.page(&format!("/staff/agreements/{}", a.id)).await;
+    assert!(body.contains("contract") && !body.contains("<contract>"));
+
+    // A second upload is refused now that the agreement is accepted.
+    let r = upload(&c, id, "again.pdf", "application/pdf", pdf()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(stored_files(&app), 1, "the refused file is removed");
+
+    // Portal: the sponsor's own agreement only.
+    let other_sponsor = sponsor(&app, "Other");
+    let mut db = app.db();
+    let own = steward::services::portal::sponsor_link(
+        &mut db,
+        &app.state.settings,
+        s,
+        "primary@acme.example",
+    )
+    .expect("link");
+    let foreign = steward::services::portal::sponsor_link(
+        &mut db,
+        &app.state.settings,
+        other_sponsor,
+        "primary@other.example",
+    )
+    .expect("link");
+    let visitor = app.new_client();
+    let path = format!("/portal/agreements/{}/file", a.id);
+    let r = visitor.get(&path).await;
+    assert_eq!(r.status(), 303, "no link: ask for one");
+    assert!(location(&r).starts_with("/portal/link"));
+    visitor
+        .get(foreign.trim_start_matches("http://steward.test"))
+        .await;
+    assert_eq!(visitor.get(&path).await.status(), 404, "another sponsor's");
+    let mine = app.new_client();
+    mine.get(own.trim_start_matches("http://steward.test"))
+        .await;
+    let r = mine.get(&path).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .expect("header")
+            .starts_with("attachment")
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    // Generated agreements have no file.
+    assert_eq!(
+        mine.get("/portal/agreements/999999/file").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn every_review_and_agreement_route_checks_roles() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::Applied);
+    let gets = [
+        "/staff/applications".to_string(),
+        format!("/staff/applications/{id}"),
+        "/staff/settings/billing".into(),
+        "/staff/agreements/1".into(),
+        "/staff/agreements/1/file".into(),
+    ];
+    let posts = [
+        format!("/staff/applications/{id}/approve"),
+        format!("/staff/applications/{id}/reject"),
+        "/staff/settings/billing".into(),
+        format!("/staff/sponsorships/{id}/agreement/send"),
+    ];
+    let anon = app.new_client();
+    let (editor, _, _) = app.signed_in(&[Role::Editor, Role::GrantsReviewer]).await;
+    for p in &gets {
+        let r = anon.get(p).await;
+        assert_eq!(r.status(), 303, "{p}");
+        assert!(location(&r).starts_with("/login"), "{p}");
+        assert_eq!(editor.get(p).await.status(), 403, "{p}");
+    }
+    let fields = [
+        ("start", "2027-01-01"),
+        ("end", "2027-12-31"),
+        ("fee", "10000"),
+        ("reject_reason", "no"),
+        ("template", "{{sponsor}}"),
+    ];
+    for p in &posts {
+        let r = anon.post(p, &fields).await;
+        assert_eq!(r.status(), 303, "{p}");
+        assert!(location(&r).starts_with("/login"), "{p}");
+        assert_eq!(editor.post(p, &fields).await.status(), 403, "{p}");
+    }
+    let r = upload(&editor, id, "a.pdf", "application/pdf", pdf()).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(status_of(&app, id), "applied");
+    assert_eq!(stored_files(&app), 0);
+    // The treasurer may edit billing settings but not review applications.
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    assert_eq!(treasurer.get("/staff/settings/billing").await.status(), 200);
+    assert_eq!(treasurer.get("/staff/applications").await.status(), 403);
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    assert_eq!(admin.get("/staff/settings/billing").await.status(), 200);
+}
