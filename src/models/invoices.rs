@@ -391,3 +391,36 @@ pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
     }
     Ok(t)
 }
+
+/// Open invoices and their outstanding total per currency code; and how many are overdue on
+/// `today`.
+pub fn open_summary(
+    conn: &mut DbConn,
+    today: NaiveDate,
+) -> QueryResult<(i64, i64, Vec<(String, i64)>)> {
+    let open: Vec<Invoice> = invoices::table
+        .filter(invoices::status.eq("open"))
+        .select(Invoice::as_select())
+        .load(conn)?;
+    let overdue = open.iter().filter(|i| i.due_on < today).count() as i64;
+    let mut by_currency: Vec<(String, i64)> = Vec::new();
+    for i in &open {
+        let due = i
+            .amount_minor
+            .saturating_sub(totals(conn, i.id)?.paid_minor);
+        match by_currency.iter_mut().find(|(c, _)| *c == i.currency) {
+            Some((_, v)) => *v = v.saturating_add(due),
+            None => by_currency.push((i.currency.clone(), due)),
+        }
+    }
+    by_currency.sort();
+    Ok((open.len() as i64, overdue, by_currency))
+}
+
+/// Payments held back for a staff check.
+pub fn flagged_count(conn: &mut DbConn) -> QueryResult<i64> {
+    payments::table
+        .filter(payments::flagged.eq(true))
+        .count()
+        .get_result(conn)
+}

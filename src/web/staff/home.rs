@@ -24,6 +24,19 @@ struct DashboardPage {
     recent: Vec<AuditEntry>,
     /// For sponsorship staff: (applications to review, in progress, active, benefits to deliver).
     sponsorship_counts: Option<(i64, i64, i64, i64)>,
+    /// For sponsorship staff: (waitlisted applications, terms ending within 60 days).
+    pipeline: Option<(i64, i64)>,
+    /// For the treasurer and sponsorship staff.
+    money: Option<Money>,
+}
+
+/// What the money side needs to see.
+struct Money {
+    ready_to_invoice: i64,
+    open_invoices: i64,
+    overdue_invoices: i64,
+    outstanding: String,
+    to_check: i64,
 }
 
 impl DashboardPage {
@@ -63,6 +76,57 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let roles = staff.user.roles.clone();
+    let today = chrono::Utc::now().date_naive();
+    let pipeline = if roles.contains(&Role::Sponsorships) {
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| {
+                    let waitlisted = crate::services::review::queue(c)?
+                        .iter()
+                        .filter(|r| r.sponsorship.waitlisted)
+                        .count() as i64;
+                    let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
+                    Ok((waitlisted, ending))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
+    let money = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
+        use crate::domain::sponsorship::Status;
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| {
+                    let (open_invoices, overdue_invoices, by_currency) =
+                        crate::models::invoices::open_summary(c, today)?;
+                    let outstanding = by_currency
+                        .iter()
+                        .map(|(cur, v)| crate::models::invoices::money_label(*v, cur))
+                        .collect::<Vec<_>>()
+                        .join(" + ");
+                    Ok(Money {
+                        ready_to_invoice: crate::models::sponsorships::count_with_status(
+                            c,
+                            &[Status::AgreementAccepted],
+                        )?,
+                        open_invoices,
+                        overdue_invoices,
+                        outstanding,
+                        to_check: crate::payments::store::unmatched_count(c)?
+                            + crate::models::invoices::flagged_count(c)?,
+                    })
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
     let (staff_count, pending_emails, failed_emails, recent) = staff
         .state
         .db
@@ -88,5 +152,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         failed_emails,
         recent,
         sponsorship_counts,
+        pipeline,
+        money,
     })
 }
