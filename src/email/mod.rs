@@ -3,10 +3,12 @@
 
 pub mod messages;
 pub mod outbox;
+pub mod portal_mail;
 pub mod transport;
 
 pub use messages::*;
 pub use outbox::enqueue;
+pub use portal_mail::*;
 pub use transport::{Mailer, SentMail};
 
 /// A message that can be rendered into its three parts.

@@ -1,9 +1,11 @@
 //! Use cases that change several rows; each runs in one transaction.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod billing;
 pub mod portal;
+pub mod portal_actions;
 pub mod public;
 pub mod sponsors;
 pub mod sponsorships;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod descriptions;
 pub mod home;
 pub mod logos;
 pub mod outbox;
