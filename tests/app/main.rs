@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod applications;
 mod backup;
 mod e2e;
 mod logos;
