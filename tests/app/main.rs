@@ -11,6 +11,7 @@ mod e2e;
 mod logos;
 mod outbox;
 mod placements;
+mod portal;
 mod public_pages;
 mod security;
 mod sponsors_staff;
