@@ -150,7 +150,11 @@ pub fn set_application_extras(
 }
 
 /// Stores a description proposed from the portal (replacing an earlier proposal).
-pub fn set_description_pending(conn: &mut DbConn, sponsor_id: i64, text: &str) -> QueryResult<usize> {
+pub fn set_description_pending(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    text: &str,
+) -> QueryResult<usize> {
     diesel::update(sponsors::table.find(sponsor_id))
         .set((
             sponsors::description_pending.eq(Some(text)),
@@ -212,7 +216,11 @@ pub fn contacts_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(S
 }
 
 /// Sponsor links issued to this address since `since` (a cooldown against mail floods).
-pub fn links_issued_since(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> QueryResult<i64> {
+pub fn links_issued_since(
+    conn: &mut DbConn,
+    email: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
     portal_tokens::table
         .filter(portal_tokens::scope.eq("sponsor"))
         .filter(portal_tokens::email.eq(email))

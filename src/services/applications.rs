@@ -40,7 +40,10 @@ pub struct Application {
 /// How an application ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Created { sponsorship_id: i64, waitlisted: bool },
+    Created {
+        sponsorship_id: i64,
+        waitlisted: bool,
+    },
     /// The same form was sent before: nothing new was written or sent.
     AlreadyReceived,
     /// A field must change (field name, sentence for the applicant); nothing was written.
@@ -113,7 +116,11 @@ fn host_of(website: &str) -> Option<String> {
 }
 
 /// The field that shows an existing organisation, if any (by name, short name or web host).
-fn known_organisation(conn: &mut DbConn, name: &str, website: &str) -> AppResult<Option<&'static str>> {
+fn known_organisation(
+    conn: &mut DbConn,
+    name: &str,
+    website: &str,
+) -> AppResult<Option<&'static str>> {
     let slug = crate::domain::slug::slugify(name);
     let folded = crate::domain::slug::fold(name.trim());
     let host = host_of(website);
@@ -309,7 +316,9 @@ fn apply_in(
         "{}/staff/applications/{sid}",
         settings.base_url.trim_end_matches('/')
     );
-    for to in portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())? {
+    for to in
+        portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())?
+    {
         let Ok(to) = EmailAddress::parse(&to) else {
             continue;
         };
@@ -336,8 +345,14 @@ fn apply_in(
 mod tests {
     #[test]
     fn hosts_compare_without_www() {
-        assert_eq!(super::host_of("https://www.Acme.example/x").as_deref(), Some("acme.example"));
-        assert_eq!(super::host_of("http://acme.example/").as_deref(), Some("acme.example"));
+        assert_eq!(
+            super::host_of("https://www.Acme.example/x").as_deref(),
+            Some("acme.example")
+        );
+        assert_eq!(
+            super::host_of("http://acme.example/").as_deref(),
+            Some("acme.example")
+        );
         assert_eq!(super::host_of("nonsense"), None);
     }
 }

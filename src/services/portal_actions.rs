@@ -113,7 +113,8 @@ pub fn accept_agreement(
         }
         let now = crate::models::now();
         let addr = actor.client_addr.clone().unwrap_or_default();
-        if !portal_views::accept_if_sent(conn, agreement.id, &a.name, &a.title, email, &addr, now)? {
+        if !portal_views::accept_if_sent(conn, agreement.id, &a.name, &a.title, email, &addr, now)?
+        {
             return Err(AppError::Conflict(
                 "This agreement has already been accepted.".into(),
             ));
@@ -140,7 +141,9 @@ pub fn accept_agreement(
             settings.base_url.trim_end_matches('/'),
             s.id
         );
-        for to in portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())? {
+        for to in
+            portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())?
+        {
             let Ok(to) = EmailAddress::parse(&to) else {
                 continue;
             };

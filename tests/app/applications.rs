@@ -159,7 +159,10 @@ async fn an_application_records_sponsor_contacts_and_the_servers_discounted_pric
 
     let (status, body) = c.page("/sponsor/apply").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Gold") && body.contains("$10,000.00"), "{body}");
+    assert!(
+        body.contains("Gold") && body.contains("$10,000.00"),
+        "{body}"
+    );
     assert!(body.contains("name=\"application_key\""));
     assert!(body.contains("/sponsor/apply?csrf_token="));
 
@@ -226,7 +229,10 @@ async fn an_application_records_sponsor_contacts_and_the_servers_discounted_pric
         let (status, home) = visitor.page("/portal").await;
         assert_eq!(status, 200);
         assert!(home.contains("Acme Cloud"));
-        assert!(home.contains("We are reviewing your application."), "{home}");
+        assert!(
+            home.contains("We are reviewing your application."),
+            "{home}"
+        );
         assert!(home.contains("Application received"));
         assert!(home.contains("4 × conference passes"));
     }
@@ -261,7 +267,10 @@ async fn the_price_cannot_be_set_from_the_browser() {
     let r = post_application(&c, &form).await;
     assert_eq!(r.status(), 303);
     let (fee, list, status, _, _) = the_application(&app);
-    assert_eq!(fee, 1_000_000, "no discount for 500 people, and no browser price");
+    assert_eq!(
+        fee, 1_000_000,
+        "no discount for 500 people, and no browser price"
+    );
     assert_eq!(list, Some(1_000_000));
     assert_eq!(status, "applied");
 }
@@ -273,7 +282,11 @@ async fn every_invalid_field_is_refused_next_to_the_field_and_nothing_is_written
     let c = app.new_client();
     let cases: Vec<(&str, &str, &str)> = vec![
         ("name", "", "Enter the organisation"),
-        ("name", "Acme\r\nBcc: victim@example.org", "must be on one line"),
+        (
+            "name",
+            "Acme\r\nBcc: victim@example.org",
+            "must be on one line",
+        ),
         ("website", "", "Enter a web address"),
         ("website", "javascript:alert(1)", "Only http"),
         ("website", "ftp://acme.example", "Only http"),
@@ -283,16 +296,28 @@ async fn every_invalid_field_is_refused_next_to_the_field_and_nothing_is_written
         ("org_size", "-3", "Enter how many people"),
         ("billing_address", "", "Enter the address"),
         ("primary_name", "", "Enter the contact"),
-        ("primary_name", "Ada\r\nBcc: victim@example.org", "must be on one line"),
+        (
+            "primary_name",
+            "Ada\r\nBcc: victim@example.org",
+            "must be on one line",
+        ),
         ("primary_email", "", "Enter an email address"),
-        ("primary_email", "not-an-email", "Enter an email address like"),
+        (
+            "primary_email",
+            "not-an-email",
+            "Enter an email address like",
+        ),
         (
             "primary_email",
             "ada@acme.example\r\nBcc: victim@example.org",
             "must be on one line",
         ),
         ("billing_email", "", "Enter an email address"),
-        ("billing_email", "x@y\nBcc: z@example.org", "must be on one line"),
+        (
+            "billing_email",
+            "x@y\nBcc: z@example.org",
+            "must be on one line",
+        ),
         ("tier", "", "Choose one of the tiers"),
         ("tier", "99999", "Choose one of the tiers"),
     ];
@@ -337,7 +362,11 @@ async fn a_double_submitted_form_makes_one_application_and_one_set_of_emails() {
     assert_eq!(location(&second), "/sponsor/apply/thanks");
     assert_eq!(count_sponsorships(&app), 1);
     assert_eq!(count_sponsors(&app), 1);
-    assert_eq!(count_outbox(&app, "application_received"), 2, "two contacts, once each");
+    assert_eq!(
+        count_outbox(&app, "application_received"),
+        2,
+        "two contacts, once each"
+    );
 
     // The same form sent from two tabs at once.
     let form = {
@@ -347,7 +376,13 @@ async fn a_double_submitted_form_makes_one_application_and_one_set_of_emails() {
         f
     };
     let (a, b) = tokio::join!(post_application(&c, &form), post_application(&c, &form));
-    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::SEE_OTHER, reqwest::StatusCode::SEE_OTHER));
+    assert_eq!(
+        (a.status(), b.status()),
+        (
+            reqwest::StatusCode::SEE_OTHER,
+            reqwest::StatusCode::SEE_OTHER
+        )
+    );
     assert_eq!(count_sponsorships(&app), 2);
     assert_eq!(count_outbox(&app, "application_received"), 4);
 }
@@ -420,7 +455,10 @@ async fn an_existing_organisation_is_pointed_to_its_portal_not_attached_to() {
         .count()
         .get_result(&mut *app.db())
         .expect("count");
-    assert_eq!(contacts, 0, "no contact was attached to the existing sponsor");
+    assert_eq!(
+        contacts, 0,
+        "no contact was attached to the existing sponsor"
+    );
     let tokens: i64 = steward::db::schema::portal_tokens::table
         .count()
         .get_result(&mut *app.db())
@@ -478,7 +516,9 @@ async fn a_full_tier_is_shown_as_such_and_the_application_joins_the_waitlist() {
         .first(&mut *app.db())
         .expect("application");
     assert!(waitlisted);
-    let m = app.wait_for_mail("ada@acme.example", "application_received").await;
+    let m = app
+        .wait_for_mail("ada@acme.example", "application_received")
+        .await;
     assert!(m.text.contains("waitlist"));
 }
 

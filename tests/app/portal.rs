@@ -112,7 +112,9 @@ async fn a_link_request_answers_the_same_for_known_and_unknown_addresses() {
     assert_eq!(status, 200);
     assert!(body.contains("Email me a link"));
 
-    let known = c.post("/portal/link", &[("email", "PAT@Acme.example")]).await;
+    let known = c
+        .post("/portal/link", &[("email", "PAT@Acme.example")])
+        .await;
     let unknown = c
         .post("/portal/link", &[("email", "nobody@unknown.example")])
         .await;
@@ -142,12 +144,19 @@ async fn a_link_request_answers_the_same_for_known_and_unknown_addresses() {
     let _ = (a, b);
 
     // Asking again at once sends nothing more (and still answers the same).
-    let again = c.post("/portal/link", &[("email", "pat@acme.example")]).await;
+    let again = c
+        .post("/portal/link", &[("email", "pat@acme.example")])
+        .await;
     assert_eq!(again.status(), known.status());
     assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 2);
 
     // A malformed address is a field error, the same for everybody.
-    let r = c.post("/portal/link", &[("email", "pat@acme.example\r\nBcc: x@y.example")]).await;
+    let r = c
+        .post(
+            "/portal/link",
+            &[("email", "pat@acme.example\r\nBcc: x@y.example")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
 }
 
@@ -262,7 +271,10 @@ async fn one_sponsors_link_cannot_reach_anothers_records() {
         )
         .await;
     assert_eq!(r.status(), 404);
-    assert_eq!(agreement_status(&t.app, t.b_agreement), ("sent".into(), None));
+    assert_eq!(
+        agreement_status(&t.app, t.b_agreement),
+        ("sent".into(), None)
+    );
 
     let (_, home) = c.page("/portal").await;
     assert!(home.contains("Acme Cloud"));
@@ -285,7 +297,10 @@ async fn one_sponsors_link_cannot_reach_anothers_records() {
     assert!(list.contains("Paying by bank transfer"));
     assert!(!list.contains("by card"), "Stripe is off: no card button");
     let (_, home) = b.page("/portal").await;
-    assert!(home.contains("Invoice 2026-0001 is waiting for payment."), "{home}");
+    assert!(
+        home.contains("Invoice 2026-0001 is waiting for payment."),
+        "{home}"
+    );
     assert!(home.contains("Please read and accept the agreement."));
 }
 
@@ -313,33 +328,50 @@ async fn accepting_the_agreement_records_who_when_and_where_and_moves_the_status
     let r = c
         .post(
             &format!("{path}/accept"),
-            &[("name", "Pat\r\nBcc: x@y.example"), ("title", "CTO"), ("authority", "1")],
+            &[
+                ("name", "Pat\r\nBcc: x@y.example"),
+                ("title", "CTO"),
+                ("authority", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert_eq!(agreement_status(&t.app, t.a_agreement), ("sent".into(), None));
+    assert_eq!(
+        agreement_status(&t.app, t.a_agreement),
+        ("sent".into(), None)
+    );
 
     let r = c
         .post(
             &format!("{path}/accept"),
-            &[("name", "Pat Primary"), ("title", "CTO"), ("authority", "1")],
+            &[
+                ("name", "Pat Primary"),
+                ("title", "CTO"),
+                ("authority", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), path);
-    let row: (String, Option<String>, Option<String>, Option<String>, Option<String>, bool) =
-        agreements::table
-            .find(t.a_agreement)
-            .select((
-                agreements::status,
-                agreements::accepted_name,
-                agreements::accepted_title,
-                agreements::accepted_email,
-                agreements::accepted_addr,
-                agreements::accepted_at.is_not_null(),
-            ))
-            .first(&mut *t.app.db())
-            .expect("agreement");
+    let row: (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+    ) = agreements::table
+        .find(t.a_agreement)
+        .select((
+            agreements::status,
+            agreements::accepted_name,
+            agreements::accepted_title,
+            agreements::accepted_email,
+            agreements::accepted_addr,
+            agreements::accepted_at.is_not_null(),
+        ))
+        .first(&mut *t.app.db())
+        .expect("agreement");
     assert_eq!(
         row,
         (
@@ -353,16 +385,27 @@ async fn accepting_the_agreement_records_who_when_and_where_and_moves_the_status
     );
     let s = steward::models::sponsorships::find(&mut t.app.db(), t.a_sponsorship).expect("s");
     assert_eq!(s.status(), Status::AgreementAccepted);
-    let events = steward::models::sponsorships::events(&mut t.app.db(), t.a_sponsorship).expect("e");
-    assert_eq!(events.last().map(|e| e.to_status.as_str()), Some("agreement_accepted"));
-    let m = t.app.wait_for_mail(STAFF_EMAIL, "agreement_accepted_staff").await;
+    let events =
+        steward::models::sponsorships::events(&mut t.app.db(), t.a_sponsorship).expect("e");
+    assert_eq!(
+        events.last().map(|e| e.to_status.as_str()),
+        Some("agreement_accepted")
+    );
+    let m = t
+        .app
+        .wait_for_mail(STAFF_EMAIL, "agreement_accepted_staff")
+        .await;
     assert!(m.text.contains("Pat Primary, CTO"));
 
     // A second acceptance is refused cleanly and changes nothing.
     let r = c
         .post(
             &format!("{path}/accept"),
-            &[("name", "Someone Else"), ("title", "CEO"), ("authority", "1")],
+            &[
+                ("name", "Someone Else"),
+                ("title", "CEO"),
+                ("authority", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -374,7 +417,10 @@ async fn accepting_the_agreement_records_who_when_and_where_and_moves_the_status
         agreement_status(&t.app, t.a_agreement),
         ("accepted".into(), Some("Pat Primary".into()))
     );
-    assert_eq!(count_mail(&t.app, "agreement_accepted_staff", STAFF_EMAIL), 1);
+    assert_eq!(
+        count_mail(&t.app, "agreement_accepted_staff", STAFF_EMAIL),
+        1
+    );
 }
 
 #[tokio::test]
@@ -410,14 +456,21 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
     let c = portal_client(&app, a, "pat@acme.example").await;
 
     let r = c.get("/portal").await;
-    assert_eq!(r.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert_eq!(
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     let home = r.text().await.expect("body");
     assert!(!home.contains("<script>alert(1)"));
     assert!(home.contains("&#60;script&#62;") || home.contains("&lt;script&gt;"));
     for path in ["/portal/invoices", "/portal/profile", "/portal/link"] {
         let r = c.get(path).await;
         assert_eq!(
-            r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            r.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
             Some("no-store"),
             "{path}"
         );
@@ -426,7 +479,10 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
     let r = c
         .post(
             "/portal/profile/description",
-            &[("description", "We <b>love</b> Python <script>alert(2)</script>")],
+            &[(
+                "description",
+                "We <b>love</b> Python <script>alert(2)</script>",
+            )],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -462,11 +518,17 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
     // Only sponsorship staff decide.
     let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
     let r = editor
-        .post(&format!("/staff/sponsors/{a}/description/approve"), &[("seen", &seen)])
+        .post(
+            &format!("/staff/sponsors/{a}/description/approve"),
+            &[("seen", &seen)],
+        )
         .await;
     assert_eq!(r.status(), 403);
     let r = staff
-        .post(&format!("/staff/sponsors/{a}/description/approve"), &[("seen", &seen)])
+        .post(
+            &format!("/staff/sponsors/{a}/description/approve"),
+            &[("seen", &seen)],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let now: (String, Option<String>) = sponsors::table

@@ -95,7 +95,12 @@ impl ApplyInput {
     }
 
     fn org_size(&self, errors: &mut FormErrors) -> Option<i32> {
-        match self.org_size.trim().replace([',', '_', ' '], "").parse::<i32>() {
+        match self
+            .org_size
+            .trim()
+            .replace([',', '_', ' '], "")
+            .parse::<i32>()
+        {
             Ok(n) if (1..=10_000_000).contains(&n) => Some(n),
             _ => {
                 errors.add(
@@ -134,7 +139,11 @@ impl ApplyInput {
         let website = parse_website(&self.website)
             .map_err(|m| errors.add("website", m))
             .ok();
-        let description = match text::optional_multi_line(&self.description, "the description", 2000) {
+        let description = match text::optional_multi_line(
+            &self.description,
+            "the description",
+            2000,
+        ) {
             Ok(d) if d.is_empty() => {
                 errors.add(
                     "description",
@@ -155,7 +164,10 @@ impl ApplyInput {
         let billing_address =
             match text::optional_multi_line(&self.billing_address, "the billing address", 500) {
                 Ok(a) if a.is_empty() => {
-                    errors.add("billing_address", "Enter the address to put on the invoice.");
+                    errors.add(
+                        "billing_address",
+                        "Enter the address to put on the invoice.",
+                    );
                     None
                 }
                 Ok(a) => Some(a),
@@ -274,7 +286,10 @@ async fn load_tiers(ctx: &Ctx) -> AppResult<Vec<OpenTier>> {
 }
 
 /// `GET /sponsor/apply` (`?tier=ID` preselects a tier).
-pub async fn form(ctx: Ctx, q: actix_web::web::Query<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn form(
+    ctx: Ctx,
+    q: actix_web::web::Query<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let tiers = load_tiers(&ctx).await?;
     let f = ApplyInput {
         key: new_key(),
@@ -352,7 +367,10 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
     };
     let Some(mut application) = parsed.filter(|_| errors.is_empty()) else {
         let price = price_for(&ctx, &tiers, &input).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, price, input));
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(errors, price, input),
+        );
     };
 
     let data_dir = ctx.state.settings.data_dir.clone();
@@ -395,7 +413,10 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
         Outcome::Refused(field, m) => {
             errors.add(field, m);
             let price = price_for(&ctx, &tiers, &input).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, price, input))
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(errors, price, input),
+            )
         }
     }
 }
@@ -408,7 +429,10 @@ struct ThanksPage {
 }
 
 /// `GET /sponsor/apply/thanks`: what happens next.
-pub async fn thanks(ctx: Ctx, q: actix_web::web::Query<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn thanks(
+    ctx: Ctx,
+    q: actix_web::web::Query<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     render(&ThanksPage {
         layout: ctx.layout("Thank you for applying", ""),
         waitlist: Fields(q.into_inner()).get("waitlist") == "1",

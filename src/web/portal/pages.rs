@@ -230,9 +230,8 @@ async fn agreement_page(
             Ok((a, s, sponsor))
         })
         .await?;
-    let can_accept = !agreement.is_uploaded()
-        && agreement.is_sent()
-        && s.status() == Status::AgreementSent;
+    let can_accept =
+        !agreement.is_uploaded() && agreement.is_sent() && s.status() == Status::AgreementSent;
     render_status(
         status,
         &AgreementPage {
@@ -376,8 +375,14 @@ pub async fn invoices(p: SponsorPortal) -> AppResult<HttpResponse> {
 
 /// `GET /portal/invoices/{id}`: the printable invoice.
 pub async fn invoice(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    crate::web::invoice_print::page(&p, *id, Some(p.sponsor_id), false, "/portal/invoices".into())
-        .await
+    crate::web::invoice_print::page(
+        &p,
+        *id,
+        Some(p.sponsor_id),
+        false,
+        "/portal/invoices".into(),
+    )
+    .await
 }
 
 /// `GET /portal/invoices/{id}/receipt`.
@@ -464,13 +469,7 @@ pub async fn upload_logo(
     req: HttpRequest,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
-    let refuse = |m: &str| {
-        Ok(redirect_with_flash(
-            "/portal/profile",
-            FlashKind::Error,
-            m,
-        ))
-    };
+    let refuse = |m: &str| Ok(redirect_with_flash("/portal/profile", FlashKind::Error, m));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
