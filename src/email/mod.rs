@@ -3,12 +3,14 @@
 
 pub mod messages;
 pub mod outbox;
+pub mod portal_mail;
 pub mod renewal_mail;
 pub mod review_mail;
 pub mod transport;
 
 pub use messages::*;
 pub use outbox::enqueue;
+pub use portal_mail::*;
 pub use renewal_mail::*;
 pub use review_mail::*;
 pub use transport::{Mailer, SentMail};

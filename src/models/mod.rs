@@ -9,6 +9,7 @@ pub mod login_failures;
 pub mod outbox;
 pub mod placements;
 pub mod portal_tokens;
+pub mod portal_views;
 pub mod programmes;
 pub mod sessions;
 pub mod sponsors;

@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod applications;
 pub mod audit;
 pub mod billing;
 pub mod portal;
+pub mod portal_actions;
 pub mod public;
 pub mod renewals;
 pub mod review;

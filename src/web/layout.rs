@@ -100,6 +100,9 @@ pub struct Layout {
     pub css_url: String,
     pub js_url: String,
     pub favicon_url: String,
+    /// A sponsor portal page: the header shows the portal's navigation (`nav`) instead of
+    /// the staff or public one.
+    pub portal: bool,
 }
 
 impl Layout {
@@ -115,7 +118,24 @@ impl Layout {
             css_url: super::assets::url("css/steward.css"),
             js_url: super::assets::url("js/steward.js"),
             favicon_url: super::assets::url("img/favicon.svg"),
+            portal: false,
         }
+    }
+
+    /// Navigation of the sponsor portal; `current` is the href of the active section.
+    pub fn portal_nav(current: &str) -> Vec<NavItem> {
+        [
+            ("Overview", "/portal"),
+            ("Invoices", "/portal/invoices"),
+            ("Profile", "/portal/profile"),
+        ]
+        .into_iter()
+        .map(|(label, href)| NavItem {
+            label,
+            href,
+            current: href == current,
+        })
+        .collect()
     }
 
     /// Navigation for a user's roles; `current` is the href of the active section.

@@ -104,6 +104,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // == end placements ==
             // == Sponsor applications and portal ==
             .route("/portal/enter/{token}", get().to(portal::enter::enter))
+            .route("/sponsor/apply", get().to(portal::apply::form))
+            .route("/sponsor/apply", web::post().to(portal::apply::submit))
+            .route("/sponsor/apply/thanks", get().to(portal::apply::thanks))
+            .route("/portal/link", get().to(portal::link::form))
+            .route("/portal/link", web::post().to(portal::link::request))
+            .route("/portal/leave", web::post().to(portal::link::leave))
+            .route("/portal", get().to(portal::pages::home))
+            .route(
+                "/portal/agreements/{id:\\d+}",
+                get().to(portal::pages::agreement),
+            )
+            .route(
+                "/portal/agreements/{id:\\d+}/accept",
+                web::post().to(portal::pages::accept),
+            )
+            .route("/portal/invoices", get().to(portal::pages::invoices))
+            .route(
+                "/portal/invoices/{id:\\d+}",
+                get().to(portal::pages::invoice),
+            )
+            .route(
+                "/portal/invoices/{id:\\d+}/receipt",
+                get().to(portal::pages::receipt),
+            )
+            .route("/portal/profile", get().to(portal::pages::profile))
+            .route(
+                "/portal/profile/description",
+                web::post().to(portal::pages::propose_description),
+            )
+            .route(
+                "/portal/profile/logo",
+                web::post().to(portal::pages::upload_logo),
+            )
+            .route(
+                "/staff/sponsors/{id}/description/approve",
+                web::post().to(staff::descriptions::approve),
+            )
+            .route(
+                "/staff/sponsors/{id}/description/reject",
+                web::post().to(staff::descriptions::reject),
+            )
             // == end sponsor applications and portal ==
             // == Stripe: checkout and webhooks ==
             .service(

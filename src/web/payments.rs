@@ -43,11 +43,7 @@ pub async fn pay_invoice(portal: SponsorPortal, path: web::Path<i64>) -> AppResu
     {
         Checkout::Redirect(url) => Ok(redirect(&url)),
         Checkout::Unavailable { invoice } => {
-            let bank_instructions = portal
-                .state
-                .db
-                .run(billing::bank_instructions)
-                .await?;
+            let bank_instructions = portal.state.db.run(billing::bank_instructions).await?;
             render_status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &UnavailablePage {

@@ -5,12 +5,14 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod applications;
 mod backup;
 mod e2e;
 mod invoices;
 mod logos;
 mod outbox;
 mod placements;
+mod portal;
 mod public_pages;
 mod renewals;
 mod review;

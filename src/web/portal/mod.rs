@@ -1,4 +1,9 @@
-//! The sponsor portal: pages a sponsor contact reaches through a private link.
+//! The sponsor portal: pages a sponsor contact reaches through a private link, the page
+//! where a new link is requested, and the public application.
 
+pub mod apply;
 pub mod enter;
+pub mod link;
+pub mod pages;
 pub mod renew;
+pub mod upload;

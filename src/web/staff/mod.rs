@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod applications;
 pub mod audit;
 pub mod billing_settings;
+pub mod descriptions;
 pub mod home;
 pub mod invoices;
 pub mod logos;

@@ -1,0 +1,261 @@
+//! What a sponsor contact does in the portal (ask for a link, accept the agreement, propose
+//! a new description or logo) and staff's decision on a proposed description. Each change
+//! runs in one transaction with its audit entry and emails.
+
+use crate::config::Settings;
+use crate::db::{DbConn, write_tx};
+use crate::domain::EmailAddress;
+use crate::domain::sponsorship::Status;
+use crate::email::{self, AgreementAcceptedStaffEmail, PortalLinkEmail};
+use crate::error::{AppError, AppResult};
+use crate::models::{portal_views, sponsors};
+
+use super::audit::{self, Actor};
+use super::portal;
+
+/// How soon the same address may be sent another link.
+pub const LINK_COOLDOWN_MINUTES: i64 = 2;
+/// Requests for links one client address may make in an hour before we stop sending.
+pub const LINK_REQUESTS_PER_ADDR_HOUR: i64 = 20;
+
+/// Emails a fresh portal link to `email` for each sponsor it is a contact of. Returns how
+/// many links were sent; the page shows the same answer whatever this is.
+pub fn request_links(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    email: &EmailAddress,
+) -> AppResult<usize> {
+    write_tx(conn, |conn| {
+        let now = crate::models::now();
+        let addr = actor.client_addr.clone().unwrap_or_default();
+        let from_addr = portal_views::actions_from_addr_since(
+            conn,
+            "portal.link_requested",
+            &addr,
+            now - chrono::Duration::hours(1),
+        )?;
+        let recent = portal_views::links_issued_since(
+            conn,
+            email.as_str(),
+            now - chrono::Duration::minutes(LINK_COOLDOWN_MINUTES),
+        )?;
+        let matches = portal_views::contacts_with_email(conn, email.as_str())?;
+        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR || recent > 0;
+        let mut sent = 0;
+        if !throttled {
+            for (sponsor, name) in &matches {
+                let link = portal::sponsor_link(conn, settings, sponsor.id, email.as_str())?;
+                email::enqueue(
+                    conn,
+                    email,
+                    &PortalLinkEmail {
+                        foundation: settings.foundation_name.clone(),
+                        name: name.clone(),
+                        sponsor: sponsor.name.clone(),
+                        link,
+                        expires_days: settings.portal_link_days,
+                    },
+                )?;
+                sent += 1;
+            }
+        }
+        // Unknown addresses are not written down: only that a request was made.
+        let details = if matches.is_empty() {
+            "no sponsor contact has this address".to_string()
+        } else if throttled {
+            format!("{email}: not sent (asked again too soon)")
+        } else {
+            format!("{email}: {sent} link(s) sent")
+        };
+        audit::record(conn, actor, "portal.link_requested", None, &details)?;
+        Ok(sent)
+    })
+}
+
+/// What the person accepting an agreement typed.
+#[derive(Clone, Debug)]
+pub struct Acceptance {
+    pub name: String,
+    pub title: String,
+}
+
+/// Accepts agreement `agreement_id` of this sponsor: records who, when and from where, and
+/// moves the sponsorship from "agreement sent" to "agreement accepted". Another sponsor's
+/// agreement is a 404; an agreement already accepted is a Conflict and changes nothing.
+pub fn accept_agreement(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    sponsor_id: i64,
+    agreement_id: i64,
+    email: &str,
+    a: &Acceptance,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let (agreement, s) = portal_views::agreement_for_sponsor(conn, agreement_id, sponsor_id)?;
+        if agreement.is_uploaded() {
+            return Err(AppError::Conflict(
+                "This agreement was signed on paper; there is nothing to accept online.".into(),
+            ));
+        }
+        if !agreement.is_sent() {
+            return Err(AppError::Conflict(match agreement.status.as_str() {
+                "accepted" => "This agreement has already been accepted.".into(),
+                _ => "This agreement has been replaced by a newer one; open the portal overview to find it.".into(),
+            }));
+        }
+        if s.status() != Status::AgreementSent {
+            return Err(AppError::Conflict(format!(
+                "This sponsorship is {}, so the agreement cannot be accepted now. Please contact us.",
+                s.status().label().to_lowercase()
+            )));
+        }
+        let now = crate::models::now();
+        let addr = actor.client_addr.clone().unwrap_or_default();
+        if !portal_views::accept_if_sent(conn, agreement.id, &a.name, &a.title, email, &addr, now)?
+        {
+            return Err(AppError::Conflict(
+                "This agreement has already been accepted.".into(),
+            ));
+        }
+        audit::record(
+            conn,
+            actor,
+            "agreement.accept",
+            Some(("agreement", &agreement.id.to_string())),
+            &format!("accepted by {}, {} ({email}) from {addr}", a.name, a.title),
+        )?;
+        // The checked move with its history entry and audit entry (a savepoint inside ours).
+        super::sponsorships::change_status(
+            conn,
+            actor,
+            s.id,
+            Status::AgreementSent,
+            Status::AgreementAccepted,
+            "accepted online",
+        )?;
+        let sponsor = sponsors::find(conn, sponsor_id)?;
+        let link = format!(
+            "{}/staff/sponsorships/{}",
+            settings.base_url.trim_end_matches('/'),
+            s.id
+        );
+        for to in
+            portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())?
+        {
+            let Ok(to) = EmailAddress::parse(&to) else {
+                continue;
+            };
+            email::enqueue(
+                conn,
+                &to,
+                &AgreementAcceptedStaffEmail {
+                    foundation: settings.foundation_name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    accepted_name: a.name.clone(),
+                    accepted_title: a.title.clone(),
+                    accepted_email: email.to_string(),
+                    accepted_at: now.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    link: link.clone(),
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Stores a description the sponsor proposes; it waits for staff approval.
+pub fn propose_description(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sponsor_id: i64,
+    text: &str,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        sponsors::find(conn, sponsor_id)?;
+        portal_views::set_description_pending(conn, sponsor_id, text)?;
+        audit::record(
+            conn,
+            actor,
+            "sponsor.description_proposed",
+            Some(("sponsor", &sponsor_id.to_string())),
+            &format!("{} characters, waiting for approval", text.chars().count()),
+        )
+    })
+}
+
+/// A short fingerprint of a proposed description, so a staff decision names the text it was
+/// shown.
+pub fn fingerprint(text: &str) -> String {
+    crate::auth::token::digest(text)[..16].to_string()
+}
+
+/// Staff publish (`approve`) or drop a proposed description, only if it is still the text
+/// they looked at (`seen` is its fingerprint).
+pub fn decide_description(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sponsor_id: i64,
+    seen: &str,
+    approve: bool,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = sponsors::find(conn, sponsor_id)?;
+        let Some(pending) = s.description_pending else {
+            return Err(AppError::Conflict(
+                "There is no description waiting for approval: someone may have decided already."
+                    .into(),
+            ));
+        };
+        if fingerprint(&pending) != seen {
+            return Err(AppError::Conflict(
+                "The sponsor proposed a different description after this page was loaded. Read it before deciding.".into(),
+            ));
+        }
+        let done = if approve {
+            portal_views::approve_description_if(conn, sponsor_id, &pending)?
+        } else {
+            portal_views::reject_description_if(conn, sponsor_id, &pending)?
+        };
+        if !done {
+            return Err(AppError::Conflict(
+                "Someone decided on this description at the same moment.".into(),
+            ));
+        }
+        audit::record(
+            conn,
+            actor,
+            if approve {
+                "sponsor.description_approved"
+            } else {
+                "sponsor.description_rejected"
+            },
+            Some(("sponsor", &sponsor_id.to_string())),
+            &format!("{} characters", pending.chars().count()),
+        )
+    })
+}
+
+/// Records a logo the sponsor uploaded from the portal as waiting for approval; returns the
+/// key of the waiting logo it replaces (its files can go).
+pub fn propose_logo(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sponsor_id: i64,
+    key: &str,
+    details: &str,
+) -> AppResult<Option<String>> {
+    write_tx(conn, |conn| {
+        let before = sponsors::find(conn, sponsor_id)?;
+        sponsors::set_pending_logo(conn, sponsor_id, key)?;
+        audit::record(
+            conn,
+            actor,
+            "sponsor.logo_uploaded",
+            Some(("sponsor", &sponsor_id.to_string())),
+            &format!("{details} (from the sponsor portal)"),
+        )?;
+        Ok(before.logo_pending_key)
+    })
+}

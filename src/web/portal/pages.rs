@@ -1,0 +1,514 @@
+//! The sponsor portal's pages. Every handler takes `SponsorPortal` and loads records only
+//! through its `sponsor_id`: another sponsor's record is a 404, never a page.
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::auth::portal::SponsorPortal;
+use crate::domain::sponsorship::Status;
+use crate::domain::{FormErrors, text};
+use crate::error::{AppError, AppResult};
+use crate::models::invoices::{self, Invoice, money_label};
+use crate::models::portal_views::{self, AgreementRow};
+use crate::models::sponsors::{self, Sponsor};
+use crate::models::sponsorships::{self, Fulfilment, Sponsorship};
+use crate::models::tiers;
+use crate::services::billing;
+use crate::services::portal_actions::{self, Acceptance};
+use crate::web::form::Fields;
+use crate::web::layout::{FlashKind, Layout};
+use crate::web::{redirect_with_flash, render, render_status};
+
+use super::upload;
+
+/// The layout of a portal page, with the portal's navigation.
+fn layout(p: &SponsorPortal, title: &str, section: &str) -> Layout {
+    let mut l = p.layout(title, "");
+    l.portal = true;
+    l.nav = Layout::portal_nav(section);
+    l
+}
+
+/// A date as sponsors read it: "3 March 2027".
+fn day(d: &chrono::NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// A time as sponsors read it (UTC).
+fn when(t: &chrono::NaiveDateTime) -> String {
+    t.format("%-d %B %Y, %H:%M UTC").to_string()
+}
+
+/// One step of a sponsorship's history, in plain words.
+pub struct Step {
+    pub date: String,
+    pub words: &'static str,
+}
+
+fn step_words(s: Status) -> &'static str {
+    match s {
+        Status::Applied => "Application received",
+        Status::Approved => "Application approved",
+        Status::AgreementSent => "Agreement sent to you",
+        Status::AgreementAccepted => "Agreement accepted",
+        Status::Invoiced => "Invoice sent",
+        Status::Paid => "Payment received",
+        Status::Active => "Sponsorship active",
+        Status::Expired => "Term ended",
+        Status::Rejected => "Application declined",
+        Status::Cancelled => "Cancelled",
+    }
+}
+
+/// A sponsorship as its sponsor sees it.
+pub struct SponsorshipView {
+    pub s: Sponsorship,
+    pub tier: String,
+    pub status: Status,
+    pub next: String,
+    /// Where the next step happens: (href, label).
+    pub next_link: Option<(String, String)>,
+    pub timeline: Vec<Step>,
+    pub checklist: Vec<Fulfilment>,
+    pub renewable: bool,
+    pub term: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    layout: Layout,
+    sponsor: Sponsor,
+    email: String,
+    sponsorships: Vec<SponsorshipView>,
+}
+
+fn next_step(
+    s: &Sponsorship,
+    tier: &str,
+    agreements: &[AgreementRow],
+    invoices: &[Invoice],
+) -> (String, Option<(String, String)>) {
+    match s.status() {
+        Status::Applied if s.waitlisted => (
+            format!("{tier} is full at the moment: your application is on the waitlist. We will write as soon as a place opens."),
+            None,
+        ),
+        Status::Applied => ("We are reviewing your application.".into(), None),
+        Status::Approved => (
+            "Your application is approved. We are preparing the agreement for you to read and accept.".into(),
+            None,
+        ),
+        Status::AgreementSent => match agreements.iter().find(|a| a.is_sent()) {
+            Some(a) => (
+                "Please read and accept the agreement.".into(),
+                Some((format!("/portal/agreements/{}", a.id), "Read the agreement".into())),
+            ),
+            None => ("Please read and accept the agreement.".into(), None),
+        },
+        Status::AgreementAccepted => (
+            "Thank you for accepting the agreement. We will send the invoice shortly.".into(),
+            None,
+        ),
+        Status::Invoiced => match invoices.iter().find(|i| i.is_open()) {
+            Some(i) => (
+                format!("Invoice {} is waiting for payment.", i.number),
+                Some((format!("/portal/invoices/{}", i.id), "View the invoice".into())),
+            ),
+            None => ("Your invoice is on its way.".into(), None),
+        },
+        Status::Paid => (
+            format!(
+                "Paid, thank you. Your sponsorship starts on {}.",
+                day(&s.start_date)
+            ),
+            None,
+        ),
+        Status::Active => (
+            format!(
+                "Your sponsorship is active until {}. Thank you for your support!",
+                day(&s.end_date)
+            ),
+            None,
+        ),
+        Status::Expired => (format!("This term ended on {}.", day(&s.end_date)), None),
+        Status::Rejected => (
+            "We could not accept this application. We have written to you with the reason.".into(),
+            None,
+        ),
+        Status::Cancelled => ("This sponsorship was cancelled.".into(), None),
+    }
+}
+
+/// `GET /portal`: the organisation and each sponsorship with its history and next step.
+pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
+    let sid = p.sponsor_id;
+    let (sponsor, views) = p
+        .state
+        .db
+        .run(move |c| {
+            let sponsor = sponsors::find(c, sid)?;
+            let renewed = portal_views::renewed_ids(c, sid)?;
+            let mut views = Vec::new();
+            for s in portal_views::sponsorships_of(c, sid)? {
+                let tier = tiers::find(c, s.tier_id)?.name;
+                let agreements = portal_views::agreements_of(c, s.id)?;
+                let invs = invoices::for_sponsorship(c, s.id)?;
+                let (next, next_link) = next_step(&s, &tier, &agreements, &invs);
+                let timeline = sponsorships::events(c, s.id)?
+                    .iter()
+                    .filter_map(|e| {
+                        let to: Status = e.to_status.parse().ok()?;
+                        Some(Step {
+                            date: day(&e.at.date()),
+                            words: step_words(to),
+                        })
+                    })
+                    .collect();
+                let status = s.status();
+                views.push(SponsorshipView {
+                    tier,
+                    status,
+                    next,
+                    next_link,
+                    timeline,
+                    checklist: sponsorships::checklist(c, s.id)?,
+                    renewable: matches!(status, Status::Active | Status::Expired)
+                        && !renewed.contains(&s.id),
+                    term: format!("{} – {}", day(&s.start_date), day(&s.end_date)),
+                    s,
+                });
+            }
+            Ok((sponsor, views))
+        })
+        .await?;
+    render(&HomePage {
+        layout: layout(&p, &sponsor.name, "/portal"),
+        email: p.email.clone(),
+        sponsor,
+        sponsorships: views,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/agreement.html")]
+struct AgreementPage {
+    layout: Layout,
+    sponsor: Sponsor,
+    agreement: AgreementRow,
+    /// Acceptance is possible now (generated, sent, sponsorship waiting for it).
+    can_accept: bool,
+    accepted_at: String,
+    errors: FormErrors,
+    name: String,
+    title: String,
+    authority: bool,
+}
+
+struct AcceptInput {
+    name: String,
+    title: String,
+    authority: bool,
+}
+
+async fn agreement_page(
+    p: &SponsorPortal,
+    id: i64,
+    errors: FormErrors,
+    input: AcceptInput,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let sid = p.sponsor_id;
+    let (agreement, s, sponsor) = p
+        .state
+        .db
+        .run(move |c| {
+            let (a, s) = portal_views::agreement_for_sponsor(c, id, sid)?;
+            let sponsor = sponsors::find(c, sid)?;
+            Ok((a, s, sponsor))
+        })
+        .await?;
+    let can_accept =
+        !agreement.is_uploaded() && agreement.is_sent() && s.status() == Status::AgreementSent;
+    render_status(
+        status,
+        &AgreementPage {
+            layout: layout(p, "Sponsorship agreement", "/portal"),
+            accepted_at: agreement.accepted_at.as_ref().map(when).unwrap_or_default(),
+            sponsor,
+            agreement,
+            can_accept,
+            errors,
+            name: input.name,
+            title: input.title,
+            authority: input.authority,
+        },
+    )
+}
+
+/// `GET /portal/agreements/{id}`.
+pub async fn agreement(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    agreement_page(
+        &p,
+        *id,
+        FormErrors::new(),
+        AcceptInput {
+            name: String::new(),
+            title: String::new(),
+            authority: false,
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /portal/agreements/{id}/accept`: typed name and title, and the authority box.
+pub async fn accept(
+    p: SponsorPortal,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    let input = AcceptInput {
+        name: f.get("name"),
+        title: f.get("title"),
+        authority: f.checked("authority"),
+    };
+    let mut errors = FormErrors::new();
+    let name = text::single_line(&input.name, "your full name", 200)
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let title = text::single_line(&input.title, "your title or role", 200)
+        .map_err(|m| errors.add("title", m))
+        .ok();
+    if !input.authority {
+        errors.add(
+            "authority",
+            "Tick the box to confirm that you may sign for the organisation.",
+        );
+    }
+    let (Some(name), Some(title)) = (name, title) else {
+        return agreement_page(&p, id, errors, input, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if !errors.is_empty() {
+        return agreement_page(&p, id, errors, input, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (sid, email, actor) = (p.sponsor_id, p.email.clone(), p.actor());
+    let settings = p.state.settings.clone();
+    let back = format!("/portal/agreements/{id}");
+    let r = p
+        .state
+        .db
+        .run(move |c| {
+            portal_actions::accept_agreement(
+                c,
+                &settings,
+                &actor,
+                sid,
+                id,
+                &email,
+                &Acceptance { name, title },
+            )
+        })
+        .await;
+    match r {
+        Ok(()) => Ok(redirect_with_flash(
+            &back,
+            FlashKind::Success,
+            "Thank you: the agreement is accepted. We will send the invoice shortly.",
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        Err(e) => Err(e),
+    }
+}
+
+/// An invoice in the portal list.
+pub struct InvoiceView {
+    pub invoice: Invoice,
+    pub outstanding: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/invoices.html")]
+struct InvoicesPage {
+    layout: Layout,
+    invoices: Vec<InvoiceView>,
+    bank_instructions: String,
+    card: bool,
+    any_open: bool,
+}
+
+/// `GET /portal/invoices`.
+pub async fn invoices(p: SponsorPortal) -> AppResult<HttpResponse> {
+    let sid = p.sponsor_id;
+    let (list, bank) = p
+        .state
+        .db
+        .run(move |c| {
+            let mut out = Vec::new();
+            for inv in invoices::for_sponsor(c, sid)? {
+                let totals = invoices::totals(c, inv.id)?;
+                let left = if inv.is_open() {
+                    inv.amount_minor.saturating_sub(totals.paid_minor)
+                } else {
+                    0
+                };
+                out.push(InvoiceView {
+                    outstanding: money_label(left, &inv.currency),
+                    invoice: inv,
+                });
+            }
+            Ok((out, billing::bank_instructions(c)?))
+        })
+        .await?;
+    render(&InvoicesPage {
+        layout: layout(&p, "Invoices", "/portal/invoices"),
+        any_open: list.iter().any(|i| i.invoice.is_open()),
+        invoices: list,
+        bank_instructions: bank,
+        card: p.state.settings.stripe_enabled(),
+    })
+}
+
+/// `GET /portal/invoices/{id}`: the printable invoice.
+pub async fn invoice(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    crate::web::invoice_print::page(
+        &p,
+        *id,
+        Some(p.sponsor_id),
+        false,
+        "/portal/invoices".into(),
+    )
+    .await
+}
+
+/// `GET /portal/invoices/{id}/receipt`.
+pub async fn receipt(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    crate::web::invoice_print::page(&p, *id, Some(p.sponsor_id), true, "/portal/invoices".into())
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "portal/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    sponsor: Sponsor,
+    errors: FormErrors,
+    description: String,
+}
+
+async fn profile_page(
+    p: &SponsorPortal,
+    errors: FormErrors,
+    description: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let sid = p.sponsor_id;
+    let sponsor = p.state.db.run(move |c| Ok(sponsors::find(c, sid)?)).await?;
+    let description = description.unwrap_or_else(|| {
+        sponsor
+            .description_pending
+            .clone()
+            .unwrap_or_else(|| sponsor.description.clone())
+    });
+    render_status(
+        status,
+        &ProfilePage {
+            layout: layout(p, "Profile", "/portal/profile"),
+            sponsor,
+            errors,
+            description,
+        },
+    )
+}
+
+/// `GET /portal/profile`.
+pub async fn profile(p: SponsorPortal) -> AppResult<HttpResponse> {
+    profile_page(&p, FormErrors::new(), None, StatusCode::OK).await
+}
+
+/// `POST /portal/profile/description`: a new description, waiting for staff approval.
+pub async fn propose_description(
+    p: SponsorPortal,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let typed = Fields(form.into_inner()).get("description");
+    let mut errors = FormErrors::new();
+    let text = match text::optional_multi_line(&typed, "the description", 2000) {
+        Ok(t) if t.is_empty() => {
+            errors.add("description", "Enter the new description.");
+            None
+        }
+        Ok(t) => Some(t),
+        Err(m) => {
+            errors.add("description", m);
+            None
+        }
+    };
+    let Some(text) = text else {
+        return profile_page(&p, errors, Some(typed), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let (sid, actor) = (p.sponsor_id, p.actor());
+    p.state
+        .db
+        .run(move |c| portal_actions::propose_description(c, &actor, sid, &text))
+        .await?;
+    Ok(redirect_with_flash(
+        "/portal/profile",
+        FlashKind::Success,
+        "Thank you. Our staff will read the new description before it appears on your profile.",
+    ))
+}
+
+/// `POST /portal/profile/logo?csrf_token=…` (multipart): a new logo, waiting for approval.
+pub async fn upload_logo(
+    p: SponsorPortal,
+    req: HttpRequest,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let refuse = |m: &str| Ok(redirect_with_flash("/portal/profile", FlashKind::Error, m));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > upload::BODY_LIMIT) {
+        return refuse(&crate::media::too_large_message());
+    }
+    let bytes = match upload::read(form).await?.logo {
+        Ok(Some(b)) => b,
+        Ok(None) => return refuse("Choose a logo file to upload."),
+        Err(m) => return refuse(&m),
+    };
+    let data_dir = p.state.settings.data_dir.clone();
+    let stored = match upload::store_logo(&data_dir, bytes).await? {
+        Ok(s) => s,
+        Err(m) => return refuse(&m),
+    };
+    let (sid, actor, key) = (p.sponsor_id, p.actor(), stored.key.clone());
+    let details = stored.details.clone();
+    let r = p
+        .state
+        .db
+        .run(move |c| portal_actions::propose_logo(c, &actor, sid, &key, &details))
+        .await;
+    match r {
+        Ok(replaced) => {
+            if let Some(old) = replaced.filter(|o| *o != stored.key) {
+                upload::remove_logo(&data_dir, &old).await;
+            }
+            Ok(redirect_with_flash(
+                "/portal/profile",
+                FlashKind::Success,
+                "Logo received. Our staff will check it before it appears on our pages.",
+            ))
+        }
+        Err(e) => {
+            upload::remove_logo(&data_dir, &stored.key).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Reading the application and portal forms that carry a logo (multipart), and storing a
+//! logo through `crate::media` (checked by content, re-encoded, server-chosen name).
+
+use actix_multipart::Multipart;
+use actix_web::web;
+use futures_util::StreamExt;
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, AppResult};
+use crate::media::{self, MAX_UPLOAD_BYTES};
+
+/// Bytes accepted in all text fields together.
+pub const TEXT_LIMIT: usize = 64 * 1024;
+/// Bytes accepted in one text field.
+const FIELD_LIMIT: usize = 16 * 1024;
+/// Parts accepted in one form.
+const MAX_PARTS: usize = 40;
+/// Most a whole body may declare (file, text and multipart framing).
+pub const BODY_LIMIT: usize = MAX_UPLOAD_BYTES + TEXT_LIMIT + 32 * 1024;
+/// Decoding a large image takes memory for a moment; a few at a time is plenty.
+static PROCESSING: Semaphore = Semaphore::const_new(2);
+
+const UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
+
+/// A multipart form: its text fields, and the logo file (None when none was chosen; Err
+/// with a sentence when the file was refused while reading, e.g. too large).
+pub struct Upload {
+    pub fields: Vec<(String, String)>,
+    pub logo: Result<Option<Vec<u8>>, String>,
+}
+
+/// Reads text fields and the `logo` file, each within its limit. The file field should come
+/// last in the form: reading stops at a file that is too large.
+pub async fn read(mut form: Multipart) -> AppResult<Upload> {
+    let bad = || AppError::BadRequest(UNREADABLE.into());
+    let mut fields = Vec::new();
+    let mut text_bytes = 0usize;
+    let mut parts = 0usize;
+    let mut logo: Result<Option<Vec<u8>>, String> = Ok(None);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| bad())?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(AppError::BadRequest("The form has too many fields.".into()));
+        }
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "logo" {
+            let mut bytes = Vec::new();
+            let mut too_large = false;
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| bad())?;
+                if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                    too_large = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if too_large {
+                // The rest of the body is never read.
+                logo = Err(media::too_large_message());
+                break;
+            }
+            let chosen = !bytes.is_empty()
+                || field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .is_some_and(|f| !f.is_empty());
+            logo = Ok(chosen.then_some(bytes));
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| bad())?;
+            text_bytes += chunk.len();
+            if value.len() + chunk.len() > FIELD_LIMIT || text_bytes > TEXT_LIMIT {
+                return Err(AppError::PayloadTooLarge);
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| bad())?;
+        fields.push((name, value));
+    }
+    Ok(Upload { fields, logo })
+}
+
+/// A checked and stored logo.
+pub struct StoredLogo {
+    pub key: String,
+    /// For the audit log: format and pixel size of the upload.
+    pub details: String,
+}
+
+/// Checks, re-encodes and stores an upload. Err(Ok(sentence)) when the file is refused.
+pub async fn store_logo(
+    data_dir: &std::path::Path,
+    bytes: Vec<u8>,
+) -> AppResult<Result<StoredLogo, String>> {
+    let _permit = PROCESSING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let dir = data_dir.to_path_buf();
+    let r = web::block(move || {
+        let logo = match media::process_logo(&bytes) {
+            Ok(l) => l,
+            Err(m) => return Ok(Err(m)),
+        };
+        let key = media::store_logo(&dir, &logo)?;
+        Ok::<_, std::io::Error>(Ok(StoredLogo {
+            details: format!(
+                "{} {} × {} px, key {key}",
+                logo.source_format.as_str(),
+                logo.source_width,
+                logo.source_height
+            ),
+            key,
+        }))
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("logo processing failed: {e}")))?;
+    r.map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("cannot store a logo")))
+}
+
+/// Deletes a logo's files that no row names (an unused or replaced upload); a failure leaves
+/// orphan files, which is logged, not shown.
+pub async fn remove_logo(data_dir: &std::path::Path, key: &str) {
+    let (dir, k) = (data_dir.to_path_buf(), key.to_string());
+    match web::block(move || media::delete_logo(&dir, &k)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, key, "cannot delete logo files"),
+        Err(e) => tracing::warn!(error = %e, key, "cannot delete logo files"),
+    }
+}
