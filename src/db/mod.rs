@@ -234,3 +234,21 @@ where
         f(conn)
     })
 }
+
+/// Takes a transaction-scoped lock named by `key` (PostgreSQL advisory lock), so that rare
+/// operations whose checks span many rows (e.g. "is this organisation already known?") run
+/// one after the other. SQLite's write transaction already serialises writers.
+pub fn serialize_on(conn: &mut DbConn, key: i64) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Advisory lock keys (one per kind of serialised operation).
+pub mod lock_keys {
+    /// New sponsor applications: the known-organisation check reads every sponsor.
+    pub const SPONSOR_APPLICATIONS: i64 = 0x5354_5744_0001;
+}

@@ -1,5 +1,6 @@
 //! One file per table: the row, its insert and update structs, and its queries.
 
+pub mod agreements;
 pub mod app_settings;
 pub mod audit;
 pub mod auth_tokens;

@@ -7,44 +7,13 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{
-    agreements, audit_log, portal_tokens, sponsor_contacts, sponsors, sponsorships, user_roles,
-    users,
+    agreements, audit_log, portal_tokens, sponsor_contacts, sponsors, sponsorships,
 };
 
 use super::sponsors::Sponsor;
 use super::sponsorships::Sponsorship;
 
-/// An agreement as the portal reads it.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = agreements)]
-pub struct AgreementRow {
-    pub id: i64,
-    pub sponsorship_id: i64,
-    pub kind: String,
-    pub body: String,
-    pub file_key: Option<String>,
-    pub file_name: Option<String>,
-    pub status: String,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-    pub accepted_name: Option<String>,
-    pub accepted_title: Option<String>,
-    pub accepted_email: Option<String>,
-    pub accepted_at: Option<NaiveDateTime>,
-    pub accepted_addr: Option<String>,
-}
-
-impl AgreementRow {
-    pub fn is_uploaded(&self) -> bool {
-        self.kind == "uploaded"
-    }
-    pub fn is_sent(&self) -> bool {
-        self.status == "sent"
-    }
-    pub fn is_accepted(&self) -> bool {
-        self.status == "accepted"
-    }
-}
+pub use super::agreements::Agreement as AgreementRow;
 
 /// An agreement only if its sponsorship belongs to this sponsor (404 otherwise).
 pub fn agreement_for_sponsor(
@@ -242,15 +211,4 @@ pub fn actions_from_addr_since(
         .filter(audit_log::at.gt(since))
         .count()
         .get_result(conn)
-}
-
-/// Addresses of active staff who hold a role (e.g. "sponsorships"), for notifications.
-pub fn staff_emails_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<String>> {
-    users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::role.eq(role))
-        .filter(users::is_disabled.eq(false))
-        .order(users::id.asc())
-        .select(users::email)
-        .load(conn)
 }

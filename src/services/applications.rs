@@ -183,6 +183,9 @@ fn apply_in(
     // Applications for one tier are taken one at a time (PostgreSQL; SQLite's write lock does
     // the same), so the checks below see any application committed a moment ago: the same
     // form sent twice, the same organisation sent from two browsers, the last free place.
+    // New organisations are checked against every sponsor (name, short name, web host), so
+    // applications are taken one at a time whatever tier they choose.
+    crate::db::serialize_on(conn, crate::db::lock_keys::SPONSOR_APPLICATIONS)?;
     tiers::lock(conn, a.tier_id)?;
     if portal_views::application_key_used(conn, &a.key)? {
         return Ok(Outcome::AlreadyReceived);
@@ -316,10 +319,8 @@ fn apply_in(
         "{}/staff/applications/{sid}",
         settings.base_url.trim_end_matches('/')
     );
-    for to in
-        portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())?
-    {
-        let Ok(to) = EmailAddress::parse(&to) else {
+    for u in crate::models::users::active_with_role(conn, crate::domain::Role::Sponsorships)? {
+        let Ok(to) = EmailAddress::parse(&u.email) else {
             continue;
         };
         email::enqueue(

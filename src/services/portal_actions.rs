@@ -141,10 +141,8 @@ pub fn accept_agreement(
             settings.base_url.trim_end_matches('/'),
             s.id
         );
-        for to in
-            portal_views::staff_emails_with_role(conn, crate::domain::Role::Sponsorships.as_str())?
-        {
-            let Ok(to) = EmailAddress::parse(&to) else {
+        for u in crate::models::users::active_with_role(conn, crate::domain::Role::Sponsorships)? {
+            let Ok(to) = EmailAddress::parse(&u.email) else {
                 continue;
             };
             email::enqueue(

@@ -68,8 +68,14 @@ pub async fn page(
     } else {
         0
     };
+    let mut layout = ctx.layout(&title, "/staff/invoices");
+    if sponsor_scope.is_some() {
+        // The sponsor portal's header, not the staff or public one.
+        layout.portal = true;
+        layout.nav = Layout::portal_nav("/portal/invoices");
+    }
     render(&DocumentPage {
-        layout: ctx.layout(&title, ""),
+        layout,
         receipt,
         paid: money_label(totals.paid_minor, &invoice.currency),
         refunded: money_label(totals.refunded_minor, &invoice.currency),

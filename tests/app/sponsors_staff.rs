@@ -928,9 +928,7 @@ async fn the_dashboard_tells_sponsorship_staff_what_waits() {
     let (status, body) = c.page("/staff").await;
     assert_eq!(status, 200);
     assert!(body.contains("applications to review"), "{body}");
-    assert!(body.contains(
-        r#"href="/staff/sponsorships?status=applied"><span class="stat-value">2</span>"#
-    ));
+    assert!(body.contains(r#"href="/staff/applications"><span class="stat-value">2</span>"#));
     assert!(
         body.contains("2 benefits"),
         "the active sponsorship's two benefits are not delivered"

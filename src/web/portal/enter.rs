@@ -11,7 +11,32 @@ use crate::web::redirect;
 
 /// `GET /portal/enter/{token}`: a live sponsor link opens the portal; an expired or unknown
 /// one leads to the page where a new link can be requested.
-pub async fn enter(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+#[derive(serde::Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Where to go after opening the link: a portal page named in `?next=`, else the overview.
+/// Only our own `/portal/…` paths are followed (no open redirect).
+fn landing(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if n.starts_with("/portal/")
+                && !n.starts_with("/portal/enter/")
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
+        {
+            n
+        }
+        _ => "/portal",
+    }
+}
+
+pub async fn enter(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<Next>,
+) -> AppResult<HttpResponse> {
     let raw = path.into_inner();
     let probe = raw.clone();
     let (live, expired) = ctx
@@ -25,7 +50,7 @@ pub async fn enter(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse>
         .await?;
     if live {
         set_portal_cookie(&ctx, &raw);
-        Ok(redirect("/portal"))
+        Ok(redirect(landing(q.next.as_deref())))
     } else {
         clear_portal_cookie(&ctx);
         Ok(redirect(if expired {
@@ -33,5 +58,30 @@ pub async fn enter(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse>
         } else {
             "/portal/link?unknown=1"
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::landing;
+
+    #[test]
+    fn only_portal_paths_are_followed() {
+        assert_eq!(
+            landing(Some("/portal/agreements/12")),
+            "/portal/agreements/12"
+        );
+        assert_eq!(landing(None), "/portal");
+        for bad in [
+            "https://evil.example/portal/",
+            "//evil.example/portal/x",
+            "/staff/users",
+            "/portal/../staff",
+            "/portal/enter/abc",
+            "/portal/x?y=1",
+            "/portal\\evil",
+        ] {
+            assert_eq!(landing(Some(bad)), "/portal", "{bad}");
+        }
     }
 }
