@@ -285,8 +285,8 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
     let start = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
     let names = demo_names(n);
-    let mut visible = 0;
     let mut sponsor_ids = Vec::new();
+    let mut pipeline_tier = 0;
     crate::db::write_tx(&mut conn, |c| {
         let programme = programmes::insert(
             c,
@@ -364,7 +364,6 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                     notes: String::new(),
                 };
                 create(c, &actor, term)?;
-                visible += 1;
                 if k % 17 == 3 {
                     jobs::insert(
                         c,
@@ -388,31 +387,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                 k += 1;
             }
         }
-        // A few in the pipeline, not on the public pages yet.
-        for (i, status) in [Status::Applied, Status::Invoiced, Status::AgreementSent]
-            .into_iter()
-            .enumerate()
-        {
-            let sid = sponsors::insert(
-                c,
-                &demo_sponsor(
-                    &format!("Prospect {}", i + 1),
-                    format!("prospect-{}", i + 1),
-                    1000 + i,
-                    "",
-                ),
-            )?;
-            let term = NewTerm {
-                sponsor_id: sid,
-                tier_id: tier_ids[4],
-                start,
-                end,
-                fee: Some(usd(15_000)),
-                status,
-                notes: "Demo pipeline".into(),
-            };
-            create(c, &actor, term)?;
-        }
+        pipeline_tier = tier_ids[4];
         placements::insert(
             c,
             "home-footer",
@@ -451,10 +426,151 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
         sponsors::set_pending_logo(&mut conn, *sid, &key)?;
         sponsors::approve_pending_logo(&mut conn, *sid)?;
     }
+    let pipeline = seed_pipeline(state, &mut conn, pipeline_tier, start, end)?;
+    // The paid prospect is on the public pages too once its term has started.
+    let visible = crate::models::sponsorships::candidates_for_public(&mut conn, today)?.len();
     Ok(format!(
-        "Demo sponsors created: {visible} visible today over {} tiers (with logos), 3 in the pipeline, 3 placement slots.\n",
+        "Demo sponsors created: {visible} visible today over {} tiers (with logos), {pipeline} in the pipeline (applications, agreements, invoices, a payment), 3 placement slots.\n",
         DEMO_TIERS.len()
     ))
+}
+
+/// Prospects at each step from application to payment, made through the same services staff
+/// and sponsors use (so invoices are numbered, agreements rendered, emails queued).
+fn seed_pipeline(
+    state: &AppState,
+    conn: &mut crate::db::DbConn,
+    tier: i64,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+) -> anyhow::Result<usize> {
+    use crate::domain::sponsorship::Status;
+    use crate::models::{app_settings, sponsors};
+    use crate::services::sponsorships::{NewTerm, create};
+    use crate::services::{agreements, billing, portal_actions, review};
+
+    let settings = &state.settings;
+    let staff = crate::services::Actor::system("seed-demo");
+    let e = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    app_settings::set(
+        conn,
+        billing::BANK_INSTRUCTIONS_KEY,
+        "Bank: Example Community Bank\nAccount name: The Example Software Foundation\nIBAN: XX00 0000 0000 0000 0000 00\nBIC: EXAMPLEXXX",
+    )?;
+    app_settings::set(
+        conn,
+        crate::web::invoice_print::FOUNDATION_ADDRESS_KEY,
+        "1 Example Street\nSpringfield, EX 12345\nUnited States",
+    )?;
+    let steps = [
+        "Application",
+        "Approved",
+        "Agreement sent",
+        "Agreement accepted",
+        "Invoiced",
+        "Paid",
+    ];
+    let today = chrono::Utc::now().date_naive();
+    for (i, step) in steps.iter().enumerate() {
+        let k = 1000 + i;
+        let name = format!("Prospect {} ({step})", i + 1);
+        let sid = sponsors::insert(
+            conn,
+            &demo_sponsor(&name, format!("prospect-{}", i + 1), k, ""),
+        )?;
+        let primary = format!("sponsorship@prospect{}.example.org", i + 1);
+        sponsors::add_contact(conn, sid, "Sam Prospect", &primary, "primary")?;
+        sponsors::add_contact(
+            conn,
+            sid,
+            "Accounts Payable",
+            &format!("billing@prospect{}.example.org", i + 1),
+            "billing",
+        )?;
+        let id = create(
+            conn,
+            &staff,
+            NewTerm {
+                sponsor_id: sid,
+                tier_id: tier,
+                start,
+                end,
+                fee: None,
+                status: Status::Applied,
+                notes: "Demo pipeline".into(),
+            },
+        )
+        .map_err(e)?;
+        if i == 0 {
+            continue;
+        }
+        let s = crate::models::sponsorships::find(conn, id)?;
+        review::approve(
+            conn,
+            settings,
+            &staff,
+            id,
+            &review::Approval {
+                start,
+                end,
+                fee: s.fee().ok_or_else(|| anyhow::anyhow!("demo fee"))?,
+                reason: String::new(),
+            },
+        )
+        .map_err(e)?;
+        if i == 1 {
+            continue;
+        }
+        let agreement = agreements::generate_and_send(conn, settings, &staff, id).map_err(e)?;
+        if i == 2 {
+            continue;
+        }
+        portal_actions::accept_agreement(
+            conn,
+            settings,
+            &crate::services::Actor::visitor("sponsor contact (demo)", "127.0.0.1"),
+            sid,
+            agreement,
+            &primary,
+            &portal_actions::Acceptance {
+                name: "Sam Prospect".into(),
+                title: "Head of Open Source".into(),
+            },
+        )
+        .map_err(e)?;
+        if i == 3 {
+            continue;
+        }
+        let invoice = billing::issue_invoice(
+            conn,
+            settings,
+            &staff,
+            id,
+            today,
+            today + chrono::Duration::days(30),
+        )
+        .map_err(e)?;
+        if i == 4 {
+            continue;
+        }
+        billing::record_manual(
+            conn,
+            settings,
+            &staff,
+            &billing::PaymentInput {
+                invoice_id: invoice.id,
+                kind: billing::Kind::Payment,
+                method: "bank_transfer".into(),
+                amount_minor: invoice.amount_minor,
+                currency: invoice.currency.clone(),
+                reference: format!("TRANSFER {}", invoice.number),
+                received_on: today,
+                stripe_ref: None,
+            },
+        )
+        .map_err(e)?;
+    }
+    Ok(steps.len())
 }
 
 /// A generated logo: a coloured mark and a bar pattern derived from the name, as a PNG.
