@@ -392,12 +392,17 @@ pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
     Ok(t)
 }
 
-/// Open invoices and their outstanding total per currency code; and how many are overdue on
-/// `today`.
-pub fn open_summary(
-    conn: &mut DbConn,
-    today: NaiveDate,
-) -> QueryResult<(i64, i64, Vec<(String, i64)>)> {
+/// What is waiting to be paid.
+pub struct OpenSummary {
+    pub open: i64,
+    /// Past their due date.
+    pub overdue: i64,
+    /// Outstanding minor units per currency code.
+    pub by_currency: Vec<(String, i64)>,
+}
+
+/// Open invoices, how many are overdue on `today`, and what they still owe per currency.
+pub fn open_summary(conn: &mut DbConn, today: NaiveDate) -> QueryResult<OpenSummary> {
     let open: Vec<Invoice> = invoices::table
         .filter(invoices::status.eq("open"))
         .select(Invoice::as_select())
@@ -414,7 +419,11 @@ pub fn open_summary(
         }
     }
     by_currency.sort();
-    Ok((open.len() as i64, overdue, by_currency))
+    Ok(OpenSummary {
+        open: open.len() as i64,
+        overdue,
+        by_currency,
+    })
 }
 
 /// Payments held back for a staff check.

@@ -103,9 +103,9 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
                 .state
                 .db
                 .run(move |c| {
-                    let (open_invoices, overdue_invoices, by_currency) =
-                        crate::models::invoices::open_summary(c, today)?;
-                    let outstanding = by_currency
+                    let summary = crate::models::invoices::open_summary(c, today)?;
+                    let outstanding = summary
+                        .by_currency
                         .iter()
                         .map(|(cur, v)| crate::models::invoices::money_label(*v, cur))
                         .collect::<Vec<_>>()
@@ -115,8 +115,8 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
                             c,
                             &[Status::AgreementAccepted],
                         )?,
-                        open_invoices,
-                        overdue_invoices,
+                        open_invoices: summary.open,
+                        overdue_invoices: summary.overdue,
                         outstanding,
                         to_check: crate::payments::store::unmatched_count(c)?
                             + crate::models::invoices::flagged_count(c)?,
