@@ -566,6 +566,7 @@ fn seed_pipeline(
                 reference: format!("TRANSFER {}", invoice.number),
                 received_on: today,
                 stripe_ref: None,
+                refund_of: None,
             },
         )
         .map_err(e)?;

@@ -347,6 +347,7 @@ diesel::table! {
         flag_note -> Text,
         recorded_by -> Text,
         created_at -> Timestamp,
+        refund_of -> Nullable<Text>,
     }
 }
 

@@ -247,6 +247,8 @@ pub struct Payment {
     pub flag_note: String,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    /// For a refund: the Stripe reference of the payment it gives back, when known.
+    pub refund_of: Option<String>,
 }
 
 /// An amount in minor units and a stored currency code, formatted for people.
@@ -300,6 +302,7 @@ pub struct NewPayment {
     pub flag_note: String,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    pub refund_of: Option<String>,
 }
 
 pub fn insert_payment(conn: &mut DbConn, p: &NewPayment) -> QueryResult<i64> {
@@ -357,13 +360,34 @@ pub fn unflag(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
     Ok(n == 1)
 }
 
-/// Payments held back for a staff check (amount or currency differed from the invoice).
+/// Payments held back for a staff check (amount or currency differed from the invoice, or
+/// it arrived after the invoice was paid), unless refunded in full since.
 pub fn flagged(conn: &mut DbConn) -> QueryResult<Vec<Payment>> {
-    payments::table
+    let held: Vec<Payment> = payments::table
         .filter(payments::flagged.eq(true))
         .order(payments::id.desc())
         .select(Payment::as_select())
-        .load(conn)
+        .load(conn)?;
+    let mut out = Vec::with_capacity(held.len());
+    for p in held {
+        if refunded_of(conn, &p)? < p.amount_minor {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// How much of payment `p` has been given back (refunds naming its Stripe reference).
+pub fn refunded_of(conn: &mut DbConn, p: &Payment) -> QueryResult<i64> {
+    let Some(r) = &p.stripe_ref else {
+        return Ok(0);
+    };
+    let amounts: Vec<i64> = payments::table
+        .filter(payments::kind.eq("refund"))
+        .filter(payments::refund_of.eq(r))
+        .select(payments::amount_minor)
+        .load(conn)?;
+    Ok(amounts.into_iter().fold(0i64, i64::saturating_add))
 }
 
 /// Totals on an invoice: payments that count (not flagged) and refunds.
@@ -379,12 +403,28 @@ impl Totals {
     }
 }
 
+/// A refund counts against the invoice when it gives back money that counted: a refund
+/// entered by hand, or one of a payment that is recorded and not flagged. A refund of a
+/// flagged payment (a double payment sent back) leaves the invoice as it is; a refund of a
+/// payment we have not heard of yet counts once that payment arrives (events can come out
+/// of order).
 pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
     let rows = payments_of(conn, invoice_id)?;
+    let counted: Vec<&str> = rows
+        .iter()
+        .filter(|p| !p.is_refund() && !p.flagged)
+        .filter_map(|p| p.stripe_ref.as_deref())
+        .collect();
     let mut t = Totals::default();
-    for p in rows {
+    for p in &rows {
         if p.is_refund() {
-            t.refunded_minor = t.refunded_minor.saturating_add(p.amount_minor);
+            let counts = match &p.refund_of {
+                None => true,
+                Some(r) => counted.contains(&r.as_str()),
+            };
+            if counts {
+                t.refunded_minor = t.refunded_minor.saturating_add(p.amount_minor);
+            }
         } else if !p.flagged {
             t.paid_minor = t.paid_minor.saturating_add(p.amount_minor);
         }
@@ -426,10 +466,7 @@ pub fn open_summary(conn: &mut DbConn, today: NaiveDate) -> QueryResult<OpenSumm
     })
 }
 
-/// Payments held back for a staff check.
+/// Payments held back for a staff check (not refunded in full since).
 pub fn flagged_count(conn: &mut DbConn) -> QueryResult<i64> {
-    payments::table
-        .filter(payments::flagged.eq(true))
-        .count()
-        .get_result(conn)
+    Ok(flagged(conn)?.len() as i64)
 }

@@ -80,6 +80,8 @@ pub fn renewed_ids(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<i64>> 
     let ids: Vec<Option<i64>> = sponsorships::table
         .filter(sponsorships::sponsor_id.eq(sponsor_id))
         .filter(sponsorships::renewal_of_id.is_not_null())
+        // A renewal that was turned down or withdrawn can be asked for again.
+        .filter(sponsorships::status.ne_all(["rejected", "cancelled"]))
         .select(sponsorships::renewal_of_id)
         .load(conn)?;
     Ok(ids.into_iter().flatten().collect())

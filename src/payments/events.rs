@@ -63,6 +63,8 @@ pub struct Money {
     pub stripe_ref: String,
     /// Shown to staff as the payment's reference.
     pub reference: String,
+    /// For a refund: the payment intent of the refunded charge.
+    pub refund_of: Option<String>,
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -106,6 +108,7 @@ pub fn money_of(kind: &str, obj: &Value) -> Option<Money> {
                 currency,
                 stripe_ref: pi.clone().unwrap_or_else(|| format!("checkout:{session}")),
                 reference: pi.unwrap_or_else(|| session.to_string()),
+                refund_of: None,
             })
         }
         "payment_intent.succeeded" => {
@@ -116,6 +119,7 @@ pub fn money_of(kind: &str, obj: &Value) -> Option<Money> {
                 currency,
                 stripe_ref: id.to_string(),
                 reference: id.to_string(),
+                refund_of: None,
             })
         }
         "charge.refunded" => {
@@ -126,6 +130,7 @@ pub fn money_of(kind: &str, obj: &Value) -> Option<Money> {
                 currency,
                 stripe_ref: format!("refund:{id}"),
                 reference: id.to_string(),
+                refund_of: id_of(obj, "payment_intent"),
             })
         }
         _ => None,
@@ -209,6 +214,7 @@ fn apply_money(
             reference: m.reference.clone(),
             received_on,
             stripe_ref: Some(m.stripe_ref.clone()),
+            refund_of: m.refund_of.clone(),
         },
     )?;
     let amount = money_label(m.amount_minor, &m.currency);

@@ -166,6 +166,8 @@ pub struct PaymentInput {
     /// The Stripe object this is (payment intent id, or `refund:<charge id>`), so that the
     /// same money reported twice is recorded once.
     pub stripe_ref: Option<String>,
+    /// For a Stripe refund: the payment intent it gives back (see `invoices::totals`).
+    pub refund_of: Option<String>,
 }
 
 /// What recording did.
@@ -266,6 +268,7 @@ pub fn record_in(
             flag_note: flag.clone().unwrap_or_default(),
             recorded_by: actor.label.clone(),
             created_at: crate::models::now(),
+            refund_of: p.refund_of.clone(),
         },
     )?;
     audit::record(
@@ -351,6 +354,19 @@ pub fn accept_flagged(
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
         let p = invoices::find_payment(conn, payment_id)?;
+        invoices::lock(conn, p.invoice_id)?;
+        let inv = invoices::find(conn, p.invoice_id)?;
+        if p.currency != inv.currency {
+            return Err(AppError::Conflict(format!(
+                "This payment is in {} and invoice {} in {}: it cannot count towards it. Refund it, or ask the sponsor to pay in {}.",
+                p.currency, inv.number, inv.currency, inv.currency
+            )));
+        }
+        if invoices::refunded_of(conn, &p)? > 0 {
+            return Err(AppError::Conflict(
+                "This payment has been refunded (in part or in full), so it cannot count towards the invoice as it stands.".into(),
+            ));
+        }
         if !invoices::unflag(conn, p.id)? {
             return Err(AppError::Conflict(
                 "This payment is no longer flagged (someone checked it a moment ago).".into(),

@@ -234,7 +234,13 @@ pub fn renew(
                 notes: String::new(),
                 created_at: now,
                 updated_at: now,
-                application_key: Some(format!("renewal-of-{}", old.id)),
+                // Doubles are stopped by the one-open-application index and the check above;
+                // the key only has to be unique, so a renewal turned down can be asked again.
+                application_key: Some(format!(
+                    "renewal-of-{}-{}",
+                    old.id,
+                    crate::auth::token::new_token()
+                )),
                 waitlisted: full,
                 renewal_of_id: Some(old.id),
                 list_price_minor: Some(price.minor),

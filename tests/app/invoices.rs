@@ -297,6 +297,7 @@ async fn flagged_payments_are_marked_and_can_be_accepted() {
             reference: String::new(),
             received_on: chrono::Utc::now().date_naive(),
             stripe_ref: Some("pi_123".into()),
+            refund_of: None,
         },
     )
     .expect("recorded");

@@ -310,6 +310,7 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
             reference: "part".into(),
             received_on: NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
             stripe_ref: None,
+            refund_of: None,
         },
     )
     .expect("partial payment");
@@ -930,4 +931,90 @@ async fn a_completed_checkout_marks_our_session_complete() {
         .post(&format!("/portal/invoices/{}/pay", f.invoice.id), &[])
         .await;
     assert_eq!(r.status(), 409);
+}
+
+#[tokio::test]
+async fn refunding_a_flagged_double_payment_leaves_the_paid_invoice_alone() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Double Pay");
+    // First card payment: invoice paid, sponsorship active.
+    let (_, t) = deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_dp_1", FEE_MINOR),
+    )
+    .await;
+    assert_eq!(t.trim(), "applied");
+    assert!(invoice_now(&app, f.invoice.id).is_paid());
+    assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Active);
+    // A second card payment (from a checkout left open in another tab): flagged.
+    let second = |id: &str| {
+        let mut v = values(&f, id, FEE_MINOR);
+        for (k, val) in v.iter_mut() {
+            if *k == "PI" {
+                *val = "pi_second".into();
+            }
+            if *k == "CHARGE" {
+                *val = "ch_second".into();
+            }
+        }
+        v
+    };
+    let (_, t) = deliver(
+        &app,
+        &fixture("payment_intent.succeeded", &second("evt_dp_2")),
+    )
+    .await;
+    assert_eq!(t.trim(), "flagged");
+    assert_eq!(
+        steward::models::invoices::flagged_count(&mut app.db()).expect("count"),
+        1
+    );
+    // Staff refund the duplicate in Stripe's dashboard: the invoice stays paid, the sponsor
+    // stays active, and the duplicate no longer waits for a check.
+    deliver(&app, &fixture("charge.refunded", &second("evt_dp_3"))).await;
+    assert_eq!(invoice_now(&app, f.invoice.id).status, "paid");
+    assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Active);
+    assert_eq!(
+        steward::models::invoices::flagged_count(&mut app.db()).expect("count"),
+        0
+    );
+    // Refunding the payment that counted does refund the invoice.
+    deliver(&app, &event("charge.refunded", &f, "evt_dp_4", FEE_MINOR)).await;
+    assert_eq!(invoice_now(&app, f.invoice.id).status, "refunded");
+    assert_eq!(
+        sponsorship_status(&app, f.sponsorship_id),
+        Status::Cancelled
+    );
+}
+
+#[tokio::test]
+async fn a_renewal_turned_down_can_be_asked_for_again() {
+    let app = stripe_app(None).await;
+    let f = invoiced_sponsor(&app, "Renew Twice");
+    deliver(
+        &app,
+        &event("payment_intent.succeeded", &f, "evt_rn_1", FEE_MINOR),
+    )
+    .await;
+    assert_eq!(sponsorship_status(&app, f.sponsorship_id), Status::Active);
+    let settings = app.state.settings.clone();
+    let actor = Actor::system("test");
+    let first = steward::services::renewals::renew(
+        &mut app.db(),
+        &settings,
+        &actor,
+        f.sponsor_id,
+        f.sponsorship_id,
+    )
+    .expect("first renewal");
+    steward::services::review::reject(&mut app.db(), &settings, &actor, first, "not this year")
+        .expect("reject");
+    steward::services::renewals::renew(
+        &mut app.db(),
+        &settings,
+        &actor,
+        f.sponsor_id,
+        f.sponsorship_id,
+    )
+    .expect("a second renewal after the first was turned down");
 }

@@ -361,6 +361,7 @@ pub async fn record(
         reference,
         received_on,
         stripe_ref: None,
+        refund_of: None,
     };
     let actor = staff.actor();
     let settings = staff.state.settings.clone();
