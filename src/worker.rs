@@ -61,6 +61,8 @@ pub async fn run(
             {
                 tracing::error!(error = %format!("{e:#}"), "housekeeping failed; it runs again in ten minutes");
             }
+            // Card checkouts still open for invoices settled some other way: close them.
+            crate::payments::checkout::expire_stale(&db, &settings).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}

@@ -110,6 +110,26 @@ pub fn revoke_all(conn: &mut DbConn, scope: Scope, scope_id: i64) -> QueryResult
     .execute(conn)
 }
 
+/// Ends the links to a record that were sent to one address (a contact removed).
+pub fn revoke_for_email(
+    conn: &mut DbConn,
+    scope: Scope,
+    scope_id: i64,
+    email: &str,
+) -> QueryResult<usize> {
+    let ids: Vec<(i64, String)> = portal_tokens::table
+        .filter(portal_tokens::scope.eq(scope.as_str()))
+        .filter(portal_tokens::scope_id.eq(scope_id))
+        .select((portal_tokens::id, portal_tokens::email))
+        .load(conn)?;
+    let mine: Vec<i64> = ids
+        .into_iter()
+        .filter(|(_, e)| e.eq_ignore_ascii_case(email))
+        .map(|(id, _)| id)
+        .collect();
+    diesel::delete(portal_tokens::table.filter(portal_tokens::id.eq_any(mine))).execute(conn)
+}
+
 /// Drops links that expired more than a day ago (housekeeping).
 pub fn delete_expired(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::delete(

@@ -19,6 +19,7 @@ use stripe_checkout::checkout_session::{
 };
 
 use super::store::{self, NewCheckoutSession};
+use crate::config::Settings;
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, Invoice};
@@ -34,14 +35,18 @@ pub enum Checkout {
     Unavailable { invoice: Box<Invoice> },
 }
 
-/// The idempotency key for this invoice, amount and attempt (see the module comment).
+/// The idempotency key for this invoice, amount, attempt and payer (see the module comment).
+/// The payer's address is part of the request (it prefills Stripe's form), so two contacts
+/// clicking at once must not share a key: Stripe refuses one key with two different bodies.
 pub fn idempotency_key(
     invoice_id: i64,
     outstanding_minor: i64,
     currency: &str,
     attempt: i64,
+    email: &str,
 ) -> String {
-    format!("steward-checkout-{invoice_id}-{outstanding_minor}{currency}-{attempt}")
+    let who = &crate::auth::token::digest(&email.to_ascii_lowercase())[..12];
+    format!("steward-checkout-{invoice_id}-{outstanding_minor}{currency}-{attempt}-{who}")
 }
 
 /// A reused session must stay usable long enough for the sponsor to pay.
@@ -107,7 +112,7 @@ pub async fn start(
         ..
     } = plan;
 
-    let key = idempotency_key(invoice.id, outstanding, &invoice.currency, attempt);
+    let key = idempotency_key(invoice.id, outstanding, &invoice.currency, attempt, email);
     let request = session_request(&settings.base_url, &invoice, outstanding, email);
     let client = match super::client(&settings) {
         Ok(c) => c,
@@ -190,7 +195,12 @@ pub async fn start(
         })
         .await;
     match url {
-        Ok(u) => Ok(Checkout::Redirect(u)),
+        Ok(u) => {
+            // An older session for another amount (or about to expire) could still take a
+            // second payment from a tab left open: close it.
+            expire_sessions(state, invoice.id, Some(session.id.as_str())).await;
+            Ok(Checkout::Redirect(u))
+        }
         // The other click stored it between our look and our insert.
         Err(AppError::Conflict(_)) => {
             let id = session.id.as_str().to_string();
@@ -252,4 +262,80 @@ pub fn session_request(
         req = req.customer_email(email.to_string());
     }
     req
+}
+
+/// Asks Stripe to expire the invoice's open sessions other than `keep`, and marks ours
+/// expired when Stripe agrees. Best effort: a failure is logged, and a payment that still
+/// comes through an old session is flagged as a possible double payment for staff.
+pub async fn expire_sessions(state: &AppState, invoice_id: i64, keep: Option<&str>) -> usize {
+    let keep = keep.map(str::to_string);
+    let open = match state
+        .db
+        .run(move |c| {
+            Ok(store::sessions_of(c, invoice_id)?
+                .into_iter()
+                .filter(|s| s.status == "open" && Some(&s.stripe_id) != keep.as_ref())
+                .map(|s| s.stripe_id)
+                .collect::<Vec<_>>())
+        })
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(invoice = invoice_id, error = %e, "cannot list checkout sessions to expire");
+            return 0;
+        }
+    };
+    expire_at_stripe(&state.db, &state.settings, open).await
+}
+
+/// Expires open sessions of invoices that are no longer open (paid by bank transfer, say).
+/// The worker runs this regularly.
+pub async fn expire_stale(db: &crate::db::Db, settings: &Settings) -> usize {
+    if !settings.stripe_enabled() {
+        return 0;
+    }
+    match db
+        .run(|c| Ok(store::open_sessions_of_settled_invoices(c)?))
+        .await
+    {
+        Ok(ids) => expire_at_stripe(db, settings, ids).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list stale checkout sessions");
+            0
+        }
+    }
+}
+
+async fn expire_at_stripe(db: &crate::db::Db, settings: &Settings, ids: Vec<String>) -> usize {
+    if ids.is_empty() {
+        return 0;
+    }
+    let client = match super::client(settings) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot build the Stripe client to expire sessions");
+            return 0;
+        }
+    };
+    let mut n = 0;
+    for id in ids {
+        let req = stripe_checkout::checkout_session::ExpireCheckoutSession::new(id.as_str());
+        match req.send(&client).await {
+            Ok(_) => {
+                let sid = id.clone();
+                if db
+                    .run(move |c| Ok(store::close_session(c, &sid, "expired")?))
+                    .await
+                    .unwrap_or(false)
+                {
+                    n += 1;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(session = %id, error = %e, "Stripe did not expire an old checkout session");
+            }
+        }
+    }
+    n
 }

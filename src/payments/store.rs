@@ -86,6 +86,17 @@ pub fn insert_session(conn: &mut DbConn, s: &NewCheckoutSession) -> QueryResult<
         .get_result(conn)
 }
 
+/// Open, unexpired sessions whose invoice is no longer open (paid, refunded or void).
+pub fn open_sessions_of_settled_invoices(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    checkout_sessions::table
+        .inner_join(crate::db::schema::invoices::table)
+        .filter(checkout_sessions::status.eq("open"))
+        .filter(checkout_sessions::expires_at.gt(crate::models::now()))
+        .filter(crate::db::schema::invoices::status.ne("open"))
+        .select(checkout_sessions::stripe_id)
+        .load(conn)
+}
+
 /// Moves a session from open to `to` ("complete" or "expired"); false when it was not open.
 pub fn close_session(conn: &mut DbConn, stripe_id: &str, to: &str) -> QueryResult<bool> {
     let n = diesel::update(

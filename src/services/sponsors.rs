@@ -70,18 +70,44 @@ pub fn add_contact(
     })
 }
 
-/// Removes a contact of this sponsor (NotFound for another sponsor's contact).
+/// Removes a contact of this sponsor (NotFound for another sponsor's contact), and ends
+/// the portal links sent to that address unless another contact of the sponsor has it.
 pub fn remove_contact(c: &mut DbConn, actor: &Actor, id: i64, cid: i64) -> AppResult<()> {
     write_tx(c, |c| {
+        let contacts = sponsors::contacts(c, id)?;
+        let Some(gone) = contacts.iter().find(|x| x.id == cid) else {
+            return Err(AppError::NotFound);
+        };
         if sponsors::remove_contact(c, id, cid)? == 0 {
             return Err(AppError::NotFound);
         }
+        let still_a_contact = contacts
+            .iter()
+            .any(|x| x.id != cid && x.email.eq_ignore_ascii_case(&gone.email));
+        let revoked = if still_a_contact {
+            0
+        } else {
+            crate::models::portal_tokens::revoke_for_email(
+                c,
+                crate::models::portal_tokens::Scope::Sponsor,
+                id,
+                &gone.email,
+            )?
+        };
         audit::record(
             c,
             actor,
             "sponsor.contact_remove",
             Some(("sponsor", &id.to_string())),
-            &format!("contact #{cid}"),
+            &format!(
+                "contact #{cid} ({}){}",
+                gone.email,
+                if revoked > 0 {
+                    format!(" · {revoked} portal link(s) ended")
+                } else {
+                    String::new()
+                }
+            ),
         )
     })
 }

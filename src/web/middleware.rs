@@ -216,9 +216,12 @@ where
                     );
                 }
                 let framable = res.response().extensions().get::<AllowFraming>().is_some();
+                let portal = res.request().path().starts_with("/portal");
                 set_security_headers(res.headers_mut(), https, &info.id);
                 if framable {
                     allow_framing(res.headers_mut());
+                } else if portal {
+                    allow_checkout_redirect(res.headers_mut());
                 }
 
                 // The route pattern, never the raw path: private links carry tokens.
@@ -351,10 +354,28 @@ pub struct AllowFraming;
 
 /// The content security policy, with the given `frame-ancestors` source list.
 fn csp(frame_ancestors: &str) -> String {
+    csp_with(frame_ancestors, "'self'")
+}
+
+fn csp_with(frame_ancestors: &str, form_action: &str) -> String {
     format!(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         object-src 'none'; base-uri 'none'; frame-ancestors {frame_ancestors}; form-action 'self'"
+         object-src 'none'; base-uri 'none'; frame-ancestors {frame_ancestors}; form-action {form_action}"
     )
+}
+
+/// Where the sponsor portal's "Pay by card" form ends up: our POST answers 303 to Stripe
+/// Checkout, and browsers apply `form-action` to a form's redirects too. Only portal pages
+/// get this; everywhere else forms may post only to us.
+pub const STRIPE_CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
+
+fn allow_checkout_redirect(h: &mut header::HeaderMap) {
+    if let Ok(v) = HeaderValue::from_str(&csp_with(
+        "'none'",
+        &format!("'self' {STRIPE_CHECKOUT_ORIGIN}"),
+    )) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
 }
 
 /// Lets other sites frame this response: no `X-Frame-Options`, `frame-ancestors *`.

@@ -428,3 +428,20 @@ async fn the_renewal_rate_counts_terms_followed_by_another() {
     let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
     assert_eq!(editor.page("/staff/renewals").await.0, 403);
 }
+
+#[tokio::test]
+async fn removing_a_contact_ends_the_portal_links_sent_to_them() {
+    let app = TestApp::spawn().await;
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let c = portal(&app, s, "pat@acme.example").await;
+    assert_eq!(c.page("/portal").await.0, 200);
+    let cid = steward::models::sponsors::contacts(&mut app.db(), s).expect("contacts")[0].id;
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let r = staff
+        .post(&format!("/staff/sponsors/{s}/contacts/{cid}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = c.get("/portal").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/portal/link?expired=1");
+}

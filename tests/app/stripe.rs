@@ -342,7 +342,11 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
         .expect("an Idempotency-Key header")
         .to_str()
         .expect("ascii");
-    assert_eq!(key, format!("steward-checkout-{}-{due}USD-1", f.invoice.id));
+    let who = &steward::auth::token::digest(&f.billing_email)[..12];
+    assert_eq!(
+        key,
+        format!("steward-checkout-{}-{due}USD-1-{who}", f.invoice.id)
+    );
     assert_eq!(
         req.headers
             .get("authorization")
@@ -1017,4 +1021,129 @@ async fn a_renewal_turned_down_can_be_asked_for_again() {
         f.sponsorship_id,
     )
     .expect("a second renewal after the first was turned down");
+}
+
+#[tokio::test]
+async fn old_checkout_sessions_are_expired_so_a_forgotten_tab_cannot_pay_twice() {
+    let api = MockServer::start().await;
+    let app = stripe_app(Some(&api)).await;
+    let f = invoiced_sponsor(&app, "Two Tabs");
+    // First click: a session for the whole amount.
+    mount_session(&api, &f, FEE_MINOR).await;
+    let client = portal(&app, &f).await;
+    let pay = format!("/portal/invoices/{}/pay", f.invoice.id);
+    assert_eq!(client.post(&pay, &[]).await.status(), 303);
+    let first = format!("cs_test_{}", f.invoice.id);
+    // Part is then paid by bank transfer, so the next click needs a session for the rest.
+    billing::record_manual(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        &billing::PaymentInput {
+            invoice_id: f.invoice.id,
+            kind: billing::Kind::Payment,
+            method: "bank_transfer".into(),
+            amount_minor: 100_000,
+            currency: "USD".into(),
+            reference: "part".into(),
+            received_on: NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
+            stripe_ref: None,
+            refund_of: None,
+        },
+    )
+    .expect("partial payment");
+    api.reset().await;
+    let body = fixture(
+        "checkout_session_created",
+        &[
+            ("SESSION_ID", "cs_test_second".to_string()),
+            ("AMOUNT", (FEE_MINOR - 100_000).to_string()),
+            ("INVOICE_ID", f.invoice.id.to_string()),
+            ("NUMBER", f.invoice.number.clone()),
+            ("CREATED", now().to_string()),
+            ("EXPIRES_AT", (now() + 24 * 3600).to_string()),
+        ],
+    );
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/checkout/sessions/{first}/expire")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let r = client.post(&pay, &[]).await;
+    assert_eq!(r.status(), 303);
+    let sessions =
+        steward::payments::store::sessions_of(&mut app.db(), f.invoice.id).expect("sessions");
+    let status = |id: &str| {
+        sessions
+            .iter()
+            .find(|s| s.stripe_id == id)
+            .map(|s| s.status.clone())
+    };
+    assert_eq!(status(&first).as_deref(), Some("expired"));
+    assert_eq!(status("cs_test_second").as_deref(), Some("open"));
+
+    // The rest is paid by bank transfer too: the worker closes the session left open.
+    billing::record_manual(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        &billing::PaymentInput {
+            invoice_id: f.invoice.id,
+            kind: billing::Kind::Payment,
+            method: "bank_transfer".into(),
+            amount_minor: FEE_MINOR - 100_000,
+            currency: "USD".into(),
+            reference: "rest".into(),
+            received_on: NaiveDate::from_ymd_opt(2027, 1, 6).expect("date"),
+            stripe_ref: None,
+            refund_of: None,
+        },
+    )
+    .expect("the rest");
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions/cs_test_second/expire"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let n = steward::payments::checkout::expire_stale(&app.state.db, &app.state.settings).await;
+    assert_eq!(n, 1);
+    assert_eq!(
+        steward::payments::checkout::expire_stale(&app.state.db, &app.state.settings).await,
+        0,
+        "nothing left to close"
+    );
+}
+
+#[tokio::test]
+async fn only_portal_pages_let_a_form_lead_on_to_stripe_checkout() {
+    let app = stripe_app(None).await;
+    let csp = |r: &reqwest::Response| {
+        r.headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let r = app.get("/portal/link").await;
+    assert!(
+        csp(&r).contains("form-action 'self' https://checkout.stripe.com"),
+        "{}",
+        csp(&r)
+    );
+    assert!(csp(&r).contains("frame-ancestors 'none'"));
+    for page in ["/login", "/sponsors", "/sponsor/apply"] {
+        let r = app.get(page).await;
+        assert!(
+            csp(&r).ends_with("form-action 'self'"),
+            "{page}: {}",
+            csp(&r)
+        );
+    }
 }
