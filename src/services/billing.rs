@@ -86,7 +86,12 @@ pub fn issue_invoice(
                 due_on,
                 amount_minor: s.fee_minor,
                 currency: s.currency.clone(),
-                description: format!("{} sponsorship, {}", tier.name, s.term()),
+                description: format!(
+                    "{} sponsorship, {} – {}",
+                    tier.name,
+                    s.start_date.format("%-d %B %Y"),
+                    s.end_date.format("%-d %B %Y")
+                ),
                 bill_to,
                 status: "open".into(),
                 paid_at: None,
@@ -109,7 +114,10 @@ pub fn issue_invoice(
         )?;
         let amount = money_label(s.fee_minor, &s.currency);
         for r in portal::recipients(conn, sponsor.id, "billing")? {
-            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            let link = format!(
+                "{}?next=/portal/invoices/{id}",
+                portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?
+            );
             email::enqueue(
                 conn,
                 &r.email,
@@ -448,7 +456,11 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
         }
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         for r in portal::recipients(conn, sponsor.id, "billing")? {
-            let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
+            let link = format!(
+                "{}?next=/portal/invoices/{}/receipt",
+                portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?,
+                inv.id
+            );
             email::enqueue(
                 conn,
                 &r.email,
