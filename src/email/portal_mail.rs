@@ -72,3 +72,23 @@ email_templates!(
     "emails/agreement_accepted_staff/body.txt",
     "emails/agreement_accepted_staff/body.html"
 );
+
+/// To the sponsor contact who accepted an agreement online: a copy of its text and a link
+/// back to it in the portal.
+pub struct AgreementAcceptedEmail {
+    pub foundation: String,
+    pub name: String,
+    pub sponsor: String,
+    pub accepted_title: String,
+    pub accepted_at: String,
+    pub body: String,
+    pub link: String,
+    pub expires_days: i64,
+}
+email_templates!(
+    AgreementAcceptedEmail,
+    "agreement_accepted",
+    "emails/agreement_accepted/subject.txt",
+    "emails/agreement_accepted/body.txt",
+    "emails/agreement_accepted/body.html"
+);

@@ -200,6 +200,23 @@ pub fn links_issued_since(
         .get_result(conn)
 }
 
+/// Audit entries of one action on one record since `since` (per-recipient cooldown).
+pub fn actions_on_record_since(
+    conn: &mut DbConn,
+    action: &str,
+    record_type: &str,
+    record_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::record_type.eq(record_type))
+        .filter(audit_log::record_id.eq(record_id))
+        .filter(audit_log::at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
 /// Audit entries of one action from one client address since `since` (per-address throttle).
 pub fn actions_from_addr_since(
     conn: &mut DbConn,

@@ -48,14 +48,23 @@ pub enum Outcome {
     AlreadyReceived,
     /// A field must change (field name, sentence for the applicant); nothing was written.
     Refused(&'static str, String),
+    /// Too many applications from this client address lately; nothing was written.
+    TooMany,
 }
+
+/// Applications one client address may send in an hour.
+pub const APPLICATIONS_PER_ADDR_HOUR: i64 = 10;
+
+/// Shown when a client address has sent too many applications lately.
+pub const TOO_MANY: &str = "We have received many applications from your network in the last \
+     hour, so we cannot take this one now. Nothing was saved. Please try again in an hour, or \
+     write to us if you need help.";
 
 /// Shown next to the name or website of an organisation we already know. It does not attach
 /// the application to that sponsor: whoever typed the name would otherwise get a portal link
 /// to someone else's records.
 pub const ALREADY_KNOWN: &str = "This organisation already works with us. Its contacts can \
-     open their private sponsor portal (ask for a link at /portal/link) to see its sponsorships \
-     and apply for a renewal there.";
+     open their private sponsor portal to see its sponsorships and apply for a renewal there.";
 
 /// A tier that can be applied for today, with its programme.
 #[derive(Clone, Debug)]
@@ -91,6 +100,24 @@ pub fn open_tiers(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<OpenTier
         }
     }
     Ok(out)
+}
+
+/// The term proposed for a new application to a programme of `year`: a year of support
+/// starting on the later of the programme year's 1 January and the first day of next month,
+/// ending the day before the same date a year later. Staff confirm the final term.
+pub fn proposed_term(year: i32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let next_month = today
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+        .unwrap_or(today);
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)
+        .map(|jan| jan.max(next_month))
+        .unwrap_or(next_month);
+    let end = start
+        .checked_add_months(chrono::Months::new(12))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(start);
+    (start, end)
 }
 
 /// The server's price for a tier and organisation size.
@@ -190,6 +217,17 @@ fn apply_in(
     if portal_views::application_key_used(conn, &a.key)? {
         return Ok(Outcome::AlreadyReceived);
     }
+    if let Some(addr) = actor.client_addr.as_deref() {
+        let recent = portal_views::actions_from_addr_since(
+            conn,
+            "sponsorship.apply",
+            addr,
+            crate::models::now() - chrono::Duration::hours(1),
+        )?;
+        if recent >= APPLICATIONS_PER_ADDR_HOUR {
+            return Ok(Outcome::TooMany);
+        }
+    }
     let Some(open) = open_tiers(conn, today)?
         .into_iter()
         .find(|t| t.tier.id == a.tier_id)
@@ -233,9 +271,7 @@ fn apply_in(
     if let Some(key) = &a.logo_key {
         sponsors::set_pending_logo(conn, sponsor_id, key)?;
     }
-    let year = open.programme.year;
-    let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
-    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
+    let (start, end) = proposed_term(open.programme.year, today);
     let now = crate::models::now();
     let sid = sponsorships::insert(
         conn,
@@ -344,6 +380,36 @@ fn apply_in(
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn proposed_term_starts_next_month_or_on_the_programme_year() {
+        // Late in the programme's own year: from the first of next month, for a year.
+        assert_eq!(
+            super::proposed_term(2026, d(2026, 11, 23)),
+            (d(2026, 12, 1), d(2027, 11, 30))
+        );
+        // December rolls into January of the next year.
+        assert_eq!(
+            super::proposed_term(2026, d(2026, 12, 31)),
+            (d(2027, 1, 1), d(2027, 12, 31))
+        );
+        // A later programme year starts on its 1 January.
+        assert_eq!(
+            super::proposed_term(2027, d(2026, 11, 23)),
+            (d(2027, 1, 1), d(2027, 12, 31))
+        );
+        // Applying on the first of a month still starts next month.
+        assert_eq!(
+            super::proposed_term(2026, d(2026, 3, 1)),
+            (d(2026, 4, 1), d(2027, 3, 31))
+        );
+    }
+
     #[test]
     fn hosts_compare_without_www() {
         assert_eq!(

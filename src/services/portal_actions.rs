@@ -6,17 +6,25 @@ use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
 use crate::domain::EmailAddress;
 use crate::domain::sponsorship::Status;
-use crate::email::{self, AgreementAcceptedStaffEmail, PortalLinkEmail};
+use crate::email::{self, AgreementAcceptedEmail, AgreementAcceptedStaffEmail, PortalLinkEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::{portal_views, sponsors};
 
 use super::audit::{self, Actor};
 use super::portal;
 
-/// How soon the same address may be sent another link.
-pub const LINK_COOLDOWN_MINUTES: i64 = 2;
+/// How soon (seconds) the same address may be sent another link by a `/portal/link` request.
+/// Only links sent by such requests count: the confirmation of an application, which also
+/// carries a link, does not stop the applicant from asking for a fresh one.
+pub const LINK_COOLDOWN_SECONDS: i64 = 60;
 /// Requests for links one client address may make in an hour before we stop sending.
 pub const LINK_REQUESTS_PER_ADDR_HOUR: i64 = 20;
+/// Link emails one recipient address may be sent in a day (any sender): no mail bombing.
+pub const LINK_EMAILS_PER_RECIPIENT_DAY: i64 = 10;
+
+/// The audit record a `/portal/link` request that sent links is filed under, so the
+/// cooldown can find it (unknown addresses are never written down).
+const SENT_RECORD: &str = "portal_link";
 
 /// Emails a fresh portal link to `email` for each sponsor it is a contact of. Returns how
 /// many links were sent; the page shows the same answer whatever this is.
@@ -35,13 +43,22 @@ pub fn request_links(
             &addr,
             now - chrono::Duration::hours(1),
         )?;
-        let recent = portal_views::links_issued_since(
+        let recent = portal_views::actions_on_record_since(
+            conn,
+            "portal.link_requested",
+            SENT_RECORD,
+            email.as_str(),
+            now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
+        )?;
+        let today = portal_views::links_issued_since(
             conn,
             email.as_str(),
-            now - chrono::Duration::minutes(LINK_COOLDOWN_MINUTES),
+            now - chrono::Duration::days(1),
         )?;
         let matches = portal_views::contacts_with_email(conn, email.as_str())?;
-        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR || recent > 0;
+        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
+            || recent > 0
+            || today + matches.len() as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
         let mut sent = 0;
         if !throttled {
             for (sponsor, name) in &matches {
@@ -61,14 +78,20 @@ pub fn request_links(
             }
         }
         // Unknown addresses are not written down: only that a request was made.
-        let details = if matches.is_empty() {
-            "no sponsor contact has this address".to_string()
+        let (record, details) = if matches.is_empty() {
+            (None, "no sponsor contact has this address".to_string())
         } else if throttled {
-            format!("{email}: not sent (asked again too soon)")
+            (
+                None,
+                format!("{email}: not sent (asked again too soon or too often)"),
+            )
         } else {
-            format!("{email}: {sent} link(s) sent")
+            (
+                Some((SENT_RECORD, email.as_str())),
+                format!("{email}: {sent} link(s) sent"),
+            )
         };
-        audit::record(conn, actor, "portal.link_requested", None, &details)?;
+        audit::record(conn, actor, "portal.link_requested", record, &details)?;
         Ok(sent)
     })
 }
@@ -136,6 +159,28 @@ pub fn accept_agreement(
             "accepted online",
         )?;
         let sponsor = sponsors::find(conn, sponsor_id)?;
+        // A copy for the person who accepted, with a way back to the agreement.
+        if let Ok(to) = EmailAddress::parse(email) {
+            let link = format!(
+                "{}?next=/portal/agreements/{}",
+                portal::sponsor_link(conn, settings, sponsor_id, to.as_str())?,
+                agreement.id
+            );
+            email::enqueue(
+                conn,
+                &to,
+                &AgreementAcceptedEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: a.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    accepted_title: a.title.clone(),
+                    accepted_at: now.format("%-d %B %Y, %H:%M UTC").to_string(),
+                    body: agreement.body.clone(),
+                    link,
+                    expires_days: settings.portal_link_days,
+                },
+            )?;
+        }
         let link = format!(
             "{}/staff/sponsorships/{}",
             settings.base_url.trim_end_matches('/'),

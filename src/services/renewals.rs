@@ -180,6 +180,23 @@ pub fn next_term(start: NaiveDate, end: NaiveDate) -> (NaiveDate, NaiveDate) {
     (new_start, new_end.unwrap_or(new_start + (end - start)))
 }
 
+/// What a renewal of `s` would be if asked for now: (tier name, start, end, price), with
+/// the tier, term and pricing that [`renew`] uses. For the portal's invitation to renew.
+pub fn renewal_preview(
+    conn: &mut DbConn,
+    s: &Sponsorship,
+) -> AppResult<(String, NaiveDate, NaiveDate, crate::domain::Money)> {
+    let sponsor = sponsors::find(conn, s.sponsor_id)?;
+    let old_tier = tiers::find(conn, s.tier_id)?;
+    let next_id = next_tier(conn, &old_tier)?;
+    let tier = tiers::find(conn, next_id)?;
+    let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
+    let price =
+        crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total;
+    let (start, end) = next_term(s.start_date, s.end_date);
+    Ok((tier.name, start, end, price))
+}
+
 /// One-click renewal from the portal: a new application for the next term, prefilled from
 /// `id` (same tier or its next-year edition, same length, the server's current price).
 /// Returns the new sponsorship's id. A second click, or a renewal already under way, is a

@@ -27,6 +27,18 @@ struct ErrorPage {
     heading: String,
     message: String,
     request_id: String,
+    /// Where the page's one button leads: (href, label).
+    back: (&'static str, &'static str),
+}
+
+/// Pages of the sponsor portal send visitors back to it, not to the public home page.
+fn back_for(path: &str) -> (&'static str, &'static str) {
+    let portal = path == "/portal" || path.starts_with("/portal/");
+    if portal && !path.starts_with("/portal/link") && !path.starts_with("/portal/enter") {
+        ("/portal", "Back to your portal")
+    } else {
+        ("/", "Go to the home page")
+    }
 }
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
@@ -83,6 +95,12 @@ pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpRespons
         .map(|i| i.id.clone())
         .unwrap_or_default();
     let (heading, generic) = describe(status);
+    let back = back_for(res.request().path());
+    let generic = if status == StatusCode::NOT_FOUND && back.0 == "/portal" {
+        "There is nothing at this address in your sponsor portal. Check the link, or go back to your portal's overview."
+    } else {
+        generic
+    };
     let message = res
         .response()
         .extensions()
@@ -100,6 +118,7 @@ pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpRespons
         heading: heading.to_string(),
         message,
         request_id,
+        back,
     };
     let body = page.render().ok()?;
     let mut out = HttpResponse::build(status)

@@ -439,7 +439,9 @@ async fn an_existing_organisation_is_pointed_to_its_portal_not_attached_to() {
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("id=\"name-error\""));
-    assert!(body.contains("already works with us") && body.contains("/portal/link"));
+    assert!(body.contains("already works with us"));
+    // The way to the portal is a real link on the page, not text in the message.
+    assert!(body.contains("<a href=\"/portal/link\">Get your portal link</a>"));
     // Another name, but the same website.
     let mut form = valid_form(tier, &new_key());
     set(&mut form, "name", "Acme Holdings");
@@ -556,4 +558,102 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Png)
         .expect("encode");
     out.into_inner()
+}
+
+#[tokio::test]
+async fn the_form_proposes_a_sensible_term_names_the_discounts_and_jumps_to_the_price() {
+    let app = TestApp::spawn().await;
+    let tier = gold_tier(&app, None);
+    let c = app.new_client();
+    let (status, body) = c.page("/sponsor/apply").await;
+    assert_eq!(status, 200);
+    // Which tiers and which sizes get a discount, from the programme's rules.
+    assert!(
+        body.contains("Organisations under 25 people: 50% off Gold"),
+        "{body}"
+    );
+    assert!(!body.contains("Smaller organisations may get a discount"));
+    // Name and price on one line, the programme on its own muted line.
+    assert!(body.contains("<strong class=\"tier-choice-name\">Gold</strong>"));
+    // "Show the price" comes back at the price box, with the CSRF token still in the query.
+    assert!(body.contains("enctype=\"multipart/form-data\""));
+    assert!(body.contains("#price\""), "{body}");
+    assert!(body.contains("id=\"price\""));
+
+    let today = chrono::Utc::now().date_naive();
+    let (start, end) = steward::services::applications::proposed_term(2027, today);
+    let label = format!(
+        "{} – {}",
+        start.format("%-d %B %Y"),
+        end.format("%-d %B %Y")
+    );
+    assert!(body.contains(&label), "{label}");
+
+    let mut form = valid_form(tier, &new_key());
+    set(&mut form, "action", "price");
+    let r = post_application(&c, &form).await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.expect("body");
+    assert!(body.contains(&format!("proposed term {label}")));
+    assert!(body.contains("Staff confirm the final term and fee with you"));
+
+    let r = post_application(&c, &valid_form(tier, &new_key())).await;
+    assert_eq!(r.status(), 303);
+    let (s_start, s_end): (NaiveDate, NaiveDate) = sponsorships::table
+        .select((sponsorships::start_date, sponsorships::end_date))
+        .first(&mut *app.db())
+        .expect("sponsorship");
+    assert_eq!((s_start, s_end), (start, end));
+}
+
+#[tokio::test]
+async fn one_client_address_may_send_ten_applications_an_hour() {
+    let app = TestApp::spawn().await;
+    let tier = gold_tier(&app, None);
+    let c = app.new_client();
+    let limit = steward::services::applications::APPLICATIONS_PER_ADDR_HOUR;
+    for i in 0..limit {
+        let mut form = valid_form(tier, &new_key());
+        set(&mut form, "name", &format!("Org number {i}"));
+        set(&mut form, "website", &format!("org{i}.example"));
+        set(
+            &mut form,
+            "primary_email",
+            &format!("ada{i}@org{i}.example"),
+        );
+        set(&mut form, "billing_name", "");
+        set(&mut form, "billing_email", "");
+        let r = post_application(&c, &form).await;
+        assert_eq!(r.status(), 303, "application {i}");
+    }
+    let sponsors_before: i64 = sponsors::table
+        .count()
+        .get_result(&mut *app.db())
+        .expect("count");
+    let mails_before: i64 = outbox::table
+        .count()
+        .get_result(&mut *app.db())
+        .expect("count");
+    let mut form = valid_form(tier, &new_key());
+    set(&mut form, "name", "One Too Many");
+    set(&mut form, "website", "toomany.example");
+    let r = post_application(&c, &form).await;
+    assert_eq!(r.status(), 429);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("many applications from your network"),
+        "{body}"
+    );
+    // The form keeps what was typed.
+    assert!(body.contains("One Too Many"));
+    let sponsors_after: i64 = sponsors::table
+        .count()
+        .get_result(&mut *app.db())
+        .expect("count");
+    let mails_after: i64 = outbox::table
+        .count()
+        .get_result(&mut *app.db())
+        .expect("count");
+    assert_eq!(sponsors_after, sponsors_before);
+    assert_eq!(mails_after, mails_before);
 }

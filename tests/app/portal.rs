@@ -421,6 +421,33 @@ async fn accepting_the_agreement_records_who_when_and_where_and_moves_the_status
         count_mail(&t.app, "agreement_accepted_staff", STAFF_EMAIL),
         1
     );
+
+    // The person who accepted gets a copy of the text and a link back to the agreement.
+    assert_eq!(
+        count_mail(&t.app, "agreement_accepted", "pat@acme.example"),
+        1
+    );
+    let m = t
+        .app
+        .wait_for_mail("pat@acme.example", "agreement_accepted")
+        .await;
+    assert!(m.text.contains("Acme agrees to sponsor."), "{}", m.text);
+    assert!(m.text.contains("Hello Pat Primary"));
+    let link = crate::helpers::link_path(&m.text, "/portal/enter/");
+    assert!(link.ends_with(&format!("?next={path}")), "{link}");
+    let visitor = t.app.new_client();
+    let r = visitor.get(&link).await;
+    assert_eq!(location(&r), path);
+    let (status, _) = visitor.page(&path).await;
+    assert_eq!(status, 200);
+
+    // The overview links the agreement that was accepted.
+    let (_, home) = c.page("/portal").await;
+    assert!(home.contains(&format!("href=\"{path}\"")));
+    assert!(
+        home.contains("Read the agreement you accepted on "),
+        "{home}"
+    );
 }
 
 #[tokio::test]
@@ -579,7 +606,7 @@ async fn the_overview_offers_renewal_only_for_ended_or_running_terms_not_yet_ren
     let c = portal_client(&app, a, "pat@acme.example").await;
     let (_, home) = c.page("/portal").await;
     assert!(home.contains(&format!("action=\"/portal/sponsorships/{active}/renew\"")));
-    assert!(home.contains("Renew for another term"));
+    assert!(home.contains("Renew for 2028"), "{home}");
     // Once a renewal exists, no second button.
     let renewal = sponsorship(&app, a, tier, Status::Applied);
     diesel::update(steward::db::schema::sponsorships::table.find(renewal))
@@ -587,5 +614,153 @@ async fn the_overview_offers_renewal_only_for_ended_or_running_terms_not_yet_ren
         .execute(&mut *app.db())
         .expect("link");
     let (_, home) = c.page("/portal").await;
-    assert!(!home.contains("Renew for another term"));
+    assert!(!home.contains("Renew for 2028"));
+}
+
+#[tokio::test]
+async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_a_minute() {
+    let app = TestApp::spawn().await;
+    let tier = gold_tier(&app, None);
+    let c = app.new_client();
+    let form = crate::applications::valid_form(tier, &crate::applications::new_key());
+    let r = crate::applications::post_application(&c, &form).await;
+    assert_eq!(r.status(), 303);
+    app.wait_for_mail("ada@acme.example", "application_received")
+        .await;
+
+    // The confirmation carried a link, but asking for one right away still sends one.
+    c.post("/portal/link", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    // Asking again within the minute does not.
+    let again = c
+        .post("/portal/link", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(location(&again), "/portal/link?sent=1");
+    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    // A minute later it does.
+    let earlier = steward::models::now() - chrono::Duration::seconds(61);
+    diesel::update(steward::db::schema::audit_log::table)
+        .set(steward::db::schema::audit_log::at.eq(earlier))
+        .execute(&mut *app.db())
+        .expect("backdate");
+    c.post("/portal/link", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 2);
+}
+
+#[tokio::test]
+async fn one_address_gets_at_most_ten_link_emails_a_day() {
+    let app = TestApp::spawn().await;
+    let a = sponsor(&app, "Acme Cloud", "pat@acme.example");
+    // Nine links went to this address today already.
+    for _ in 0..9 {
+        portal_tokens::issue(
+            &mut app.db(),
+            Scope::Sponsor,
+            a,
+            "pat@acme.example",
+            chrono::Duration::days(14),
+        )
+        .expect("token");
+    }
+    let c = app.new_client();
+    let backdate = |app: &TestApp| {
+        let earlier = steward::models::now() - chrono::Duration::minutes(5);
+        diesel::update(steward::db::schema::audit_log::table)
+            .set(steward::db::schema::audit_log::at.eq(earlier))
+            .execute(&mut *app.db())
+            .expect("backdate");
+    };
+    // The tenth is sent.
+    c.post("/portal/link", &[("email", "pat@acme.example")])
+        .await;
+    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 1);
+    backdate(&app);
+    // The eleventh is not, though the cooldown is over; the answer is the usual one.
+    let r = c
+        .post("/portal/link", &[("email", "pat@acme.example")])
+        .await;
+    assert_eq!(location(&r), "/portal/link?sent=1");
+    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 1);
+}
+
+#[tokio::test]
+async fn the_overview_says_what_fits_the_stage_and_invites_renewal_near_the_end() {
+    let app = TestApp::spawn().await;
+    let tier = gold_tier(&app, None);
+    let a = sponsor(&app, "Acme Cloud", "pat@acme.example");
+    let applied = sponsorship(&app, a, tier, Status::Applied);
+    let c = portal_client(&app, a, "pat@acme.example").await;
+    let (_, home) = c.page("/portal").await;
+    assert!(home.contains("Staff confirm the final term and fee"));
+    assert!(home.contains("What this tier includes"));
+    assert!(!home.contains("To do"), "{home}");
+
+    advance(
+        &app,
+        applied,
+        &[Status::Applied, Status::Approved, Status::AgreementSent],
+    );
+    let agreement = sent_agreement(&app, applied, "Acme agrees.");
+    let (_, home) = c.page("/portal").await;
+    assert!(!home.contains("Staff confirm the final term and fee"));
+    assert!(home.contains("Agreed fee: "));
+    assert!(home.contains("What this tier includes"));
+    assert!(home.contains(&format!(
+        "<a href=\"/portal/agreements/{agreement}\">Read and accept the agreement</a>"
+    )));
+
+    // An active term ending within 60 days: the invitation names the next term and price.
+    let today = chrono::Utc::now().date_naive();
+    let b = sponsor(&app, "Blue Sky", "kim@bluesky.example");
+    let running = service::create(
+        &mut app.db(),
+        &Actor::system("test"),
+        service::NewTerm {
+            sponsor_id: b,
+            tier_id: tier,
+            start: today - chrono::Duration::days(300),
+            end: today + chrono::Duration::days(30),
+            fee: None,
+            status: Status::Active,
+            notes: String::new(),
+        },
+    )
+    .expect("sponsorship");
+    let kim = portal_client(&app, b, "kim@bluesky.example").await;
+    let (_, home) = kim.page("/portal").await;
+    let s = steward::models::sponsorships::find(&mut app.db(), running).expect("s");
+    let (_, start, end, price) =
+        steward::services::renewals::renewal_preview(&mut app.db(), &s).expect("preview");
+    let ends = (today + chrono::Duration::days(30))
+        .format("%-d %B %Y")
+        .to_string();
+    assert!(
+        home.contains(&format!(
+            "Your sponsorship ends on {ends}. Renew now to keep your place"
+        )),
+        "{home}"
+    );
+    assert!(home.contains(&format!("price of {price}")), "{home}");
+    assert!(home.contains(&end.format("%-d %B %Y").to_string()));
+    assert!(home.contains("Renew for "));
+    assert!(home.contains("staff confirm with you before anything is invoiced"));
+    // Delivery status shows once the sponsorship runs.
+    assert!(home.contains("To do") || home.contains("Delivered"));
+    let _ = start;
+}
+
+#[tokio::test]
+async fn a_missing_portal_record_leads_back_to_the_portal() {
+    let t = two_sponsors().await;
+    let (status, body) =
+        t.a.page(&format!("/portal/agreements/{}", t.b_agreement))
+            .await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Back to your portal"));
+    assert!(!body.contains("Go to the home page"));
+    let (status, body) = t.a.page("/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Go to the home page"));
 }

@@ -878,3 +878,20 @@ async fn with_the_public_cache_on_pages_reuse_what_they_read_for_a_few_seconds()
     // Unknown profiles are not cached as anything.
     assert_eq!(app.page("/sponsors/nobody").await.0, 404);
 }
+
+#[tokio::test]
+async fn home_and_sponsors_pages_lead_to_the_application_and_the_portal_link() {
+    let app = TestApp::spawn().await;
+    crate::applications::gold_tier(&app, None);
+    let c = app.new_client();
+    let (status, home) = c.page("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("href=\"/sponsor/apply\">Become a sponsor</a>"));
+    assert!(home.contains("href=\"/portal/link\">Sponsor contacts: get your portal link</a>"));
+    assert!(!home.contains("reply to our last email"));
+    let (status, page) = c.page("/sponsors").await;
+    assert_eq!(status, 200);
+    // Near the top and again after the logos.
+    assert_eq!(page.matches("href=\"/sponsor/apply\"").count(), 2, "{page}");
+    assert!(page.contains("id=\"become-sponsor\""));
+}

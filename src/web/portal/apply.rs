@@ -226,10 +226,74 @@ struct ApplyPage {
     price: Option<PriceView>,
     /// The browser forgets a chosen file when the page comes back.
     logo_again: bool,
+    /// The hint under "Number of people": which discounts there are.
+    size_hint: String,
+    /// The organisation is known already: offer the portal link next to the field.
+    known_org: bool,
+    /// Too many applications from this address lately (status 429).
+    too_many: Option<&'static str>,
 }
 
+/// "Organisations under 25 people: 50% off Sustainability and Maintaining", one per active
+/// discount rule of the programmes on offer (programme named when there are several).
+fn discount_hints(conn: &mut crate::db::DbConn, tiers: &[OpenTier]) -> AppResult<Vec<String>> {
+    let mut programmes: Vec<(i64, String)> = Vec::new();
+    for t in tiers {
+        if !programmes.iter().any(|(id, _)| *id == t.programme.id) {
+            programmes.push((t.programme.id, t.programme.title()));
+        }
+    }
+    let several = programmes.len() > 1;
+    let mut out = Vec::new();
+    for (pid, title) in &programmes {
+        for r in crate::models::tiers::rules_for_programme(conn, *pid)? {
+            if !r.active || !(1..=100).contains(&r.percent_off) {
+                continue;
+            }
+            let names: Vec<&str> = tiers
+                .iter()
+                .filter(|t| r.tier_ids.contains(&t.tier.id))
+                .map(|t| t.tier.name.as_str())
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let who = match r.max_org_size_exclusive {
+                Some(n) => format!("Organisations under {n} people"),
+                None => "All organisations".to_string(),
+            };
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
+            let pct = r.percent_off;
+            out.push(if several {
+                format!("{who}: {pct}% off {list} ({title})")
+            } else {
+                format!("{who}: {pct}% off {list}")
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn size_hint(discounts: &[String]) -> String {
+    if discounts.is_empty() {
+        "Everyone who works for the organisation, roughly.".to_string()
+    } else {
+        format!("Discounts: {}.", discounts.join("; "))
+    }
+}
+
+/// The proposed term, as sponsors read it: "1 December 2026 – 30 November 2027".
 fn term_label(t: &OpenTier) -> String {
-    format!("1 January – 31 December {}", t.programme.year)
+    let (start, end) =
+        applications::proposed_term(t.programme.year, chrono::Utc::now().date_naive());
+    format!(
+        "{} – {}",
+        start.format("%-d %B %Y"),
+        end.format("%-d %B %Y")
+    )
 }
 
 fn choices(tiers: &[OpenTier]) -> Vec<TierChoice> {
@@ -277,11 +341,16 @@ async fn price_for(ctx: &Ctx, tiers: &[OpenTier], f: &ApplyInput) -> AppResult<O
     }))
 }
 
-async fn load_tiers(ctx: &Ctx) -> AppResult<Vec<OpenTier>> {
+/// The tiers on offer and the discount hint for them.
+async fn load_tiers(ctx: &Ctx) -> AppResult<(Vec<OpenTier>, String)> {
     let today = chrono::Utc::now().date_naive();
     ctx.state
         .db
-        .run(move |c| applications::open_tiers(c, today))
+        .run(move |c| {
+            let tiers = applications::open_tiers(c, today)?;
+            let hint = size_hint(&discount_hints(c, &tiers)?);
+            Ok((tiers, hint))
+        })
         .await
 }
 
@@ -290,7 +359,7 @@ pub async fn form(
     ctx: Ctx,
     q: actix_web::web::Query<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let tiers = load_tiers(&ctx).await?;
+    let (tiers, size_hint) = load_tiers(&ctx).await?;
     let f = ApplyInput {
         key: new_key(),
         tier: Fields(q.into_inner()).get("tier"),
@@ -303,6 +372,9 @@ pub async fn form(
         errors: FormErrors::new(),
         price: None,
         logo_again: false,
+        size_hint,
+        known_org: false,
+        too_many: None,
     })
 }
 
@@ -327,15 +399,20 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
         // Only a form we did not serve lacks its key; start it afresh.
         input.key = new_key();
     }
-    let tiers = load_tiers(&ctx).await?;
+    let (tiers, size_hint) = load_tiers(&ctx).await?;
     let chose_logo = !matches!(up.logo, Ok(None));
     let page = |errors: FormErrors, price: Option<PriceView>, f: ApplyInput| ApplyPage {
         layout: ctx.layout("Apply to sponsor", ""),
         tiers: choices(&tiers),
+        known_org: ["name", "website"]
+            .iter()
+            .any(|k| errors.of(k) == applications::ALREADY_KNOWN),
         f,
         errors,
         price,
         logo_again: chose_logo,
+        size_hint: size_hint.clone(),
+        too_many: None,
     };
 
     if action != "send" {
@@ -410,6 +487,12 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
             "/sponsor/apply/thanks"
         })),
         Outcome::AlreadyReceived => Ok(redirect("/sponsor/apply/thanks")),
+        Outcome::TooMany => {
+            let price = price_for(&ctx, &tiers, &input).await?;
+            let mut p = page(errors, price, input);
+            p.too_many = Some(applications::TOO_MANY);
+            render_status(StatusCode::TOO_MANY_REQUESTS, &p)
+        }
         Outcome::Refused(field, m) => {
             errors.add(field, m);
             let price = price_for(&ctx, &tiers, &input).await?;

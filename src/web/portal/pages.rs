@@ -5,6 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::Datelike;
 
 use crate::auth::portal::SponsorPortal;
 use crate::domain::sponsorship::Status;
@@ -74,6 +75,72 @@ pub struct SponsorshipView {
     pub checklist: Vec<Fulfilment>,
     pub renewable: bool,
     pub term: String,
+    /// The label of the renew button ("Renew for 2028").
+    pub renew_label: String,
+    /// The line under the history: "Fee: … Staff confirm …" while applied, "Agreed fee: …"
+    /// once approved.
+    pub fee_line: String,
+    /// Benefits show their delivery status only once the sponsorship is paid.
+    pub show_delivery: bool,
+    /// The agreements to read: (href, label).
+    pub agreement_links: Vec<(String, String)>,
+}
+
+/// "1 January – 31 December 2028" (or "1 December 2027 – 30 November 2028").
+fn span(start: &chrono::NaiveDate, end: &chrono::NaiveDate) -> String {
+    if start.year() == end.year() {
+        format!("{} – {}", start.format("%-d %B"), day(end))
+    } else {
+        format!("{} – {}", day(start), day(end))
+    }
+}
+
+/// "2028" for a calendar year, else the dates.
+fn renew_label(start: &chrono::NaiveDate, end: &chrono::NaiveDate) -> String {
+    if start.month() == 1
+        && start.day() == 1
+        && end.month() == 12
+        && end.day() == 31
+        && start.year() == end.year()
+    {
+        format!("Renew for {}", start.year())
+    } else {
+        format!("Renew for {}", span(start, end))
+    }
+}
+
+fn fee_line(s: &Sponsorship) -> String {
+    match s.status() {
+        Status::Applied => format!(
+            "Fee: {}. Staff confirm the final term and fee when they approve an application.",
+            s.fee_label()
+        ),
+        Status::Rejected | Status::Cancelled => format!("Fee: {}.", s.fee_label()),
+        _ => format!("Agreed fee: {}.", s.fee_label()),
+    }
+}
+
+fn agreement_links(agreements: &[AgreementRow]) -> Vec<(String, String)> {
+    agreements
+        .iter()
+        .filter_map(|a| {
+            let href = format!("/portal/agreements/{}", a.id);
+            if a.is_sent() {
+                Some((href, "Read and accept the agreement".to_string()))
+            } else if a.is_accepted() {
+                let on = a.accepted_at.as_ref().map(|t| day(&t.date()));
+                Some((
+                    href,
+                    match on {
+                        Some(on) => format!("Read the agreement you accepted on {on}"),
+                        None => "Read the agreement you accepted".to_string(),
+                    },
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -145,6 +212,7 @@ fn next_step(
 /// `GET /portal`: the organisation and each sponsorship with its history and next step.
 pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
     let sid = p.sponsor_id;
+    let today = chrono::Utc::now().date_naive();
     let (sponsor, views) = p
         .state
         .db
@@ -168,6 +236,31 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
                     })
                     .collect();
                 let status = s.status();
+                let renewable =
+                    matches!(status, Status::Active | Status::Expired) && !renewed.contains(&s.id);
+                let (next, next_link, renew_label) = if renewable {
+                    let (tier_name, start, end, price) =
+                        crate::services::renewals::renewal_preview(c, &s)?;
+                    let left = (s.end_date - today).num_days();
+                    let offer = format!(
+                        "we prefill the application with {tier_name} for {} at today's price of {price}; staff confirm with you before anything is invoiced.",
+                        span(&start, &end)
+                    );
+                    let next = match status {
+                        Status::Active if left <= 60 => format!(
+                            "Your sponsorship ends on {}. Renew now to keep your place: {offer}",
+                            day(&s.end_date)
+                        ),
+                        Status::Expired => format!(
+                            "This term ended on {}. You can renew: {offer}",
+                            day(&s.end_date)
+                        ),
+                        _ => next,
+                    };
+                    (next, next_link, renew_label(&start, &end))
+                } else {
+                    (next, next_link, String::new())
+                };
                 views.push(SponsorshipView {
                     tier,
                     status,
@@ -175,9 +268,15 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
                     next_link,
                     timeline,
                     checklist: sponsorships::checklist(c, s.id)?,
-                    renewable: matches!(status, Status::Active | Status::Expired)
-                        && !renewed.contains(&s.id),
+                    renewable,
                     term: format!("{} – {}", day(&s.start_date), day(&s.end_date)),
+                    renew_label,
+                    fee_line: fee_line(&s),
+                    show_delivery: matches!(
+                        status,
+                        Status::Paid | Status::Active | Status::Expired
+                    ),
+                    agreement_links: agreement_links(&agreements),
                     s,
                 });
             }
