@@ -27,6 +27,10 @@ struct ErrorPage {
     heading: String,
     message: String,
     request_id: String,
+    /// Where the page's one button leads: the staff dashboard for staff addresses (a staff
+    /// member refused one page still has their dashboard), else the home page.
+    back_href: &'static str,
+    back_label: &'static str,
 }
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {
@@ -94,7 +98,14 @@ pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpRespons
         .app_data::<actix_web::web::Data<crate::startup::AppState>>()
         .map(|s| s.settings.foundation_name.clone())
         .unwrap_or_default();
+    let (back_href, back_label) = if res.request().path().starts_with("/staff/") {
+        ("/staff", "Back to the dashboard")
+    } else {
+        ("/", "Go to the home page")
+    };
     let page = ErrorPage {
+        back_href,
+        back_label,
         layout: Layout::bare(heading, &foundation),
         code: status.as_u16(),
         heading: heading.to_string(),
