@@ -454,3 +454,45 @@ async fn a_partly_paid_invoice_says_what_is_due_and_the_treasurer_sees_no_dead_l
     let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
     assert!(!body.contains("Partly paid") && body.contains(">Paid<"));
 }
+
+#[tokio::test]
+async fn a_sponsorship_without_a_fee_gets_a_clear_answer_not_an_invoice() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Nofee");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    diesel::update(steward::db::schema::sponsorships::table.find(id))
+        .set(steward::db::schema::sponsorships::fee_minor.eq(0_i64))
+        .execute(&mut app.db())
+        .expect("fee");
+    let e = billing::issue_invoice(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        id,
+        d("2027-03-01"),
+        d("2027-03-31"),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(&e, steward::error::AppError::Conflict(m) if m.contains("no fee")),
+        "{e:?}"
+    );
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{id}/invoice"),
+            &[("from", "invoices")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = c.page(&location(&r)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("nothing to invoice"), "{body}");
+    assert!(
+        invoices::for_sponsorship(&mut app.db(), id)
+            .expect("i")
+            .is_empty()
+    );
+    assert_eq!(status_of(&app, id), "agreement_accepted");
+}

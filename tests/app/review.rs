@@ -171,6 +171,12 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         ("fee", "-5", "negative"),
         ("fee", "abc", "in figures"),
         ("fee", "1e9999", "in figures"),
+        ("fee", "0", "The agreed fee must be more than zero"),
+        (
+            "fee",
+            "0.00",
+            "record in-kind support on the sponsor instead",
+        ),
     ] {
         let mut f = approve_fields("10000", "");
         for kv in f.iter_mut() {
@@ -199,6 +205,15 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     assert_eq!(status_of(&app, id), "applied", "nothing half-written");
     assert_eq!(outbox_count(&app, "application_approved"), 0);
 
+    // The same address twice (another role) is emailed once.
+    steward::models::sponsors::add_contact(
+        &mut app.db(),
+        s,
+        "Pat Again",
+        "PRIMARY@acme.example",
+        "marketing",
+    )
+    .expect("contact");
     let r = c
         .post(&path, &approve_fields("8,000.00", "Multi-year commitment"))
         .await;
@@ -224,10 +239,13 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         .await;
     assert!(mail.text.contains("$8,000.00"), "{}", mail.text);
     assert!(mail.text.contains("Gold"));
+    // Every contact is told (the page and the flash say so), each address once.
+    app.wait_for_mail("billing@acme.example", "application_approved")
+        .await;
     assert_eq!(
         outbox_count(&app, "application_approved"),
-        1,
-        "primary only"
+        2,
+        "primary and billing, the duplicate address once"
     );
     let link = link_path(&mail.text, "http://steward.test/portal/enter/");
     let visitor = app.new_client();
@@ -281,6 +299,9 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
         .wait_for_mail("primary@initech.example", "application_rejected")
         .await;
     assert!(mail.text.contains("We only take sponsors <b>aligned</b>"));
+    // Every contact hears of it, not only the primary one.
+    app.wait_for_mail("billing@initech.example", "application_rejected")
+        .await;
     assert!(
         !mail.html.contains("<b>aligned") && mail.html.contains("aligned"),
         "escaped in HTML mail"
@@ -291,7 +312,7 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
 }
 
 #[tokio::test]
-async fn two_staff_approving_at_once_make_one_approval_and_one_email() {
+async fn two_staff_approving_at_once_make_one_approval_and_one_round_of_email() {
     let app = TestApp::spawn().await;
     let t = tier(&app, "Gold", 1_000_000, Some(5));
     let s = sponsor(&app, "Globex");
@@ -339,7 +360,11 @@ async fn two_staff_approving_at_once_make_one_approval_and_one_email() {
     }
     assert_eq!((won, lost), (1, 3));
     assert_eq!(status_of(&app, id), "approved");
-    assert_eq!(outbox_count(&app, "application_approved"), 1, "one email");
+    assert_eq!(
+        outbox_count(&app, "application_approved"),
+        2,
+        "one email per contact (primary and billing), once"
+    );
     assert_eq!(audit_count(&app, "application.approve"), 1);
     let events = rows::events(&mut app.db(), id).expect("events");
     assert_eq!(

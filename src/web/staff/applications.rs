@@ -132,6 +132,20 @@ impl ShowPage {
     fn is_open(&self) -> bool {
         self.s.status() == Status::Applied
     }
+    /// "discount for organisations under 25 people: 50% off", or "no discount applies".
+    fn discount_today(&self) -> String {
+        match &self.today_quote.rule {
+            Some((_, name, pct)) => {
+                let mut chars = name.chars();
+                let name = match chars.next() {
+                    Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+                    None => String::new(),
+                };
+                format!("discount for {name}: {pct}% off")
+            }
+            None => "no discount applies".into(),
+        }
+    }
     fn label_of(&self, s: &str) -> String {
         s.parse::<Status>()
             .map(|x| x.label().to_string())
@@ -230,9 +244,17 @@ pub async fn approve(
         errors.add("end", "The term must end on or after its first day.");
     }
     let currency = Currency::parse(&s.currency).map_err(AppError::BadRequest)?;
-    let fee = Money::parse(&input.fee, currency)
-        .map_err(|m| errors.add("fee", m))
-        .ok();
+    let fee = match Money::parse(&input.fee, currency) {
+        Ok(fee) if fee.minor <= 0 => {
+            errors.add("fee", review::ZERO_FEE);
+            None
+        }
+        Ok(fee) => Some(fee),
+        Err(m) => {
+            errors.add("fee", m);
+            None
+        }
+    };
     let reason = text::optional_multi_line(&input.reason, "the reason", 1000)
         .map_err(|m| errors.add("reason", m))
         .ok();
@@ -270,7 +292,7 @@ pub async fn approve(
         Ok(()) => Ok(redirect_with_flash(
             &format!("/staff/sponsorships/{id}"),
             FlashKind::Success,
-            "Approved. The contacts have been told by email; send the agreement next.",
+            "Approved. Every contact has been emailed; send the agreement next.",
         )),
         Err(AppError::Conflict(m)) => render_status(
             StatusCode::CONFLICT,
@@ -332,7 +354,7 @@ pub async fn reject(
         Ok(()) => Ok(redirect_with_flash(
             &back(id),
             FlashKind::Success,
-            "Rejected. The contacts have been told by email, with your reason.",
+            "Rejected. Every contact has been emailed your reason.",
         )),
         Err(AppError::Conflict(m)) => {
             let mut input = default_input(&staff, id).await?;
