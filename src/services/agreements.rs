@@ -300,7 +300,7 @@ pub fn generate_and_send(
                 s.id,
                 Status::Approved,
                 Status::AgreementSent,
-                &format!("agreement {id} sent"),
+                "agreement sent",
             )?;
         } else if !sponsorships::set_status_if(
             conn,
@@ -391,7 +391,7 @@ pub fn record_upload(
             ))
             .returning(agreements::id)
             .get_result(conn)?;
-        let note = format!("agreement {id} signed elsewhere, uploaded");
+        let note = "agreement signed elsewhere, uploaded";
         if current == Status::Approved {
             step(
                 conn,
@@ -399,7 +399,7 @@ pub fn record_upload(
                 s.id,
                 Status::Approved,
                 Status::AgreementSent,
-                &note,
+                note,
             )?;
         }
         step(
@@ -408,7 +408,7 @@ pub fn record_upload(
             s.id,
             Status::AgreementSent,
             Status::AgreementAccepted,
-            &note,
+            note,
         )?;
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         audit::record(

@@ -1006,3 +1006,63 @@ async fn a_status_move_from_a_stale_state_changes_nothing() {
     );
     assert_eq!(find(&mut db, id).expect("row").status, "approved");
 }
+
+#[tokio::test]
+async fn the_next_step_box_separates_cancelling_and_explains_an_early_payment() {
+    use crate::review::{sponsor as review_sponsor, sponsorship as review_sponsorship, tier};
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = review_sponsor(&app, "Acme");
+    // Approved: sending the agreement, and cancelling under its own heading, after it.
+    let id = review_sponsorship(&app, s, t, Status::Approved);
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert_eq!(status, 200);
+    let send = body.find("Send a new version").expect("send");
+    let cancel = body
+        .find("Cancel this sponsorship")
+        .expect("cancel heading");
+    assert!(send < cancel, "cancelling comes after the next step");
+    assert!(!body.contains("(the reason, required)"));
+    // The history speaks of the agreement, not of its internal id.
+    assert!(body.contains("agreement sent"), "{body}");
+    assert!(!body.contains("agreement 1 sent"));
+    // The contact accepts: the list says who accepted, apart from who sent it.
+    let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
+        .expect("list")
+        .remove(0);
+    steward::services::portal_actions::accept_agreement(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("sponsor contact"),
+        s,
+        a.id,
+        "primary@acme.example",
+        &steward::services::portal_actions::Acceptance {
+            name: "Pat Primary".into(),
+            title: "Head of Open Source".into(),
+        },
+    )
+    .expect("accepted");
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(
+        body.contains("Accepted by Pat Primary, Head of Open Source on "),
+        "{body}"
+    );
+    assert!(body.contains("sent by staff"), "{body}");
+
+    // Paid before a term that starts in 2027: explained, and marking active is "now".
+    let paid = review_sponsorship(&app, s, t, Status::Paid);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{paid}")).await;
+    assert!(
+        body.contains(
+            "The term starts on 1 January 2027; Steward makes it active on that day by itself."
+        ),
+        "{body}"
+    );
+    assert!(body.contains("Mark as active now"));
+}

@@ -426,6 +426,20 @@ impl ShowPage {
     fn done(&self) -> usize {
         self.checklist.iter().filter(|f| f.is_delivered()).count()
     }
+    /// Moves that end the sponsorship (shown apart, with a required reason).
+    fn is_stop(&self, to: &Status) -> bool {
+        matches!(to, Status::Rejected | Status::Cancelled)
+    }
+    /// The term has not started yet (paid early: the worker activates it on its first day).
+    fn starts_later(&self) -> bool {
+        self.s.start_date > chrono::Utc::now().date_naive()
+    }
+    fn start_long(&self) -> String {
+        self.s.start_date.format("%-d %B %Y").to_string()
+    }
+    fn date_of(&self, at: &chrono::NaiveDateTime) -> String {
+        at.format("%-d %B %Y").to_string()
+    }
 }
 
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
