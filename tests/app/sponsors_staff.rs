@@ -1,6 +1,7 @@
 //! Staff pages for programmes, tiers, discount rules, sponsors and sponsorships.
 
 use chrono::NaiveDate;
+use diesel::prelude::*;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, sponsorships as service};
@@ -1065,4 +1066,66 @@ async fn the_next_step_box_separates_cancelling_and_explains_an_early_payment() 
         "{body}"
     );
     assert!(body.contains("Mark as active now"));
+}
+
+#[tokio::test]
+async fn the_dashboard_links_each_count_to_a_list_of_just_those() {
+    use steward::db::schema::sponsors as so;
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let a = sponsor(&app, "Acme");
+    let g = sponsor(&app, "Globex");
+    let i = sponsor(&app, "Initech");
+    sponsorship(&app, a, tier, Status::AgreementSent);
+    sponsorship(&app, g, tier, Status::Active);
+    sponsorship(&app, i, tier, Status::Applied);
+    // Globex proposed an advertising-style description from the portal.
+    diesel::update(so::table.find(g))
+        .set(so::description_pending.eq(Some("Sign up today for a free trial.")))
+        .execute(&mut app.db())
+        .expect("pending");
+    let c = staff(&app).await;
+    let (_, body) = c.page("/staff").await;
+    assert!(
+        body.contains(
+            r#"href="/staff/sponsorships?status=in_progress"><span class="stat-value">1</span>"#
+        ),
+        "{body}"
+    );
+    assert!(body.contains("1</span> <span class=\"stat-label\">application to review"));
+    assert!(body.contains("1</span> <span class=\"stat-label\">active sponsorship<"));
+    assert!(
+        body.contains("href=\"/staff/sponsorships?status=active\">Open an active sponsorship</a>")
+    );
+    assert!(body.contains("Sponsor updates to approve: 1."), "{body}");
+    assert!(body.contains("href=\"/staff/sponsors?pending=1\""));
+
+    // The in-progress list holds just the sponsorship between approval and activation.
+    let (status, body) = c.page("/staff/sponsorships?status=in_progress").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Acme") && !body.contains("Globex") && !body.contains("Initech"));
+    let r = c.get("/staff/sponsorships.csv?status=in_progress").await;
+    let csv = r.text().await.expect("csv");
+    assert!(csv.contains("Acme") && !csv.contains("Globex"), "{csv}");
+
+    // The pending filter lists the sponsor with a proposal, flagged.
+    let (_, body) = c.page("/staff/sponsors?pending=1").await;
+    assert!(body.contains("Globex") && !body.contains("Acme"), "{body}");
+    assert!(body.contains("reads like an advert"));
+    let (_, body) = c.page("/staff/sponsors").await;
+    assert!(body.contains("Globex") && body.contains("Acme"));
+    // The sponsor page flags the proposed text like the public one.
+    let (_, body) = c.page(&format!("/staff/sponsors/{g}")).await;
+    assert!(
+        body.contains("The proposed text reads like advertising"),
+        "{body}"
+    );
+    assert!(body.contains("<mark>Sign up today</mark>"), "{body}");
+    // Nothing pending: no callout.
+    diesel::update(so::table.find(g))
+        .set(so::description_pending.eq(None::<String>))
+        .execute(&mut app.db())
+        .expect("cleared");
+    let (_, body) = c.page("/staff").await;
+    assert!(!body.contains("Sponsor updates to approve"));
 }
