@@ -762,3 +762,67 @@ async fn every_review_and_agreement_route_checks_roles() {
     let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
     assert_eq!(admin.get("/staff/settings/billing").await.status(), 200);
 }
+
+#[tokio::test]
+async fn places_per_tier_lists_every_open_tier_even_without_applications() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let gold = tier(&app, "Gold", 1_000_000, Some(2));
+    tier(&app, "Contributing", 100_000, None);
+    let s = sponsor(&app, "Acme");
+    let applied = sponsorship(&app, s, gold, Status::Applied);
+    let (status, body) = c.page("/staff/applications").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Contributing") && body.contains("0 (no limit)"),
+        "{body}"
+    );
+    assert!(body.contains("0 of 2"), "{body}");
+    // Once the only application is approved, the tier stays listed with its place taken.
+    let r = c
+        .post(
+            &format!("/staff/applications/{applied}/approve"),
+            &approve_fields("10000", ""),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page("/staff/applications").await;
+    assert!(
+        body.contains("Gold") && body.contains("Contributing"),
+        "{body}"
+    );
+    assert!(
+        body.contains("1 of 2"),
+        "the approved sponsorship takes a place: {body}"
+    );
+}
+
+#[tokio::test]
+async fn the_renewals_page_sums_up_what_ends_soon() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let today = chrono::Utc::now().date_naive();
+    for (name, days) in [("Acme", 20), ("Globex", 75)] {
+        let s = sponsor(&app, name);
+        let id = sponsorship(&app, s, t, Status::Active);
+        diesel::update(steward::db::schema::sponsorships::table.find(id))
+            .set((
+                steward::db::schema::sponsorships::start_date
+                    .eq(today - chrono::Duration::days(300)),
+                steward::db::schema::sponsorships::end_date
+                    .eq(today + chrono::Duration::days(days)),
+            ))
+            .execute(&mut app.db())
+            .expect("term");
+    }
+    let (status, body) = c.page("/staff/renewals").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("2 terms end in the next 90 days (1 within 30 days); 0 renewals asked for."),
+        "{body}"
+    );
+    let acme = body.find("Acme").expect("acme");
+    let globex = body.find("Globex").expect("globex");
+    assert!(acme < globex, "soonest first");
+}

@@ -57,7 +57,8 @@ fn places(c: &mut crate::db::DbConn, tier: Tier, applications: i64) -> AppResult
 struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
-    tiers: Vec<Places>,
+    /// Each tier open for applications (or with applications waiting), with its programme.
+    tiers: Vec<(String, Places)>,
 }
 
 impl ListPage {
@@ -76,12 +77,24 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
         .db
         .run(|c| {
             let rows = review::queue(c)?;
-            let mut out = Vec::new();
-            for t in tiers::all(c)? {
-                let n = rows.iter().filter(|r| r.tier.id == t.id).count() as i64;
-                if n > 0 || t.capacity.is_some() {
-                    out.push(places(c, t, n)?);
+            let today = chrono::Utc::now().date_naive();
+            // Every tier open for applications (advertised, programme this year or later),
+            // then any other tier that still has applications waiting.
+            let mut shown: Vec<(String, Tier)> =
+                crate::services::applications::open_tiers(c, today)?
+                    .into_iter()
+                    .map(|o| (o.programme.title(), o.tier))
+                    .collect();
+            for r in &rows {
+                if !shown.iter().any(|(_, t)| t.id == r.tier.id) {
+                    let programme = crate::models::programmes::find(c, r.tier.programme_id)?;
+                    shown.push((programme.title(), r.tier.clone()));
                 }
+            }
+            let mut out = Vec::new();
+            for (programme, t) in shown {
+                let n = rows.iter().filter(|r| r.tier.id == t.id).count() as i64;
+                out.push((programme, places(c, t, n)?));
             }
             Ok((rows, out))
         })
