@@ -78,11 +78,22 @@ pub fn check_template(template: &str) -> Result<(), String> {
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
         let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            return Err(
-                "A placeholder is not closed: write it as {{sponsor}}, with two closing braces."
-                    .into(),
-            );
+        // A stray brace or a line break before the next `}}` means this one was never closed
+        // (`{{fee} for the term … }}`); quote only the start of it, not the text up to the
+        // next placeholder.
+        let close = match after.find("}}") {
+            Some(close) if !after[..close].contains(['{', '}', '\n']) => close,
+            _ => {
+                let start: String = after
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| !matches!(c, '{' | '}') && !c.is_whitespace())
+                    .take(18)
+                    .collect();
+                return Err(format!(
+                    "A placeholder is not closed: `{{{{{start}` needs `}}}}`."
+                ));
+            }
         };
         let name = after[..close].trim();
         if !PLACEHOLDERS.iter().any(|(p, _)| *p == name) {
@@ -289,7 +300,7 @@ pub fn generate_and_send(
                 s.id,
                 Status::Approved,
                 Status::AgreementSent,
-                &format!("agreement {id} sent"),
+                "agreement sent",
             )?;
         } else if !sponsorships::set_status_if(
             conn,
@@ -380,7 +391,7 @@ pub fn record_upload(
             ))
             .returning(agreements::id)
             .get_result(conn)?;
-        let note = format!("agreement {id} signed elsewhere, uploaded");
+        let note = "agreement signed elsewhere, uploaded";
         if current == Status::Approved {
             step(
                 conn,
@@ -388,7 +399,7 @@ pub fn record_upload(
                 s.id,
                 Status::Approved,
                 Status::AgreementSent,
-                &note,
+                note,
             )?;
         }
         step(
@@ -397,7 +408,7 @@ pub fn record_upload(
             s.id,
             Status::AgreementSent,
             Status::AgreementAccepted,
-            &note,
+            note,
         )?;
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         audit::record(
@@ -498,10 +509,17 @@ mod tests {
         let e = check_template("Hello {{sponsr}} and {{ price }}").unwrap_err();
         assert!(e.contains("{{sponsr}}") && e.contains("{{ price }}"), "{e}");
         assert!(e.starts_with("Unknown placeholders"), "{e}");
-        assert!(
-            check_template("Hello {{sponsor")
-                .unwrap_err()
-                .contains("not closed")
+        assert_eq!(
+            check_template("Hello {{sponsor").unwrap_err(),
+            "A placeholder is not closed: `{{sponsor` needs `}}`."
+        );
+        assert_eq!(
+            check_template("{{fee} for the term. The Foundation sends }} later").unwrap_err(),
+            "A placeholder is not closed: `{{fee` needs `}}`."
+        );
+        assert_eq!(
+            check_template("{{sponsor\n and {{fee}}").unwrap_err(),
+            "A placeholder is not closed: `{{sponsor` needs `}}`."
         );
         assert!(check_template("  ").is_err());
         assert!(check_template("No placeholders at all is fine }} too").is_ok());

@@ -57,6 +57,13 @@ pub fn issue_invoice(
                 s.status().label().to_lowercase()
             )));
         }
+        // Sponsorships recorded with no fee (in-kind support) have nothing to invoice; say
+        // so rather than fail on the invoices CHECK (amount > 0).
+        if s.fee_minor <= 0 {
+            return Err(AppError::Conflict(
+                "This sponsorship has no fee, so there is nothing to invoice. Record in-kind support on the sponsor instead.".into(),
+            ));
+        }
         if invoices::for_sponsorship(conn, s.id)?
             .iter()
             .any(|i| i.status != "void")

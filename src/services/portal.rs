@@ -63,6 +63,24 @@ pub fn recipients(conn: &mut DbConn, sponsor_id: i64, role: &str) -> AppResult<V
     Ok(out)
 }
 
+/// Every contact of the sponsor, one per address (for decisions every contact should hear
+/// about: an application approved or rejected).
+pub fn recipients_all(conn: &mut DbConn, sponsor_id: i64) -> AppResult<Vec<Recipient>> {
+    let mut out: Vec<Recipient> = Vec::new();
+    for c in sponsors::contacts(conn, sponsor_id)? {
+        let Ok(email) = EmailAddress::parse(&c.email) else {
+            continue;
+        };
+        if !out.iter().any(|r| r.email.as_str() == email.as_str()) {
+            out.push(Recipient {
+                name: c.name,
+                email,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Every contact address of the sponsor (for `/portal/link` requests), normalised.
 pub fn is_contact(conn: &mut DbConn, sponsor_id: i64, email: &str) -> AppResult<bool> {
     Ok(sponsors::contacts(conn, sponsor_id)?

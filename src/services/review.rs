@@ -63,8 +63,12 @@ fn already_decided(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
     )))
 }
 
+/// Why an approval with no fee is refused.
+pub const ZERO_FEE: &str =
+    "The agreed fee must be more than zero; record in-kind support on the sponsor instead.";
+
 /// Approves an application: applied → approved with the agreed term and fee, the waitlist
-/// flag cleared, an email to the primary contacts, an audit entry.
+/// flag cleared, an email to every contact of the sponsor, an audit entry.
 pub fn approve(
     conn: &mut DbConn,
     settings: &Settings,
@@ -76,6 +80,10 @@ pub fn approve(
         return Err(AppError::BadRequest(
             "The term must end on or after its first day.".into(),
         ));
+    }
+    // An invoice cannot be for nothing (invoices CHECK amount > 0).
+    if a.fee.minor <= 0 {
+        return Err(AppError::BadRequest(ZERO_FEE.into()));
     }
     write_tx(conn, |conn| {
         let tier_id = sponsorships::find(conn, id)?.tier_id;
@@ -154,7 +162,7 @@ pub fn approve(
             &format!("term {term}, {fee_note}"),
         )?;
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
-        for r in portal::recipients(conn, sponsor.id, "primary")? {
+        for r in portal::recipients_all(conn, sponsor.id)? {
             let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
             email::enqueue(
                 conn,
@@ -230,7 +238,7 @@ pub fn reject(
         )?;
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         let tier = tiers::find(conn, s.tier_id)?;
-        for r in portal::recipients(conn, sponsor.id, "primary")? {
+        for r in portal::recipients_all(conn, sponsor.id)? {
             let link = portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?;
             email::enqueue(
                 conn,

@@ -31,10 +31,13 @@ struct ErrorPage {
     back: (&'static str, &'static str),
 }
 
-/// Pages of the sponsor portal send visitors back to it, not to the public home page.
+/// Where an error page sends people: staff back to their dashboard (a staff member refused
+/// one page still has it), sponsors back to their portal, everyone else to the home page.
 fn back_for(path: &str) -> (&'static str, &'static str) {
     let portal = path == "/portal" || path.starts_with("/portal/");
-    if portal && !path.starts_with("/portal/link") && !path.starts_with("/portal/enter") {
+    if path == "/staff" || path.starts_with("/staff/") {
+        ("/staff", "Back to the dashboard")
+    } else if portal && !path.starts_with("/portal/link") && !path.starts_with("/portal/enter") {
         ("/portal", "Back to your portal")
     } else {
         ("/", "Go to the home page")

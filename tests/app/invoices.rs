@@ -390,3 +390,109 @@ async fn the_invoice_list_filters_by_status_and_every_route_checks_roles() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_partly_paid_invoice_says_what_is_due_and_the_treasurer_sees_no_dead_links() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let (sid, inv, _) = open_invoice(&app, &c).await;
+    let (sponsor_id, _) = {
+        let s = steward::models::sponsorships::find(&mut app.db(), sid).expect("s");
+        (s.sponsor_id, s.id)
+    };
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let (_, body) = c.page("/staff/invoices").await;
+    assert!(body.contains("Awaiting payment</span>") && !body.contains("Partly paid"));
+    let r = c
+        .post(
+            &format!("/staff/invoices/{inv}/payments"),
+            &pay("4000", &today),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for path in [
+        "/staff/invoices".to_string(),
+        format!("/staff/invoices/{inv}"),
+    ] {
+        let (status, body) = c.page(&path).await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("Partly paid — $6,000.00 due"),
+            "{path}: {body}"
+        );
+        assert!(!body.contains("Awaiting payment</span>"), "{path}");
+        // The treasurer may not open sponsor or sponsorship pages: no links to them.
+        assert!(!body.contains("href=\"/staff/sponsors/"), "{path}");
+        assert!(
+            !body.contains("href=\"/staff/sponsorships/"),
+            "{path}: {body}"
+        );
+        assert!(body.contains("Acme"), "{path}: the name is still shown");
+    }
+    // …and the page they would have reached answers 403 with a way back.
+    let (status, body) = c.page(&format!("/staff/sponsors/{sponsor_id}")).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("href=\"/staff\"") && body.contains("Back to the dashboard"));
+    // Sponsorship staff get the links.
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, body) = staff.page(&format!("/staff/invoices/{inv}")).await;
+    assert!(body.contains(&format!("href=\"/staff/sponsors/{sponsor_id}\"")));
+    assert!(body.contains(&format!("href=\"/staff/sponsorships/{sid}\"")));
+    let (_, body) = staff.page("/staff/invoices").await;
+    assert!(body.contains(&format!("href=\"/staff/sponsors/{sponsor_id}\"")));
+    // Paid in full: no longer "partly".
+    let r = c
+        .post(
+            &format!("/staff/invoices/{inv}/payments"),
+            &pay("6000", &today),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page(&format!("/staff/invoices/{inv}")).await;
+    assert!(!body.contains("Partly paid") && body.contains(">Paid<"));
+}
+
+#[tokio::test]
+async fn a_sponsorship_without_a_fee_gets_a_clear_answer_not_an_invoice() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Nofee");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    diesel::update(steward::db::schema::sponsorships::table.find(id))
+        .set(steward::db::schema::sponsorships::fee_minor.eq(0_i64))
+        .execute(&mut app.db())
+        .expect("fee");
+    let e = billing::issue_invoice(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        id,
+        d("2027-03-01"),
+        d("2027-03-31"),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(&e, steward::error::AppError::Conflict(m) if m.contains("no fee")),
+        "{e:?}"
+    );
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{id}/invoice"),
+            &[("from", "invoices")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = c.page(&location(&r)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("nothing to invoice"), "{body}");
+    assert!(
+        invoices::for_sponsorship(&mut app.db(), id)
+            .expect("i")
+            .is_empty()
+    );
+    assert_eq!(status_of(&app, id), "agreement_accepted");
+}

@@ -171,6 +171,12 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         ("fee", "-5", "negative"),
         ("fee", "abc", "in figures"),
         ("fee", "1e9999", "in figures"),
+        ("fee", "0", "The agreed fee must be more than zero"),
+        (
+            "fee",
+            "0.00",
+            "record in-kind support on the sponsor instead",
+        ),
     ] {
         let mut f = approve_fields("10000", "");
         for kv in f.iter_mut() {
@@ -199,6 +205,15 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     assert_eq!(status_of(&app, id), "applied", "nothing half-written");
     assert_eq!(outbox_count(&app, "application_approved"), 0);
 
+    // The same address twice (another role) is emailed once.
+    steward::models::sponsors::add_contact(
+        &mut app.db(),
+        s,
+        "Pat Again",
+        "PRIMARY@acme.example",
+        "marketing",
+    )
+    .expect("contact");
     let r = c
         .post(&path, &approve_fields("8,000.00", "Multi-year commitment"))
         .await;
@@ -224,10 +239,13 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         .await;
     assert!(mail.text.contains("$8,000.00"), "{}", mail.text);
     assert!(mail.text.contains("Gold"));
+    // Every contact is told (the page and the flash say so), each address once.
+    app.wait_for_mail("billing@acme.example", "application_approved")
+        .await;
     assert_eq!(
         outbox_count(&app, "application_approved"),
-        1,
-        "primary only"
+        2,
+        "primary and billing, the duplicate address once"
     );
     let link = link_path(&mail.text, "http://steward.test/portal/enter/");
     let visitor = app.new_client();
@@ -281,6 +299,9 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
         .wait_for_mail("primary@initech.example", "application_rejected")
         .await;
     assert!(mail.text.contains("We only take sponsors <b>aligned</b>"));
+    // Every contact hears of it, not only the primary one.
+    app.wait_for_mail("billing@initech.example", "application_rejected")
+        .await;
     assert!(
         !mail.html.contains("<b>aligned") && mail.html.contains("aligned"),
         "escaped in HTML mail"
@@ -291,7 +312,7 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
 }
 
 #[tokio::test]
-async fn two_staff_approving_at_once_make_one_approval_and_one_email() {
+async fn two_staff_approving_at_once_make_one_approval_and_one_round_of_email() {
     let app = TestApp::spawn().await;
     let t = tier(&app, "Gold", 1_000_000, Some(5));
     let s = sponsor(&app, "Globex");
@@ -339,7 +360,11 @@ async fn two_staff_approving_at_once_make_one_approval_and_one_email() {
     }
     assert_eq!((won, lost), (1, 3));
     assert_eq!(status_of(&app, id), "approved");
-    assert_eq!(outbox_count(&app, "application_approved"), 1, "one email");
+    assert_eq!(
+        outbox_count(&app, "application_approved"),
+        2,
+        "one email per contact (primary and billing), once"
+    );
     assert_eq!(audit_count(&app, "application.approve"), 1);
     let events = rows::events(&mut app.db(), id).expect("events");
     assert_eq!(
@@ -736,4 +761,68 @@ async fn every_review_and_agreement_route_checks_roles() {
     assert_eq!(treasurer.get("/staff/applications").await.status(), 403);
     let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
     assert_eq!(admin.get("/staff/settings/billing").await.status(), 200);
+}
+
+#[tokio::test]
+async fn places_per_tier_lists_every_open_tier_even_without_applications() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let gold = tier(&app, "Gold", 1_000_000, Some(2));
+    tier(&app, "Contributing", 100_000, None);
+    let s = sponsor(&app, "Acme");
+    let applied = sponsorship(&app, s, gold, Status::Applied);
+    let (status, body) = c.page("/staff/applications").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Contributing") && body.contains("0 (no limit)"),
+        "{body}"
+    );
+    assert!(body.contains("0 of 2"), "{body}");
+    // Once the only application is approved, the tier stays listed with its place taken.
+    let r = c
+        .post(
+            &format!("/staff/applications/{applied}/approve"),
+            &approve_fields("10000", ""),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = c.page("/staff/applications").await;
+    assert!(
+        body.contains("Gold") && body.contains("Contributing"),
+        "{body}"
+    );
+    assert!(
+        body.contains("1 of 2"),
+        "the approved sponsorship takes a place: {body}"
+    );
+}
+
+#[tokio::test]
+async fn the_renewals_page_sums_up_what_ends_soon() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let today = chrono::Utc::now().date_naive();
+    for (name, days) in [("Acme", 20), ("Globex", 75)] {
+        let s = sponsor(&app, name);
+        let id = sponsorship(&app, s, t, Status::Active);
+        diesel::update(steward::db::schema::sponsorships::table.find(id))
+            .set((
+                steward::db::schema::sponsorships::start_date
+                    .eq(today - chrono::Duration::days(300)),
+                steward::db::schema::sponsorships::end_date
+                    .eq(today + chrono::Duration::days(days)),
+            ))
+            .execute(&mut app.db())
+            .expect("term");
+    }
+    let (status, body) = c.page("/staff/renewals").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("2 terms end in the next 90 days (1 within 30 days); 0 renewals asked for."),
+        "{body}"
+    );
+    let acme = body.find("Acme").expect("acme");
+    let globex = body.find("Globex").expect("globex");
+    assert!(acme < globex, "soonest first");
 }

@@ -1,6 +1,7 @@
 //! Staff pages for programmes, tiers, discount rules, sponsors and sponsorships.
 
 use chrono::NaiveDate;
+use diesel::prelude::*;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, sponsorships as service};
@@ -1005,4 +1006,126 @@ async fn a_status_move_from_a_stale_state_changes_nothing() {
         "{r:?}"
     );
     assert_eq!(find(&mut db, id).expect("row").status, "approved");
+}
+
+#[tokio::test]
+async fn the_next_step_box_separates_cancelling_and_explains_an_early_payment() {
+    use crate::review::{sponsor as review_sponsor, sponsorship as review_sponsorship, tier};
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = review_sponsor(&app, "Acme");
+    // Approved: sending the agreement, and cancelling under its own heading, after it.
+    let id = review_sponsorship(&app, s, t, Status::Approved);
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert_eq!(status, 200);
+    let send = body.find("Send a new version").expect("send");
+    let cancel = body
+        .find("Cancel this sponsorship")
+        .expect("cancel heading");
+    assert!(send < cancel, "cancelling comes after the next step");
+    assert!(!body.contains("(the reason, required)"));
+    // The history speaks of the agreement, not of its internal id.
+    assert!(body.contains("agreement sent"), "{body}");
+    assert!(!body.contains("agreement 1 sent"));
+    // The contact accepts: the list says who accepted, apart from who sent it.
+    let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
+        .expect("list")
+        .remove(0);
+    steward::services::portal_actions::accept_agreement(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("sponsor contact"),
+        s,
+        a.id,
+        "primary@acme.example",
+        &steward::services::portal_actions::Acceptance {
+            name: "Pat Primary".into(),
+            title: "Head of Open Source".into(),
+        },
+    )
+    .expect("accepted");
+    let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(
+        body.contains("Accepted by Pat Primary, Head of Open Source on "),
+        "{body}"
+    );
+    assert!(body.contains("sent by staff"), "{body}");
+
+    // Paid before a term that starts in 2027: explained, and marking active is "now".
+    let paid = review_sponsorship(&app, s, t, Status::Paid);
+    let (_, body) = c.page(&format!("/staff/sponsorships/{paid}")).await;
+    assert!(
+        body.contains(
+            "The term starts on 1 January 2027; Steward makes it active on that day by itself."
+        ),
+        "{body}"
+    );
+    assert!(body.contains("Mark as active now"));
+}
+
+#[tokio::test]
+async fn the_dashboard_links_each_count_to_a_list_of_just_those() {
+    use steward::db::schema::sponsors as so;
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let a = sponsor(&app, "Acme");
+    let g = sponsor(&app, "Globex");
+    let i = sponsor(&app, "Initech");
+    sponsorship(&app, a, tier, Status::AgreementSent);
+    sponsorship(&app, g, tier, Status::Active);
+    sponsorship(&app, i, tier, Status::Applied);
+    // Globex proposed an advertising-style description from the portal.
+    diesel::update(so::table.find(g))
+        .set(so::description_pending.eq(Some("Sign up today for a free trial.")))
+        .execute(&mut app.db())
+        .expect("pending");
+    let c = staff(&app).await;
+    let (_, body) = c.page("/staff").await;
+    assert!(
+        body.contains(
+            r#"href="/staff/sponsorships?status=in_progress"><span class="stat-value">1</span>"#
+        ),
+        "{body}"
+    );
+    assert!(body.contains("1</span> <span class=\"stat-label\">application to review"));
+    assert!(body.contains("1</span> <span class=\"stat-label\">active sponsorship<"));
+    assert!(
+        body.contains("href=\"/staff/sponsorships?status=active\">Open an active sponsorship</a>")
+    );
+    assert!(body.contains("Sponsor updates to approve: 1."), "{body}");
+    assert!(body.contains("href=\"/staff/sponsors?pending=1\""));
+
+    // The in-progress list holds just the sponsorship between approval and activation.
+    let (status, body) = c.page("/staff/sponsorships?status=in_progress").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Acme") && !body.contains("Globex") && !body.contains("Initech"));
+    let r = c.get("/staff/sponsorships.csv?status=in_progress").await;
+    let csv = r.text().await.expect("csv");
+    assert!(csv.contains("Acme") && !csv.contains("Globex"), "{csv}");
+
+    // The pending filter lists the sponsor with a proposal, flagged.
+    let (_, body) = c.page("/staff/sponsors?pending=1").await;
+    assert!(body.contains("Globex") && !body.contains("Acme"), "{body}");
+    assert!(body.contains("reads like an advert"));
+    let (_, body) = c.page("/staff/sponsors").await;
+    assert!(body.contains("Globex") && body.contains("Acme"));
+    // The sponsor page flags the proposed text like the public one.
+    let (_, body) = c.page(&format!("/staff/sponsors/{g}")).await;
+    assert!(
+        body.contains("The proposed text reads like advertising"),
+        "{body}"
+    );
+    assert!(body.contains("<mark>Sign up today</mark>"), "{body}");
+    // Nothing pending: no callout.
+    diesel::update(so::table.find(g))
+        .set(so::description_pending.eq(None::<String>))
+        .execute(&mut app.db())
+        .expect("cleared");
+    let (_, body) = c.page("/staff").await;
+    assert!(!body.contains("Sponsor updates to approve"));
 }

@@ -57,7 +57,8 @@ fn places(c: &mut crate::db::DbConn, tier: Tier, applications: i64) -> AppResult
 struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
-    tiers: Vec<Places>,
+    /// Each tier open for applications (or with applications waiting), with its programme.
+    tiers: Vec<(String, Places)>,
 }
 
 impl ListPage {
@@ -76,12 +77,24 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
         .db
         .run(|c| {
             let rows = review::queue(c)?;
-            let mut out = Vec::new();
-            for t in tiers::all(c)? {
-                let n = rows.iter().filter(|r| r.tier.id == t.id).count() as i64;
-                if n > 0 || t.capacity.is_some() {
-                    out.push(places(c, t, n)?);
+            let today = chrono::Utc::now().date_naive();
+            // Every tier open for applications (advertised, programme this year or later),
+            // then any other tier that still has applications waiting.
+            let mut shown: Vec<(String, Tier)> =
+                crate::services::applications::open_tiers(c, today)?
+                    .into_iter()
+                    .map(|o| (o.programme.title(), o.tier))
+                    .collect();
+            for r in &rows {
+                if !shown.iter().any(|(_, t)| t.id == r.tier.id) {
+                    let programme = crate::models::programmes::find(c, r.tier.programme_id)?;
+                    shown.push((programme.title(), r.tier.clone()));
                 }
+            }
+            let mut out = Vec::new();
+            for (programme, t) in shown {
+                let n = rows.iter().filter(|r| r.tier.id == t.id).count() as i64;
+                out.push((programme, places(c, t, n)?));
             }
             Ok((rows, out))
         })
@@ -131,6 +144,20 @@ impl ShowPage {
     }
     fn is_open(&self) -> bool {
         self.s.status() == Status::Applied
+    }
+    /// "discount for organisations under 25 people: 50% off", or "no discount applies".
+    fn discount_today(&self) -> String {
+        match &self.today_quote.rule {
+            Some((_, name, pct)) => {
+                let mut chars = name.chars();
+                let name = match chars.next() {
+                    Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+                    None => String::new(),
+                };
+                format!("discount for {name}: {pct}% off")
+            }
+            None => "no discount applies".into(),
+        }
     }
     fn label_of(&self, s: &str) -> String {
         s.parse::<Status>()
@@ -230,9 +257,17 @@ pub async fn approve(
         errors.add("end", "The term must end on or after its first day.");
     }
     let currency = Currency::parse(&s.currency).map_err(AppError::BadRequest)?;
-    let fee = Money::parse(&input.fee, currency)
-        .map_err(|m| errors.add("fee", m))
-        .ok();
+    let fee = match Money::parse(&input.fee, currency) {
+        Ok(fee) if fee.minor <= 0 => {
+            errors.add("fee", review::ZERO_FEE);
+            None
+        }
+        Ok(fee) => Some(fee),
+        Err(m) => {
+            errors.add("fee", m);
+            None
+        }
+    };
     let reason = text::optional_multi_line(&input.reason, "the reason", 1000)
         .map_err(|m| errors.add("reason", m))
         .ok();
@@ -270,7 +305,7 @@ pub async fn approve(
         Ok(()) => Ok(redirect_with_flash(
             &format!("/staff/sponsorships/{id}"),
             FlashKind::Success,
-            "Approved. The contacts have been told by email; send the agreement next.",
+            "Approved. Every contact has been emailed; send the agreement next.",
         )),
         Err(AppError::Conflict(m)) => render_status(
             StatusCode::CONFLICT,
@@ -332,7 +367,7 @@ pub async fn reject(
         Ok(()) => Ok(redirect_with_flash(
             &back(id),
             FlashKind::Success,
-            "Rejected. The contacts have been told by email, with your reason.",
+            "Rejected. Every contact has been emailed your reason.",
         )),
         Err(AppError::Conflict(m)) => {
             let mut input = default_input(&staff, id).await?;

@@ -24,8 +24,9 @@ struct DashboardPage {
     recent: Vec<AuditEntry>,
     /// For sponsorship staff: (applications to review, in progress, active, benefits to deliver).
     sponsorship_counts: Option<(i64, i64, i64, i64)>,
-    /// For sponsorship staff: (waitlisted applications, terms ending within 60 days).
-    pipeline: Option<(i64, i64)>,
+    /// For sponsorship staff: (waitlisted applications, terms ending within 60 days,
+    /// sponsors with a proposed description or logo to approve).
+    pipeline: Option<(i64, i64, i64)>,
     /// For the treasurer and sponsorship staff.
     money: Option<Money>,
 }
@@ -89,7 +90,19 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
                         .filter(|r| r.sponsorship.waitlisted)
                         .count() as i64;
                     let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
-                    Ok((waitlisted, ending))
+                    let updates = {
+                        use crate::db::schema::sponsors::dsl as so;
+                        use diesel::prelude::*;
+                        so::sponsors
+                            .filter(
+                                so::description_pending
+                                    .is_not_null()
+                                    .or(so::logo_pending_key.is_not_null()),
+                            )
+                            .count()
+                            .get_result::<i64>(c)?
+                    };
+                    Ok((waitlisted, ending, updates))
                 })
                 .await?,
         )

@@ -8,7 +8,8 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::MoneyStaff};
+use crate::auth::Staff;
+use crate::auth::extract::{MoneyStaff, RoleRule, SponsorshipsStaff};
 use crate::domain::dates::parse_date;
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
@@ -24,6 +25,24 @@ type S = Staff<MoneyStaff>;
 
 /// How long an invoice runs by default.
 pub const DEFAULT_DUE_DAYS: i64 = 30;
+
+/// The status as staff read it: an open invoice with some money in is "Partly paid" with
+/// what is still due (the same sum `billing` refuses overpayments against).
+fn status_text(inv: &Invoice, paid_minor: i64) -> String {
+    if inv.is_open() && paid_minor > 0 {
+        format!(
+            "Partly paid — {} due",
+            money_label(inv.amount_minor.saturating_sub(paid_minor), &inv.currency)
+        )
+    } else {
+        inv.status_label().to_string()
+    }
+}
+
+/// Whether this staff member may open sponsor and sponsorship pages (the treasurer may not).
+fn can_open_sponsorships(staff: &S) -> bool {
+    SponsorshipsStaff::allows(&staff.user.roles)
+}
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
@@ -100,8 +119,10 @@ const STATUSES: [(&str, &str); 4] = [
 #[template(path = "staff/invoices/list.html")]
 struct ListPage {
     layout: Layout,
-    rows: Vec<ListRow>,
+    /// Each invoice with its status as shown (see `status_text`).
+    rows: Vec<(ListRow, String)>,
     status: String,
+    can_open_sponsorships: bool,
     statuses: [(&'static str, &'static str); 4],
     flagged: usize,
     /// Sponsorships whose agreement is accepted, waiting for their invoice.
@@ -127,17 +148,26 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
                 },
                 200,
             )?;
-            Ok((
-                invoices::list(c, filter.as_deref(), 1000)?,
-                invoices::flagged(c)?.len(),
-                ready,
-            ))
+            let rows = invoices::list(c, filter.as_deref(), 1000)?
+                .into_iter()
+                .map(|r| {
+                    let paid = if r.invoice.is_open() {
+                        invoices::totals(c, r.invoice.id)?.paid_minor
+                    } else {
+                        0
+                    };
+                    let shown = status_text(&r.invoice, paid);
+                    Ok((r, shown))
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((rows, invoices::flagged(c)?.len(), ready))
         })
         .await?;
     render(&ListPage {
         layout: staff.layout("Invoices", "/staff/invoices"),
         rows,
         status: status.unwrap_or_default(),
+        can_open_sponsorships: can_open_sponsorships(&staff),
         statuses: STATUSES,
         flagged,
         ready,
@@ -160,6 +190,9 @@ struct ShowPage {
     inv: Invoice,
     sponsor_id: i64,
     sponsor_name: String,
+    can_open_sponsorships: bool,
+    /// "Awaiting payment", "Partly paid — $15,000.00 due", "Paid", …
+    status_text: String,
     payments: Vec<Payment>,
     paid: String,
     refunded: String,
@@ -249,6 +282,8 @@ async fn show_page(
         refunded: money_label(totals.refunded_minor, &inv.currency),
         outstanding: money_label(outstanding, &inv.currency),
         net: totals.net_minor(),
+        status_text: status_text(&inv, totals.paid_minor),
+        can_open_sponsorships: can_open_sponsorships(staff),
         inv,
         sponsor_id,
         sponsor_name,

@@ -23,6 +23,19 @@ struct RenewalsPage {
 }
 
 impl RenewalsPage {
+    /// "201 terms end in the next 90 days (12 within 30 days); 1 renewal asked for."
+    fn summary(&self) -> String {
+        let n = self.upcoming.len();
+        let soon = self.upcoming.iter().filter(|u| u.days_left <= 30).count();
+        let renewing = self.upcoming.iter().filter(|u| u.renewal.is_some()).count();
+        format!(
+            "{n} term{} end{} in the next {} days ({soon} within 30 days); {renewing} renewal{} asked for.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            self.window,
+            if renewing == 1 { "" } else { "s" },
+        )
+    }
     fn reminders(&self, u: &Upcoming) -> String {
         if u.reminders.is_empty() {
             "none yet".into()

@@ -26,6 +26,9 @@ type S = Staff<SponsorshipsStaff>;
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    /// `pending=1`: only sponsors with a proposed description or logo to approve.
+    #[serde(default)]
+    pending: String,
 }
 
 #[derive(Template)]
@@ -33,22 +36,33 @@ pub struct ListQuery {
 struct ListPage {
     layout: Layout,
     q: String,
+    pending: bool,
     rows: Vec<(Sponsor, bool)>,
+}
+
+/// A description or logo proposed by the sponsor waits for staff.
+pub fn has_update_to_approve(s: &Sponsor) -> bool {
+    s.description_pending.is_some() || s.logo_pending_key.is_some()
 }
 
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let search: String = q.q.chars().take(100).collect();
     let s2 = search.clone();
+    let pending = q.pending == "1";
     let rows = staff
         .state
         .db
         .run(move |c| {
-            let list = sponsors::search(c, &s2, 500)?;
+            let list = sponsors::search(c, &s2, if pending { i64::MAX } else { 500 })?;
             Ok(list
                 .into_iter()
+                .filter(|s| !pending || has_update_to_approve(s))
                 .map(|s| {
                     let flagged = !acknowledgement::find(&s.description).is_empty()
-                        || !acknowledgement::find(&s.tagline).is_empty();
+                        || !acknowledgement::find(&s.tagline).is_empty()
+                        || s.description_pending
+                            .as_deref()
+                            .is_some_and(|d| !acknowledgement::find(d).is_empty());
                     (s, flagged)
                 })
                 .collect())
@@ -57,6 +71,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     render(&ListPage {
         layout: staff.layout("Sponsors", "/staff/sponsors"),
         q: search,
+        pending,
         rows,
     })
 }
@@ -329,6 +344,9 @@ struct ShowPage {
     description: Vec<Segment>,
     tagline: Vec<Segment>,
     flagged: bool,
+    /// The description the sponsor proposed, checked like the public one.
+    pending: Vec<Segment>,
+    pending_flagged: bool,
     contacts: Vec<Contact>,
     roles: Vec<(&'static str, &'static str)>,
     sponsorships: Vec<Row>,
@@ -386,12 +404,16 @@ async fn show_page(
     let description = acknowledgement::segments(&sponsor.description);
     let tagline = acknowledgement::segments(&sponsor.tagline);
     let flagged = description.iter().chain(tagline.iter()).any(|s| s.flagged);
+    let pending = acknowledgement::segments(sponsor.description_pending.as_deref().unwrap_or(""));
+    let pending_flagged = pending.iter().any(|s| s.flagged);
     let get = |k: &str| f.map(|f| f.get(k)).unwrap_or_default();
     Ok(ShowPage {
         layout: staff.layout(&sponsor.name, "/staff/sponsors"),
         description,
         tagline,
         flagged,
+        pending,
+        pending_flagged,
         contacts,
         roles: CONTACT_ROLES.to_vec(),
         sponsorships: rows,

@@ -36,6 +36,30 @@ pub struct ListQuery {
     year: String,
 }
 
+/// The statuses between approval and activation: what `?status=in_progress` lists (the
+/// dashboard's "between approval and activation" count links there).
+pub const IN_PROGRESS: [Status; 5] = [
+    Status::Approved,
+    Status::AgreementSent,
+    Status::AgreementAccepted,
+    Status::Invoiced,
+    Status::Paid,
+];
+
+/// The list for a query: one status, or every in-progress status in pipeline order.
+fn rows_for(c: &mut crate::db::DbConn, q: &ListQuery, limit: i64) -> AppResult<Vec<Row>> {
+    let mut filter = q.filter();
+    if q.status != "in_progress" {
+        return Ok(sponsorships::list(c, &filter, limit)?);
+    }
+    let mut rows = Vec::new();
+    for st in IN_PROGRESS {
+        filter.status = Some(st);
+        rows.extend(sponsorships::list(c, &filter, limit)?);
+    }
+    Ok(rows)
+}
+
 impl ListQuery {
     fn filter(&self) -> Filter {
         Filter {
@@ -80,11 +104,11 @@ fn tier_options(c: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
 
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let filter = q.filter();
+    let query = q.clone();
     let (rows, tiers) = staff
         .state
         .db
-        .run(move |c| Ok((sponsorships::list(c, &filter, 1000)?, tier_options(c)?)))
+        .run(move |c| Ok((rows_for(c, &query, 1000)?, tier_options(c)?)))
         .await?;
     let qs = q.query_string();
     render(&ListPage {
@@ -104,12 +128,12 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
 
 /// The list as CSV, filters applied, one row per sponsorship with its contacts.
 pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
-    let filter = q.filter();
+    let q = q.into_inner();
     let body = staff
         .state
         .db
         .run(move |c| {
-            let rows = sponsorships::list(c, &filter, 100_000)?;
+            let rows = rows_for(c, &q, 100_000)?;
             let mut csv = Csv::new();
             csv.row([
                 "Sponsorship",
@@ -425,6 +449,20 @@ impl ShowPage {
     }
     fn done(&self) -> usize {
         self.checklist.iter().filter(|f| f.is_delivered()).count()
+    }
+    /// Moves that end the sponsorship (shown apart, with a required reason).
+    fn is_stop(&self, to: &Status) -> bool {
+        matches!(to, Status::Rejected | Status::Cancelled)
+    }
+    /// The term has not started yet (paid early: the worker activates it on its first day).
+    fn starts_later(&self) -> bool {
+        self.s.start_date > chrono::Utc::now().date_naive()
+    }
+    fn start_long(&self) -> String {
+        self.s.start_date.format("%-d %B %Y").to_string()
+    }
+    fn date_of(&self, at: &chrono::NaiveDateTime) -> String {
+        at.format("%-d %B %Y").to_string()
     }
 }
 
