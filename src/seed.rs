@@ -302,7 +302,9 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                     programme_id: programme,
                     name: name.to_string(),
                     slug: crate::domain::slug::slugify(name),
-                    description: format!("The {name} tier."),
+                    description: format!(
+                        "{name} sponsors keep the foundation's core work going: security releases, infrastructure and mentoring."
+                    ),
                     price_minor: dollars * 100,
                     currency: "USD".into(),
                     capacity: *capacity,
@@ -426,8 +428,8 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
         sponsors::set_pending_logo(&mut conn, *sid, &key)?;
         sponsors::approve_pending_logo(&mut conn, *sid)?;
     }
-    let pipeline = seed_pipeline(state, &mut conn, pipeline_tier, start, end)?;
-    // The paid prospect is on the public pages too once its term has started.
+    let pipeline = seed_pipeline(state, &mut conn, pipeline_tier, year)?;
+    // (The paid prospect joins the public pages when its term starts, next month.)
     let visible = crate::models::sponsorships::candidates_for_public(&mut conn, today)?.len();
     Ok(format!(
         "Demo sponsors created: {visible} visible today over {} tiers (with logos), {pipeline} in the pipeline (applications, agreements, invoices, a payment), 3 placement slots.\n",
@@ -441,8 +443,7 @@ fn seed_pipeline(
     state: &AppState,
     conn: &mut crate::db::DbConn,
     tier: i64,
-    start: chrono::NaiveDate,
-    end: chrono::NaiveDate,
+    year: i32,
 ) -> anyhow::Result<usize> {
     use crate::domain::sponsorship::Status;
     use crate::models::{app_settings, sponsors};
@@ -471,6 +472,8 @@ fn seed_pipeline(
         "Paid",
     ];
     let today = chrono::Utc::now().date_naive();
+    // The term a new application gets today (a year from next month at the latest).
+    let (start, end) = crate::services::applications::proposed_term(year, today);
     for (i, step) in steps.iter().enumerate() {
         let k = 1000 + i;
         let name = format!("Prospect {} ({step})", i + 1);

@@ -34,8 +34,8 @@ pub struct Places {
 impl Places {
     pub fn label(&self) -> String {
         match self.tier.capacity {
-            Some(c) => format!("{} of {c}", self.taken),
-            None => format!("{} (no limit)", self.taken),
+            Some(c) => format!("{} of {c} taken", self.taken),
+            None => format!("{} taken, no limit", self.taken),
         }
     }
     pub fn full(&self) -> bool {
