@@ -774,7 +774,7 @@ async fn places_per_tier_lists_every_open_tier_even_without_applications() {
     let (status, body) = c.page("/staff/applications").await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("Contributing") && body.contains("0 (no limit)"),
+        body.contains("Contributing") && body.contains("0 taken, no limit"),
         "{body}"
     );
     assert!(body.contains("0 of 2"), "{body}");
