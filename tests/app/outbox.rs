@@ -349,23 +349,25 @@ async fn another_instance_on_the_same_database_delivers_exactly_once() {
     let to = "lease@example.org";
     let leased = {
         let mut conn = app.db();
-        let id = steward::email::enqueue(
-            &mut conn,
-            &EmailAddress::parse(to).expect("address"),
-            &steward::email::PasswordChangedEmail {
-                foundation: "Example Software Foundation".into(),
-                name: "Lease".into(),
-                reset_link: "http://steward.test/password-reset".into(),
-            },
-        )
-        .expect("enqueue");
-        // What a claim leaves on the row.
-        let lease_end = steward::models::now() + chrono::Duration::seconds(60);
-        diesel::update(outbox::table.find(id))
-            .set(outbox::locked_until.eq(Some(lease_end)))
-            .execute(&mut *conn)
-            .expect("lease it");
-        id
+        // Queued and leased in one transaction: the running workers never see it unleased.
+        conn.transaction::<_, steward::error::AppError, _>(|c| {
+            let id = steward::email::enqueue(
+                c,
+                &EmailAddress::parse(to).expect("address"),
+                &steward::email::PasswordChangedEmail {
+                    foundation: "Example Software Foundation".into(),
+                    name: "Lease".into(),
+                    reset_link: "http://steward.test/password-reset".into(),
+                },
+            )?;
+            // What a claim leaves on the row.
+            let lease_end = steward::models::now() + chrono::Duration::seconds(60);
+            diesel::update(outbox::table.find(id))
+                .set(outbox::locked_until.eq(Some(lease_end)))
+                .execute(c)?;
+            Ok(id)
+        })
+        .expect("enqueue and lease")
     };
     settle(300).await;
     let m = row(&db, leased);
