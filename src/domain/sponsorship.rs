@@ -31,6 +31,8 @@ pub const TRANSITIONS: &[(Status, Status)] = &[
     (AgreementAccepted, Invoiced),
     (AgreementAccepted, Cancelled),
     (Invoiced, Paid),
+    // Only by voiding the invoice (billing::void_invoice), so that a corrected one can follow.
+    (Invoiced, AgreementAccepted),
     (Invoiced, Cancelled),
     (Paid, Active),
     (Paid, Cancelled),
@@ -169,7 +171,7 @@ mod tests {
     use chrono::NaiveDate;
 
     #[test]
-    fn the_table_allows_the_happy_path_and_nothing_backwards() {
+    fn the_table_allows_the_happy_path_and_nothing_backwards_but_a_voided_invoice() {
         let path = [
             Applied,
             Approved,
@@ -184,6 +186,11 @@ mod tests {
             assert_eq!(transition(w[0], w[1]), Ok(w[1]));
         }
         for w in path.windows(2) {
+            // The one step back: voiding an invoice returns to "agreement accepted".
+            if (w[1], w[0]) == (Invoiced, AgreementAccepted) {
+                assert_eq!(transition(w[1], w[0]), Ok(w[0]));
+                continue;
+            }
             assert!(transition(w[1], w[0]).is_err(), "{:?} -> {:?}", w[1], w[0]);
         }
         for s in Status::ALL {

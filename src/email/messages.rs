@@ -84,3 +84,19 @@ email_templates!(
     "emails/receipt/body.txt",
     "emails/receipt/body.html"
 );
+
+/// Tells the billing contacts that an invoice no longer stands (a corrected one follows).
+pub struct InvoiceVoidedEmail {
+    pub foundation: String,
+    pub name: String,
+    pub sponsor: String,
+    pub number: String,
+    pub reason: String,
+}
+email_templates!(
+    InvoiceVoidedEmail,
+    "invoice_voided",
+    "emails/invoice_voided/subject.txt",
+    "emails/invoice_voided/body.txt",
+    "emails/invoice_voided/body.html"
+);

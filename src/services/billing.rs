@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
 use crate::domain::sponsorship::Status;
-use crate::email::{self, InvoiceIssuedEmail, ReceiptEmail};
+use crate::email::{self, InvoiceIssuedEmail, InvoiceVoidedEmail, ReceiptEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, Invoice, NewInvoice, NewPayment, money_label};
 use crate::models::{app_settings, sponsors, sponsorships, tiers};
@@ -148,6 +148,83 @@ pub fn issue_invoice(
             &format!("{number} · {} · {amount}", sponsor.name),
         )?;
         Ok(invoices::find(conn, id)?)
+    })
+}
+
+/// Voids an open invoice on which nothing has been paid (a wrong amount, address or term):
+/// it keeps its number (no gaps), the sponsorship goes back to "agreement accepted" so a
+/// corrected invoice can be issued, and the billing contacts are told. Checkout sessions
+/// still open for it are closed by the worker.
+pub fn void_invoice(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    invoice_id: i64,
+    reason: &str,
+) -> AppResult<Invoice> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("Say why the invoice is void.".into()));
+    }
+    write_tx(conn, |conn| {
+        invoices::lock(conn, invoice_id)?;
+        let inv = invoices::find(conn, invoice_id)?;
+        if !inv.is_open() {
+            return Err(AppError::Conflict(format!(
+                "Invoice {} is {}: only an invoice awaiting payment can be voided.",
+                inv.number,
+                inv.status_label().to_lowercase()
+            )));
+        }
+        if !invoices::payments_of(conn, inv.id)?.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "Money has been recorded against invoice {}: refund it (or accept it) instead of voiding the invoice.",
+                inv.number
+            )));
+        }
+        if !invoices::set_status_if(conn, inv.id, "open", "void", None)? {
+            return Err(AppError::Conflict(
+                "Someone changed this invoice at the same moment. Nothing was changed.".into(),
+            ));
+        }
+        let s = sponsorships::find(conn, inv.sponsorship_id)?;
+        if s.status() == Status::Invoiced {
+            crate::domain::sponsorship::transition(Status::Invoiced, Status::AgreementAccepted)
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            if sponsorships::set_status_if(conn, s.id, Status::Invoiced, Status::AgreementAccepted)?
+            {
+                sponsorships::add_event(
+                    conn,
+                    s.id,
+                    &actor.label,
+                    Some(Status::Invoiced),
+                    Status::AgreementAccepted,
+                    &format!("invoice {} voided: {reason}", inv.number),
+                )?;
+            }
+        }
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        for r in portal::recipients(conn, sponsor.id, "billing")? {
+            email::enqueue(
+                conn,
+                &r.email,
+                &InvoiceVoidedEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: r.name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    number: inv.number.clone(),
+                    reason: reason.to_string(),
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "invoice.void",
+            Some(("invoice", &inv.id.to_string())),
+            &format!("{} · {} · {reason}", inv.number, sponsor.name),
+        )?;
+        Ok(invoices::find(conn, inv.id)?)
     })
 }
 

@@ -124,6 +124,11 @@ pub fn change_status(
             )));
         }
         transition(current, to).map_err(|e| AppError::Conflict(e.to_string()))?;
+        if (current, to) == (Status::Invoiced, Status::AgreementAccepted) {
+            return Err(AppError::Conflict(
+                "To go back before the invoice, void the invoice on its page: the sponsorship then waits for a corrected one.".into(),
+            ));
+        }
         if to == Status::Approved {
             tiers::lock(conn, s.tier_id)?;
             let tier = tiers::find(conn, s.tier_id)?;

@@ -234,6 +234,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::invoices::record),
             )
             .route(
+                "/staff/invoices/{id:\\d+}/void",
+                web::post().to(staff::invoices::void),
+            )
+            .route(
                 "/staff/invoices/{id:\\d+}/print",
                 get().to(staff::invoices::print),
             )

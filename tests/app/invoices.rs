@@ -496,3 +496,124 @@ async fn a_sponsorship_without_a_fee_gets_a_clear_answer_not_an_invoice() {
     );
     assert_eq!(status_of(&app, id), "agreement_accepted");
 }
+
+#[tokio::test]
+async fn a_wrong_invoice_is_voided_keeps_its_number_and_a_corrected_one_follows() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let (sid, inv_id, billing) = open_invoice(&app, &c).await;
+    let first = invoices::find(&mut app.db(), inv_id).expect("invoice");
+
+    // A reason is required; nothing changes without one.
+    let r = c
+        .post(
+            &format!("/staff/invoices/{inv_id}/void"),
+            &[("void_reason", "  ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Say why the invoice is void")
+    );
+    assert!(
+        invoices::find(&mut app.db(), inv_id)
+            .expect("invoice")
+            .is_open()
+    );
+
+    // The generic status buttons cannot step back past the invoice.
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let r = staff
+        .post(
+            &format!("/staff/sponsorships/{sid}/status"),
+            &[
+                ("from", "invoiced"),
+                ("to", "agreement_accepted"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(
+        r.status() == 303 || r.status() == 409,
+        "refused with a message: {}",
+        r.status()
+    );
+    assert_eq!(status_of(&app, sid), "invoiced");
+
+    let r = c
+        .post(
+            &format!("/staff/invoices/{inv_id}/void"),
+            &[(
+                "void_reason",
+                "The fee should have had the small-organisation discount.",
+            )],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let voided = invoices::find(&mut app.db(), inv_id).expect("invoice");
+    assert_eq!(voided.status, "void");
+    assert_eq!(
+        voided.number, first.number,
+        "a voided invoice keeps its number"
+    );
+    assert_eq!(status_of(&app, sid), "agreement_accepted");
+    let m = app.wait_for_mail(&billing, "invoice_voided").await;
+    assert!(m.text.contains("small-organisation discount"), "{}", m.text);
+    // Twice: refused cleanly.
+    let r = c
+        .post(
+            &format!("/staff/invoices/{inv_id}/void"),
+            &[("void_reason", "again")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(outbox_count(&app, "invoice_voided"), 1);
+
+    // The corrected invoice takes the next number; the void one stays in the sequence.
+    let r = c
+        .post(&format!("/staff/sponsorships/{sid}/invoice"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let all = invoices::for_sponsorship(&mut app.db(), sid).expect("list");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].seq, first.seq + 1);
+    assert!(all[1].is_open());
+    assert_eq!(status_of(&app, sid), "invoiced");
+
+    // Money on an invoice: it cannot be voided (refund instead).
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = c
+        .post(
+            &format!("/staff/invoices/{}/payments", all[1].id),
+            &pay("100", &today),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = c
+        .post(
+            &format!("/staff/invoices/{}/void", all[1].id),
+            &[("void_reason", "oops")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        invoices::find(&mut app.db(), all[1].id)
+            .expect("invoice")
+            .is_open()
+    );
+    // Editors cannot void.
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    let r = editor
+        .post(
+            &format!("/staff/invoices/{}/void", all[1].id),
+            &[("void_reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+}

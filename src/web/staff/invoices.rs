@@ -202,9 +202,15 @@ struct ShowPage {
     pay: MoneyInput,
     refund: MoneyInput,
     errors: FormErrors,
+    /// The reason typed in the "void this invoice" form.
+    void_reason: String,
 }
 
 impl ShowPage {
+    /// An invoice can be voided while it waits for payment and nothing was recorded on it.
+    fn can_void(&self) -> bool {
+        self.inv.is_open() && self.payments.is_empty()
+    }
     /// The refund form: once something was paid, or to show what was wrong with one.
     fn show_refund(&self) -> bool {
         self.net > 0
@@ -292,12 +298,61 @@ async fn show_page(
         pay,
         refund,
         errors,
+        void_reason: String::new(),
     })
 }
 
 /// `GET /staff/invoices/{id}`.
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     render(&show_page(&staff, *id, None, None, FormErrors::new()).await?)
+}
+
+/// `POST /staff/invoices/{id}/void`: voids an open invoice with nothing paid on it, so a
+/// corrected one can be issued (the number stays taken: no gaps).
+pub async fn void(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let typed = Fields(form.into_inner()).get("void_reason");
+    let checked = text::optional_multi_line(&typed, "the reason", 2000).and_then(|r| {
+        if r.is_empty() {
+            Err("Say why the invoice is void: the sponsor's billing contacts receive it.".into())
+        } else {
+            Ok(r)
+        }
+    });
+    let reason = match checked {
+        Ok(r) => r,
+        Err(m) => {
+            let mut errors = FormErrors::new();
+            errors.add("void_reason", m);
+            let mut page = show_page(&staff, id, None, None, errors).await?;
+            page.void_reason = typed;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let settings = staff.state.settings.clone();
+    let actor = staff.actor();
+    let r = staff
+        .state
+        .db
+        .run(move |c| billing::void_invoice(c, &settings, &actor, id, &reason))
+        .await;
+    let back = format!("/staff/invoices/{id}");
+    match r {
+        Ok(inv) => Ok(redirect_with_flash(
+            &back,
+            FlashKind::Success,
+            &format!(
+                "Invoice {} is void and the billing contacts have been told. Issue the corrected one from the Invoices page.",
+                inv.number
+            ),
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+        Err(e) => Err(e),
+    }
 }
 
 /// `POST /staff/invoices/{id}/payments`: a payment (`kind=payment`) or a refund

@@ -502,6 +502,7 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
                     | (Status::Approved, Status::AgreementSent)
                     | (Status::AgreementSent, Status::AgreementAccepted)
                     | (Status::AgreementAccepted, Status::Invoiced)
+                    | (Status::Invoiced, Status::AgreementAccepted)
             );
             let paid_by_invoice =
                 has_invoice && s.status() == Status::Invoiced && *to == Status::Paid;
