@@ -1,5 +1,5 @@
-//! End to end in a real browser: first-run setup, sign-out and sign-in, driven in headless
-//! Chromium through chromedriver (WebDriver, via fantoccini).
+//! End to end in a real browser: first-run setup, sign-out and sign-in, and a sponsor paying
+//! by card (reaching Stripe Checkout), driven in headless Chromium through chromedriver (WebDriver, via fantoccini).
 //!
 //! Runs only with `STEWARD_E2E=1`:
 //!
@@ -437,4 +437,73 @@ async fn e2e_first_run_setup_and_login_in_chromium() {
 
     client.close().await.expect("close the browser session");
     progress(&format!("done in {:.1?}", started.elapsed()));
+}
+
+/// The review found that Chrome applies `form-action` to the redirect after a form is sent,
+/// so a strict policy would stop "Pay by card" at our own page. This presses the button in a
+/// real browser and checks that it reaches Stripe Checkout (the address is Stripe's; the page
+/// itself does not load here, with no network).
+#[tokio::test]
+async fn e2e_pay_by_card_reaches_stripe_checkout_in_chromium() {
+    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
+        println!("e2e: skipped the card payment browser test (set STEWARD_E2E=1)");
+        return;
+    }
+    let chromedriver = required_binary(
+        "STEWARD_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromedriver",
+    );
+    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
+    let driver = ChromeDriver::start(&chromedriver).await;
+    let api = wiremock::MockServer::start().await;
+    let app = crate::stripe::stripe_app(Some(&api)).await;
+    let f = crate::stripe::invoiced_sponsor(&app, "Card Payer");
+    crate::stripe::mount_session(&api, &f, crate::stripe::FEE_MINOR).await;
+    let raw = steward::models::portal_tokens::issue(
+        &mut app.db(),
+        steward::models::portal_tokens::Scope::Sponsor,
+        f.sponsor_id,
+        &f.billing_email,
+        chrono::Duration::days(1),
+    )
+    .expect("portal link");
+    let client = open_browser(&driver, &chromium, profile.path()).await;
+
+    client
+        .goto(&format!(
+            "{}/portal/enter/{raw}?next=/portal/invoices",
+            app.address
+        ))
+        .await
+        .expect("open the portal link");
+    click(
+        &client,
+        "//button[starts-with(normalize-space(), 'Pay ') and contains(., 'by card')]",
+        "the Pay by card button",
+    )
+    .await;
+    let deadline = Instant::now() + WAIT;
+    let reached = loop {
+        let url = client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if url.starts_with("https://checkout.stripe.com/") {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        reached,
+        "the browser did not go on to Stripe Checkout; it is {}",
+        where_we_are(&client).await
+    );
+    progress("Pay by card reached Stripe Checkout");
+    let _ = client.close().await;
 }

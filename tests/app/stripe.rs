@@ -16,7 +16,7 @@ use crate::helpers::{TestApp, TestClient, location};
 const SECRET: &str = "whsec_test_0123456789abcdef";
 const SECRET_NEW: &str = "whsec_test_rotated_fedcba9876543210";
 const FEE: &str = "10000";
-const FEE_MINOR: i64 = 1_000_000;
+pub(crate) const FEE_MINOR: i64 = 1_000_000;
 
 /// A fixture with its `{{PLACEHOLDERS}}` filled in.
 fn fixture(name: &str, values: &[(&str, String)]) -> String {
@@ -39,7 +39,7 @@ fn now() -> i64 {
     Utc::now().timestamp()
 }
 
-async fn stripe_app(api: Option<&MockServer>) -> TestApp {
+pub(crate) async fn stripe_app(api: Option<&MockServer>) -> TestApp {
     // The test binary links rustls with two crypto providers (fantoccini brings aws-lc-rs),
     // so it cannot pick one by itself; the app's own build has only ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -54,17 +54,17 @@ async fn stripe_app(api: Option<&MockServer>) -> TestApp {
     .await
 }
 
-struct Fixture {
-    sponsor_id: i64,
+pub(crate) struct Fixture {
+    pub(crate) sponsor_id: i64,
     sponsor_name: String,
     sponsorship_id: i64,
-    invoice: Invoice,
-    billing_email: String,
+    pub(crate) invoice: Invoice,
+    pub(crate) billing_email: String,
 }
 
 /// A sponsor with a billing contact, a sponsorship whose term has started, and its issued
 /// invoice of $10,000.00.
-fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
+pub(crate) fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
     let mut c = app.db();
     let slug = steward::domain::slug::slugify(name);
     let p = steward::models::programmes::insert(&mut c, &format!("{name} programme"), 2027, "")
@@ -258,7 +258,7 @@ fn session_rows(
 }
 
 /// A Stripe API mock that creates one session for `f`'s invoice.
-async fn mount_session(api: &MockServer, f: &Fixture, amount: i64) {
+pub(crate) async fn mount_session(api: &MockServer, f: &Fixture, amount: i64) {
     let body = fixture(
         "checkout_session_created",
         &[
