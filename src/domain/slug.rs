@@ -44,6 +44,50 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// Legal-form words that do not tell two organisations apart ("Acme Ltd." is Acme).
+const LEGAL_FORMS: &[&str] = &[
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "kg",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "as",
+    "asa",
+    "oy",
+    "pty",
+    "the",
+];
+
+/// What identifies an organisation's name when checking for one we already know: the slug
+/// without legal-form words, so "Xenon Analytics Ltd." and "xenon analytics" match. Empty
+/// when nothing is left (then only the full slug is compared).
+pub fn organisation_key(name: &str) -> String {
+    // "S.A." and "Inc." are words here, not letters.
+    slugify(&name.replace('.', ""))
+        .split('-')
+        .filter(|w| !w.is_empty() && !LEGAL_FORMS.contains(w))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Checks a slug typed by staff.
 pub fn parse_slug(input: &str) -> Result<String, String> {
     let s = input.trim();
@@ -69,6 +113,21 @@ pub fn parse_slug(input: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn organisation_keys_ignore_legal_forms_case_and_accents() {
+        assert_eq!(organisation_key("Xenon Analytics Ltd."), "xenon-analytics");
+        assert_eq!(organisation_key("xenon analytics"), "xenon-analytics");
+        assert_eq!(
+            organisation_key("Société Générale S.A."),
+            "societe-generale"
+        );
+        assert_eq!(organisation_key("The Acme Company, Inc."), "acme");
+        // Different organisations stay different.
+        assert_ne!(organisation_key("Acme Cloud"), organisation_key("Acme"));
+        // Nothing but legal words: no key (the full slug is compared instead).
+        assert_eq!(organisation_key("Co Ltd"), "");
+    }
+
     use super::*;
 
     #[test]

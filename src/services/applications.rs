@@ -150,9 +150,13 @@ fn known_organisation(
 ) -> AppResult<Option<&'static str>> {
     let slug = crate::domain::slug::slugify(name);
     let folded = crate::domain::slug::fold(name.trim());
+    let key = crate::domain::slug::organisation_key(name);
     let host = host_of(website);
     for (_, n, s, w) in portal_views::sponsor_identities(conn)? {
-        if (!slug.is_empty() && s == slug) || crate::domain::slug::fold(n.trim()) == folded {
+        if (!slug.is_empty() && s == slug)
+            || crate::domain::slug::fold(n.trim()) == folded
+            || (!key.is_empty() && crate::domain::slug::organisation_key(&n) == key)
+        {
             return Ok(Some("name"));
         }
         if host.is_some() && host_of(&w) == host {

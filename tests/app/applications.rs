@@ -442,6 +442,13 @@ async fn an_existing_organisation_is_pointed_to_its_portal_not_attached_to() {
     assert!(body.contains("already works with us"));
     // The way to the portal is a real link on the page, not text in the message.
     assert!(body.contains("<a href=\"/portal/link\">Get your portal link</a>"));
+    // The same name with a legal form added.
+    let mut form = valid_form(tier, &new_key());
+    set(&mut form, "name", "Acme Cloud B.V.");
+    set(&mut form, "website", "other.example");
+    let r = post_application(&c, &form).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("id=\"name-error\""));
     // Another name, but the same website.
     let mut form = valid_form(tier, &new_key());
     set(&mut form, "name", "Acme Holdings");

@@ -15,9 +15,9 @@ struct HomePage {
 }
 
 pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
-    let title = ctx.settings().foundation_name.clone();
+    // The page title reads "Welcome · <foundation>" (the layout adds the name).
     render(&HomePage {
-        layout: ctx.layout(&title, "/"),
+        layout: ctx.layout("Welcome", "/"),
     })
 }
 
