@@ -207,6 +207,30 @@ pub fn lock(conn: &mut DbConn, tier_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// Whether every place of the tier is taken (a tier without a capacity never is).
+pub fn is_full(conn: &mut DbConn, tier: &Tier) -> QueryResult<bool> {
+    match tier.capacity {
+        Some(cap) => Ok(places_taken(conn, tier.id)? >= i64::from(cap)),
+        None => Ok(false),
+    }
+}
+
+/// The server's price for this tier and an organisation of `org_size` people: the list
+/// price less the best discount rule of the tier's programme.
+pub fn quote(
+    conn: &mut DbConn,
+    tier: &Tier,
+    org_size: Option<i32>,
+) -> QueryResult<crate::domain::pricing::Quote> {
+    let rules = rules_for_programme(conn, tier.programme_id)?;
+    Ok(crate::domain::pricing::quote(
+        tier.id,
+        tier.price(),
+        org_size,
+        &rules,
+    ))
+}
+
 /// Statuses that hold one of a tier's places: approved and on until it ends.
 const TAKES_A_PLACE: [crate::domain::sponsorship::Status; 6] = {
     use crate::domain::sponsorship::Status::*;

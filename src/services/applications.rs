@@ -86,10 +86,7 @@ pub fn open_tiers(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<OpenTier
             if !t.advertised {
                 continue;
             }
-            let full = match t.capacity {
-                Some(cap) => tiers::places_taken(conn, t.id)? >= cap as i64,
-                None => false,
-            };
+            let full = tiers::is_full(conn, &t)?;
             let benefits = tiers::benefits(conn, t.id)?;
             out.push(OpenTier {
                 tier: t,
@@ -118,21 +115,6 @@ pub fn proposed_term(year: i32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
         .and_then(|d| d.pred_opt())
         .unwrap_or(start);
     (start, end)
-}
-
-/// The server's price for a tier and organisation size.
-pub fn price(
-    conn: &mut DbConn,
-    tier: &tiers::Tier,
-    org_size: Option<i32>,
-) -> AppResult<crate::domain::pricing::Quote> {
-    let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
-    Ok(crate::domain::pricing::quote(
-        tier.id,
-        tier.price(),
-        org_size,
-        &rules,
-    ))
 }
 
 /// The host of a website without a leading "www.", for comparing organisations.
@@ -245,11 +227,8 @@ fn apply_in(
         return Ok(Outcome::Refused(field, ALREADY_KNOWN.into()));
     }
     let tier = open.tier;
-    let waitlisted = match tier.capacity {
-        Some(cap) => tiers::places_taken(conn, tier.id)? >= cap as i64,
-        None => false,
-    };
-    let quote = price(conn, &tier, a.org_size)?;
+    let waitlisted = tiers::is_full(conn, &tier)?;
+    let quote = tiers::quote(conn, &tier, a.org_size)?;
     let fee: Money = quote.total;
 
     let sponsor_id = sponsors::insert(

@@ -190,9 +190,7 @@ pub fn renewal_preview(
     let old_tier = tiers::find(conn, s.tier_id)?;
     let next_id = next_tier(conn, &old_tier)?;
     let tier = tiers::find(conn, next_id)?;
-    let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
-    let price =
-        crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total;
+    let price = tiers::quote(conn, &tier, sponsor.org_size)?.total;
     let (start, end) = next_term(s.start_date, s.end_date);
     Ok((tier.name, start, end, price))
 }
@@ -229,12 +227,9 @@ pub fn renew(
         let next_id = next_tier(conn, &old_tier)?;
         let tier = tiers::find(conn, next_id)?;
         tiers::lock(conn, tier.id)?;
-        let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
-        let price =
-            crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total;
-        let full = tier
-            .capacity
-            .is_some_and(|cap| tiers::places_taken(conn, tier.id).unwrap_or(0) >= i64::from(cap));
+        let price = tiers::quote(conn, &tier, sponsor.org_size)?.total;
+        // A database error here is an error, not "there is room".
+        let full = tiers::is_full(conn, &tier)?;
         let (start, end) = next_term(old.start_date, old.end_date);
         let now = crate::models::now();
         let new_id = sponsorships::insert(

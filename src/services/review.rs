@@ -110,7 +110,7 @@ pub fn approve(
         }
         let tier = tiers::find(conn, s.tier_id)?;
         if let Some(cap) = tier.capacity
-            && tiers::places_taken(conn, tier.id)? >= cap as i64
+            && tiers::is_full(conn, &tier)?
         {
             return Err(AppError::Conflict(format!(
                 "{} is full ({cap} of {cap} places taken): this application stays on the waitlist until a place frees up or the capacity is raised. Nothing was changed.",

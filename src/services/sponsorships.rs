@@ -39,16 +39,14 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
         tiers::lock(conn, tier.id)?;
         if let Some(cap) = tier.capacity
             && t.status != Status::Applied
-            && tiers::places_taken(conn, tier.id)? >= cap as i64
+            && tiers::is_full(conn, &tier)?
         {
             return Err(AppError::Conflict(format!(
                 "{} is full ({cap} sponsors). Record it as an application to put it on the waitlist, or raise the capacity.",
                 tier.name
             )));
         }
-        let rules = tiers::rules_for_programme(conn, tier.programme_id)?;
-        let price =
-            crate::domain::pricing::quote(tier.id, tier.price(), sponsor.org_size, &rules).total;
+        let price = tiers::quote(conn, &tier, sponsor.org_size)?.total;
         let fee = t.fee.unwrap_or(price);
         if fee.currency != tier.price().currency {
             return Err(AppError::BadRequest(format!(
@@ -133,7 +131,7 @@ pub fn change_status(
             tiers::lock(conn, s.tier_id)?;
             let tier = tiers::find(conn, s.tier_id)?;
             if let Some(cap) = tier.capacity
-                && tiers::places_taken(conn, tier.id)? >= cap as i64
+                && tiers::is_full(conn, &tier)?
             {
                 return Err(AppError::Conflict(format!(
                     "{} is full ({cap} sponsors): this one stays on the waitlist until a place frees up or the capacity is raised.",

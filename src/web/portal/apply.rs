@@ -326,7 +326,7 @@ async fn price_for(ctx: &Ctx, tiers: &[OpenTier], f: &ApplyInput) -> AppResult<O
     let q = ctx
         .state
         .db
-        .run(move |c| applications::price(c, &tier, Some(size)))
+        .run(move |c| Ok(crate::models::tiers::quote(c, &tier, Some(size))?))
         .await?;
     Ok(Some(PriceView {
         tier: open.tier.name.clone(),
