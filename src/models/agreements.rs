@@ -4,7 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::agreements;
+use crate::db::DbConn;
+use crate::db::schema::{agreements, sponsorships};
+
+use super::sponsorships::Sponsorship;
 
 /// One agreement: generated and sent (then accepted online), or uploaded, signed elsewhere.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -61,4 +64,94 @@ impl Agreement {
             "Generated from the template"
         }
     }
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Agreement> {
+    agreements::table
+        .find(id)
+        .select(Agreement::as_select())
+        .first(conn)
+}
+
+/// An agreement and its sponsorship, only if the sponsorship belongs to this sponsor (portal
+/// look-ups: another sponsor's agreement is NotFound, never a page).
+pub fn find_for_sponsor(
+    conn: &mut DbConn,
+    id: i64,
+    sponsor_id: i64,
+) -> QueryResult<(Agreement, Sponsorship)> {
+    agreements::table
+        .inner_join(sponsorships::table)
+        .filter(agreements::id.eq(id))
+        .filter(sponsorships::sponsor_id.eq(sponsor_id))
+        .select((Agreement::as_select(), Sponsorship::as_select()))
+        .first(conn)
+}
+
+/// The agreements of one sponsorship, newest first (superseded ones included).
+pub fn for_sponsorship(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<Vec<Agreement>> {
+    agreements::table
+        .filter(agreements::sponsorship_id.eq(sponsorship_id))
+        .order(agreements::id.desc())
+        .select(Agreement::as_select())
+        .load(conn)
+}
+
+/// A generated agreement, sent and waiting for the sponsor.
+pub fn insert_generated(
+    conn: &mut DbConn,
+    sponsorship_id: i64,
+    body: &str,
+    created_by: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(agreements::table)
+        .values((
+            agreements::sponsorship_id.eq(sponsorship_id),
+            agreements::kind.eq("generated"),
+            agreements::body.eq(body),
+            agreements::status.eq("sent"),
+            agreements::created_by.eq(created_by),
+            agreements::created_at.eq(super::now()),
+        ))
+        .returning(agreements::id)
+        .get_result(conn)
+}
+
+/// An agreement signed elsewhere and uploaded as a PDF: accepted when stored.
+pub fn insert_uploaded(
+    conn: &mut DbConn,
+    sponsorship_id: i64,
+    file_key: &str,
+    file_name: &str,
+    created_by: &str,
+    client_addr: Option<String>,
+) -> QueryResult<i64> {
+    let now = super::now();
+    diesel::insert_into(agreements::table)
+        .values((
+            agreements::sponsorship_id.eq(sponsorship_id),
+            agreements::kind.eq("uploaded"),
+            agreements::body.eq(""),
+            agreements::file_key.eq(file_key),
+            agreements::file_name.eq(file_name),
+            agreements::status.eq("accepted"),
+            agreements::created_by.eq(created_by),
+            agreements::created_at.eq(now),
+            agreements::accepted_name.eq(format!("signed elsewhere, uploaded by {created_by}")),
+            agreements::accepted_at.eq(now),
+            agreements::accepted_addr.eq(client_addr),
+        ))
+        .returning(agreements::id)
+        .get_result(conn)
+}
+
+/// Marks the sponsorship's agreements still waiting for acceptance as replaced.
+pub fn supersede_sent(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        agreements::table
+            .filter(agreements::sponsorship_id.eq(sponsorship_id))
+            .filter(agreements::status.eq("sent")),
+    )
+    .set(agreements::status.eq("superseded"))
+    .execute(conn)
 }

@@ -13,31 +13,6 @@ use crate::db::schema::{
 use super::sponsors::Sponsor;
 use super::sponsorships::Sponsorship;
 
-pub use super::agreements::Agreement as AgreementRow;
-
-/// An agreement only if its sponsorship belongs to this sponsor (404 otherwise).
-pub fn agreement_for_sponsor(
-    conn: &mut DbConn,
-    id: i64,
-    sponsor_id: i64,
-) -> QueryResult<(AgreementRow, Sponsorship)> {
-    agreements::table
-        .inner_join(sponsorships::table)
-        .filter(agreements::id.eq(id))
-        .filter(sponsorships::sponsor_id.eq(sponsor_id))
-        .select((AgreementRow::as_select(), Sponsorship::as_select()))
-        .first(conn)
-}
-
-/// The agreements of one sponsorship, newest first (superseded ones included).
-pub fn agreements_of(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<Vec<AgreementRow>> {
-    agreements::table
-        .filter(agreements::sponsorship_id.eq(sponsorship_id))
-        .order(agreements::id.desc())
-        .select(AgreementRow::as_select())
-        .load(conn)
-}
-
 /// Records the online acceptance, only if the agreement is still waiting for it.
 pub fn accept_if_sent(
     conn: &mut DbConn,

@@ -9,11 +9,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use diesel::prelude::*;
 use rand::RngCore;
 
 use crate::config::Settings;
-use crate::db::schema::{agreements, sponsorships as sp};
 use crate::db::{DbConn, write_tx};
 use crate::domain::sponsorship::{Status, transition};
 use crate::email::{self, AgreementSentEmail};
@@ -205,43 +203,8 @@ pub fn render_for(
     Ok(render(&template(conn)?, &values))
 }
 
+use crate::models::agreements as rows;
 pub use crate::models::agreements::Agreement;
-
-pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Agreement> {
-    Ok(agreements::table
-        .find(id)
-        .select(Agreement::as_select())
-        .first(conn)?)
-}
-
-/// An agreement only if it belongs to this sponsor (portal look-ups: no IDOR).
-pub fn find_for_sponsor(conn: &mut DbConn, id: i64, sponsor_id: i64) -> AppResult<Agreement> {
-    Ok(agreements::table
-        .inner_join(sp::table)
-        .filter(agreements::id.eq(id))
-        .filter(sp::sponsor_id.eq(sponsor_id))
-        .select(Agreement::as_select())
-        .first(conn)?)
-}
-
-pub fn for_sponsorship(conn: &mut DbConn, sponsorship_id: i64) -> AppResult<Vec<Agreement>> {
-    Ok(agreements::table
-        .filter(agreements::sponsorship_id.eq(sponsorship_id))
-        .order(agreements::id.desc())
-        .select(Agreement::as_select())
-        .load(conn)?)
-}
-
-/// Marks the sponsorship's agreements still waiting for acceptance as replaced.
-fn supersede_sent(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<usize> {
-    diesel::update(
-        agreements::table
-            .filter(agreements::sponsorship_id.eq(sponsorship_id))
-            .filter(agreements::status.eq("sent")),
-    )
-    .set(agreements::status.eq("superseded"))
-    .execute(conn)
-}
 
 /// Moves a sponsorship one step, checked against the table and conditional on where it is.
 fn step(
@@ -281,18 +244,8 @@ pub fn generate_and_send(
             )));
         }
         let body = render_for(conn, settings, s.id)?;
-        let replaced = supersede_sent(conn, s.id)?;
-        let id: i64 = diesel::insert_into(agreements::table)
-            .values((
-                agreements::sponsorship_id.eq(s.id),
-                agreements::kind.eq("generated"),
-                agreements::body.eq(&body),
-                agreements::status.eq("sent"),
-                agreements::created_by.eq(&actor.label),
-                agreements::created_at.eq(crate::models::now()),
-            ))
-            .returning(agreements::id)
-            .get_result(conn)?;
+        let replaced = rows::supersede_sent(conn, s.id)?;
+        let id = rows::insert_generated(conn, s.id, &body, &actor.label)?;
         if current == Status::Approved {
             step(
                 conn,
@@ -372,25 +325,15 @@ pub fn record_upload(
                 current.label().to_lowercase()
             )));
         }
-        supersede_sent(conn, s.id)?;
-        let now = crate::models::now();
-        let id: i64 = diesel::insert_into(agreements::table)
-            .values((
-                agreements::sponsorship_id.eq(s.id),
-                agreements::kind.eq("uploaded"),
-                agreements::body.eq(""),
-                agreements::file_key.eq(file_key),
-                agreements::file_name.eq(file_name),
-                agreements::status.eq("accepted"),
-                agreements::created_by.eq(&actor.label),
-                agreements::created_at.eq(now),
-                agreements::accepted_name
-                    .eq(format!("signed elsewhere, uploaded by {}", actor.label)),
-                agreements::accepted_at.eq(now),
-                agreements::accepted_addr.eq(actor.client_addr.clone()),
-            ))
-            .returning(agreements::id)
-            .get_result(conn)?;
+        rows::supersede_sent(conn, s.id)?;
+        let id = rows::insert_uploaded(
+            conn,
+            s.id,
+            file_key,
+            file_name,
+            &actor.label,
+            actor.client_addr.clone(),
+        )?;
         let note = "agreement signed elsewhere, uploaded";
         if current == Status::Approved {
             step(

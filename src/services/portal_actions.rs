@@ -116,7 +116,8 @@ pub fn accept_agreement(
     a: &Acceptance,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let (agreement, s) = portal_views::agreement_for_sponsor(conn, agreement_id, sponsor_id)?;
+        let (agreement, s) =
+            crate::models::agreements::find_for_sponsor(conn, agreement_id, sponsor_id)?;
         if agreement.is_uploaded() {
             return Err(AppError::Conflict(
                 "This agreement was signed on paper; there is nothing to accept online.".into(),

@@ -490,7 +490,7 @@ async fn the_agreement_template_is_checked_rendered_and_escaped() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), "agreement_sent");
-    let list = steward::services::agreements::for_sponsorship(&mut db, id).expect("list");
+    let list = steward::models::agreements::for_sponsorship(&mut db, id).expect("list");
     assert_eq!(list.len(), 1);
     let a = &list[0];
     assert_eq!((a.kind.as_str(), a.status.as_str()), ("generated", "sent"));
@@ -519,7 +519,7 @@ async fn the_agreement_template_is_checked_rendered_and_escaped() {
         .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
         .await;
     assert_eq!(r.status(), 303);
-    let list = steward::services::agreements::for_sponsorship(&mut db, id).expect("list");
+    let list = steward::models::agreements::for_sponsorship(&mut db, id).expect("list");
     let statuses: Vec<&str> = list.iter().map(|a| a.status.as_str()).collect();
     assert_eq!(statuses, ["sent", "superseded"]);
     assert_eq!(status_of(&app, id), "agreement_sent");
@@ -628,7 +628,7 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
     let events = rows::events(&mut app.db(), id).expect("events");
     let moves: Vec<&str> = events.iter().map(|e| e.to_status.as_str()).collect();
     assert_eq!(moves, ["approved", "agreement_sent", "agreement_accepted"]);
-    let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
+    let a = steward::models::agreements::for_sponsorship(&mut app.db(), id)
         .expect("list")
         .remove(0);
     assert_eq!(

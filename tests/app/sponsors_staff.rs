@@ -1033,7 +1033,7 @@ async fn the_next_step_box_separates_cancelling_and_explains_an_early_payment() 
     assert!(body.contains("agreement sent"), "{body}");
     assert!(!body.contains("agreement 1 sent"));
     // The contact accepts: the list says who accepted, apart from who sent it.
-    let a = steward::services::agreements::for_sponsorship(&mut app.db(), id)
+    let a = steward::models::agreements::for_sponsorship(&mut app.db(), id)
         .expect("list")
         .remove(0);
     steward::services::portal_actions::accept_agreement(

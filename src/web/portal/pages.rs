@@ -11,8 +11,9 @@ use crate::auth::portal::SponsorPortal;
 use crate::domain::sponsorship::Status;
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
+use crate::models::agreements::{self, Agreement as AgreementRow};
 use crate::models::invoices::{self, Invoice, money_label};
-use crate::models::portal_views::{self, AgreementRow};
+use crate::models::portal_views;
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::sponsorships::{self, Fulfilment, Sponsorship};
 use crate::models::tiers;
@@ -222,7 +223,7 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
             let mut views = Vec::new();
             for s in portal_views::sponsorships_of(c, sid)? {
                 let tier = tiers::find(c, s.tier_id)?.name;
-                let agreements = portal_views::agreements_of(c, s.id)?;
+                let agreements = agreements::for_sponsorship(c, s.id)?;
                 let invs = invoices::for_sponsorship(c, s.id)?;
                 let (next, next_link) = next_step(&s, &tier, &agreements, &invs);
                 let timeline = sponsorships::events(c, s.id)?
@@ -324,7 +325,7 @@ async fn agreement_page(
         .state
         .db
         .run(move |c| {
-            let (a, s) = portal_views::agreement_for_sponsor(c, id, sid)?;
+            let (a, s) = agreements::find_for_sponsor(c, id, sid)?;
             let sponsor = sponsors::find(c, sid)?;
             Ok((a, s, sponsor))
         })

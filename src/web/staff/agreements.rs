@@ -188,7 +188,7 @@ pub async fn show(staff: Staff<MoneyStaff>, id: web::Path<i64>) -> AppResult<Htt
         .state
         .db
         .run(move |c| {
-            let a = agreements::find(c, id)?;
+            let a = crate::models::agreements::find(c, id)?;
             let s = sponsorships::find(c, a.sponsorship_id)?;
             let sponsor = sponsors::find(c, s.sponsor_id)?;
             let tier = tiers::find(c, s.tier_id)?;
@@ -242,7 +242,11 @@ async fn send_file(data_dir: std::path::PathBuf, a: Agreement) -> AppResult<Http
 /// `GET /staff/agreements/{id}/file`.
 pub async fn staff_file(staff: Staff<MoneyStaff>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let a = staff.state.db.run(move |c| agreements::find(c, id)).await?;
+    let a = staff
+        .state
+        .db
+        .run(move |c| Ok(crate::models::agreements::find(c, id)?))
+        .await?;
     send_file(staff.state.settings.data_dir.clone(), a).await
 }
 
@@ -253,7 +257,7 @@ pub async fn portal_file(portal: SponsorPortal, id: web::Path<i64>) -> AppResult
     let a = portal
         .state
         .db
-        .run(move |c| agreements::find_for_sponsor(c, id, sponsor_id))
+        .run(move |c| Ok(crate::models::agreements::find_for_sponsor(c, id, sponsor_id)?.0))
         .await?;
     send_file(portal.state.settings.data_dir.clone(), a).await
 }

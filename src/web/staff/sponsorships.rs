@@ -481,7 +481,7 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 tier,
                 sponsorships::events(c, id)?,
                 sponsorships::checklist(c, id)?,
-                crate::services::agreements::for_sponsorship(c, id)?,
+                crate::models::agreements::for_sponsorship(c, id)?,
                 crate::models::invoices::for_sponsorship(c, id)?,
             ))
         })
