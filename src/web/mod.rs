@@ -434,6 +434,17 @@ pub fn redirect_with_flash(location: &str, kind: layout::FlashKind, message: &st
         .finish()
 }
 
+/// Whether an upload declares (Content-Length) more than `limit` bytes: such a body is
+/// refused before a byte of it is read. A body without a declared length is still cut off
+/// at the limit while it streams.
+pub fn declares_more_than(req: &actix_web::HttpRequest, limit: usize) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+}
+
 /// `303 See Other` to `location`.
 pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -3,7 +3,7 @@
 //! browser never sends a price; the server computes it when the application is recorded.
 
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -380,12 +380,7 @@ pub async fn form(
 
 /// `POST /sponsor/apply?csrf_token=…` (multipart, for the logo).
 pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<HttpResponse> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > upload::BODY_LIMIT) {
+    if crate::web::declares_more_than(&req, upload::BODY_LIMIT) {
         return Err(AppError::BadRequest(format!(
             "The form is too large to send. {}",
             crate::media::too_large_message()

@@ -2,7 +2,7 @@
 //! through its `sponsor_id`: another sponsor's record is a 404, never a page.
 
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
@@ -570,12 +570,7 @@ pub async fn upload_logo(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     let refuse = |m: &str| Ok(redirect_with_flash("/portal/profile", FlashKind::Error, m));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > upload::BODY_LIMIT) {
+    if crate::web::declares_more_than(&req, upload::BODY_LIMIT) {
         return refuse(&crate::media::too_large_message());
     }
     let bytes = match upload::read(form).await?.logo {

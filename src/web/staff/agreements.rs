@@ -112,12 +112,7 @@ pub async fn upload(
         tracing::info!(sponsorship = id, reason = m, "agreement upload refused");
         Ok(redirect_with_flash(&back(id), FlashKind::Error, m))
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_PDF_BYTES + MULTIPART_OVERHEAD) {
+    if crate::web::declares_more_than(&req, MAX_PDF_BYTES + MULTIPART_OVERHEAD) {
         return refuse(&agreements::too_large_message());
     }
     let (bytes, name) = match read_pdf_field(form).await {

@@ -109,12 +109,7 @@ pub async fn upload(
     };
 
     // A declared length that cannot fit is refused before a byte of the body is read.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD) {
+    if crate::web::declares_more_than(&req, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD) {
         return refuse(&media::too_large_message());
     }
     let bytes = match read_logo_field(form).await {
