@@ -91,6 +91,39 @@ pub struct NewSponsorship {
     pub fee_reason: String,
 }
 
+impl NewSponsorship {
+    /// An application (status `applied`) for a term at the server's price `price`, with the
+    /// key that makes a resubmitted form the same application. Set `waitlisted` and
+    /// `renewal_of_id` on the result where they apply.
+    pub fn application(
+        sponsor_id: i64,
+        tier_id: i64,
+        (start_date, end_date): (NaiveDate, NaiveDate),
+        price: Money,
+        application_key: String,
+    ) -> NewSponsorship {
+        let now = super::now();
+        NewSponsorship {
+            sponsor_id,
+            tier_id,
+            start_date,
+            end_date,
+            fee_minor: price.minor,
+            currency: price.currency.code().to_string(),
+            status: Status::Applied.as_str().to_string(),
+            published_early: false,
+            notes: String::new(),
+            created_at: now,
+            updated_at: now,
+            application_key: Some(application_key),
+            waitlisted: false,
+            renewal_of_id: None,
+            list_price_minor: Some(price.minor),
+            fee_reason: String::new(),
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, s: &NewSponsorship) -> QueryResult<i64> {
     diesel::insert_into(sponsorships::table)
         .values(s)

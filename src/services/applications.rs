@@ -254,27 +254,12 @@ fn apply_in(
     if let Some(key) = &a.logo_key {
         sponsors::set_pending_logo(conn, sponsor_id, key)?;
     }
-    let (start, end) = proposed_term(open.programme.year, today);
-    let now = crate::models::now();
+    let term = proposed_term(open.programme.year, today);
     let sid = sponsorships::insert(
         conn,
         &NewSponsorship {
-            sponsor_id,
-            tier_id: tier.id,
-            start_date: start,
-            end_date: end,
-            fee_minor: fee.minor,
-            currency: fee.currency.code().to_string(),
-            status: Status::Applied.as_str().to_string(),
-            published_early: false,
-            notes: String::new(),
-            created_at: now,
-            updated_at: now,
-            application_key: Some(a.key.clone()),
             waitlisted,
-            renewal_of_id: None,
-            list_price_minor: Some(fee.minor),
-            fee_reason: String::new(),
+            ..NewSponsorship::application(sponsor_id, tier.id, term, fee, a.key.clone())
         },
     )?;
     sponsorships::create_checklist(conn, sid, &open.benefits)?;

@@ -231,32 +231,20 @@ pub fn renew(
         // A database error here is an error, not "there is room".
         let full = tiers::is_full(conn, &tier)?;
         let (start, end) = next_term(old.start_date, old.end_date);
-        let now = crate::models::now();
         let new_id = sponsorships::insert(
             conn,
             &NewSponsorship {
-                sponsor_id,
-                tier_id: tier.id,
-                start_date: start,
-                end_date: end,
-                fee_minor: price.minor,
-                currency: price.currency.code().to_string(),
-                status: Status::Applied.as_str().to_string(),
-                published_early: false,
-                notes: String::new(),
-                created_at: now,
-                updated_at: now,
-                // Doubles are stopped by the one-open-application index and the check above;
-                // the key only has to be unique, so a renewal turned down can be asked again.
-                application_key: Some(format!(
-                    "renewal-of-{}-{}",
-                    old.id,
-                    crate::auth::token::new_token()
-                )),
                 waitlisted: full,
                 renewal_of_id: Some(old.id),
-                list_price_minor: Some(price.minor),
-                fee_reason: String::new(),
+                // Doubles are stopped by the one-open-application index and the check above;
+                // the key only has to be unique, so a renewal turned down can be asked again.
+                ..NewSponsorship::application(
+                    sponsor_id,
+                    tier.id,
+                    (start, end),
+                    price,
+                    format!("renewal-of-{}-{}", old.id, crate::auth::token::new_token()),
+                )
             },
         )
         .map_err(|e| match e {
