@@ -12,6 +12,7 @@ pub mod placements;
 pub mod portal_tokens;
 pub mod portal_views;
 pub mod programmes;
+pub mod renewal_reminders;
 pub mod sessions;
 pub mod sponsors;
 pub mod sponsorships;

@@ -280,6 +280,63 @@ pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult
         .collect())
 }
 
+/// Paid and active terms ending between `today` and `days` days later, soonest first
+/// (renewal reminders and the staff renewals page).
+pub fn running_ending_within(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    days: i64,
+) -> QueryResult<Vec<Sponsorship>> {
+    sponsorships::table
+        .filter(sponsorships::status.eq_any([Status::Paid.as_str(), Status::Active.as_str()]))
+        .filter(sponsorships::end_date.ge(today))
+        .filter(sponsorships::end_date.le(today + chrono::Duration::days(days)))
+        .order(sponsorships::end_date.asc())
+        .select(Sponsorship::as_select())
+        .load(conn)
+}
+
+/// The renewal application of a term, if one exists and was not turned down or withdrawn.
+pub fn renewal_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<Sponsorship>> {
+    sponsorships::table
+        .filter(sponsorships::renewal_of_id.eq(id))
+        .filter(
+            sponsorships::status.ne_all([Status::Rejected.as_str(), Status::Cancelled.as_str()]),
+        )
+        .select(Sponsorship::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Terms that were paid for and have ended before `today` (for the renewal rate).
+pub fn paid_terms_ended_before(
+    conn: &mut DbConn,
+    today: NaiveDate,
+) -> QueryResult<Vec<Sponsorship>> {
+    sponsorships::table
+        .filter(sponsorships::status.eq_any([
+            Status::Paid.as_str(),
+            Status::Active.as_str(),
+            Status::Expired.as_str(),
+        ]))
+        .filter(sponsorships::end_date.lt(today))
+        .select(Sponsorship::as_select())
+        .load(conn)
+}
+
+/// Sponsorships that were agreed (approved or later), whatever happened since, except those
+/// cancelled.
+pub fn agreed(conn: &mut DbConn) -> QueryResult<Vec<Sponsorship>> {
+    sponsorships::table
+        .filter(sponsorships::status.ne_all([
+            Status::Applied.as_str(),
+            Status::Rejected.as_str(),
+            Status::Cancelled.as_str(),
+        ]))
+        .select(Sponsorship::as_select())
+        .load(conn)
+}
+
 /// Paid sponsorships whose term has begun and not ended (for the worker to activate).
 pub fn paid_and_started(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<i64>> {
     sponsorships::table

@@ -207,6 +207,21 @@ pub fn lock(conn: &mut DbConn, tier_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// The same tier (by short name) in next year's edition of its programme (same programme
+/// name, year + 1), when staff have set one up.
+pub fn next_year_edition(conn: &mut DbConn, tier: &Tier) -> QueryResult<Option<i64>> {
+    use crate::db::schema::programmes;
+    let current = super::programmes::find(conn, tier.programme_id)?;
+    tiers::table
+        .inner_join(programmes::table)
+        .filter(programmes::name.eq(&current.name))
+        .filter(programmes::year.eq(current.year + 1))
+        .filter(tiers::slug.eq(&tier.slug))
+        .select(tiers::id)
+        .first(conn)
+        .optional()
+}
+
 /// Whether every place of the tier is taken (a tier without a capacity never is).
 pub fn is_full(conn: &mut DbConn, tier: &Tier) -> QueryResult<bool> {
     match tier.capacity {

@@ -2,17 +2,15 @@
 //! renewal from the portal, and the renewal rate staff see.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use diesel::prelude::*;
 
 use crate::config::Settings;
-use crate::db::schema::{programmes, renewal_reminders, sponsorships as sp, tiers as tiers_t};
 use crate::db::{DbConn, write_tx};
 use crate::domain::Role;
 use crate::domain::sponsorship::Status;
 use crate::email::{self, RenewalReminderEmail, RenewalRequestedEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsorships::{self, NewSponsorship, Sponsorship};
-use crate::models::{sponsors, tiers, users};
+use crate::models::{renewal_reminders, sponsors, tiers, users};
 
 use super::audit::{self, Actor};
 use super::portal;
@@ -46,13 +44,7 @@ pub fn send_reminders(
     settings: &Settings,
     today: NaiveDate,
 ) -> AppResult<usize> {
-    let horizon = today + Duration::days(i64::from(REMINDER_DAYS[0]));
-    let candidates: Vec<Sponsorship> = sp::table
-        .filter(sp::status.eq_any([Status::Paid.as_str(), Status::Active.as_str()]))
-        .filter(sp::end_date.ge(today))
-        .filter(sp::end_date.le(horizon))
-        .select(Sponsorship::as_select())
-        .load(conn)?;
+    let candidates = sponsorships::running_ending_within(conn, today, i64::from(REMINDER_DAYS[0]))?;
     let mut sent = 0;
     for s in candidates {
         let days_left = (s.end_date - today).num_days();
@@ -60,23 +52,13 @@ pub fn send_reminders(
             continue;
         };
         let outcome = write_tx(conn, |conn| {
-            let done: Vec<i32> = renewal_reminders::table
-                .filter(renewal_reminders::sponsorship_id.eq(s.id))
-                .select(renewal_reminders::days_before)
-                .load(conn)?;
+            let done = renewal_reminders::done_for(conn, s.id)?;
             if done.contains(&threshold) {
                 return Ok(false);
             }
-            let now = crate::models::now();
             for d in REMINDER_DAYS.iter().filter(|d| **d >= threshold) {
                 if !done.contains(d) {
-                    diesel::insert_into(renewal_reminders::table)
-                        .values((
-                            renewal_reminders::sponsorship_id.eq(s.id),
-                            renewal_reminders::days_before.eq(*d),
-                            renewal_reminders::sent_at.eq(now),
-                        ))
-                        .execute(conn)?;
+                    renewal_reminders::record(conn, s.id, *d)?;
                 }
             }
             if renewal_of(conn, s.id)?.is_some() {
@@ -136,12 +118,7 @@ pub fn send_reminders(
 
 /// The renewal application of a term, if one exists and was not turned down or withdrawn.
 pub fn renewal_of(conn: &mut DbConn, id: i64) -> AppResult<Option<Sponsorship>> {
-    Ok(sp::table
-        .filter(sp::renewal_of_id.eq(id))
-        .filter(sp::status.ne_all([Status::Rejected.as_str(), Status::Cancelled.as_str()]))
-        .select(Sponsorship::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(sponsorships::renewal_of(conn, id)?)
 }
 
 /// Whether a sponsor may renew this term from the portal now.
@@ -152,16 +129,7 @@ pub fn can_renew(conn: &mut DbConn, s: &Sponsorship) -> AppResult<bool> {
 /// The tier for the next term: the same tier in next year's edition of the programme when
 /// staff have set one up (same programme name, year + 1, same tier slug), else the same tier.
 fn next_tier(conn: &mut DbConn, tier: &tiers::Tier) -> AppResult<i64> {
-    let current = crate::models::programmes::find(conn, tier.programme_id)?;
-    let next: Option<i64> = tiers_t::table
-        .inner_join(programmes::table)
-        .filter(programmes::name.eq(&current.name))
-        .filter(programmes::year.eq(current.year + 1))
-        .filter(tiers_t::slug.eq(&tier.slug))
-        .select(tiers_t::id)
-        .first(conn)
-        .optional()?;
-    Ok(next.unwrap_or(tier.id))
+    Ok(tiers::next_year_edition(conn, tier)?.unwrap_or(tier.id))
 }
 
 /// The term after `s`: starts the day after it ends and lasts as long (same months when the
@@ -328,23 +296,8 @@ impl RateRow {
 /// last 90 days and no later than 180 days after it ended. That counts renewals recorded by
 /// hand as well as those made from the portal.
 pub fn rate_by_year(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<RateRow>> {
-    let ended: Vec<Sponsorship> = sp::table
-        .filter(sp::status.eq_any([
-            Status::Paid.as_str(),
-            Status::Active.as_str(),
-            Status::Expired.as_str(),
-        ]))
-        .filter(sp::end_date.lt(today))
-        .select(Sponsorship::as_select())
-        .load(conn)?;
-    let agreed: Vec<Sponsorship> = sp::table
-        .filter(sp::status.ne_all([
-            Status::Applied.as_str(),
-            Status::Rejected.as_str(),
-            Status::Cancelled.as_str(),
-        ]))
-        .select(Sponsorship::as_select())
-        .load(conn)?;
+    let ended = sponsorships::paid_terms_ended_before(conn, today)?;
+    let agreed = sponsorships::agreed(conn)?;
     let mut rows: std::collections::BTreeMap<i32, RateRow> = Default::default();
     for s in &ended {
         let year = s.end_date.year();
@@ -382,22 +335,12 @@ pub struct Upcoming {
 
 /// Paid and active terms ending within `days`, soonest first.
 pub fn upcoming(conn: &mut DbConn, today: NaiveDate, days: i64) -> AppResult<Vec<Upcoming>> {
-    let rows: Vec<Sponsorship> = sp::table
-        .filter(sp::status.eq_any([Status::Paid.as_str(), Status::Active.as_str()]))
-        .filter(sp::end_date.ge(today))
-        .filter(sp::end_date.le(today + Duration::days(days)))
-        .order(sp::end_date.asc())
-        .select(Sponsorship::as_select())
-        .load(conn)?;
+    let rows = sponsorships::running_ending_within(conn, today, days)?;
     let mut out = Vec::with_capacity(rows.len());
     for s in rows {
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
         let tier = tiers::find(conn, s.tier_id)?;
-        let mut reminders: Vec<i32> = renewal_reminders::table
-            .filter(renewal_reminders::sponsorship_id.eq(s.id))
-            .select(renewal_reminders::days_before)
-            .load(conn)?;
-        reminders.sort_unstable_by(|a, b| b.cmp(a));
+        let reminders = renewal_reminders::done_for(conn, s.id)?;
         let renewal = renewal_of(conn, s.id)?;
         out.push(Upcoming {
             days_left: (s.end_date - today).num_days(),
