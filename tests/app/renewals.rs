@@ -190,6 +190,22 @@ async fn a_term_first_seen_late_gets_only_the_current_reminder() {
 }
 
 #[tokio::test]
+async fn the_renewals_page_names_the_reminder_that_went_out() {
+    let app = TestApp::spawn().await;
+    let t = tier(&app, 2026, None);
+    let s = sponsor(&app, "Acme", "pat@acme.example");
+    let today = chrono::Utc::now().date_naive();
+    let end = today + Duration::days(25);
+    term(&app, s, t, end - Duration::days(364), end, Status::Active);
+    run_jobs(&app, today);
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, body) = staff.page("/staff/renewals").await;
+    assert!(body.contains("30-day sent"), "{body}");
+    // The 60-day threshold was passed over (first seen at 25 days), not emailed.
+    assert!(!body.contains("60-day"), "{body}");
+}
+
+#[tokio::test]
 async fn sponsors_already_renewing_get_no_reminder() {
     let app = TestApp::spawn().await;
     let t = tier(&app, 2027, None);

@@ -38,13 +38,12 @@ impl RenewalsPage {
     }
     fn reminders(&self, u: &Upcoming) -> String {
         if u.reminders.is_empty() {
-            "none yet".into()
+            "none sent yet".into()
         } else {
-            u.reminders
-                .iter()
-                .map(|d| format!("{d}-day"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            // The latest reminder (the smallest threshold recorded). Larger thresholds first
+            // reached late are recorded as passed without an email, so listing them all would
+            // claim emails that were never sent.
+            format!("{}-day sent", u.reminders[u.reminders.len() - 1])
         }
     }
 }
