@@ -90,6 +90,8 @@ pub struct Settings {
     pub mail_transport: MailTransport,
     pub mail_from: String,
     pub foundation_name: String,
+    /// The foundation's own currency (ISO code): grant budgets and caps are kept in it.
+    pub currency: String,
     pub stripe_secret_key: Secret,
     pub stripe_publishable_key: String,
     pub stripe_webhook_secrets: Vec<Secret>,
@@ -114,6 +116,13 @@ pub struct Settings {
     pub log_filter: String,
 }
 
+impl Settings {
+    /// The foundation's currency (checked when the settings were loaded).
+    pub fn currency(&self) -> crate::domain::Currency {
+        crate::domain::Currency::parse(&self.currency).unwrap_or(crate::domain::money::USD)
+    }
+}
+
 /// The subset of settings a TOML file may contain; every key is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +135,7 @@ struct FileSettings {
     mail_transport: Option<Secret>,
     mail_from: Option<String>,
     foundation_name: Option<String>,
+    currency: Option<String>,
     stripe_secret_key: Option<Secret>,
     stripe_publishable_key: Option<String>,
     stripe_webhook_secrets: Option<Vec<Secret>>,
@@ -154,6 +164,7 @@ impl Default for Settings {
             mail_transport: MailTransport::File,
             mail_from: "Steward <steward@localhost>".into(),
             foundation_name: "Example Software Foundation".into(),
+            currency: "USD".into(),
             stripe_secret_key: Secret::default(),
             stripe_publishable_key: String::new(),
             stripe_webhook_secrets: Vec::new(),
@@ -318,6 +329,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_FOUNDATION_NAME") {
             s.foundation_name = v.to_string();
         }
+        if let Some(v) = get("STEWARD_CURRENCY") {
+            s.currency = v.trim().to_ascii_uppercase();
+        }
         if let Some(v) = get("STEWARD_STRIPE_SECRET_KEY") {
             s.stripe_secret_key = Secret::new(v);
         }
@@ -398,6 +412,9 @@ impl Settings {
         if let Some(v) = f.foundation_name {
             self.foundation_name = v;
         }
+        if let Some(v) = f.currency {
+            self.currency = v.trim().to_ascii_uppercase();
+        }
         if let Some(v) = f.stripe_secret_key {
             self.stripe_secret_key = v;
         }
@@ -458,6 +475,9 @@ impl Settings {
         }
         if !(1..=365).contains(&self.portal_link_days) {
             bail!("STEWARD_PORTAL_LINK_DAYS must be between 1 and 365");
+        }
+        if let Err(e) = crate::domain::Currency::parse(&self.currency) {
+            bail!("STEWARD_CURRENCY: {e}");
         }
         let api = url::Url::parse(&self.stripe_api_base).with_context(|| {
             format!(
@@ -540,6 +560,7 @@ impl Settings {
             ("mail_transport".into(), self.mail_transport.describe()),
             ("mail_from".into(), self.mail_from.clone()),
             ("foundation_name".into(), self.foundation_name.clone()),
+            ("currency".into(), self.currency.clone()),
             (
                 "stripe_secret_key".into(),
                 format!("{:?}", self.stripe_secret_key),

@@ -22,6 +22,9 @@ pub enum AppError {
     /// A portal page without a live private link: send the visitor to ask for a new one.
     #[error("please open your private link")]
     PortalLinkRequired { expired: bool },
+    /// An applicant page without a live private link: send the visitor to ask for a new one.
+    #[error("please open your private link")]
+    GrantLinkRequired { expired: bool },
     /// A state change that lost a race or is not allowed now; the text is shown to the user.
     #[error("{0}")]
     Conflict(String),
@@ -70,9 +73,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenWith(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::LoginRequired { .. } | AppError::PortalLinkRequired { .. } => {
-                StatusCode::SEE_OTHER
-            }
+            AppError::LoginRequired { .. }
+            | AppError::PortalLinkRequired { .. }
+            | AppError::GrantLinkRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Gone(_) => StatusCode::GONE,
@@ -87,6 +90,16 @@ impl ResponseError for AppError {
                 "/login".to_string()
             } else {
                 format!("/login?next={}", crate::web::urlencode(next))
+            };
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", target))
+                .finish();
+        }
+        if let AppError::GrantLinkRequired { expired } = self {
+            let target = if *expired {
+                "/grants/portal/link?expired=1"
+            } else {
+                "/grants/portal/link"
             };
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target))

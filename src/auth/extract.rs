@@ -20,8 +20,7 @@ use crate::services::Actor;
 use crate::startup::AppState;
 use crate::web::layout::{Flash, Layout, UserView, parse_flash};
 use crate::web::middleware::{
-    CSRF_COOKIE, FLASH_COOKIE, PORTAL_COOKIE, RequestInfo, SESSION_COOKIE, build_cookie,
-    cookie_name,
+    CSRF_COOKIE, FLASH_COOKIE, RequestInfo, SESSION_COOKIE, build_cookie, cookie_name,
 };
 
 /// The signed-in staff member behind a request.
@@ -141,10 +140,7 @@ impl FromRequest for Ctx {
             } else {
                 String::new()
             };
-            let portal_cookie = req
-                .cookie(&cookie_name(PORTAL_COOKIE, https))
-                .map(|c| c.value().to_string())
-                .unwrap_or_default();
+            let portal_cookie = crate::web::middleware::portal_cookies(&req, https);
             let session_for_csrf = crate::auth::csrf::binding(&staff_session, &portal_cookie);
 
             let nonce = match req.cookie(&cookie_name(CSRF_COOKIE, https)) {
@@ -250,6 +246,32 @@ role_rule!(
     MoneyStaff,
     "Staff who issue invoices and record payments and refunds: the treasurer and sponsorship staff.",
     [Role::Treasurer, Role::Sponsorships]
+);
+
+role_rule!(
+    GrantsStaff,
+    "Staff who review or decide grant applications.",
+    [Role::GrantsReviewer, Role::GrantsDecider]
+);
+role_rule!(
+    GrantsDeciders,
+    "Staff who decide grant applications against the budget.",
+    [Role::GrantsDecider]
+);
+role_rule!(
+    GrantsMoney,
+    "Staff who see grant budgets and payments: deciders and the treasurer.",
+    [Role::GrantsDecider, Role::Treasurer]
+);
+role_rule!(
+    GrantsAdmin,
+    "Staff who set up grant programmes, budgets, quorum and exchange rates.",
+    [Role::Admin, Role::GrantsDecider, Role::Treasurer]
+);
+role_rule!(
+    TreasurerOnly,
+    "The treasurer, who records money paid out.",
+    [Role::Treasurer]
 );
 
 /// A signed-in staff member whose roles satisfy `R`; otherwise sign-in (GET) or 403.

@@ -251,4 +251,6 @@ pub fn serialize_on(conn: &mut DbConn, key: i64) -> diesel::QueryResult<()> {
 pub mod lock_keys {
     /// New sponsor applications: the known-organisation check reads every sponsor.
     pub const SPONSOR_APPLICATIONS: i64 = 0x5354_5744_0001;
+    /// Grant decisions: the budget check reads every award of the programme's year.
+    pub const GRANT_DECISIONS: i64 = 0x5354_5744_0002;
 }

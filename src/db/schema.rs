@@ -388,6 +388,197 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    grant_programmes (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        is_open -> Bool,
+        requires_coc -> Bool,
+        min_lead_days -> Integer,
+        max_amount_minor -> Nullable<BigInt>,
+        per_attendee_minor -> Nullable<BigInt>,
+        report_days -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_budgets (programme_id, year) {
+        programme_id -> BigInt,
+        year -> Integer,
+        cap_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    grant_quorum (min_amount_minor) {
+        min_amount_minor -> BigInt,
+        approvals -> Integer,
+    }
+}
+
+diesel::table! {
+    exchange_rates (currency) {
+        currency -> Text,
+        rate_micros -> BigInt,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    grant_applications (id) {
+        id -> BigInt,
+        application_key -> Text,
+        programme_id -> BigInt,
+        status -> Text,
+        applicant_name -> Text,
+        applicant_email -> Text,
+        organisation -> Text,
+        group_key -> Text,
+        country -> Text,
+        event_name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        city -> Text,
+        event_country -> Text,
+        attendance -> Integer,
+        website -> Text,
+        coc_url -> Text,
+        requested_minor -> BigInt,
+        currency -> Text,
+        requested_base_minor -> BigInt,
+        total_budget_minor -> BigInt,
+        purpose -> Text,
+        outreach -> Text,
+        earlier_grants -> Text,
+        public_opt_in -> Bool,
+        budget_year -> Integer,
+        report_due_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_decisions (application_id) {
+        application_id -> BigInt,
+        outcome -> Text,
+        awarded_minor -> Nullable<BigInt>,
+        awarded_base_minor -> Nullable<BigInt>,
+        rate_micros -> Nullable<BigInt>,
+        note -> Text,
+        override_reason -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_reports (application_id) {
+        application_id -> BigInt,
+        body -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_budget_lines (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        position -> Integer,
+        label -> Text,
+        amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    grant_events (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        note -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_messages (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        author_kind -> Text,
+        author -> Text,
+        body -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_reviewers (application_id, user_id) {
+        application_id -> BigInt,
+        user_id -> BigInt,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+        conflict -> Bool,
+        conflict_note -> Text,
+        conflict_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    grant_votes (application_id, user_id) {
+        application_id -> BigInt,
+        user_id -> BigInt,
+        vote -> Text,
+        score -> Nullable<Integer>,
+        comment -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_disbursements (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        paid_on -> Date,
+        method -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        rate_micros -> BigInt,
+        base_minor -> BigInt,
+        reference -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        purpose -> Text,
+        file_key -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grant_report_reminders (application_id, kind) {
+        application_id -> BigInt,
+        kind -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
@@ -413,6 +604,20 @@ diesel::joinable!(checkout_sessions -> invoices (invoice_id));
 diesel::joinable!(stripe_events -> invoices (invoice_id));
 diesel::joinable!(renewal_reminders -> sponsorships (sponsorship_id));
 
+diesel::joinable!(grant_budgets -> grant_programmes (programme_id));
+diesel::joinable!(grant_applications -> grant_programmes (programme_id));
+diesel::joinable!(grant_budget_lines -> grant_applications (application_id));
+diesel::joinable!(grant_decisions -> grant_applications (application_id));
+diesel::joinable!(grant_reports -> grant_applications (application_id));
+diesel::joinable!(grant_events -> grant_applications (application_id));
+diesel::joinable!(grant_messages -> grant_applications (application_id));
+diesel::joinable!(grant_reviewers -> grant_applications (application_id));
+diesel::joinable!(grant_reviewers -> users (user_id));
+diesel::joinable!(grant_votes -> grant_applications (application_id));
+diesel::joinable!(grant_votes -> users (user_id));
+diesel::joinable!(grant_disbursements -> grant_applications (application_id));
+diesel::joinable!(grant_files -> grant_applications (application_id));
+diesel::joinable!(grant_report_reminders -> grant_applications (application_id));
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
@@ -444,4 +649,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkout_sessions,
     stripe_events,
     renewal_reminders,
+    grant_programmes,
+    grant_budgets,
+    grant_quorum,
+    exchange_rates,
+    grant_applications,
+    grant_budget_lines,
+    grant_decisions,
+    grant_reports,
+    grant_events,
+    grant_messages,
+    grant_reviewers,
+    grant_votes,
+    grant_disbursements,
+    grant_files,
+    grant_report_reminders,
 );

@@ -2,10 +2,12 @@
 
 pub mod acknowledgement;
 pub mod benefits;
+pub mod country;
 pub mod csv;
 pub mod dates;
 pub mod email;
 pub mod form;
+pub mod grants;
 pub mod money;
 pub mod password;
 pub mod pricing;

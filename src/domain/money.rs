@@ -29,6 +29,9 @@ pub const CURRENCIES: &[(&str, u32)] = &[
 /// from i64 overflow when summed.
 pub const MAX_MINOR: i64 = 1_000_000_000_000;
 
+/// The US dollar, the default foundation currency.
+pub const USD: Currency = Currency("USD", 2);
+
 /// An ISO 4217 currency code we know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Currency(&'static str, u32);

@@ -4,6 +4,8 @@ pub mod agreements;
 pub mod app_settings;
 pub mod audit;
 pub mod auth_tokens;
+pub mod grant_applications;
+pub mod grant_programmes;
 pub mod invoices;
 pub mod jobs;
 pub mod login_failures;

@@ -103,6 +103,8 @@ pub struct Layout {
     /// A sponsor portal page: the header shows the portal's navigation (`nav`) instead of
     /// the staff or public one.
     pub portal: bool,
+    /// A grant applicant's page: the header offers to leave the applicant portal.
+    pub grant_portal: bool,
 }
 
 impl Layout {
@@ -119,6 +121,7 @@ impl Layout {
             js_url: super::assets::url("js/steward.js"),
             favicon_url: super::assets::url("img/favicon.svg"),
             portal: false,
+            grant_portal: false,
         }
     }
 
@@ -138,6 +141,13 @@ impl Layout {
         .collect()
     }
 
+    /// Turns a page into an applicant portal page (header without staff or sponsor navigation).
+    pub fn for_grant_portal(mut self) -> Layout {
+        self.grant_portal = true;
+        self.nav = Vec::new();
+        self
+    }
+
     /// Navigation for a user's roles; `current` is the href of the active section.
     pub fn nav_for(user: &UserView, current: &str) -> Vec<NavItem> {
         let mut items: Vec<(&'static str, &'static str)> = vec![("Dashboard", "/staff")];
@@ -152,6 +162,12 @@ impl Layout {
         }
         if user.has(Role::Sponsorships) || user.has(Role::Editor) {
             items.push(("Placements", "/staff/placements"));
+        }
+        if user.has(Role::GrantsReviewer)
+            || user.has(Role::GrantsDecider)
+            || user.has(Role::Treasurer)
+        {
+            items.push(("Grants", "/staff/grants"));
         }
         if user.has(Role::Admin) {
             items.push(("Staff", "/staff/users"));

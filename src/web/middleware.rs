@@ -60,6 +60,23 @@ pub const FLASH_COOKIE: &str = "steward_flash";
 /// Holds a sponsor's (or applicant's) private link after they open it, so the token leaves
 /// the address bar and every later page knows who they are.
 pub const PORTAL_COOKIE: &str = "steward_portal";
+/// The grant applicant's private link (kept apart from a sponsor's, so one person can be both).
+pub const GRANT_PORTAL_COOKIE: &str = "steward_grant";
+
+/// The private-link cookies a browser holds (sponsor and applicant), for the CSRF binding.
+pub fn portal_cookies(req: &actix_web::HttpRequest, https: bool) -> String {
+    let get = |base: &str| {
+        req.cookie(&cookie_name(base, https))
+            .map(|c| c.value().to_string())
+            .unwrap_or_default()
+    };
+    let (sponsor, grant) = (get(PORTAL_COOKIE), get(GRANT_PORTAL_COOKIE));
+    if grant.is_empty() {
+        sponsor
+    } else {
+        format!("{sponsor}|{grant}")
+    }
+}
 
 /// A cookie with our standard attributes: HttpOnly, SameSite=Lax, path /, Secure on HTTPS.
 pub fn build_cookie(base: &str, value: String, https: bool) -> Cookie<'static> {
@@ -281,10 +298,7 @@ async fn guard_state_change(
         .cookie(&cookie_name(SESSION_COOKIE, https))
         .map(|c| c.value().to_string())
         .unwrap_or_default();
-    let portal = req
-        .cookie(&cookie_name(PORTAL_COOKIE, https))
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let portal = portal_cookies(req.request(), https);
     let session = csrf::binding(&session, &portal);
 
     let submitted = if content_type.starts_with("application/x-www-form-urlencoded") {

@@ -1,0 +1,15 @@
+DROP TABLE grant_report_reminders;
+DROP TABLE grant_files;
+DROP TABLE grant_disbursements;
+DROP TABLE grant_votes;
+DROP TABLE grant_reviewers;
+DROP TABLE grant_messages;
+DROP TABLE grant_events;
+DROP TABLE grant_budget_lines;
+DROP TABLE grant_reports;
+DROP TABLE grant_decisions;
+DROP TABLE grant_applications;
+DROP TABLE exchange_rates;
+DROP TABLE grant_quorum;
+DROP TABLE grant_budgets;
+DROP TABLE grant_programmes;

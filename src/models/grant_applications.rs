@@ -1,0 +1,494 @@
+//! Grant applications: the row, its budget lines, status history, messages and files, and the
+//! budget figures the decision and the budget page share.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    grant_applications as ga, grant_budget_lines, grant_decisions, grant_disbursements,
+    grant_events, grant_files, grant_messages, grant_reports,
+};
+use crate::domain::Money;
+use crate::domain::grants::Status;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = ga)]
+pub struct GrantApplication {
+    pub id: i64,
+    pub application_key: String,
+    pub programme_id: i64,
+    pub status: String,
+    pub applicant_name: String,
+    pub applicant_email: String,
+    pub organisation: String,
+    pub group_key: String,
+    pub country: String,
+    pub event_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub city: String,
+    pub event_country: String,
+    pub attendance: i32,
+    pub website: String,
+    pub coc_url: String,
+    pub requested_minor: i64,
+    pub currency: String,
+    pub requested_base_minor: i64,
+    pub total_budget_minor: i64,
+    pub purpose: String,
+    pub outreach: String,
+    pub earlier_grants: String,
+    pub public_opt_in: bool,
+    /// The year whose budget an award counts against (the year the event starts).
+    pub budget_year: i32,
+    pub report_due_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl GrantApplication {
+    /// The stored status (the CHECK constraint keeps it one of ours).
+    pub fn status(&self) -> Status {
+        self.status.parse().unwrap_or(Status::Closed)
+    }
+    /// "G-42": how staff and applicants refer to it.
+    pub fn reference(&self) -> String {
+        format!("G-{}", self.id)
+    }
+    fn money(&self, minor: i64) -> String {
+        Money::from_db(minor, &self.currency)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|_| format!("{minor} {}", self.currency))
+    }
+    pub fn requested_label(&self) -> String {
+        self.money(self.requested_minor)
+    }
+    pub fn total_budget_label(&self) -> String {
+        self.money(self.total_budget_minor)
+    }
+    /// An amount in the application's currency, for people.
+    pub fn money_label(&self, minor: i64) -> String {
+        self.money(minor)
+    }
+    pub fn dates(&self) -> String {
+        if self.starts_on == self.ends_on {
+            self.starts_on.format("%-d %B %Y").to_string()
+        } else {
+            format!(
+                "{} – {}",
+                self.starts_on.format("%-d %B %Y"),
+                self.ends_on.format("%-d %B %Y")
+            )
+        }
+    }
+    /// The report is late on `today`.
+    pub fn report_overdue(&self, today: NaiveDate) -> bool {
+        matches!(self.status(), Status::Paid | Status::ReportDue)
+            && self.report_due_on.is_some_and(|d| d < today)
+    }
+}
+
+/// A new application as the public form made it.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = ga)]
+pub struct NewGrantApplication {
+    pub application_key: String,
+    pub programme_id: i64,
+    pub status: String,
+    pub applicant_name: String,
+    pub applicant_email: String,
+    pub organisation: String,
+    pub group_key: String,
+    pub country: String,
+    pub event_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub city: String,
+    pub event_country: String,
+    pub attendance: i32,
+    pub website: String,
+    pub coc_url: String,
+    pub requested_minor: i64,
+    pub currency: String,
+    pub requested_base_minor: i64,
+    pub total_budget_minor: i64,
+    pub purpose: String,
+    pub outreach: String,
+    pub earlier_grants: String,
+    pub public_opt_in: bool,
+    pub budget_year: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts the application with its budget lines `(label, amount)`; returns its id.
+pub fn insert(
+    conn: &mut DbConn,
+    new: &NewGrantApplication,
+    lines: &[(String, i64)],
+) -> QueryResult<i64> {
+    let id: i64 = diesel::insert_into(ga::table)
+        .values(new)
+        .returning(ga::id)
+        .get_result(conn)?;
+    for (i, (label, amount)) in lines.iter().enumerate() {
+        diesel::insert_into(grant_budget_lines::table)
+            .values((
+                grant_budget_lines::application_id.eq(id),
+                grant_budget_lines::position.eq(i as i32),
+                grant_budget_lines::label.eq(label),
+                grant_budget_lines::amount_minor.eq(amount),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<GrantApplication> {
+    ga::table
+        .find(id)
+        .select(GrantApplication::as_select())
+        .first(conn)
+}
+
+pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<GrantApplication>> {
+    ga::table
+        .filter(ga::application_key.eq(key))
+        .select(GrantApplication::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every application sent from an address (for a new private link).
+pub fn for_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<GrantApplication>> {
+    let all: Vec<GrantApplication> = ga::table
+        .order(ga::id.desc())
+        .select(GrantApplication::as_select())
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .filter(|a| a.applicant_email.eq_ignore_ascii_case(email))
+        .collect())
+}
+
+/// Earlier applications of the same group (by folded organisation name), newest first.
+pub fn same_group(conn: &mut DbConn, a: &GrantApplication) -> QueryResult<Vec<GrantApplication>> {
+    ga::table
+        .filter(ga::group_key.eq(&a.group_key))
+        .filter(ga::id.ne(a.id))
+        .order(ga::id.desc())
+        .select(GrantApplication::as_select())
+        .load(conn)
+}
+
+/// Applications for staff lists, newest first, optionally in some statuses only.
+pub fn list(conn: &mut DbConn, statuses: &[Status]) -> QueryResult<Vec<GrantApplication>> {
+    let mut q = ga::table.into_boxed();
+    if !statuses.is_empty() {
+        q = q.filter(ga::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    }
+    q.order(ga::id.desc())
+        .select(GrantApplication::as_select())
+        .load(conn)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_budget_lines)]
+pub struct BudgetLine {
+    pub id: i64,
+    pub application_id: i64,
+    pub position: i32,
+    pub label: String,
+    pub amount_minor: i64,
+}
+
+pub fn budget_lines(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<BudgetLine>> {
+    grant_budget_lines::table
+        .filter(grant_budget_lines::application_id.eq(application_id))
+        .order(grant_budget_lines::position.asc())
+        .select(BudgetLine::as_select())
+        .load(conn)
+}
+
+/// Moves an application from `from` to `to` only if it is still in `from` (the caller has
+/// checked the transition table); writes the history row. Returns false when someone else
+/// moved it first.
+pub fn move_status(
+    conn: &mut DbConn,
+    id: i64,
+    from: Status,
+    to: Status,
+    actor: &str,
+    note: &str,
+) -> QueryResult<bool> {
+    let now = super::now();
+    let n = diesel::update(ga::table.find(id).filter(ga::status.eq(from.as_str())))
+        .set((ga::status.eq(to.as_str()), ga::updated_at.eq(now)))
+        .execute(conn)?;
+    if n == 1 {
+        add_event(conn, id, Some(from), to, actor, note)?;
+    }
+    Ok(n == 1)
+}
+
+/// Writes a history row (also used for the first "submitted" row, with no `from`).
+pub fn add_event(
+    conn: &mut DbConn,
+    id: i64,
+    from: Option<Status>,
+    to: Status,
+    actor: &str,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(grant_events::table)
+        .values((
+            grant_events::application_id.eq(id),
+            grant_events::from_status.eq(from.map(|s| s.as_str())),
+            grant_events::to_status.eq(to.as_str()),
+            grant_events::actor.eq(actor),
+            grant_events::note.eq(note),
+            grant_events::at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_events)]
+pub struct GrantEvent {
+    pub id: i64,
+    pub application_id: i64,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub note: String,
+    pub at: NaiveDateTime,
+}
+
+impl GrantEvent {
+    pub fn to_label(&self) -> &'static str {
+        self.to_status
+            .parse::<Status>()
+            .map(|s| s.label())
+            .unwrap_or("Changed")
+    }
+}
+
+pub fn events(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<GrantEvent>> {
+    grant_events::table
+        .filter(grant_events::application_id.eq(application_id))
+        .order(grant_events::id.asc())
+        .select(GrantEvent::as_select())
+        .load(conn)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_messages)]
+pub struct GrantMessage {
+    pub id: i64,
+    pub application_id: i64,
+    /// "staff" or "applicant".
+    pub author_kind: String,
+    pub author: String,
+    pub body: String,
+    pub at: NaiveDateTime,
+}
+
+impl GrantMessage {
+    pub fn from_applicant(&self) -> bool {
+        self.author_kind == "applicant"
+    }
+}
+
+pub fn add_message(
+    conn: &mut DbConn,
+    application_id: i64,
+    from_applicant: bool,
+    author: &str,
+    body: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(grant_messages::table)
+        .values((
+            grant_messages::application_id.eq(application_id),
+            grant_messages::author_kind.eq(if from_applicant { "applicant" } else { "staff" }),
+            grant_messages::author.eq(author),
+            grant_messages::body.eq(body),
+            grant_messages::at.eq(super::now()),
+        ))
+        .returning(grant_messages::id)
+        .get_result(conn)
+}
+
+pub fn messages(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<GrantMessage>> {
+    grant_messages::table
+        .filter(grant_messages::application_id.eq(application_id))
+        .order(grant_messages::id.asc())
+        .select(GrantMessage::as_select())
+        .load(conn)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_files)]
+pub struct GrantFile {
+    pub id: i64,
+    pub application_id: i64,
+    /// "application" or "report".
+    pub purpose: String,
+    pub file_key: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn add_file(
+    conn: &mut DbConn,
+    application_id: i64,
+    purpose: &str,
+    file_key: &str,
+    file_name: &str,
+    content_type: &str,
+    size_bytes: i64,
+) -> QueryResult<i64> {
+    diesel::insert_into(grant_files::table)
+        .values((
+            grant_files::application_id.eq(application_id),
+            grant_files::purpose.eq(purpose),
+            grant_files::file_key.eq(file_key),
+            grant_files::file_name.eq(file_name),
+            grant_files::content_type.eq(content_type),
+            grant_files::size_bytes.eq(size_bytes),
+            grant_files::created_at.eq(super::now()),
+        ))
+        .returning(grant_files::id)
+        .get_result(conn)
+}
+
+pub fn files(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<GrantFile>> {
+    grant_files::table
+        .filter(grant_files::application_id.eq(application_id))
+        .order(grant_files::id.asc())
+        .select(GrantFile::as_select())
+        .load(conn)
+}
+
+/// One file of one application (scoped: another application's file is NotFound).
+pub fn file_of(conn: &mut DbConn, application_id: i64, file_id: i64) -> QueryResult<GrantFile> {
+    grant_files::table
+        .filter(grant_files::id.eq(file_id))
+        .filter(grant_files::application_id.eq(application_id))
+        .select(GrantFile::as_select())
+        .first(conn)
+}
+
+/// Money paid out on one application, in the foundation currency and in its own.
+pub fn disbursed(conn: &mut DbConn, application_id: i64) -> QueryResult<(i64, i64)> {
+    let rows: Vec<(i64, i64)> = grant_disbursements::table
+        .filter(grant_disbursements::application_id.eq(application_id))
+        .select((
+            grant_disbursements::base_minor,
+            grant_disbursements::amount_minor,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .fold((0, 0), |(b, a), (rb, ra)| (b + rb, a + ra)))
+}
+
+/// What a programme's year has used, in the foundation currency (minor units).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BudgetUse {
+    /// Awarded and not yet paid out.
+    pub committed: i64,
+    /// Paid out.
+    pub paid: i64,
+}
+
+impl BudgetUse {
+    pub fn used(&self) -> i64 {
+        self.committed + self.paid
+    }
+}
+
+/// Committed and paid for a programme and year. Paid is every disbursement of its grants;
+/// committed is what approved grants still owe (awarded less paid so far). A grant paid in
+/// full owes nothing more, even if the exchange rate made the payment differ.
+pub fn budget_use(conn: &mut DbConn, programme_id: i64, year: i32) -> QueryResult<BudgetUse> {
+    let awarded: Vec<(i64, String, Option<i64>)> = ga::table
+        .inner_join(grant_decisions::table)
+        .filter(ga::programme_id.eq(programme_id))
+        .filter(ga::budget_year.eq(year))
+        .filter(grant_decisions::outcome.eq("approved"))
+        .select((ga::id, ga::status, grant_decisions::awarded_base_minor))
+        .load(conn)?;
+    let ids: Vec<i64> = awarded.iter().map(|(id, _, _)| *id).collect();
+    let paid_rows: Vec<(i64, i64)> = grant_disbursements::table
+        .filter(grant_disbursements::application_id.eq_any(&ids))
+        .select((
+            grant_disbursements::application_id,
+            grant_disbursements::base_minor,
+        ))
+        .load(conn)?;
+    let mut out = BudgetUse::default();
+    for (id, status, base) in awarded {
+        let paid: i64 = paid_rows
+            .iter()
+            .filter(|(a, _)| *a == id)
+            .map(|(_, m)| *m)
+            .sum();
+        out.paid += paid;
+        // Withdrawn after approval: the award no longer counts, only money already paid.
+        if status == Status::Approved.as_str() {
+            out.committed += (base.unwrap_or(0) - paid).max(0);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_decisions)]
+pub struct GrantDecision {
+    pub application_id: i64,
+    /// "approved" or "declined".
+    pub outcome: String,
+    pub awarded_minor: Option<i64>,
+    pub awarded_base_minor: Option<i64>,
+    pub rate_micros: Option<i64>,
+    pub note: String,
+    /// Why the award went past the remaining budget (empty when it did not).
+    pub override_reason: String,
+    pub decided_by: String,
+    pub decided_at: NaiveDateTime,
+}
+
+impl GrantDecision {
+    pub fn approved(&self) -> bool {
+        self.outcome == "approved"
+    }
+}
+
+pub fn decision(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantDecision>> {
+    grant_decisions::table
+        .find(application_id)
+        .select(GrantDecision::as_select())
+        .first(conn)
+        .optional()
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = grant_reports)]
+pub struct GrantReport {
+    pub application_id: i64,
+    pub body: String,
+    pub submitted_by: String,
+    pub submitted_at: NaiveDateTime,
+}
+
+pub fn report(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantReport>> {
+    grant_reports::table
+        .find(application_id)
+        .select(GrantReport::as_select())
+        .first(conn)
+        .optional()
+}
