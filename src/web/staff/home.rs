@@ -29,6 +29,22 @@ struct DashboardPage {
     pipeline: Option<(i64, i64, i64)>,
     /// For the treasurer and sponsorship staff.
     money: Option<Money>,
+    /// For grants reviewers, deciders and the treasurer.
+    grants: Option<GrantCounts>,
+}
+
+/// What the grants side needs to see.
+struct GrantCounts {
+    /// Submitted, not yet picked up.
+    new: i64,
+    /// Under review or waiting for the applicant's answer.
+    in_review: i64,
+    /// Applications the signed-in reviewer is assigned to and has not voted on.
+    my_votes: i64,
+    /// Approved, not yet paid out.
+    to_pay: i64,
+    /// Paid grants whose report is late.
+    overdue_reports: i64,
 }
 
 /// What the money side needs to see.
@@ -140,6 +156,21 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let grants = if roles.contains(&Role::GrantsReviewer)
+        || roles.contains(&Role::GrantsDecider)
+        || roles.contains(&Role::Treasurer)
+    {
+        let me = staff.user.user.id;
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| grant_counts(c, me, today))
+                .await?,
+        )
+    } else {
+        None
+    };
     let (staff_count, pending_emails, failed_emails, recent) = staff
         .state
         .db
@@ -167,5 +198,50 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         sponsorship_counts,
         pipeline,
         money,
+        grants,
+    })
+}
+
+fn grant_counts(
+    c: &mut crate::db::DbConn,
+    me: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<GrantCounts> {
+    use crate::db::schema::{grant_applications as ga, grant_reviewers as gr, grant_votes as gv};
+    use crate::domain::grants::Status;
+    use diesel::prelude::*;
+    let count = |c: &mut crate::db::DbConn, st: &[Status]| -> AppResult<i64> {
+        Ok(ga::table
+            .filter(ga::status.eq_any(st.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
+            .count()
+            .get_result(c)?)
+    };
+    let review = [
+        Status::Submitted,
+        Status::UnderReview,
+        Status::InfoRequested,
+    ];
+    let mine: Vec<i64> = gr::table
+        .inner_join(ga::table)
+        .filter(gr::user_id.eq(me))
+        .filter(gr::conflict.eq(false))
+        .filter(ga::status.eq_any(review.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
+        .select(gr::application_id)
+        .load(c)?;
+    let voted: Vec<i64> = gv::table
+        .filter(gv::user_id.eq(me))
+        .filter(gv::application_id.eq_any(&mine))
+        .select(gv::application_id)
+        .load(c)?;
+    let overdue = crate::models::grant_applications::list(c, &[Status::Paid, Status::ReportDue])?
+        .iter()
+        .filter(|a| a.report_overdue(today))
+        .count() as i64;
+    Ok(GrantCounts {
+        new: count(c, &[Status::Submitted])?,
+        in_review: count(c, &[Status::UnderReview, Status::InfoRequested])?,
+        my_votes: (mine.len() - voted.len()) as i64,
+        to_pay: count(c, &[Status::Approved])?,
+        overdue_reports: overdue,
     })
 }
