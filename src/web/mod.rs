@@ -146,6 +146,50 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::descriptions::reject),
             )
             // == end sponsor applications and portal ==
+            // == Grants: apply (public form, applicant portal) ==
+            .route("/grants/apply", get().to(portal::grants_apply::form))
+            .route(
+                "/grants/apply",
+                web::post().to(portal::grants_apply::submit),
+            )
+            .route(
+                "/grants/apply/thanks",
+                get().to(portal::grants_apply::thanks),
+            )
+            .route(
+                "/grants/portal/enter/{token}",
+                get().to(portal::grants_portal::enter),
+            )
+            .route(
+                "/grants/portal/link",
+                get().to(portal::grants_portal::link_form),
+            )
+            .route(
+                "/grants/portal/link",
+                web::post().to(portal::grants_portal::link_request),
+            )
+            .route(
+                "/grants/portal/leave",
+                web::post().to(portal::grants_portal::leave),
+            )
+            .route("/grants/portal", get().to(portal::grants_portal::overview))
+            .route(
+                "/grants/portal/messages",
+                web::post().to(portal::grants_portal::reply),
+            )
+            .route(
+                "/grants/portal/withdraw",
+                web::post().to(portal::grants_portal::withdraw),
+            )
+            .route(
+                "/grants/portal/report",
+                web::post().to(portal::grants_portal::report),
+            )
+            .route(
+                "/grants/portal/files/{id:\\d+}",
+                get().to(portal::grants_portal::file),
+            )
+            // == end grants: apply ==
             // == Stripe: checkout and webhooks ==
             .service(
                 web::resource("/webhooks/stripe")

@@ -8,6 +8,8 @@ mod accounts;
 mod applications;
 mod backup;
 mod e2e;
+mod grants_apply;
+mod grants_portal;
 mod invoices;
 mod logos;
 mod outbox;

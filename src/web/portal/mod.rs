@@ -3,6 +3,9 @@
 
 pub mod apply;
 pub mod enter;
+pub mod grants_apply;
+pub mod grants_portal;
+pub mod grants_upload;
 pub mod link;
 pub mod pages;
 pub mod renew;

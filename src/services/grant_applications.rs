@@ -1,0 +1,846 @@
+//! Grants from the applicant's side: the public application (checked against its programme's
+//! rules, once per form), the applicant's replies, withdrawal and post-event report, fresh
+//! private links, and the private files they send. Each change runs in one transaction with
+//! its history, audit entry and emails.
+//!
+//! Files live in `{data_dir}/grant_files/{key}` under a random key, outside anything served as
+//! static; only the handlers that check who is asking read them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use diesel::OptionalExtension;
+use rand::RngCore;
+
+use crate::config::Settings;
+use crate::db::{DbConn, write_tx};
+use crate::domain::grants::{self, RuleInput, Status};
+use crate::domain::{EmailAddress, Money, Role};
+use crate::email::{
+    self, GrantApplicantActivityEmail, GrantLinkItem, GrantPortalLinkEmail, GrantReceivedEmail,
+};
+use crate::error::{AppError, AppResult};
+use crate::models::grant_applicant_views as views;
+use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
+use crate::models::grant_programmes::{self as programmes, GrantProgramme};
+use crate::models::portal_views;
+
+use super::audit::{self, Actor};
+use super::grants as lifecycle;
+use super::portal_actions::{
+    LINK_COOLDOWN_SECONDS, LINK_EMAILS_PER_RECIPIENT_DAY, LINK_REQUESTS_PER_ADDR_HOUR,
+};
+
+/// Messages for form fields: `(field, sentence)`.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+/// Applications one client address may send in an hour.
+pub const APPLICATIONS_PER_ADDR_HOUR: i64 = 10;
+
+/// Shown when a client address has sent too many applications lately.
+pub const TOO_MANY: &str = "We have received many grant applications from your network in the \
+     last hour, so we cannot take this one now. Nothing was saved. Please try again in an hour, \
+     or write to us if you need help.";
+
+/// Largest file accepted (10 MiB), for the application's PDF and each report attachment.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Attachments a report may carry.
+pub const MAX_REPORT_FILES: usize = 5;
+/// Longest reply, withdrawal reason or report, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 5000;
+pub const MAX_REPORT_CHARS: usize = 20_000;
+/// Applications one link request sends links for (the newest).
+const MAX_LINKS_PER_REQUEST: usize = 5;
+/// The audit record a link request that sent links is filed under (for the cooldown).
+const SENT_RECORD: &str = "grant_link";
+
+/// The figures a programme's rules are checked against, as the form gave them.
+#[derive(Clone, Debug)]
+pub struct Facts {
+    pub programme_id: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub attendance: i32,
+    pub coc_url: String,
+    pub requested: Money,
+    pub total_budget: Money,
+}
+
+/// What the checks found: the programme, the reference rate used, and the request in the
+/// foundation currency.
+pub struct Checked {
+    pub programme: GrantProgramme,
+    pub rate_micros: i64,
+    pub requested_base: Money,
+}
+
+/// "USD, EUR and GBP".
+fn list_words(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.join(""),
+    }
+}
+
+/// The sentence for a currency we cannot take.
+pub fn currency_refused(accepted: &[String]) -> String {
+    format!(
+        "We accept requests in {}. Choose one of these; if your costs are in another currency, convert them at today's rate.",
+        list_words(accepted)
+    )
+}
+
+/// Checks the facts against the programme's rules on `today`: the programme must be open,
+/// the currency accepted (the foundation's own or one with a reference rate), and every rule
+/// of `domain::grants::check_rules` met.
+pub fn check(
+    conn: &mut DbConn,
+    settings: &Settings,
+    today: NaiveDate,
+    f: &Facts,
+) -> AppResult<Result<Checked, FieldErrors>> {
+    let base = settings.currency();
+    let programme = match programmes::find(conn, f.programme_id).optional()? {
+        Some(p) if p.is_open => p,
+        _ => {
+            return Ok(Err(vec![(
+                "programme",
+                "That programme is not taking applications. Choose one of the programmes listed."
+                    .into(),
+            )]));
+        }
+    };
+    let Some(rate_micros) = programmes::rate(conn, f.requested.currency, base)? else {
+        let accepted = programmes::accepted_currencies(conn, base)?;
+        return Ok(Err(vec![("currency", currency_refused(&accepted))]));
+    };
+    let Some(requested_base) = grants::convert(f.requested, rate_micros, base) else {
+        return Ok(Err(vec![(
+            "requested",
+            "That amount is too large for us to fund.".into(),
+        )]));
+    };
+    let errors = grants::check_rules(
+        &programme.rules(base),
+        &RuleInput {
+            starts_on: f.starts_on,
+            ends_on: f.ends_on,
+            attendance: f.attendance,
+            coc_url: f.coc_url.clone(),
+            requested: f.requested,
+            requested_base,
+            total_budget: f.total_budget,
+        },
+        today,
+    );
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    Ok(Ok(Checked {
+        programme,
+        rate_micros,
+        requested_base,
+    }))
+}
+
+/// A checked file stored under a random key, waiting for its row.
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub key: String,
+    /// The name the applicant's file had (shown only, never used as a path).
+    pub name: String,
+    pub content_type: &'static str,
+    pub size: i64,
+}
+
+/// An application as the form parsed it.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The random key the form carried (a resubmitted form has the same one).
+    pub key: String,
+    pub applicant_name: String,
+    pub applicant_email: EmailAddress,
+    pub organisation: String,
+    /// ISO code.
+    pub country: String,
+    pub event_name: String,
+    pub city: String,
+    /// ISO code.
+    pub event_country: String,
+    pub website: String,
+    pub facts: Facts,
+    /// `(label, amount)` in the request's currency.
+    pub lines: Vec<(String, i64)>,
+    pub purpose: String,
+    pub outreach: String,
+    pub earlier_grants: String,
+    pub public_opt_in: bool,
+    pub attachment: Option<StoredFile>,
+}
+
+/// How a submission ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created {
+        id: i64,
+    },
+    /// The same form was sent before: nothing new was written or sent.
+    AlreadyReceived,
+    /// Fields must change; nothing was written.
+    Refused(FieldErrors),
+    /// Too many applications from this client address lately; nothing was written.
+    TooMany,
+}
+
+/// Records an application (status `submitted`, its budget lines, the first history row, the
+/// attachment's row), emails the applicant their private link and tells the deciders. Safe
+/// to call twice with the same form and from two requests at once: one application, one
+/// set of emails.
+pub fn submit(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    today: NaiveDate,
+    s: &Submission,
+) -> AppResult<Outcome> {
+    let r = write_tx(conn, |conn| submit_in(conn, settings, actor, today, s));
+    // Lost the race on the form key's unique index: the other request made it.
+    if matches!(r, Err(AppError::Conflict(_))) && apps::find_by_key(conn, &s.key)?.is_some() {
+        return Ok(Outcome::AlreadyReceived);
+    }
+    r
+}
+
+fn submit_in(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    today: NaiveDate,
+    s: &Submission,
+) -> AppResult<Outcome> {
+    if apps::find_by_key(conn, &s.key)?.is_some() {
+        return Ok(Outcome::AlreadyReceived);
+    }
+    if let Some(addr) = actor.client_addr.as_deref() {
+        let recent = portal_views::actions_from_addr_since(
+            conn,
+            "grant.apply",
+            addr,
+            crate::models::now() - chrono::Duration::hours(1),
+        )?;
+        if recent >= APPLICATIONS_PER_ADDR_HOUR {
+            return Ok(Outcome::TooMany);
+        }
+    }
+    let checked = match check(conn, settings, today, &s.facts)? {
+        Ok(c) => c,
+        Err(errors) => return Ok(Outcome::Refused(errors)),
+    };
+    let f = &s.facts;
+    let now = crate::models::now();
+    let new = NewGrantApplication {
+        application_key: s.key.clone(),
+        programme_id: checked.programme.id,
+        status: Status::Submitted.as_str().to_string(),
+        applicant_name: s.applicant_name.clone(),
+        applicant_email: s.applicant_email.as_str().to_string(),
+        organisation: s.organisation.clone(),
+        group_key: grants::group_key(&s.organisation),
+        country: s.country.clone(),
+        event_name: s.event_name.clone(),
+        starts_on: f.starts_on,
+        ends_on: f.ends_on,
+        city: s.city.clone(),
+        event_country: s.event_country.clone(),
+        attendance: f.attendance,
+        website: s.website.clone(),
+        coc_url: f.coc_url.clone(),
+        requested_minor: f.requested.minor,
+        currency: f.requested.currency.code().to_string(),
+        requested_base_minor: checked.requested_base.minor,
+        total_budget_minor: f.total_budget.minor,
+        purpose: s.purpose.clone(),
+        outreach: s.outreach.clone(),
+        earlier_grants: s.earlier_grants.clone(),
+        public_opt_in: s.public_opt_in,
+        budget_year: f.starts_on.year(),
+        created_at: now,
+        updated_at: now,
+    };
+    let id = apps::insert(conn, &new, &s.lines)?;
+    apps::add_event(
+        conn,
+        id,
+        None,
+        Status::Submitted,
+        &actor.label,
+        "applied on the website",
+    )?;
+    if let Some(file) = &s.attachment {
+        apps::add_file(
+            conn,
+            id,
+            "application",
+            &file.key,
+            &file.name,
+            file.content_type,
+            file.size,
+        )?;
+    }
+    let a = apps::find(conn, id)?;
+    let rate = if checked.rate_micros == grants::RATE_SCALE {
+        String::new()
+    } else {
+        format!(
+            " (≈ {} at {})",
+            checked.requested_base,
+            grants::rate_label(checked.rate_micros)
+        )
+    };
+    audit::record(
+        conn,
+        actor,
+        "grant.apply",
+        Some(("grant_application", &id.to_string())),
+        &format!(
+            "{} · {} · {} · {}{rate}{}",
+            a.reference(),
+            checked.programme.name,
+            a.event_name,
+            a.requested_label(),
+            if s.attachment.is_some() {
+                " · PDF attached"
+            } else {
+                ""
+            }
+        ),
+    )?;
+    let link = lifecycle::applicant_link(conn, settings, &a)?;
+    email::enqueue(
+        conn,
+        &s.applicant_email,
+        &GrantReceivedEmail {
+            foundation: settings.foundation_name.clone(),
+            name: a.applicant_name.clone(),
+            reference: a.reference(),
+            event: a.event_name.clone(),
+            programme: checked.programme.name.clone(),
+            requested: a.requested_label(),
+            link,
+            expires_days: settings.portal_link_days,
+        },
+    )?;
+    let deciders = staff_with_role(conn, Role::GrantsDecider)?;
+    tell_staff(
+        conn,
+        settings,
+        &a,
+        &deciders,
+        &format!(
+            "A new grant application arrived: {} asks for {}.",
+            a.organisation,
+            a.requested_label()
+        ),
+        "",
+    )?;
+    Ok(Outcome::Created { id })
+}
+
+/// Active staff with a role, as `(name, address)`.
+fn staff_with_role(conn: &mut DbConn, role: Role) -> AppResult<Vec<(String, String)>> {
+    Ok(crate::models::users::active_with_role(conn, role)?
+        .into_iter()
+        .map(|u| (u.name, u.email))
+        .collect())
+}
+
+/// Who hears about an applicant's message or withdrawal: the assigned reviewers without a
+/// conflict of interest, or the deciders while nobody is assigned.
+fn reviewers_or_deciders(conn: &mut DbConn, id: i64) -> AppResult<Vec<(String, String)>> {
+    let reviewers = views::active_reviewers(conn, id)?;
+    if reviewers.is_empty() {
+        staff_with_role(conn, Role::GrantsDecider)
+    } else {
+        Ok(reviewers)
+    }
+}
+
+/// Queues one note per address about what the applicant did.
+fn tell_staff(
+    conn: &mut DbConn,
+    settings: &Settings,
+    a: &GrantApplication,
+    to: &[(String, String)],
+    what: &str,
+    excerpt: &str,
+) -> AppResult<()> {
+    let mut sent: Vec<String> = Vec::new();
+    let link = lifecycle::staff_url(settings, a.id);
+    for (name, addr) in to {
+        let Ok(addr) = EmailAddress::parse(addr) else {
+            continue;
+        };
+        if sent.iter().any(|s| s == addr.as_str()) {
+            continue;
+        }
+        sent.push(addr.as_str().to_string());
+        email::enqueue(
+            conn,
+            &addr,
+            &GrantApplicantActivityEmail {
+                foundation: settings.foundation_name.clone(),
+                name: name.clone(),
+                reference: a.reference(),
+                event: a.event_name.clone(),
+                what: what.to_string(),
+                excerpt: excerpt.to_string(),
+                link: link.clone(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the applicant may still write to reviewers about an application in this status.
+pub fn may_message(status: Status) -> bool {
+    !matches!(
+        status,
+        Status::Declined | Status::Withdrawn | Status::Closed
+    )
+}
+
+/// The applicant writes to the reviewers. An answer while information is requested moves the
+/// application back to review. Returns whether it moved.
+pub fn reply(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+) -> AppResult<bool> {
+    write_tx(conn, |conn| {
+        let a = apps::find(conn, id)?;
+        let status = a.status();
+        if !may_message(status) {
+            return Err(AppError::Conflict(format!(
+                "This application is {}, so messages are closed. If you need to reach us, reply to one of our emails.",
+                status.label().to_lowercase()
+            )));
+        }
+        apps::add_message(conn, id, true, &a.applicant_name, body)?;
+        let moved = status == Status::InfoRequested;
+        if moved {
+            lifecycle::move_to(
+                conn,
+                actor,
+                id,
+                Status::UnderReview,
+                "the applicant replied",
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "grant.applicant_message",
+            Some(("grant_application", &id.to_string())),
+            &format!(
+                "{}: message of {} characters",
+                a.reference(),
+                body.chars().count()
+            ),
+        )?;
+        let to = reviewers_or_deciders(conn, id)?;
+        let what = if moved {
+            "The applicant answered your request for information; the application is back under review."
+        } else {
+            "The applicant sent a message."
+        };
+        tell_staff(conn, settings, &a, &to, what, body)?;
+        Ok(moved)
+    })
+}
+
+/// The applicant withdraws. Only statuses the transition table lets go to `withdrawn` allow
+/// it; anything else is a 409 that says why.
+pub fn withdraw(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let a = apps::find(conn, id)?;
+        let status = a.status();
+        if !status.can_withdraw() {
+            return Err(AppError::Conflict(match status {
+                Status::Withdrawn => "You have already withdrawn this application.".to_string(),
+                Status::Paid | Status::ReportDue | Status::ReportReceived | Status::Closed => {
+                    "This grant has already been paid, so it can no longer be withdrawn. If your event was cancelled, please write to us about returning the money.".to_string()
+                }
+                other => format!(
+                    "This application is {}, so there is nothing to withdraw.",
+                    other.label().to_lowercase()
+                ),
+            }));
+        }
+        let note = if reason.is_empty() {
+            "withdrawn by the applicant".to_string()
+        } else {
+            format!("withdrawn by the applicant: {reason}")
+        };
+        lifecycle::move_to(conn, actor, id, Status::Withdrawn, &note)?;
+        let to = reviewers_or_deciders(conn, id)?;
+        tell_staff(
+            conn,
+            settings,
+            &a,
+            &to,
+            "The applicant withdrew the application.",
+            reason,
+        )?;
+        Ok(())
+    })
+}
+
+/// The post-event report: its text and attachments, once, while the grant is paid and the
+/// report not yet received. Moves the application to `report_received` and tells the
+/// treasurers (or the deciders when there is no treasurer).
+pub fn submit_report(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+    files: &[StoredFile],
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let a = apps::find(conn, id)?;
+        let status = a.status();
+        if !matches!(status, Status::Paid | Status::ReportDue) {
+            return Err(AppError::Conflict(match status {
+                Status::ReportReceived | Status::Closed => {
+                    "We already have your report for this grant. Thank you!".to_string()
+                }
+                _ => format!(
+                    "A report is sent after the grant is paid and the event is over; this application is {}.",
+                    status.label().to_lowercase()
+                ),
+            }));
+        }
+        if apps::report(conn, id)?.is_some() {
+            return Err(AppError::Conflict(
+                "We already have your report for this grant. Thank you!".into(),
+            ));
+        }
+        views::insert_report(conn, id, body, &actor.label, crate::models::now())?;
+        for f in files {
+            apps::add_file(conn, id, "report", &f.key, &f.name, f.content_type, f.size)?;
+        }
+        lifecycle::move_to(
+            conn,
+            actor,
+            id,
+            Status::ReportReceived,
+            "report sent by the applicant",
+        )?;
+        audit::record(
+            conn,
+            actor,
+            "grant.report",
+            Some(("grant_application", &id.to_string())),
+            &format!(
+                "{}: report of {} characters, {} attachment(s)",
+                a.reference(),
+                body.chars().count(),
+                files.len()
+            ),
+        )?;
+        let mut to = staff_with_role(conn, Role::Treasurer)?;
+        if to.is_empty() {
+            to = staff_with_role(conn, Role::GrantsDecider)?;
+        }
+        tell_staff(
+            conn,
+            settings,
+            &a,
+            &to,
+            "The applicant sent the post-event report.",
+            "",
+        )?;
+        Ok(())
+    })
+}
+
+/// Emails fresh private links to `email` for its newest applications, within the same limits
+/// as the sponsor portal's link requests (per client address, a cooldown per recipient, a
+/// daily cap per recipient). Returns how many links were sent; the page answers the same
+/// whatever this is, and unknown addresses are not written down.
+pub fn request_links(
+    conn: &mut DbConn,
+    settings: &Settings,
+    actor: &Actor,
+    email: &EmailAddress,
+) -> AppResult<usize> {
+    write_tx(conn, |conn| {
+        let now = crate::models::now();
+        let addr = actor.client_addr.clone().unwrap_or_default();
+        let from_addr = portal_views::actions_from_addr_since(
+            conn,
+            "grant.link_requested",
+            &addr,
+            now - chrono::Duration::hours(1),
+        )?;
+        let recent = portal_views::actions_on_record_since(
+            conn,
+            "grant.link_requested",
+            SENT_RECORD,
+            email.as_str(),
+            now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
+        )?;
+        let today =
+            views::links_issued_since(conn, email.as_str(), now - chrono::Duration::days(1))?;
+        let mut matches = apps::for_email(conn, email.as_str())?;
+        matches.truncate(MAX_LINKS_PER_REQUEST);
+        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
+            || recent > 0
+            || today + matches.len() as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
+        let mut sent = 0;
+        if !throttled && let Some(first) = matches.first() {
+            let mut items = Vec::new();
+            for a in &matches {
+                items.push(GrantLinkItem {
+                    label: format!("{} · {}", a.reference(), a.event_name),
+                    link: lifecycle::applicant_link(conn, settings, a)?,
+                });
+            }
+            sent = items.len();
+            email::enqueue(
+                conn,
+                email,
+                &GrantPortalLinkEmail {
+                    foundation: settings.foundation_name.clone(),
+                    name: first.applicant_name.clone(),
+                    items,
+                    expires_days: settings.portal_link_days,
+                },
+            )?;
+        }
+        let (record, details) = if matches.is_empty() {
+            (None, "no grant application has this address".to_string())
+        } else if throttled {
+            (
+                None,
+                format!("{email}: not sent (asked again too soon or too often)"),
+            )
+        } else {
+            (
+                Some((SENT_RECORD, email.as_str())),
+                format!("{email}: {sent} link(s) sent"),
+            )
+        };
+        audit::record(conn, actor, "grant.link_requested", record, &details)?;
+        Ok(sent)
+    })
+}
+
+// Private files.
+
+/// The folder of grant files: private, never served as static files.
+pub fn files_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("grant_files")
+}
+
+/// The file of a stored key, or None for a key that is not ours (no path tricks).
+pub fn file_path(data_dir: &Path, key: &str) -> Option<PathBuf> {
+    crate::media::valid_key(key).then(|| files_dir(data_dir).join(key))
+}
+
+/// The sentence for a file over the size limit.
+pub fn too_large_message() -> String {
+    "The file is larger than 10 MB. Choose a smaller file (save or scan it at a lower resolution)."
+        .into()
+}
+
+fn is_complete_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Checks the application's attachment by content: a complete PDF within the size limit.
+pub fn check_pdf(bytes: &[u8]) -> Result<&'static str, String> {
+    if bytes.is_empty() {
+        return Err("The file is empty. Choose the PDF again.".into());
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large_message());
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(
+            "This file is not a PDF (whatever its name says). Attach a PDF file, or leave the field empty."
+                .into(),
+        );
+    }
+    if !is_complete_pdf(bytes) {
+        return Err(
+            "The PDF seems incomplete (it has no end). Save it again and attach the new file."
+                .into(),
+        );
+    }
+    Ok("application/pdf")
+}
+
+/// Checks a report attachment by content: a PDF, PNG or JPEG within the size limit. Returns
+/// the exact content type it is served with.
+pub fn check_report_file(bytes: &[u8]) -> Result<&'static str, String> {
+    if bytes.is_empty() {
+        return Err("One of the files is empty. Choose it again.".into());
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large_message());
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return if is_complete_pdf(bytes) {
+            Ok("application/pdf")
+        } else {
+            Err(
+                "One of the PDFs seems incomplete (it has no end). Save it again and attach the new file."
+                    .into(),
+            )
+        };
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok("image/png");
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Ok("image/jpeg");
+    }
+    Err("Attach PDF, PNG or JPEG files only: one of the files is something else, whatever its name says.".into())
+}
+
+/// The file name extension for a content type we store.
+pub fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "bin",
+    }
+}
+
+/// A file name from the browser, fit to show: its last part, one line, at most 120
+/// characters. It is never used as a path.
+pub fn display_name(raw: &str, fallback: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(120).collect();
+    let clean = clean.trim();
+    if clean.is_empty() {
+        fallback.to_string()
+    } else {
+        clean.to_string()
+    }
+}
+
+/// Stores checked bytes under a new random key. Written under a temporary name and renamed,
+/// so a half-written file is never found under a key.
+pub fn store_file(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
+    let dir = files_dir(data_dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    let key = hex::encode(b);
+    let tmp = dir.join(format!("{key}.part"));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        let dest = file_path(data_dir, &key).ok_or_else(|| std::io::Error::other("bad key"))?;
+        std::fs::rename(&tmp, dest)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(key)
+}
+
+/// Removes a stored file whose row was never written; missing is fine.
+pub fn delete_file(data_dir: &Path, key: &str) -> std::io::Result<()> {
+    match file_path(data_dir, key) {
+        Some(p) => match std::fs::remove_file(p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_checked_by_content() {
+        let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n";
+        assert_eq!(check_pdf(pdf), Ok("application/pdf"));
+        assert!(check_pdf(b"").unwrap_err().contains("empty"));
+        assert!(
+            check_pdf(b"<html><script>alert(1)</script>%%EOF")
+                .unwrap_err()
+                .contains("not a PDF")
+        );
+        assert!(
+            check_pdf(b"%PDF-1.7\n1 0 obj")
+                .unwrap_err()
+                .contains("incomplete")
+        );
+        let mut big = pdf.to_vec();
+        big.resize(MAX_FILE_BYTES + 1, b' ');
+        assert!(check_pdf(&big).unwrap_err().contains("10 MB"));
+
+        assert_eq!(check_report_file(pdf), Ok("application/pdf"));
+        assert_eq!(check_report_file(b"\x89PNG\r\n\x1a\n...."), Ok("image/png"));
+        assert_eq!(
+            check_report_file(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Ok("image/jpeg")
+        );
+        assert!(check_report_file(b"GIF89a....").is_err());
+        assert!(check_report_file(b"<svg onload=alert(1)>").is_err());
+        assert!(check_report_file(b"%PDF-1.4 no end").is_err());
+    }
+
+    #[test]
+    fn stored_files_get_random_names_and_keys_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store_file(dir.path(), b"%PDF-1 %%EOF").unwrap();
+        let b = store_file(dir.path(), b"%PDF-1 %%EOF").unwrap();
+        assert_ne!(a, b);
+        assert!(file_path(dir.path(), &a).unwrap().exists());
+        assert_eq!(file_path(dir.path(), "../../etc/passwd"), None);
+        delete_file(dir.path(), &a).unwrap();
+        delete_file(dir.path(), &a).unwrap();
+        assert!(!file_path(dir.path(), &a).unwrap().exists());
+    }
+
+    #[test]
+    fn display_names_are_one_short_line() {
+        assert_eq!(
+            display_name("C:\\Users\\x\\budget.pdf", "f.pdf"),
+            "budget.pdf"
+        );
+        assert_eq!(display_name("../../a\r\nb.pdf", "f.pdf"), "ab.pdf");
+        assert_eq!(display_name("", "f.pdf"), "f.pdf");
+        assert_eq!(display_name(&"x".repeat(500), "f").chars().count(), 120);
+    }
+
+    #[test]
+    fn currencies_are_listed_in_words() {
+        let l = |v: &[&str]| list_words(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(l(&["USD"]), "USD");
+        assert_eq!(l(&["USD", "EUR", "GBP"]), "USD, EUR and GBP");
+    }
+}
