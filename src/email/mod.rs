@@ -1,6 +1,7 @@
 //! Outgoing email: message types rendered from askama templates (subject, text and HTML
 //! parts sharing one layout), the outbox they are queued in, and the transports.
 
+pub mod grant_review_mail;
 pub mod messages;
 pub mod outbox;
 pub mod portal_mail;
@@ -8,6 +9,7 @@ pub mod renewal_mail;
 pub mod review_mail;
 pub mod transport;
 
+pub use grant_review_mail::*;
 pub use messages::*;
 pub use outbox::enqueue;
 pub use portal_mail::*;

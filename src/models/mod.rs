@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth_tokens;
 pub mod grant_applications;
 pub mod grant_programmes;
+pub mod grant_reviews;
 pub mod invoices;
 pub mod jobs;
 pub mod login_failures;
