@@ -75,10 +75,8 @@ pub fn check_access(conn: &mut DbConn, viewer: &Viewer, id: i64) -> AppResult<Ac
         return Err(AppError::Forbidden);
     }
     let app = apps::find(conn, id)?;
+    ensure_not_recused(conn, viewer.user_id, id)?;
     let row = reviews::find(conn, id, viewer.user_id)?;
-    if row.as_ref().is_some_and(|r| r.conflict) {
-        return Err(AppError::ForbiddenWith(RECUSED.into()));
-    }
     let voted = reviews::vote_of(conn, id, viewer.user_id)?.is_some();
     Ok(Access {
         app,
@@ -86,6 +84,15 @@ pub fn check_access(conn: &mut DbConn, viewer: &Viewer, id: i64) -> AppResult<Ac
         decider: viewer.is_decider(),
         voted,
     })
+}
+
+/// 403 for a member of staff recused from the application. `check_access` uses it; other
+/// staff routes of an application (payments, say) call it too, so recusal holds everywhere.
+pub fn ensure_not_recused(conn: &mut DbConn, user_id: i64, application_id: i64) -> AppResult<()> {
+    if reviews::find(conn, application_id, user_id)?.is_some_and(|r| r.conflict) {
+        return Err(AppError::ForbiddenWith(RECUSED.into()));
+    }
+    Ok(())
 }
 
 fn deciders_only(viewer: &Viewer) -> AppResult<()> {
@@ -519,6 +526,10 @@ pub struct Decision {
     pub override_reason: String,
 }
 
+/// A decider who also reviews the application sees the votes, and decides, after casting
+/// their own.
+pub const VOTE_FIRST: &str = "You review this application too: cast your vote first. You will then see the other reviewers' votes, and can decide.";
+
 /// Why a decision was refused: a form field and its sentence, or any other error.
 #[derive(Debug)]
 pub enum DecideError {
@@ -588,7 +599,11 @@ fn decide_in_tx(
     };
     let base = settings.currency();
     serialize_on(conn, lock_keys::GRANT_DECISIONS)?;
-    let a = check_access(conn, viewer, id)?.app;
+    let access = check_access(conn, viewer, id)?;
+    if access.assigned && !access.voted {
+        return Err(AppError::Conflict(VOTE_FIRST.into()));
+    }
+    let a = access.app;
     if let Some(earlier) = apps::decision(conn, id)? {
         return Err(already_decided(&earlier));
     }

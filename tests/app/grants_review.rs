@@ -712,6 +712,7 @@ async fn awards_beyond_the_remaining_budget_need_an_override_with_a_reason_which
     let path = format!("/staff/grants/{id}/decide");
     let (_, page) = decider.page(&format!("/staff/grants/{id}")).await;
     assert!(page.contains("$2,000.00 left"), "remaining shown");
+    assert!(page.contains(&format!("action=\"/staff/grants/{id}/decide\"")));
 
     // More than requested: refused whatever the budget.
     let r = post(&decider, &path, &approve_form("4000.01")).await;
@@ -1195,4 +1196,37 @@ async fn the_queue_filters_by_status_programme_and_assignment() {
     let (_, q) = c.page("/staff/grants?mine=1").await;
     assert!(q.contains("Beta Sprint") && !q.contains("Alpha Conf"));
     let _ = a;
+}
+
+#[tokio::test]
+async fn a_decider_who_reviews_the_application_votes_before_seeing_votes_or_deciding() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Events", Some(100_000_000));
+    let id = application(&app, p, Status::UnderReview, 50_000);
+    let (d, did) = staff(&app, &[Role::GrantsReviewer, Role::GrantsDecider]).await;
+    let (_, other) = staff(&app, &[Role::GrantsReviewer]).await;
+    assign(&app, id, did);
+    assign(&app, id, other);
+    reviews::set_vote(&mut app.db(), id, other, Vote::Approve, Some(5), "Hidden-X").expect("vote");
+    let page = format!("/staff/grants/{id}");
+    let (_, body) = d.page(&page).await;
+    assert!(!body.contains("Hidden-X"));
+    assert!(!body.contains(&format!("action=\"{page}/decide\"")));
+    assert!(body.contains("cast your vote first"));
+    let r = post(&d, &format!("{page}/decide"), &approve_form("100")).await;
+    assert_eq!(r.status(), 409);
+    assert!(!r.text().await.expect("body").contains("Hidden-X"));
+    assert_eq!(decisions(&app, id), 0);
+    let r = d
+        .post(
+            &format!("{page}/vote"),
+            &[("vote", "approve"), ("score", "4")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = d.page(&page).await;
+    assert!(body.contains("Hidden-X"));
+    let r = post(&d, &format!("{page}/decide"), &approve_form("100")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "approved");
 }

@@ -338,7 +338,21 @@ impl ShowPage {
         self.access.assigned && self.in_review()
     }
     fn can_decide(&self) -> bool {
-        self.access.decider && self.decision.is_none() && self.in_review()
+        self.access.decider && self.decision.is_none() && self.in_review() && self.sees_votes()
+    }
+    /// A decider who reviews it too and has not voted yet.
+    fn must_vote_first(&self) -> bool {
+        self.access.decider && self.access.assigned && !self.access.voted
+    }
+    fn size(&self, f: &GrantFile) -> String {
+        let b = f.size_bytes;
+        if b >= 1024 * 1024 {
+            format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
+        } else if b >= 1024 {
+            format!("{} KB", b / 1024)
+        } else {
+            format!("{b} bytes")
+        }
     }
     fn can_approve(&self) -> bool {
         self.a.status() == Status::UnderReview
