@@ -7,6 +7,7 @@ pub mod auth_tokens;
 pub mod grant_applicant_views;
 pub mod grant_applications;
 pub mod grant_programmes;
+pub mod grant_reviews;
 pub mod invoices;
 pub mod jobs;
 pub mod login_failures;

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod billing;
 pub mod grant_applications;
+pub mod grant_review;
 pub mod grants;
 pub mod portal;
 pub mod portal_actions;

@@ -301,6 +301,49 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(portal::renew::renew),
             )
             // == end renewals ==
+            // == Grants: review (queue, review page, files, reviewers, votes, decision) ==
+            .route("/staff/grants", get().to(staff::grant_review::queue))
+            .route(
+                "/staff/grants/{id:\\d+}",
+                get().to(staff::grant_review::show),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/files/{file_id:\\d+}",
+                get().to(staff::grant_review::file),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/start",
+                web::post().to(staff::grant_review::start),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/messages",
+                web::post().to(staff::grant_review::request_info),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/assign",
+                web::post().to(staff::grant_review::assign),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/assign/next",
+                web::post().to(staff::grant_review::assign_next),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/unassign",
+                web::post().to(staff::grant_review::unassign),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/conflict",
+                web::post().to(staff::grant_review::conflict),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/vote",
+                web::post().to(staff::grant_review::vote),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/decide",
+                web::post().to(staff::grant_review::decide),
+            )
+            // == end grants: review ==
             // Staff
             .route("/staff", get().to(staff::home::dashboard))
             .route("/staff/account", get().to(staff::account::show))

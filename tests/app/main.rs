@@ -10,6 +10,7 @@ mod backup;
 mod e2e;
 mod grants_apply;
 mod grants_portal;
+mod grants_review;
 mod invoices;
 mod logos;
 mod outbox;

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod billing_settings;
 pub mod descriptions;
+pub mod grant_review;
 pub mod home;
 pub mod invoices;
 pub mod logos;
