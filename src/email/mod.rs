@@ -2,12 +2,14 @@
 //! parts sharing one layout), the outbox they are queued in, and the transports.
 
 pub mod messages;
+pub mod grant_money_mail;
 pub mod outbox;
 pub mod portal_mail;
 pub mod renewal_mail;
 pub mod review_mail;
 pub mod transport;
 
+pub use grant_money_mail::*;
 pub use messages::*;
 pub use outbox::enqueue;
 pub use portal_mail::*;
