@@ -1,8 +1,8 @@
 //! Outgoing email: message types rendered from askama templates (subject, text and HTML
 //! parts sharing one layout), the outbox they are queued in, and the transports.
 
-pub mod messages;
 pub mod grant_money_mail;
+pub mod messages;
 pub mod outbox;
 pub mod portal_mail;
 pub mod renewal_mail;

@@ -82,7 +82,11 @@ fn paid_in_award_currency(
             awarded_base_minor,
         )
         .and_then(|m| sum.checked_add(m))
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("payments of {award_currency} do not add up")))
+        .ok_or_else(|| {
+            AppError::Unexpected(anyhow::anyhow!(
+                "payments of {award_currency} do not add up"
+            ))
+        })
     })
 }
 
@@ -117,9 +121,7 @@ pub fn record_payment(
         }
         let decision = apps::decision(conn, a.id)?
             .filter(|d| d.approved())
-            .ok_or_else(|| {
-                AppError::Conflict("This grant has no approved award to pay.".into())
-            })?;
+            .ok_or_else(|| AppError::Conflict("This grant has no approved award to pay.".into()))?;
         let (Some(awarded), Some(awarded_base)) =
             (decision.awarded_minor, decision.awarded_base_minor)
         else {
@@ -156,7 +158,9 @@ pub fn record_payment(
             awarded,
             awarded_base,
         )
-        .ok_or_else(|| AppError::BadRequest("That payment cannot be compared with the award.".into()))?;
+        .ok_or_else(|| {
+            AppError::BadRequest("That payment cannot be compared with the award.".into())
+        })?;
         let total = before
             .checked_add(this)
             .ok_or_else(|| AppError::BadRequest("That amount is too large.".into()))?;
@@ -292,6 +296,16 @@ pub fn is_recused(conn: &mut DbConn, application_id: i64, user_id: i64) -> AppRe
     Ok(n > 0)
 }
 
+/// The applications a staff member is recused from, for lists that should not offer them.
+pub fn recused_ids(conn: &mut DbConn, user_id: i64) -> AppResult<Vec<i64>> {
+    use crate::db::schema::grant_reviewers as gr;
+    Ok(gr::table
+        .filter(gr::user_id.eq(user_id))
+        .filter(gr::conflict.eq(true))
+        .select(gr::application_id)
+        .load(conn)?)
+}
+
 // --- Reports: the worker's job and the overdue flag -------------------------------------------
 
 /// A report reminder; each goes out once per grant.
@@ -359,7 +373,11 @@ pub struct ReportJob {
 /// `grant_report_reminders` in the same transaction as its email, so a restart or a second
 /// worker never sends one twice; a reminder first reached late (the worker was down) is
 /// recorded as passed with the later one, not sent late.
-pub fn report_jobs(conn: &mut DbConn, settings: &Settings, today: NaiveDate) -> AppResult<ReportJob> {
+pub fn report_jobs(
+    conn: &mut DbConn,
+    settings: &Settings,
+    today: NaiveDate,
+) -> AppResult<ReportJob> {
     let mut out = ReportJob::default();
     let worker = Actor::system("grant reports");
     for a in apps::list(conn, &[Status::Paid])? {
@@ -432,7 +450,11 @@ pub fn report_jobs(conn: &mut DbConn, settings: &Settings, today: NaiveDate) -> 
                     "{} · report {} · due {due}{}",
                     a.reference(),
                     kind.label(),
-                    if sent { "" } else { " · no valid address to email" }
+                    if sent {
+                        ""
+                    } else {
+                        " · no valid address to email"
+                    }
                 ),
             )?;
             Ok(sent)
@@ -558,13 +580,13 @@ mod tests {
     fn payments_count_in_the_award_currency() {
         // Same currency: face value whatever the rate.
         assert_eq!(
-            in_award_currency(500_00, "EUR", 540_00, "EUR", 1000_00, 1080_00),
-            Some(500_00)
+            in_award_currency(50_000, "EUR", 54_000, "EUR", 100_000, 108_000),
+            Some(50_000)
         );
         // Foundation currency against a EUR award decided at 1.08: $540 is €500.
         assert_eq!(
-            in_award_currency(540_00, "USD", 540_00, "EUR", 1000_00, 1080_00),
-            Some(500_00)
+            in_award_currency(54_000, "USD", 54_000, "EUR", 100_000, 108_000),
+            Some(50_000)
         );
         assert_eq!(in_award_currency(1, "USD", 1, "EUR", 1, 0), None);
         // The largest amounts do not overflow.

@@ -8,6 +8,8 @@ mod accounts;
 mod applications;
 mod backup;
 mod e2e;
+mod grants_money;
+mod grants_register;
 mod invoices;
 mod logos;
 mod outbox;

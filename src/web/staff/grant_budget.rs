@@ -190,7 +190,10 @@ impl BudgetPage {
 }
 
 /// `GET /staff/grants/budget?year=2027`: the current year unless another is chosen.
-pub async fn page(staff: Staff<GrantsMoney>, q: web::Query<BudgetQuery>) -> AppResult<HttpResponse> {
+pub async fn page(
+    staff: Staff<GrantsMoney>,
+    q: web::Query<BudgetQuery>,
+) -> AppResult<HttpResponse> {
     let this_year = chrono::Utc::now().date_naive().year();
     let year = q
         .year
@@ -274,12 +277,18 @@ mod tests {
         for b in &c.bars {
             assert!(b.paid_w >= 0 && b.committed_w >= 0 && b.remaining_w >= 0);
             assert!(b.committed_x + b.committed_w <= PLOT_X + PLOT_W);
-            assert!(b.cap_x.is_none_or(|x| (PLOT_X..=PLOT_X + PLOT_W).contains(&x)));
+            assert!(
+                b.cap_x
+                    .is_none_or(|x| (PLOT_X..=PLOT_X + PLOT_W).contains(&x))
+            );
             assert!(b.label.chars().count() <= LABEL_CHARS);
         }
         // The huge row sets the scale without overflowing.
         assert_eq!(c.bars[3].paid_w, PLOT_W / 2);
-        assert_eq!(c.bars[3].committed_x + c.bars[3].committed_w, PLOT_X + PLOT_W);
+        assert_eq!(
+            c.bars[3].committed_x + c.bars[3].committed_w,
+            PLOT_X + PLOT_W
+        );
         assert!(c.bars[3].over);
         let c = chart(
             &[
@@ -295,7 +304,11 @@ mod tests {
         assert_eq!(e.remaining_x + e.remaining_w, PLOT_X + PLOT_W);
         assert!(!e.over);
         assert!(c.bars[1].over);
-        assert!(c.bars[1].title.contains("over by $1,500.00"), "{}", c.bars[1].title);
+        assert!(
+            c.bars[1].title.contains("over by $1,500.00"),
+            "{}",
+            c.bars[1].title
+        );
         assert_eq!(c.bars[1].remaining_w, 0);
         // Nothing at all: an empty chart, no division by zero.
         assert!(chart(&[], usd).bars.is_empty());

@@ -14,7 +14,9 @@ use crate::domain::dates::parse_date;
 use crate::domain::grants::{Method, parse_rate, rate_label};
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
-use crate::models::grant_applications::{self as apps, GrantApplication, GrantDecision, GrantReport};
+use crate::models::grant_applications::{
+    self as apps, GrantApplication, GrantDecision, GrantReport,
+};
 use crate::models::grant_disbursements::{self as disb, Disbursement};
 use crate::models::grant_programmes::{self as programmes};
 use crate::services::grant_money::{self, PaymentInput, Reminder};
@@ -60,20 +62,24 @@ struct ListPage {
     overdue: usize,
 }
 
-/// `GET /staff/grants/payments`: awarded grants by what they wait for.
+/// `GET /staff/grants/payments`: awarded grants by what they wait for (without those the
+/// viewer is recused from).
 pub async fn list(staff: Staff<GrantsMoney>) -> AppResult<HttpResponse> {
     let today = today();
     let base = staff.state.settings.currency();
+    let user_id = staff.user.user.id;
     let rows = staff
         .state
         .db
         .run(move |c| {
+            let recused = grant_money::recused_ids(c, user_id)?;
             let names: std::collections::HashMap<i64, String> = programmes::all(c)?
                 .into_iter()
                 .map(|p| (p.id, p.name))
                 .collect();
             disb::awarded_open(c)?
                 .into_iter()
+                .filter(|a| !recused.contains(&a.id))
                 .map(|a| {
                     let d = apps::decision(c, a.id)?;
                     let (paid_base, _) = apps::disbursed(c, a.id)?;
