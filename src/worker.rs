@@ -76,7 +76,8 @@ pub async fn run(
 
 /// The periodic jobs, for `today`: purge expired sessions and links, move sponsorships
 /// along their terms (paid → active when the term starts, active → expired when it ends),
-/// send renewal reminders.
+/// send renewal reminders, move paid grants whose event is over to "report due" and send
+/// their report reminders.
 /// Each step is idempotent, so every instance may run it.
 pub fn housekeeping(
     c: &mut crate::db::DbConn,
@@ -89,6 +90,7 @@ pub fn housekeeping(
     crate::services::billing::activate_started(c, today)?;
     crate::services::sponsorships::expire_ended(c, today)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
+    crate::services::grant_money::report_jobs(c, settings, today)?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod grant_apply_mail;
 pub mod grant_review_mail;
+pub mod grant_money_mail;
 pub mod messages;
 pub mod outbox;
 pub mod portal_mail;
@@ -12,6 +13,7 @@ pub mod transport;
 
 pub use grant_apply_mail::*;
 pub use grant_review_mail::*;
+pub use grant_money_mail::*;
 pub use messages::*;
 pub use outbox::enqueue;
 pub use portal_mail::*;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod billing;
 pub mod grant_applications;
 pub mod grant_review;
+pub mod grant_money;
 pub mod grants;
 pub mod portal;
 pub mod portal_actions;

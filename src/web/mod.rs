@@ -480,6 +480,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::sponsorships::fulfil),
             )
             // == end staff sponsors ==
+            // == Grants: money (payments, report reminders, budget, public register) ==
+            .route("/grants", get().to(public::grants::index))
+            .route("/grants/register", get().to(public::grants::register))
+            .route(
+                "/grants/register.csv",
+                get().to(public::grants::register_csv),
+            )
+            .route(
+                "/staff/grants/payments",
+                get().to(staff::grant_payments::list),
+            )
+            .route("/staff/grants/budget", get().to(staff::grant_budget::page))
+            .route(
+                "/staff/grants/{id:\\d+}/payments",
+                get().to(staff::grant_payments::show),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/payments",
+                web::post().to(staff::grant_payments::record),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/close",
+                web::post().to(staff::grant_payments::close),
+            )
+            // == end grants: money ==
             .default_service(web::to(not_found)),
     );
 }

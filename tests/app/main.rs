@@ -11,6 +11,8 @@ mod e2e;
 mod grants_apply;
 mod grants_portal;
 mod grants_review;
+mod grants_money;
+mod grants_register;
 mod invoices;
 mod logos;
 mod outbox;

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod billing_settings;
 pub mod descriptions;
 pub mod grant_review;
+pub mod grant_budget;
+pub mod grant_payments;
 pub mod home;
 pub mod invoices;
 pub mod logos;

@@ -1,0 +1,135 @@
+//! What the transparency pages read: the public register of awarded grants (only those whose
+//! applicants opted in) and the years that have budgets or grants.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    grant_applications as ga, grant_budgets, grant_decisions as gdec, grant_programmes as gp,
+};
+use crate::domain::Money;
+use crate::domain::grants::Status;
+
+/// One awarded grant as the public sees it: no applicant name, email or amounts requested.
+#[derive(Clone, Debug, Queryable)]
+pub struct RegisterRow {
+    pub id: i64,
+    pub organisation: String,
+    pub event_name: String,
+    pub city: String,
+    pub event_country: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub budget_year: i32,
+    pub currency: String,
+    pub programme_id: i64,
+    pub programme_name: String,
+    pub awarded_minor: Option<i64>,
+}
+
+impl RegisterRow {
+    pub fn reference(&self) -> String {
+        format!("G-{}", self.id)
+    }
+    pub fn country_name(&self) -> &str {
+        crate::domain::country::name(&self.event_country).unwrap_or(&self.event_country)
+    }
+    /// The award in the application's currency, for people.
+    pub fn awarded_label(&self) -> String {
+        let minor = self.awarded_minor.unwrap_or(0);
+        Money::from_db(minor, &self.currency)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|_| format!("{minor} {}", self.currency))
+    }
+    /// The award as a plain figure for spreadsheets ("1500.00").
+    pub fn awarded_plain(&self) -> String {
+        let minor = self.awarded_minor.unwrap_or(0);
+        Money::from_db(minor, &self.currency)
+            .map(|m| m.plain())
+            .unwrap_or_else(|_| minor.to_string())
+    }
+    pub fn dates(&self) -> String {
+        if self.starts_on == self.ends_on {
+            self.starts_on.format("%-d %B %Y").to_string()
+        } else {
+            format!(
+                "{} – {}",
+                self.starts_on.format("%-d %B %Y"),
+                self.ends_on.format("%-d %B %Y")
+            )
+        }
+    }
+}
+
+/// The register's filters; None means all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegisterFilter {
+    pub year: Option<i32>,
+    pub programme_id: Option<i64>,
+    /// An ISO code of the country where the event takes place.
+    pub country: Option<String>,
+}
+
+/// The statuses of a grant that was awarded and still stands (withdrawn after approval is
+/// not listed: the money was never granted).
+fn listed_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| s.awarded())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// Awarded grants whose applicants agreed to be listed, newest year first.
+pub fn register(conn: &mut DbConn, f: &RegisterFilter) -> QueryResult<Vec<RegisterRow>> {
+    let mut q = ga::table
+        .inner_join(gdec::table)
+        .inner_join(gp::table)
+        .filter(gdec::outcome.eq("approved"))
+        .filter(ga::public_opt_in.eq(true))
+        .filter(ga::status.eq_any(listed_statuses()))
+        .into_boxed();
+    if let Some(y) = f.year {
+        q = q.filter(ga::budget_year.eq(y));
+    }
+    if let Some(p) = f.programme_id {
+        q = q.filter(ga::programme_id.eq(p));
+    }
+    if let Some(c) = &f.country {
+        q = q.filter(ga::event_country.eq(c.clone()));
+    }
+    q.order((ga::budget_year.desc(), ga::starts_on.desc(), ga::id.desc()))
+        .select((
+            ga::id,
+            ga::organisation,
+            ga::event_name,
+            ga::city,
+            ga::event_country,
+            ga::starts_on,
+            ga::ends_on,
+            ga::budget_year,
+            ga::currency,
+            ga::programme_id,
+            gp::name,
+            gdec::awarded_minor,
+        ))
+        .load(conn)
+}
+
+/// Years with a budget cap or an application, newest first.
+pub fn budget_years(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
+    let mut years: Vec<i32> = grant_budgets::table
+        .select(grant_budgets::year)
+        .distinct()
+        .load(conn)?;
+    years.extend(
+        ga::table
+            .select(ga::budget_year)
+            .distinct()
+            .load::<i32>(conn)?,
+    );
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok(years)
+}

@@ -1,0 +1,1150 @@
+//! Grant money: payments recorded by the treasurer (malformed and overflowing input refused,
+//! never past the award, the one that reaches it marks the grant paid), roles on every money
+//! route, report reminders sent once across restarts and concurrent workers, overdue reports
+//! flagged, closing, and the budget page with its SVG chart.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use steward::db::schema::{
+    audit_log, grant_applications, grant_decisions, grant_disbursements, grant_report_reminders,
+    grant_reviewers, outbox,
+};
+use steward::domain::Role;
+use steward::domain::grants::Status;
+use steward::models::grant_applications::{self as apps, NewGrantApplication};
+use steward::models::grant_programmes::{self as programmes, ProgrammeFields};
+use steward::services::grant_money;
+
+use crate::helpers::{TestApp, TestClient, location};
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// An open event programme with rules; returns its id.
+pub fn programme(app: &TestApp, name: &str, report_days: i32) -> i64 {
+    programmes::insert(
+        &mut app.db(),
+        &ProgrammeFields {
+            name: name.into(),
+            kind: "event".into(),
+            description: "Community conferences.".into(),
+            is_open: true,
+            requires_coc: true,
+            min_lead_days: 42,
+            max_amount_minor: Some(1_000_000),
+            per_attendee_minor: Some(2_500),
+            report_days,
+        },
+    )
+    .expect("programme")
+}
+
+/// A grant application as fixtures need it; `insert` writes it (and its decision when the
+/// status is one that follows an approval or a decline).
+#[derive(Clone)]
+pub struct Grant {
+    pub programme: i64,
+    pub status: Status,
+    pub currency: &'static str,
+    pub requested: i64,
+    /// (awarded, awarded in the foundation currency)
+    pub award: Option<(i64, i64)>,
+    pub opt_in: bool,
+    pub organisation: String,
+    pub event: String,
+    pub email: String,
+    pub city: String,
+    pub event_country: &'static str,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub report_due_on: Option<NaiveDate>,
+}
+
+impl Grant {
+    pub fn new(programme: i64, status: Status) -> Grant {
+        Grant {
+            programme,
+            status,
+            currency: "USD",
+            requested: 300_000,
+            award: Some((200_000, 200_000)),
+            opt_in: true,
+            organisation: "PyCon Ghana".into(),
+            event: "PyCon Ghana 2030".into(),
+            email: "ama@pycon.example".into(),
+            city: "Accra".into(),
+            event_country: "GH",
+            starts_on: day(2030, 8, 1),
+            ends_on: day(2030, 8, 3),
+            report_due_on: None,
+        }
+    }
+
+    pub fn insert(&self, app: &TestApp) -> i64 {
+        let now = steward::models::now();
+        let mut c = app.db();
+        let base = if self.currency == "USD" {
+            self.requested
+        } else {
+            self.requested * 108 / 100
+        };
+        let id = apps::insert(
+            &mut c,
+            &NewGrantApplication {
+                application_key: format!("key-{:016x}", rand::random::<u64>()),
+                programme_id: self.programme,
+                status: self.status.as_str().into(),
+                applicant_name: "Ama Mensah".into(),
+                applicant_email: self.email.clone(),
+                organisation: self.organisation.clone(),
+                group_key: steward::domain::grants::group_key(&self.organisation),
+                country: "GH".into(),
+                event_name: self.event.clone(),
+                starts_on: self.starts_on,
+                ends_on: self.ends_on,
+                city: self.city.clone(),
+                event_country: self.event_country.into(),
+                attendance: 300,
+                website: "https://pycon.example".into(),
+                coc_url: "https://pycon.example/coc".into(),
+                requested_minor: self.requested,
+                currency: self.currency.into(),
+                requested_base_minor: base,
+                total_budget_minor: 5_000_000,
+                purpose: "Travel grants and venue.".into(),
+                outreach: String::new(),
+                earlier_grants: String::new(),
+                public_opt_in: self.opt_in,
+                budget_year: self
+                    .starts_on
+                    .format("%Y")
+                    .to_string()
+                    .parse()
+                    .expect("year"),
+                created_at: now,
+                updated_at: now,
+            },
+            &[("Venue".into(), 2_000_000)],
+        )
+        .expect("application");
+        if let Some(due) = self.report_due_on {
+            diesel::update(grant_applications::table.find(id))
+                .set(grant_applications::report_due_on.eq(Some(due)))
+                .execute(&mut c)
+                .expect("due date");
+        }
+        let decided = self.status.awarded() || self.status == Status::Declined;
+        let decided = decided || (self.status == Status::Withdrawn && self.award.is_some());
+        if decided {
+            let approved = self.status != Status::Declined;
+            let (awarded, base) = match (approved, self.award) {
+                (true, Some((a, b))) => (Some(a), Some(b)),
+                _ => (None, None),
+            };
+            diesel::insert_into(grant_decisions::table)
+                .values((
+                    grant_decisions::application_id.eq(id),
+                    grant_decisions::outcome.eq(if approved { "approved" } else { "declined" }),
+                    grant_decisions::awarded_minor.eq(awarded),
+                    grant_decisions::awarded_base_minor.eq(base),
+                    grant_decisions::rate_micros.eq(if self.currency == "USD" {
+                        None
+                    } else {
+                        Some(1_080_000i64)
+                    }),
+                    grant_decisions::note.eq(""),
+                    grant_decisions::override_reason.eq(""),
+                    grant_decisions::decided_by.eq("decider@example.org"),
+                    grant_decisions::decided_at.eq(now),
+                ))
+                .execute(&mut c)
+                .expect("decision");
+        }
+        id
+    }
+}
+
+/// A disbursement written directly (for budget and list fixtures).
+pub fn paid_out(app: &TestApp, id: i64, base_minor: i64) {
+    diesel::insert_into(grant_disbursements::table)
+        .values((
+            grant_disbursements::application_id.eq(id),
+            grant_disbursements::paid_on.eq(day(2026, 1, 10)),
+            grant_disbursements::method.eq("bank_transfer"),
+            grant_disbursements::amount_minor.eq(base_minor),
+            grant_disbursements::currency.eq("USD"),
+            grant_disbursements::rate_micros.eq(1_000_000i64),
+            grant_disbursements::base_minor.eq(base_minor),
+            grant_disbursements::reference.eq(""),
+            grant_disbursements::recorded_by.eq("treasurer@example.org"),
+            grant_disbursements::created_at.eq(steward::models::now()),
+        ))
+        .execute(&mut app.db())
+        .expect("disbursement");
+}
+
+fn status_of(app: &TestApp, id: i64) -> Status {
+    apps::find(&mut app.db(), id).expect("application").status()
+}
+
+fn payments(app: &TestApp, id: i64) -> Vec<(i64, String, i64, i64)> {
+    grant_disbursements::table
+        .filter(grant_disbursements::application_id.eq(id))
+        .order(grant_disbursements::id)
+        .select((
+            grant_disbursements::amount_minor,
+            grant_disbursements::currency,
+            grant_disbursements::rate_micros,
+            grant_disbursements::base_minor,
+        ))
+        .load(&mut app.db())
+        .expect("payments")
+}
+
+fn queued(app: &TestApp, kind: &str) -> i64 {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count")
+}
+
+fn audits(app: &TestApp, action: &str) -> Vec<String> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .order(audit_log::id)
+        .select(audit_log::details)
+        .load(&mut app.db())
+        .expect("audit")
+}
+
+fn run_jobs(app: &TestApp, today: NaiveDate) {
+    steward::worker::housekeeping(&mut app.db(), &app.state.settings, today).expect("housekeeping");
+}
+
+async fn pay(c: &TestClient, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("paid_on", "2026-11-01"),
+        ("method", "bank_transfer"),
+        ("currency", "USD"),
+        ("rate", ""),
+        ("reference", "TX-1"),
+    ];
+    for (k, v) in fields {
+        all.retain(|(n, _)| n != k);
+        all.push((k, v));
+    }
+    c.post(&format!("/staff/grants/{id}/payments"), &all).await
+}
+
+#[tokio::test]
+async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 45);
+    let id = Grant::new(p, Status::Approved).insert(&app);
+    let (t, _, treasurer) = app.signed_in(&[Role::Treasurer]).await;
+
+    let (s, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("$2,000.00"), "the award is shown");
+    assert!(
+        body.contains("value=\"2000.00\""),
+        "the amount is prefilled"
+    );
+    assert!(
+        body.contains("ama@pycon.example"),
+        "the applicant's address is shown"
+    );
+
+    // A first part: the grant stays approved, the report's due date is set.
+    let r = pay(&t, id, &[("amount", "500")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/staff/grants/{id}/payments"));
+    assert_eq!(status_of(&app, id), Status::Approved);
+    let a = apps::find(&mut app.db(), id).expect("app");
+    assert_eq!(a.report_due_on, Some(day(2030, 8, 3) + Duration::days(45)));
+    let m = app
+        .wait_for_mail("ama@pycon.example", "grant_payment_sent")
+        .await;
+    assert!(m.text.contains("$500.00"), "{}", m.text);
+    assert!(
+        m.text.contains("$1,500.00 of your grant is still to come"),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains("17 September 2030"), "{}", m.text);
+    assert!(
+        m.text.contains("http://steward.test/grants/portal/enter/"),
+        "{}",
+        m.text
+    );
+
+    // More than what is left is refused, next to the amount.
+    let r = pay(&t, id, &[("amount", "1,500.01")]).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("more than the award of $2,000.00"), "{body}");
+    assert!(body.contains("$1,500.00 is still to pay"), "{body}");
+    assert!(
+        body.contains("value=\"1,500.01\""),
+        "what was typed is kept"
+    );
+    assert_eq!(payments(&app, id).len(), 1);
+
+    // The rest: paid in full.
+    let r = pay(&t, id, &[("amount", "1500.00"), ("method", "paypal")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), Status::Paid);
+    assert_eq!(queued(&app, "grant_payment_sent"), 2);
+    let events = apps::events(&mut app.db(), id).expect("events");
+    assert_eq!(events.last().expect("event").to_status, "paid");
+    let logged = audits(&app, "grant.payment");
+    assert_eq!(logged.len(), 2);
+    assert!(logged[1].contains("paid in full"), "{logged:?}");
+    let actors: Vec<String> = audit_log::table
+        .filter(audit_log::action.eq("grant.payment"))
+        .select(audit_log::actor)
+        .load(&mut app.db())
+        .expect("actors");
+    assert!(actors.iter().all(|a| *a == treasurer));
+
+    // Nothing more can be paid.
+    let r = pay(&t, id, &[("amount", "1")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(payments(&app, id).len(), 2);
+    let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
+    assert!(body.contains("paid in full"), "the flash says why");
+    assert!(!body.contains("Record payment"), "no form any more");
+}
+
+#[tokio::test]
+async fn payments_in_other_currencies_use_the_rate() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    programmes::set_rate(&mut app.db(), "EUR", 1_100_000, "admin@example.org").expect("rate");
+    let mut g = Grant::new(p, Status::Approved);
+    g.currency = "EUR";
+    g.requested = 100_000;
+    g.award = Some((100_000, 108_000)); // €1,000 decided at 1.08
+    let id = g.insert(&app);
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+
+    let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
+    assert!(
+        body.contains("value=\"1.1\""),
+        "the reference rate is prefilled"
+    );
+    assert!(body.contains("EUR 1.1"), "reference rates are listed");
+
+    // $540 is €500 at the decision's rate.
+    let r = pay(&t, id, &[("amount", "540"), ("currency", "USD")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), Status::Approved);
+    // €500 with no rate typed: the reference rate (1.10) is used.
+    let r = pay(&t, id, &[("amount", "500"), ("currency", "EUR")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), Status::Paid);
+    assert_eq!(
+        payments(&app, id),
+        vec![
+            (54_000, "USD".into(), 1_000_000, 54_000),
+            (50_000, "EUR".into(), 1_100_000, 55_000),
+        ]
+    );
+
+    // A rate typed by the treasurer wins over the reference rate.
+    let mut g = Grant::new(p, Status::Approved);
+    g.currency = "EUR";
+    g.requested = 100_000;
+    g.award = Some((100_000, 108_000));
+    let id2 = g.insert(&app);
+    let r = pay(
+        &t,
+        id2,
+        &[("amount", "1000"), ("currency", "EUR"), ("rate", "1.0925")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        payments(&app, id2),
+        vec![(100_000, "EUR".into(), 1_092_500, 109_250)]
+    );
+}
+
+#[tokio::test]
+async fn malformed_payments_are_refused_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let id = Grant::new(p, Status::Approved).insert(&app);
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let future = (today() + Duration::days(5)).format("%Y-%m-%d").to_string();
+    // (fields, the field whose message shows, part of the message)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![("amount", "abc")], "amount", "in figures"),
+        (vec![("amount", "-5")], "amount", "cannot be negative"),
+        (vec![("amount", "1e9999")], "amount", "in figures"),
+        (
+            vec![("amount", "1,5")],
+            "amount",
+            "commas only between thousands",
+        ),
+        (vec![("amount", "10.001")], "amount", "at most 2 digits"),
+        (vec![("amount", "")], "amount", "Enter an amount"),
+        (vec![("amount", "0")], "amount", "more than zero"),
+        (
+            vec![("amount", "100"), ("paid_on", "2027-02-30")],
+            "paid_on",
+            "as a date like",
+        ),
+        (
+            vec![("amount", "100"), ("paid_on", "31/01/2027")],
+            "paid_on",
+            "as a date like",
+        ),
+        (
+            vec![("amount", "100"), ("paid_on", "")],
+            "paid_on",
+            "Enter the date",
+        ),
+        (
+            vec![("amount", "100"), ("paid_on", "1999-12-31")],
+            "paid_on",
+            "between the years",
+        ),
+        (
+            vec![("amount", "100"), ("paid_on", &future)],
+            "paid_on",
+            "cannot be in the future",
+        ),
+        (
+            vec![("amount", "100"), ("method", "gold")],
+            "method",
+            "Choose how the grant was paid",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "XXX")],
+            "currency",
+            "Choose a currency",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "GBP")],
+            "rate",
+            "no reference rate for GBP",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "EUR"), ("rate", "0")],
+            "rate",
+            "more than zero",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "EUR"), ("rate", "-1.2")],
+            "rate",
+            "more than zero",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "EUR"), ("rate", "abc")],
+            "rate",
+            "in figures",
+        ),
+        (
+            vec![("amount", "100"), ("currency", "EUR"), ("rate", "1,08")],
+            "rate",
+            "in figures",
+        ),
+        (
+            vec![
+                ("amount", "100"),
+                ("currency", "EUR"),
+                ("rate", "0.0000001"),
+            ],
+            "rate",
+            "at most 6 digits",
+        ),
+        (
+            vec![("amount", "100"), ("reference", "line one\nline two")],
+            "reference",
+            "on one line",
+        ),
+    ];
+    for (fields, field, message) in cases {
+        let r = pay(&t, id, &fields).await;
+        assert_eq!(r.status(), 422, "{fields:?}");
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains(&format!("id=\"{field}-error\"")),
+            "{fields:?}: no message next to {field}"
+        );
+        assert!(body.contains(message), "{fields:?}: expected {message:?}");
+    }
+    // Script typed into a field comes back escaped.
+    let r = pay(&t, id, &[("amount", "<script>alert(1)</script>")]).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(!body.contains("<script>alert(1)"));
+    assert!(body.contains("&#60;script&#62;alert(1)"));
+
+    assert!(payments(&app, id).is_empty(), "nothing was recorded");
+    assert_eq!(status_of(&app, id), Status::Approved);
+    assert_eq!(queued(&app, "grant_payment_sent"), 0);
+}
+
+#[tokio::test]
+async fn amounts_that_would_overflow_are_refused() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "admin@example.org").expect("rate");
+    let mut g = Grant::new(p, Status::Approved);
+    g.currency = "EUR";
+    g.award = Some((900_000_000_000, 972_000_000_000));
+    g.requested = 900_000_000_000;
+    let id = g.insert(&app);
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    for (amount, rate, message) in [
+        ("99999999999999999999", "", "too large"),
+        ("9223372036854775807", "", "too large"),
+        ("10,000,000,001", "", "too large"),
+        // Within the amount limit, but far past it once converted.
+        ("9,000,000,000", "1000000", "more than"),
+        ("9,000,000,000", "99999999", "too large"),
+    ] {
+        let r = pay(
+            &t,
+            id,
+            &[("amount", amount), ("currency", "EUR"), ("rate", rate)],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "{amount} at {rate}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(message), "{amount} at {rate}: {message}");
+    }
+    assert!(payments(&app, id).is_empty());
+}
+
+#[tokio::test]
+async fn two_treasurers_paying_at_once_pay_once() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let id = Grant::new(p, Status::Approved).insert(&app);
+    let (a, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (b, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (ra, rb) = tokio::join!(
+        pay(&a, id, &[("amount", "2000")]),
+        pay(&b, id, &[("amount", "2000")])
+    );
+    assert_eq!(ra.status(), 303);
+    assert_eq!(rb.status(), 303);
+    assert_eq!(payments(&app, id).len(), 1, "one payment, not two");
+    assert_eq!(status_of(&app, id), Status::Paid);
+    assert_eq!(queued(&app, "grant_payment_sent"), 1);
+}
+
+#[tokio::test]
+async fn only_approved_grants_take_payments() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    for status in [
+        Status::Submitted,
+        Status::UnderReview,
+        Status::Declined,
+        Status::Withdrawn,
+        Status::ReportDue,
+        Status::Closed,
+    ] {
+        let id = Grant::new(p, status).insert(&app);
+        let r = pay(&t, id, &[("amount", "100")]).await;
+        assert_eq!(r.status(), 303, "{status:?}");
+        assert!(payments(&app, id).is_empty(), "{status:?}");
+        assert_eq!(status_of(&app, id), status);
+    }
+    // An application that does not exist.
+    assert_eq!(pay(&t, 999_999, &[("amount", "100")]).await.status(), 404);
+    assert_eq!(t.get("/staff/grants/999999/payments").await.status(), 404);
+}
+
+/// (method, path, who may use it)
+fn money_routes(id: i64) -> Vec<(&'static str, String, Vec<Role>)> {
+    let look = vec![Role::GrantsDecider, Role::Treasurer];
+    let act = vec![Role::Treasurer];
+    vec![
+        ("GET", "/staff/grants/payments".into(), look.clone()),
+        ("GET", "/staff/grants/budget".into(), look.clone()),
+        ("GET", format!("/staff/grants/{id}/payments"), look),
+        ("POST", format!("/staff/grants/{id}/payments"), act.clone()),
+        ("POST", format!("/staff/grants/{id}/close"), act),
+    ]
+}
+
+async fn send(c: &TestClient, method: &str, path: &str) -> reqwest::Response {
+    match method {
+        "GET" => c.get(path).await,
+        _ => {
+            c.post(
+                path,
+                &[
+                    ("amount", "2000"),
+                    ("paid_on", "2026-11-01"),
+                    ("method", "bank_transfer"),
+                    ("currency", "USD"),
+                    ("note", "done"),
+                ],
+            )
+            .await
+        }
+    }
+}
+
+fn snapshot(app: &TestApp) -> String {
+    let a: Vec<(i64, String, Option<NaiveDate>)> = grant_applications::table
+        .order(grant_applications::id)
+        .select((
+            grant_applications::id,
+            grant_applications::status,
+            grant_applications::report_due_on,
+        ))
+        .load(&mut app.db())
+        .expect("apps");
+    let d: i64 = grant_disbursements::table
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    format!("{a:?}{d}")
+}
+
+#[tokio::test]
+async fn every_money_route_checks_the_role() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let id = Grant::new(p, Status::Approved).insert(&app);
+    let before = snapshot(&app);
+
+    let anon = app.new_client();
+    for (method, path, _) in money_routes(id) {
+        let r = send(&anon, method, &path).await;
+        assert_eq!(r.status(), 303, "{method} {path}");
+        assert!(location(&r).starts_with("/login"), "{method} {path}");
+    }
+    for role in Role::ALL {
+        let (c, _, _) = app.signed_in(&[role]).await;
+        for (method, path, allowed) in money_routes(id) {
+            if allowed.contains(&role) {
+                continue;
+            }
+            let r = send(&c, method, &path).await;
+            assert_eq!(r.status(), 403, "{role:?} {method} {path}");
+        }
+    }
+    let (none, _, _) = app.signed_in(&[]).await;
+    for (method, path, _) in money_routes(id) {
+        assert_eq!(
+            send(&none, method, &path).await.status(),
+            403,
+            "{method} {path}"
+        );
+    }
+    assert_eq!(before, snapshot(&app), "refused requests changed nothing");
+
+    // Deciders look but do not pay.
+    let (d, _, _) = app.signed_in(&[Role::GrantsDecider]).await;
+    for (method, path, _) in money_routes(id) {
+        if method == "GET" {
+            assert_eq!(d.get(&path).await.status(), 200, "{path}");
+        }
+    }
+    let (_, body) = d.page(&format!("/staff/grants/{id}/payments")).await;
+    assert!(body.contains("The treasurer records payments"));
+    assert!(!body.contains("Record payment"));
+
+    // The treasurer reaches every page and pays.
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    for (method, path, _) in money_routes(id) {
+        if method == "GET" {
+            assert_eq!(t.get(&path).await.status(), 200, "{path}");
+        }
+    }
+    assert_eq!(pay(&t, id, &[("amount", "2000")]).await.status(), 303);
+    assert_eq!(status_of(&app, id), Status::Paid);
+}
+
+#[tokio::test]
+async fn staff_recused_from_a_grant_get_none_of_its_money_pages() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let id = Grant::new(p, Status::Approved).insert(&app);
+    let other = Grant::new(p, Status::Approved).insert(&app);
+    let (c, user, _) = app
+        .signed_in(&[Role::GrantsDecider, Role::GrantsReviewer, Role::Treasurer])
+        .await;
+    diesel::insert_into(grant_reviewers::table)
+        .values((
+            grant_reviewers::application_id.eq(id),
+            grant_reviewers::user_id.eq(user),
+            grant_reviewers::assigned_by.eq("admin@example.org"),
+            grant_reviewers::assigned_at.eq(steward::models::now()),
+            grant_reviewers::conflict.eq(true),
+            grant_reviewers::conflict_note.eq("I organise this event."),
+            grant_reviewers::conflict_at.eq(Some(steward::models::now())),
+        ))
+        .execute(&mut app.db())
+        .expect("recusal");
+    let before = snapshot(&app);
+    for (method, path, _) in money_routes(id) {
+        if path.contains(&format!("/{id}/")) {
+            assert_eq!(
+                send(&c, method, &path).await.status(),
+                403,
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(before, snapshot(&app));
+    // Other grants are untouched by the recusal.
+    assert_eq!(
+        c.get(&format!("/staff/grants/{other}/payments"))
+            .await
+            .status(),
+        200
+    );
+    // The list does not offer the grant they are recused from.
+    let (_, body) = c.page("/staff/grants/payments").await;
+    assert!(body.contains(&format!("/staff/grants/{other}/payments")));
+    assert!(!body.contains(&format!("/staff/grants/{id}/payments")));
+}
+
+#[tokio::test]
+async fn a_grant_closes_only_after_its_report_is_received() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 60);
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let paid = Grant::new(p, Status::Paid).insert(&app);
+    let r = t
+        .post(&format!("/staff/grants/{paid}/close"), &[("note", "")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, paid), Status::Paid);
+
+    let received = Grant::new(p, Status::ReportReceived).insert(&app);
+    let (_, body) = t.page(&format!("/staff/grants/{received}/payments")).await;
+    assert!(body.contains("Close the grant"));
+    let r = t
+        .post(
+            &format!("/staff/grants/{received}/close"),
+            &[("note", "Report read, receipts fine.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, received), Status::Closed);
+    let logged = audits(&app, "grant.status");
+    assert!(
+        logged
+            .iter()
+            .any(|d| d.contains("report_received → closed (Report read, receipts fine.)")),
+        "{logged:?}"
+    );
+    // Twice: refused, nothing changes.
+    let r = t
+        .post(&format!("/staff/grants/{received}/close"), &[("note", "")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, received), Status::Closed);
+}
+
+fn reminders_of(app: &TestApp, id: i64) -> Vec<String> {
+    let mut v: Vec<String> = grant_report_reminders::table
+        .filter(grant_report_reminders::application_id.eq(id))
+        .select(grant_report_reminders::kind)
+        .load(&mut app.db())
+        .expect("reminders");
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn report_reminders_go_out_once_each_across_restarts() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 30);
+    let mut g = Grant::new(p, Status::Paid);
+    g.ends_on = day(2030, 8, 3);
+    g.report_due_on = Some(day(2030, 9, 2));
+    let id = g.insert(&app);
+    let due = day(2030, 9, 2);
+    let kind = "grant_report_reminder";
+
+    // The event's last day: not over yet.
+    run_jobs(&app, day(2030, 8, 3));
+    assert_eq!(status_of(&app, id), Status::Paid);
+    // The day after: the report is due, but no reminder before two weeks ahead.
+    run_jobs(&app, day(2030, 8, 4));
+    assert_eq!(status_of(&app, id), Status::ReportDue);
+    assert_eq!(queued(&app, kind), 0);
+    let history = apps::events(&mut app.db(), id).expect("events");
+    assert_eq!(history.last().expect("event").actor, "grant reports");
+
+    // Two weeks before, run twice (a restart): one email.
+    run_jobs(&app, due - Duration::days(14));
+    run_jobs(&app, due - Duration::days(14));
+    assert_eq!(queued(&app, kind), 1);
+    run_jobs(&app, due - Duration::days(3));
+    assert_eq!(queued(&app, kind), 1);
+    // On the day.
+    run_jobs(&app, due);
+    run_jobs(&app, due);
+    run_jobs(&app, due + Duration::days(3));
+    assert_eq!(queued(&app, kind), 2);
+    // A week late: overdue, once.
+    run_jobs(&app, due + Duration::days(7));
+    run_jobs(&app, due + Duration::days(8));
+    run_jobs(&app, due + Duration::days(60));
+    assert_eq!(queued(&app, kind), 3);
+    assert_eq!(
+        reminders_of(&app, id),
+        vec!["due_soon", "due_today", "overdue"]
+    );
+
+    let subjects: Vec<String> = outbox::table
+        .filter(outbox::kind.eq(kind))
+        .order(outbox::id)
+        .select(outbox::subject)
+        .load(&mut app.db())
+        .expect("subjects");
+    assert_eq!(
+        subjects,
+        vec![
+            "Your report on PyCon Ghana 2030 is due on 2 September 2030",
+            "Your report on PyCon Ghana 2030 is due",
+            "Your report on PyCon Ghana 2030 is overdue",
+        ]
+    );
+    let bodies: Vec<String> = outbox::table
+        .filter(outbox::kind.eq(kind))
+        .filter(outbox::to_addr.eq("ama@pycon.example"))
+        .order(outbox::id)
+        .select(outbox::body_text)
+        .load(&mut app.db())
+        .expect("bodies");
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies[0].contains("in 14 days"), "{}", bodies[0]);
+    assert!(bodies[1].contains("due today"), "{}", bodies[1]);
+    assert!(bodies[2].contains("7 days ago"), "{}", bodies[2]);
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains("http://steward.test/grants/portal/enter/"))
+    );
+    assert_eq!(audits(&app, "grant.report_reminder").len(), 3);
+}
+
+#[tokio::test]
+async fn a_report_first_seen_late_gets_only_the_latest_reminder() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 30);
+    let mut g = Grant::new(p, Status::Paid);
+    // Paid without a due date on record (set before this feature): the job sets it.
+    g.ends_on = day(2030, 8, 3);
+    let id = g.insert(&app);
+    run_jobs(&app, day(2030, 9, 20));
+    assert_eq!(status_of(&app, id), Status::ReportDue);
+    assert_eq!(
+        apps::find(&mut app.db(), id).expect("app").report_due_on,
+        Some(day(2030, 9, 2))
+    );
+    assert_eq!(queued(&app, "grant_report_reminder"), 1, "overdue only");
+    assert_eq!(
+        reminders_of(&app, id),
+        vec!["due_soon", "due_today", "overdue"]
+    );
+}
+
+#[tokio::test]
+async fn received_reports_get_no_reminder() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 30);
+    for status in [Status::ReportReceived, Status::Closed, Status::Approved] {
+        let mut g = Grant::new(p, status);
+        g.report_due_on = Some(day(2030, 9, 2));
+        g.insert(&app);
+    }
+    run_jobs(&app, day(2030, 9, 2));
+    run_jobs(&app, day(2030, 9, 20));
+    assert_eq!(queued(&app, "grant_report_reminder"), 0);
+}
+
+#[tokio::test]
+async fn concurrent_workers_send_each_reminder_once() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 30);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut g = Grant::new(p, Status::Paid);
+        g.email = format!("organiser{i}@example.org");
+        g.report_due_on = Some(day(2030, 9, 2));
+        ids.push(g.insert(&app));
+    }
+    let today = day(2030, 9, 2);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let db = app.state.db.clone();
+            let settings = app.state.settings.clone();
+            std::thread::spawn(move || {
+                let mut c = db.get().expect("connection");
+                grant_money::report_jobs(&mut c, &settings, today)
+            })
+        })
+        .collect();
+    let mut moved = 0;
+    let mut reminded = 0;
+    for h in handles {
+        let r = h.join().expect("thread").expect("report job");
+        moved += r.moved;
+        reminded += r.reminded;
+    }
+    assert_eq!(moved, 5, "each grant moved by one worker");
+    assert_eq!(reminded, 5, "each worker reports only what it sent");
+    assert_eq!(queued(&app, "grant_report_reminder"), 5);
+    for id in ids {
+        assert_eq!(status_of(&app, id), Status::ReportDue);
+        let moves = apps::events(&mut app.db(), id)
+            .expect("events")
+            .iter()
+            .filter(|e| e.to_status == "report_due")
+            .count();
+        assert_eq!(moves, 1);
+    }
+}
+
+#[tokio::test]
+async fn overdue_reports_are_flagged() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Conferences", 30);
+    let mut late = Grant::new(p, Status::ReportDue);
+    late.organisation = "PyData Lagos".into();
+    late.event = "PyData Lagos 2026".into();
+    late.starts_on = today() - Duration::days(60);
+    late.ends_on = today() - Duration::days(59);
+    late.report_due_on = Some(today() - Duration::days(10));
+    let late = late.insert(&app);
+    let mut on_time = Grant::new(p, Status::ReportDue);
+    on_time.report_due_on = Some(today() + Duration::days(10));
+    on_time.insert(&app);
+    // The same group applies again.
+    let mut again = Grant::new(p, Status::Submitted);
+    again.organisation = "PyData Lagos Inc.".into();
+    let again = again.insert(&app);
+
+    let overdue = grant_money::overdue_reports(&mut app.db(), today()).expect("overdue");
+    assert_eq!(overdue.iter().map(|a| a.id).collect::<Vec<_>>(), vec![late]);
+    let a = apps::find(&mut app.db(), again).expect("app");
+    let of_group =
+        grant_money::overdue_reports_of_group(&mut app.db(), &a, today()).expect("group");
+    assert_eq!(
+        of_group.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![late]
+    );
+
+    let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (s, body) = t.page("/staff/grants/payments").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("1 report is overdue"), "{body}");
+    let first = body.find("PyData Lagos 2026").expect("listed");
+    let second = body.find("PyCon Ghana 2030").expect("listed");
+    assert!(first < second, "overdue first");
+    let (_, body) = t.page(&format!("/staff/grants/{late}/payments")).await;
+    assert!(body.contains("report overdue"));
+}
+
+/// Checks that `s` is well-formed XML: tags balance, attribute values are quoted, and every
+/// `&` starts a known entity. Enough for SVG we draw (no DTD, no CDATA).
+pub fn assert_well_formed_xml(s: &str) {
+    fn check_entities(text: &str) {
+        let mut rest = text;
+        while let Some(i) = rest.find('&') {
+            let after = &rest[i + 1..];
+            let end = after.find(';').expect("an entity ends with ;");
+            let name = &after[..end];
+            let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
+                || name
+                    .strip_prefix("#x")
+                    .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+                || name
+                    .strip_prefix('#')
+                    .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+            assert!(ok, "unknown entity &{name};");
+            rest = &after[end + 1..];
+        }
+    }
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find('<') {
+        let text = &rest[..start];
+        check_entities(text);
+        assert!(!text.contains('<'));
+        let after = &rest[start + 1..];
+        // The tag ends at the first '>' outside quotes.
+        let mut quote = None;
+        let mut end = None;
+        for (i, c) in after.char_indices() {
+            match (quote, c) {
+                (None, '"') | (None, '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), '<') => panic!("raw < inside an attribute value"),
+                (None, '>') => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let end = end.expect("a tag ends with >");
+        let tag = &after[..end];
+        rest = &after[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack.pop().expect("a closing tag has an opening one");
+            assert_eq!(open, name.trim(), "tags nest");
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let name_end = tag.find(char::is_whitespace).unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
+            "tag name {name:?}"
+        );
+        // Attributes: name="value" pairs, each quoted.
+        let mut attrs = tag[name_end..].trim();
+        while !attrs.is_empty() {
+            let eq = attrs.find('=').expect("attribute has a value");
+            let aname = attrs[..eq].trim();
+            assert!(
+                aname
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
+                "attribute name {aname:?}"
+            );
+            let v = &attrs[eq + 1..];
+            let q = v.chars().next().expect("value");
+            assert!(q == '"' || q == '\'', "attribute {aname} is quoted");
+            let close = v[1..].find(q).expect("quote closes");
+            check_entities(&v[1..1 + close]);
+            attrs = v[close + 2..].trim();
+        }
+        if !self_closing {
+            stack.push(name.to_string());
+        }
+    }
+    check_entities(rest);
+    assert!(stack.is_empty(), "unclosed tags: {stack:?}");
+}
+
+#[tokio::test]
+async fn the_budget_page_shows_each_programme_with_a_well_formed_chart() {
+    let app = TestApp::spawn().await;
+    let hostile = "<script>alert(1)</script> & \"Sprints\" </text></svg><svg onload=alert(2)>";
+    let events = programme(&app, "Conferences", 60);
+    let sprints = programme(&app, hostile, 60);
+    programmes::insert(
+        &mut app.db(),
+        &ProgrammeFields {
+            name: "Closed and unused".into(),
+            kind: "sprint".into(),
+            description: String::new(),
+            is_open: false,
+            requires_coc: false,
+            min_lead_days: 0,
+            max_amount_minor: None,
+            per_attendee_minor: None,
+            report_days: 30,
+        },
+    )
+    .expect("programme");
+    programmes::set_cap(&mut app.db(), events, 2030, 1_000_000).expect("cap");
+    programmes::set_cap(&mut app.db(), sprints, 2030, 100_000).expect("cap");
+    // Conferences 2030: $3,000 committed, $2,000 paid → $5,000 remaining.
+    let mut g = Grant::new(events, Status::Approved);
+    g.award = Some((300_000, 300_000));
+    g.insert(&app);
+    let mut g = Grant::new(events, Status::Paid);
+    g.award = Some((200_000, 200_000));
+    let paid = g.insert(&app);
+    paid_out(&app, paid, 200_000);
+    // Declined and withdrawn grants count for nothing.
+    Grant::new(events, Status::Declined).insert(&app);
+    // Sprints 2030: $1,500 awarded against a $1,000 cap.
+    let mut g = Grant::new(sprints, Status::Approved);
+    g.award = Some((150_000, 150_000));
+    g.insert(&app);
+
+    let (c, _, _) = app.signed_in(&[Role::GrantsDecider]).await;
+    let (s, body) = c.page("/staff/grants/budget?year=2030").await;
+    assert_eq!(s, 200);
+    for figure in [
+        "$10,000.00",
+        "$3,000.00",
+        "$2,000.00",
+        "$5,000.00",
+        "over by $500.00",
+    ] {
+        assert!(body.contains(figure), "{figure}");
+    }
+    assert!(
+        !body.contains("Closed and unused"),
+        "a closed programme with nothing is left out"
+    );
+    assert!(body.contains("<option value=\"2030\" selected>"));
+    assert!(!body.contains("<script>alert(1)"));
+    assert!(!body.contains("<svg onload"));
+    assert!(body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+
+    let start = body.find("<svg").expect("a chart");
+    let end = body.rfind("</svg>").expect("chart ends") + "</svg>".len();
+    let svg = &body[start..end];
+    assert_well_formed_xml(svg);
+    assert_eq!(svg.matches("<svg").count(), 1, "one svg element");
+    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains("<title id=\"budget-chart-title\">"));
+    assert!(
+        svg.contains("class=\"budget-bar over\""),
+        "the over-cap bar is marked"
+    );
+    assert!(!svg.contains("style="), "no inline styles (CSP)");
+    assert_eq!(svg.matches("class=\"budget-bar").count(), 2);
+
+    // Another year, and nonsense for a year.
+    let (s, body) = c.page("/staff/grants/budget?year=2031").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("Grants budget 2031"));
+    assert!(
+        body.contains("no cap set"),
+        "open programmes are listed without a cap"
+    );
+    let (s, _) = c.page("/staff/grants/budget?year=%3Cscript%3E").await;
+    assert_eq!(s, 200);
+    let (s, _) = c.page("/staff/grants/budget?year=99999999999").await;
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn the_xml_checker_catches_broken_markup() {
+    assert_well_formed_xml("<svg a=\"1\"><g><text>x &amp; y</text></g></svg>");
+    for bad in [
+        "<svg><g></svg>",
+        "<svg a=1></svg>",
+        "<svg><text>a & b</text></svg>",
+        "<svg><text>a <script> b</text></svg>",
+        "<svg>",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| assert_well_formed_xml(bad)).is_err(),
+            "{bad}"
+        );
+    }
+}
