@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod applications;
 pub mod audit;
 pub mod billing;
+pub mod grant_setup;
 pub mod grants;
 pub mod portal;
 pub mod portal_actions;

@@ -8,6 +8,7 @@ mod accounts;
 mod applications;
 mod backup;
 mod e2e;
+mod grants_setup;
 mod invoices;
 mod logos;
 mod outbox;

@@ -6,6 +6,8 @@ pub mod applications;
 pub mod audit;
 pub mod billing_settings;
 pub mod descriptions;
+pub mod grant_programmes;
+pub mod grant_settings;
 pub mod home;
 pub mod invoices;
 pub mod logos;
