@@ -345,10 +345,7 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
         let (status, body) = c.page(page).await;
         assert_eq!(status, 200);
         assert!(!body.contains("<script>alert(1)"), "{page} not escaped");
-        assert!(
-            body.contains(&html(script)),
-            "{page}"
-        );
+        assert!(body.contains(&html(script)), "{page}");
     }
     let created = audit(&app, "grant_programme.create");
     assert_eq!(created.len(), 1);

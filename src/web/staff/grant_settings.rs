@@ -200,6 +200,9 @@ pub fn parse_quorum(
         general = format!("Use at most {MAX_ROWS} rows.");
     }
     let mut parsed: Vec<(usize, i64, i32)> = Vec::new();
+    // Amounts that parsed, even where the approvals did not: a repeated amount is reported
+    // in the same round as the other mistakes.
+    let mut froms_ok: Vec<(usize, i64)> = Vec::new();
     for (i, r) in rows.iter_mut().enumerate() {
         let from = Money::parse(&r.from, base)
             .map_err(|m| r.from_error = m)
@@ -211,13 +214,23 @@ pub fn parse_quorum(
                 None
             }
         };
+        if let Some(from) = from {
+            froms_ok.push((i, from.minor));
+        }
         if let (Some(from), Some(n)) = (from, n) {
             parsed.push((i, from.minor, n));
         }
     }
-    let all_parsed = parsed.len() == rows.len();
-    if all_parsed && general.is_empty() {
-        parsed.sort_by_key(|(_, from, _)| *from);
+    froms_ok.sort_by_key(|(i, from)| (*from, *i));
+    for w in froms_ok.windows(2) {
+        let ((_, a), (j, b)) = (w[0], w[1]);
+        if a == b {
+            rows[j].from_error = format!("Two rows start from {}; keep one.", Money::new(b, base));
+        }
+    }
+    // The order checks need every row.
+    parsed.sort_by_key(|(_, from, _)| *from);
+    if parsed.len() == rows.len() && general.is_empty() {
         if parsed.first().is_some_and(|(_, from, _)| *from != 0) {
             let (i, _, _) = parsed[0];
             rows[i].from_error =
@@ -225,12 +238,7 @@ pub fn parse_quorum(
         }
         for w in parsed.windows(2) {
             let ((_, a_from, a_n), (j, b_from, b_n)) = (w[0], w[1]);
-            if a_from == b_from {
-                rows[j].from_error = format!(
-                    "Two rows start from {}; keep one.",
-                    Money::new(b_from, base)
-                );
-            } else if b_n < a_n {
+            if a_from != b_from && b_n < a_n {
                 rows[j].approvals_error = format!(
                     "A larger amount cannot need fewer approvals: from {} it is already {a_n}.",
                     Money::new(a_from, base)
@@ -431,5 +439,39 @@ pub async fn delete_rate(staff: S, currency: web::Path<String>) -> AppResult<Htt
         )),
         Err(AppError::Conflict(m)) => Ok(redirect_with_flash(PAGE, FlashKind::Info, &m)),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::USD;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_mistake_in_the_rows_is_reported_at_once() {
+        let (rows, general) =
+            parse_quorum(&v(&["0", "100", "100"]), &v(&["1", "0", "2"]), USD).unwrap_err();
+        assert!(general.contains("nothing was saved"));
+        assert!(rows[1].approvals_error.contains("from 1 to 20"));
+        assert_eq!(rows[2].from_error, "Two rows start from $100.00; keep one.");
+        // Two blank rows follow what was typed.
+        assert_eq!(rows.len(), 5);
+        assert_eq!(
+            parse_quorum(&v(&["5,000", "", "0"]), &v(&["3", "", "1"]), USD).unwrap(),
+            vec![(0, 1), (500_000, 3)]
+        );
+    }
+
+    #[test]
+    fn thresholds_read_as_ranges() {
+        assert_eq!(quorum_words(&[(0, 1)], USD), vec!["Any amount: 1 approval"]);
+        assert_eq!(
+            quorum_words(&[(0, 1), (100_000, 2)], USD),
+            vec!["Under $1,000.00: 1 approval", "$1,000.00 and more: 2 approvals"]
+        );
     }
 }
