@@ -471,7 +471,10 @@ mod tests {
         assert_eq!(quorum_words(&[(0, 1)], USD), vec!["Any amount: 1 approval"]);
         assert_eq!(
             quorum_words(&[(0, 1), (100_000, 2)], USD),
-            vec!["Under $1,000.00: 1 approval", "$1,000.00 and more: 2 approvals"]
+            vec![
+                "Under $1,000.00: 1 approval",
+                "$1,000.00 and more: 2 approvals"
+            ]
         );
     }
 }
