@@ -2,8 +2,8 @@
 //! parts sharing one layout), the outbox they are queued in, and the transports.
 
 pub mod grant_apply_mail;
-pub mod grant_review_mail;
 pub mod grant_money_mail;
+pub mod grant_review_mail;
 pub mod messages;
 pub mod outbox;
 pub mod portal_mail;
@@ -12,8 +12,8 @@ pub mod review_mail;
 pub mod transport;
 
 pub use grant_apply_mail::*;
-pub use grant_review_mail::*;
 pub use grant_money_mail::*;
+pub use grant_review_mail::*;
 pub use messages::*;
 pub use outbox::enqueue;
 pub use portal_mail::*;

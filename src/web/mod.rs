@@ -394,6 +394,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::outbox::retry),
             )
             .route("/staff/audit", get().to(staff::audit::list))
+            // == Grants: setup (programmes, caps, quorum, exchange rates) ==
+            .route(
+                "/staff/grants/programmes",
+                get().to(staff::grant_programmes::list),
+            )
+            .route(
+                "/staff/grants/programmes",
+                web::post().to(staff::grant_programmes::create),
+            )
+            .route(
+                "/staff/grants/programmes/new",
+                get().to(staff::grant_programmes::new_form),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}",
+                get().to(staff::grant_programmes::edit_form),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}",
+                web::post().to(staff::grant_programmes::update),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}/caps",
+                web::post().to(staff::grant_programmes::set_cap),
+            )
+            .route(
+                "/staff/grants/settings",
+                get().to(staff::grant_settings::show),
+            )
+            .route(
+                "/staff/grants/settings/quorum",
+                web::post().to(staff::grant_settings::save_quorum),
+            )
+            .route(
+                "/staff/grants/settings/rates",
+                web::post().to(staff::grant_settings::save_rate),
+            )
+            .route(
+                "/staff/grants/settings/rates/{currency}/delete",
+                web::post().to(staff::grant_settings::delete_rate),
+            )
+            // == end grants: setup ==
             // == Staff: sponsors, tiers, sponsorships ==
             .route("/staff/programmes", get().to(staff::tiers::programmes))
             .route(

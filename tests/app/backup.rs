@@ -249,8 +249,11 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
         stdout.contains("200 visible today over 6 tiers"),
         "{stdout}"
     );
+    assert!(stdout.contains("Demo grants created"), "{stdout}");
     let again = steward_cmd(&app).arg("seed-demo").output().expect("run");
     assert!(String::from_utf8_lossy(&again.stdout).contains("already there"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Demo grants are already there"));
+    crate::grants_setup::assert_demo_grants(&app);
     let mut c = app.db();
     let visible = steward::models::sponsorships::candidates_for_public(
         &mut c,
