@@ -5,7 +5,6 @@
 //! figures per programme and year.
 
 use chrono::{Duration, NaiveDate};
-use diesel::prelude::*;
 
 use crate::config::Settings;
 use crate::db::{DbConn, lock_keys, serialize_on, write_tx};
@@ -281,29 +280,6 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: i64, note: &str) -> AppResult
         move_to(conn, actor, id, Status::Closed, note)?;
         Ok(())
     })
-}
-
-/// Whether a staff member declared a conflict of interest on an application: recused staff
-/// get no page of it, payments included.
-pub fn is_recused(conn: &mut DbConn, application_id: i64, user_id: i64) -> AppResult<bool> {
-    use crate::db::schema::grant_reviewers as gr;
-    let n: i64 = gr::table
-        .filter(gr::application_id.eq(application_id))
-        .filter(gr::user_id.eq(user_id))
-        .filter(gr::conflict.eq(true))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-/// The applications a staff member is recused from, for lists that should not offer them.
-pub fn recused_ids(conn: &mut DbConn, user_id: i64) -> AppResult<Vec<i64>> {
-    use crate::db::schema::grant_reviewers as gr;
-    Ok(gr::table
-        .filter(gr::user_id.eq(user_id))
-        .filter(gr::conflict.eq(true))
-        .select(gr::application_id)
-        .load(conn)?)
 }
 
 // --- Reports: the worker's job and the overdue flag -------------------------------------------

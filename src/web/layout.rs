@@ -79,6 +79,14 @@ impl UserView {
     pub fn has(&self, r: Role) -> bool {
         self.roles.contains(&r)
     }
+    /// Sees grant budgets and payments (deciders and the treasurer).
+    pub fn grants_money(&self) -> bool {
+        self.has(Role::GrantsDecider) || self.has(Role::Treasurer)
+    }
+    /// Sets up grant programmes and settings.
+    pub fn grants_setup(&self) -> bool {
+        self.has(Role::Admin) || self.grants_money()
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -1088,7 +1088,15 @@ async fn each_route_admits_only_its_roles() {
     let (reviewer, rid) = staff(&app, &[Role::GrantsReviewer]).await;
     assign(&app, id, rid);
     let (treasurer, _) = staff(&app, &[Role::Treasurer]).await;
-    let (sponsorships, _) = staff(&app, &[Role::Sponsorships, Role::Admin]).await;
+    let (sponsorships, _) = staff(&app, &[Role::Sponsorships, Role::Editor]).await;
+    // An administrator sees the queue (to reach programmes and settings) but no application.
+    let (admin, _) = staff(&app, &[Role::Admin]).await;
+    assert_eq!(admin.get("/staff/grants").await.status(), 200);
+    assert_eq!(admin.get(&base).await.status(), 403);
+    assert_eq!(
+        admin.get(&format!("{base}/files/{file_id}")).await.status(),
+        403
+    );
 
     // Not grants staff at all: 403 everywhere.
     for path in [

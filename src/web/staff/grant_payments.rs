@@ -32,15 +32,11 @@ fn today() -> NaiveDate {
 /// 403 for a staff member recused from this application.
 async fn refuse_recused<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<()> {
     let user_id = staff.user.user.id;
-    let recused = staff
+    staff
         .state
         .db
-        .run(move |c| grant_money::is_recused(c, id, user_id))
-        .await?;
-    if recused {
-        return Err(AppError::Forbidden);
-    }
-    Ok(())
+        .run(move |c| crate::services::grant_review::ensure_not_recused(c, user_id, id))
+        .await
 }
 
 /// One line of the treasurer's list.
@@ -72,7 +68,7 @@ pub async fn list(staff: Staff<GrantsMoney>) -> AppResult<HttpResponse> {
         .state
         .db
         .run(move |c| {
-            let recused = grant_money::recused_ids(c, user_id)?;
+            let recused = crate::models::grant_reviews::recused_from(c, user_id)?;
             let names: std::collections::HashMap<i64, String> = programmes::all(c)?
                 .into_iter()
                 .map(|p| (p.id, p.name))

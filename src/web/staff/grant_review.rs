@@ -4,7 +4,7 @@
 //! `services::grant_review::check_access` first, so a recused member of staff gets 403 on all
 //! of them.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -28,14 +28,19 @@ use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};
 
-/// The queue is open to the treasurer too (to find awarded grants to pay); the review pages
-/// are not.
+/// The queue is open to the treasurer (to find awarded grants to pay) and to administrators
+/// (who set programmes up) too; the review pages are not.
 pub struct GrantsQueue;
 impl RoleRule for GrantsQueue {
     fn allows(roles: &[Role]) -> bool {
-        [Role::GrantsReviewer, Role::GrantsDecider, Role::Treasurer]
-            .iter()
-            .any(|r| roles.contains(r))
+        [
+            Role::GrantsReviewer,
+            Role::GrantsDecider,
+            Role::Treasurer,
+            Role::Admin,
+        ]
+        .iter()
+        .any(|r| roles.contains(r))
     }
 }
 
@@ -134,6 +139,7 @@ fn statuses_for(filter: &str) -> Vec<Status> {
             Status::UnderReview,
             Status::InfoRequested,
         ],
+        "in_review" => vec![Status::UnderReview, Status::InfoRequested],
         "awarded" => Status::ALL.into_iter().filter(|s| s.awarded()).collect(),
         "all" => Vec::new(),
         s => match s.parse::<Status>() {
@@ -598,11 +604,6 @@ async fn answer<R: RoleRule>(
 // ---------------------------------------------------------------------------------------
 // Files
 
-/// Where the application's private files are kept: `{data_dir}/grant_files/{key}`.
-pub fn grant_file_path(data_dir: &std::path::Path, key: &str) -> Option<std::path::PathBuf> {
-    crate::media::valid_key(key).then(|| data_dir.join("grant_files").join(key))
-}
-
 /// `GET /staff/grants/{id}/files/{file_id}`: a file of this application only, as a download
 /// with its checked type (never shown inline).
 pub async fn file(staff: Reviewers, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
@@ -613,37 +614,8 @@ pub async fn file(staff: Reviewers, path: web::Path<(i64, i64)>) -> AppResult<Ht
         .db
         .run(move |c| Ok(apps::file_of(c, id, file_id)?))
         .await?;
-    let (content_type, ext) = match f.content_type.as_str() {
-        "application/pdf" => ("application/pdf", "pdf"),
-        "image/png" => ("image/png", "png"),
-        "image/jpeg" => ("image/jpeg", "jpg"),
-        _ => ("application/octet-stream", "bin"),
-    };
-    let path =
-        grant_file_path(&staff.state.settings.data_dir, &f.file_key).ok_or(AppError::NotFound)?;
-    let bytes = match web::block(move || std::fs::read(path)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-        Ok(Err(e)) => {
-            return Err(AppError::Unexpected(
-                anyhow::Error::new(e).context("cannot read a grant file"),
-            ));
-        }
-        Err(e) => {
-            return Err(AppError::Unexpected(anyhow::anyhow!(
-                "grant file read task failed: {e}"
-            )));
-        }
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"G-{id}-{file_id}.{ext}\""),
-        ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    crate::web::portal::grants_portal::file_response(staff.state.settings.data_dir.clone(), &f)
+        .await
 }
 
 // ---------------------------------------------------------------------------------------
