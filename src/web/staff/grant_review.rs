@@ -422,8 +422,14 @@ impl ShowPage {
             if *n == 1 { "" } else { "s" }
         )
     }
+    /// "$4,000.00 left", or "over by $6,000.00" when awards already passed the cap.
     fn remaining(&self) -> String {
-        Money::new(self.budget.remaining(), self.base).to_string()
+        let left = self.budget.cap.unwrap_or(0) - self.budget.committed - self.budget.paid;
+        if left < 0 {
+            format!("over by {}", Money::new(-left, self.base))
+        } else {
+            format!("{} left", Money::new(left, self.base))
+        }
     }
     fn default_count(&self) -> usize {
         let active = self

@@ -57,6 +57,10 @@ struct Money {
 }
 
 impl DashboardPage {
+    /// The user sees grant payments (deciders and the treasurer): links go to that list.
+    fn grants_money(&self) -> bool {
+        self.layout.user.as_ref().is_some_and(|u| u.grants_money())
+    }
     fn when(&self, e: &AuditEntry) -> String {
         fmt_time(&e.at)
     }
