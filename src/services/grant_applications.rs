@@ -331,7 +331,7 @@ fn submit_in(
             expires_days: settings.portal_link_days,
         },
     )?;
-    let deciders = staff_with_role(conn, Role::GrantsDecider)?;
+    let deciders = staff_with_role(conn, Role::GrantsDecider, a.id)?;
     tell_staff(
         conn,
         settings,
@@ -343,14 +343,22 @@ fn submit_in(
             a.requested_label()
         ),
         "",
+        &lifecycle::staff_url(settings, a.id),
     )?;
     Ok(Outcome::Created { id })
 }
 
-/// Active staff with a role, as `(name, address)`.
-fn staff_with_role(conn: &mut DbConn, role: Role) -> AppResult<Vec<(String, String)>> {
+/// Active staff with a role, as `(name, address)`, leaving out anyone recused from the
+/// application (a declared conflict of interest keeps them out of its news too).
+fn staff_with_role(conn: &mut DbConn, role: Role, id: i64) -> AppResult<Vec<(String, String)>> {
+    let recused: Vec<i64> = crate::models::grant_reviews::reviewers(conn, id)?
+        .into_iter()
+        .filter(|r| r.reviewer.conflict)
+        .map(|r| r.reviewer.user_id)
+        .collect();
     Ok(crate::models::users::active_with_role(conn, role)?
         .into_iter()
+        .filter(|u| !recused.contains(&u.id))
         .map(|u| (u.name, u.email))
         .collect())
 }
@@ -360,7 +368,7 @@ fn staff_with_role(conn: &mut DbConn, role: Role) -> AppResult<Vec<(String, Stri
 fn reviewers_or_deciders(conn: &mut DbConn, id: i64) -> AppResult<Vec<(String, String)>> {
     let reviewers = views::active_reviewers(conn, id)?;
     if reviewers.is_empty() {
-        staff_with_role(conn, Role::GrantsDecider)
+        staff_with_role(conn, Role::GrantsDecider, id)
     } else {
         Ok(reviewers)
     }
@@ -374,9 +382,9 @@ fn tell_staff(
     to: &[(String, String)],
     what: &str,
     excerpt: &str,
+    link: &str,
 ) -> AppResult<()> {
     let mut sent: Vec<String> = Vec::new();
-    let link = lifecycle::staff_url(settings, a.id);
     for (name, addr) in to {
         let Ok(addr) = EmailAddress::parse(addr) else {
             continue;
@@ -395,7 +403,7 @@ fn tell_staff(
                 event: a.event_name.clone(),
                 what: what.to_string(),
                 excerpt: excerpt.to_string(),
-                link: link.clone(),
+                link: link.to_string(),
             },
         )?;
     }
@@ -456,7 +464,8 @@ pub fn reply(
         } else {
             "The applicant sent a message."
         };
-        tell_staff(conn, settings, &a, &to, what, body)?;
+        let link = lifecycle::staff_url(settings, a.id);
+        tell_staff(conn, settings, &a, &to, what, body, &link)?;
         Ok(moved)
     })
 }
@@ -485,6 +494,19 @@ pub fn withdraw(
                 ),
             }));
         }
+        // Hold the row (a payment being recorded finishes first), then look for money paid:
+        // part of an award already paid cannot simply vanish with a withdrawal.
+        if !crate::models::grant_reviews::hold_application(conn, id, &[status])? {
+            return Err(AppError::Conflict(
+                "This application changed a moment ago. Reload the page to see where it stands."
+                    .into(),
+            ));
+        }
+        if apps::disbursed(conn, id)?.1 > 0 {
+            return Err(AppError::Conflict(
+                "Part of this grant has already been paid, so it can no longer be withdrawn here. If your event was cancelled, please write to us about returning the money.".into(),
+            ));
+        }
         let note = if reason.is_empty() {
             "withdrawn by the applicant".to_string()
         } else {
@@ -499,6 +521,7 @@ pub fn withdraw(
             &to,
             "The applicant withdrew the application.",
             reason,
+            &lifecycle::staff_url(settings, a.id),
         )?;
         Ok(())
     })
@@ -557,10 +580,12 @@ pub fn submit_report(
                 files.len()
             ),
         )?;
-        let mut to = staff_with_role(conn, Role::Treasurer)?;
+        let mut to = staff_with_role(conn, Role::Treasurer, id)?;
         if to.is_empty() {
-            to = staff_with_role(conn, Role::GrantsDecider)?;
+            to = staff_with_role(conn, Role::GrantsDecider, id)?;
         }
+        // The treasurer closes the grant from its payments page, where the report is shown.
+        let link = format!("{}/payments", lifecycle::staff_url(settings, a.id));
         tell_staff(
             conn,
             settings,
@@ -568,6 +593,7 @@ pub fn submit_report(
             &to,
             "The applicant sent the post-event report.",
             "",
+            &link,
         )?;
         Ok(())
     })

@@ -491,6 +491,27 @@ impl Budget {
     }
 }
 
+/// The award in the foundation currency at today's reference rate, or, when the currency has
+/// no reference rate any more, at the rate used when the application was made.
+fn reference_base(
+    conn: &mut DbConn,
+    a: &GrantApplication,
+    award: Money,
+    base: Currency,
+) -> AppResult<Money> {
+    if let Some(rate) = programmes::rate(conn, award.currency, base)?
+        && let Some(m) = grants::convert(award, rate, base)
+    {
+        return Ok(m);
+    }
+    let implied = i128::from(award.minor) * i128::from(a.requested_base_minor)
+        / i128::from(a.requested_minor.max(1));
+    Ok(Money::new(
+        i64::try_from(implied).unwrap_or(i64::MAX),
+        base,
+    ))
+}
+
 /// The budget an application counts against: its programme in its budget year.
 pub fn budget_for(conn: &mut DbConn, a: &GrantApplication) -> AppResult<Budget> {
     let p = programmes::find(conn, a.programme_id)?;
@@ -664,13 +685,34 @@ fn decide_in_tx(
                     ));
                 }
             };
+            // The decider's rate may differ from the reference (the rate of the day), but not
+            // wildly: a typo ("108" for "1.08") or a made-up rate must not shrink the award
+            // below the quorum and the budget, nor make the payment figures meaningless.
+            let reference = reference_base(conn, &a, *award, base)?;
+            let (lo, hi) = (
+                reference.minor - reference.minor / 5,
+                reference.minor + reference.minor / 5,
+            );
+            if award_base.minor < lo || award_base.minor > hi {
+                return Err(refuse(
+                    "rate",
+                    format!(
+                        "At that rate the award would be {award_base}, more than 20% away from {reference} at the reference rate. Check the rate; if the reference rate is out of date, change it under Quorum and rates first."
+                    ),
+                ));
+            }
             (Some(*award), Some(award_base), Some(rate))
         }
         Outcome::Decline => (None, None, None),
     };
-    let amount_for_quorum = award_base
-        .map(|m| m.minor)
-        .unwrap_or(a.requested_base_minor);
+    // Quorum and budget take the larger of the decider's figure and the reference figure, so
+    // a favourable rate cannot lower the bar.
+    let amount_for_quorum = match (&d.outcome, award_base) {
+        (Outcome::Approve { award, .. }, Some(b)) => {
+            b.minor.max(reference_base(conn, &a, *award, base)?.minor)
+        }
+        _ => a.requested_base_minor,
+    };
     let t = tally(conn, id, amount_for_quorum)?;
     let plural = |n: i32| if n == 1 { "" } else { "s" };
     if to == Status::Approved && !t.can_approve() {
@@ -698,7 +740,9 @@ fn decide_in_tx(
     }
     let mut override_reason = String::new();
     let mut budget_note = String::new();
-    if let Some(award_base) = award_base {
+    if award_base.is_some() {
+        // Checked at the larger figure (see amount_for_quorum).
+        let award_base = Money::new(amount_for_quorum, base);
         let b = budget_for(conn, &a)?;
         let left = b.remaining();
         if award_base.minor > left {

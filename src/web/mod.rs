@@ -543,6 +543,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::grant_payments::record),
             )
             .route(
+                "/staff/grants/{id:\\d+}/payments/files/{file_id:\\d+}",
+                get().to(staff::grant_payments::file),
+            )
+            .route(
                 "/staff/grants/{id:\\d+}/close",
                 web::post().to(staff::grant_payments::close),
             )

@@ -730,8 +730,43 @@ async fn a_grant_closes_only_after_its_report_is_received() {
     assert_eq!(status_of(&app, paid), Status::Paid);
 
     let received = Grant::new(p, Status::ReportReceived).insert(&app);
+    // The report's attachment is listed and downloadable here; the application's own PDF is
+    // not served from this page, and a reviewer cannot use it.
+    let dir = app.state.settings.data_dir.join("grant_files");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut file_ids = Vec::new();
+    for (purpose, key) in [("report", "0123456789abcdef0123456789abcdef"), ("application", "fedcba9876543210fedcba9876543210")] {
+        std::fs::write(dir.join(key), b"%PDF-1.4\n%%EOF").expect("write");
+        file_ids.push(
+            apps::add_file(
+                &mut app.db(),
+                received,
+                purpose,
+                key,
+                &format!("{purpose}.pdf"),
+                "application/pdf",
+                15,
+            )
+            .expect("file"),
+        );
+    }
     let (_, body) = t.page(&format!("/staff/grants/{received}/payments")).await;
     assert!(body.contains("Close the grant"));
+    let report_url = format!("/staff/grants/{received}/payments/files/{}", file_ids[0]);
+    assert!(body.contains(&report_url), "{body}");
+    let r = t.get(&report_url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .expect("header")
+            .starts_with("attachment")
+    );
+    let other = format!("/staff/grants/{received}/payments/files/{}", file_ids[1]);
+    assert_eq!(t.get(&other).await.status(), 404);
+    let (reviewer, _, _) = app.signed_in(&[Role::GrantsReviewer]).await;
+    assert_eq!(reviewer.get(&report_url).await.status(), 403);
     let r = t
         .post(
             &format!("/staff/grants/{received}/close"),

@@ -554,6 +554,17 @@ async fn withdrawing_follows_the_transition_table() {
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, approved), "withdrawn");
 
+    // Approved and partly paid: refused, so the money paid does not vanish from view.
+    let part = insert_application(&app, p, AMA, "Part-paid Conf");
+    walk(&app, part, &[Status::UnderReview, Status::Approved]);
+    decide(&app, part, "approved", Some(200_000), "");
+    pay(&app, part, 50_000);
+    let c = portal_client(&app, part, AMA).await;
+    let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.expect("body").contains("already been paid"));
+    assert_eq!(status_of(&app, part), "approved");
+
     // Paid, report due, declined, closed: refused, nothing changes.
     let cases: &[(&[Status], &str)] = &[
         (

@@ -477,6 +477,18 @@ async fn a_recused_member_of_staff_gets_403_on_every_route_of_the_application() 
     assert!(!q.contains(&format!("href=\"/staff/grants/{id}\"")), "{q}");
     assert!(q.contains(&format!("href=\"/staff/grants/{other}\"")));
     assert_eq!(c.get(&format!("/staff/grants/{other}")).await.status(), 200);
+    // Nor does the other application of the same group show it among earlier applications,
+    // while a colleague without a conflict still sees it there.
+    let cell = format!("<td class=\"nowrap\">G-{id}</td>");
+    assert!(!c.page(&format!("/staff/grants/{other}")).await.1.contains(&cell));
+    assign(&app, other, cid);
+    assert!(
+        colleague
+            .page(&format!("/staff/grants/{other}"))
+            .await
+            .1
+            .contains(&cell)
+    );
     // Colleagues see the recusal on the page.
     let (_, page) = colleague.page(&base).await;
     assert!(page.contains("recused") && page.contains("co-organise"));
@@ -820,7 +832,7 @@ async fn awards_beyond_the_remaining_budget_need_an_override_with_a_reason_which
 }
 
 #[tokio::test]
-async fn an_award_in_another_currency_counts_at_the_rate_the_decider_used() {
+async fn an_award_in_another_currency_counts_at_the_rate_the_decider_used_within_20_percent_of_the_reference() {
     let app = TestApp::spawn().await;
     programmes::set_rate(&mut app.db(), "EUR", 1_100_000, "test").expect("rate");
     let p = programme(&app, "Events", Some(1_000_000));
@@ -843,6 +855,16 @@ async fn an_award_in_another_currency_counts_at_the_rate_the_decider_used() {
     f.push(("rate", "nonsense".into()));
     let r = post(&decider, &format!("/staff/grants/{id}/decide"), &f).await;
     assert_eq!(r.status(), 422);
+    // A typo or a made-up rate cannot shrink the award below the quorum or the budget.
+    for wild in ["0.0001", "11", "0.85"] {
+        let mut f = approve_form("1500");
+        f.push(("rate", wild.into()));
+        let r = post(&decider, &format!("/staff/grants/{id}/decide"), &f).await;
+        assert_eq!(r.status(), 422, "rate {wild}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains("more than 20% away"), "{body}");
+        assert!(apps::decision(&mut app.db(), id).expect("q").is_none());
+    }
     let mut f = approve_form("1500");
     f.push(("rate", "1.2".into()));
     let r = post(&decider, &format!("/staff/grants/{id}/decide"), &f).await;

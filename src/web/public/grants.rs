@@ -54,10 +54,17 @@ pub fn rules_in_words(p: &GrantProgramme, base: Currency) -> Vec<String> {
     if p.kind().has_attendance() {
         v.push("Tell us how many people you expect to attend.".into());
     }
-    v.push(format!(
-        "After the event, send us a short report within {} days.",
-        p.report_days
-    ));
+    v.push(if p.kind().has_attendance() {
+        format!(
+            "After the event, send us a short report within {} days.",
+            p.report_days
+        )
+    } else {
+        format!(
+            "When the work is done, send us a short report within {} days.",
+            p.report_days
+        )
+    });
     v
 }
 

@@ -133,7 +133,8 @@ struct ShowPage {
     decision: Option<GrantDecision>,
     payments: Vec<Disbursement>,
     report: Option<GrantReport>,
-    report_files: usize,
+    /// The report's attachments, downloadable from this page.
+    report_files: Vec<apps::GrantFile>,
     reminders: Vec<Reminder>,
     /// What is still to pay, in the award's currency (None without an award).
     still_to_pay: Option<String>,
@@ -244,10 +245,10 @@ async fn show_page<R: RoleRule>(
                 let decision = apps::decision(c, id)?;
                 let payments = disb::for_application(c, id)?;
                 let report = apps::report(c, id)?;
-                let report_files = apps::files(c, id)?
-                    .iter()
+                let report_files: Vec<apps::GrantFile> = apps::files(c, id)?
+                    .into_iter()
                     .filter(|f| f.purpose == "report")
-                    .count();
+                    .collect();
                 let reminders = grant_money::reminders_of(c, id)?;
                 let rates = programmes::rates(c)?;
                 let mut currencies = programmes::accepted_currencies(c, base)?;
@@ -533,4 +534,24 @@ pub async fn close(
         Err(AppError::Conflict(m)) => Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
         Err(e) => Err(e),
     }
+}
+
+/// `GET /staff/grants/{id}/payments/files/{file_id}`: a report attachment, for the treasurer
+/// who closes the grant (the review page's files are for reviewers and deciders).
+pub async fn file(
+    staff: Staff<GrantsMoney>,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, file_id) = path.into_inner();
+    refuse_recused(&staff, id).await?;
+    let f = staff
+        .state
+        .db
+        .run(move |c| Ok(apps::file_of(c, id, file_id)?))
+        .await?;
+    if f.purpose != "report" {
+        return Err(AppError::NotFound);
+    }
+    crate::web::portal::grants_portal::file_response(staff.state.settings.data_dir.clone(), &f)
+        .await
 }

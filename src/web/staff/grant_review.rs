@@ -455,7 +455,12 @@ async fn load<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Loaded> {
             let programme = programmes::find(c, a.programme_id)?;
             let today = chrono::Utc::now().date_naive();
             let mut earlier = Vec::new();
-            for e in apps::same_group(c, &a)? {
+            // Applications the viewer is recused from stay out of sight here too.
+            let recused = reviews::recused_from(c, v.user_id)?;
+            for e in apps::same_group(c, &a)?
+                .into_iter()
+                .filter(|e| !recused.contains(&e.id))
+            {
                 let decision = apps::decision(c, e.id)?;
                 earlier.push(Earlier {
                     overdue: e.report_overdue(today),
