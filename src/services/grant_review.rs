@@ -355,9 +355,17 @@ pub fn declare_conflict(conn: &mut DbConn, viewer: &Viewer, id: i64, note: &str)
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
         reviews::hold_application(conn, id, &[])?;
-        let earlier = reviews::vote_of(conn, id, viewer.user_id)?;
+        // While in review the vote is withdrawn; once decided, the votes the decision rested
+        // on stay as they were (the recusal is still recorded and enforced).
+        let earlier = if a.status().in_review() {
+            reviews::vote_of(conn, id, viewer.user_id)?
+        } else {
+            None
+        };
         reviews::declare_conflict(conn, id, viewer.user_id, note, &viewer.actor.label)?;
-        reviews::delete_vote(conn, id, viewer.user_id)?;
+        if earlier.is_some() {
+            reviews::delete_vote(conn, id, viewer.user_id)?;
+        }
         audit::record(
             conn,
             &viewer.actor,
@@ -506,10 +514,7 @@ fn reference_base(
     }
     let implied = i128::from(award.minor) * i128::from(a.requested_base_minor)
         / i128::from(a.requested_minor.max(1));
-    Ok(Money::new(
-        i64::try_from(implied).unwrap_or(i64::MAX),
-        base,
-    ))
+    Ok(Money::new(i64::try_from(implied).unwrap_or(i64::MAX), base))
 }
 
 /// The budget an application counts against: its programme in its budget year.

@@ -158,6 +158,8 @@ pub fn set_cap(
     base: Currency,
 ) -> AppResult<Option<i64>> {
     write_tx(conn, |c| {
+        // A decision checks the cap under this lock: a cap changed meanwhile waits for it.
+        crate::db::serialize_on(c, crate::db::lock_keys::GRANT_DECISIONS)?;
         let p = programmes::find(c, programme_id)?;
         let old = programmes::cap(c, programme_id, year)?;
         if old == Some(cap_minor) {

@@ -735,7 +735,10 @@ async fn a_grant_closes_only_after_its_report_is_received() {
     let dir = app.state.settings.data_dir.join("grant_files");
     std::fs::create_dir_all(&dir).expect("dir");
     let mut file_ids = Vec::new();
-    for (purpose, key) in [("report", "0123456789abcdef0123456789abcdef"), ("application", "fedcba9876543210fedcba9876543210")] {
+    for (purpose, key) in [
+        ("report", "0123456789abcdef0123456789abcdef"),
+        ("application", "fedcba9876543210fedcba9876543210"),
+    ] {
         std::fs::write(dir.join(key), b"%PDF-1.4\n%%EOF").expect("write");
         file_ids.push(
             apps::add_file(

@@ -480,7 +480,12 @@ async fn a_recused_member_of_staff_gets_403_on_every_route_of_the_application() 
     // Nor does the other application of the same group show it among earlier applications,
     // while a colleague without a conflict still sees it there.
     let cell = format!("<td class=\"nowrap\">G-{id}</td>");
-    assert!(!c.page(&format!("/staff/grants/{other}")).await.1.contains(&cell));
+    assert!(
+        !c.page(&format!("/staff/grants/{other}"))
+            .await
+            .1
+            .contains(&cell)
+    );
     assign(&app, other, cid);
     assert!(
         colleague
@@ -832,7 +837,8 @@ async fn awards_beyond_the_remaining_budget_need_an_override_with_a_reason_which
 }
 
 #[tokio::test]
-async fn an_award_in_another_currency_counts_at_the_rate_the_decider_used_within_20_percent_of_the_reference() {
+async fn an_award_in_another_currency_counts_at_the_rate_the_decider_used_within_20_percent_of_the_reference()
+ {
     let app = TestApp::spawn().await;
     programmes::set_rate(&mut app.db(), "EUR", 1_100_000, "test").expect("rate");
     let p = programme(&app, "Events", Some(1_000_000));

@@ -159,9 +159,14 @@ pub async fn queue(
     staff: Staff<GrantsQueue>,
     q: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
+    let mut q = q.into_inner();
     let user_id = staff.user.user.id;
     let reviewer = viewer(&staff).is_grants_staff();
+    // The treasurer and administrators have nothing to do with grants in review: show them
+    // the awarded ones first.
+    if !reviewer && q.status.is_empty() {
+        q.status = "awarded".into();
+    }
     let statuses = statuses_for(&q.status);
     let programme: Option<i64> = q.programme.parse().ok();
     let mine_only = reviewer && !q.mine.is_empty();

@@ -58,6 +58,13 @@ struct Money {
 
 impl DashboardPage {
     /// The user sees grant payments (deciders and the treasurer): links go to that list.
+    fn grants_reviews(&self) -> bool {
+        self.layout
+            .user
+            .as_ref()
+            .is_some_and(|u| u.has(Role::GrantsReviewer) || u.has(Role::GrantsDecider))
+    }
+    /// The user sees grant payments.
     fn grants_money(&self) -> bool {
         self.layout.user.as_ref().is_some_and(|u| u.grants_money())
     }
