@@ -427,6 +427,11 @@ pub fn check_rules(rules: &Rules, a: &RuleInput, today: NaiveDate) -> Vec<(&'sta
             "starts_on",
             "That date has passed: grants are for events still to come.".to_string(),
         ));
+    } else if a.starts_on > today + chrono::Duration::days(3 * 366) {
+        errors.push((
+            "starts_on",
+            "That is more than three years away: apply when the event is at most three years ahead (check the year).".to_string(),
+        ));
     } else if a.starts_on < earliest {
         errors.push((
             "starts_on",
@@ -640,6 +645,15 @@ mod tests {
         let mut a = input(today);
         a.starts_on = today - chrono::Duration::days(1);
         assert!(check_rules(&rules(), &a, today)[0].1.contains("passed"));
+
+        let mut a = input(today);
+        a.starts_on = NaiveDate::from_ymd_opt(2200, 1, 1).unwrap();
+        a.ends_on = a.starts_on;
+        assert!(
+            check_rules(&rules(), &a, today)[0]
+                .1
+                .contains("three years")
+        );
 
         let mut a = input(today);
         a.ends_on = a.starts_on - chrono::Duration::days(1);
