@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Ctx;
-use crate::auth::portal::clear_portal_cookie;
+use crate::auth::portal::LinkKind;
 use crate::domain::{EmailAddress, FormErrors};
 use crate::error::AppResult;
 use crate::services::Actor;
@@ -96,7 +96,7 @@ pub async fn request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<HttpRespo
 
 /// `POST /portal/leave`: forgets the link in this browser.
 pub async fn leave(ctx: Ctx) -> AppResult<HttpResponse> {
-    clear_portal_cookie(&ctx);
+    LinkKind::SPONSOR.clear_cookie(&ctx);
     Ok(redirect_with_flash(
         "/portal/link",
         FlashKind::Success,
