@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::auth::Ctx;
 use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::{Method, Status};
-use crate::domain::{EmailAddress, FormErrors, Money, country, text};
+use crate::domain::{FormErrors, Money, country, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
@@ -23,6 +23,7 @@ use crate::services::grant_applications::{
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 
+use super::link::{LinkForm, LinkQuery};
 use super::{enter, grants_upload};
 
 /// A date as applicants read it: "3 March 2027".
@@ -71,38 +72,15 @@ struct LinkPage {
     sent: bool,
 }
 
-#[derive(Deserialize)]
-pub struct LinkQuery {
-    #[serde(default)]
-    expired: Option<String>,
-    #[serde(default)]
-    unknown: Option<String>,
-    #[serde(default)]
-    sent: Option<String>,
-}
-
 /// `GET /grants/portal/link`.
 pub async fn link_form(ctx: Ctx, q: web::Query<LinkQuery>) -> AppResult<HttpResponse> {
-    let reason = if q.expired.is_some() {
-        "expired"
-    } else if q.unknown.is_some() {
-        "unknown"
-    } else {
-        ""
-    };
     render(&LinkPage {
         layout: ctx.layout("Your grant application link", ""),
         email: String::new(),
         errors: FormErrors::new(),
-        reason,
-        sent: q.sent.is_some(),
+        reason: q.reason(),
+        sent: q.sent(),
     })
-}
-
-#[derive(Deserialize)]
-pub struct LinkForm {
-    #[serde(default)]
-    email: String,
 }
 
 /// The same answer whatever happened: nobody learns whether an address applied.
@@ -111,12 +89,9 @@ const LINK_SENT: &str = "If that address sent us a grant application, a link is 
 /// `POST /grants/portal/link`: emails links to the applications sent from the address,
 /// within the throttle; always answers the same way.
 pub async fn link_request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<HttpResponse> {
-    let typed: String = form.into_inner().email.chars().take(300).collect();
-    let email = match EmailAddress::parse(&typed) {
+    let email = match form.into_inner().parse() {
         Ok(e) => e,
-        Err(m) => {
-            let mut errors = FormErrors::new();
-            errors.add("email", m);
+        Err((typed, errors)) => {
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LinkPage {
