@@ -24,13 +24,12 @@ use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
+use crate::models::portal_tokens::Scope;
 use crate::models::portal_views;
 
 use super::audit::{self, Actor};
 use super::grants as lifecycle;
-use super::portal_actions::{
-    LINK_COOLDOWN_SECONDS, LINK_EMAILS_PER_RECIPIENT_DAY, LINK_REQUESTS_PER_ADDR_HOUR,
-};
+use super::portal_actions::{LinkRequests, send_links_within_limits};
 
 /// Messages for form fields: `(field, sentence)`.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -52,8 +51,13 @@ pub const MAX_MESSAGE_CHARS: usize = 5000;
 pub const MAX_REPORT_CHARS: usize = 20_000;
 /// Applications one link request sends links for (the newest).
 const MAX_LINKS_PER_REQUEST: usize = 5;
-/// The audit record a link request that sent links is filed under (for the cooldown).
-const SENT_RECORD: &str = "grant_link";
+/// How applicants ask for their links again (the limits are the sponsor portal's).
+const GRANT_LINKS: LinkRequests = LinkRequests {
+    action: "grant.link_requested",
+    sent_record: "grant_link",
+    scope: Scope::GrantApplication,
+    unknown: "no grant application has this address",
+};
 
 /// The figures a programme's rules are checked against, as the form gave them.
 #[derive(Clone, Debug)]
@@ -584,30 +588,12 @@ pub fn request_links(
     email: &EmailAddress,
 ) -> AppResult<usize> {
     write_tx(conn, |conn| {
-        let now = crate::models::now();
-        let addr = actor.client_addr.clone().unwrap_or_default();
-        let from_addr = portal_views::actions_from_addr_since(
-            conn,
-            "grant.link_requested",
-            &addr,
-            now - chrono::Duration::hours(1),
-        )?;
-        let recent = portal_views::actions_on_record_since(
-            conn,
-            "grant.link_requested",
-            SENT_RECORD,
-            email.as_str(),
-            now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
-        )?;
-        let today =
-            views::links_issued_since(conn, email.as_str(), now - chrono::Duration::days(1))?;
         let mut matches = apps::for_email(conn, email.as_str())?;
         matches.truncate(MAX_LINKS_PER_REQUEST);
-        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
-            || recent > 0
-            || today + matches.len() as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
-        let mut sent = 0;
-        if !throttled && let Some(first) = matches.first() {
+        send_links_within_limits(conn, actor, &GRANT_LINKS, email, matches.len(), |conn| {
+            let Some(first) = matches.first() else {
+                return Ok(0);
+            };
             let mut items = Vec::new();
             for a in &matches {
                 items.push(GrantLinkItem {
@@ -615,7 +601,7 @@ pub fn request_links(
                     link: lifecycle::applicant_link(conn, settings, a)?,
                 });
             }
-            sent = items.len();
+            let sent = items.len();
             email::enqueue(
                 conn,
                 email,
@@ -626,22 +612,8 @@ pub fn request_links(
                     expires_days: settings.portal_link_days,
                 },
             )?;
-        }
-        let (record, details) = if matches.is_empty() {
-            (None, "no grant application has this address".to_string())
-        } else if throttled {
-            (
-                None,
-                format!("{email}: not sent (asked again too soon or too often)"),
-            )
-        } else {
-            (
-                Some((SENT_RECORD, email.as_str())),
-                format!("{email}: {sent} link(s) sent"),
-            )
-        };
-        audit::record(conn, actor, "grant.link_requested", record, &details)?;
-        Ok(sent)
+            Ok(sent)
+        })
     })
 }
 
