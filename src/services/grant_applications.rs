@@ -6,12 +6,10 @@
 //! Files live in `{data_dir}/grant_files/{key}` under a random key, outside anything served as
 //! static; only the handlers that check who is asking read them.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 use diesel::OptionalExtension;
-use rand::RngCore;
 
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
@@ -26,6 +24,7 @@ use crate::models::grant_applications::{self as apps, GrantApplication, NewGrant
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
 use crate::models::portal_tokens::Scope;
 use crate::models::portal_views;
+use crate::private_files::{self, PdfProblem};
 
 use super::audit::{self, Actor};
 use super::grants as lifecycle;
@@ -626,7 +625,7 @@ pub fn files_dir(data_dir: &Path) -> PathBuf {
 
 /// The file of a stored key, or None for a key that is not ours (no path tricks).
 pub fn file_path(data_dir: &Path, key: &str) -> Option<PathBuf> {
-    crate::media::valid_key(key).then(|| files_dir(data_dir).join(key))
+    private_files::path(&files_dir(data_dir), key, "")
 }
 
 /// The sentence for a file over the size limit.
@@ -635,31 +634,14 @@ pub fn too_large_message() -> String {
         .into()
 }
 
-fn is_complete_pdf(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
-}
-
 /// Checks the application's attachment by content: a complete PDF within the size limit.
 pub fn check_pdf(bytes: &[u8]) -> Result<&'static str, String> {
-    if bytes.is_empty() {
-        return Err("The file is empty. Choose the PDF again.".into());
-    }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large_message());
-    }
-    if !bytes.starts_with(b"%PDF-") {
-        return Err(
-            "This file is not a PDF (whatever its name says). Attach a PDF file, or leave the field empty."
-                .into(),
-        );
-    }
-    if !is_complete_pdf(bytes) {
-        return Err(
-            "The PDF seems incomplete (it has no end). Save it again and attach the new file."
-                .into(),
-        );
-    }
+    private_files::check_pdf(bytes, MAX_FILE_BYTES).map_err(|p| match p {
+        PdfProblem::Empty => "The file is empty. Choose the PDF again.".into(),
+        PdfProblem::TooLarge => too_large_message(),
+        PdfProblem::NotPdf => "This file is not a PDF (whatever its name says). Attach a PDF file, or leave the field empty.".into(),
+        PdfProblem::Incomplete => "The PDF seems incomplete (it has no end). Save it again and attach the new file.".into(),
+    })?;
     Ok("application/pdf")
 }
 
@@ -673,7 +655,7 @@ pub fn check_report_file(bytes: &[u8]) -> Result<&'static str, String> {
         return Err(too_large_message());
     }
     if bytes.starts_with(b"%PDF-") {
-        return if is_complete_pdf(bytes) {
+        return if private_files::is_complete_pdf(bytes) {
             Ok("application/pdf")
         } else {
             Err(
@@ -714,41 +696,14 @@ pub fn display_name(raw: &str, fallback: &str) -> String {
     }
 }
 
-/// Stores checked bytes under a new random key. Written under a temporary name and renamed,
-/// so a half-written file is never found under a key.
+/// Stores checked bytes under a new random key.
 pub fn store_file(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
-    let dir = files_dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    let key = hex::encode(b);
-    let tmp = dir.join(format!("{key}.part"));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        let dest = file_path(data_dir, &key).ok_or_else(|| std::io::Error::other("bad key"))?;
-        std::fs::rename(&tmp, dest)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(key)
+    private_files::store(&files_dir(data_dir), "", bytes)
 }
 
 /// Removes a stored file whose row was never written; missing is fine.
 pub fn delete_file(data_dir: &Path, key: &str) -> std::io::Result<()> {
-    match file_path(data_dir, key) {
-        Some(p) => match std::fs::remove_file(p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
-        None => Ok(()),
-    }
+    private_files::delete(&files_dir(data_dir), key, "")
 }
 
 #[cfg(test)]
