@@ -11,11 +11,12 @@ use serde::Deserialize;
 use crate::auth::Ctx;
 use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::{Method, Status};
-use crate::domain::{FormErrors, Money, country, text};
+use crate::domain::{FormErrors, country, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
 use crate::models::grant_programmes as programmes;
+use crate::models::invoices::money_label;
 use crate::services::Actor;
 use crate::services::grant_applications::{
     self as service, MAX_MESSAGE_CHARS, MAX_REPORT_CHARS, MAX_REPORT_FILES, StoredFile,
@@ -314,9 +315,7 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         .iter()
         .map(|pay| PaymentView {
             date: day(&pay.paid_on),
-            amount: Money::from_db(pay.amount_minor, &pay.currency)
-                .map(|m| m.to_string())
-                .unwrap_or_else(|_| format!("{} {}", pay.amount_minor, pay.currency)),
+            amount: money_label(pay.amount_minor, &pay.currency),
             method: pay
                 .method
                 .parse::<Method>()
