@@ -19,6 +19,12 @@ pub const REPORT_BODY_LIMIT: usize = MAX_REPORT_FILES * MAX_FILE_BYTES + TEXT_LI
 /// Most an application form may declare.
 pub const APPLY_BODY_LIMIT: usize = MAX_FILE_BYTES + TEXT_LIMIT + 64 * 1024;
 
+const LIMITS: Limits = Limits {
+    text: TEXT_LIMIT,
+    field: FIELD_LIMIT,
+    parts: MAX_PARTS,
+};
+
 /// A file the browser sent.
 pub struct UploadedFile {
     /// The name it had on the applicant's computer (shown only).
@@ -37,14 +43,7 @@ pub struct GrantUpload {
 /// Reads text fields and up to `max_files` files from the field `file_field`. The file field
 /// should come last in the form: reading stops at a file that is too large or one too many.
 pub async fn read(form: Multipart, file_field: &str, max_files: usize) -> AppResult<GrantUpload> {
-    let mut reader = Reader::new(
-        form,
-        Limits {
-            text: TEXT_LIMIT,
-            field: FIELD_LIMIT,
-            parts: MAX_PARTS,
-        },
-    );
+    let mut reader = Reader::new(form, LIMITS);
     let mut files = Vec::new();
     let mut refused = None;
     while let Some(file) = reader.next_file(file_field, MAX_FILE_BYTES).await? {

@@ -17,6 +17,12 @@ const FIELD_LIMIT: usize = 16 * 1024;
 const MAX_PARTS: usize = 40;
 /// Most a whole body may declare (file, text and multipart framing).
 pub const BODY_LIMIT: usize = MAX_UPLOAD_BYTES + TEXT_LIMIT + 32 * 1024;
+const LIMITS: Limits = Limits {
+    text: TEXT_LIMIT,
+    field: FIELD_LIMIT,
+    parts: MAX_PARTS,
+};
+
 /// Decoding a large image takes memory for a moment; a few at a time is plenty.
 static PROCESSING: Semaphore = Semaphore::const_new(2);
 
@@ -30,14 +36,7 @@ pub struct Upload {
 /// Reads text fields and the `logo` file, each within its limit. The file field should come
 /// last in the form: reading stops at a file that is too large.
 pub async fn read(form: Multipart) -> AppResult<Upload> {
-    let mut reader = Reader::new(
-        form,
-        Limits {
-            text: TEXT_LIMIT,
-            field: FIELD_LIMIT,
-            parts: MAX_PARTS,
-        },
-    );
+    let mut reader = Reader::new(form, LIMITS);
     let mut logo: Result<Option<Vec<u8>>, String> = Ok(None);
     while let Some(file) = reader.next_file("logo", MAX_UPLOAD_BYTES).await? {
         if file.too_large {
