@@ -19,12 +19,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("please sign in")]
     LoginRequired { next: String },
-    /// A portal page without a live private link: send the visitor to ask for a new one.
+    /// A portal page (sponsor's or applicant's, under `home`) without a live private link:
+    /// send the visitor to `{home}/link` to ask for a new one.
     #[error("please open your private link")]
-    PortalLinkRequired { expired: bool },
-    /// An applicant page without a live private link: send the visitor to ask for a new one.
-    #[error("please open your private link")]
-    GrantLinkRequired { expired: bool },
+    LinkRequired { home: &'static str, expired: bool },
     /// A state change that lost a race or is not allowed now; the text is shown to the user.
     #[error("{0}")]
     Conflict(String),
@@ -73,9 +71,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenWith(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::LoginRequired { .. }
-            | AppError::PortalLinkRequired { .. }
-            | AppError::GrantLinkRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::LoginRequired { .. } | AppError::LinkRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Gone(_) => StatusCode::GONE,
@@ -95,21 +91,11 @@ impl ResponseError for AppError {
                 .insert_header(("Location", target))
                 .finish();
         }
-        if let AppError::GrantLinkRequired { expired } = self {
+        if let AppError::LinkRequired { home, expired } = self {
             let target = if *expired {
-                "/grants/portal/link?expired=1"
+                format!("{home}/link?expired=1")
             } else {
-                "/grants/portal/link"
-            };
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", target))
-                .finish();
-        }
-        if let AppError::PortalLinkRequired { expired } = self {
-            let target = if *expired {
-                "/portal/link?expired=1"
-            } else {
-                "/portal/link"
+                format!("{home}/link")
             };
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target))

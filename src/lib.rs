@@ -12,6 +12,7 @@ pub mod media;
 pub mod models;
 pub mod payments;
 pub mod placements;
+pub mod private_files;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -380,7 +380,8 @@ pub fn parse_file_name(name: &str) -> Option<(&str, &str)> {
     (valid_key(key) && valid_size(size)).then_some((key, size))
 }
 
-fn new_key() -> String {
+/// A new random key of the form [`valid_key`] accepts (for logos and private files).
+pub fn new_key() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)

@@ -1,6 +1,7 @@
-//! Who a portal visitor is: the sponsor contact whose private link is in the portal cookie.
-//! Every portal handler takes `SponsorPortal` and loads records only through its
-//! `sponsor_id`, so one sponsor's link can never reach another's records.
+//! Who a portal visitor is: the sponsor contact (or grant applicant) whose private link is in
+//! the portal cookie. Every portal handler takes `SponsorPortal` (or `GrantPortal`) and loads
+//! records only through its `sponsor_id` (or `application_id`), so one link can never reach
+//! another's records.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,8 +11,102 @@ use actix_web::{FromRequest, HttpRequest};
 
 use super::extract::Ctx;
 use crate::error::AppError;
-use crate::models::portal_tokens::{self, Scope};
+use crate::models::portal_tokens::{self, PortalToken, Scope};
 use crate::web::middleware::{GRANT_PORTAL_COOKIE, PORTAL_COOKIE, build_cookie, cookie_name};
+
+/// One kind of private link: the cookie that holds it once opened, what its tokens open, and
+/// the pages it leads to.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkKind {
+    cookie: &'static str,
+    scope: Scope,
+    home: &'static str,
+}
+
+impl LinkKind {
+    /// Sponsor contacts' links, to `/portal`.
+    pub const SPONSOR: LinkKind = LinkKind {
+        cookie: PORTAL_COOKIE,
+        scope: Scope::Sponsor,
+        home: "/portal",
+    };
+    /// Grant applicants' links, to `/grants/portal` (a cookie of their own, so one person can
+    /// be both).
+    pub const APPLICANT: LinkKind = LinkKind {
+        cookie: GRANT_PORTAL_COOKIE,
+        scope: Scope::GrantApplication,
+        home: "/grants/portal",
+    };
+
+    /// What the link's tokens open.
+    pub fn scope(self) -> Scope {
+        self.scope
+    }
+
+    /// The overview the link opens; `{home}/link` is where a new link is asked for.
+    pub fn home(self) -> &'static str {
+        self.home
+    }
+
+    /// Stores the raw link token in the cookie (after the visitor opens their link).
+    pub fn set_cookie(self, ctx: &Ctx, raw: &str) {
+        ctx.info
+            .add_cookie(build_cookie(self.cookie, raw.to_string(), ctx.info.https));
+    }
+
+    /// Removes the cookie (leaving, or when the link has expired).
+    pub fn clear_cookie(self, ctx: &Ctx) {
+        let mut c = build_cookie(self.cookie, String::new(), ctx.info.https);
+        c.make_removal();
+        ctx.info.add_cookie(c);
+    }
+
+    /// The live token in the request's cookie (its use recorded), or the error that sends the
+    /// visitor to ask for a new link; a dead token's cookie is removed.
+    fn signed_in(
+        self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> impl Future<Output = Result<(Ctx, PortalToken), AppError>> + 'static {
+        let fut = Ctx::from_request(req, payload);
+        let https = req
+            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .map(|s| s.settings.https())
+            .unwrap_or(false);
+        let raw = req
+            .cookie(&cookie_name(self.cookie, https))
+            .map(|c| c.value().to_string())
+            .unwrap_or_default();
+        let required = move |expired| AppError::LinkRequired {
+            home: self.home,
+            expired,
+        };
+        async move {
+            let ctx = fut.await?;
+            if raw.is_empty() {
+                return Err(required(false));
+            }
+            let found = ctx
+                .state
+                .db
+                .run(move |c| {
+                    let t = portal_tokens::find_live(c, &raw, self.scope)?;
+                    if let Some(t) = &t {
+                        portal_tokens::touch(c, t)?;
+                    }
+                    Ok(t)
+                })
+                .await?;
+            match found {
+                Some(t) => Ok((ctx, t)),
+                None => {
+                    self.clear_cookie(&ctx);
+                    Err(required(true))
+                }
+            }
+        }
+    }
+}
 
 /// A sponsor contact signed in by private link.
 pub struct SponsorPortal {
@@ -38,61 +133,19 @@ impl SponsorPortal {
     }
 }
 
-/// Stores the raw link token in the portal cookie (after the visitor opens their link).
-pub fn set_portal_cookie(ctx: &Ctx, raw: &str) {
-    ctx.info
-        .add_cookie(build_cookie(PORTAL_COOKIE, raw.to_string(), ctx.info.https));
-}
-
-/// Removes the portal cookie (leaving the portal, or when the link has expired).
-pub fn clear_portal_cookie(ctx: &Ctx) {
-    let mut c = build_cookie(PORTAL_COOKIE, String::new(), ctx.info.https);
-    c.make_removal();
-    ctx.info.add_cookie(c);
-}
-
 impl FromRequest for SponsorPortal {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let fut = Ctx::from_request(req, payload);
-        let https = req
-            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-            .map(|s| s.settings.https())
-            .unwrap_or(false);
-        let raw = req
-            .cookie(&cookie_name(PORTAL_COOKIE, https))
-            .map(|c| c.value().to_string())
-            .unwrap_or_default();
+        let fut = LinkKind::SPONSOR.signed_in(req, payload);
         Box::pin(async move {
-            let ctx = fut.await?;
-            if raw.is_empty() {
-                return Err(AppError::PortalLinkRequired { expired: false });
-            }
-            let lookup = raw.clone();
-            let found = ctx
-                .state
-                .db
-                .run(move |c| {
-                    let t = portal_tokens::find_live(c, &lookup, Scope::Sponsor)?;
-                    if let Some(t) = &t {
-                        portal_tokens::touch(c, t)?;
-                    }
-                    Ok(t)
-                })
-                .await?;
-            match found {
-                Some(t) => Ok(SponsorPortal {
-                    ctx,
-                    sponsor_id: t.scope_id,
-                    email: t.email,
-                }),
-                None => {
-                    clear_portal_cookie(&ctx);
-                    Err(AppError::PortalLinkRequired { expired: true })
-                }
-            }
+            let (ctx, t) = fut.await?;
+            Ok(SponsorPortal {
+                ctx,
+                sponsor_id: t.scope_id,
+                email: t.email,
+            })
         })
     }
 }
@@ -123,64 +176,19 @@ impl GrantPortal {
     }
 }
 
-/// Stores the raw link token in the applicant cookie.
-pub fn set_grant_cookie(ctx: &Ctx, raw: &str) {
-    ctx.info.add_cookie(build_cookie(
-        GRANT_PORTAL_COOKIE,
-        raw.to_string(),
-        ctx.info.https,
-    ));
-}
-
-/// Removes the applicant cookie.
-pub fn clear_grant_cookie(ctx: &Ctx) {
-    let mut c = build_cookie(GRANT_PORTAL_COOKIE, String::new(), ctx.info.https);
-    c.make_removal();
-    ctx.info.add_cookie(c);
-}
-
 impl FromRequest for GrantPortal {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let fut = Ctx::from_request(req, payload);
-        let https = req
-            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-            .map(|s| s.settings.https())
-            .unwrap_or(false);
-        let raw = req
-            .cookie(&cookie_name(GRANT_PORTAL_COOKIE, https))
-            .map(|c| c.value().to_string())
-            .unwrap_or_default();
+        let fut = LinkKind::APPLICANT.signed_in(req, payload);
         Box::pin(async move {
-            let ctx = fut.await?;
-            if raw.is_empty() {
-                return Err(AppError::GrantLinkRequired { expired: false });
-            }
-            let lookup = raw.clone();
-            let found = ctx
-                .state
-                .db
-                .run(move |c| {
-                    let t = portal_tokens::find_live(c, &lookup, Scope::GrantApplication)?;
-                    if let Some(t) = &t {
-                        portal_tokens::touch(c, t)?;
-                    }
-                    Ok(t)
-                })
-                .await?;
-            match found {
-                Some(t) => Ok(GrantPortal {
-                    ctx,
-                    application_id: t.scope_id,
-                    email: t.email,
-                }),
-                None => {
-                    clear_grant_cookie(&ctx);
-                    Err(AppError::GrantLinkRequired { expired: true })
-                }
-            }
+            let (ctx, t) = fut.await?;
+            Ok(GrantPortal {
+                ctx,
+                application_id: t.scope_id,
+                email: t.email,
+            })
         })
     }
 }

@@ -357,6 +357,19 @@ pub fn parse_rate(input: &str) -> Result<i64, String> {
     Ok(micros)
 }
 
+/// An event's dates for people: "3 March 2027", or "3 March 2027 – 5 March 2027".
+pub fn event_dates(starts_on: NaiveDate, ends_on: NaiveDate) -> String {
+    if starts_on == ends_on {
+        starts_on.format("%-d %B %Y").to_string()
+    } else {
+        format!(
+            "{} – {}",
+            starts_on.format("%-d %B %Y"),
+            ends_on.format("%-d %B %Y")
+        )
+    }
+}
+
 /// A stored rate for people: "0.92", "1", "156.3".
 pub fn rate_label(micros: i64) -> String {
     let whole = micros / RATE_SCALE;

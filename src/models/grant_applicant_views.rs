@@ -1,14 +1,11 @@
 //! What the applicant side of grants reads and writes beyond `grant_applications`: payments
-//! as the applicant sees them, the report row, who to tell when the applicant writes, and
-//! the link-request throttle.
+//! as the applicant sees them, the report row, and who to tell when the applicant writes.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{
-    grant_disbursements, grant_reports, grant_reviewers, portal_tokens, users,
-};
+use crate::db::schema::{grant_disbursements, grant_reports, grant_reviewers, users};
 
 /// One payment of a grant, as the applicant is shown it.
 #[derive(Clone, Debug, Queryable)]
@@ -70,18 +67,4 @@ pub fn active_reviewers(
         .order(users::id.asc())
         .select((users::name, users::email))
         .load(conn)
-}
-
-/// Applicant links issued to this address since `since` (a cap against mail floods).
-pub fn links_issued_since(
-    conn: &mut DbConn,
-    email: &str,
-    since: NaiveDateTime,
-) -> QueryResult<i64> {
-    portal_tokens::table
-        .filter(portal_tokens::scope.eq(super::portal_tokens::Scope::GrantApplication.as_str()))
-        .filter(portal_tokens::email.eq(email))
-        .filter(portal_tokens::created_at.gt(since))
-        .count()
-        .get_result(conn)
 }

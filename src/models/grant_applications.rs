@@ -9,8 +9,7 @@ use crate::db::schema::{
     grant_applications as ga, grant_budget_lines, grant_decisions, grant_disbursements,
     grant_events, grant_files, grant_messages, grant_reports,
 };
-use crate::domain::Money;
-use crate::domain::grants::Status;
+use crate::domain::grants::{self, Status};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = ga)]
@@ -57,9 +56,7 @@ impl GrantApplication {
         format!("G-{}", self.id)
     }
     fn money(&self, minor: i64) -> String {
-        Money::from_db(minor, &self.currency)
-            .map(|m| m.to_string())
-            .unwrap_or_else(|_| format!("{minor} {}", self.currency))
+        super::invoices::money_label(minor, &self.currency)
     }
     pub fn requested_label(&self) -> String {
         self.money(self.requested_minor)
@@ -72,15 +69,7 @@ impl GrantApplication {
         self.money(minor)
     }
     pub fn dates(&self) -> String {
-        if self.starts_on == self.ends_on {
-            self.starts_on.format("%-d %B %Y").to_string()
-        } else {
-            format!(
-                "{} – {}",
-                self.starts_on.format("%-d %B %Y"),
-                self.ends_on.format("%-d %B %Y")
-            )
-        }
+        grants::event_dates(self.starts_on, self.ends_on)
     }
     /// The report is late on `today`.
     pub fn report_overdue(&self, today: NaiveDate) -> bool {

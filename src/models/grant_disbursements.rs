@@ -6,7 +6,6 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{grant_applications as ga, grant_disbursements as gd};
-use crate::domain::Money;
 use crate::domain::grants::{Method, Status, rate_label};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -35,9 +34,7 @@ impl Disbursement {
             .unwrap_or("Other")
     }
     pub fn amount_label(&self) -> String {
-        Money::from_db(self.amount_minor, &self.currency)
-            .map(|m| m.to_string())
-            .unwrap_or_else(|_| format!("{} {}", self.amount_minor, self.currency))
+        super::invoices::money_label(self.amount_minor, &self.currency)
     }
     pub fn rate_label(&self) -> String {
         rate_label(self.rate_micros)

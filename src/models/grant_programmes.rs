@@ -209,6 +209,12 @@ pub fn delete_rate(conn: &mut DbConn, currency: &str) -> QueryResult<usize> {
     diesel::delete(exchange_rates::table.find(currency)).execute(conn)
 }
 
+/// What the grants pages offer: the open programmes and the currencies an application may
+/// use (the foundation's first).
+pub fn offer(conn: &mut DbConn, base: Currency) -> QueryResult<(Vec<GrantProgramme>, Vec<String>)> {
+    Ok((open(conn)?, accepted_currencies(conn, base)?))
+}
+
 /// Currencies a request may be made in: the foundation's own, then those with a rate.
 pub fn accepted_currencies(conn: &mut DbConn, base: Currency) -> QueryResult<Vec<String>> {
     let mut v = vec![base.code().to_string()];

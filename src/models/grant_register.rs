@@ -9,7 +9,7 @@ use crate::db::schema::{
     grant_applications as ga, grant_budgets, grant_decisions as gdec, grant_programmes as gp,
 };
 use crate::domain::Money;
-use crate::domain::grants::Status;
+use crate::domain::grants::{self, Status};
 
 /// One awarded grant as the public sees it: no applicant name, email or amounts requested.
 #[derive(Clone, Debug, Queryable)]
@@ -37,10 +37,7 @@ impl RegisterRow {
     }
     /// The award in the application's currency, for people.
     pub fn awarded_label(&self) -> String {
-        let minor = self.awarded_minor.unwrap_or(0);
-        Money::from_db(minor, &self.currency)
-            .map(|m| m.to_string())
-            .unwrap_or_else(|_| format!("{minor} {}", self.currency))
+        super::invoices::money_label(self.awarded_minor.unwrap_or(0), &self.currency)
     }
     /// The award as a plain figure for spreadsheets ("1500.00").
     pub fn awarded_plain(&self) -> String {
@@ -50,15 +47,7 @@ impl RegisterRow {
             .unwrap_or_else(|_| minor.to_string())
     }
     pub fn dates(&self) -> String {
-        if self.starts_on == self.ends_on {
-            self.starts_on.format("%-d %B %Y").to_string()
-        } else {
-            format!(
-                "{} – {}",
-                self.starts_on.format("%-d %B %Y"),
-                self.ends_on.format("%-d %B %Y")
-            )
-        }
+        grants::event_dates(self.starts_on, self.ends_on)
     }
 }
 

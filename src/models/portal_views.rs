@@ -6,9 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{
-    agreements, audit_log, portal_tokens, sponsor_contacts, sponsors, sponsorships,
-};
+use crate::db::schema::{agreements, audit_log, sponsor_contacts, sponsors, sponsorships};
 
 use super::sponsors::Sponsor;
 use super::sponsorships::Sponsorship;
@@ -159,20 +157,6 @@ pub fn contacts_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(S
         }
     }
     Ok(out)
-}
-
-/// Sponsor links issued to this address since `since` (a cooldown against mail floods).
-pub fn links_issued_since(
-    conn: &mut DbConn,
-    email: &str,
-    since: NaiveDateTime,
-) -> QueryResult<i64> {
-    portal_tokens::table
-        .filter(portal_tokens::scope.eq("sponsor"))
-        .filter(portal_tokens::email.eq(email))
-        .filter(portal_tokens::created_at.gt(since))
-        .count()
-        .get_result(conn)
 }
 
 /// Audit entries of one action on one record since `since` (per-recipient cooldown).

@@ -6,10 +6,7 @@
 //! The `agreements` table is read here too (row type and queries), so the portal can share
 //! them: `find_for_sponsor` is the only look-up a sponsor's link may use.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use rand::RngCore;
 
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
@@ -17,6 +14,7 @@ use crate::domain::sponsorship::{Status, transition};
 use crate::email::{self, AgreementSentEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::{app_settings, sponsors, sponsorships, tiers};
+use crate::private_files::{self, PdfProblem};
 
 use super::audit::{self, Actor};
 use super::portal;
@@ -374,7 +372,7 @@ pub fn files_dir(data_dir: &Path) -> PathBuf {
 
 /// The file of a stored PDF, or None for a key that is not ours.
 pub fn file_path(data_dir: &Path, key: &str) -> Option<PathBuf> {
-    crate::media::valid_key(key).then(|| files_dir(data_dir).join(format!("{key}.pdf")))
+    private_files::path(&files_dir(data_dir), key, ".pdf")
 }
 
 /// The sentence for a file over the size limit.
@@ -384,61 +382,22 @@ pub fn too_large_message() -> String {
 
 /// Checks an upload by its content: a complete PDF within the size limit.
 pub fn check_pdf(bytes: &[u8]) -> Result<(), String> {
-    if bytes.is_empty() {
-        return Err("The file is empty. Choose the signed agreement again.".into());
-    }
-    if bytes.len() > MAX_PDF_BYTES {
-        return Err(too_large_message());
-    }
-    if !bytes.starts_with(b"%PDF-") {
-        return Err(
-            "This file is not a PDF (whatever its name says). Upload the signed agreement as a PDF file."
-                .into(),
-        );
-    }
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err("The PDF seems incomplete (it has no end). Save or scan it again and upload the new file.".into());
-    }
-    Ok(())
+    private_files::check_pdf(bytes, MAX_PDF_BYTES).map_err(|p| match p {
+        PdfProblem::Empty => "The file is empty. Choose the signed agreement again.".into(),
+        PdfProblem::TooLarge => too_large_message(),
+        PdfProblem::NotPdf => "This file is not a PDF (whatever its name says). Upload the signed agreement as a PDF file.".into(),
+        PdfProblem::Incomplete => "The PDF seems incomplete (it has no end). Save or scan it again and upload the new file.".into(),
+    })
 }
 
-/// Stores a checked PDF under a new random name and returns the name's key. The file is
-/// written under a temporary name and renamed into place, so a half-written file is never
-/// found under a key.
+/// Stores a checked PDF under a new random name and returns the name's key.
 pub fn store_pdf(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
-    let dir = files_dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    let key = hex::encode(b);
-    let tmp = dir.join(format!("{key}.part"));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        let dest = file_path(data_dir, &key).ok_or_else(|| std::io::Error::other("bad key"))?;
-        std::fs::rename(&tmp, dest)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(key)
+    private_files::store(&files_dir(data_dir), ".pdf", bytes)
 }
 
 /// Removes a stored PDF (after its row could not be written); missing is fine.
 pub fn delete_pdf(data_dir: &Path, key: &str) -> std::io::Result<()> {
-    match file_path(data_dir, key) {
-        Some(p) => match std::fs::remove_file(p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
-        None => Ok(()),
-    }
+    private_files::delete(&files_dir(data_dir), key, ".pdf")
 }
 
 #[cfg(test)]

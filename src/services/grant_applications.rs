@@ -6,12 +6,10 @@
 //! Files live in `{data_dir}/grant_files/{key}` under a random key, outside anything served as
 //! static; only the handlers that check who is asking read them.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 use diesel::OptionalExtension;
-use rand::RngCore;
 
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
@@ -24,13 +22,13 @@ use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
+use crate::models::portal_tokens::Scope;
 use crate::models::portal_views;
+use crate::private_files::{self, PdfProblem};
 
 use super::audit::{self, Actor};
 use super::grants as lifecycle;
-use super::portal_actions::{
-    LINK_COOLDOWN_SECONDS, LINK_EMAILS_PER_RECIPIENT_DAY, LINK_REQUESTS_PER_ADDR_HOUR,
-};
+use super::portal_actions::{LinkRequests, send_links_within_limits};
 
 /// Messages for form fields: `(field, sentence)`.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -52,8 +50,13 @@ pub const MAX_MESSAGE_CHARS: usize = 5000;
 pub const MAX_REPORT_CHARS: usize = 20_000;
 /// Applications one link request sends links for (the newest).
 const MAX_LINKS_PER_REQUEST: usize = 5;
-/// The audit record a link request that sent links is filed under (for the cooldown).
-const SENT_RECORD: &str = "grant_link";
+/// How applicants ask for their links again (the limits are the sponsor portal's).
+const GRANT_LINKS: LinkRequests = LinkRequests {
+    action: "grant.link_requested",
+    sent_record: "grant_link",
+    scope: Scope::GrantApplication,
+    unknown: "no grant application has this address",
+};
 
 /// The figures a programme's rules are checked against, as the form gave them.
 #[derive(Clone, Debug)]
@@ -610,30 +613,12 @@ pub fn request_links(
     email: &EmailAddress,
 ) -> AppResult<usize> {
     write_tx(conn, |conn| {
-        let now = crate::models::now();
-        let addr = actor.client_addr.clone().unwrap_or_default();
-        let from_addr = portal_views::actions_from_addr_since(
-            conn,
-            "grant.link_requested",
-            &addr,
-            now - chrono::Duration::hours(1),
-        )?;
-        let recent = portal_views::actions_on_record_since(
-            conn,
-            "grant.link_requested",
-            SENT_RECORD,
-            email.as_str(),
-            now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
-        )?;
-        let today =
-            views::links_issued_since(conn, email.as_str(), now - chrono::Duration::days(1))?;
         let mut matches = apps::for_email(conn, email.as_str())?;
         matches.truncate(MAX_LINKS_PER_REQUEST);
-        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
-            || recent > 0
-            || today + matches.len() as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
-        let mut sent = 0;
-        if !throttled && let Some(first) = matches.first() {
+        send_links_within_limits(conn, actor, &GRANT_LINKS, email, matches.len(), |conn| {
+            let Some(first) = matches.first() else {
+                return Ok(0);
+            };
             let mut items = Vec::new();
             for a in &matches {
                 items.push(GrantLinkItem {
@@ -641,7 +626,7 @@ pub fn request_links(
                     link: lifecycle::applicant_link(conn, settings, a)?,
                 });
             }
-            sent = items.len();
+            let sent = items.len();
             email::enqueue(
                 conn,
                 email,
@@ -652,22 +637,8 @@ pub fn request_links(
                     expires_days: settings.portal_link_days,
                 },
             )?;
-        }
-        let (record, details) = if matches.is_empty() {
-            (None, "no grant application has this address".to_string())
-        } else if throttled {
-            (
-                None,
-                format!("{email}: not sent (asked again too soon or too often)"),
-            )
-        } else {
-            (
-                Some((SENT_RECORD, email.as_str())),
-                format!("{email}: {sent} link(s) sent"),
-            )
-        };
-        audit::record(conn, actor, "grant.link_requested", record, &details)?;
-        Ok(sent)
+            Ok(sent)
+        })
     })
 }
 
@@ -680,7 +651,7 @@ pub fn files_dir(data_dir: &Path) -> PathBuf {
 
 /// The file of a stored key, or None for a key that is not ours (no path tricks).
 pub fn file_path(data_dir: &Path, key: &str) -> Option<PathBuf> {
-    crate::media::valid_key(key).then(|| files_dir(data_dir).join(key))
+    private_files::path(&files_dir(data_dir), key, "")
 }
 
 /// The sentence for a file over the size limit.
@@ -689,31 +660,14 @@ pub fn too_large_message() -> String {
         .into()
 }
 
-fn is_complete_pdf(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
-}
-
 /// Checks the application's attachment by content: a complete PDF within the size limit.
 pub fn check_pdf(bytes: &[u8]) -> Result<&'static str, String> {
-    if bytes.is_empty() {
-        return Err("The file is empty. Choose the PDF again.".into());
-    }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large_message());
-    }
-    if !bytes.starts_with(b"%PDF-") {
-        return Err(
-            "This file is not a PDF (whatever its name says). Attach a PDF file, or leave the field empty."
-                .into(),
-        );
-    }
-    if !is_complete_pdf(bytes) {
-        return Err(
-            "The PDF seems incomplete (it has no end). Save it again and attach the new file."
-                .into(),
-        );
-    }
+    private_files::check_pdf(bytes, MAX_FILE_BYTES).map_err(|p| match p {
+        PdfProblem::Empty => "The file is empty. Choose the PDF again.".into(),
+        PdfProblem::TooLarge => too_large_message(),
+        PdfProblem::NotPdf => "This file is not a PDF (whatever its name says). Attach a PDF file, or leave the field empty.".into(),
+        PdfProblem::Incomplete => "The PDF seems incomplete (it has no end). Save it again and attach the new file.".into(),
+    })?;
     Ok("application/pdf")
 }
 
@@ -727,7 +681,7 @@ pub fn check_report_file(bytes: &[u8]) -> Result<&'static str, String> {
         return Err(too_large_message());
     }
     if bytes.starts_with(b"%PDF-") {
-        return if is_complete_pdf(bytes) {
+        return if private_files::is_complete_pdf(bytes) {
             Ok("application/pdf")
         } else {
             Err(
@@ -768,41 +722,14 @@ pub fn display_name(raw: &str, fallback: &str) -> String {
     }
 }
 
-/// Stores checked bytes under a new random key. Written under a temporary name and renamed,
-/// so a half-written file is never found under a key.
+/// Stores checked bytes under a new random key.
 pub fn store_file(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
-    let dir = files_dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    let key = hex::encode(b);
-    let tmp = dir.join(format!("{key}.part"));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        let dest = file_path(data_dir, &key).ok_or_else(|| std::io::Error::other("bad key"))?;
-        std::fs::rename(&tmp, dest)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(key)
+    private_files::store(&files_dir(data_dir), "", bytes)
 }
 
 /// Removes a stored file whose row was never written; missing is fine.
 pub fn delete_file(data_dir: &Path, key: &str) -> std::io::Result<()> {
-    match file_path(data_dir, key) {
-        Some(p) => match std::fs::remove_file(p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
-        None => Ok(()),
-    }
+    private_files::delete(&files_dir(data_dir), key, "")
 }
 
 #[cfg(test)]

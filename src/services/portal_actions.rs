@@ -8,7 +8,8 @@ use crate::domain::EmailAddress;
 use crate::domain::sponsorship::Status;
 use crate::email::{self, AgreementAcceptedEmail, AgreementAcceptedStaffEmail, PortalLinkEmail};
 use crate::error::{AppError, AppResult};
-use crate::models::{portal_views, sponsors};
+use crate::models::portal_tokens::Scope;
+use crate::models::{portal_tokens, portal_views, sponsors};
 
 use super::audit::{self, Actor};
 use super::portal;
@@ -22,9 +23,85 @@ pub const LINK_REQUESTS_PER_ADDR_HOUR: i64 = 20;
 /// Link emails one recipient address may be sent in a day (any sender): no mail bombing.
 pub const LINK_EMAILS_PER_RECIPIENT_DAY: i64 = 10;
 
-/// The audit record a `/portal/link` request that sent links is filed under, so the
-/// cooldown can find it (unknown addresses are never written down).
-const SENT_RECORD: &str = "portal_link";
+/// How one kind of private link is asked for again.
+pub struct LinkRequests {
+    /// The audit action of a request.
+    pub action: &'static str,
+    /// The audit record a request that sent links is filed under, so the cooldown can find
+    /// it (unknown addresses are never written down).
+    pub sent_record: &'static str,
+    /// What the links open (the daily cap counts links of this scope).
+    pub scope: Scope,
+    /// The audit details of a request for an address we do not know.
+    pub unknown: &'static str,
+}
+
+const SPONSOR_LINKS: LinkRequests = LinkRequests {
+    action: "portal.link_requested",
+    sent_record: "portal_link",
+    scope: Scope::Sponsor,
+    unknown: "no sponsor contact has this address",
+};
+
+/// Answers a request for `wanted` fresh links to `email` within the limits (per client
+/// address, a cooldown per recipient, a daily cap per recipient): unless the request is
+/// throttled, `send` emails the links and returns how many it sent. Either way the request is
+/// filed in the audit log, without writing down an address we do not know. Runs inside the
+/// caller's transaction.
+pub(super) fn send_links_within_limits(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: &LinkRequests,
+    email: &EmailAddress,
+    wanted: usize,
+    send: impl FnOnce(&mut DbConn) -> AppResult<usize>,
+) -> AppResult<usize> {
+    let now = crate::models::now();
+    let addr = actor.client_addr.clone().unwrap_or_default();
+    let from_addr = portal_views::actions_from_addr_since(
+        conn,
+        kind.action,
+        &addr,
+        now - chrono::Duration::hours(1),
+    )?;
+    let recent = portal_views::actions_on_record_since(
+        conn,
+        kind.action,
+        kind.sent_record,
+        email.as_str(),
+        now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
+    )?;
+    let today = portal_tokens::issued_since(
+        conn,
+        kind.scope,
+        email.as_str(),
+        now - chrono::Duration::days(1),
+    )?;
+    let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
+        || recent > 0
+        || today + wanted as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
+    let sent = if throttled || wanted == 0 {
+        0
+    } else {
+        send(conn)?
+    };
+    // Unknown addresses are not written down: only that a request was made.
+    let (record, details) = if wanted == 0 {
+        (None, kind.unknown.to_string())
+    } else if throttled {
+        (
+            None,
+            format!("{email}: not sent (asked again too soon or too often)"),
+        )
+    } else {
+        (
+            Some((kind.sent_record, email.as_str())),
+            format!("{email}: {sent} link(s) sent"),
+        )
+    };
+    audit::record(conn, actor, kind.action, record, &details)?;
+    Ok(sent)
+}
 
 /// Emails a fresh portal link to `email` for each sponsor it is a contact of. Returns how
 /// many links were sent; the page shows the same answer whatever this is.
@@ -35,32 +112,8 @@ pub fn request_links(
     email: &EmailAddress,
 ) -> AppResult<usize> {
     write_tx(conn, |conn| {
-        let now = crate::models::now();
-        let addr = actor.client_addr.clone().unwrap_or_default();
-        let from_addr = portal_views::actions_from_addr_since(
-            conn,
-            "portal.link_requested",
-            &addr,
-            now - chrono::Duration::hours(1),
-        )?;
-        let recent = portal_views::actions_on_record_since(
-            conn,
-            "portal.link_requested",
-            SENT_RECORD,
-            email.as_str(),
-            now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
-        )?;
-        let today = portal_views::links_issued_since(
-            conn,
-            email.as_str(),
-            now - chrono::Duration::days(1),
-        )?;
         let matches = portal_views::contacts_with_email(conn, email.as_str())?;
-        let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
-            || recent > 0
-            || today + matches.len() as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
-        let mut sent = 0;
-        if !throttled {
+        send_links_within_limits(conn, actor, &SPONSOR_LINKS, email, matches.len(), |conn| {
             for (sponsor, name) in &matches {
                 let link = portal::sponsor_link(conn, settings, sponsor.id, email.as_str())?;
                 email::enqueue(
@@ -74,25 +127,9 @@ pub fn request_links(
                         expires_days: settings.portal_link_days,
                     },
                 )?;
-                sent += 1;
             }
-        }
-        // Unknown addresses are not written down: only that a request was made.
-        let (record, details) = if matches.is_empty() {
-            (None, "no sponsor contact has this address".to_string())
-        } else if throttled {
-            (
-                None,
-                format!("{email}: not sent (asked again too soon or too often)"),
-            )
-        } else {
-            (
-                Some((SENT_RECORD, email.as_str())),
-                format!("{email}: {sent} link(s) sent"),
-            )
-        };
-        audit::record(conn, actor, "portal.link_requested", record, &details)?;
-        Ok(sent)
+            Ok(matches.len())
+        })
     })
 }
 

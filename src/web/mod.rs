@@ -6,6 +6,7 @@ pub mod form;
 pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
+pub mod multipart;
 pub mod payments;
 pub mod portal;
 pub mod public;

@@ -401,12 +401,7 @@ async fn load_offer(ctx: &Ctx) -> AppResult<Offer> {
     let (open, accepted) = ctx
         .state
         .db
-        .run(move |c| {
-            Ok((
-                programmes::open(c)?,
-                programmes::accepted_currencies(c, base)?,
-            ))
-        })
+        .run(move |c| Ok(programmes::offer(c, base)?))
         .await?;
     Ok(Offer {
         open,

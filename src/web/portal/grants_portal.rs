@@ -9,22 +9,23 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Ctx;
-use crate::auth::portal::{GrantPortal, clear_grant_cookie, set_grant_cookie};
+use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::{Method, Status};
-use crate::domain::{EmailAddress, FormErrors, Money, country, text};
+use crate::domain::{FormErrors, country, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
 use crate::models::grant_programmes as programmes;
-use crate::models::portal_tokens::{self, Scope};
+use crate::models::invoices::money_label;
 use crate::services::Actor;
 use crate::services::grant_applications::{
     self as service, MAX_MESSAGE_CHARS, MAX_REPORT_CHARS, MAX_REPORT_FILES, StoredFile,
 };
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::{redirect, redirect_with_flash, render, render_status};
+use crate::web::{redirect_with_flash, render, render_status};
 
-use super::grants_upload;
+use super::link::{LinkForm, LinkQuery};
+use super::{enter, grants_upload};
 
 /// A date as applicants read it: "3 March 2027".
 fn day(d: &chrono::NaiveDate) -> String {
@@ -38,25 +39,10 @@ fn when(t: &chrono::NaiveDateTime) -> String {
 
 // Entering, leaving, asking for a link.
 
-#[derive(Deserialize)]
-pub struct Next {
-    next: Option<String>,
-}
-
 /// Where to go after opening the link: an applicant page named in `?next=`, else the
-/// overview. Only our own `/grants/portal…` paths are followed (no open redirect).
+/// overview.
 fn landing(next: Option<&str>) -> &str {
-    match next {
-        Some(n)
-            if (n == "/grants/portal" || n.starts_with("/grants/portal/"))
-                && !n.starts_with("/grants/portal/enter/")
-                && n.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b)) =>
-        {
-            n
-        }
-        _ => "/grants/portal",
-    }
+    enter::landing_under(LinkKind::APPLICANT.home(), next)
 }
 
 /// `GET /grants/portal/enter/{token}`: the token moves from the address bar into the
@@ -65,30 +51,15 @@ fn landing(next: Option<&str>) -> &str {
 pub async fn enter(
     ctx: Ctx,
     path: web::Path<String>,
-    q: web::Query<Next>,
+    q: web::Query<enter::Next>,
 ) -> AppResult<HttpResponse> {
-    let raw = path.into_inner();
-    let probe = raw.clone();
-    let (live, expired) = ctx
-        .state
-        .db
-        .run(move |c| {
-            let live = portal_tokens::find_live(c, &probe, Scope::GrantApplication)?;
-            let expired = live.is_none() && portal_tokens::is_expired(c, &probe)?;
-            Ok((live.is_some(), expired))
-        })
-        .await?;
-    if live {
-        set_grant_cookie(&ctx, &raw);
-        Ok(redirect(landing(q.next.as_deref())))
-    } else {
-        clear_grant_cookie(&ctx);
-        Ok(redirect(if expired {
-            "/grants/portal/link?expired=1"
-        } else {
-            "/grants/portal/link?unknown=1"
-        }))
-    }
+    enter::open(
+        ctx,
+        LinkKind::APPLICANT,
+        path.into_inner(),
+        landing(q.get()),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -102,38 +73,15 @@ struct LinkPage {
     sent: bool,
 }
 
-#[derive(Deserialize)]
-pub struct LinkQuery {
-    #[serde(default)]
-    expired: Option<String>,
-    #[serde(default)]
-    unknown: Option<String>,
-    #[serde(default)]
-    sent: Option<String>,
-}
-
 /// `GET /grants/portal/link`.
 pub async fn link_form(ctx: Ctx, q: web::Query<LinkQuery>) -> AppResult<HttpResponse> {
-    let reason = if q.expired.is_some() {
-        "expired"
-    } else if q.unknown.is_some() {
-        "unknown"
-    } else {
-        ""
-    };
     render(&LinkPage {
         layout: ctx.layout("Your grant application link", ""),
         email: String::new(),
         errors: FormErrors::new(),
-        reason,
-        sent: q.sent.is_some(),
+        reason: q.reason(),
+        sent: q.sent(),
     })
-}
-
-#[derive(Deserialize)]
-pub struct LinkForm {
-    #[serde(default)]
-    email: String,
 }
 
 /// The same answer whatever happened: nobody learns whether an address applied.
@@ -142,12 +90,9 @@ const LINK_SENT: &str = "If that address sent us a grant application, a link is 
 /// `POST /grants/portal/link`: emails links to the applications sent from the address,
 /// within the throttle; always answers the same way.
 pub async fn link_request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<HttpResponse> {
-    let typed: String = form.into_inner().email.chars().take(300).collect();
-    let email = match EmailAddress::parse(&typed) {
+    let email = match form.into_inner().parse() {
         Ok(e) => e,
-        Err(m) => {
-            let mut errors = FormErrors::new();
-            errors.add("email", m);
+        Err((typed, errors)) => {
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LinkPage {
@@ -175,7 +120,7 @@ pub async fn link_request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<Http
 
 /// `POST /grants/portal/leave`: forgets the link in this browser.
 pub async fn leave(ctx: Ctx) -> AppResult<HttpResponse> {
-    clear_grant_cookie(&ctx);
+    LinkKind::APPLICANT.clear_cookie(&ctx);
     Ok(redirect_with_flash(
         "/grants/portal/link",
         FlashKind::Success,
@@ -370,9 +315,7 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         .iter()
         .map(|pay| PaymentView {
             date: day(&pay.paid_on),
-            amount: Money::from_db(pay.amount_minor, &pay.currency)
-                .map(|m| m.to_string())
-                .unwrap_or_else(|_| format!("{} {}", pay.amount_minor, pay.currency)),
+            amount: money_label(pay.amount_minor, &pay.currency),
             method: pay
                 .method
                 .parse::<Method>()

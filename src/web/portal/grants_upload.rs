@@ -3,10 +3,10 @@
 //! each file has its limit, checked while the body streams in.
 
 use actix_multipart::Multipart;
-use futures_util::StreamExt;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::grant_applications::{MAX_FILE_BYTES, MAX_REPORT_FILES, too_large_message};
+use crate::web::multipart::{Limits, Reader};
 
 /// Bytes accepted in all text fields together.
 const TEXT_LIMIT: usize = 192 * 1024;
@@ -19,7 +19,11 @@ pub const REPORT_BODY_LIMIT: usize = MAX_REPORT_FILES * MAX_FILE_BYTES + TEXT_LI
 /// Most an application form may declare.
 pub const APPLY_BODY_LIMIT: usize = MAX_FILE_BYTES + TEXT_LIMIT + 64 * 1024;
 
-const UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
+const LIMITS: Limits = Limits {
+    text: TEXT_LIMIT,
+    field: FIELD_LIMIT,
+    parts: MAX_PARTS,
+};
 
 /// A file the browser sent.
 pub struct UploadedFile {
@@ -38,76 +42,34 @@ pub struct GrantUpload {
 
 /// Reads text fields and up to `max_files` files from the field `file_field`. The file field
 /// should come last in the form: reading stops at a file that is too large or one too many.
-pub async fn read(
-    mut form: Multipart,
-    file_field: &str,
-    max_files: usize,
-) -> AppResult<GrantUpload> {
-    let bad = || AppError::BadRequest(UNREADABLE.into());
-    let mut out = GrantUpload {
-        fields: Vec::new(),
-        files: Vec::new(),
-        refused: None,
-    };
-    let mut text_bytes = 0usize;
-    let mut parts = 0usize;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| bad())?;
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(AppError::BadRequest("The form has too many fields.".into()));
+pub async fn read(form: Multipart, file_field: &str, max_files: usize) -> AppResult<GrantUpload> {
+    let mut reader = Reader::new(form, LIMITS);
+    let mut files = Vec::new();
+    let mut refused = None;
+    while let Some(file) = reader.next_file(file_field, MAX_FILE_BYTES).await? {
+        if file.too_large {
+            refused = Some(too_large_message());
+            break;
         }
-        let name = field.name().unwrap_or_default().to_string();
-        if name == file_field {
-            let file_name = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or_default()
-                .to_string();
-            let mut bytes = Vec::new();
-            let mut too_large = false;
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|_| bad())?;
-                if bytes.len() + chunk.len() > MAX_FILE_BYTES {
-                    too_large = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if too_large {
-                // The rest of the body is never read.
-                out.refused = Some(too_large_message());
-                break;
-            }
-            // An empty file input still sends a part, without a name or bytes.
-            if bytes.is_empty() && file_name.is_empty() {
-                continue;
-            }
-            if out.files.len() == max_files {
-                out.refused = Some(if max_files == 1 {
-                    "Attach one file only.".to_string()
-                } else {
-                    format!("Attach at most {max_files} files.")
-                });
-                break;
-            }
-            out.files.push(UploadedFile {
-                name: file_name,
-                bytes,
-            });
+        if !file.chosen() {
             continue;
         }
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| bad())?;
-            text_bytes += chunk.len();
-            if value.len() + chunk.len() > FIELD_LIMIT || text_bytes > TEXT_LIMIT {
-                return Err(AppError::PayloadTooLarge);
-            }
-            value.extend_from_slice(&chunk);
+        if files.len() == max_files {
+            refused = Some(if max_files == 1 {
+                "Attach one file only.".to_string()
+            } else {
+                format!("Attach at most {max_files} files.")
+            });
+            break;
         }
-        let value = String::from_utf8(value).map_err(|_| bad())?;
-        out.fields.push((name, value));
+        files.push(UploadedFile {
+            name: file.name,
+            bytes: file.bytes,
+        });
     }
-    Ok(out)
+    Ok(GrantUpload {
+        fields: reader.into_fields(),
+        files,
+        refused,
+    })
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Ctx;
-use crate::auth::portal::clear_portal_cookie;
+use crate::auth::portal::LinkKind;
 use crate::domain::{EmailAddress, FormErrors};
 use crate::error::AppResult;
 use crate::services::Actor;
@@ -26,6 +26,7 @@ struct LinkPage {
     sent: bool,
 }
 
+/// The query of a page where a new private link is asked for (sponsors' and applicants').
 #[derive(Deserialize)]
 pub struct LinkQuery {
     #[serde(default)]
@@ -36,39 +37,60 @@ pub struct LinkQuery {
     sent: Option<String>,
 }
 
+impl LinkQuery {
+    /// Why the visitor is here: "expired", "unknown", or "".
+    pub(super) fn reason(&self) -> &'static str {
+        if self.expired.is_some() {
+            "expired"
+        } else if self.unknown.is_some() {
+            "unknown"
+        } else {
+            ""
+        }
+    }
+
+    /// A link request was just answered.
+    pub(super) fn sent(&self) -> bool {
+        self.sent.is_some()
+    }
+}
+
 /// `GET /portal/link`.
 pub async fn form(ctx: Ctx, q: web::Query<LinkQuery>) -> AppResult<HttpResponse> {
-    let reason = if q.expired.is_some() {
-        "expired"
-    } else if q.unknown.is_some() {
-        "unknown"
-    } else {
-        ""
-    };
     render(&LinkPage {
         layout: ctx.layout("Your sponsor portal link", ""),
         email: String::new(),
         errors: FormErrors::new(),
-        reason,
-        sent: q.sent.is_some(),
+        reason: q.reason(),
+        sent: q.sent(),
     })
 }
 
+/// A request for a new private link.
 #[derive(Deserialize)]
 pub struct LinkForm {
     #[serde(default)]
     email: String,
 }
 
+impl LinkForm {
+    /// The address, or what was typed (at most 300 characters) with the message for the form.
+    pub(super) fn parse(self) -> Result<EmailAddress, (String, FormErrors)> {
+        let typed: String = self.email.chars().take(300).collect();
+        EmailAddress::parse(&typed).map_err(|m| {
+            let mut errors = FormErrors::new();
+            errors.add("email", m);
+            (typed, errors)
+        })
+    }
+}
+
 /// `POST /portal/link`: emails a link to each sponsor the address is a contact of, within
 /// the throttle; always answers the same way.
 pub async fn request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<HttpResponse> {
-    let typed: String = form.into_inner().email.chars().take(300).collect();
-    let email = match EmailAddress::parse(&typed) {
+    let email = match form.into_inner().parse() {
         Ok(e) => e,
-        Err(m) => {
-            let mut errors = FormErrors::new();
-            errors.add("email", m);
+        Err((typed, errors)) => {
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LinkPage {
@@ -96,7 +118,7 @@ pub async fn request(ctx: Ctx, form: web::Form<LinkForm>) -> AppResult<HttpRespo
 
 /// `POST /portal/leave`: forgets the link in this browser.
 pub async fn leave(ctx: Ctx) -> AppResult<HttpResponse> {
-    clear_portal_cookie(&ctx);
+    LinkKind::SPONSOR.clear_cookie(&ctx);
     Ok(redirect_with_flash(
         "/portal/link",
         FlashKind::Success,

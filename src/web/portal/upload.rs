@@ -3,11 +3,11 @@
 
 use actix_multipart::Multipart;
 use actix_web::web;
-use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MAX_UPLOAD_BYTES};
+use crate::web::multipart::{Limits, Reader};
 
 /// Bytes accepted in all text fields together.
 pub const TEXT_LIMIT: usize = 64 * 1024;
@@ -17,10 +17,14 @@ const FIELD_LIMIT: usize = 16 * 1024;
 const MAX_PARTS: usize = 40;
 /// Most a whole body may declare (file, text and multipart framing).
 pub const BODY_LIMIT: usize = MAX_UPLOAD_BYTES + TEXT_LIMIT + 32 * 1024;
+const LIMITS: Limits = Limits {
+    text: TEXT_LIMIT,
+    field: FIELD_LIMIT,
+    parts: MAX_PARTS,
+};
+
 /// Decoding a large image takes memory for a moment; a few at a time is plenty.
 static PROCESSING: Semaphore = Semaphore::const_new(2);
-
-const UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
 
 /// A multipart form: its text fields, and the logo file (None when none was chosen; Err
 /// with a sentence when the file was refused while reading, e.g. too large).
@@ -31,56 +35,20 @@ pub struct Upload {
 
 /// Reads text fields and the `logo` file, each within its limit. The file field should come
 /// last in the form: reading stops at a file that is too large.
-pub async fn read(mut form: Multipart) -> AppResult<Upload> {
-    let bad = || AppError::BadRequest(UNREADABLE.into());
-    let mut fields = Vec::new();
-    let mut text_bytes = 0usize;
-    let mut parts = 0usize;
+pub async fn read(form: Multipart) -> AppResult<Upload> {
+    let mut reader = Reader::new(form, LIMITS);
     let mut logo: Result<Option<Vec<u8>>, String> = Ok(None);
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| bad())?;
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(AppError::BadRequest("The form has too many fields.".into()));
+    while let Some(file) = reader.next_file("logo", MAX_UPLOAD_BYTES).await? {
+        if file.too_large {
+            logo = Err(media::too_large_message());
+            break;
         }
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "logo" {
-            let mut bytes = Vec::new();
-            let mut too_large = false;
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|_| bad())?;
-                if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                    too_large = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if too_large {
-                // The rest of the body is never read.
-                logo = Err(media::too_large_message());
-                break;
-            }
-            let chosen = !bytes.is_empty()
-                || field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .is_some_and(|f| !f.is_empty());
-            logo = Ok(chosen.then_some(bytes));
-            continue;
-        }
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| bad())?;
-            text_bytes += chunk.len();
-            if value.len() + chunk.len() > FIELD_LIMIT || text_bytes > TEXT_LIMIT {
-                return Err(AppError::PayloadTooLarge);
-            }
-            value.extend_from_slice(&chunk);
-        }
-        let value = String::from_utf8(value).map_err(|_| bad())?;
-        fields.push((name, value));
+        logo = Ok(file.chosen().then_some(file.bytes));
     }
-    Ok(Upload { fields, logo })
+    Ok(Upload {
+        fields: reader.into_fields(),
+        logo,
+    })
 }
 
 /// A checked and stored logo.

@@ -82,12 +82,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let (open, currencies) = ctx
         .state
         .db
-        .run(move |c| {
-            Ok((
-                programmes::open(c)?,
-                programmes::accepted_currencies(c, base)?,
-            ))
-        })
+        .run(move |c| Ok(programmes::offer(c, base)?))
         .await?;
     let programmes = open
         .iter()

@@ -617,6 +617,38 @@ async fn answer<R: RoleRule>(
     }
 }
 
+/// The page again with what was typed and the messages beside the fields (status 422).
+async fn refused_form<R: RoleRule>(
+    staff: &Staff<R>,
+    id: i64,
+    f: &Fields,
+    errors: FormErrors,
+) -> AppResult<HttpResponse> {
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &show_page(staff, id, Some(f), errors, None).await?,
+    )
+}
+
+/// Answers a form's service result: 303 back with `done`, or on a conflict the page again
+/// with the problem on top and what was typed kept.
+async fn answer_form<R: RoleRule>(
+    staff: &Staff<R>,
+    id: i64,
+    f: &Fields,
+    r: AppResult<()>,
+    done: &str,
+) -> AppResult<HttpResponse> {
+    match r {
+        Ok(()) => Ok(redirect_with_flash(&back(id), FlashKind::Success, done)),
+        Err(AppError::Conflict(m)) => render_status(
+            StatusCode::CONFLICT,
+            &show_page(staff, id, Some(f), FormErrors::new(), Some(m)).await?,
+        ),
+        Err(e) => Err(e),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Files
 
@@ -677,10 +709,7 @@ pub async fn request_info(
         }
     };
     let Some(message) = message else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(&staff, id, Some(&f), errors, None).await?,
-        );
+        return refused_form(&staff, id, &f, errors).await;
     };
     let v = viewer(&staff);
     let settings = staff.state.settings.clone();
@@ -689,18 +718,14 @@ pub async fn request_info(
         .db
         .run(move |c| service::request_info(c, &settings, &v, id, &message))
         .await;
-    match r {
-        Ok(()) => Ok(redirect_with_flash(
-            &back(id),
-            FlashKind::Success,
-            "Question sent. The applicant has been emailed a link to answer it.",
-        )),
-        Err(AppError::Conflict(m)) => render_status(
-            StatusCode::CONFLICT,
-            &show_page(&staff, id, Some(&f), FormErrors::new(), Some(m)).await?,
-        ),
-        Err(e) => Err(e),
-    }
+    answer_form(
+        &staff,
+        id,
+        &f,
+        r,
+        "Question sent. The applicant has been emailed a link to answer it.",
+    )
+    .await
 }
 
 /// `POST /staff/grants/{id}/assign`: a reviewer chosen by hand (deciders).
@@ -794,10 +819,7 @@ pub async fn conflict(
         Err(m) => {
             let mut errors = FormErrors::new();
             errors.add("conflict_note", m);
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &show_page(&staff, id, Some(&f), errors, None).await?,
-            );
+            return refused_form(&staff, id, &f, errors).await;
         }
     };
     let v = viewer(&staff);
@@ -850,10 +872,7 @@ pub async fn vote(
         .map_err(|m| errors.add("comment", m))
         .ok();
     let (Some(vote), Some(comment), true) = (vote, comment, errors.is_empty()) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(&staff, id, Some(&f), errors, None).await?,
-        );
+        return refused_form(&staff, id, &f, errors).await;
     };
     let v = viewer(&staff);
     let b = Ballot {
@@ -866,18 +885,14 @@ pub async fn vote(
         .db
         .run(move |c| service::vote(c, &v, id, &b))
         .await;
-    match r {
-        Ok(()) => Ok(redirect_with_flash(
-            &back(id),
-            FlashKind::Success,
-            "Vote recorded. The other reviewers' votes are shown below.",
-        )),
-        Err(AppError::Conflict(m)) => render_status(
-            StatusCode::CONFLICT,
-            &show_page(&staff, id, Some(&f), FormErrors::new(), Some(m)).await?,
-        ),
-        Err(e) => Err(e),
-    }
+    answer_form(
+        &staff,
+        id,
+        &f,
+        r,
+        "Vote recorded. The other reviewers' votes are shown below.",
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -939,10 +954,7 @@ pub async fn decide(
     let (Some(outcome), Some(note), Some(override_reason), true) =
         (outcome, note, override_reason, errors.is_empty())
     else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(&staff, id, Some(&f), errors, None).await?,
-        );
+        return refused_form(&staff, id, &f, errors).await;
     };
     let d = Decision {
         outcome,
@@ -957,24 +969,21 @@ pub async fn decide(
         .db
         .run(move |c| Ok(service::decide(c, &settings, &v, id, &d)))
         .await?;
-    match r {
-        Ok(()) => Ok(redirect_with_flash(
-            &back(id),
-            FlashKind::Success,
-            "Decision recorded. The applicant has been emailed.",
-        )),
+    let r = match r {
         Err(DecideError::Field(field, m)) => {
             let mut errors = FormErrors::new();
             errors.add(field, m);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &show_page(&staff, id, Some(&f), errors, None).await?,
-            )
+            return refused_form(&staff, id, &f, errors).await;
         }
-        Err(DecideError::App(AppError::Conflict(m))) => render_status(
-            StatusCode::CONFLICT,
-            &show_page(&staff, id, Some(&f), FormErrors::new(), Some(m)).await?,
-        ),
         Err(DecideError::App(e)) => Err(e),
-    }
+        Ok(()) => Ok(()),
+    };
+    answer_form(
+        &staff,
+        id,
+        &f,
+        r,
+        "Decision recorded. The applicant has been emailed.",
+    )
+    .await
 }
