@@ -100,21 +100,6 @@ pub fn touch(conn: &mut DbConn, t: &PortalToken) -> QueryResult<()> {
     Ok(())
 }
 
-/// Links of this scope issued to an address since `since` (a daily cap against mail floods).
-pub fn issued_since(
-    conn: &mut DbConn,
-    scope: Scope,
-    email: &str,
-    since: NaiveDateTime,
-) -> QueryResult<i64> {
-    portal_tokens::table
-        .filter(portal_tokens::scope.eq(scope.as_str()))
-        .filter(portal_tokens::email.eq(email))
-        .filter(portal_tokens::created_at.gt(since))
-        .count()
-        .get_result(conn)
-}
-
 /// Ends every link to a record (e.g. when staff revoke access).
 pub fn revoke_all(conn: &mut DbConn, scope: Scope, scope_id: i64) -> QueryResult<usize> {
     diesel::delete(

@@ -22,7 +22,6 @@ use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
-use crate::models::portal_tokens::Scope;
 use crate::models::portal_views;
 use crate::private_files::{self, PdfProblem};
 
@@ -54,7 +53,6 @@ const MAX_LINKS_PER_REQUEST: usize = 5;
 const GRANT_LINKS: LinkRequests = LinkRequests {
     action: "grant.link_requested",
     sent_record: "grant_link",
-    scope: Scope::GrantApplication,
     unknown: "no grant application has this address",
 };
 

@@ -8,8 +8,7 @@ use crate::domain::EmailAddress;
 use crate::domain::sponsorship::Status;
 use crate::email::{self, AgreementAcceptedEmail, AgreementAcceptedStaffEmail, PortalLinkEmail};
 use crate::error::{AppError, AppResult};
-use crate::models::portal_tokens::Scope;
-use crate::models::{portal_tokens, portal_views, sponsors};
+use crate::models::{portal_views, sponsors};
 
 use super::audit::{self, Actor};
 use super::portal;
@@ -20,7 +19,9 @@ use super::portal;
 pub const LINK_COOLDOWN_SECONDS: i64 = 60;
 /// Requests for links one client address may make in an hour before we stop sending.
 pub const LINK_REQUESTS_PER_ADDR_HOUR: i64 = 20;
-/// Link emails one recipient address may be sent in a day (any sender): no mail bombing.
+/// Requests one recipient address may be answered in a day (any sender): no mail bombing.
+/// Only link requests count, not the links in the emails a sponsor or applicant gets anyway
+/// (confirmations, questions, decisions, invoices), so an active user can always ask.
 pub const LINK_EMAILS_PER_RECIPIENT_DAY: i64 = 10;
 
 /// How one kind of private link is asked for again.
@@ -30,8 +31,6 @@ pub struct LinkRequests {
     /// The audit record a request that sent links is filed under, so the cooldown can find
     /// it (unknown addresses are never written down).
     pub sent_record: &'static str,
-    /// What the links open (the daily cap counts links of this scope).
-    pub scope: Scope,
     /// The audit details of a request for an address we do not know.
     pub unknown: &'static str,
 }
@@ -39,7 +38,6 @@ pub struct LinkRequests {
 const SPONSOR_LINKS: LinkRequests = LinkRequests {
     action: "portal.link_requested",
     sent_record: "portal_link",
-    scope: Scope::Sponsor,
     unknown: "no sponsor contact has this address",
 };
 
@@ -71,15 +69,16 @@ pub(super) fn send_links_within_limits(
         email.as_str(),
         now - chrono::Duration::seconds(LINK_COOLDOWN_SECONDS),
     )?;
-    let today = portal_tokens::issued_since(
+    let today = portal_views::actions_on_record_since(
         conn,
-        kind.scope,
+        kind.action,
+        kind.sent_record,
         email.as_str(),
         now - chrono::Duration::days(1),
     )?;
     let throttled = from_addr >= LINK_REQUESTS_PER_ADDR_HOUR
         || recent > 0
-        || today + wanted as i64 > LINK_EMAILS_PER_RECIPIENT_DAY;
+        || today >= LINK_EMAILS_PER_RECIPIENT_DAY;
     let sent = if throttled || wanted == 0 {
         0
     } else {

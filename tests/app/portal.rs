@@ -653,8 +653,8 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
 async fn one_address_gets_at_most_ten_link_emails_a_day() {
     let app = TestApp::spawn().await;
     let a = sponsor(&app, "Acme Cloud", "pat@acme.example");
-    // Nine links went to this address today already.
-    for _ in 0..9 {
+    // Links in other emails (invoices, approvals…) do not count: the contact can still ask.
+    for _ in 0..20 {
         portal_tokens::issue(
             &mut app.db(),
             Scope::Sponsor,
@@ -672,17 +672,19 @@ async fn one_address_gets_at_most_ten_link_emails_a_day() {
             .execute(&mut *app.db())
             .expect("backdate");
     };
-    // The tenth is sent.
-    c.post("/portal/link", &[("email", "pat@acme.example")])
-        .await;
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 1);
-    backdate(&app);
-    // The eleventh is not, though the cooldown is over; the answer is the usual one.
+    // Ten requests a day are answered (each after the cooldown)…
+    for _ in 0..10 {
+        c.post("/portal/link", &[("email", "pat@acme.example")])
+            .await;
+        backdate(&app);
+    }
+    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 10);
+    // …the eleventh is not, though the cooldown is over; the answer is the usual one.
     let r = c
         .post("/portal/link", &[("email", "pat@acme.example")])
         .await;
     assert_eq!(location(&r), "/portal/link?sent=1");
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 1);
+    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 10);
 }
 
 #[tokio::test]
