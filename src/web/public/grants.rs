@@ -179,14 +179,25 @@ impl RegisterPage {
 pub async fn register(ctx: Ctx, q: web::Query<RegisterQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let f = filter.clone();
+    // Public and read far more often than grants are decided: reuse the rows for a few
+    // seconds (STEWARD_PUBLIC_CACHE_SECS), keyed by the filter as it was understood.
+    let db = ctx.state.db.clone();
+    let key = format!(
+        "grants-register:{}:{}",
+        chrono::Utc::now().date_naive(),
+        query_string(&filter)
+    );
     let (rows, all) = ctx
         .state
-        .db
-        .run(move |c| {
-            Ok((
-                grant_register::register(c, &f)?,
-                grant_register::register(c, &RegisterFilter::default())?,
-            ))
+        .public_cache
+        .get_or_build(key, async move {
+            db.run(move |c| {
+                Ok((
+                    grant_register::register(c, &f)?,
+                    grant_register::register(c, &RegisterFilter::default())?,
+                ))
+            })
+            .await
         })
         .await?;
     // The choices offered are those that list something.
