@@ -562,6 +562,19 @@ async fn only_approved_grants_take_payments() {
         assert_eq!(r.status(), 303, "{status:?}");
         assert!(payments(&app, id).is_empty(), "{status:?}");
         assert_eq!(status_of(&app, id), status);
+        // Never awarded: no payments page at all (it would show the applicant's details).
+        let page = t
+            .get(&format!("/staff/grants/{id}/payments"))
+            .await
+            .status();
+        let approved = apps::decision(&mut app.db(), id)
+            .expect("decision")
+            .is_some_and(|d| d.approved());
+        if approved {
+            assert_eq!(page, 200, "{status:?}");
+        } else {
+            assert_eq!(page, 404, "{status:?}");
+        }
     }
     // An application that does not exist.
     assert_eq!(pay(&t, 999_999, &[("amount", "100")]).await.status(), 404);

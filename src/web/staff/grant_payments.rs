@@ -247,6 +247,11 @@ async fn show_page<R: RoleRule>(
                 let a = apps::find(c, id)?;
                 let programme = programmes::find(c, a.programme_id)?.name;
                 let decision = apps::decision(c, id)?;
+                // Only awarded grants have payments: an application still in review (or
+                // declined) is not shown here, with its applicant's details, at all.
+                if !decision.as_ref().is_some_and(|d| d.approved()) {
+                    return Err(AppError::NotFound);
+                }
                 let payments = disb::for_application(c, id)?;
                 let report = apps::report(c, id)?;
                 let report_files: Vec<apps::GrantFile> = apps::files(c, id)?
