@@ -892,7 +892,8 @@ pub fn seed_grants(state: &AppState) -> anyhow::Result<String> {
     }
     let base = state.settings.currency();
     let today = chrono::Utc::now().date_naive();
-    let n = crate::db::write_tx(&mut conn, |c| seed_grants_tx(c, base, today))
+    let data_dir = state.settings.data_dir.clone();
+    let n = crate::db::write_tx(&mut conn, |c| seed_grants_tx(c, &data_dir, base, today))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(format!(
         "Demo grants created: {} programmes with budgets, {n} applications in every status.\n",
@@ -902,6 +903,7 @@ pub fn seed_grants(state: &AppState) -> anyhow::Result<String> {
 
 fn seed_grants_tx(
     c: &mut crate::db::DbConn,
+    data_dir: &std::path::Path,
     base: crate::domain::Currency,
     today: chrono::NaiveDate,
 ) -> crate::error::AppResult<usize> {
@@ -1060,6 +1062,17 @@ fn seed_grants_tx(
             },
             &lines,
         )?;
+        // Some applicants attached a budget sheet, as the form allows.
+        if i % 4 == 1 {
+            demo_file(
+                c,
+                data_dir,
+                id,
+                "application",
+                &format!("{site}-budget.pdf"),
+                &format!("{event_name}: detailed budget"),
+            )?;
+        }
         count += 1;
 
         // The history, step by step, with the people who made each move.
@@ -1386,6 +1399,14 @@ fn seed_grants_tx(
             }
         }
         if path.contains(&Status::ReportReceived) {
+            demo_file(
+                c,
+                data_dir,
+                id,
+                "report",
+                &format!("{site}-report.pdf"),
+                &format!("{event_name}: report and receipts"),
+            )?;
             diesel::insert_into(grant_reports::table)
                 .values((
                     grant_reports::application_id.eq(id),
@@ -1424,4 +1445,65 @@ fn seed_grants_tx(
         &format!("{} programmes, {count} applications", DEMO_PROGRAMMES.len()),
     )?;
     Ok(count)
+}
+
+/// Stores a small one-page PDF as one of a demo application's private files.
+fn demo_file(
+    c: &mut crate::db::DbConn,
+    data_dir: &std::path::Path,
+    id: i64,
+    purpose: &str,
+    name: &str,
+    title: &str,
+) -> crate::error::AppResult<()> {
+    let bytes = demo_pdf(title);
+    let key = crate::services::grant_applications::store_file(data_dir, &bytes)
+        .map_err(|e| crate::error::AppError::Unexpected(e.into()))?;
+    crate::models::grant_applications::add_file(
+        c,
+        id,
+        purpose,
+        &key,
+        name,
+        "application/pdf",
+        bytes.len() as i64,
+    )?;
+    Ok(())
+}
+
+/// A valid one-page PDF showing `title` (objects with a correct cross-reference table).
+fn demo_pdf(title: &str) -> Vec<u8> {
+    let text: String = title
+        .chars()
+        .filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\'))
+        .collect();
+    let content = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (n, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", n + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
 }

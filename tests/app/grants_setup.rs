@@ -887,6 +887,25 @@ pub fn assert_demo_grants(app: &TestApp) {
     let mut c = app.db();
     let today = chrono::Utc::now().date_naive();
     let year = today.year();
+    // Some applications and reports carry files, stored privately and valid as PDFs.
+    let mut files = 0;
+    for a in steward::models::grant_applications::list(&mut c, &[]).expect("apps") {
+        for f in steward::models::grant_applications::files(&mut c, a.id).expect("files") {
+            let path = steward::services::grant_applications::file_path(
+                &app.state.settings.data_dir,
+                &f.file_key,
+            )
+            .expect("path");
+            let bytes = std::fs::read(path).expect("stored file");
+            assert!(
+                steward::services::grant_applications::check_pdf(&bytes).is_ok(),
+                "{}",
+                f.file_name
+            );
+            files += 1;
+        }
+    }
+    assert!(files >= 4, "demo files: {files}");
     let ps = programmes::all(&mut c).expect("programmes");
     let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
