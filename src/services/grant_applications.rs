@@ -411,6 +411,16 @@ fn tell_staff(
     Ok(())
 }
 
+/// Whether the post-event report can be sent on `today`: the grant is paid and the event's
+/// last day has come (the worker marks the report due the day after).
+pub fn report_open(a: &GrantApplication, today: chrono::NaiveDate) -> bool {
+    match a.status() {
+        Status::ReportDue => true,
+        Status::Paid => today >= a.ends_on,
+        _ => false,
+    }
+}
+
 /// Whether the applicant may still write to reviewers about an application in this status.
 pub fn may_message(status: Status) -> bool {
     !matches!(
@@ -557,6 +567,12 @@ pub fn submit_report(
             return Err(AppError::Conflict(
                 "We already have your report for this grant. Thank you!".into(),
             ));
+        }
+        if !report_open(&a, chrono::Utc::now().date_naive()) {
+            return Err(AppError::Conflict(format!(
+                "The report is about how it went: send it once the event is over, from {}.",
+                a.ends_on.format("%-d %B %Y")
+            )));
         }
         views::insert_report(conn, id, body, &actor.label, crate::models::now())?;
         for f in files {

@@ -673,7 +673,12 @@ async fn the_decision_and_the_payments_are_shown_when_they_are_final() {
         home.contains(&day_in(150).format("%-d %B %Y").to_string()),
         "report due date"
     );
-    assert!(home.contains("Send the report"));
+    // The event is still to come: the report form opens on its last day.
+    assert!(!home.contains("Send the report"));
+    assert!(home.contains("The report form opens on"), "{home}");
+    let r = post_report(&app, &c, "Early.", vec![]).await;
+    assert_eq!(r.status(), 409);
+    assert!(apps::report(&mut app.db(), won).expect("q").is_none());
 
     // Overdue reports say so.
     diesel::update(steward::db::schema::grant_applications::table.find(won))

@@ -217,6 +217,8 @@ struct Overview {
     payments: Vec<PaymentView>,
     report: Option<(String, String)>,
     report_open: bool,
+    /// For a paid grant whose event is still to come: the day the report form opens.
+    report_opens: Option<String>,
     report_due: Option<String>,
     application_files: Vec<FileView>,
     report_files: Vec<FileView>,
@@ -355,7 +357,8 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         decision,
         payments,
         report: report.map(|r| (when(&r.submitted_at), r.body)),
-        report_open: matches!(status, Status::Paid | Status::ReportDue),
+        report_open: service::report_open(&a, chrono::Utc::now().date_naive()),
+        report_opens: (status == Status::Paid).then(|| day(&a.ends_on)),
         report_due: a.report_due_on.map(|d| day(&d)),
         application_files,
         report_files,
