@@ -257,7 +257,8 @@ pub fn assign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> AppR
 
 /// Assigns the next `count` reviewers in turn (deciders): whoever was given an application
 /// longest ago (or never) comes first, so work goes round the team. Reviewers already on the
-/// application, or recused from it, are skipped. Returns the names assigned.
+/// application, or recused from it, and the person assigning are skipped. Returns the names
+/// assigned.
 pub fn assign_in_turn(
     conn: &mut DbConn,
     viewer: &Viewer,
@@ -280,9 +281,12 @@ pub fn assign_in_turn(
             .map(|r| r.reviewer.user_id)
             .collect();
         let last = reviews::last_assigned(conn)?;
+        // Never the person assigning: a decider who reviews would otherwise help form the
+        // quorum of their own decision without meaning to (they can still add themselves by
+        // hand).
         let mut pool: Vec<users::User> = reviewer_pool(conn)?
             .into_iter()
-            .filter(|u| !on_it.contains(&u.id))
+            .filter(|u| !on_it.contains(&u.id) && u.id != viewer.user_id)
             .collect();
         pool.sort_by_key(|u| (last.get(&u.id).copied(), u.id));
         if pool.is_empty() {

@@ -1093,6 +1093,42 @@ async fn reviewers_are_assigned_by_hand_or_in_turn() {
 }
 
 #[tokio::test]
+async fn assigning_in_turn_never_picks_the_decider_who_assigns() {
+    let app = TestApp::spawn().await;
+    let p = programme(&app, "Events", Some(100_000_000));
+    // A decider who also reviews, never assigned, so first in turn for anyone else.
+    let (c, me) = staff(&app, &[Role::GrantsReviewer, Role::GrantsDecider]).await;
+    let other = app.create_staff("Reviewer One", "one@example.org", &[Role::GrantsReviewer]);
+    let id = application(&app, p, Status::UnderReview, 50_000);
+    assign(
+        &app,
+        application(&app, p, Status::UnderReview, 50_000),
+        other,
+    );
+    let r = c
+        .post(
+            &format!("/staff/grants/{id}/assign/next"),
+            &[("count", "2")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let on: Vec<i64> = reviews::reviewers(&mut app.db(), id)
+        .expect("reviewers")
+        .into_iter()
+        .map(|r| r.reviewer.user_id)
+        .collect();
+    assert_eq!(on, vec![other], "the decider assigning is skipped");
+    // By hand they may still add themselves.
+    let r = c
+        .post(
+            &format!("/staff/grants/{id}/assign"),
+            &[("user_id", me.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
 async fn each_route_admits_only_its_roles() {
     let app = TestApp::spawn().await;
     let p = programme(&app, "Events", Some(100_000_000));
