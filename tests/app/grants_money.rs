@@ -345,6 +345,13 @@ async fn payments_in_other_currencies_use_the_rate() {
     let r = pay(&t, id, &[("amount", "540"), ("currency", "USD")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), Status::Approved);
+    // Paid so far and still to pay read in the award's currency (with the dollar figure).
+    let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
+    assert!(body.contains("€500.00 ($540.00 in USD)"), "{body}");
+    assert!(
+        body.contains("still to pay <strong>€500.00</strong>"),
+        "{body}"
+    );
     // €500 with no rate typed: the reference rate (1.10) is used.
     let r = pay(&t, id, &[("amount", "500"), ("currency", "EUR")]).await;
     assert_eq!(r.status(), 303);

@@ -297,7 +297,16 @@ async fn show_page<R: RoleRule>(
         .zip(paid_award)
         .map(|((m, _), paid)| (m - paid).max(0));
     let still_to_pay = left.map(|l| a.money_label(l));
-    let paid_base = Money::new(payments.iter().map(|p| p.base_minor).sum(), base).to_string();
+    // In the award's currency beside "still to pay", with the foundation-currency figure.
+    let paid_base = {
+        let in_base = Money::new(payments.iter().map(|p| p.base_minor).sum(), base).to_string();
+        match paid_award {
+            Some(p) if a.currency != base.code() => {
+                format!("{} ({in_base} in {})", a.money_label(p), base.code())
+            }
+            _ => in_base,
+        }
+    };
     let reference_rate = |cur: &str| {
         if cur == base.code() {
             Some("1".to_string())
