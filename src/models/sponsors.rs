@@ -44,6 +44,10 @@ impl Sponsor {
     pub fn gives_in_kind(&self) -> bool {
         !self.inkind_description.trim().is_empty()
     }
+    /// A description or logo proposed from the portal waits for staff.
+    pub fn has_update_to_approve(&self) -> bool {
+        self.description_pending.is_some() || self.logo_pending_key.is_some()
+    }
     /// Topic tags, e.g. ["cloud", "security"].
     pub fn topic_list(&self) -> Vec<&str> {
         self.topics
@@ -112,7 +116,6 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryRe
     Ok(q.count().get_result::<i64>(conn)? > 0)
 }
 
-/// Sponsors whose name contains `search` (any case), by name.
 /// Sponsors whose name contains `search`, ignoring case and accents ("societe" finds
 /// "Société"), by name. A foundation has hundreds of sponsors, not millions, so the match is
 /// made here rather than in SQL, where neither database folds accents by default.
@@ -127,6 +130,19 @@ pub fn search(conn: &mut DbConn, search: &str, limit: i64) -> QueryResult<Vec<Sp
         .filter(|s| needle.is_empty() || crate::domain::slug::fold(&s.name).contains(&needle))
         .take(limit.max(0) as usize)
         .collect())
+}
+
+/// How many sponsors have a proposed description or logo waiting for staff (the same rule
+/// as [`Sponsor::has_update_to_approve`]).
+pub fn count_with_update_to_approve(conn: &mut DbConn) -> QueryResult<i64> {
+    sponsors::table
+        .filter(
+            sponsors::description_pending
+                .is_not_null()
+                .or(sponsors::logo_pending_key.is_not_null()),
+        )
+        .count()
+        .get_result(conn)
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Sponsor>> {

@@ -79,6 +79,10 @@ impl UserView {
     pub fn has(&self, r: Role) -> bool {
         self.roles.contains(&r)
     }
+    /// Reviews or decides grant applications.
+    pub fn grants_reviews(&self) -> bool {
+        self.has(Role::GrantsReviewer) || self.has(Role::GrantsDecider)
+    }
     /// Sees grant budgets and payments (deciders and the treasurer).
     pub fn grants_money(&self) -> bool {
         self.has(Role::GrantsDecider) || self.has(Role::Treasurer)

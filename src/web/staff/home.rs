@@ -57,14 +57,14 @@ struct Money {
 }
 
 impl DashboardPage {
-    /// The user sees grant payments (deciders and the treasurer): links go to that list.
+    /// The user reviews or decides grants (else the grants figures are the treasurer's).
     fn grants_reviews(&self) -> bool {
         self.layout
             .user
             .as_ref()
-            .is_some_and(|u| u.has(Role::GrantsReviewer) || u.has(Role::GrantsDecider))
+            .is_some_and(|u| u.grants_reviews())
     }
-    /// The user sees grant payments.
+    /// The user sees grant payments: links go to that list.
     fn grants_money(&self) -> bool {
         self.layout.user.as_ref().is_some_and(|u| u.grants_money())
     }
@@ -117,18 +117,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
                         .filter(|r| r.sponsorship.waitlisted)
                         .count() as i64;
                     let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
-                    let updates = {
-                        use crate::db::schema::sponsors::dsl as so;
-                        use diesel::prelude::*;
-                        so::sponsors
-                            .filter(
-                                so::description_pending
-                                    .is_not_null()
-                                    .or(so::logo_pending_key.is_not_null()),
-                            )
-                            .count()
-                            .get_result::<i64>(c)?
-                    };
+                    let updates = crate::models::sponsors::count_with_update_to_approve(c)?;
                     Ok((waitlisted, ending, updates))
                 })
                 .await?,
@@ -213,46 +202,39 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     })
 }
 
+/// The grants figures, from the same queries the grants pages use.
 fn grant_counts(
     c: &mut crate::db::DbConn,
     me: i64,
     today: chrono::NaiveDate,
 ) -> AppResult<GrantCounts> {
-    use crate::db::schema::{grant_applications as ga, grant_reviewers as gr, grant_votes as gv};
     use crate::domain::grants::Status;
-    use diesel::prelude::*;
-    let count = |c: &mut crate::db::DbConn, st: &[Status]| -> AppResult<i64> {
-        Ok(ga::table
-            .filter(ga::status.eq_any(st.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
-            .count()
-            .get_result(c)?)
+    use crate::models::{grant_applications as apps, grant_reviews as reviews};
+    let in_review = apps::list(
+        c,
+        &[
+            Status::Submitted,
+            Status::UnderReview,
+            Status::InfoRequested,
+        ],
+    )?;
+    let count = |st: &[Status]| {
+        in_review
+            .iter()
+            .filter(|a| st.contains(&a.status()))
+            .count() as i64
     };
-    let review = [
-        Status::Submitted,
-        Status::UnderReview,
-        Status::InfoRequested,
-    ];
-    let mine: Vec<i64> = gr::table
-        .inner_join(ga::table)
-        .filter(gr::user_id.eq(me))
-        .filter(gr::conflict.eq(false))
-        .filter(ga::status.eq_any(review.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
-        .select(gr::application_id)
-        .load(c)?;
-    let voted: Vec<i64> = gv::table
-        .filter(gv::user_id.eq(me))
-        .filter(gv::application_id.eq_any(&mine))
-        .select(gv::application_id)
-        .load(c)?;
-    let overdue = crate::models::grant_applications::list(c, &[Status::Paid, Status::ReportDue])?
-        .iter()
-        .filter(|a| a.report_overdue(today))
-        .count() as i64;
+    let mut my_votes = 0;
+    for id in reviews::assigned_to(c, me)? {
+        if in_review.iter().any(|a| a.id == id) && reviews::vote_of(c, id, me)?.is_none() {
+            my_votes += 1;
+        }
+    }
     Ok(GrantCounts {
-        new: count(c, &[Status::Submitted])?,
-        in_review: count(c, &[Status::UnderReview, Status::InfoRequested])?,
-        my_votes: (mine.len() - voted.len()) as i64,
-        to_pay: count(c, &[Status::Approved])?,
-        overdue_reports: overdue,
+        new: count(&[Status::Submitted]),
+        in_review: count(&[Status::UnderReview, Status::InfoRequested]),
+        my_votes,
+        to_pay: apps::list(c, &[Status::Approved])?.len() as i64,
+        overdue_reports: crate::services::grant_money::overdue_reports(c, today)?.len() as i64,
     })
 }

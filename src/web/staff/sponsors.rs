@@ -40,11 +40,6 @@ struct ListPage {
     rows: Vec<(Sponsor, bool)>,
 }
 
-/// A description or logo proposed by the sponsor waits for staff.
-pub fn has_update_to_approve(s: &Sponsor) -> bool {
-    s.description_pending.is_some() || s.logo_pending_key.is_some()
-}
-
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let search: String = q.q.chars().take(100).collect();
     let s2 = search.clone();
@@ -56,7 +51,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
             let list = sponsors::search(c, &s2, if pending { i64::MAX } else { 500 })?;
             Ok(list
                 .into_iter()
-                .filter(|s| !pending || has_update_to_approve(s))
+                .filter(|s| !pending || s.has_update_to_approve())
                 .map(|s| {
                     let flagged = !acknowledgement::find(&s.description).is_empty()
                         || !acknowledgement::find(&s.tagline).is_empty()
