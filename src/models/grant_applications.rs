@@ -398,6 +398,10 @@ impl BudgetUse {
     pub fn used(&self) -> i64 {
         self.committed + self.paid
     }
+    /// What is left of `cap` (negative when over it).
+    pub fn remaining_of(&self, cap: i64) -> i64 {
+        cap.saturating_sub(self.used())
+    }
 }
 
 /// Committed and paid for a programme and year. Paid is every disbursement of its grants;

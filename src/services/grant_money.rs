@@ -482,8 +482,9 @@ pub fn reminders_of(conn: &mut DbConn, id: i64) -> AppResult<Vec<Reminder>> {
 
 // --- Budget ------------------------------------------------------------------------------------
 
-/// One programme's year: its cap (if set) and what is committed and paid, in the foundation
-/// currency (minor units).
+/// One programme's budget for a year: its cap (if set) and what is committed and paid, in
+/// the foundation currency (minor units). The budget page lists these; a decision is checked
+/// against one.
 #[derive(Clone, Debug)]
 pub struct BudgetRow {
     pub programme: GrantProgramme,
@@ -494,8 +495,22 @@ pub struct BudgetRow {
 impl BudgetRow {
     /// Cap less committed and paid (negative when over); None without a cap.
     pub fn remaining(&self) -> Option<i64> {
-        self.cap.map(|c| c.saturating_sub(self.used.used()))
+        self.cap.map(|c| self.used.remaining_of(c))
     }
+    /// What an award may still take without an override: nothing without a cap, never below
+    /// zero.
+    pub fn left_to_award(&self) -> i64 {
+        self.remaining().unwrap_or(0).max(0)
+    }
+}
+
+/// A programme's figures for `year`.
+pub fn budget_of(conn: &mut DbConn, programme: GrantProgramme, year: i32) -> AppResult<BudgetRow> {
+    Ok(BudgetRow {
+        cap: programmes::cap(conn, programme.id, year)?,
+        used: apps::budget_use(conn, programme.id, year)?,
+        programme,
+    })
 }
 
 /// Every programme's figures for `year`, by name. A programme with neither a cap nor any
@@ -503,16 +518,11 @@ impl BudgetRow {
 pub fn budget(conn: &mut DbConn, year: i32) -> AppResult<Vec<BudgetRow>> {
     let mut out = Vec::new();
     for p in programmes::all(conn)? {
-        let cap = programmes::cap(conn, p.id, year)?;
-        let used = apps::budget_use(conn, p.id, year)?;
-        if cap.is_none() && used == BudgetUse::default() && !p.is_open {
+        let row = budget_of(conn, p, year)?;
+        if row.cap.is_none() && row.used == BudgetUse::default() && !row.programme.is_open {
             continue;
         }
-        out.push(BudgetRow {
-            programme: p,
-            cap,
-            used,
-        });
+        out.push(row);
     }
     Ok(out)
 }

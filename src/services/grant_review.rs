@@ -19,6 +19,7 @@ use crate::models::grant_reviews as reviews;
 use crate::models::{grant_programmes as programmes, users};
 
 use super::audit::{self, Actor};
+use super::grant_money::BudgetRow;
 use super::grants::{applicant_link, move_to};
 
 /// The sentence a recused member of staff gets on every page of the application.
@@ -485,24 +486,6 @@ pub fn tally(conn: &mut DbConn, id: i64, amount_base_minor: i64) -> AppResult<Ta
     Ok(t)
 }
 
-/// A programme's budget for a year, in the foundation currency (minor units).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Budget {
-    pub programme: String,
-    pub year: i32,
-    /// None: no cap set for that year (nothing can be awarded without an override).
-    pub cap: Option<i64>,
-    pub committed: i64,
-    pub paid: i64,
-}
-
-impl Budget {
-    /// What is left to award (never below zero).
-    pub fn remaining(&self) -> i64 {
-        (self.cap.unwrap_or(0) - self.committed - self.paid).max(0)
-    }
-}
-
 /// The award in the foundation currency at today's reference rate, or, when the currency has
 /// no reference rate any more, at the rate used when the application was made.
 fn reference_base(
@@ -522,16 +505,9 @@ fn reference_base(
 }
 
 /// The budget an application counts against: its programme in its budget year.
-pub fn budget_for(conn: &mut DbConn, a: &GrantApplication) -> AppResult<Budget> {
+pub fn budget_for(conn: &mut DbConn, a: &GrantApplication) -> AppResult<BudgetRow> {
     let p = programmes::find(conn, a.programme_id)?;
-    let used = apps::budget_use(conn, a.programme_id, a.budget_year)?;
-    Ok(Budget {
-        programme: p.name,
-        year: a.budget_year,
-        cap: programmes::cap(conn, a.programme_id, a.budget_year)?,
-        committed: used.committed,
-        paid: used.paid,
-    })
+    super::grant_money::budget_of(conn, p, a.budget_year)
 }
 
 /// The decision as the decider gave it.
@@ -753,22 +729,22 @@ fn decide_in_tx(
         // Checked at the larger figure (see amount_for_quorum).
         let award_base = Money::new(amount_for_quorum, base);
         let b = budget_for(conn, &a)?;
-        let left = b.remaining();
+        let left = b.left_to_award();
         if award_base.minor > left {
             let why = match b.cap {
                 Some(cap) => format!(
                     "This award ({}) is more than the {} left in the {} budget for {} (cap {}, committed {}, paid {}).",
                     award_base,
                     Money::new(left, base),
-                    b.programme,
-                    b.year,
+                    b.programme.name,
+                    a.budget_year,
                     Money::new(cap, base),
-                    Money::new(b.committed, base),
-                    Money::new(b.paid, base)
+                    Money::new(b.used.committed, base),
+                    Money::new(b.used.paid, base)
                 ),
                 None => format!(
                     "The {} programme has no budget set for {}, so nothing is left to award.",
-                    b.programme, b.year
+                    b.programme.name, a.budget_year
                 ),
             };
             if !d.override_budget {
