@@ -1,11 +1,11 @@
 //! What the applicant side of grants reads and writes beyond `grant_applications`: payments
-//! as the applicant sees them, the report row, and who to tell when the applicant writes.
+//! as the applicant sees them and the report row.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{grant_disbursements, grant_reports, grant_reviewers, users};
+use crate::db::schema::{grant_disbursements, grant_reports};
 
 /// One payment of a grant, as the applicant is shown it.
 #[derive(Clone, Debug, Queryable)]
@@ -51,20 +51,4 @@ pub fn insert_report(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Name and address of each assigned reviewer who has not declared a conflict of interest
-/// and whose account is active: they are told when the applicant writes.
-pub fn active_reviewers(
-    conn: &mut DbConn,
-    application_id: i64,
-) -> QueryResult<Vec<(String, String)>> {
-    grant_reviewers::table
-        .inner_join(users::table)
-        .filter(grant_reviewers::application_id.eq(application_id))
-        .filter(grant_reviewers::conflict.eq(false))
-        .filter(users::is_disabled.eq(false))
-        .order(users::id.asc())
-        .select((users::name, users::email))
-        .load(conn)
 }

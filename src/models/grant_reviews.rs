@@ -1,5 +1,6 @@
 //! Reviewers of grant applications (with their declared conflicts of interest) and their
-//! votes. The rules about who may see or do what live in `services::grant_review`.
+//! votes. Every read of who is recused from what is here; the rules about who may see or do
+//! what live in `services::grant_review`.
 
 use std::collections::HashMap;
 
@@ -119,6 +120,36 @@ pub fn declare_conflict(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Staff recused from an application (they declared a conflict of interest).
+pub fn recused(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<i64>> {
+    gr::table
+        .filter(gr::application_id.eq(application_id))
+        .filter(gr::conflict.eq(true))
+        .select(gr::user_id)
+        .load(conn)
+}
+
+/// Whether a member of staff is recused from an application.
+pub fn is_recused(conn: &mut DbConn, application_id: i64, user_id: i64) -> QueryResult<bool> {
+    Ok(find(conn, application_id, user_id)?.is_some_and(|r| r.conflict))
+}
+
+/// Name and address of each assigned reviewer who has not declared a conflict of interest
+/// and whose account is active: they are told when the applicant writes.
+pub fn active_reviewers(
+    conn: &mut DbConn,
+    application_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    gr::table
+        .inner_join(users::table)
+        .filter(gr::application_id.eq(application_id))
+        .filter(gr::conflict.eq(false))
+        .filter(users::is_disabled.eq(false))
+        .order(users::id.asc())
+        .select((users::name, users::email))
+        .load(conn)
 }
 
 /// Applications a user is recused from.

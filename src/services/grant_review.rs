@@ -90,7 +90,7 @@ pub fn check_access(conn: &mut DbConn, viewer: &Viewer, id: i64) -> AppResult<Ac
 /// 403 for a member of staff recused from the application. `check_access` uses it; other
 /// staff routes of an application (payments, say) call it too, so recusal holds everywhere.
 pub fn ensure_not_recused(conn: &mut DbConn, user_id: i64, application_id: i64) -> AppResult<()> {
-    if reviews::find(conn, application_id, user_id)?.is_some_and(|r| r.conflict) {
+    if reviews::is_recused(conn, application_id, user_id)? {
         return Err(AppError::ForbiddenWith(RECUSED.into()));
     }
     Ok(())
