@@ -478,6 +478,26 @@ pub struct GrantReport {
     pub submitted_at: NaiveDateTime,
 }
 
+/// Stores the post-event report. The application id is the key, so a second report for the
+/// same grant fails on the unique constraint instead of replacing the first.
+pub fn insert_report(
+    conn: &mut DbConn,
+    application_id: i64,
+    body: &str,
+    submitted_by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(grant_reports::table)
+        .values((
+            grant_reports::application_id.eq(application_id),
+            grant_reports::body.eq(body),
+            grant_reports::submitted_by.eq(submitted_by),
+            grant_reports::submitted_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn report(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantReport>> {
     grant_reports::table
         .find(application_id)

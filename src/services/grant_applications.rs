@@ -19,7 +19,6 @@ use crate::email::{
     self, GrantApplicantActivityEmail, GrantLinkItem, GrantPortalLinkEmail, GrantReceivedEmail,
 };
 use crate::error::{AppError, AppResult};
-use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
 use crate::models::grant_reviews as reviews;
@@ -571,7 +570,7 @@ pub fn submit_report(
                 a.ends_on.format("%-d %B %Y")
             )));
         }
-        views::insert_report(conn, id, body, &actor.label, crate::models::now())?;
+        apps::insert_report(conn, id, body, &actor.label, crate::models::now())?;
         for f in files {
             apps::add_file(conn, id, "report", &f.key, &f.name, f.content_type, f.size)?;
         }
