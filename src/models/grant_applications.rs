@@ -221,6 +221,34 @@ pub fn move_status(
     Ok(n == 1)
 }
 
+/// Touches the application row, only while it is in one of `statuses` (any status when
+/// empty). On PostgreSQL the UPDATE holds the row until the transaction ends, so votes,
+/// recusals, payments, a withdrawal and the decision on one application happen one after the
+/// other and each sees the others' result; on SQLite the write transaction already does
+/// that. False when the application is no longer in one of those statuses.
+pub fn hold(conn: &mut DbConn, id: i64, statuses: &[Status]) -> QueryResult<bool> {
+    let now = super::now();
+    let n = if statuses.is_empty() {
+        diesel::update(ga::table.find(id))
+            .set(ga::updated_at.eq(now))
+            .execute(conn)?
+    } else {
+        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        diesel::update(ga::table.find(id).filter(ga::status.eq_any(names)))
+            .set(ga::updated_at.eq(now))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Sets the report's due date once (the first payment); a date already set stays.
+pub fn set_report_due_once(conn: &mut DbConn, id: i64, due: NaiveDate) -> QueryResult<bool> {
+    let n = diesel::update(ga::table.find(id).filter(ga::report_due_on.is_null()))
+        .set(ga::report_due_on.eq(Some(due)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Writes a history row (also used for the first "submitted" row, with no `from`).
 pub fn add_event(
     conn: &mut DbConn,

@@ -503,7 +503,7 @@ pub fn withdraw(
         }
         // Hold the row (a payment being recorded finishes first), then look for money paid:
         // part of an award already paid cannot simply vanish with a withdrawal.
-        if !crate::models::grant_reviews::hold_application(conn, id, &[status])? {
+        if !apps::hold(conn, id, &[status])? {
             return Err(AppError::Conflict(
                 "This application changed a moment ago. Reload the page to see where it stands."
                     .into(),

@@ -114,7 +114,7 @@ pub fn record_payment(
         if a.status() != Status::Approved {
             return Err(AppError::Conflict(not_payable(a.status())));
         }
-        if !disb::lock_in_status(conn, a.id, Status::Approved)? {
+        if !apps::hold(conn, a.id, &[Status::Approved])? {
             let now = apps::find(conn, a.id)?;
             return Err(AppError::Conflict(not_payable(now.status())));
         }
@@ -197,7 +197,7 @@ pub fn record_payment(
             Some(d) => d,
             None => {
                 let d = report_due_date(&a, &programme);
-                disb::set_report_due_once(conn, a.id, d)?;
+                apps::set_report_due_once(conn, a.id, d)?;
                 d
             }
         };
@@ -363,7 +363,7 @@ pub fn report_jobs(
         let r = write_tx(conn, |conn| {
             if a.report_due_on.is_none() {
                 let p = programmes::find(conn, a.programme_id)?;
-                disb::set_report_due_once(conn, a.id, report_due_date(&a, &p))?;
+                apps::set_report_due_once(conn, a.id, report_due_date(&a, &p))?;
             }
             move_to(conn, &worker, a.id, Status::ReportDue, "the event is over")?;
             Ok(())

@@ -158,7 +158,7 @@ pub fn request_info(
                 )?;
             }
             Status::InfoRequested => {
-                if !reviews::hold_application(conn, id, &[Status::InfoRequested])? {
+                if !apps::hold(conn, id, &[Status::InfoRequested])? {
                     return Err(changed(conn, id)?);
                 }
             }
@@ -226,7 +226,7 @@ pub fn assign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> AppR
     deciders_only(viewer)?;
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let Some(user) = reviewer_pool(conn)?.into_iter().find(|u| u.id == user_id) else {
@@ -274,7 +274,7 @@ pub fn assign_in_turn(
     }
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let on_it: Vec<i64> = reviews::reviewers(conn, id)?
@@ -322,7 +322,7 @@ pub fn unassign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> Ap
     deciders_only(viewer)?;
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let user = users::find(conn, users::UserId(user_id))?;
@@ -359,7 +359,7 @@ pub fn unassign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> Ap
 pub fn declare_conflict(conn: &mut DbConn, viewer: &Viewer, id: i64, note: &str) -> AppResult<()> {
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        reviews::hold_application(conn, id, &[])?;
+        apps::hold(conn, id, &[])?;
         // While in review the vote is withdrawn; once decided, the votes the decision rested
         // on stay as they were (the recusal is still recorded and enforced).
         let earlier = if a.status().in_review() {
@@ -421,7 +421,7 @@ pub fn vote(conn: &mut DbConn, viewer: &Viewer, id: i64, b: &Ballot) -> AppResul
                 "Only reviewers assigned to this application vote on it.".into(),
             ));
         }
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&access.app));
         }
         reviews::set_vote(conn, id, viewer.user_id, b.vote, b.score, &b.comment)?;
@@ -620,7 +620,7 @@ fn decide_in_tx(
     transition(a.status(), to).map_err(|e| AppError::Conflict(e.to_string()))?;
     // Hold the row: a vote or recusal in flight finishes first and is counted, and none can
     // slip in before this decision commits.
-    if !reviews::hold_application(conn, id, &[a.status()])? {
+    if !apps::hold(conn, id, &[a.status()])? {
         return Err(changed(conn, id)?);
     }
     let currency =
