@@ -20,7 +20,7 @@ use crate::models::{grant_programmes as programmes, users};
 
 use super::audit::{self, Actor};
 use super::grant_money::BudgetRow;
-use super::grants::{applicant_link, move_to};
+use super::grants::{applicant_link, changed, move_to};
 
 /// The sentence a recused member of staff gets on every page of the application.
 pub const RECUSED: &str =
@@ -206,14 +206,6 @@ pub fn request_info(
         )?;
         Ok(())
     })
-}
-
-fn changed(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
-    let now = apps::find(conn, id)?;
-    Ok(AppError::Conflict(format!(
-        "This application changed while you were looking at it: it is now {}. Nothing was changed.",
-        now.status().label().to_lowercase()
-    )))
 }
 
 /// Staff who may be given applications to review: active grants reviewers.
