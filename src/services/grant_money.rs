@@ -64,13 +64,14 @@ pub fn in_award_currency(
     i64::try_from((num + den / 2) / den).ok()
 }
 
-/// Paid so far on an award, in the award's currency.
-fn paid_in_award_currency(
+/// Paid so far on an award, in the award's currency (payments in another currency count at
+/// the decision's rate, see `in_award_currency`); None if the figures are unusable.
+pub fn paid_in_award_currency(
     rows: &[Disbursement],
     award_currency: &str,
     awarded_minor: i64,
     awarded_base_minor: i64,
-) -> AppResult<i64> {
+) -> Option<i64> {
     rows.iter().try_fold(0i64, |sum, d| {
         in_award_currency(
             d.amount_minor,
@@ -81,11 +82,6 @@ fn paid_in_award_currency(
             awarded_base_minor,
         )
         .and_then(|m| sum.checked_add(m))
-        .ok_or_else(|| {
-            AppError::Unexpected(anyhow::anyhow!(
-                "payments of {award_currency} do not add up"
-            ))
-        })
     })
 }
 
@@ -148,7 +144,10 @@ pub fn record_payment(
             ));
         }
         let earlier = disb::for_application(conn, a.id)?;
-        let before = paid_in_award_currency(&earlier, &a.currency, awarded, awarded_base)?;
+        let before = paid_in_award_currency(&earlier, &a.currency, awarded, awarded_base)
+            .ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("payments of {} do not add up", a.currency))
+            })?;
         let this = in_award_currency(
             p.amount.minor,
             p.amount.currency.code(),
