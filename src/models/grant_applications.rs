@@ -399,18 +399,15 @@ pub fn file_of(conn: &mut DbConn, application_id: i64, file_id: i64) -> QueryRes
         .first(conn)
 }
 
-/// Money paid out on one application, in the foundation currency and in its own.
-pub fn disbursed(conn: &mut DbConn, application_id: i64) -> QueryResult<(i64, i64)> {
-    let rows: Vec<(i64, i64)> = grant_disbursements::table
+/// Money paid out on one application, in the foundation currency. (Payments may be in
+/// different currencies, so their face amounts do not add up; see
+/// `services::grant_money::paid_in_award_currency` for the award's currency.)
+pub fn disbursed(conn: &mut DbConn, application_id: i64) -> QueryResult<i64> {
+    let rows: Vec<i64> = grant_disbursements::table
         .filter(grant_disbursements::application_id.eq(application_id))
-        .select((
-            grant_disbursements::base_minor,
-            grant_disbursements::amount_minor,
-        ))
+        .select(grant_disbursements::base_minor)
         .load(conn)?;
-    Ok(rows
-        .iter()
-        .fold((0, 0), |(b, a), (rb, ra)| (b + rb, a + ra)))
+    Ok(rows.iter().sum())
 }
 
 /// What a programme's year has used, in the foundation currency (minor units).

@@ -509,7 +509,7 @@ pub fn withdraw(
                     .into(),
             ));
         }
-        if apps::disbursed(conn, id)?.1 > 0 {
+        if apps::disbursed(conn, id)? > 0 {
             return Err(AppError::Conflict(
                 "Part of this grant has already been paid, so it can no longer be withdrawn here. If your event was cancelled, please write to us about returning the money.".into(),
             ));

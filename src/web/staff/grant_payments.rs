@@ -78,7 +78,7 @@ pub async fn list(staff: Staff<GrantsMoney>) -> AppResult<HttpResponse> {
                 .filter(|a| !recused.contains(&a.id))
                 .map(|a| {
                     let d = apps::decision(c, a.id)?;
-                    let (paid_base, _) = apps::disbursed(c, a.id)?;
+                    let paid_base = apps::disbursed(c, a.id)?;
                     Ok(ListRow {
                         programme: names.get(&a.programme_id).cloned().unwrap_or_default(),
                         awarded: d
