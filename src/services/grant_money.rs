@@ -447,7 +447,7 @@ pub fn report_jobs(
 }
 
 /// Grants whose report is past its due date on `today` (paid or report due), soonest due
-/// first. For the treasurer's list and any page that flags late reports.
+/// first. The staff dashboard counts these.
 pub fn overdue_reports(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<GrantApplication>> {
     let mut v: Vec<GrantApplication> = apps::list(conn, &[Status::Paid, Status::ReportDue])?
         .into_iter()
@@ -455,19 +455,6 @@ pub fn overdue_reports(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<Gra
         .collect();
     v.sort_by_key(|a| (a.report_due_on, a.id));
     Ok(v)
-}
-
-/// Other grants of the same group (folded organisation name) whose report is overdue on
-/// `today`: reviewers see these when the group applies again.
-pub fn overdue_reports_of_group(
-    conn: &mut DbConn,
-    a: &GrantApplication,
-    today: NaiveDate,
-) -> AppResult<Vec<GrantApplication>> {
-    Ok(apps::same_group(conn, a)?
-        .into_iter()
-        .filter(|g| g.report_overdue(today))
-        .collect())
 }
 
 /// The reminders a grant has had, in order.

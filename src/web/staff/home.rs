@@ -244,10 +244,7 @@ fn grant_counts(
         .filter(gv::application_id.eq_any(&mine))
         .select(gv::application_id)
         .load(c)?;
-    let overdue = crate::models::grant_applications::list(c, &[Status::Paid, Status::ReportDue])?
-        .iter()
-        .filter(|a| a.report_overdue(today))
-        .count() as i64;
+    let overdue = crate::services::grant_money::overdue_reports(c, today)?.len() as i64;
     Ok(GrantCounts {
         new: count(c, &[Status::Submitted])?,
         in_review: count(c, &[Status::UnderReview, Status::InfoRequested])?,
