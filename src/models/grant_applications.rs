@@ -55,18 +55,15 @@ impl GrantApplication {
     pub fn reference(&self) -> String {
         format!("G-{}", self.id)
     }
-    fn money(&self, minor: i64) -> String {
+    /// An amount in the application's currency, for people.
+    pub fn money_label(&self, minor: i64) -> String {
         super::invoices::money_label(minor, &self.currency)
     }
     pub fn requested_label(&self) -> String {
-        self.money(self.requested_minor)
+        self.money_label(self.requested_minor)
     }
     pub fn total_budget_label(&self) -> String {
-        self.money(self.total_budget_minor)
-    }
-    /// An amount in the application's currency, for people.
-    pub fn money_label(&self, minor: i64) -> String {
-        self.money(minor)
+        self.money_label(self.total_budget_minor)
     }
     pub fn dates(&self) -> String {
         grants::event_dates(self.starts_on, self.ends_on)
