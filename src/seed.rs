@@ -908,13 +908,16 @@ fn seed_grants_tx(
     today: chrono::NaiveDate,
 ) -> crate::error::AppResult<usize> {
     use crate::db::schema::{
-        grant_applications, grant_decisions, grant_disbursements, grant_events, grant_messages,
-        grant_report_reminders, grant_reports, grant_reviewers, grant_votes,
+        grant_applications, grant_decisions, grant_events, grant_messages, grant_report_reminders,
+        grant_reviewers, grant_votes,
     };
-    use crate::domain::grants::{self, RATE_SCALE, Status, Vote, approvals_needed, convert};
+    use crate::domain::grants::{
+        self, Method, RATE_SCALE, Status, Vote, approvals_needed, convert,
+    };
     use crate::domain::{Currency, Money};
     use crate::error::AppError;
     use crate::models::grant_applications::{self as apps, NewGrantApplication};
+    use crate::models::grant_disbursements::{self as disb, NewDisbursement};
     use crate::models::grant_programmes::{self as programmes, ProgrammeFields};
     use chrono::Datelike;
     use diesel::prelude::*;
@@ -1346,36 +1349,37 @@ fn seed_grants_tx(
             for (k, part) in parts.iter().enumerate() {
                 let paid = paid_on + chrono::Duration::days(30 * k as i64);
                 let amount = Money::new(*part, cur);
-                diesel::insert_into(grant_disbursements::table)
-                    .values((
-                        grant_disbursements::application_id.eq(id),
-                        grant_disbursements::paid_on.eq(paid.min(today)),
-                        grant_disbursements::method.eq(if d.country == "KR" {
-                            "paypal"
+                disb::insert(
+                    c,
+                    &NewDisbursement {
+                        application_id: id,
+                        paid_on: paid.min(today),
+                        method: if d.country == "KR" {
+                            Method::Paypal
                         } else {
-                            "bank_transfer"
-                        }),
-                        grant_disbursements::amount_minor.eq(amount.minor),
-                        grant_disbursements::currency.eq(cur.code()),
-                        grant_disbursements::rate_micros.eq(rate),
-                        grant_disbursements::base_minor.eq(base_of(amount)?),
-                        grant_disbursements::reference.eq(format!(
+                            Method::BankTransfer
+                        }
+                        .as_str()
+                        .into(),
+                        amount_minor: amount.minor,
+                        currency: cur.code().into(),
+                        rate_micros: rate,
+                        base_minor: base_of(amount)?,
+                        reference: format!(
                             "GRANT G-{id}{}",
                             if parts.len() > 1 {
                                 format!(" part {}", k + 1)
                             } else {
                                 String::new()
                             }
-                        )),
-                        grant_disbursements::recorded_by.eq(&treasurer),
-                        grant_disbursements::created_at.eq(at(paid.min(today), 12).min(now)),
-                    ))
-                    .execute(c)?;
+                        ),
+                        recorded_by: treasurer.clone(),
+                        created_at: at(paid.min(today), 12).min(now),
+                    },
+                )?;
             }
             let due = ends_on + chrono::Duration::days(i64::from(report_days));
-            diesel::update(grant_applications::table.find(id))
-                .set(grant_applications::report_due_on.eq(due))
-                .execute(c)?;
+            apps::set_report_due_once(c, id, due)?;
             // Reminders the worker would have sent by now (before the report came in).
             let until = if path.contains(&Status::ReportReceived) {
                 received_on
@@ -1407,18 +1411,21 @@ fn seed_grants_tx(
                 &format!("{site}-report.pdf"),
                 &format!("{event_name}: report and receipts"),
             )?;
-            diesel::insert_into(grant_reports::table)
-                .values((
-                    grant_reports::application_id.eq(id),
-                    grant_reports::body.eq(format!(
-                        "{event_name} went ahead as planned with {} people taking part. The grant paid for what we described: {}\n\nWhat worked: newcomers stayed for the whole event and several opened their first pull request. What we would change: start the financial-aid process earlier. Receipts are available on request.",
-                        d.attendance.max(1),
-                        lines.iter().map(|(l, _)| l.to_lowercase()).collect::<Vec<_>>().join(", ")
-                    )),
-                    grant_reports::submitted_by.eq(&email),
-                    grant_reports::submitted_at.eq(at(received_on, 17).min(now)),
-                ))
-                .execute(c)?;
+            apps::insert_report(
+                c,
+                id,
+                &format!(
+                    "{event_name} went ahead as planned with {} people taking part. The grant paid for what we described: {}\n\nWhat worked: newcomers stayed for the whole event and several opened their first pull request. What we would change: start the financial-aid process earlier. Receipts are available on request.",
+                    d.attendance.max(1),
+                    lines
+                        .iter()
+                        .map(|(l, _)| l.to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &email,
+                at(received_on, 17).min(now),
+            )?;
         }
     }
 

@@ -55,18 +55,15 @@ impl GrantApplication {
     pub fn reference(&self) -> String {
         format!("G-{}", self.id)
     }
-    fn money(&self, minor: i64) -> String {
+    /// An amount in the application's currency, for people.
+    pub fn money_label(&self, minor: i64) -> String {
         super::invoices::money_label(minor, &self.currency)
     }
     pub fn requested_label(&self) -> String {
-        self.money(self.requested_minor)
+        self.money_label(self.requested_minor)
     }
     pub fn total_budget_label(&self) -> String {
-        self.money(self.total_budget_minor)
-    }
-    /// An amount in the application's currency, for people.
-    pub fn money_label(&self, minor: i64) -> String {
-        self.money(minor)
+        self.money_label(self.total_budget_minor)
     }
     pub fn dates(&self) -> String {
         grants::event_dates(self.starts_on, self.ends_on)
@@ -221,6 +218,34 @@ pub fn move_status(
     Ok(n == 1)
 }
 
+/// Touches the application row, only while it is in one of `statuses` (any status when
+/// empty). On PostgreSQL the UPDATE holds the row until the transaction ends, so votes,
+/// recusals, payments, a withdrawal and the decision on one application happen one after the
+/// other and each sees the others' result; on SQLite the write transaction already does
+/// that. False when the application is no longer in one of those statuses.
+pub fn hold(conn: &mut DbConn, id: i64, statuses: &[Status]) -> QueryResult<bool> {
+    let now = super::now();
+    let n = if statuses.is_empty() {
+        diesel::update(ga::table.find(id))
+            .set(ga::updated_at.eq(now))
+            .execute(conn)?
+    } else {
+        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        diesel::update(ga::table.find(id).filter(ga::status.eq_any(names)))
+            .set(ga::updated_at.eq(now))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Sets the report's due date once (the first payment); a date already set stays.
+pub fn set_report_due_once(conn: &mut DbConn, id: i64, due: NaiveDate) -> QueryResult<bool> {
+    let n = diesel::update(ga::table.find(id).filter(ga::report_due_on.is_null()))
+        .set(ga::report_due_on.eq(Some(due)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Writes a history row (also used for the first "submitted" row, with no `from`).
 pub fn add_event(
     conn: &mut DbConn,
@@ -371,18 +396,15 @@ pub fn file_of(conn: &mut DbConn, application_id: i64, file_id: i64) -> QueryRes
         .first(conn)
 }
 
-/// Money paid out on one application, in the foundation currency and in its own.
-pub fn disbursed(conn: &mut DbConn, application_id: i64) -> QueryResult<(i64, i64)> {
-    let rows: Vec<(i64, i64)> = grant_disbursements::table
+/// Money paid out on one application, in the foundation currency. (Payments may be in
+/// different currencies, so their face amounts do not add up; see
+/// `services::grant_money::paid_in_award_currency` for the award's currency.)
+pub fn disbursed(conn: &mut DbConn, application_id: i64) -> QueryResult<i64> {
+    let rows: Vec<i64> = grant_disbursements::table
         .filter(grant_disbursements::application_id.eq(application_id))
-        .select((
-            grant_disbursements::base_minor,
-            grant_disbursements::amount_minor,
-        ))
+        .select(grant_disbursements::base_minor)
         .load(conn)?;
-    Ok(rows
-        .iter()
-        .fold((0, 0), |(b, a), (rb, ra)| (b + rb, a + ra)))
+    Ok(rows.iter().sum())
 }
 
 /// What a programme's year has used, in the foundation currency (minor units).
@@ -397,6 +419,10 @@ pub struct BudgetUse {
 impl BudgetUse {
     pub fn used(&self) -> i64 {
         self.committed + self.paid
+    }
+    /// What is left of `cap` (negative when over it).
+    pub fn remaining_of(&self, cap: i64) -> i64 {
+        cap.saturating_sub(self.used())
     }
 }
 
@@ -472,6 +498,26 @@ pub struct GrantReport {
     pub body: String,
     pub submitted_by: String,
     pub submitted_at: NaiveDateTime,
+}
+
+/// Stores the post-event report. The application id is the key, so a second report for the
+/// same grant fails on the unique constraint instead of replacing the first.
+pub fn insert_report(
+    conn: &mut DbConn,
+    application_id: i64,
+    body: &str,
+    submitted_by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(grant_reports::table)
+        .values((
+            grant_reports::application_id.eq(application_id),
+            grant_reports::body.eq(body),
+            grant_reports::submitted_by.eq(submitted_by),
+            grant_reports::submitted_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn report(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantReport>> {

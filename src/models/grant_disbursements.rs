@@ -90,34 +90,3 @@ pub fn awarded_open(
         .select(crate::models::grant_applications::GrantApplication::as_select())
         .load(conn)
 }
-
-/// Takes the application's row for this transaction while it is still in `status`: on
-/// PostgreSQL the row lock makes two payments recorded at once run one after the other, and
-/// the second sees the first; SQLite's write transaction already does. False when the
-/// application is no longer in `status`.
-pub fn lock_in_status(conn: &mut DbConn, application_id: i64, status: Status) -> QueryResult<bool> {
-    let n = diesel::update(
-        ga::table
-            .find(application_id)
-            .filter(ga::status.eq(status.as_str())),
-    )
-    .set(ga::updated_at.eq(super::now()))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Sets the report's due date once (the first payment); a date already set stays.
-pub fn set_report_due_once(
-    conn: &mut DbConn,
-    application_id: i64,
-    due: NaiveDate,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        ga::table
-            .find(application_id)
-            .filter(ga::report_due_on.is_null()),
-    )
-    .set(ga::report_due_on.eq(Some(due)))
-    .execute(conn)?;
-    Ok(n == 1)
-}

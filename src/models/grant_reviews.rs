@@ -1,5 +1,6 @@
 //! Reviewers of grant applications (with their declared conflicts of interest) and their
-//! votes. The rules about who may see or do what live in `services::grant_review`.
+//! votes. Every read of who is recused from what is here; the rules about who may see or do
+//! what live in `services::grant_review`.
 
 use std::collections::HashMap;
 
@@ -7,10 +8,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{
-    grant_applications as ga, grant_reviewers as gr, grant_votes as gv, users,
-};
-use crate::domain::grants::{Status, Vote};
+use crate::db::schema::{grant_reviewers as gr, grant_votes as gv, users};
+use crate::domain::grants::Vote;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = gr)]
@@ -119,6 +118,36 @@ pub fn declare_conflict(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Staff recused from an application (they declared a conflict of interest).
+pub fn recused(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<i64>> {
+    gr::table
+        .filter(gr::application_id.eq(application_id))
+        .filter(gr::conflict.eq(true))
+        .select(gr::user_id)
+        .load(conn)
+}
+
+/// Whether a member of staff is recused from an application.
+pub fn is_recused(conn: &mut DbConn, application_id: i64, user_id: i64) -> QueryResult<bool> {
+    Ok(find(conn, application_id, user_id)?.is_some_and(|r| r.conflict))
+}
+
+/// Name and address of each assigned reviewer who has not declared a conflict of interest
+/// and whose account is active: they are told when the applicant writes.
+pub fn active_reviewers(
+    conn: &mut DbConn,
+    application_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    gr::table
+        .inner_join(users::table)
+        .filter(gr::application_id.eq(application_id))
+        .filter(gr::conflict.eq(false))
+        .filter(users::is_disabled.eq(false))
+        .order(users::id.asc())
+        .select((users::name, users::email))
+        .load(conn)
 }
 
 /// Applications a user is recused from.
@@ -273,34 +302,6 @@ pub fn vote_of(
 /// Removes a vote (a reviewer who declared a conflict takes no further part).
 pub fn delete_vote(conn: &mut DbConn, application_id: i64, user_id: i64) -> QueryResult<usize> {
     diesel::delete(gv::table.find((application_id, user_id))).execute(conn)
-}
-
-/// Touches the application row, only while it is in one of `statuses` (any status when
-/// empty). On PostgreSQL the UPDATE holds the row until the transaction ends, so votes,
-/// recusals and the decision on one application happen one after the other and each sees the
-/// others' result; on SQLite the write transaction already does that. False when the
-/// application is no longer in one of those statuses.
-pub fn hold_application(
-    conn: &mut DbConn,
-    application_id: i64,
-    statuses: &[Status],
-) -> QueryResult<bool> {
-    let now = super::now();
-    let n = if statuses.is_empty() {
-        diesel::update(ga::table.find(application_id))
-            .set(ga::updated_at.eq(now))
-            .execute(conn)?
-    } else {
-        let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-        diesel::update(
-            ga::table
-                .find(application_id)
-                .filter(ga::status.eq_any(names)),
-        )
-        .set(ga::updated_at.eq(now))
-        .execute(conn)?
-    };
-    Ok(n == 1)
 }
 
 /// A decision as it is stored (one per application: the primary key is the application).

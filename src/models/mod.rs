@@ -4,7 +4,6 @@ pub mod agreements;
 pub mod app_settings;
 pub mod audit;
 pub mod auth_tokens;
-pub mod grant_applicant_views;
 pub mod grant_applications;
 pub mod grant_disbursements;
 pub mod grant_programmes;

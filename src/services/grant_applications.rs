@@ -19,9 +19,9 @@ use crate::email::{
     self, GrantApplicantActivityEmail, GrantLinkItem, GrantPortalLinkEmail, GrantReceivedEmail,
 };
 use crate::error::{AppError, AppResult};
-use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, NewGrantApplication};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
+use crate::models::grant_reviews as reviews;
 use crate::models::portal_views;
 use crate::private_files::{self, PdfProblem};
 
@@ -352,11 +352,7 @@ fn submit_in(
 /// Active staff with a role, as `(name, address)`, leaving out anyone recused from the
 /// application (a declared conflict of interest keeps them out of its news too).
 fn staff_with_role(conn: &mut DbConn, role: Role, id: i64) -> AppResult<Vec<(String, String)>> {
-    let recused: Vec<i64> = crate::models::grant_reviews::reviewers(conn, id)?
-        .into_iter()
-        .filter(|r| r.reviewer.conflict)
-        .map(|r| r.reviewer.user_id)
-        .collect();
+    let recused = reviews::recused(conn, id)?;
     Ok(crate::models::users::active_with_role(conn, role)?
         .into_iter()
         .filter(|u| !recused.contains(&u.id))
@@ -367,7 +363,7 @@ fn staff_with_role(conn: &mut DbConn, role: Role, id: i64) -> AppResult<Vec<(Str
 /// Who hears about an applicant's message or withdrawal: the assigned reviewers without a
 /// conflict of interest, or the deciders while nobody is assigned.
 fn reviewers_or_deciders(conn: &mut DbConn, id: i64) -> AppResult<Vec<(String, String)>> {
-    let reviewers = views::active_reviewers(conn, id)?;
+    let reviewers = reviews::active_reviewers(conn, id)?;
     if reviewers.is_empty() {
         staff_with_role(conn, Role::GrantsDecider, id)
     } else {
@@ -507,13 +503,13 @@ pub fn withdraw(
         }
         // Hold the row (a payment being recorded finishes first), then look for money paid:
         // part of an award already paid cannot simply vanish with a withdrawal.
-        if !crate::models::grant_reviews::hold_application(conn, id, &[status])? {
+        if !apps::hold(conn, id, &[status])? {
             return Err(AppError::Conflict(
                 "This application changed a moment ago. Reload the page to see where it stands."
                     .into(),
             ));
         }
-        if apps::disbursed(conn, id)?.1 > 0 {
+        if apps::disbursed(conn, id)? > 0 {
             return Err(AppError::Conflict(
                 "Part of this grant has already been paid, so it can no longer be withdrawn here. If your event was cancelled, please write to us about returning the money.".into(),
             ));
@@ -574,7 +570,7 @@ pub fn submit_report(
                 a.ends_on.format("%-d %B %Y")
             )));
         }
-        views::insert_report(conn, id, body, &actor.label, crate::models::now())?;
+        apps::insert_report(conn, id, body, &actor.label, crate::models::now())?;
         for f in files {
             apps::add_file(conn, id, "report", &f.key, &f.name, f.content_type, f.size)?;
         }

@@ -64,13 +64,14 @@ pub fn in_award_currency(
     i64::try_from((num + den / 2) / den).ok()
 }
 
-/// Paid so far on an award, in the award's currency.
-fn paid_in_award_currency(
+/// Paid so far on an award, in the award's currency (payments in another currency count at
+/// the decision's rate, see `in_award_currency`); None if the figures are unusable.
+pub fn paid_in_award_currency(
     rows: &[Disbursement],
     award_currency: &str,
     awarded_minor: i64,
     awarded_base_minor: i64,
-) -> AppResult<i64> {
+) -> Option<i64> {
     rows.iter().try_fold(0i64, |sum, d| {
         in_award_currency(
             d.amount_minor,
@@ -81,11 +82,6 @@ fn paid_in_award_currency(
             awarded_base_minor,
         )
         .and_then(|m| sum.checked_add(m))
-        .ok_or_else(|| {
-            AppError::Unexpected(anyhow::anyhow!(
-                "payments of {award_currency} do not add up"
-            ))
-        })
     })
 }
 
@@ -114,7 +110,7 @@ pub fn record_payment(
         if a.status() != Status::Approved {
             return Err(AppError::Conflict(not_payable(a.status())));
         }
-        if !disb::lock_in_status(conn, a.id, Status::Approved)? {
+        if !apps::hold(conn, a.id, &[Status::Approved])? {
             let now = apps::find(conn, a.id)?;
             return Err(AppError::Conflict(not_payable(now.status())));
         }
@@ -148,7 +144,10 @@ pub fn record_payment(
             ));
         }
         let earlier = disb::for_application(conn, a.id)?;
-        let before = paid_in_award_currency(&earlier, &a.currency, awarded, awarded_base)?;
+        let before = paid_in_award_currency(&earlier, &a.currency, awarded, awarded_base)
+            .ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("payments of {} do not add up", a.currency))
+            })?;
         let this = in_award_currency(
             p.amount.minor,
             p.amount.currency.code(),
@@ -197,7 +196,7 @@ pub fn record_payment(
             Some(d) => d,
             None => {
                 let d = report_due_date(&a, &programme);
-                disb::set_report_due_once(conn, a.id, d)?;
+                apps::set_report_due_once(conn, a.id, d)?;
                 d
             }
         };
@@ -363,7 +362,7 @@ pub fn report_jobs(
         let r = write_tx(conn, |conn| {
             if a.report_due_on.is_none() {
                 let p = programmes::find(conn, a.programme_id)?;
-                disb::set_report_due_once(conn, a.id, report_due_date(&a, &p))?;
+                apps::set_report_due_once(conn, a.id, report_due_date(&a, &p))?;
             }
             move_to(conn, &worker, a.id, Status::ReportDue, "the event is over")?;
             Ok(())
@@ -448,7 +447,7 @@ pub fn report_jobs(
 }
 
 /// Grants whose report is past its due date on `today` (paid or report due), soonest due
-/// first. For the treasurer's list and any page that flags late reports.
+/// first. The staff dashboard counts these.
 pub fn overdue_reports(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<GrantApplication>> {
     let mut v: Vec<GrantApplication> = apps::list(conn, &[Status::Paid, Status::ReportDue])?
         .into_iter()
@@ -456,19 +455,6 @@ pub fn overdue_reports(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<Gra
         .collect();
     v.sort_by_key(|a| (a.report_due_on, a.id));
     Ok(v)
-}
-
-/// Other grants of the same group (folded organisation name) whose report is overdue on
-/// `today`: reviewers see these when the group applies again.
-pub fn overdue_reports_of_group(
-    conn: &mut DbConn,
-    a: &GrantApplication,
-    today: NaiveDate,
-) -> AppResult<Vec<GrantApplication>> {
-    Ok(apps::same_group(conn, a)?
-        .into_iter()
-        .filter(|g| g.report_overdue(today))
-        .collect())
 }
 
 /// The reminders a grant has had, in order.
@@ -482,8 +468,9 @@ pub fn reminders_of(conn: &mut DbConn, id: i64) -> AppResult<Vec<Reminder>> {
 
 // --- Budget ------------------------------------------------------------------------------------
 
-/// One programme's year: its cap (if set) and what is committed and paid, in the foundation
-/// currency (minor units).
+/// One programme's budget for a year: its cap (if set) and what is committed and paid, in
+/// the foundation currency (minor units). The budget page lists these; a decision is checked
+/// against one.
 #[derive(Clone, Debug)]
 pub struct BudgetRow {
     pub programme: GrantProgramme,
@@ -494,8 +481,22 @@ pub struct BudgetRow {
 impl BudgetRow {
     /// Cap less committed and paid (negative when over); None without a cap.
     pub fn remaining(&self) -> Option<i64> {
-        self.cap.map(|c| c.saturating_sub(self.used.used()))
+        self.cap.map(|c| self.used.remaining_of(c))
     }
+    /// What an award may still take without an override: nothing without a cap, never below
+    /// zero.
+    pub fn left_to_award(&self) -> i64 {
+        self.remaining().unwrap_or(0).max(0)
+    }
+}
+
+/// A programme's figures for `year`.
+pub fn budget_of(conn: &mut DbConn, programme: GrantProgramme, year: i32) -> AppResult<BudgetRow> {
+    Ok(BudgetRow {
+        cap: programmes::cap(conn, programme.id, year)?,
+        used: apps::budget_use(conn, programme.id, year)?,
+        programme,
+    })
 }
 
 /// Every programme's figures for `year`, by name. A programme with neither a cap nor any
@@ -503,16 +504,11 @@ impl BudgetRow {
 pub fn budget(conn: &mut DbConn, year: i32) -> AppResult<Vec<BudgetRow>> {
     let mut out = Vec::new();
     for p in programmes::all(conn)? {
-        let cap = programmes::cap(conn, p.id, year)?;
-        let used = apps::budget_use(conn, p.id, year)?;
-        if cap.is_none() && used == BudgetUse::default() && !p.is_open {
+        let row = budget_of(conn, p, year)?;
+        if row.cap.is_none() && row.used == BudgetUse::default() && !row.programme.is_open {
             continue;
         }
-        out.push(BudgetRow {
-            programme: p,
-            cap,
-            used,
-        });
+        out.push(row);
     }
     Ok(out)
 }

@@ -19,7 +19,8 @@ use crate::models::grant_reviews as reviews;
 use crate::models::{grant_programmes as programmes, users};
 
 use super::audit::{self, Actor};
-use super::grants::{applicant_link, move_to};
+use super::grant_money::BudgetRow;
+use super::grants::{applicant_link, changed, move_to};
 
 /// The sentence a recused member of staff gets on every page of the application.
 pub const RECUSED: &str =
@@ -89,7 +90,7 @@ pub fn check_access(conn: &mut DbConn, viewer: &Viewer, id: i64) -> AppResult<Ac
 /// 403 for a member of staff recused from the application. `check_access` uses it; other
 /// staff routes of an application (payments, say) call it too, so recusal holds everywhere.
 pub fn ensure_not_recused(conn: &mut DbConn, user_id: i64, application_id: i64) -> AppResult<()> {
-    if reviews::find(conn, application_id, user_id)?.is_some_and(|r| r.conflict) {
+    if reviews::is_recused(conn, application_id, user_id)? {
         return Err(AppError::ForbiddenWith(RECUSED.into()));
     }
     Ok(())
@@ -157,7 +158,7 @@ pub fn request_info(
                 )?;
             }
             Status::InfoRequested => {
-                if !reviews::hold_application(conn, id, &[Status::InfoRequested])? {
+                if !apps::hold(conn, id, &[Status::InfoRequested])? {
                     return Err(changed(conn, id)?);
                 }
             }
@@ -207,14 +208,6 @@ pub fn request_info(
     })
 }
 
-fn changed(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
-    let now = apps::find(conn, id)?;
-    Ok(AppError::Conflict(format!(
-        "This application changed while you were looking at it: it is now {}. Nothing was changed.",
-        now.status().label().to_lowercase()
-    )))
-}
-
 /// Staff who may be given applications to review: active grants reviewers.
 pub fn reviewer_pool(conn: &mut DbConn) -> AppResult<Vec<users::User>> {
     Ok(users::active_with_role(conn, Role::GrantsReviewer)?)
@@ -225,7 +218,7 @@ pub fn assign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> AppR
     deciders_only(viewer)?;
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let Some(user) = reviewer_pool(conn)?.into_iter().find(|u| u.id == user_id) else {
@@ -273,7 +266,7 @@ pub fn assign_in_turn(
     }
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let on_it: Vec<i64> = reviews::reviewers(conn, id)?
@@ -321,7 +314,7 @@ pub fn unassign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> Ap
     deciders_only(viewer)?;
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&a));
         }
         let user = users::find(conn, users::UserId(user_id))?;
@@ -358,7 +351,7 @@ pub fn unassign(conn: &mut DbConn, viewer: &Viewer, id: i64, user_id: i64) -> Ap
 pub fn declare_conflict(conn: &mut DbConn, viewer: &Viewer, id: i64, note: &str) -> AppResult<()> {
     write_tx(conn, |conn| {
         let a = check_access(conn, viewer, id)?.app;
-        reviews::hold_application(conn, id, &[])?;
+        apps::hold(conn, id, &[])?;
         // While in review the vote is withdrawn; once decided, the votes the decision rested
         // on stay as they were (the recusal is still recorded and enforced).
         let earlier = if a.status().in_review() {
@@ -420,7 +413,7 @@ pub fn vote(conn: &mut DbConn, viewer: &Viewer, id: i64, b: &Ballot) -> AppResul
                 "Only reviewers assigned to this application vote on it.".into(),
             ));
         }
-        if !reviews::hold_application(conn, id, &REVIEWING)? {
+        if !apps::hold(conn, id, &REVIEWING)? {
             return Err(not_reviewing(&access.app));
         }
         reviews::set_vote(conn, id, viewer.user_id, b.vote, b.score, &b.comment)?;
@@ -485,24 +478,6 @@ pub fn tally(conn: &mut DbConn, id: i64, amount_base_minor: i64) -> AppResult<Ta
     Ok(t)
 }
 
-/// A programme's budget for a year, in the foundation currency (minor units).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Budget {
-    pub programme: String,
-    pub year: i32,
-    /// None: no cap set for that year (nothing can be awarded without an override).
-    pub cap: Option<i64>,
-    pub committed: i64,
-    pub paid: i64,
-}
-
-impl Budget {
-    /// What is left to award (never below zero).
-    pub fn remaining(&self) -> i64 {
-        (self.cap.unwrap_or(0) - self.committed - self.paid).max(0)
-    }
-}
-
 /// The award in the foundation currency at today's reference rate, or, when the currency has
 /// no reference rate any more, at the rate used when the application was made.
 fn reference_base(
@@ -522,16 +497,9 @@ fn reference_base(
 }
 
 /// The budget an application counts against: its programme in its budget year.
-pub fn budget_for(conn: &mut DbConn, a: &GrantApplication) -> AppResult<Budget> {
+pub fn budget_for(conn: &mut DbConn, a: &GrantApplication) -> AppResult<BudgetRow> {
     let p = programmes::find(conn, a.programme_id)?;
-    let used = apps::budget_use(conn, a.programme_id, a.budget_year)?;
-    Ok(Budget {
-        programme: p.name,
-        year: a.budget_year,
-        cap: programmes::cap(conn, a.programme_id, a.budget_year)?,
-        committed: used.committed,
-        paid: used.paid,
-    })
+    super::grant_money::budget_of(conn, p, a.budget_year)
 }
 
 /// The decision as the decider gave it.
@@ -644,7 +612,7 @@ fn decide_in_tx(
     transition(a.status(), to).map_err(|e| AppError::Conflict(e.to_string()))?;
     // Hold the row: a vote or recusal in flight finishes first and is counted, and none can
     // slip in before this decision commits.
-    if !reviews::hold_application(conn, id, &[a.status()])? {
+    if !apps::hold(conn, id, &[a.status()])? {
         return Err(changed(conn, id)?);
     }
     let currency =
@@ -753,22 +721,22 @@ fn decide_in_tx(
         // Checked at the larger figure (see amount_for_quorum).
         let award_base = Money::new(amount_for_quorum, base);
         let b = budget_for(conn, &a)?;
-        let left = b.remaining();
+        let left = b.left_to_award();
         if award_base.minor > left {
             let why = match b.cap {
                 Some(cap) => format!(
                     "This award ({}) is more than the {} left in the {} budget for {} (cap {}, committed {}, paid {}).",
                     award_base,
                     Money::new(left, base),
-                    b.programme,
-                    b.year,
+                    b.programme.name,
+                    a.budget_year,
                     Money::new(cap, base),
-                    Money::new(b.committed, base),
-                    Money::new(b.paid, base)
+                    Money::new(b.used.committed, base),
+                    Money::new(b.used.paid, base)
                 ),
                 None => format!(
                     "The {} programme has no budget set for {}, so nothing is left to award.",
-                    b.programme, b.year
+                    b.programme.name, a.budget_year
                 ),
             };
             if !d.override_budget {

@@ -23,11 +23,7 @@ pub fn move_to(
     let from = a.status();
     transition(from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
     if !apps::move_status(conn, id, from, to, &actor.label, note)? {
-        let now = apps::find(conn, id)?;
-        return Err(AppError::Conflict(format!(
-            "This application changed while you were looking at it: it is now {}. Nothing was changed.",
-            now.status().label().to_lowercase()
-        )));
+        return Err(changed(conn, id)?);
     }
     audit::record(
         conn,
@@ -47,6 +43,15 @@ pub fn move_to(
         ),
     )?;
     Ok(a)
+}
+
+/// The 409 for a change that lost a race: says where the application stands now.
+pub fn changed(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
+    let now = apps::find(conn, id)?;
+    Ok(AppError::Conflict(format!(
+        "This application changed while you were looking at it: it is now {}. Nothing was changed.",
+        now.status().label().to_lowercase()
+    )))
 }
 
 /// A fresh private link to an application for its applicant, for an email. Each email

@@ -997,13 +997,17 @@ async fn overdue_reports_are_flagged() {
 
     let overdue = grant_money::overdue_reports(&mut app.db(), today()).expect("overdue");
     assert_eq!(overdue.iter().map(|a| a.id).collect::<Vec<_>>(), vec![late]);
-    let a = apps::find(&mut app.db(), again).expect("app");
-    let of_group =
-        grant_money::overdue_reports_of_group(&mut app.db(), &a, today()).expect("group");
-    assert_eq!(
-        of_group.iter().map(|a| a.id).collect::<Vec<_>>(),
-        vec![late]
-    );
+    // Reviewers see the group's overdue report on the new application's page.
+    let (d, _, _) = app.signed_in(&[Role::GrantsDecider]).await;
+    let (s, body) = d.page(&format!("/staff/grants/{again}")).await;
+    assert_eq!(s, 200);
+    let earlier = body
+        .split("Earlier applications of the same group")
+        .nth(1)
+        .expect("earlier applications");
+    let earlier = &earlier[..earlier.find("</section>").expect("section end")];
+    assert!(earlier.contains(&format!("G-{late}")), "{earlier}");
+    assert_eq!(earlier.matches("report overdue").count(), 1, "{earlier}");
 
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
     let (s, body) = t.page("/staff/grants/payments").await;

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use steward::domain::Role;
 use steward::domain::grants::Status;
 use steward::models::grant_applications as apps;
+use steward::models::grant_disbursements as disb;
 use steward::models::grant_programmes::{self as programmes, ProgrammeFields};
+use steward::services::grant_money::paid_in_award_currency;
 
 use crate::helpers::{TestApp, TestClient, location};
 
@@ -984,9 +986,16 @@ pub fn assert_demo_grants(app: &TestApp) {
             Status::Paid | Status::ReportDue | Status::ReportReceived | Status::Closed
         ) {
             let d = d.expect("decision");
+            let awarded = d.awarded_minor.expect("award");
+            let payments = disb::for_application(&mut c, a.id).expect("paid");
             assert_eq!(
-                apps::disbursed(&mut c, a.id).expect("paid").1,
-                d.awarded_minor.expect("award")
+                paid_in_award_currency(
+                    &payments,
+                    &a.currency,
+                    awarded,
+                    d.awarded_base_minor.expect("award base")
+                ),
+                Some(awarded)
             );
             assert!(a.report_due_on.is_some());
         }

@@ -78,7 +78,7 @@ pub async fn list(staff: Staff<GrantsMoney>) -> AppResult<HttpResponse> {
                 .filter(|a| !recused.contains(&a.id))
                 .map(|a| {
                     let d = apps::decision(c, a.id)?;
-                    let (paid_base, _) = apps::disbursed(c, a.id)?;
+                    let paid_base = apps::disbursed(c, a.id)?;
                     Ok(ListRow {
                         programme: names.get(&a.programme_id).cloned().unwrap_or_default(),
                         awarded: d
@@ -281,18 +281,8 @@ async fn show_page<R: RoleRule>(
         .as_ref()
         .filter(|d| d.approved())
         .and_then(|d| Some((d.awarded_minor?, d.awarded_base_minor?)));
-    let paid_award = awarded.and_then(|(m, b)| {
-        payments.iter().try_fold(0i64, |s, p| {
-            s.checked_add(grant_money::in_award_currency(
-                p.amount_minor,
-                &p.currency,
-                p.base_minor,
-                &a.currency,
-                m,
-                b,
-            )?)
-        })
-    });
+    let paid_award = awarded
+        .and_then(|(m, b)| grant_money::paid_in_award_currency(&payments, &a.currency, m, b));
     let left = awarded
         .zip(paid_award)
         .map(|((m, _), paid)| (m - paid).max(0));

@@ -262,12 +262,13 @@ fn cap_rows(c: &mut crate::db::DbConn, id: i64, base: Currency) -> AppResult<Vec
     let mut out = Vec::new();
     for (year, cap) in programmes::caps(c, id)? {
         let used: BudgetUse = apps::budget_use(c, id, year)?;
+        let left = used.remaining_of(cap);
         out.push(CapRow {
             year,
             cap: Money::new(cap, base).to_string(),
             used: Money::new(used.used(), base).to_string(),
-            remaining: Money::new(cap - used.used(), base).to_string(),
-            over: used.used() > cap,
+            remaining: Money::new(left, base).to_string(),
+            over: left < 0,
         });
     }
     Ok(out)

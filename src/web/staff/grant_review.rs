@@ -20,8 +20,9 @@ use crate::models::grant_applications::{
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
 use crate::models::grant_reviews::{self as reviews, ReviewerRow, VoteRow};
 use crate::models::users::User;
+use crate::services::grant_money::BudgetRow;
 use crate::services::grant_review::{
-    self as service, Access, Ballot, Budget, DecideError, Decision, Outcome, Tally, Viewer,
+    self as service, Access, Ballot, DecideError, Decision, Outcome, Tally, Viewer,
 };
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
@@ -284,7 +285,7 @@ struct Loaded {
     tally: Tally,
     thresholds: Vec<(i64, i32)>,
     decision: Option<GrantDecision>,
-    budget: Budget,
+    budget: BudgetRow,
     reference_rate: Option<i64>,
 }
 
@@ -311,7 +312,7 @@ struct ShowPage {
     tally: Tally,
     thresholds: Vec<(i64, i32)>,
     decision: Option<GrantDecision>,
-    budget: Budget,
+    budget: BudgetRow,
     base: Currency,
     /// The application is in another currency than the foundation's.
     foreign: bool,
@@ -429,7 +430,7 @@ impl ShowPage {
     }
     /// "$4,000.00 left", or "over by $6,000.00" when awards already passed the cap.
     fn remaining(&self) -> String {
-        let left = self.budget.cap.unwrap_or(0) - self.budget.committed - self.budget.paid;
+        let left = self.budget.remaining().unwrap_or(0);
         if left < 0 {
             format!("over by {}", Money::new(-left, self.base))
         } else {
