@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::auth::extract::{GrantsDeciders, GrantsStaff, RoleRule};
+use crate::db::DbConn;
 use crate::domain::grants::{self, Status, Vote};
 use crate::domain::{Currency, FormErrors, Money, Role, country, text};
 use crate::error::{AppError, AppResult};
@@ -56,15 +57,19 @@ fn viewer<R: RoleRule>(staff: &Staff<R>) -> Viewer {
     }
 }
 
+/// Runs a service call for the viewer on the database's blocking pool.
+async fn act<R: RoleRule, T: Send + 'static>(
+    staff: &Staff<R>,
+    f: impl FnOnce(&mut DbConn, &Viewer) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let v = viewer(staff);
+    staff.state.db.run(move |c| f(c, &v)).await
+}
+
 /// The one guard at the top of every application route (the services check again inside
 /// their transactions).
 async fn access<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Access> {
-    let v = viewer(staff);
-    staff
-        .state
-        .db
-        .run(move |c| service::check_access(c, &v, id))
-        .await
+    act(staff, move |c, v| service::check_access(c, v, id)).await
 }
 
 fn back(id: i64) -> String {
@@ -601,6 +606,11 @@ async fn problem_page<R: RoleRule>(
     )
 }
 
+/// The page again with a problem about what was sent (status 422).
+async fn refused<R: RoleRule>(staff: &Staff<R>, id: i64, m: &str) -> AppResult<HttpResponse> {
+    problem_page(staff, id, StatusCode::UNPROCESSABLE_ENTITY, m.to_string()).await
+}
+
 /// Answers a service result: 303 back with a flash, or the page again with the problem.
 async fn answer<R: RoleRule>(
     staff: &Staff<R>,
@@ -610,9 +620,7 @@ async fn answer<R: RoleRule>(
     match r {
         Ok(m) => Ok(redirect_with_flash(&back(id), FlashKind::Success, &m)),
         Err(AppError::Conflict(m)) => problem_page(staff, id, StatusCode::CONFLICT, m).await,
-        Err(AppError::BadRequest(m)) => {
-            problem_page(staff, id, StatusCode::UNPROCESSABLE_ENTITY, m).await
-        }
+        Err(AppError::BadRequest(m)) => refused(staff, id, &m).await,
         Err(e) => Err(e),
     }
 }
@@ -674,11 +682,7 @@ pub async fn file(staff: Reviewers, path: web::Path<(i64, i64)>) -> AppResult<Ht
 pub async fn start(staff: Reviewers, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let v = viewer(&staff);
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::start_review(c, &v, id))
+    let r = act(&staff, move |c, v| service::start_review(c, v, id))
         .await
         .map(|()| "The application is under review.".to_string());
     answer(&staff, id, r).await
@@ -711,13 +715,11 @@ pub async fn request_info(
     let Some(message) = message else {
         return refused_form(&staff, id, &f, errors).await;
     };
-    let v = viewer(&staff);
     let settings = staff.state.settings.clone();
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::request_info(c, &settings, &v, id, &message))
-        .await;
+    let r = act(&staff, move |c, v| {
+        service::request_info(c, &settings, v, id, &message)
+    })
+    .await;
     answer_form(
         &staff,
         id,
@@ -736,21 +738,16 @@ pub async fn assign(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let r = match f.get("user_id").trim().parse::<i64>() {
-        Ok(user_id) => {
-            staff
-                .state
-                .db
-                .run(move |c| service::assign(c, &v, id, user_id))
-                .await
-        }
-        Err(_) => Err(AppError::BadRequest(
-            "Choose one of the grants reviewers listed.".into(),
-        )),
-    }
-    .map(|name| format!("{name} now reviews this application."));
+    let Ok(user_id) = Fields(form.into_inner())
+        .get("user_id")
+        .trim()
+        .parse::<i64>()
+    else {
+        return refused(&staff, id, "Choose one of the grants reviewers listed.").await;
+    };
+    let r = act(&staff, move |c, v| service::assign(c, v, id, user_id))
+        .await
+        .map(|name| format!("{name} now reviews this application."));
     answer(&staff, id, r).await
 }
 
@@ -762,21 +759,21 @@ pub async fn assign_next(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let r = match f.get("count").trim().parse::<usize>() {
-        Ok(n) => {
-            staff
-                .state
-                .db
-                .run(move |c| service::assign_in_turn(c, &v, id, n))
-                .await
-        }
-        Err(_) => Err(AppError::BadRequest(
-            "Enter how many reviewers to assign, from 1 to 10.".into(),
-        )),
-    }
-    .map(|names| format!("Assigned in turn: {}.", names.join(", ")));
+    let Ok(n) = Fields(form.into_inner())
+        .get("count")
+        .trim()
+        .parse::<usize>()
+    else {
+        return refused(
+            &staff,
+            id,
+            "Enter how many reviewers to assign, from 1 to 10.",
+        )
+        .await;
+    };
+    let r = act(&staff, move |c, v| service::assign_in_turn(c, v, id, n))
+        .await
+        .map(|names| format!("Assigned in turn: {}.", names.join(", ")));
     answer(&staff, id, r).await
 }
 
@@ -788,17 +785,12 @@ pub async fn unassign(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let user_id: i64 = f
+    let user_id: i64 = Fields(form.into_inner())
         .get("user_id")
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::unassign(c, &v, id, user_id))
+    let r = act(&staff, move |c, v| service::unassign(c, v, id, user_id))
         .await
         .map(|name| format!("{name} no longer reviews this application."));
     answer(&staff, id, r).await
@@ -822,12 +814,10 @@ pub async fn conflict(
             return refused_form(&staff, id, &f, errors).await;
         }
     };
-    let v = viewer(&staff);
-    staff
-        .state
-        .db
-        .run(move |c| service::declare_conflict(c, &v, id, &note))
-        .await?;
+    act(&staff, move |c, v| {
+        service::declare_conflict(c, v, id, &note)
+    })
+    .await?;
     Ok(redirect_with_flash(
         "/staff/grants",
         FlashKind::Success,
@@ -874,17 +864,12 @@ pub async fn vote(
     let (Some(vote), Some(comment), true) = (vote, comment, errors.is_empty()) else {
         return refused_form(&staff, id, &f, errors).await;
     };
-    let v = viewer(&staff);
     let b = Ballot {
         vote,
         score,
         comment,
     };
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::vote(c, &v, id, &b))
-        .await;
+    let r = act(&staff, move |c, v| service::vote(c, v, id, &b)).await;
     answer_form(
         &staff,
         id,
@@ -962,13 +947,11 @@ pub async fn decide(
         override_budget: f.checked("override_budget"),
         override_reason,
     };
-    let v = viewer(&staff);
     let settings = staff.state.settings.clone();
-    let r = staff
-        .state
-        .db
-        .run(move |c| Ok(service::decide(c, &settings, &v, id, &d)))
-        .await?;
+    let r = act(&staff, move |c, v| {
+        Ok(service::decide(c, &settings, v, id, &d))
+    })
+    .await?;
     let r = match r {
         Err(DecideError::Field(field, m)) => {
             let mut errors = FormErrors::new();
