@@ -231,6 +231,8 @@ pub struct PageInput {
     pub comment: String,
     pub message: String,
     pub conflict_note: String,
+    /// Reviewers to assign in turn: what the quorum still lacks (that form is never sent
+    /// back with what was typed; its problems show on top of the page).
     pub count: String,
     pub outcome: String,
     pub award: String,
@@ -250,7 +252,6 @@ impl PageInput {
             ("comment", &mut self.comment),
             ("message", &mut self.message),
             ("conflict_note", &mut self.conflict_note),
-            ("count", &mut self.count),
             ("outcome", &mut self.outcome),
             ("award", &mut self.award),
             ("rate", &mut self.rate),
@@ -441,16 +442,12 @@ impl ShowPage {
             format!("{} left", Money::new(left, self.base))
         }
     }
-    fn default_count(&self) -> usize {
-        let active = self
-            .reviewers
-            .iter()
-            .filter(|r| !r.reviewer.conflict)
-            .count();
-        (self.tally.needed.max(1) as usize)
-            .saturating_sub(active)
-            .max(1)
-    }
+}
+
+/// How many more reviewers the quorum needs (at least one): the in-turn form starts there.
+fn default_count(reviewers: &[ReviewerRow], needed: i32) -> usize {
+    let active = reviewers.iter().filter(|r| !r.reviewer.conflict).count();
+    (needed.max(1) as usize).saturating_sub(active).max(1)
 }
 
 async fn load<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Loaded> {
@@ -541,7 +538,7 @@ async fn show_page<R: RoleRule>(
             .map(|s| s.to_string())
             .unwrap_or_default(),
         comment: mine.map(|v| v.comment.clone()).unwrap_or_default(),
-        count: String::new(),
+        count: default_count(&l.reviewers, l.tally.needed).to_string(),
         outcome: "approve".into(),
         award: Money::from_db(a.requested_minor, &a.currency)
             .map(|m| m.plain())
