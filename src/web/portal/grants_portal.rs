@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::auth::Ctx;
 use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::{Method, Status};
-use crate::domain::{FormErrors, country, text};
+use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
@@ -175,20 +175,6 @@ pub struct PaymentView {
     pub method: &'static str,
 }
 
-pub struct FileView {
-    pub id: i64,
-    pub name: String,
-    pub size: String,
-}
-
-fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", (bytes / 1024).max(1))
-    }
-}
-
 /// What the applicant typed into the overview's forms (kept on errors).
 #[derive(Default)]
 pub struct Typed {
@@ -207,8 +193,6 @@ struct Overview {
     next: String,
     steps: Vec<Step>,
     lines: Vec<(String, String)>,
-    country: String,
-    event_country: String,
     messages: Vec<MessageView>,
     may_message: bool,
     decision: Option<DecisionView>,
@@ -220,8 +204,8 @@ struct Overview {
     /// For a paid grant whose event is still to come: the day the report form opens.
     report_opens: Option<String>,
     report_due: Option<String>,
-    application_files: Vec<FileView>,
-    report_files: Vec<FileView>,
+    application_files: Vec<GrantFile>,
+    report_files: Vec<GrantFile>,
     can_withdraw: bool,
     email: String,
     errors: FormErrors,
@@ -325,21 +309,9 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
                 .unwrap_or("Other"),
         })
         .collect();
-    let file_view = |f: &GrantFile| FileView {
-        id: f.id,
-        name: f.file_name.clone(),
-        size: size_label(f.size_bytes),
-    };
-    let application_files = files
-        .iter()
-        .filter(|f| f.purpose == "application")
-        .map(file_view)
-        .collect();
-    let report_files = files
-        .iter()
-        .filter(|f| f.purpose == "report")
-        .map(file_view)
-        .collect();
+    // Every file is either the application's attachment or a report's (the table checks).
+    let (report_files, application_files): (Vec<GrantFile>, _) =
+        files.into_iter().partition(|f| f.purpose == "report");
     Ok(Overview {
         layout: p
             .layout(&format!("Your application {}", a.reference()), "")
@@ -349,8 +321,6 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         next: next_words(&a, today),
         steps,
         lines,
-        country: country::name(&a.country).unwrap_or("").to_string(),
-        event_country: country::name(&a.event_country).unwrap_or("").to_string(),
         messages,
         may_message: service::may_message(status),
         awarded: status.awarded(),

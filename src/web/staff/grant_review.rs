@@ -13,7 +13,7 @@ use crate::auth::Staff;
 use crate::auth::extract::{GrantsDeciders, GrantsStaff, RoleRule};
 use crate::db::DbConn;
 use crate::domain::grants::{self, Status, Vote};
-use crate::domain::{Currency, FormErrors, Money, Role, country, text};
+use crate::domain::{Currency, FormErrors, Money, Role, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applications::{
     self as apps, BudgetLine, GrantApplication, GrantDecision, GrantEvent, GrantFile, GrantMessage,
@@ -80,10 +80,6 @@ fn back(id: i64) -> String {
 fn web_url(s: &str) -> Option<&str> {
     let lower = s.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(s.trim())
-}
-
-fn country_name(code: &str) -> String {
-    country::name(code).unwrap_or(code).to_string()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -336,9 +332,6 @@ impl ShowPage {
     fn app_money(&self, minor: &i64) -> String {
         self.a.money_label(*minor)
     }
-    fn country(&self, code: &str) -> String {
-        country_name(code)
-    }
     fn link<'a>(&self, s: &'a str) -> Option<&'a str> {
         web_url(s)
     }
@@ -361,24 +354,11 @@ impl ShowPage {
     fn must_vote_first(&self) -> bool {
         self.access.decider && self.access.assigned && !self.access.voted
     }
-    fn size(&self, f: &GrantFile) -> String {
-        let b = f.size_bytes;
-        if b >= 1024 * 1024 {
-            format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
-        } else if b >= 1024 {
-            format!("{} KB", b / 1024)
-        } else {
-            format!("{b} bytes")
-        }
-    }
     fn can_approve(&self) -> bool {
         self.a.status() == Status::UnderReview
     }
     fn sees_votes(&self) -> bool {
         self.access.sees_votes()
-    }
-    fn vote_label(&self, v: &reviews::GrantVote) -> &'static str {
-        v.vote().label()
     }
     fn has_voted(&self, user_id: &i64) -> bool {
         self.votes.iter().any(|v| v.vote.user_id == *user_id)
