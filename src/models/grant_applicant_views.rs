@@ -1,37 +1,11 @@
-//! What the applicant side of grants reads and writes beyond `grant_applications`: payments
-//! as the applicant sees them, the report row, and who to tell when the applicant writes.
+//! What the applicant side of grants reads and writes beyond `grant_applications`: the report
+//! row, and who to tell when the applicant writes.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{grant_disbursements, grant_reports, grant_reviewers, users};
-
-/// One payment of a grant, as the applicant is shown it.
-#[derive(Clone, Debug, Queryable)]
-pub struct Payment {
-    pub paid_on: NaiveDate,
-    pub method: String,
-    pub amount_minor: i64,
-    pub currency: String,
-}
-
-/// The payments of one application, oldest first.
-pub fn payments(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<Payment>> {
-    grant_disbursements::table
-        .filter(grant_disbursements::application_id.eq(application_id))
-        .order((
-            grant_disbursements::paid_on.asc(),
-            grant_disbursements::id.asc(),
-        ))
-        .select((
-            grant_disbursements::paid_on,
-            grant_disbursements::method,
-            grant_disbursements::amount_minor,
-            grant_disbursements::currency,
-        ))
-        .load(conn)
-}
+use crate::db::schema::{grant_reports, grant_reviewers, users};
 
 /// Stores the post-event report. The application id is the key, so a second report for the
 /// same grant fails on the unique constraint instead of replacing the first.

@@ -10,13 +10,12 @@ use serde::Deserialize;
 
 use crate::auth::Ctx;
 use crate::auth::portal::{GrantPortal, LinkKind};
-use crate::domain::grants::{Method, Status};
+use crate::domain::grants::Status;
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
-use crate::models::grant_applicant_views as views;
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
+use crate::models::grant_disbursements as disbursements;
 use crate::models::grant_programmes as programmes;
-use crate::models::invoices::money_label;
 use crate::services::Actor;
 use crate::services::grant_applications::{
     self as service, MAX_MESSAGE_CHARS, MAX_REPORT_CHARS, MAX_REPORT_FILES, StoredFile,
@@ -255,7 +254,7 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
                 apps::budget_lines(c, id)?,
                 apps::messages(c, id)?,
                 apps::decision(c, id)?,
-                views::payments(c, id)?,
+                disbursements::for_application(c, id)?,
                 apps::report(c, id)?,
                 apps::files(c, id)?,
             ))
@@ -301,12 +300,8 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         .iter()
         .map(|pay| PaymentView {
             date: day(&pay.paid_on),
-            amount: money_label(pay.amount_minor, &pay.currency),
-            method: pay
-                .method
-                .parse::<Method>()
-                .map(|m| m.label())
-                .unwrap_or("Other"),
+            amount: pay.amount_label(),
+            method: pay.method_label(),
         })
         .collect();
     // Every file is either the application's attachment or a report's (the table checks).
