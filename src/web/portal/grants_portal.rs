@@ -508,17 +508,11 @@ pub async fn report(
     let mut stored: Vec<StoredFile> = Vec::new();
     for (i, (f, ct)) in checked.into_iter().enumerate() {
         let size = f.bytes.len() as i64;
-        let dir = data_dir.clone();
-        let bytes = f.bytes;
-        let key = match web::block(move || service::store_file(&dir, &bytes)).await {
-            Ok(Ok(k)) => k,
-            other => {
-                super::grants_apply::discard(data_dir, stored.into_iter().map(|s| s.key).collect())
-                    .await;
-                return Err(AppError::Unexpected(anyhow::anyhow!(
-                    "cannot store a report file: {:?}",
-                    other.err().map(|e| e.to_string())
-                )));
+        let key = match grants_upload::store(data_dir.clone(), f.bytes).await {
+            Ok(k) => k,
+            Err(e) => {
+                grants_upload::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
+                return Err(e);
             }
         };
         stored.push(StoredFile {
@@ -539,7 +533,7 @@ pub async fn report(
         .run(move |c| service::submit_report(c, &settings, &actor, id, &body, &files))
         .await;
     if let Err(e) = r {
-        super::grants_apply::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
+        grants_upload::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
         return Err(e);
     }
     Ok(redirect_with_flash(
