@@ -65,7 +65,7 @@ pub fn in_award_currency(
 }
 
 /// Paid so far on an award, in the award's currency.
-fn paid_in_award_currency(
+pub fn paid_in_award_currency(
     rows: &[Disbursement],
     award_currency: &str,
     awarded_minor: i64,

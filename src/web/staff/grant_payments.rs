@@ -277,18 +277,8 @@ async fn show_page<R: RoleRule>(
         .as_ref()
         .filter(|d| d.approved())
         .and_then(|d| Some((d.awarded_minor?, d.awarded_base_minor?)));
-    let paid_award = awarded.and_then(|(m, b)| {
-        payments.iter().try_fold(0i64, |s, p| {
-            s.checked_add(grant_money::in_award_currency(
-                p.amount_minor,
-                &p.currency,
-                p.base_minor,
-                &a.currency,
-                m,
-                b,
-            )?)
-        })
-    });
+    let paid_award = awarded
+        .and_then(|(m, b)| grant_money::paid_in_award_currency(&payments, &a.currency, m, b).ok());
     let left = awarded
         .zip(paid_award)
         .map(|((m, _), paid)| (m - paid).max(0));
