@@ -527,3 +527,28 @@ pub fn report(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<Gran
         .first(conn)
         .optional()
 }
+
+// Labels the staff and applicant pages share.
+
+impl GrantApplication {
+    /// The applicant's country by name ("Portugal", not "PT"); the code if it is not listed.
+    pub fn country_name(&self) -> &str {
+        crate::domain::country::name(&self.country).unwrap_or(&self.country)
+    }
+    /// The event's country by name; the code if it is not listed.
+    pub fn event_country_name(&self) -> &str {
+        crate::domain::country::name(&self.event_country).unwrap_or(&self.event_country)
+    }
+}
+
+impl GrantFile {
+    /// The file's size for people: "2.4 MB", or whole KB (at least 1 KB).
+    pub fn size_label(&self) -> String {
+        let b = self.size_bytes;
+        if b >= 1024 * 1024 {
+            format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (b / 1024).max(1))
+        }
+    }
+}

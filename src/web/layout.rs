@@ -3,6 +3,7 @@
 
 use actix_web::cookie::Cookie;
 
+use crate::auth::extract::{GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
 use crate::domain::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,15 +82,16 @@ impl UserView {
     }
     /// Reviews or decides grant applications.
     pub fn grants_reviews(&self) -> bool {
-        self.has(Role::GrantsReviewer) || self.has(Role::GrantsDecider)
+        GrantsStaff::allows(&self.roles)
     }
-    /// Sees grant budgets and payments (deciders and the treasurer).
+    /// Sees grant budgets and payments: the routes' own rule, so the grants sub-navigation
+    /// offers exactly the pages that open.
     pub fn grants_money(&self) -> bool {
-        self.has(Role::GrantsDecider) || self.has(Role::Treasurer)
+        GrantsMoney::allows(&self.roles)
     }
-    /// Sets up grant programmes and settings.
+    /// Sets up grant programmes and settings (the routes' own rule too).
     pub fn grants_setup(&self) -> bool {
-        self.has(Role::Admin) || self.grants_money()
+        GrantsAdmin::allows(&self.roles)
     }
 }
 

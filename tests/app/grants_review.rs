@@ -1017,10 +1017,30 @@ async fn reviewers_are_assigned_by_hand_or_in_turn() {
     assert_eq!(on(a1), vec![r1, r2, r3]);
     assert_eq!(next(a1, "1").await.status(), 409);
     assert_eq!(next(a1, "0").await.status(), 422);
+    // A count that is not a number: the page again with the problem, nobody assigned.
+    let r = next(a1, "two").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("from 1 to 10"));
+    assert_eq!(on(a1), vec![r1, r2, r3]);
 
     // By hand: only grants reviewers; not twice; not someone recused.
     let a4 = application(&app, p, Status::UnderReview, 50_000);
     let path = format!("/staff/grants/{a4}/assign");
+    let r = decider.post(&path, &[("user_id", "three")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Choose one of the grants reviewers listed.")
+    );
+    assert_eq!(
+        decider
+            .post(&format!("/staff/grants/{a4}/unassign"), &[("user_id", "x")])
+            .await
+            .status(),
+        404
+    );
     assert_eq!(
         decider
             .post(&path, &[("user_id", &editor.to_string())])

@@ -470,33 +470,6 @@ pub async fn form(ctx: Ctx, q: web::Query<Vec<(String, String)>>) -> AppResult<H
     render(&page(&ctx, &offer, f, FormErrors::new(), false))
 }
 
-/// Stores a checked attachment on the blocking pool.
-async fn store(data_dir: std::path::PathBuf, bytes: Vec<u8>) -> AppResult<String> {
-    web::block(move || service::store_file(&data_dir, &bytes))
-        .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("file task failed: {e}")))?
-        .map_err(|e| {
-            AppError::Unexpected(anyhow::Error::new(e).context("cannot store a grant file"))
-        })
-}
-
-/// Removes stored files that no row names (a refused or repeated form); a failure leaves an
-/// orphan file, which is logged, not shown.
-pub async fn discard(data_dir: std::path::PathBuf, keys: Vec<String>) {
-    let r = web::block(move || {
-        for k in &keys {
-            service::delete_file(&data_dir, k)?;
-        }
-        Ok::<_, std::io::Error>(())
-    })
-    .await;
-    match r {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "cannot delete a grant file"),
-        Err(e) => tracing::warn!(error = %e, "cannot delete a grant file"),
-    }
-}
-
 /// `POST /grants/apply?csrf_token=…` (multipart, for the PDF).
 pub async fn submit(
     ctx: Ctx,
@@ -564,7 +537,7 @@ pub async fn submit(
     let data_dir = ctx.state.settings.data_dir.clone();
     if let Some((name, bytes)) = file {
         let size = bytes.len() as i64;
-        let key = store(data_dir.clone(), bytes).await?;
+        let key = grants_upload::store(data_dir.clone(), bytes).await?;
         submission.attachment = Some(StoredFile {
             key,
             name: service::display_name(&name, "attachment.pdf"),
@@ -587,7 +560,7 @@ pub async fn submit(
     if !matches!(result, Ok(Outcome::Created { .. }))
         && let Some(f) = &submission.attachment
     {
-        discard(data_dir, vec![f.key.clone()]).await;
+        grants_upload::discard(data_dir, vec![f.key.clone()]).await;
     }
     match result? {
         Outcome::Created { .. } | Outcome::AlreadyReceived => Ok(redirect("/grants/apply/thanks")),

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use crate::auth::Ctx;
 use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::Status;
-use crate::domain::{FormErrors, country, text};
+use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applications::{self as apps, GrantApplication, GrantFile};
-use crate::models::grant_disbursements as disb;
+use crate::models::grant_disbursements as disbursements;
 use crate::models::grant_programmes as programmes;
 use crate::services::Actor;
 use crate::services::grant_applications::{
@@ -174,20 +174,6 @@ pub struct PaymentView {
     pub method: &'static str,
 }
 
-pub struct FileView {
-    pub id: i64,
-    pub name: String,
-    pub size: String,
-}
-
-fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", (bytes / 1024).max(1))
-    }
-}
-
 /// What the applicant typed into the overview's forms (kept on errors).
 #[derive(Default)]
 pub struct Typed {
@@ -206,8 +192,6 @@ struct Overview {
     next: String,
     steps: Vec<Step>,
     lines: Vec<(String, String)>,
-    country: String,
-    event_country: String,
     messages: Vec<MessageView>,
     may_message: bool,
     decision: Option<DecisionView>,
@@ -219,8 +203,8 @@ struct Overview {
     /// For a paid grant whose event is still to come: the day the report form opens.
     report_opens: Option<String>,
     report_due: Option<String>,
-    application_files: Vec<FileView>,
-    report_files: Vec<FileView>,
+    application_files: Vec<GrantFile>,
+    report_files: Vec<GrantFile>,
     can_withdraw: bool,
     email: String,
     errors: FormErrors,
@@ -270,7 +254,7 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
                 apps::budget_lines(c, id)?,
                 apps::messages(c, id)?,
                 apps::decision(c, id)?,
-                disb::for_application(c, id)?,
+                disbursements::for_application(c, id)?,
                 apps::report(c, id)?,
                 apps::files(c, id)?,
             ))
@@ -320,21 +304,9 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
             method: pay.method_label(),
         })
         .collect();
-    let file_view = |f: &GrantFile| FileView {
-        id: f.id,
-        name: f.file_name.clone(),
-        size: size_label(f.size_bytes),
-    };
-    let application_files = files
-        .iter()
-        .filter(|f| f.purpose == "application")
-        .map(file_view)
-        .collect();
-    let report_files = files
-        .iter()
-        .filter(|f| f.purpose == "report")
-        .map(file_view)
-        .collect();
+    // Every file is either the application's attachment or a report's (the table checks).
+    let (report_files, application_files): (Vec<GrantFile>, _) =
+        files.into_iter().partition(|f| f.purpose == "report");
     Ok(Overview {
         layout: p
             .layout(&format!("Your application {}", a.reference()), "")
@@ -344,8 +316,6 @@ async fn overview_page(p: &GrantPortal, errors: FormErrors, typed: Typed) -> App
         next: next_words(&a, today),
         steps,
         lines,
-        country: country::name(&a.country).unwrap_or("").to_string(),
-        event_country: country::name(&a.event_country).unwrap_or("").to_string(),
         messages,
         may_message: service::may_message(status),
         awarded: status.awarded(),
@@ -538,17 +508,11 @@ pub async fn report(
     let mut stored: Vec<StoredFile> = Vec::new();
     for (i, (f, ct)) in checked.into_iter().enumerate() {
         let size = f.bytes.len() as i64;
-        let dir = data_dir.clone();
-        let bytes = f.bytes;
-        let key = match web::block(move || service::store_file(&dir, &bytes)).await {
-            Ok(Ok(k)) => k,
-            other => {
-                super::grants_apply::discard(data_dir, stored.into_iter().map(|s| s.key).collect())
-                    .await;
-                return Err(AppError::Unexpected(anyhow::anyhow!(
-                    "cannot store a report file: {:?}",
-                    other.err().map(|e| e.to_string())
-                )));
+        let key = match grants_upload::store(data_dir.clone(), f.bytes).await {
+            Ok(k) => k,
+            Err(e) => {
+                grants_upload::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
+                return Err(e);
             }
         };
         stored.push(StoredFile {
@@ -569,7 +533,7 @@ pub async fn report(
         .run(move |c| service::submit_report(c, &settings, &actor, id, &body, &files))
         .await;
     if let Err(e) = r {
-        super::grants_apply::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
+        grants_upload::discard(data_dir, stored.into_iter().map(|s| s.key).collect()).await;
         return Err(e);
     }
     Ok(redirect_with_flash(

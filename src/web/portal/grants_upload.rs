@@ -1,11 +1,16 @@
 //! Reading the grant forms that carry files (multipart): the application with its optional
 //! PDF and its budget rows, and the report with up to five attachments. Each text field and
-//! each file has its limit, checked while the body streams in.
+//! each file has its limit, checked while the body streams in. Checked files are stored (and
+//! removed again when their row is not written) from here too.
 
 use actix_multipart::Multipart;
 
-use crate::error::AppResult;
-use crate::services::grant_applications::{MAX_FILE_BYTES, MAX_REPORT_FILES, too_large_message};
+use actix_web::web;
+
+use crate::error::{AppError, AppResult};
+use crate::services::grant_applications::{
+    self as service, MAX_FILE_BYTES, MAX_REPORT_FILES, too_large_message,
+};
 use crate::web::multipart::{Limits, Reader};
 
 /// Bytes accepted in all text fields together.
@@ -72,4 +77,31 @@ pub async fn read(form: Multipart, file_field: &str, max_files: usize) -> AppRes
         files,
         refused,
     })
+}
+
+/// Stores a checked file on the blocking pool.
+pub async fn store(data_dir: std::path::PathBuf, bytes: Vec<u8>) -> AppResult<String> {
+    web::block(move || service::store_file(&data_dir, &bytes))
+        .await
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("file task failed: {e}")))?
+        .map_err(|e| {
+            AppError::Unexpected(anyhow::Error::new(e).context("cannot store a grant file"))
+        })
+}
+
+/// Removes stored files that no row names (a refused or repeated form); a failure leaves an
+/// orphan file, which is logged, not shown.
+pub async fn discard(data_dir: std::path::PathBuf, keys: Vec<String>) {
+    let r = web::block(move || {
+        for k in &keys {
+            service::delete_file(&data_dir, k)?;
+        }
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
+    match r {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot delete a grant file"),
+        Err(e) => tracing::warn!(error = %e, "cannot delete a grant file"),
+    }
 }

@@ -54,6 +54,9 @@ pub struct Chart {
     pub width: i64,
     pub height: i64,
     pub plot_x: i64,
+    /// The plot's width (the track behind each bar) and each bar's height.
+    pub plot_w: i64,
+    pub bar_h: i64,
     pub label_x: i64,
     pub legend_y: i64,
     pub bars: Vec<Bar>,
@@ -130,6 +133,8 @@ pub fn chart(rows: &[BudgetRow], base: Currency) -> Chart {
         width: WIDTH,
         height: legend_y + LEGEND_H,
         plot_x: PLOT_X,
+        plot_w: PLOT_W,
+        bar_h: BAR_H,
         label_x: LABEL_W,
         legend_y,
         bars,

@@ -153,10 +153,6 @@ struct ShowPage {
 }
 
 impl ShowPage {
-    /// The event's country by name ("Portugal", not "PT").
-    fn country_name(&self) -> &str {
-        crate::domain::country::name(&self.a.event_country).unwrap_or(&self.a.event_country)
-    }
     fn awarded(&self) -> String {
         self.decision
             .as_ref()

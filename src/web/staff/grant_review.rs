@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::auth::extract::{GrantsDeciders, GrantsStaff, RoleRule};
+use crate::db::DbConn;
 use crate::domain::grants::{self, Status, Vote};
-use crate::domain::{Currency, FormErrors, Money, Role, country, text};
+use crate::domain::{Currency, FormErrors, Money, Role, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applications::{
     self as apps, BudgetLine, GrantApplication, GrantDecision, GrantEvent, GrantFile, GrantMessage,
@@ -57,15 +58,19 @@ fn viewer<R: RoleRule>(staff: &Staff<R>) -> Viewer {
     }
 }
 
+/// Runs a service call for the viewer on the database's blocking pool.
+async fn act<R: RoleRule, T: Send + 'static>(
+    staff: &Staff<R>,
+    f: impl FnOnce(&mut DbConn, &Viewer) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let v = viewer(staff);
+    staff.state.db.run(move |c| f(c, &v)).await
+}
+
 /// The one guard at the top of every application route (the services check again inside
 /// their transactions).
 async fn access<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Access> {
-    let v = viewer(staff);
-    staff
-        .state
-        .db
-        .run(move |c| service::check_access(c, &v, id))
-        .await
+    act(staff, move |c, v| service::check_access(c, v, id)).await
 }
 
 fn back(id: i64) -> String {
@@ -76,10 +81,6 @@ fn back(id: i64) -> String {
 fn web_url(s: &str) -> Option<&str> {
     let lower = s.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(s.trim())
-}
-
-fn country_name(code: &str) -> String {
-    country::name(code).unwrap_or(code).to_string()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -227,6 +228,8 @@ pub struct PageInput {
     pub comment: String,
     pub message: String,
     pub conflict_note: String,
+    /// Reviewers to assign in turn: what the quorum still lacks (that form is never sent
+    /// back with what was typed; its problems show on top of the page).
     pub count: String,
     pub outcome: String,
     pub award: String,
@@ -246,7 +249,6 @@ impl PageInput {
             ("comment", &mut self.comment),
             ("message", &mut self.message),
             ("conflict_note", &mut self.conflict_note),
-            ("count", &mut self.count),
             ("outcome", &mut self.outcome),
             ("award", &mut self.award),
             ("rate", &mut self.rate),
@@ -331,9 +333,6 @@ impl ShowPage {
     fn app_money(&self, minor: &i64) -> String {
         self.a.money_label(*minor)
     }
-    fn country(&self, code: &str) -> String {
-        country_name(code)
-    }
     fn link<'a>(&self, s: &'a str) -> Option<&'a str> {
         web_url(s)
     }
@@ -356,24 +355,11 @@ impl ShowPage {
     fn must_vote_first(&self) -> bool {
         self.access.decider && self.access.assigned && !self.access.voted
     }
-    fn size(&self, f: &GrantFile) -> String {
-        let b = f.size_bytes;
-        if b >= 1024 * 1024 {
-            format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
-        } else if b >= 1024 {
-            format!("{} KB", b / 1024)
-        } else {
-            format!("{b} bytes")
-        }
-    }
     fn can_approve(&self) -> bool {
         self.a.status() == Status::UnderReview
     }
     fn sees_votes(&self) -> bool {
         self.access.sees_votes()
-    }
-    fn vote_label(&self, v: &reviews::GrantVote) -> &'static str {
-        v.vote().label()
     }
     fn has_voted(&self, user_id: &i64) -> bool {
         self.votes.iter().any(|v| v.vote.user_id == *user_id)
@@ -437,16 +423,12 @@ impl ShowPage {
             format!("{} left", Money::new(left, self.base))
         }
     }
-    fn default_count(&self) -> usize {
-        let active = self
-            .reviewers
-            .iter()
-            .filter(|r| !r.reviewer.conflict)
-            .count();
-        (self.tally.needed.max(1) as usize)
-            .saturating_sub(active)
-            .max(1)
-    }
+}
+
+/// How many more reviewers the quorum needs (at least one): the in-turn form starts there.
+fn default_count(reviewers: &[ReviewerRow], needed: i32) -> usize {
+    let active = reviewers.iter().filter(|r| !r.reviewer.conflict).count();
+    (needed.max(1) as usize).saturating_sub(active).max(1)
 }
 
 async fn load<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Loaded> {
@@ -537,7 +519,7 @@ async fn show_page<R: RoleRule>(
             .map(|s| s.to_string())
             .unwrap_or_default(),
         comment: mine.map(|v| v.comment.clone()).unwrap_or_default(),
-        count: String::new(),
+        count: default_count(&l.reviewers, l.tally.needed).to_string(),
         outcome: "approve".into(),
         award: Money::from_db(a.requested_minor, &a.currency)
             .map(|m| m.plain())
@@ -602,6 +584,11 @@ async fn problem_page<R: RoleRule>(
     )
 }
 
+/// The page again with a problem about what was sent (status 422).
+async fn refused<R: RoleRule>(staff: &Staff<R>, id: i64, m: &str) -> AppResult<HttpResponse> {
+    problem_page(staff, id, StatusCode::UNPROCESSABLE_ENTITY, m.to_string()).await
+}
+
 /// Answers a service result: 303 back with a flash, or the page again with the problem.
 async fn answer<R: RoleRule>(
     staff: &Staff<R>,
@@ -611,9 +598,7 @@ async fn answer<R: RoleRule>(
     match r {
         Ok(m) => Ok(redirect_with_flash(&back(id), FlashKind::Success, &m)),
         Err(AppError::Conflict(m)) => problem_page(staff, id, StatusCode::CONFLICT, m).await,
-        Err(AppError::BadRequest(m)) => {
-            problem_page(staff, id, StatusCode::UNPROCESSABLE_ENTITY, m).await
-        }
+        Err(AppError::BadRequest(m)) => refused(staff, id, &m).await,
         Err(e) => Err(e),
     }
 }
@@ -675,11 +660,7 @@ pub async fn file(staff: Reviewers, path: web::Path<(i64, i64)>) -> AppResult<Ht
 pub async fn start(staff: Reviewers, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let v = viewer(&staff);
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::start_review(c, &v, id))
+    let r = act(&staff, move |c, v| service::start_review(c, v, id))
         .await
         .map(|()| "The application is under review.".to_string());
     answer(&staff, id, r).await
@@ -712,13 +693,11 @@ pub async fn request_info(
     let Some(message) = message else {
         return refused_form(&staff, id, &f, errors).await;
     };
-    let v = viewer(&staff);
     let settings = staff.state.settings.clone();
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::request_info(c, &settings, &v, id, &message))
-        .await;
+    let r = act(&staff, move |c, v| {
+        service::request_info(c, &settings, v, id, &message)
+    })
+    .await;
     answer_form(
         &staff,
         id,
@@ -737,21 +716,16 @@ pub async fn assign(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let r = match f.get("user_id").trim().parse::<i64>() {
-        Ok(user_id) => {
-            staff
-                .state
-                .db
-                .run(move |c| service::assign(c, &v, id, user_id))
-                .await
-        }
-        Err(_) => Err(AppError::BadRequest(
-            "Choose one of the grants reviewers listed.".into(),
-        )),
-    }
-    .map(|name| format!("{name} now reviews this application."));
+    let Ok(user_id) = Fields(form.into_inner())
+        .get("user_id")
+        .trim()
+        .parse::<i64>()
+    else {
+        return refused(&staff, id, "Choose one of the grants reviewers listed.").await;
+    };
+    let r = act(&staff, move |c, v| service::assign(c, v, id, user_id))
+        .await
+        .map(|name| format!("{name} now reviews this application."));
     answer(&staff, id, r).await
 }
 
@@ -763,21 +737,21 @@ pub async fn assign_next(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let r = match f.get("count").trim().parse::<usize>() {
-        Ok(n) => {
-            staff
-                .state
-                .db
-                .run(move |c| service::assign_in_turn(c, &v, id, n))
-                .await
-        }
-        Err(_) => Err(AppError::BadRequest(
-            "Enter how many reviewers to assign, from 1 to 10.".into(),
-        )),
-    }
-    .map(|names| format!("Assigned in turn: {}.", names.join(", ")));
+    let Ok(n) = Fields(form.into_inner())
+        .get("count")
+        .trim()
+        .parse::<usize>()
+    else {
+        return refused(
+            &staff,
+            id,
+            "Enter how many reviewers to assign, from 1 to 10.",
+        )
+        .await;
+    };
+    let r = act(&staff, move |c, v| service::assign_in_turn(c, v, id, n))
+        .await
+        .map(|names| format!("Assigned in turn: {}.", names.join(", ")));
     answer(&staff, id, r).await
 }
 
@@ -789,17 +763,12 @@ pub async fn unassign(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     access(&staff, id).await?;
-    let f = Fields(form.into_inner());
-    let v = viewer(&staff);
-    let user_id: i64 = f
+    let user_id: i64 = Fields(form.into_inner())
         .get("user_id")
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::unassign(c, &v, id, user_id))
+    let r = act(&staff, move |c, v| service::unassign(c, v, id, user_id))
         .await
         .map(|name| format!("{name} no longer reviews this application."));
     answer(&staff, id, r).await
@@ -823,12 +792,10 @@ pub async fn conflict(
             return refused_form(&staff, id, &f, errors).await;
         }
     };
-    let v = viewer(&staff);
-    staff
-        .state
-        .db
-        .run(move |c| service::declare_conflict(c, &v, id, &note))
-        .await?;
+    act(&staff, move |c, v| {
+        service::declare_conflict(c, v, id, &note)
+    })
+    .await?;
     Ok(redirect_with_flash(
         "/staff/grants",
         FlashKind::Success,
@@ -875,17 +842,12 @@ pub async fn vote(
     let (Some(vote), Some(comment), true) = (vote, comment, errors.is_empty()) else {
         return refused_form(&staff, id, &f, errors).await;
     };
-    let v = viewer(&staff);
     let b = Ballot {
         vote,
         score,
         comment,
     };
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::vote(c, &v, id, &b))
-        .await;
+    let r = act(&staff, move |c, v| service::vote(c, v, id, &b)).await;
     answer_form(
         &staff,
         id,
@@ -963,13 +925,11 @@ pub async fn decide(
         override_budget: f.checked("override_budget"),
         override_reason,
     };
-    let v = viewer(&staff);
     let settings = staff.state.settings.clone();
-    let r = staff
-        .state
-        .db
-        .run(move |c| Ok(service::decide(c, &settings, &v, id, &d)))
-        .await?;
+    let r = act(&staff, move |c, v| {
+        Ok(service::decide(c, &settings, v, id, &d))
+    })
+    .await?;
     let r = match r {
         Err(DecideError::Field(field, m)) => {
             let mut errors = FormErrors::new();
