@@ -107,7 +107,9 @@ async fn links_open_the_page_and_expired_or_unknown_links_are_refused() {
         assert_eq!(location(&r), "/grants/portal/link");
     }
 
-    // A link that expires while in the cookie.
+    // A link that expires while in the cookie (of this browser, and of another one that
+    // has not been back since).
+    let idle = app.link_client(LinkKind::APPLICANT, id, AMA).await;
     diesel::update(tokens::table)
         .set(tokens::expires_at.eq(steward::models::now() - chrono::Duration::minutes(1)))
         .execute(&mut *app.db())
@@ -116,8 +118,11 @@ async fn links_open_the_page_and_expired_or_unknown_links_are_refused() {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/grants/portal/link?expired=1");
     // …and nothing can be changed with it.
-    let r = c.post("/grants/portal/withdraw", &[("confirm", "1")]).await;
+    let r = idle
+        .post("/grants/portal/withdraw", &[("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/grants/portal/link?expired=1");
     assert_eq!(status_of(&app, id), Status::Submitted);
 }
 
@@ -127,6 +132,10 @@ async fn leaving_forgets_the_link_in_this_browser() {
     let p = ProgrammeBuilder::event("Conference grants").insert(&app);
     let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
     let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
+    // A leave posted from another site (no CSRF token) is refused: the link stays.
+    let r = c.post_raw("/grants/portal/leave", &[]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.page("/grants/portal").await.0, 200);
     let r = c.post("/grants/portal/leave", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/grants/portal/link");
@@ -560,6 +569,7 @@ async fn the_report_takes_text_and_checked_attachments_once() {
     .await;
     assert_eq!(r.status(), 409);
     assert_eq!(status_of(&app, id), Status::Submitted);
+    assert_eq!(stored_files(&app), 0);
 
     walk(
         &app,
@@ -763,4 +773,21 @@ async fn one_applicants_link_cannot_reach_anothers_application() {
         .post_raw("/grants/portal/leave", &[("csrf_token", &t)])
         .await;
     assert_eq!(r.status(), 403);
+    // Nor does a token made with this browser's nonce for another applicant's link: the
+    // token is bound to the link the browser holds.
+    let nonce = c.cookie("steward_csrf").expect("nonce");
+    let kofi = other.cookie("steward_grant").expect("kofi's link");
+    let forged = steward::auth::csrf::token_for(
+        &app.state.csrf_key,
+        &nonce,
+        &steward::auth::csrf::binding("", &format!("|{kofi}")),
+    );
+    let r = c
+        .post_raw("/grants/portal/leave", &[("csrf_token", &forged)])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.page("/grants/portal").await.0, 200, "still inside");
+    // This browser's own token works.
+    let r = c.post("/grants/portal/leave", &[]).await;
+    assert_eq!(r.status(), 303);
 }
