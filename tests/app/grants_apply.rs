@@ -573,6 +573,15 @@ async fn the_same_form_sent_twice_makes_one_application_and_one_email() {
     set(&mut f, "requested", "abc");
     let page = refused(&c, &f).await;
     assert!(!page.contains("value=\"not-a-key\""));
+    let fresh = page
+        .split("name=\"application_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key");
+    assert!(
+        steward::auth::token::looks_valid(fresh),
+        "a fresh key, not an empty one: {fresh:?}"
+    );
 }
 
 #[tokio::test]
@@ -774,4 +783,23 @@ async fn a_form_without_its_csrf_token_is_refused() {
         .expect("POST");
     assert_eq!(r.status(), 403);
     assert_eq!(count_applications(&app), 0);
+    // Another browser's token is no better.
+    let other = app.new_client().csrf_token().await;
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in valid_form(p, &new_key()) {
+        form = form.text(k, v);
+    }
+    let r = c
+        .http
+        .post(c.url(&format!("/grants/apply?csrf_token={other}")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403);
+    assert_eq!(count_applications(&app), 0);
+    // The token was all that was missing: with this browser's own, the same form goes in.
+    let r = post_apply(&c, &valid_form(p, &new_key())).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(count_applications(&app), 1);
 }
