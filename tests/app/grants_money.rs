@@ -120,7 +120,10 @@ async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
     assert_eq!(r.status(), 303);
     assert_eq!(payments(&app, id).len(), 2);
     let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
-    assert!(body.contains("paid in full"), "the flash says why");
+    assert!(
+        body.contains("This grant has been paid in full: nothing more can be recorded."),
+        "the flash says why: {body}"
+    );
     assert!(!body.contains("Record payment"), "no form any more");
 }
 
@@ -543,6 +546,13 @@ async fn a_grant_closes_only_after_its_report_is_received() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, paid), Status::Paid);
+    let closes = || {
+        app.audit("grant.status")
+            .into_iter()
+            .filter(|e| e.details.contains("→ closed"))
+            .count()
+    };
+    assert_eq!(closes(), 0);
 
     let received = GrantBuilder::new(p)
         .status(Status::ReportReceived)
@@ -594,6 +604,7 @@ async fn a_grant_closes_only_after_its_report_is_received() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, received), Status::Closed);
+    assert_eq!(closes(), 1, "closed once");
 }
 
 fn reminders_of(app: &TestApp, id: i64) -> Vec<String> {
