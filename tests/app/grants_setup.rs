@@ -485,9 +485,20 @@ async fn yearly_caps_are_set_replaced_refused_when_malformed_and_audited() {
     assert!(entries[0].details.ends_with("(new)"));
     let (_, body) = c.page(&format!("/staff/grants/programmes/{id}")).await;
     assert!(body.contains("$55,000.00") && body.contains("$65,000.00"));
-    // The list shows this year's and next year's caps.
+    // The list shows this year's and next year's caps (of 2027 and 2028, those that are).
     let (_, body) = c.page("/staff/grants/programmes").await;
     assert!(body.contains("Conference grants"));
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+    assert!(
+        body.contains(&format!("Budget {year}")) && body.contains(&format!("Budget {}", year + 1))
+    );
+    for (cap_year, shown) in [(2027, "$55,000.00"), (2028, "$65,000.00")] {
+        assert_eq!(
+            body.contains(shown),
+            cap_year == year || cap_year == year + 1,
+            "the {cap_year} cap in {year}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
