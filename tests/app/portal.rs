@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::db::schema::{agreements, outbox, sponsors};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
@@ -79,18 +80,7 @@ fn sent_agreement(app: &TestApp, sponsorship_id: i64, body: &str) -> i64 {
 
 /// A browser inside the portal of `sponsor_id`, as `email`.
 async fn portal_client(app: &TestApp, sponsor_id: i64, email: &str) -> TestClient {
-    let raw = portal_tokens::issue(
-        &mut app.db(),
-        Scope::Sponsor,
-        sponsor_id,
-        email,
-        chrono::Duration::days(14),
-    )
-    .expect("token");
-    let c = app.new_client();
-    let r = c.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(location(&r), "/portal");
-    c
+    app.link_client(LinkKind::SPONSOR, sponsor_id, email).await
 }
 
 fn count_mail(app: &TestApp, kind: &str, to: &str) -> i64 {

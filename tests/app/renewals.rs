@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::db::schema::{outbox, sponsorships};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
@@ -114,19 +115,7 @@ fn run_jobs(app: &TestApp, today: NaiveDate) {
 
 /// A client holding a live portal link for `sponsor`.
 async fn portal(app: &TestApp, sponsor: i64, email: &str) -> TestClient {
-    let raw = portal_tokens::issue(
-        &mut app.db(),
-        Scope::Sponsor,
-        sponsor,
-        email,
-        Duration::days(14),
-    )
-    .expect("token");
-    let c = app.new_client();
-    let r = c.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portal");
-    c
+    app.link_client(LinkKind::SPONSOR, sponsor, email).await
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::invoices::{self, Invoice};
@@ -155,22 +156,8 @@ pub(crate) fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
 
 /// A browser holding the sponsor's portal cookie.
 async fn portal(app: &TestApp, f: &Fixture) -> TestClient {
-    let raw = {
-        let mut c = app.db();
-        steward::models::portal_tokens::issue(
-            &mut c,
-            steward::models::portal_tokens::Scope::Sponsor,
-            f.sponsor_id,
-            &f.billing_email,
-            Duration::days(14),
-        )
-        .expect("token")
-    };
-    let client = app.new_client();
-    let r = client.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portal");
-    client
+    app.link_client(LinkKind::SPONSOR, f.sponsor_id, &f.billing_email)
+        .await
 }
 
 /// The values every event fixture needs, for this invoice.
