@@ -628,12 +628,20 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
         .await;
     assert_eq!(location(&again), "/portal/link?sent=1");
     assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    let backdate = |seconds: i64| {
+        let earlier = steward::models::now() - chrono::Duration::seconds(seconds);
+        diesel::update(steward::db::schema::audit_log::table)
+            .set(steward::db::schema::audit_log::at.eq(earlier))
+            .execute(&mut *app.db())
+            .expect("backdate");
+    };
+    // Still within the minute: no.
+    backdate(45);
+    c.post("/portal/link", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
     // A minute later it does.
-    let earlier = steward::models::now() - chrono::Duration::seconds(61);
-    diesel::update(steward::db::schema::audit_log::table)
-        .set(steward::db::schema::audit_log::at.eq(earlier))
-        .execute(&mut *app.db())
-        .expect("backdate");
+    backdate(61);
     c.post("/portal/link", &[("email", "ada@acme.example")])
         .await;
     assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 2);
@@ -735,12 +743,23 @@ async fn the_overview_says_what_fits_the_stage_and_invites_renewal_near_the_end(
         "{home}"
     );
     assert!(home.contains(&format!("price of {price}")), "{home}");
+    // The offer names the next term, from its first day to its last.
     assert!(home.contains(&end.format("%-d %B %Y").to_string()));
+    let from = if chrono::Datelike::year(&start) == chrono::Datelike::year(&end) {
+        start.format("%-d %B")
+    } else {
+        start.format("%-d %B %Y")
+    };
+    let term = format!("for {from} – {}", end.format("%-d %B %Y"));
+    assert!(home.contains(&term), "{term}: {home}");
     assert!(home.contains("Renew for "));
     assert!(home.contains("staff confirm with you before anything is invoiced"));
-    // Delivery status shows once the sponsorship runs.
+    // Delivery status shows once the sponsorship runs: nothing is delivered yet.
     assert!(home.contains("To do") || home.contains("Delivered"));
-    let _ = start;
+    assert!(
+        home.contains("<span class=\"badge badge-neutral\">To do</span>"),
+        "{home}"
+    );
 }
 
 #[tokio::test]
