@@ -1000,6 +1000,19 @@ async fn a_renewal_turned_down_can_be_asked_for_again() {
         f.sponsorship_id,
     )
     .expect("first renewal");
+    // While that one waits, asking again is refused.
+    let again = steward::services::renewals::renew(
+        &mut app.db(),
+        &settings,
+        &actor,
+        f.sponsor_id,
+        f.sponsorship_id,
+    )
+    .expect_err("one renewal at a time");
+    assert!(
+        matches!(&again, steward::error::AppError::Conflict(m) if m.contains("already with us")),
+        "{again:?}"
+    );
     steward::services::review::reject(&mut app.db(), &settings, &actor, first, "not this year")
         .expect("reject");
     steward::services::renewals::renew(
