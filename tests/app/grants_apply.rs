@@ -2,70 +2,29 @@
 //! input, currencies, script kept as text, one application per form, the private PDF, and
 //! the confirmation email whose link opens the applicant's page.
 
-use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use steward::db::schema::{
-    audit_log, grant_applications, grant_budget_lines, grant_events, grant_files, outbox,
+    audit_log, grant_applications, grant_budget_lines, grant_events, grant_files,
 };
 use steward::domain::Role;
 use steward::domain::grants::COC_POLICY;
-use steward::models::grant_programmes::{self, ProgrammeFields};
+use steward::models::grant_programmes;
 
-use crate::helpers::{TestApp, TestClient, link_path, location};
-
-pub const APPLICANT: &str = "ama@pyghana.example";
-
-/// A programme with these rules; returns its id.
-pub fn programme(
-    app: &TestApp,
-    name: &str,
-    kind: &str,
-    requires_coc: bool,
-    min_lead_days: i32,
-    max_amount_minor: Option<i64>,
-    is_open: bool,
-) -> i64 {
-    grant_programmes::insert(
-        &mut app.db(),
-        &ProgrammeFields {
-            name: name.into(),
-            kind: kind.into(),
-            description: format!("{name}: what we fund."),
-            is_open,
-            requires_coc,
-            min_lead_days,
-            max_amount_minor,
-            per_attendee_minor: Some(1_000),
-            report_days: 60,
-        },
-    )
-    .expect("programme")
-}
+use crate::grants_fixtures::{AMA, PDF, ProgrammeBuilder, day_in, stored_files};
+use crate::helpers::{FilePart, TestApp, TestClient, html, link_path, location};
 
 /// Events: code of conduct required, 42 days' notice, at most $10,000.
-pub fn event_programme(app: &TestApp) -> i64 {
-    programme(
-        app,
-        "Conference grants",
-        "event",
-        true,
-        42,
-        Some(1_000_000),
-        true,
-    )
-}
-
-pub fn day_in(days: i64) -> NaiveDate {
-    Utc::now().date_naive() + Duration::days(days)
+fn event_programme(app: &TestApp) -> i64 {
+    ProgrammeBuilder::event("Conference grants").insert(app)
 }
 
 /// A complete, valid application to `programme`: $2,500 of a $12,000 budget.
-pub fn valid_form(programme: i64, key: &str) -> Vec<(String, String)> {
+fn valid_form(programme: i64, key: &str) -> Vec<(String, String)> {
     [
         ("application_key", key.to_string()),
         ("programme", programme.to_string()),
         ("applicant_name", "Ama Mensah".into()),
-        ("applicant_email", APPLICANT.into()),
+        ("applicant_email", AMA.into()),
         ("organisation", "PyCon Ghana Inc.".into()),
         ("country", "GH".into()),
         ("event_name", "PyCon Ghana 2027".into()),
@@ -95,115 +54,23 @@ pub fn valid_form(programme: i64, key: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// Text as askama escapes it in HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
-pub fn new_key() -> String {
+fn new_key() -> String {
     steward::auth::token::new_token()
 }
 
 /// Replaces a (single) field's value.
-pub fn set(form: &mut Vec<(String, String)>, k: &str, v: &str) {
+fn set(form: &mut Vec<(String, String)>, k: &str, v: &str) {
     form.retain(|(key, _)| key != k);
     form.push((k.to_string(), v.to_string()));
 }
 
-/// The CSRF token a page would carry for this browser now: bound to the staff session and
-/// both private-link cookies (sponsor and applicant), as the middleware binds it.
-pub async fn token(app: &TestApp, c: &TestClient) -> String {
-    if c.cookie("steward_csrf").is_none() {
-        c.get("/grants/portal/link").await;
-    }
-    let nonce = c.cookie("steward_csrf").expect("csrf cookie");
-    let session = c.cookie("steward_session").unwrap_or_default();
-    let sponsor = c.cookie("steward_portal").unwrap_or_default();
-    let grant = c.cookie("steward_grant").unwrap_or_default();
-    let portal = if grant.is_empty() {
-        sponsor
-    } else {
-        format!("{sponsor}|{grant}")
-    };
-    steward::auth::csrf::token_for(
-        &app.state.csrf_key,
-        &nonce,
-        &steward::auth::csrf::binding(&session, &portal),
-    )
-}
-
-/// A urlencoded POST with a valid token for a browser that may hold the applicant cookie.
-pub async fn gpost(
-    app: &TestApp,
-    c: &TestClient,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let t = token(app, c).await;
-    let mut all = fields.to_vec();
-    all.push(("csrf_token", &t));
-    c.post_raw(path, &all).await
-}
-
-/// A file for a multipart form: (bytes, file name, MIME type the browser claims).
-pub type FilePart = (Vec<u8>, &'static str, &'static str);
-
-/// Posts a multipart form as a browser does (CSRF token in the query).
-pub async fn post_multipart(
-    app: &TestApp,
-    c: &TestClient,
-    path: &str,
-    fields: &[(String, String)],
-    file_field: &str,
-    files: Vec<FilePart>,
-) -> reqwest::Response {
-    let t = token(app, c).await;
-    let mut form = reqwest::multipart::Form::new();
-    for (k, v) in fields {
-        form = form.text(k.clone(), v.clone());
-    }
-    for (bytes, name, mime) in files {
-        form = form.part(
-            file_field.to_string(),
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name(name)
-                .mime_str(mime)
-                .expect("mime"),
-        );
-    }
-    c.http
-        .post(c.url(&format!("{path}?csrf_token={t}")))
-        .multipart(form)
-        .send()
+async fn post_apply(c: &TestClient, fields: &[(String, String)]) -> reqwest::Response {
+    c.post_multipart("/grants/apply", fields, "attachment", Vec::new())
         .await
-        .expect("POST")
 }
 
-pub async fn post_apply(
-    app: &TestApp,
-    c: &TestClient,
-    fields: &[(String, String)],
-) -> reqwest::Response {
-    post_multipart(app, c, "/grants/apply", fields, "attachment", Vec::new()).await
-}
-
-pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-
-pub fn count_applications(app: &TestApp) -> i64 {
+fn count_applications(app: &TestApp) -> i64 {
     grant_applications::table
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count")
-}
-
-pub fn count_mail(app: &TestApp, kind: &str, to: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .filter(outbox::to_addr.eq(to))
         .count()
         .get_result(&mut *app.db())
         .expect("count")
@@ -214,8 +81,8 @@ async fn body(r: reqwest::Response) -> String {
 }
 
 /// Posts a form expected to be refused; returns the page.
-async fn refused(app: &TestApp, c: &TestClient, form: &[(String, String)]) -> String {
-    let r = post_apply(app, c, form).await;
+async fn refused(c: &TestClient, form: &[(String, String)]) -> String {
+    let r = post_apply(c, form).await;
     let status = r.status().as_u16();
     let b = body(r).await;
     assert_eq!(status, 422, "{b}");
@@ -245,7 +112,7 @@ async fn an_application_is_recorded_with_its_budget_history_and_a_private_link()
     assert_eq!(page.matches("name=\"line_label\"").count(), 3);
     assert!(page.contains("<option value=\"GH\">Ghana</option>"));
 
-    let r = post_apply(&app, &c, &valid_form(p, &new_key())).await;
+    let r = post_apply(&c, &valid_form(p, &new_key())).await;
     assert_eq!(r.status(), 303, "{}", body(r).await);
     assert_eq!(location(&r), "/grants/apply/thanks");
     let (_, thanks) = c.page("/grants/apply/thanks").await;
@@ -300,7 +167,7 @@ async fn an_application_is_recorded_with_its_budget_history_and_a_private_link()
     drop(conn);
 
     // The confirmation carries a private link that opens the applicant's page.
-    let m = app.wait_for_mail(APPLICANT, "grant_received").await;
+    let m = app.wait_for_mail(AMA, "grant_received").await;
     assert!(m.subject.contains(&a.reference()), "{}", m.subject);
     assert!(m.text.contains("$2,500.00"));
     let path = link_path(&m.text, "/grants/portal/enter/");
@@ -328,7 +195,7 @@ async fn budget_rows_are_added_without_javascript_and_nothing_is_saved() {
     let key = new_key();
     let mut form = valid_form(p, &key);
     set(&mut form, "action", "add_line");
-    let r = post_apply(&app, &c, &form).await;
+    let r = post_apply(&c, &form).await;
     assert_eq!(r.status(), 200);
     let page = body(r).await;
     assert_eq!(page.matches("name=\"line_label\"").count(), 4, "{page}");
@@ -353,7 +220,7 @@ async fn budget_rows_are_added_without_javascript_and_nothing_is_saved() {
         form.push(("line_amount".into(), "10".into()));
     }
     set(&mut form, "action", "add_line");
-    let page = body(post_apply(&app, &c, &form).await).await;
+    let page = body(post_apply(&c, &form).await).await;
     assert_eq!(page.matches("name=\"line_label\"").count(), 30);
     assert!(page.contains("the most lines the form takes"));
 
@@ -361,7 +228,7 @@ async fn budget_rows_are_added_without_javascript_and_nothing_is_saved() {
     let mut form = valid_form(p, &key);
     form.push(("line_label".into(), "Captioning".into()));
     form.push(("line_amount".into(), "500".into()));
-    let r = post_apply(&app, &c, &form).await;
+    let r = post_apply(&c, &form).await;
     assert_eq!(r.status(), 303);
     let total: i64 = grant_applications::table
         .select(grant_applications::total_budget_minor)
@@ -374,22 +241,16 @@ async fn budget_rows_are_added_without_javascript_and_nothing_is_saved() {
 async fn each_programme_rule_is_enforced_with_a_human_message() {
     let app = TestApp::spawn().await;
     let p = event_programme(&app);
-    let dev = programme(
-        &app,
-        "Development fund",
-        "development",
-        false,
-        0,
-        None,
-        true,
-    );
-    let closed = programme(&app, "Old sprints", "sprint", false, 0, None, false);
+    let dev = ProgrammeBuilder::new("Development fund", "development").insert(&app);
+    let closed = ProgrammeBuilder::new("Old sprints", "sprint")
+        .closed()
+        .insert(&app);
     let c = app.new_client();
 
     // Code of conduct: the policy is quoted.
     let mut f = valid_form(p, &new_key());
     set(&mut f, "coc_url", "");
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(page.contains(COC_POLICY), "{page}");
     assert!(page.contains("id=\"coc_url-error\""));
 
@@ -397,7 +258,7 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     let mut f = valid_form(p, &new_key());
     set(&mut f, "starts_on", &day_in(10).to_string());
     set(&mut f, "ends_on", &day_in(11).to_string());
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     let earliest = day_in(42).format("%-d %B %Y").to_string();
     assert!(
         page.contains(&format!(
@@ -409,11 +270,11 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     // A date in the past, an end before the start.
     let mut f = valid_form(p, &new_key());
     set(&mut f, "starts_on", &day_in(-3).to_string());
-    assert!(refused(&app, &c, &f).await.contains("That date has passed"));
+    assert!(refused(&c, &f).await.contains("That date has passed"));
     let mut f = valid_form(p, &new_key());
     set(&mut f, "ends_on", &day_in(80).to_string());
     assert!(
-        refused(&app, &c, &f)
+        refused(&c, &f)
             .await
             .contains("The event cannot end before it starts.")
     );
@@ -421,7 +282,7 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     // Maximum amount.
     let mut f = valid_form(p, &new_key());
     set(&mut f, "requested", "10,000.01");
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(
         page.contains("This programme grants at most $10,000.00"),
         "{page}"
@@ -431,7 +292,7 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     for none in ["", "0"] {
         let mut f = valid_form(p, &new_key());
         set(&mut f, "attendance", none);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(page.contains("Enter how many people you expect"), "{page}");
     }
 
@@ -441,9 +302,9 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     f.retain(|(k, _)| k != "line_label" && k != "line_amount");
     f.push(("line_label".into(), "Venue".into()));
     f.push(("line_amount".into(), "5000".into()));
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(
-        page.contains(&esc("is more than the event's total budget")),
+        page.contains(&html("is more than the event's total budget")),
         "{page}"
     );
 
@@ -451,7 +312,7 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     for bad in [closed.to_string(), "999999".to_string(), "x".to_string()] {
         let mut f = valid_form(p, &new_key());
         set(&mut f, "programme", &bad);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(page.contains("id=\"programme-error\""), "{page}");
     }
     assert!(!c.page("/grants/apply").await.1.contains("Old sprints"));
@@ -466,7 +327,7 @@ async fn each_programme_rule_is_enforced_with_a_human_message() {
     set(&mut f, "requested", "50,000");
     f.push(("line_label".into(), "Developer time".into()));
     f.push(("line_amount".into(), "60,000".into()));
-    let r = post_apply(&app, &c, &f).await;
+    let r = post_apply(&c, &f).await;
     assert_eq!(r.status(), 303, "{}", body(r).await);
     assert_eq!(count_applications(&app), 1);
 }
@@ -480,7 +341,7 @@ async fn currencies_need_a_reference_rate_and_limits_apply_in_the_foundation_cur
     for cur in ["CHF", "XYZ", "<b>"] {
         let mut f = valid_form(p, &new_key());
         set(&mut f, "currency", cur);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(page.contains("We accept requests in USD."), "{cur}: {page}");
         assert!(page.contains("id=\"currency-error\""));
     }
@@ -499,7 +360,7 @@ async fn currencies_need_a_reference_rate_and_limits_apply_in_the_foundation_cur
     let mut f = valid_form(p, &new_key());
     set(&mut f, "currency", "EUR");
     set(&mut f, "requested", "9,500");
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(
         page.contains("(about $10,260.00 at our reference rate)"),
         "{page}"
@@ -508,7 +369,7 @@ async fn currencies_need_a_reference_rate_and_limits_apply_in_the_foundation_cur
     let mut f = valid_form(p, &new_key());
     set(&mut f, "currency", "CHF");
     assert!(
-        refused(&app, &c, &f)
+        refused(&c, &f)
             .await
             .contains("We accept requests in USD and EUR.")
     );
@@ -516,7 +377,7 @@ async fn currencies_need_a_reference_rate_and_limits_apply_in_the_foundation_cur
     let mut f = valid_form(p, &new_key());
     set(&mut f, "currency", "eur");
     set(&mut f, "requested", "5,000");
-    let r = post_apply(&app, &c, &f).await;
+    let r = post_apply(&c, &f).await;
     assert_eq!(r.status(), 303, "{}", body(r).await);
     let (cur, req, base): (String, i64, i64) = grant_applications::table
         .select((
@@ -527,7 +388,7 @@ async fn currencies_need_a_reference_rate_and_limits_apply_in_the_foundation_cur
         .first(&mut *app.db())
         .expect("row");
     assert_eq!((cur.as_str(), req, base), ("EUR", 500_000, 540_000));
-    let m = app.wait_for_mail(APPLICANT, "grant_received").await;
+    let m = app.wait_for_mail(AMA, "grant_received").await;
     assert!(m.text.contains("€5,000.00"), "{}", m.text);
 }
 
@@ -549,7 +410,7 @@ async fn malformed_amounts_dates_and_fields_are_refused_next_to_their_fields() {
     ] {
         let mut f = valid_form(p, &new_key());
         set(&mut f, "requested", bad);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(page.contains("id=\"requested-error\""), "{bad}: {page}");
         if !bad.is_empty() {
             assert!(page.contains(&format!("value=\"{bad}\"")), "{bad} is kept");
@@ -558,7 +419,7 @@ async fn malformed_amounts_dates_and_fields_are_refused_next_to_their_fields() {
     for bad in ["31/12/2027", "2027-02-30", "tomorrow", "", "99999-01-01"] {
         let mut f = valid_form(p, &new_key());
         set(&mut f, "starts_on", bad);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(page.contains("id=\"starts_on-error\""), "{bad}: {page}");
     }
     let cases: &[(&str, &str, &str)] = &[
@@ -586,7 +447,7 @@ async fn malformed_amounts_dates_and_fields_are_refused_next_to_their_fields() {
     for (field, value, error) in cases {
         let mut f = valid_form(p, &new_key());
         set(&mut f, field, value);
-        let page = refused(&app, &c, &f).await;
+        let page = refused(&c, &f).await;
         assert!(
             page.contains(&format!("id=\"{error}\"")),
             "{field}={value:?}: {page}"
@@ -602,7 +463,7 @@ async fn malformed_amounts_dates_and_fields_are_refused_next_to_their_fields() {
         ("line_label".into(), "Catering".into()),
         ("line_amount".into(), "-1".into()),
     ]);
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(
         page.contains("Budget line 2: The amount cannot be negative."),
         "{page}"
@@ -614,17 +475,17 @@ async fn malformed_amounts_dates_and_fields_are_refused_next_to_their_fields() {
         ("line_amount".into(), "8000".into()),
     ]);
     assert!(
-        refused(&app, &c, &f)
+        refused(&c, &f)
             .await
             .contains("Budget line 1: Enter what the line is for.")
     );
     // No budget at all.
     let mut f = valid_form(p, &new_key());
     f.retain(|(k, _)| k != "line_label" && k != "line_amount");
-    assert!(refused(&app, &c, &f).await.contains("at least one line"));
+    assert!(refused(&c, &f).await.contains("at least one line"));
 
     assert_eq!(count_applications(&app), 0);
-    assert_eq!(count_mail(&app, "grant_received", APPLICANT), 0);
+    assert_eq!(app.outbox_count_to("grant_received", AMA), 0);
 }
 
 #[tokio::test]
@@ -652,11 +513,11 @@ async fn script_in_every_text_field_is_kept_as_text_and_escaped() {
     // A refused form shows it back escaped.
     let mut bad = f.clone();
     set(&mut bad, "requested", "abc");
-    let page = refused(&app, &c, &bad).await;
+    let page = refused(&c, &bad).await;
     assert!(!page.contains(evil), "{page}");
-    assert!(page.contains(&esc("<script>")));
+    assert!(page.contains(&html("<script>")));
 
-    let r = post_apply(&app, &c, &f).await;
+    let r = post_apply(&c, &f).await;
     assert_eq!(r.status(), 303, "{}", body(r).await);
     let (name, event, purpose): (String, String, String) = grant_applications::table
         .select((
@@ -670,7 +531,7 @@ async fn script_in_every_text_field_is_kept_as_text_and_escaped() {
     assert_eq!(event, format!("X {evil}"));
     assert_eq!(purpose, format!("X {evil}"));
 
-    let m = app.wait_for_mail(APPLICANT, "grant_received").await;
+    let m = app.wait_for_mail(AMA, "grant_received").await;
     assert!(!m.html.contains(evil), "{}", m.html);
     let visitor = app.new_client();
     visitor
@@ -680,10 +541,10 @@ async fn script_in_every_text_field_is_kept_as_text_and_escaped() {
     assert_eq!(status, 200);
     assert!(!home.contains(evil), "{home}");
     assert!(
-        home.matches(&esc("X <script>alert(1)</script>")).count() >= 6,
+        home.matches(&html("X <script>alert(1)</script>")).count() >= 6,
         "{home}"
     );
-    assert!(home.contains(&esc("Venue <script>")));
+    assert!(home.contains(&html("Venue <script>")));
 }
 
 #[tokio::test]
@@ -693,35 +554,34 @@ async fn the_same_form_sent_twice_makes_one_application_and_one_email() {
     let c = app.new_client();
     let form = valid_form(p, &new_key());
     for _ in 0..2 {
-        let r = post_apply(&app, &c, &form).await;
+        let r = post_apply(&c, &form).await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/grants/apply/thanks");
     }
     assert_eq!(count_applications(&app), 1);
-    assert_eq!(count_mail(&app, "grant_received", APPLICANT), 1);
+    assert_eq!(app.outbox_count_to("grant_received", AMA), 1);
 
     // Two clicks at the same moment.
     let form = valid_form(p, &new_key());
-    let (a, b) = tokio::join!(post_apply(&app, &c, &form), post_apply(&app, &c, &form));
+    let (a, b) = tokio::join!(post_apply(&c, &form), post_apply(&c, &form));
     assert_eq!((a.status().as_u16(), b.status().as_u16()), (303, 303));
     assert_eq!(count_applications(&app), 2);
-    assert_eq!(count_mail(&app, "grant_received", APPLICANT), 2);
+    assert_eq!(app.outbox_count_to("grant_received", AMA), 2);
 
     // A form whose key was tampered with gets a fresh one: it is a new application.
     let mut f = valid_form(p, "not-a-key");
     set(&mut f, "requested", "abc");
-    let page = refused(&app, &c, &f).await;
+    let page = refused(&c, &f).await;
     assert!(!page.contains("value=\"not-a-key\""));
-}
-
-fn grant_file_dir(app: &TestApp) -> std::path::PathBuf {
-    app.state.settings.data_dir.join("grant_files")
-}
-
-fn stored_files(app: &TestApp) -> usize {
-    std::fs::read_dir(grant_file_dir(app))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    let fresh = page
+        .split("name=\"application_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key");
+    assert!(
+        steward::auth::token::looks_valid(fresh),
+        "a fresh key, not an empty one: {fresh:?}"
+    );
 }
 
 #[tokio::test]
@@ -761,15 +621,14 @@ async fn the_attachment_is_checked_by_content_size_limited_and_private() {
         ((big, "big.pdf", "application/pdf"), "larger than 10 MB"),
     ];
     for (file, message) in cases {
-        let r = post_multipart(
-            &app,
-            &c,
-            "/grants/apply",
-            &valid_form(p, &new_key()),
-            "attachment",
-            vec![file],
-        )
-        .await;
+        let r = c
+            .post_multipart(
+                "/grants/apply",
+                &valid_form(p, &new_key()),
+                "attachment",
+                vec![file],
+            )
+            .await;
         assert_eq!(r.status(), 422);
         let page = body(r).await;
         assert!(page.contains(message), "{message}: {page}");
@@ -777,18 +636,17 @@ async fn the_attachment_is_checked_by_content_size_limited_and_private() {
         assert!(page.contains("please choose it again"));
     }
     // Two files where one is asked for.
-    let r = post_multipart(
-        &app,
-        &c,
-        "/grants/apply",
-        &valid_form(p, &new_key()),
-        "attachment",
-        vec![
-            (PDF.to_vec(), "a.pdf", "application/pdf"),
-            (PDF.to_vec(), "b.pdf", "application/pdf"),
-        ],
-    )
-    .await;
+    let r = c
+        .post_multipart(
+            "/grants/apply",
+            &valid_form(p, &new_key()),
+            "attachment",
+            vec![
+                (PDF.to_vec(), "a.pdf", "application/pdf"),
+                (PDF.to_vec(), "b.pdf", "application/pdf"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert_eq!(count_applications(&app), 0);
     assert_eq!(stored_files(&app), 0, "nothing kept for refused forms");
@@ -796,27 +654,25 @@ async fn the_attachment_is_checked_by_content_size_limited_and_private() {
     // A refused form does not keep the file it carried either.
     let mut f = valid_form(p, &new_key());
     set(&mut f, "coc_url", "");
-    let r = post_multipart(
-        &app,
-        &c,
-        "/grants/apply",
-        &f,
-        "attachment",
-        vec![(PDF.to_vec(), "a.pdf", "application/pdf")],
-    )
-    .await;
+    let r = c
+        .post_multipart(
+            "/grants/apply",
+            &f,
+            "attachment",
+            vec![(PDF.to_vec(), "a.pdf", "application/pdf")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert_eq!(stored_files(&app), 0);
 
-    let r = post_multipart(
-        &app,
-        &c,
-        "/grants/apply",
-        &valid_form(p, &new_key()),
-        "attachment",
-        vec![(PDF.to_vec(), "budget-2027.pdf", "text/html")],
-    )
-    .await;
+    let r = c
+        .post_multipart(
+            "/grants/apply",
+            &valid_form(p, &new_key()),
+            "attachment",
+            vec![(PDF.to_vec(), "budget-2027.pdf", "text/html")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (file_id, key, name, ct, size, purpose): (i64, String, String, String, i64, String) =
         grant_files::table
@@ -837,7 +693,11 @@ async fn the_attachment_is_checked_by_content_size_limited_and_private() {
     assert_eq!(size, PDF.len() as i64);
     assert_eq!(name, "budget-2027.pdf");
     assert_eq!(
-        std::fs::read(grant_file_dir(&app).join(&key)).expect("stored"),
+        std::fs::read(
+            steward::services::grant_applications::file_path(&app.state.settings.data_dir, &key)
+                .expect("path")
+        )
+        .expect("stored"),
         PDF
     );
     // Not served as a static file, and not to a browser without the applicant's link.
@@ -851,7 +711,7 @@ async fn the_attachment_is_checked_by_content_size_limited_and_private() {
     assert_eq!(location(&r), "/grants/portal/link");
 
     // The applicant downloads it: exact type, never inline, never sniffed.
-    let m = app.wait_for_mail(APPLICANT, "grant_received").await;
+    let m = app.wait_for_mail(AMA, "grant_received").await;
     let visitor = app.new_client();
     visitor
         .get(&link_path(&m.text, "/grants/portal/enter/"))
@@ -893,10 +753,10 @@ async fn too_many_applications_from_one_address_are_refused() {
     let p = event_programme(&app);
     let c = app.new_client();
     for _ in 0..10 {
-        let r = post_apply(&app, &c, &valid_form(p, &new_key())).await;
+        let r = post_apply(&c, &valid_form(p, &new_key())).await;
         assert_eq!(r.status(), 303);
     }
-    let r = post_apply(&app, &c, &valid_form(p, &new_key())).await;
+    let r = post_apply(&c, &valid_form(p, &new_key())).await;
     assert_eq!(r.status(), 429);
     let page = body(r).await;
     assert!(page.contains("Nothing was saved"), "{page}");
@@ -923,4 +783,23 @@ async fn a_form_without_its_csrf_token_is_refused() {
         .expect("POST");
     assert_eq!(r.status(), 403);
     assert_eq!(count_applications(&app), 0);
+    // Another browser's token is no better.
+    let other = app.new_client().csrf_token().await;
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in valid_form(p, &new_key()) {
+        form = form.text(k, v);
+    }
+    let r = c
+        .http
+        .post(c.url(&format!("/grants/apply?csrf_token={other}")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403);
+    assert_eq!(count_applications(&app), 0);
+    // The token was all that was missing: with this browser's own, the same form goes in.
+    let r = post_apply(&c, &valid_form(p, &new_key())).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(count_applications(&app), 1);
 }

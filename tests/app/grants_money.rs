@@ -6,191 +6,18 @@
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use steward::db::schema::{
-    audit_log, grant_applications, grant_decisions, grant_disbursements, grant_report_reminders,
-    grant_reviewers, outbox,
+    grant_applications, grant_disbursements, grant_report_reminders, outbox,
 };
 use steward::domain::Role;
 use steward::domain::grants::Status;
-use steward::models::grant_applications::{self as apps, NewGrantApplication};
-use steward::models::grant_programmes::{self as programmes, ProgrammeFields};
+use steward::models::grant_applications as apps;
+use steward::models::grant_programmes as programmes;
 use steward::services::grant_money;
 
+use crate::grants_fixtures::{
+    AMA, GrantBuilder, PDF, ProgrammeBuilder, add_file, day, paid_out, recuse, status_of, today,
+};
 use crate::helpers::{TestApp, TestClient, location};
-
-pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
-
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
-/// An open event programme with rules; returns its id.
-pub fn programme(app: &TestApp, name: &str, report_days: i32) -> i64 {
-    programmes::insert(
-        &mut app.db(),
-        &ProgrammeFields {
-            name: name.into(),
-            kind: "event".into(),
-            description: "Community conferences.".into(),
-            is_open: true,
-            requires_coc: true,
-            min_lead_days: 42,
-            max_amount_minor: Some(1_000_000),
-            per_attendee_minor: Some(2_500),
-            report_days,
-        },
-    )
-    .expect("programme")
-}
-
-/// A grant application as fixtures need it; `insert` writes it (and its decision when the
-/// status is one that follows an approval or a decline).
-#[derive(Clone)]
-pub struct Grant {
-    pub programme: i64,
-    pub status: Status,
-    pub currency: &'static str,
-    pub requested: i64,
-    /// (awarded, awarded in the foundation currency)
-    pub award: Option<(i64, i64)>,
-    pub opt_in: bool,
-    pub organisation: String,
-    pub event: String,
-    pub email: String,
-    pub city: String,
-    pub event_country: &'static str,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub report_due_on: Option<NaiveDate>,
-}
-
-impl Grant {
-    pub fn new(programme: i64, status: Status) -> Grant {
-        Grant {
-            programme,
-            status,
-            currency: "USD",
-            requested: 300_000,
-            award: Some((200_000, 200_000)),
-            opt_in: true,
-            organisation: "PyCon Ghana".into(),
-            event: "PyCon Ghana 2030".into(),
-            email: "ama@pycon.example".into(),
-            city: "Accra".into(),
-            event_country: "GH",
-            starts_on: day(2030, 8, 1),
-            ends_on: day(2030, 8, 3),
-            report_due_on: None,
-        }
-    }
-
-    pub fn insert(&self, app: &TestApp) -> i64 {
-        let now = steward::models::now();
-        let mut c = app.db();
-        let base = if self.currency == "USD" {
-            self.requested
-        } else {
-            self.requested * 108 / 100
-        };
-        let id = apps::insert(
-            &mut c,
-            &NewGrantApplication {
-                application_key: format!("key-{:016x}", rand::random::<u64>()),
-                programme_id: self.programme,
-                status: self.status.as_str().into(),
-                applicant_name: "Ama Mensah".into(),
-                applicant_email: self.email.clone(),
-                organisation: self.organisation.clone(),
-                group_key: steward::domain::grants::group_key(&self.organisation),
-                country: "GH".into(),
-                event_name: self.event.clone(),
-                starts_on: self.starts_on,
-                ends_on: self.ends_on,
-                city: self.city.clone(),
-                event_country: self.event_country.into(),
-                attendance: 300,
-                website: "https://pycon.example".into(),
-                coc_url: "https://pycon.example/coc".into(),
-                requested_minor: self.requested,
-                currency: self.currency.into(),
-                requested_base_minor: base,
-                total_budget_minor: 5_000_000,
-                purpose: "Travel grants and venue.".into(),
-                outreach: String::new(),
-                earlier_grants: String::new(),
-                public_opt_in: self.opt_in,
-                budget_year: self
-                    .starts_on
-                    .format("%Y")
-                    .to_string()
-                    .parse()
-                    .expect("year"),
-                created_at: now,
-                updated_at: now,
-            },
-            &[("Venue".into(), 2_000_000)],
-        )
-        .expect("application");
-        if let Some(due) = self.report_due_on {
-            diesel::update(grant_applications::table.find(id))
-                .set(grant_applications::report_due_on.eq(Some(due)))
-                .execute(&mut c)
-                .expect("due date");
-        }
-        let decided = self.status.awarded() || self.status == Status::Declined;
-        let decided = decided || (self.status == Status::Withdrawn && self.award.is_some());
-        if decided {
-            let approved = self.status != Status::Declined;
-            let (awarded, base) = match (approved, self.award) {
-                (true, Some((a, b))) => (Some(a), Some(b)),
-                _ => (None, None),
-            };
-            diesel::insert_into(grant_decisions::table)
-                .values((
-                    grant_decisions::application_id.eq(id),
-                    grant_decisions::outcome.eq(if approved { "approved" } else { "declined" }),
-                    grant_decisions::awarded_minor.eq(awarded),
-                    grant_decisions::awarded_base_minor.eq(base),
-                    grant_decisions::rate_micros.eq(if self.currency == "USD" {
-                        None
-                    } else {
-                        Some(1_080_000i64)
-                    }),
-                    grant_decisions::note.eq(""),
-                    grant_decisions::override_reason.eq(""),
-                    grant_decisions::decided_by.eq("decider@example.org"),
-                    grant_decisions::decided_at.eq(now),
-                ))
-                .execute(&mut c)
-                .expect("decision");
-        }
-        id
-    }
-}
-
-/// A disbursement written directly (for budget and list fixtures).
-pub fn paid_out(app: &TestApp, id: i64, base_minor: i64) {
-    diesel::insert_into(grant_disbursements::table)
-        .values((
-            grant_disbursements::application_id.eq(id),
-            grant_disbursements::paid_on.eq(day(2026, 1, 10)),
-            grant_disbursements::method.eq("bank_transfer"),
-            grant_disbursements::amount_minor.eq(base_minor),
-            grant_disbursements::currency.eq("USD"),
-            grant_disbursements::rate_micros.eq(1_000_000i64),
-            grant_disbursements::base_minor.eq(base_minor),
-            grant_disbursements::reference.eq(""),
-            grant_disbursements::recorded_by.eq("treasurer@example.org"),
-            grant_disbursements::created_at.eq(steward::models::now()),
-        ))
-        .execute(&mut app.db())
-        .expect("disbursement");
-}
-
-fn status_of(app: &TestApp, id: i64) -> Status {
-    apps::find(&mut app.db(), id).expect("application").status()
-}
 
 fn payments(app: &TestApp, id: i64) -> Vec<(i64, String, i64, i64)> {
     grant_disbursements::table
@@ -204,23 +31,6 @@ fn payments(app: &TestApp, id: i64) -> Vec<(i64, String, i64, i64)> {
         ))
         .load(&mut app.db())
         .expect("payments")
-}
-
-fn queued(app: &TestApp, kind: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .count()
-        .get_result(&mut app.db())
-        .expect("count")
-}
-
-fn audits(app: &TestApp, action: &str) -> Vec<String> {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select(audit_log::details)
-        .load(&mut app.db())
-        .expect("audit")
 }
 
 fn run_jobs(app: &TestApp, today: NaiveDate) {
@@ -245,8 +55,10 @@ async fn pay(c: &TestClient, id: i64, fields: &[(&str, &str)]) -> reqwest::Respo
 #[tokio::test]
 async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 45);
-    let id = Grant::new(p, Status::Approved).insert(&app);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(45)
+        .insert(&app);
+    let id = GrantBuilder::new(p).status(Status::Approved).insert(&app);
     let (t, _, treasurer) = app.signed_in(&[Role::Treasurer]).await;
 
     let (s, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
@@ -256,10 +68,7 @@ async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
         body.contains("value=\"2000.00\""),
         "the amount is prefilled"
     );
-    assert!(
-        body.contains("ama@pycon.example"),
-        "the applicant's address is shown"
-    );
+    assert!(body.contains(AMA), "the applicant's address is shown");
 
     // A first part: the grant stays approved, the report's due date is set.
     let r = pay(&t, id, &[("amount", "500")]).await;
@@ -268,9 +77,7 @@ async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
     assert_eq!(status_of(&app, id), Status::Approved);
     let a = apps::find(&mut app.db(), id).expect("app");
     assert_eq!(a.report_due_on, Some(day(2030, 8, 3) + Duration::days(45)));
-    let m = app
-        .wait_for_mail("ama@pycon.example", "grant_payment_sent")
-        .await;
+    let m = app.wait_for_mail(AMA, "grant_payment_sent").await;
     assert!(m.text.contains("$500.00"), "{}", m.text);
     assert!(
         m.text.contains("$1,500.00 of your grant is still to come"),
@@ -300,38 +107,38 @@ async fn the_payment_that_reaches_the_award_marks_the_grant_paid() {
     let r = pay(&t, id, &[("amount", "1500.00"), ("method", "paypal")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), Status::Paid);
-    assert_eq!(queued(&app, "grant_payment_sent"), 2);
+    assert_eq!(app.outbox_count("grant_payment_sent"), 2);
     let events = apps::events(&mut app.db(), id).expect("events");
     assert_eq!(events.last().expect("event").to_status, "paid");
-    let logged = audits(&app, "grant.payment");
+    let logged = app.audit("grant.payment");
     assert_eq!(logged.len(), 2);
-    assert!(logged[1].contains("paid in full"), "{logged:?}");
-    let actors: Vec<String> = audit_log::table
-        .filter(audit_log::action.eq("grant.payment"))
-        .select(audit_log::actor)
-        .load(&mut app.db())
-        .expect("actors");
-    assert!(actors.iter().all(|a| *a == treasurer));
+    assert!(logged[1].details.contains("paid in full"), "{logged:?}");
+    assert!(logged.iter().all(|e| e.actor == treasurer));
 
     // Nothing more can be paid.
     let r = pay(&t, id, &[("amount", "1")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(payments(&app, id).len(), 2);
     let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
-    assert!(body.contains("paid in full"), "the flash says why");
+    assert!(
+        body.contains("This grant has been paid in full: nothing more can be recorded."),
+        "the flash says why: {body}"
+    );
     assert!(!body.contains("Record payment"), "no form any more");
 }
 
 #[tokio::test]
 async fn payments_in_other_currencies_use_the_rate() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
     programmes::set_rate(&mut app.db(), "EUR", 1_100_000, "admin@example.org").expect("rate");
-    let mut g = Grant::new(p, Status::Approved);
-    g.currency = "EUR";
-    g.requested = 100_000;
-    g.award = Some((100_000, 108_000)); // €1,000 decided at 1.08
-    let id = g.insert(&app);
+    // €1,000 decided at 1.08.
+    let id = GrantBuilder::new(p)
+        .status(Status::Approved)
+        .currency("EUR")
+        .requested(100_000)
+        .award(100_000, 108_000)
+        .insert(&app);
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
 
     let (_, body) = t.page(&format!("/staff/grants/{id}/payments")).await;
@@ -365,11 +172,12 @@ async fn payments_in_other_currencies_use_the_rate() {
     );
 
     // A rate typed by the treasurer wins over the reference rate.
-    let mut g = Grant::new(p, Status::Approved);
-    g.currency = "EUR";
-    g.requested = 100_000;
-    g.award = Some((100_000, 108_000));
-    let id2 = g.insert(&app);
+    let id2 = GrantBuilder::new(p)
+        .status(Status::Approved)
+        .currency("EUR")
+        .requested(100_000)
+        .award(100_000, 108_000)
+        .insert(&app);
     let r = pay(
         &t,
         id2,
@@ -386,8 +194,8 @@ async fn payments_in_other_currencies_use_the_rate() {
 #[tokio::test]
 async fn malformed_payments_are_refused_next_to_the_field() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
-    let id = Grant::new(p, Status::Approved).insert(&app);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
+    let id = GrantBuilder::new(p).status(Status::Approved).insert(&app);
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
     let future = (today() + Duration::days(5)).format("%Y-%m-%d").to_string();
     // (fields, the field whose message shows, part of the message)
@@ -498,19 +306,20 @@ async fn malformed_payments_are_refused_next_to_the_field() {
 
     assert!(payments(&app, id).is_empty(), "nothing was recorded");
     assert_eq!(status_of(&app, id), Status::Approved);
-    assert_eq!(queued(&app, "grant_payment_sent"), 0);
+    assert_eq!(app.outbox_count("grant_payment_sent"), 0);
 }
 
 #[tokio::test]
 async fn amounts_that_would_overflow_are_refused() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
     programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "admin@example.org").expect("rate");
-    let mut g = Grant::new(p, Status::Approved);
-    g.currency = "EUR";
-    g.award = Some((900_000_000_000, 972_000_000_000));
-    g.requested = 900_000_000_000;
-    let id = g.insert(&app);
+    let id = GrantBuilder::new(p)
+        .status(Status::Approved)
+        .currency("EUR")
+        .requested(900_000_000_000)
+        .award(900_000_000_000, 972_000_000_000)
+        .insert(&app);
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
     for (amount, rate, message) in [
         ("99999999999999999999", "", "too large"),
@@ -536,8 +345,8 @@ async fn amounts_that_would_overflow_are_refused() {
 #[tokio::test]
 async fn two_treasurers_paying_at_once_pay_once() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
-    let id = Grant::new(p, Status::Approved).insert(&app);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
+    let id = GrantBuilder::new(p).status(Status::Approved).insert(&app);
     let (a, _, _) = app.signed_in(&[Role::Treasurer]).await;
     let (b, _, _) = app.signed_in(&[Role::Treasurer]).await;
     let (ra, rb) = tokio::join!(
@@ -548,13 +357,13 @@ async fn two_treasurers_paying_at_once_pay_once() {
     assert_eq!(rb.status(), 303);
     assert_eq!(payments(&app, id).len(), 1, "one payment, not two");
     assert_eq!(status_of(&app, id), Status::Paid);
-    assert_eq!(queued(&app, "grant_payment_sent"), 1);
+    assert_eq!(app.outbox_count("grant_payment_sent"), 1);
 }
 
 #[tokio::test]
 async fn only_approved_grants_take_payments() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
     for status in [
         Status::Submitted,
@@ -564,7 +373,7 @@ async fn only_approved_grants_take_payments() {
         Status::ReportDue,
         Status::Closed,
     ] {
-        let id = Grant::new(p, status).insert(&app);
+        let id = GrantBuilder::new(p).status(status).insert(&app);
         let r = pay(&t, id, &[("amount", "100")]).await;
         assert_eq!(r.status(), 303, "{status:?}");
         assert!(payments(&app, id).is_empty(), "{status:?}");
@@ -640,8 +449,8 @@ fn snapshot(app: &TestApp) -> String {
 #[tokio::test]
 async fn every_money_route_checks_the_role() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
-    let id = Grant::new(p, Status::Approved).insert(&app);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
+    let id = GrantBuilder::new(p).status(Status::Approved).insert(&app);
     let before = snapshot(&app);
 
     let anon = app.new_client();
@@ -695,24 +504,13 @@ async fn every_money_route_checks_the_role() {
 #[tokio::test]
 async fn staff_recused_from_a_grant_get_none_of_its_money_pages() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
-    let id = Grant::new(p, Status::Approved).insert(&app);
-    let other = Grant::new(p, Status::Approved).insert(&app);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
+    let id = GrantBuilder::new(p).status(Status::Approved).insert(&app);
+    let other = GrantBuilder::new(p).status(Status::Approved).insert(&app);
     let (c, user, _) = app
         .signed_in(&[Role::GrantsDecider, Role::GrantsReviewer, Role::Treasurer])
         .await;
-    diesel::insert_into(grant_reviewers::table)
-        .values((
-            grant_reviewers::application_id.eq(id),
-            grant_reviewers::user_id.eq(user),
-            grant_reviewers::assigned_by.eq("admin@example.org"),
-            grant_reviewers::assigned_at.eq(steward::models::now()),
-            grant_reviewers::conflict.eq(true),
-            grant_reviewers::conflict_note.eq("I organise this event."),
-            grant_reviewers::conflict_at.eq(Some(steward::models::now())),
-        ))
-        .execute(&mut app.db())
-        .expect("recusal");
+    recuse(&app, id, user, "I organise this event.");
     let before = snapshot(&app);
     for (method, path, _) in money_routes(id) {
         if path.contains(&format!("/{id}/")) {
@@ -740,39 +538,34 @@ async fn staff_recused_from_a_grant_get_none_of_its_money_pages() {
 #[tokio::test]
 async fn a_grant_closes_only_after_its_report_is_received() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
     let (t, _, _) = app.signed_in(&[Role::Treasurer]).await;
-    let paid = Grant::new(p, Status::Paid).insert(&app);
+    let paid = GrantBuilder::new(p).status(Status::Paid).insert(&app);
     let r = t
         .post(&format!("/staff/grants/{paid}/close"), &[("note", "")])
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, paid), Status::Paid);
+    let closes = || {
+        app.audit("grant.status")
+            .into_iter()
+            .filter(|e| e.details.contains("→ closed"))
+            .count()
+    };
+    assert_eq!(closes(), 0);
 
-    let received = Grant::new(p, Status::ReportReceived).insert(&app);
+    let received = GrantBuilder::new(p)
+        .status(Status::ReportReceived)
+        .insert(&app);
     // The report's attachment is listed and downloadable here; the application's own PDF is
     // not served from this page, and a reviewer cannot use it.
-    let dir = app.state.settings.data_dir.join("grant_files");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut file_ids = Vec::new();
-    for (purpose, key) in [
-        ("report", "0123456789abcdef0123456789abcdef"),
-        ("application", "fedcba9876543210fedcba9876543210"),
-    ] {
-        std::fs::write(dir.join(key), b"%PDF-1.4\n%%EOF").expect("write");
-        file_ids.push(
-            apps::add_file(
-                &mut app.db(),
-                received,
-                purpose,
-                key,
-                &format!("{purpose}.pdf"),
-                "application/pdf",
-                15,
-            )
-            .expect("file"),
-        );
-    }
+    let file_ids: Vec<i64> = ["report", "application"]
+        .into_iter()
+        .map(|purpose| {
+            let name = format!("{purpose}.pdf");
+            add_file(&app, received, purpose, &name, PDF, "application/pdf")
+        })
+        .collect();
     let (_, body) = t.page(&format!("/staff/grants/{received}/payments")).await;
     assert!(body.contains("Close the grant"));
     let report_url = format!("/staff/grants/{received}/payments/files/{}", file_ids[0]);
@@ -798,11 +591,11 @@ async fn a_grant_closes_only_after_its_report_is_received() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, received), Status::Closed);
-    let logged = audits(&app, "grant.status");
+    let logged = app.audit("grant.status");
     assert!(
-        logged
-            .iter()
-            .any(|d| d.contains("report_received → closed (Report read, receipts fine.)")),
+        logged.iter().any(|e| e
+            .details
+            .contains("report_received → closed (Report read, receipts fine.)")),
         "{logged:?}"
     );
     // Twice: refused, nothing changes.
@@ -811,6 +604,7 @@ async fn a_grant_closes_only_after_its_report_is_received() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, received), Status::Closed);
+    assert_eq!(closes(), 1, "closed once");
 }
 
 fn reminders_of(app: &TestApp, id: i64) -> Vec<String> {
@@ -826,11 +620,14 @@ fn reminders_of(app: &TestApp, id: i64) -> Vec<String> {
 #[tokio::test]
 async fn report_reminders_go_out_once_each_across_restarts() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 30);
-    let mut g = Grant::new(p, Status::Paid);
-    g.ends_on = day(2030, 8, 3);
-    g.report_due_on = Some(day(2030, 9, 2));
-    let id = g.insert(&app);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(30)
+        .insert(&app);
+    let id = GrantBuilder::new(p)
+        .status(Status::Paid)
+        .dates(day(2030, 8, 1), day(2030, 8, 3))
+        .report_due(day(2030, 9, 2))
+        .insert(&app);
     let due = day(2030, 9, 2);
     let kind = "grant_report_reminder";
 
@@ -840,26 +637,26 @@ async fn report_reminders_go_out_once_each_across_restarts() {
     // The day after: the report is due, but no reminder before two weeks ahead.
     run_jobs(&app, day(2030, 8, 4));
     assert_eq!(status_of(&app, id), Status::ReportDue);
-    assert_eq!(queued(&app, kind), 0);
+    assert_eq!(app.outbox_count(kind), 0);
     let history = apps::events(&mut app.db(), id).expect("events");
     assert_eq!(history.last().expect("event").actor, "grant reports");
 
     // Two weeks before, run twice (a restart): one email.
     run_jobs(&app, due - Duration::days(14));
     run_jobs(&app, due - Duration::days(14));
-    assert_eq!(queued(&app, kind), 1);
+    assert_eq!(app.outbox_count(kind), 1);
     run_jobs(&app, due - Duration::days(3));
-    assert_eq!(queued(&app, kind), 1);
+    assert_eq!(app.outbox_count(kind), 1);
     // On the day.
     run_jobs(&app, due);
     run_jobs(&app, due);
     run_jobs(&app, due + Duration::days(3));
-    assert_eq!(queued(&app, kind), 2);
+    assert_eq!(app.outbox_count(kind), 2);
     // A week late: overdue, once.
     run_jobs(&app, due + Duration::days(7));
     run_jobs(&app, due + Duration::days(8));
     run_jobs(&app, due + Duration::days(60));
-    assert_eq!(queued(&app, kind), 3);
+    assert_eq!(app.outbox_count(kind), 3);
     assert_eq!(
         reminders_of(&app, id),
         vec!["due_soon", "due_today", "overdue"]
@@ -881,7 +678,7 @@ async fn report_reminders_go_out_once_each_across_restarts() {
     );
     let bodies: Vec<String> = outbox::table
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::to_addr.eq("ama@pycon.example"))
+        .filter(outbox::to_addr.eq(AMA))
         .order(outbox::id)
         .select(outbox::body_text)
         .load(&mut app.db())
@@ -895,24 +692,27 @@ async fn report_reminders_go_out_once_each_across_restarts() {
             .iter()
             .all(|b| b.contains("http://steward.test/grants/portal/enter/"))
     );
-    assert_eq!(audits(&app, "grant.report_reminder").len(), 3);
+    assert_eq!(app.audit("grant.report_reminder").len(), 3);
 }
 
 #[tokio::test]
 async fn a_report_first_seen_late_gets_only_the_latest_reminder() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 30);
-    let mut g = Grant::new(p, Status::Paid);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(30)
+        .insert(&app);
     // Paid without a due date on record (set before this feature): the job sets it.
-    g.ends_on = day(2030, 8, 3);
-    let id = g.insert(&app);
+    let id = GrantBuilder::new(p)
+        .status(Status::Paid)
+        .dates(day(2030, 8, 1), day(2030, 8, 3))
+        .insert(&app);
     run_jobs(&app, day(2030, 9, 20));
     assert_eq!(status_of(&app, id), Status::ReportDue);
     assert_eq!(
         apps::find(&mut app.db(), id).expect("app").report_due_on,
         Some(day(2030, 9, 2))
     );
-    assert_eq!(queued(&app, "grant_report_reminder"), 1, "overdue only");
+    assert_eq!(app.outbox_count("grant_report_reminder"), 1, "overdue only");
     assert_eq!(
         reminders_of(&app, id),
         vec!["due_soon", "due_today", "overdue"]
@@ -922,27 +722,34 @@ async fn a_report_first_seen_late_gets_only_the_latest_reminder() {
 #[tokio::test]
 async fn received_reports_get_no_reminder() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 30);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(30)
+        .insert(&app);
     for status in [Status::ReportReceived, Status::Closed, Status::Approved] {
-        let mut g = Grant::new(p, status);
-        g.report_due_on = Some(day(2030, 9, 2));
-        g.insert(&app);
+        GrantBuilder::new(p)
+            .status(status)
+            .report_due(day(2030, 9, 2))
+            .insert(&app);
     }
     run_jobs(&app, day(2030, 9, 2));
     run_jobs(&app, day(2030, 9, 20));
-    assert_eq!(queued(&app, "grant_report_reminder"), 0);
+    assert_eq!(app.outbox_count("grant_report_reminder"), 0);
 }
 
 #[tokio::test]
 async fn concurrent_workers_send_each_reminder_once() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 30);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(30)
+        .insert(&app);
     let mut ids = Vec::new();
     for i in 0..5 {
-        let mut g = Grant::new(p, Status::Paid);
-        g.email = format!("organiser{i}@example.org");
-        g.report_due_on = Some(day(2030, 9, 2));
-        ids.push(g.insert(&app));
+        let id = GrantBuilder::new(p)
+            .status(Status::Paid)
+            .email(&format!("organiser{i}@example.org"))
+            .report_due(day(2030, 9, 2))
+            .insert(&app);
+        ids.push(id);
     }
     let today = day(2030, 9, 2);
     let handles: Vec<_> = (0..4)
@@ -964,7 +771,7 @@ async fn concurrent_workers_send_each_reminder_once() {
     }
     assert_eq!(moved, 5, "each grant moved by one worker");
     assert_eq!(reminded, 5, "each worker reports only what it sent");
-    assert_eq!(queued(&app, "grant_report_reminder"), 5);
+    assert_eq!(app.outbox_count("grant_report_reminder"), 5);
     for id in ids {
         assert_eq!(status_of(&app, id), Status::ReportDue);
         let moves = apps::events(&mut app.db(), id)
@@ -979,21 +786,24 @@ async fn concurrent_workers_send_each_reminder_once() {
 #[tokio::test]
 async fn overdue_reports_are_flagged() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 30);
-    let mut late = Grant::new(p, Status::ReportDue);
-    late.organisation = "PyData Lagos".into();
-    late.event = "PyData Lagos 2026".into();
-    late.starts_on = today() - Duration::days(60);
-    late.ends_on = today() - Duration::days(59);
-    late.report_due_on = Some(today() - Duration::days(10));
-    let late = late.insert(&app);
-    let mut on_time = Grant::new(p, Status::ReportDue);
-    on_time.report_due_on = Some(today() + Duration::days(10));
-    on_time.insert(&app);
+    let p = ProgrammeBuilder::event("Conferences")
+        .report_days(30)
+        .insert(&app);
+    let late = GrantBuilder::new(p)
+        .status(Status::ReportDue)
+        .organisation("PyData Lagos")
+        .event("PyData Lagos 2026")
+        .dates(today() - Duration::days(60), today() - Duration::days(59))
+        .report_due(today() - Duration::days(10))
+        .insert(&app);
+    GrantBuilder::new(p)
+        .status(Status::ReportDue)
+        .report_due(today() + Duration::days(10))
+        .insert(&app);
     // The same group applies again.
-    let mut again = Grant::new(p, Status::Submitted);
-    again.organisation = "PyData Lagos Inc.".into();
-    let again = again.insert(&app);
+    let again = GrantBuilder::new(p)
+        .organisation("PyData Lagos Inc.")
+        .insert(&app);
 
     let overdue = grant_money::overdue_reports(&mut app.db(), today()).expect("overdue");
     assert_eq!(overdue.iter().map(|a| a.id).collect::<Vec<_>>(), vec![late]);
@@ -1111,39 +921,32 @@ pub fn assert_well_formed_xml(s: &str) {
 async fn the_budget_page_shows_each_programme_with_a_well_formed_chart() {
     let app = TestApp::spawn().await;
     let hostile = "<script>alert(1)</script> & \"Sprints\" </text></svg><svg onload=alert(2)>";
-    let events = programme(&app, "Conferences", 60);
-    let sprints = programme(&app, hostile, 60);
-    programmes::insert(
-        &mut app.db(),
-        &ProgrammeFields {
-            name: "Closed and unused".into(),
-            kind: "sprint".into(),
-            description: String::new(),
-            is_open: false,
-            requires_coc: false,
-            min_lead_days: 0,
-            max_amount_minor: None,
-            per_attendee_minor: None,
-            report_days: 30,
-        },
-    )
-    .expect("programme");
+    let events = ProgrammeBuilder::event("Conferences").insert(&app);
+    let sprints = ProgrammeBuilder::event(hostile).insert(&app);
+    ProgrammeBuilder::new("Closed and unused", "sprint")
+        .closed()
+        .insert(&app);
     programmes::set_cap(&mut app.db(), events, 2030, 1_000_000).expect("cap");
     programmes::set_cap(&mut app.db(), sprints, 2030, 100_000).expect("cap");
     // Conferences 2030: $3,000 committed, $2,000 paid → $5,000 remaining.
-    let mut g = Grant::new(events, Status::Approved);
-    g.award = Some((300_000, 300_000));
-    g.insert(&app);
-    let mut g = Grant::new(events, Status::Paid);
-    g.award = Some((200_000, 200_000));
-    let paid = g.insert(&app);
+    GrantBuilder::new(events)
+        .status(Status::Approved)
+        .award(300_000, 300_000)
+        .insert(&app);
+    let paid = GrantBuilder::new(events)
+        .status(Status::Paid)
+        .award(200_000, 200_000)
+        .insert(&app);
     paid_out(&app, paid, 200_000);
     // Declined and withdrawn grants count for nothing.
-    Grant::new(events, Status::Declined).insert(&app);
+    GrantBuilder::new(events)
+        .status(Status::Declined)
+        .insert(&app);
     // Sprints 2030: $1,500 awarded against a $1,000 cap.
-    let mut g = Grant::new(sprints, Status::Approved);
-    g.award = Some((150_000, 150_000));
-    g.insert(&app);
+    GrantBuilder::new(sprints)
+        .status(Status::Approved)
+        .award(150_000, 150_000)
+        .insert(&app);
 
     let (c, _, _) = app.signed_in(&[Role::GrantsDecider]).await;
     let (s, body) = c.page("/staff/grants/budget?year=2030").await;

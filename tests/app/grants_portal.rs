@@ -4,72 +4,20 @@
 //! reaching another's application or files.
 
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::db::schema::{
-    audit_log, grant_decisions, grant_disbursements, grant_events, grant_files, grant_reviewers,
-    portal_tokens as tokens,
+    audit_log, grant_applications, grant_events, grant_files, portal_tokens as tokens,
 };
 use steward::domain::Role;
 use steward::domain::grants::Status;
-use steward::models::grant_applications::{self as apps, NewGrantApplication};
+use steward::models::grant_applications as apps;
 use steward::models::portal_tokens::{self, Scope};
 
-use crate::grants_apply::{
-    FilePart, PDF, count_mail, day_in, esc, event_programme, gpost, new_key, post_multipart, token,
+use crate::grants_fixtures::{
+    AMA, GrantBuilder, JPEG, PDF, PNG, ProgrammeBuilder, add_file, assign, day_in, decide,
+    paid_out, recuse, status_of, stored_files,
 };
-use crate::helpers::{TestApp, TestClient, link_path, location};
-
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
-
-/// An application straight into the database (status submitted, with its first history row).
-fn insert_application(app: &TestApp, programme_id: i64, email: &str, event: &str) -> i64 {
-    let now = steward::models::now();
-    let mut conn = app.db();
-    let id = apps::insert(
-        &mut conn,
-        &NewGrantApplication {
-            application_key: new_key(),
-            programme_id,
-            status: "submitted".into(),
-            applicant_name: "Ama Mensah".into(),
-            applicant_email: email.into(),
-            organisation: format!("{event} organisers"),
-            group_key: event.to_lowercase(),
-            country: "GH".into(),
-            event_name: event.into(),
-            starts_on: day_in(90),
-            ends_on: day_in(92),
-            city: "Accra".into(),
-            event_country: "GH".into(),
-            attendance: 300,
-            website: String::new(),
-            coc_url: "https://example.org/coc".into(),
-            requested_minor: 250_000,
-            currency: "USD".into(),
-            requested_base_minor: 250_000,
-            total_budget_minor: 1_200_000,
-            purpose: "Travel grants.".into(),
-            outreach: String::new(),
-            earlier_grants: String::new(),
-            public_opt_in: false,
-            budget_year: 2027,
-            created_at: now,
-            updated_at: now,
-        },
-        &[("Venue".into(), 1_200_000)],
-    )
-    .expect("application");
-    apps::add_event(
-        &mut conn,
-        id,
-        None,
-        Status::Submitted,
-        &format!("applicant {email}"),
-        "",
-    )
-    .expect("event");
-    id
-}
+use crate::helpers::{FilePart, TestApp, TestClient, html, link_path, location};
 
 /// Moves an application along `path` as staff would.
 fn walk(app: &TestApp, id: i64, path: &[Status]) {
@@ -84,98 +32,8 @@ fn walk(app: &TestApp, id: i64, path: &[Status]) {
     }
 }
 
-fn status_of(app: &TestApp, id: i64) -> String {
-    apps::find(&mut app.db(), id).expect("find").status
-}
-
-/// A browser inside the applicant page of application `id`.
-async fn portal_client(app: &TestApp, id: i64, email: &str) -> TestClient {
-    let raw = portal_tokens::issue(
-        &mut app.db(),
-        Scope::GrantApplication,
-        id,
-        email,
-        chrono::Duration::days(14),
-    )
-    .expect("token");
-    let c = app.new_client();
-    let r = c.get(&format!("/grants/portal/enter/{raw}")).await;
-    assert_eq!(location(&r), "/grants/portal");
-    c
-}
-
-/// A stored file of an application; returns its id.
-fn add_file(app: &TestApp, id: i64, purpose: &str, bytes: &[u8], content_type: &str) -> i64 {
-    let key =
-        steward::services::grant_applications::store_file(&app.state.settings.data_dir, bytes)
-            .expect("store");
-    apps::add_file(
-        &mut app.db(),
-        id,
-        purpose,
-        &key,
-        "file.pdf",
-        content_type,
-        bytes.len() as i64,
-    )
-    .expect("file row")
-}
-
-fn decide(app: &TestApp, id: i64, outcome: &str, awarded: Option<i64>, note: &str) {
-    diesel::insert_into(grant_decisions::table)
-        .values((
-            grant_decisions::application_id.eq(id),
-            grant_decisions::outcome.eq(outcome),
-            grant_decisions::awarded_minor.eq(awarded),
-            grant_decisions::awarded_base_minor.eq(awarded),
-            grant_decisions::rate_micros.eq(awarded.map(|_| 1_000_000i64)),
-            grant_decisions::note.eq(note),
-            grant_decisions::decided_by.eq("decider@foundation.example"),
-            grant_decisions::decided_at.eq(steward::models::now()),
-        ))
-        .execute(&mut *app.db())
-        .expect("decision");
-}
-
-fn pay(app: &TestApp, id: i64, amount: i64) {
-    diesel::insert_into(grant_disbursements::table)
-        .values((
-            grant_disbursements::application_id.eq(id),
-            grant_disbursements::paid_on.eq(day_in(-1)),
-            grant_disbursements::method.eq("bank_transfer"),
-            grant_disbursements::amount_minor.eq(amount),
-            grant_disbursements::currency.eq("USD"),
-            grant_disbursements::rate_micros.eq(1_000_000i64),
-            grant_disbursements::base_minor.eq(amount),
-            grant_disbursements::recorded_by.eq("treasurer@foundation.example"),
-            grant_disbursements::created_at.eq(steward::models::now()),
-        ))
-        .execute(&mut *app.db())
-        .expect("payment");
-}
-
-fn assign(app: &TestApp, id: i64, user_id: i64, conflict: bool) {
-    diesel::insert_into(grant_reviewers::table)
-        .values((
-            grant_reviewers::application_id.eq(id),
-            grant_reviewers::user_id.eq(user_id),
-            grant_reviewers::assigned_by.eq("decider@foundation.example"),
-            grant_reviewers::assigned_at.eq(steward::models::now()),
-            grant_reviewers::conflict.eq(conflict),
-        ))
-        .execute(&mut *app.db())
-        .expect("assign");
-}
-
-async fn post_report(
-    app: &TestApp,
-    c: &TestClient,
-    body: &str,
-    files: Vec<FilePart>,
-) -> reqwest::Response {
-    post_multipart(
-        app,
-        c,
+async fn post_report(c: &TestClient, body: &str, files: Vec<FilePart>) -> reqwest::Response {
+    c.post_multipart(
         "/grants/portal/report",
         &[("body".to_string(), body.to_string())],
         "attachments",
@@ -184,15 +42,13 @@ async fn post_report(
     .await
 }
 
-const AMA: &str = "ama@pyghana.example";
-
 #[tokio::test]
 async fn links_open_the_page_and_expired_or_unknown_links_are_refused() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
-    let id = insert_application(&app, p, AMA, "PyCon Ghana");
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
 
-    let c = portal_client(&app, id, AMA).await;
+    let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
     let (status, home) = c.page("/grants/portal").await;
     assert_eq!(status, 200);
     assert!(
@@ -251,7 +107,9 @@ async fn links_open_the_page_and_expired_or_unknown_links_are_refused() {
         assert_eq!(location(&r), "/grants/portal/link");
     }
 
-    // A link that expires while in the cookie.
+    // A link that expires while in the cookie (of this browser, and of another one that
+    // has not been back since).
+    let idle = app.link_client(LinkKind::APPLICANT, id, AMA).await;
     diesel::update(tokens::table)
         .set(tokens::expires_at.eq(steward::models::now() - chrono::Duration::minutes(1)))
         .execute(&mut *app.db())
@@ -260,18 +118,25 @@ async fn links_open_the_page_and_expired_or_unknown_links_are_refused() {
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/grants/portal/link?expired=1");
     // …and nothing can be changed with it.
-    let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
+    let r = idle
+        .post("/grants/portal/withdraw", &[("confirm", "1")])
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, id), "submitted");
+    assert_eq!(location(&r), "/grants/portal/link?expired=1");
+    assert_eq!(status_of(&app, id), Status::Submitted);
 }
 
 #[tokio::test]
 async fn leaving_forgets_the_link_in_this_browser() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
-    let id = insert_application(&app, p, AMA, "PyCon Ghana");
-    let c = portal_client(&app, id, AMA).await;
-    let r = gpost(&app, &c, "/grants/portal/leave", &[]).await;
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
+    let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
+    // A leave posted from another site (no CSRF token) is refused: the link stays.
+    let r = c.post_raw("/grants/portal/leave", &[]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.page("/grants/portal").await.0, 200);
+    let r = c.post("/grants/portal/leave", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/grants/portal/link");
     let r = c.get("/grants/portal").await;
@@ -281,28 +146,25 @@ async fn leaving_forgets_the_link_in_this_browser() {
 #[tokio::test]
 async fn a_link_request_answers_the_same_for_everyone_within_cooldown_and_daily_cap() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
-    let a = insert_application(&app, p, AMA, "PyCon Ghana");
-    let b = insert_application(&app, p, AMA, "Django Girls Accra");
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let a = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
+    let b = GrantBuilder::new(p)
+        .event("Django Girls Accra")
+        .insert(&app);
     let c = app.new_client();
     let (status, page) = c.page("/grants/portal/link").await;
     assert_eq!(status, 200);
     assert!(page.contains("Email me a link"));
 
-    let known = gpost(
-        &app,
-        &c,
-        "/grants/portal/link",
-        &[("email", "AMA@PyGhana.example")],
-    )
-    .await;
-    let unknown = gpost(
-        &app,
-        &c,
-        "/grants/portal/link",
-        &[("email", "nobody@unknown.example")],
-    )
-    .await;
+    let known = c
+        .post("/grants/portal/link", &[("email", "AMA@PyGhana.example")])
+        .await;
+    let unknown = c
+        .post(
+            "/grants/portal/link",
+            &[("email", "nobody@unknown.example")],
+        )
+        .await;
     assert_eq!(known.status(), unknown.status());
     assert_eq!(location(&known), location(&unknown));
     let flash = |r: &reqwest::Response| {
@@ -315,9 +177,9 @@ async fn a_link_request_answers_the_same_for_everyone_within_cooldown_and_daily_
     };
     assert!(flash(&known).is_some());
     assert_eq!(flash(&known), flash(&unknown));
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 1);
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 1);
     assert_eq!(
-        count_mail(&app, "grant_portal_link", "nobody@unknown.example"),
+        app.outbox_count_to("grant_portal_link", "nobody@unknown.example"),
         0
     );
 
@@ -334,9 +196,9 @@ async fn a_link_request_answers_the_same_for_everyone_within_cooldown_and_daily_
     assert_eq!(v.page("/grants/portal").await.0, 200);
 
     // Asking again at once sends nothing more and answers the same.
-    let again = gpost(&app, &c, "/grants/portal/link", &[("email", AMA)]).await;
+    let again = c.post("/grants/portal/link", &[("email", AMA)]).await;
     assert_eq!(location(&again), "/grants/portal/link?sent=1");
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 1);
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 1);
     // After the cooldown it sends again…
     let backdate = |app: &TestApp| {
         diesel::update(audit_log::table)
@@ -345,8 +207,8 @@ async fn a_link_request_answers_the_same_for_everyone_within_cooldown_and_daily_
             .expect("backdate");
     };
     backdate(&app);
-    gpost(&app, &c, "/grants/portal/link", &[("email", AMA)]).await;
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 2);
+    c.post("/grants/portal/link", &[("email", AMA)]).await;
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 2);
     // Links in other emails (confirmations, questions, decisions) do not count against the
     // daily cap: an active applicant can always ask.
     for _ in 0..20 {
@@ -360,35 +222,34 @@ async fn a_link_request_answers_the_same_for_everyone_within_cooldown_and_daily_
         .expect("token");
     }
     backdate(&app);
-    gpost(&app, &c, "/grants/portal/link", &[("email", AMA)]).await;
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 3);
+    c.post("/grants/portal/link", &[("email", AMA)]).await;
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 3);
     // …until ten requests were answered for the address in a day.
     for _ in 0..7 {
         backdate(&app);
-        gpost(&app, &c, "/grants/portal/link", &[("email", AMA)]).await;
+        c.post("/grants/portal/link", &[("email", AMA)]).await;
     }
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 10);
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 10);
     backdate(&app);
-    let r = gpost(&app, &c, "/grants/portal/link", &[("email", AMA)]).await;
+    let r = c.post("/grants/portal/link", &[("email", AMA)]).await;
     assert_eq!(location(&r), "/grants/portal/link?sent=1");
-    assert_eq!(count_mail(&app, "grant_portal_link", AMA), 10);
+    assert_eq!(app.outbox_count_to("grant_portal_link", AMA), 10);
 
     // A malformed address is a field error.
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/link",
-        &[("email", "ama@pyghana.example\r\nBcc: x@y.example")],
-    )
-    .await;
+    let r = c
+        .post(
+            "/grants/portal/link",
+            &[("email", "ama@pyghana.example\r\nBcc: x@y.example")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
 }
 
 #[tokio::test]
 async fn an_answer_to_a_question_moves_back_to_review_and_tells_the_reviewers() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
-    let id = insert_application(&app, p, AMA, "PyCon Ghana");
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
     let rita = app.create_staff(
         "Rita Reviewer",
         "rita@foundation.example",
@@ -399,8 +260,9 @@ async fn an_answer_to_a_question_moves_back_to_review_and_tells_the_reviewers() 
         "carl@foundation.example",
         &[Role::GrantsReviewer],
     );
-    assign(&app, id, rita, false);
-    assign(&app, id, carl, true);
+    assign(&app, id, rita);
+    assign(&app, id, carl);
+    recuse(&app, id, carl, "");
     walk(&app, id, &[Status::UnderReview, Status::InfoRequested]);
     apps::add_message(
         &mut app.db(),
@@ -411,11 +273,11 @@ async fn an_answer_to_a_question_moves_back_to_review_and_tells_the_reviewers() 
     )
     .expect("question");
 
-    let c = portal_client(&app, id, AMA).await;
+    let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
     let home = c.page("/grants/portal").await.1;
     assert!(home.contains("We asked you a question"), "{home}");
     assert!(
-        home.contains(&esc("How many <b>speakers</b> travel?")),
+        home.contains(&html("How many <b>speakers</b> travel?")),
         "{home}"
     );
     assert!(
@@ -425,21 +287,20 @@ async fn an_answer_to_a_question_moves_back_to_review_and_tells_the_reviewers() 
     assert!(home.contains("Your answer"));
 
     // An empty answer is a message next to the field; nothing moves.
-    let r = gpost(&app, &c, "/grants/portal/messages", &[("body", "   ")]).await;
+    let r = c.post("/grants/portal/messages", &[("body", "   ")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.expect("body").contains("id=\"reply-error\""));
-    assert_eq!(status_of(&app, id), "info_requested");
+    assert_eq!(status_of(&app, id), Status::InfoRequested);
 
     let answer = "Five speakers. <script>alert(1)</script>";
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/messages",
-        &[("body", answer), ("application_id", "999")],
-    )
-    .await;
+    let r = c
+        .post(
+            "/grants/portal/messages",
+            &[("body", answer), ("application_id", "999")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, id), "under_review");
+    assert_eq!(status_of(&app, id), Status::UnderReview);
     let last: (Option<String>, String, String) = grant_events::table
         .filter(grant_events::application_id.eq(id))
         .order(grant_events::id.desc())
@@ -474,33 +335,32 @@ async fn an_answer_to_a_question_moves_back_to_review_and_tells_the_reviewers() 
     assert!(!m.html.contains("<script>"), "{}", m.html);
     assert!(m.text.contains(&format!("/staff/grants/{id}")));
     assert_eq!(
-        count_mail(&app, "grant_applicant_activity", "carl@foundation.example"),
+        app.outbox_count_to("grant_applicant_activity", "carl@foundation.example"),
         0
     );
 
     let home = c.page("/grants/portal").await.1;
-    assert!(home.contains(&esc("Five speakers. <script>")), "{home}");
+    assert!(home.contains(&html("Five speakers. <script>")), "{home}");
     assert!(!home.contains("<script>alert(1)</script>"));
     assert!(home.contains("Back under review"));
 
     // A second message while under review moves nothing and is still delivered.
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/messages",
-        &[("body", "Also: we found a venue.")],
-    )
-    .await;
+    let r = c
+        .post(
+            "/grants/portal/messages",
+            &[("body", "Also: we found a venue.")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, id), "under_review");
+    assert_eq!(status_of(&app, id), Status::UnderReview);
     assert_eq!(
-        count_mail(&app, "grant_applicant_activity", "rita@foundation.example"),
+        app.outbox_count_to("grant_applicant_activity", "rita@foundation.example"),
         2
     );
 
     // Declined: messages are closed.
     walk(&app, id, &[Status::Declined]);
-    let r = gpost(&app, &c, "/grants/portal/messages", &[("body", "Why?")]).await;
+    let r = c.post("/grants/portal/messages", &[("body", "Why?")]).await;
     assert_eq!(r.status(), 409);
     assert!(!c.page("/grants/portal").await.1.contains("name=\"body\""));
 }
@@ -513,35 +373,30 @@ async fn withdrawing_follows_the_transition_table() {
         "decider@foundation.example",
         &[Role::GrantsDecider],
     );
-    let p = event_programme(&app);
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
 
     // Submitted: the box must be ticked, then it is withdrawn, once.
-    let id = insert_application(&app, p, AMA, "PyCon Ghana");
-    let c = portal_client(&app, id, AMA).await;
+    let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
+    let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
     assert!(
         c.page("/grants/portal")
             .await
             .1
             .contains("Withdraw the application")
     );
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/withdraw",
-        &[("reason", "Venue lost")],
-    )
-    .await;
+    let r = c
+        .post("/grants/portal/withdraw", &[("reason", "Venue lost")])
+        .await;
     assert_eq!(r.status(), 422);
-    assert_eq!(status_of(&app, id), "submitted");
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/withdraw",
-        &[("reason", "Venue lost"), ("confirm", "1")],
-    )
-    .await;
+    assert_eq!(status_of(&app, id), Status::Submitted);
+    let r = c
+        .post(
+            "/grants/portal/withdraw",
+            &[("reason", "Venue lost"), ("confirm", "1")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, id), "withdrawn");
+    assert_eq!(status_of(&app, id), Status::Withdrawn);
     let note: String = grant_events::table
         .filter(grant_events::application_id.eq(id))
         .order(grant_events::id.desc())
@@ -551,29 +406,29 @@ async fn withdrawing_follows_the_transition_table() {
     assert!(note.contains("Venue lost"));
     app.wait_for_mail("decider@foundation.example", "grant_applicant_activity")
         .await;
-    let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
+    let r = c.post("/grants/portal/withdraw", &[("confirm", "1")]).await;
     assert_eq!(r.status(), 409);
     let home = c.page("/grants/portal").await.1;
     assert!(!home.contains("Withdraw the application"));
 
     // Approved (not yet paid): still possible.
-    let approved = insert_application(&app, p, AMA, "Approved Conf");
+    let approved = GrantBuilder::new(p).event("Approved Conf").insert(&app);
     walk(&app, approved, &[Status::UnderReview, Status::Approved]);
-    let c = portal_client(&app, approved, AMA).await;
-    let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
+    let c = app.link_client(LinkKind::APPLICANT, approved, AMA).await;
+    let r = c.post("/grants/portal/withdraw", &[("confirm", "1")]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, approved), "withdrawn");
+    assert_eq!(status_of(&app, approved), Status::Withdrawn);
 
     // Approved and partly paid: refused, so the money paid does not vanish from view.
-    let part = insert_application(&app, p, AMA, "Part-paid Conf");
+    let part = GrantBuilder::new(p).event("Part-paid Conf").insert(&app);
     walk(&app, part, &[Status::UnderReview, Status::Approved]);
-    decide(&app, part, "approved", Some(200_000), "");
-    pay(&app, part, 50_000);
-    let c = portal_client(&app, part, AMA).await;
-    let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
+    decide(&app, part, Some((200_000, 200_000)), "");
+    paid_out(&app, part, 50_000);
+    let c = app.link_client(LinkKind::APPLICANT, part, AMA).await;
+    let r = c.post("/grants/portal/withdraw", &[("confirm", "1")]).await;
     assert_eq!(r.status(), 409);
     assert!(r.text().await.expect("body").contains("already been paid"));
-    assert_eq!(status_of(&app, part), "approved");
+    assert_eq!(status_of(&app, part), Status::Approved);
 
     // Paid, report due, declined, closed: refused, nothing changes.
     let cases: &[(&[Status], &str)] = &[
@@ -606,20 +461,20 @@ async fn withdrawing_follows_the_transition_table() {
         ),
     ];
     for (path, message) in cases {
-        let id = insert_application(&app, p, AMA, "Later Conf");
+        let id = GrantBuilder::new(p).event("Later Conf").insert(&app);
         walk(&app, id, path);
         let before = status_of(&app, id);
-        let c = portal_client(&app, id, AMA).await;
+        let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
         assert!(
             !c.page("/grants/portal")
                 .await
                 .1
                 .contains("Withdraw the application")
         );
-        let r = gpost(&app, &c, "/grants/portal/withdraw", &[("confirm", "1")]).await;
-        assert_eq!(r.status(), 409, "{before}");
+        let r = c.post("/grants/portal/withdraw", &[("confirm", "1")]).await;
+        assert_eq!(r.status(), 409, "{before:?}");
         let page = r.text().await.expect("body");
-        assert!(page.contains(message), "{before}: {page}");
+        assert!(page.contains(message), "{before:?}: {page}");
         assert_eq!(status_of(&app, id), before);
     }
 }
@@ -627,29 +482,28 @@ async fn withdrawing_follows_the_transition_table() {
 #[tokio::test]
 async fn the_decision_and_the_payments_are_shown_when_they_are_final() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
 
-    let declined = insert_application(&app, p, AMA, "Declined Conf");
+    let declined = GrantBuilder::new(p).event("Declined Conf").insert(&app);
     decide(
         &app,
         declined,
-        "declined",
         None,
         "The budget for this year is spent. <i>Sorry</i>.",
     );
     // Still in review (a decision row would not exist yet, but never show one early).
-    let c = portal_client(&app, declined, AMA).await;
+    let c = app.link_client(LinkKind::APPLICANT, declined, AMA).await;
     assert!(!c.page("/grants/portal").await.1.contains("id=\"decision\""));
     walk(&app, declined, &[Status::UnderReview, Status::Declined]);
     let home = c.page("/grants/portal").await.1;
     assert!(home.contains("Declined on"), "{home}");
-    assert!(home.contains(&esc("The budget for this year is spent. <i>Sorry</i>.")));
+    assert!(home.contains(&html("The budget for this year is spent. <i>Sorry</i>.")));
     assert!(!home.contains("id=\"payment\""));
 
-    let won = insert_application(&app, p, AMA, "Awarded Conf");
+    let won = GrantBuilder::new(p).event("Awarded Conf").insert(&app);
     walk(&app, won, &[Status::UnderReview, Status::Approved]);
-    decide(&app, won, "approved", Some(200_000), "");
-    let c = portal_client(&app, won, AMA).await;
+    decide(&app, won, Some((200_000, 200_000)), "");
+    let c = app.link_client(LinkKind::APPLICANT, won, AMA).await;
     let home = c.page("/grants/portal").await.1;
     assert!(
         home.contains("We award <strong>$2,000.00</strong>"),
@@ -657,10 +511,10 @@ async fn the_decision_and_the_payments_are_shown_when_they_are_final() {
     );
     assert!(home.contains("Not paid yet"));
 
-    pay(&app, won, 200_000);
+    paid_out(&app, won, 200_000);
     walk(&app, won, &[Status::Paid]);
-    diesel::update(steward::db::schema::grant_applications::table.find(won))
-        .set(steward::db::schema::grant_applications::report_due_on.eq(Some(day_in(150))))
+    diesel::update(grant_applications::table.find(won))
+        .set(grant_applications::report_due_on.eq(Some(day_in(150))))
         .execute(&mut *app.db())
         .expect("due");
     let home = c.page("/grants/portal").await.1;
@@ -676,13 +530,13 @@ async fn the_decision_and_the_payments_are_shown_when_they_are_final() {
     // The event is still to come: the report form opens on its last day.
     assert!(!home.contains("Send the report"));
     assert!(home.contains("The report form opens on"), "{home}");
-    let r = post_report(&app, &c, "Early.", vec![]).await;
+    let r = post_report(&c, "Early.", vec![]).await;
     assert_eq!(r.status(), 409);
     assert!(apps::report(&mut app.db(), won).expect("q").is_none());
 
     // Overdue reports say so.
-    diesel::update(steward::db::schema::grant_applications::table.find(won))
-        .set(steward::db::schema::grant_applications::report_due_on.eq(Some(day_in(-2))))
+    diesel::update(grant_applications::table.find(won))
+        .set(grant_applications::report_due_on.eq(Some(day_in(-2))))
         .execute(&mut *app.db())
         .expect("due");
     assert!(
@@ -701,21 +555,21 @@ async fn the_report_takes_text_and_checked_attachments_once() {
         "treasurer@foundation.example",
         &[Role::Treasurer],
     );
-    let p = event_programme(&app);
-    let id = insert_application(&app, p, AMA, "PyCon Ghana");
-    let c = portal_client(&app, id, AMA).await;
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let id = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
+    let c = app.link_client(LinkKind::APPLICANT, id, AMA).await;
 
     // Not paid yet: no form, and a forged post is refused without storing anything.
     assert!(!c.page("/grants/portal").await.1.contains("Send the report"));
     let r = post_report(
-        &app,
         &c,
         "It went well.",
         vec![(PDF.to_vec(), "r.pdf", "application/pdf")],
     )
     .await;
     assert_eq!(r.status(), 409);
-    assert_eq!(status_of(&app, id), "submitted");
+    assert_eq!(status_of(&app, id), Status::Submitted);
+    assert_eq!(stored_files(&app), 0);
 
     walk(
         &app,
@@ -727,15 +581,9 @@ async fn the_report_takes_text_and_checked_attachments_once() {
             Status::ReportDue,
         ],
     );
-    let files_dir = app.state.settings.data_dir.join("grant_files");
-    let stored = || {
-        std::fs::read_dir(&files_dir)
-            .map(|d| d.count())
-            .unwrap_or(0)
-    };
 
     // Refused: no text; a file of another kind; an SVG; too many files; too large.
-    let r = post_report(&app, &c, "  ", vec![]).await;
+    let r = post_report(&c, "  ", vec![]).await;
     assert_eq!(r.status(), 422);
     assert!(
         r.text()
@@ -774,17 +622,16 @@ async fn the_report_takes_text_and_checked_attachments_once() {
         ),
     ];
     for (files, message) in bad {
-        let r = post_report(&app, &c, "It went well.", files).await;
+        let r = post_report(&c, "It went well.", files).await;
         assert_eq!(r.status(), 422);
         let page = r.text().await.expect("body");
         assert!(page.contains(message), "{message}: {page}");
         assert!(page.contains("It went well."), "the text is kept");
     }
-    assert_eq!(status_of(&app, id), "report_due");
-    assert_eq!(stored(), 0);
+    assert_eq!(status_of(&app, id), Status::ReportDue);
+    assert_eq!(stored_files(&app), 0);
 
     let r = post_report(
-        &app,
         &c,
         "420 people came. <script>alert(1)</script>",
         vec![
@@ -795,7 +642,7 @@ async fn the_report_takes_text_and_checked_attachments_once() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, id), "report_received");
+    assert_eq!(status_of(&app, id), Status::ReportReceived);
     let rows: Vec<(i64, String, String)> = grant_files::table
         .filter(grant_files::application_id.eq(id))
         .filter(grant_files::purpose.eq("report"))
@@ -811,12 +658,12 @@ async fn the_report_takes_text_and_checked_attachments_once() {
         rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
         ["application/pdf", "image/png", "image/jpeg"]
     );
-    assert_eq!(stored(), 3);
+    assert_eq!(stored_files(&app), 3);
     app.wait_for_mail("treasurer@foundation.example", "grant_applicant_activity")
         .await;
 
     let home = c.page("/grants/portal").await.1;
-    assert!(home.contains(&esc("420 people came. <script>")), "{home}");
+    assert!(home.contains(&html("420 people came. <script>")), "{home}");
     assert!(home.contains("crowd.png") && home.contains("Thank you for your report"));
     assert!(!home.contains("Send the report"));
     let r = c.get(&format!("/grants/portal/files/{}", rows[1].0)).await;
@@ -833,26 +680,28 @@ async fn the_report_takes_text_and_checked_attachments_once() {
 
     // Once only.
     let r = post_report(
-        &app,
         &c,
         "Again.",
         vec![(PDF.to_vec(), "r.pdf", "application/pdf")],
     )
     .await;
     assert_eq!(r.status(), 409);
-    assert_eq!(stored(), 3, "the refused upload was not kept");
+    assert_eq!(stored_files(&app), 3, "the refused upload was not kept");
 }
 
 #[tokio::test]
 async fn one_applicants_link_cannot_reach_anothers_application() {
     let app = TestApp::spawn().await;
-    let p = event_programme(&app);
-    let a = insert_application(&app, p, AMA, "PyCon Ghana");
-    let b = insert_application(&app, p, "kofi@other.example", "Secret Sprint");
+    let p = ProgrammeBuilder::event("Conference grants").insert(&app);
+    let a = GrantBuilder::new(p).event("PyCon Ghana").insert(&app);
+    let b = GrantBuilder::new(p)
+        .email("kofi@other.example")
+        .event("Secret Sprint")
+        .insert(&app);
     walk(&app, b, &[Status::UnderReview, Status::InfoRequested]);
-    let a_file = add_file(&app, a, "application", PDF, "application/pdf");
-    let b_file = add_file(&app, b, "application", PDF, "application/pdf");
-    let c = portal_client(&app, a, AMA).await;
+    let a_file = add_file(&app, a, "application", "file.pdf", PDF, "application/pdf");
+    let b_file = add_file(&app, b, "application", "file.pdf", PDF, "application/pdf");
+    let c = app.link_client(LinkKind::APPLICANT, a, AMA).await;
 
     let home = c.page("/grants/portal").await.1;
     assert!(home.contains("PyCon Ghana") && !home.contains("Secret Sprint"));
@@ -872,27 +721,25 @@ async fn one_applicants_link_cannot_reach_anothers_application() {
 
     // Ids in forms are ignored: the link decides which application a change touches.
     let bid = b.to_string();
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/messages",
-        &[("body", "Hello"), ("application_id", &bid), ("id", &bid)],
-    )
-    .await;
+    let r = c
+        .post(
+            "/grants/portal/messages",
+            &[("body", "Hello"), ("application_id", &bid), ("id", &bid)],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(apps::messages(&mut app.db(), b).expect("messages").len(), 0);
     assert_eq!(apps::messages(&mut app.db(), a).expect("messages").len(), 1);
-    assert_eq!(status_of(&app, b), "info_requested");
-    let r = gpost(
-        &app,
-        &c,
-        "/grants/portal/withdraw",
-        &[("confirm", "1"), ("application_id", &bid)],
-    )
-    .await;
+    assert_eq!(status_of(&app, b), Status::InfoRequested);
+    let r = c
+        .post(
+            "/grants/portal/withdraw",
+            &[("confirm", "1"), ("application_id", &bid)],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(&app, a), "withdrawn");
-    assert_eq!(status_of(&app, b), "info_requested");
+    assert_eq!(status_of(&app, a), Status::Withdrawn);
+    assert_eq!(status_of(&app, b), Status::InfoRequested);
 
     // A token carried in the form does not switch applications either.
     let b_raw = portal_tokens::issue(
@@ -903,7 +750,7 @@ async fn one_applicants_link_cannot_reach_anothers_application() {
         chrono::Duration::days(1),
     )
     .expect("token");
-    let t = token(&app, &c).await;
+    let t = c.csrf_token().await;
     let r = c
         .post_raw(
             "/grants/portal/messages",
@@ -918,10 +765,29 @@ async fn one_applicants_link_cannot_reach_anothers_application() {
     assert_eq!(apps::messages(&mut app.db(), b).expect("messages").len(), 0);
 
     // Another browser's CSRF token does not work with this browser's link.
-    let other = portal_client(&app, b, "kofi@other.example").await;
-    let t = token(&app, &other).await;
+    let other = app
+        .link_client(LinkKind::APPLICANT, b, "kofi@other.example")
+        .await;
+    let t = other.csrf_token().await;
     let r = c
         .post_raw("/grants/portal/leave", &[("csrf_token", &t)])
         .await;
     assert_eq!(r.status(), 403);
+    // Nor does a token made with this browser's nonce for another applicant's link: the
+    // token is bound to the link the browser holds.
+    let nonce = c.cookie("steward_csrf").expect("nonce");
+    let kofi = other.cookie("steward_grant").expect("kofi's link");
+    let forged = steward::auth::csrf::token_for(
+        &app.state.csrf_key,
+        &nonce,
+        &steward::auth::csrf::binding("", &format!("|{kofi}")),
+    );
+    let r = c
+        .post_raw("/grants/portal/leave", &[("csrf_token", &forged)])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.page("/grants/portal").await.0, 200, "still inside");
+    // This browser's own token works.
+    let r = c.post("/grants/portal/leave", &[]).await;
+    assert_eq!(r.status(), 303);
 }

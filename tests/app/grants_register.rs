@@ -3,23 +3,15 @@
 //! escaped, and downloadable as CSV that a spreadsheet cannot run.
 
 use steward::domain::grants::Status;
-use steward::models::grant_programmes::{self as programmes, ProgrammeFields};
+use steward::models::grant_programmes as programmes;
 
-use crate::grants_money::{Grant, day, programme};
+use crate::grants_fixtures::{AMA, GrantBuilder, ProgrammeBuilder, day};
 use crate::helpers::TestApp;
-
-/// A grant with its own event name (the names are what the tests look for).
-fn grant(app: &TestApp, programme: i64, status: Status, event: &str, opt_in: bool) -> i64 {
-    let mut g = Grant::new(programme, status);
-    g.event = event.into();
-    g.opt_in = opt_in;
-    g.insert(app)
-}
 
 #[tokio::test]
 async fn the_register_lists_only_awarded_grants_whose_applicants_opted_in() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
     for (status, event, opt_in) in [
         (Status::Approved, "Listed approved", true),
         (Status::Paid, "Listed paid", true),
@@ -33,7 +25,11 @@ async fn the_register_lists_only_awarded_grants_whose_applicants_opted_in() {
         (Status::Submitted, "Hidden submitted", true),
         (Status::InfoRequested, "Hidden info requested", true),
     ] {
-        grant(&app, p, status, event, opt_in);
+        GrantBuilder::new(p)
+            .status(status)
+            .event(event)
+            .opt_in(opt_in)
+            .insert(&app);
     }
     let anon = app.new_client();
     let (s, body) = anon.page("/grants/register").await;
@@ -51,36 +47,38 @@ async fn the_register_lists_only_awarded_grants_whose_applicants_opted_in() {
     // The award, not the request; no personal data.
     assert!(body.contains("$2,000.00"));
     assert!(!body.contains("$3,000.00"));
-    assert!(!body.contains("ama@pycon.example"));
+    assert!(!body.contains(AMA));
     assert!(!body.contains("Ama Mensah"));
 
     let r = anon.get("/grants/register.csv").await;
     let csv = r.text().await.expect("csv");
     assert_eq!(csv.lines().count(), 5, "header and four grants: {csv}");
     assert!(!csv.contains("Hidden"));
-    assert!(!csv.contains("ama@pycon.example"));
+    assert!(!csv.contains(AMA));
 }
 
 #[tokio::test]
 async fn the_register_filters_by_year_programme_and_country() {
     let app = TestApp::spawn().await;
-    let events = programme(&app, "Conferences", 60);
-    let sprints = programme(&app, "Sprints", 30);
-    let mut g = Grant::new(events, Status::Paid);
-    g.event = "Accra 2030".into();
-    g.insert(&app);
-    let mut g = Grant::new(events, Status::Closed);
-    g.event = "Nairobi 2029".into();
-    g.event_country = "KE";
-    g.city = "Nairobi".into();
-    g.starts_on = day(2029, 5, 1);
-    g.ends_on = day(2029, 5, 2);
-    g.insert(&app);
-    let mut g = Grant::new(sprints, Status::Approved);
-    g.event = "Lima sprint 2030".into();
-    g.event_country = "PE";
-    g.city = "Lima".into();
-    g.insert(&app);
+    let events = ProgrammeBuilder::event("Conferences").insert(&app);
+    let sprints = ProgrammeBuilder::event("Sprints").insert(&app);
+    GrantBuilder::new(events)
+        .status(Status::Paid)
+        .event("Accra 2030")
+        .insert(&app);
+    GrantBuilder::new(events)
+        .status(Status::Closed)
+        .event("Nairobi 2029")
+        .event_country("KE")
+        .city("Nairobi")
+        .dates(day(2029, 5, 1), day(2029, 5, 2))
+        .insert(&app);
+    GrantBuilder::new(sprints)
+        .status(Status::Approved)
+        .event("Lima sprint 2030")
+        .event_country("PE")
+        .city("Lima")
+        .insert(&app);
 
     let c = app.new_client();
     let shows = |body: &str| {
@@ -149,23 +147,26 @@ async fn the_register_filters_by_year_programme_and_country() {
 #[tokio::test]
 async fn the_csv_has_the_awards_and_neutralises_formulas() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "Conferences", 60);
-    let mut g = Grant::new(p, Status::Paid);
-    g.organisation = "=HYPERLINK(\"http://evil.example\",\"click\")".into();
-    g.event = "+cmd|' /C calc'!A0".into();
-    g.city = "São Paulo, \"centro\"".into();
-    g.event_country = "BR";
-    g.insert(&app);
-    let mut g = Grant::new(p, Status::Approved);
-    g.currency = "EUR";
-    g.award = Some((150_050, 162_054));
-    g.organisation = "-2+3".into();
-    g.event = "@SUM(A1:A9)".into();
-    g.insert(&app);
-    let mut g = Grant::new(p, Status::Approved);
-    g.event = "Not opted in".into();
-    g.opt_in = false;
-    g.insert(&app);
+    let p = ProgrammeBuilder::event("Conferences").insert(&app);
+    GrantBuilder::new(p)
+        .status(Status::Paid)
+        .organisation("=HYPERLINK(\"http://evil.example\",\"click\")")
+        .event("+cmd|' /C calc'!A0")
+        .city("São Paulo, \"centro\"")
+        .event_country("BR")
+        .insert(&app);
+    GrantBuilder::new(p)
+        .status(Status::Approved)
+        .currency("EUR")
+        .award(150_050, 162_054)
+        .organisation("-2+3")
+        .event("@SUM(A1:A9)")
+        .insert(&app);
+    GrantBuilder::new(p)
+        .status(Status::Approved)
+        .event("Not opted in")
+        .opt_in(false)
+        .insert(&app);
 
     let r = app.new_client().get("/grants/register.csv").await;
     assert_eq!(r.status(), 200);
@@ -229,12 +230,13 @@ async fn the_csv_has_the_awards_and_neutralises_formulas() {
 #[tokio::test]
 async fn the_register_escapes_what_applicants_typed() {
     let app = TestApp::spawn().await;
-    let p = programme(&app, "<b>Bold</b> programme", 60);
-    let mut g = Grant::new(p, Status::Paid);
-    g.organisation = "<script>alert('org')</script>".into();
-    g.event = "\"><img src=x onerror=alert(1)>".into();
-    g.city = "<i>Accra</i>".into();
-    g.insert(&app);
+    let p = ProgrammeBuilder::event("<b>Bold</b> programme").insert(&app);
+    GrantBuilder::new(p)
+        .status(Status::Paid)
+        .organisation("<script>alert('org')</script>")
+        .event("\"><img src=x onerror=alert(1)>")
+        .city("<i>Accra</i>")
+        .insert(&app);
     let (s, body) = app.new_client().page("/grants/register").await;
     assert_eq!(s, 200);
     assert!(!body.contains("<script>alert('org')"));
@@ -249,37 +251,14 @@ async fn the_register_escapes_what_applicants_typed() {
 #[tokio::test]
 async fn the_grants_page_explains_each_open_programme_in_plain_words() {
     let app = TestApp::spawn().await;
-    programme(&app, "Conferences", 60);
-    programmes::insert(
-        &mut app.db(),
-        &ProgrammeFields {
-            name: "Core development".into(),
-            kind: "development".into(),
-            description: "Paid time on the interpreter.".into(),
-            is_open: true,
-            requires_coc: false,
-            min_lead_days: 0,
-            max_amount_minor: None,
-            per_attendee_minor: None,
-            report_days: 90,
-        },
-    )
-    .expect("programme");
-    programmes::insert(
-        &mut app.db(),
-        &ProgrammeFields {
-            name: "Closed programme".into(),
-            kind: "sprint".into(),
-            description: String::new(),
-            is_open: false,
-            requires_coc: false,
-            min_lead_days: 0,
-            max_amount_minor: None,
-            per_attendee_minor: None,
-            report_days: 30,
-        },
-    )
-    .expect("programme");
+    ProgrammeBuilder::event("Conferences").insert(&app);
+    ProgrammeBuilder::new("Core development", "development")
+        .description("Paid time on the interpreter.")
+        .report_days(90)
+        .insert(&app);
+    ProgrammeBuilder::new("Closed programme", "sprint")
+        .closed()
+        .insert(&app);
     programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "admin@example.org").expect("rate");
 
     let (s, body) = app.new_client().page("/grants").await;

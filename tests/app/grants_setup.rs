@@ -7,40 +7,11 @@ use steward::domain::Role;
 use steward::domain::grants::Status;
 use steward::models::grant_applications as apps;
 use steward::models::grant_disbursements as disb;
-use steward::models::grant_programmes::{self as programmes, ProgrammeFields};
+use steward::models::grant_programmes as programmes;
 use steward::services::grant_money::paid_in_award_currency;
 
-use crate::helpers::{TestApp, TestClient, location};
-
-fn programme(app: &TestApp, name: &str) -> i64 {
-    let mut c = app.db();
-    programmes::insert(
-        &mut c,
-        &ProgrammeFields {
-            name: name.into(),
-            kind: "event".into(),
-            description: "For conferences.".into(),
-            is_open: true,
-            requires_coc: true,
-            min_lead_days: 42,
-            max_amount_minor: Some(1_000_000),
-            per_attendee_minor: Some(2_500),
-            report_days: 60,
-        },
-    )
-    .expect("programme")
-}
-
-/// The audit entries with this action, oldest first: (actor, record id, details).
-fn audit(app: &TestApp, action: &str) -> Vec<(String, Option<String>, String)> {
-    use steward::db::schema::audit_log;
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .order(audit_log::id)
-        .select((audit_log::actor, audit_log::record_id, audit_log::details))
-        .load(&mut app.db())
-        .expect("audit")
-}
+use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder};
+use crate::helpers::{TestApp, TestClient, html, location};
 
 /// What refused requests must leave alone.
 fn snapshot(app: &TestApp) -> String {
@@ -121,15 +92,6 @@ fn shown(body: &str) -> String {
         .replace("&#38;", "&")
 }
 
-/// Text as askama escapes it.
-fn html(s: &str) -> String {
-    s.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
 fn set_eur(app: &TestApp) {
     programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "fixture").expect("rate");
 }
@@ -137,7 +99,7 @@ fn set_eur(app: &TestApp) {
 #[tokio::test]
 async fn grants_setup_needs_an_admin_decider_or_treasurer_on_every_route() {
     let app = TestApp::spawn().await;
-    let id = programme(&app, "Conference grants");
+    let id = ProgrammeBuilder::event("Conference grants").insert(&app);
     set_eur(&app);
     let before = snapshot(&app);
 
@@ -349,14 +311,17 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
         assert!(!body.contains("<script>alert(1)"), "{page} not escaped");
         assert!(body.contains(&html(script)), "{page}");
     }
-    let created = audit(&app, "grant_programme.create");
+    let created = app.audit("grant_programme.create");
     assert_eq!(created.len(), 1);
-    assert_eq!(created[0].0, email);
-    assert_eq!(created[0].1.as_deref(), Some(p.id.to_string().as_str()));
+    assert_eq!(created[0].actor, email);
+    assert_eq!(
+        created[0].record_id.as_deref(),
+        Some(p.id.to_string().as_str())
+    );
     assert!(
-        created[0].2.contains("maximum: $3,000.00"),
+        created[0].details.contains("maximum: $3,000.00"),
         "{}",
-        created[0].2
+        created[0].details
     );
 
     // The same name in other letters is refused beside the name.
@@ -417,7 +382,7 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
             "Now for workshops."
         )
     );
-    let updated = audit(&app, "grant_programme.update");
+    let updated = app.audit("grant_programme.update");
     assert_eq!(updated.len(), 1);
     for part in [
         "name: <script>alert(1)</script> Sprints → Sprints",
@@ -431,9 +396,9 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
         "description changed",
     ] {
         assert!(
-            updated[0].2.contains(part),
+            updated[0].details.contains(part),
             "{part:?} not in {}",
-            updated[0].2
+            updated[0].details
         );
     }
     // Saving the same again changes nothing and writes no entry.
@@ -451,7 +416,7 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
         ("description", "Now for workshops."),
     ]);
     assert_eq!(c.post(&edit, &same).await.status(), 303);
-    assert_eq!(audit(&app, "grant_programme.update").len(), 1);
+    assert_eq!(app.audit("grant_programme.update").len(), 1);
     // An edit with errors re-renders the edit form (422) and saves nothing.
     let r = c
         .post(&edit, &programme_form(&[("report_days", "x")]))
@@ -469,7 +434,7 @@ async fn programmes_are_created_and_edited_with_every_rule_and_clear_messages() 
 #[tokio::test]
 async fn yearly_caps_are_set_replaced_refused_when_malformed_and_audited() {
     let app = TestApp::spawn().await;
-    let id = programme(&app, "Conference grants");
+    let id = ProgrammeBuilder::event("Conference grants").insert(&app);
     let (c, _, email) = app.signed_in(&[Role::Treasurer]).await;
     let caps = format!("/staff/grants/programmes/{id}/caps");
     for (year, cap, field, message) in [
@@ -512,19 +477,30 @@ async fn yearly_caps_are_set_replaced_refused_when_malformed_and_audited() {
         programmes::caps(&mut app.db(), id).expect("caps"),
         vec![(2027, 5_500_000), (2028, 6_500_000)]
     );
-    let entries = audit(&app, "grant_budget.set");
+    let entries = app.audit("grant_budget.set");
     assert_eq!(entries.len(), 3);
-    assert!(entries.iter().all(|e| e.0 == email));
+    assert!(entries.iter().all(|e| e.actor == email));
     assert_eq!(
-        entries[2].2,
+        entries[2].details,
         "Conference grants 2027: cap $55,000.00 (was $60,000.00)"
     );
-    assert!(entries[0].2.ends_with("(new)"));
+    assert!(entries[0].details.ends_with("(new)"));
     let (_, body) = c.page(&format!("/staff/grants/programmes/{id}")).await;
     assert!(body.contains("$55,000.00") && body.contains("$65,000.00"));
-    // The list shows this year's and next year's caps.
+    // The list shows this year's and next year's caps (of 2027 and 2028, those that are).
     let (_, body) = c.page("/staff/grants/programmes").await;
     assert!(body.contains("Conference grants"));
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+    assert!(
+        body.contains(&format!("Budget {year}")) && body.contains(&format!("Budget {}", year + 1))
+    );
+    for (cap_year, shown) in [(2027, "$55,000.00"), (2028, "$65,000.00")] {
+        assert_eq!(
+            body.contains(shown),
+            cap_year == year || cap_year == year + 1,
+            "the {cap_year} cap in {year}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -607,7 +583,7 @@ async fn quorum_thresholds_are_validated_replaced_and_audited() {
         .await;
     assert_eq!(r.status(), 400);
     assert_eq!(programmes::quorum(&mut app.db()).expect("q"), default);
-    assert!(audit(&app, "grant_quorum.set").is_empty());
+    assert!(app.audit("grant_quorum.set").is_empty());
 
     // Rows in any order, blank rows ignored; saved lowest first.
     let r = c
@@ -626,11 +602,11 @@ async fn quorum_thresholds_are_validated_replaced_and_audited() {
         programmes::quorum(&mut app.db()).expect("q"),
         vec![(0, 1), (250_000, 2), (1_000_000, 4)]
     );
-    let entries = audit(&app, "grant_quorum.set");
+    let entries = app.audit("grant_quorum.set");
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].0, email);
+    assert_eq!(entries[0].actor, email);
     assert_eq!(
-        entries[0].2,
+        entries[0].details,
         "from $0.00: 1; from $2,500.00: 2; from $10,000.00: 4 (was from $0.00: 1; from $1,000.00: 2; from $5,000.00: 3)"
     );
     let (_, body) = c.page("/staff/grants/settings").await;
@@ -646,7 +622,7 @@ async fn quorum_thresholds_are_validated_replaced_and_audited() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(programmes::quorum(&mut app.db()).expect("q"), vec![(0, 2)]);
-    assert_eq!(audit(&app, "grant_quorum.set").len(), 2);
+    assert_eq!(app.audit("grant_quorum.set").len(), 2);
     assert_eq!(
         steward::domain::grants::approvals_needed(&[(0, 2)], 5_000_000),
         2
@@ -772,32 +748,19 @@ async fn exchange_rates_are_added_changed_and_removed_with_who_and_when() {
         .expect("rate"),
         Some(1_100_000)
     );
-    let set = audit(&app, "exchange_rate.set");
+    let set = app.audit("exchange_rate.set");
     assert_eq!(set.len(), 3);
-    assert_eq!(set[0].2, "1 EUR = 1.08 USD (new)");
-    assert_eq!(set[2].2, "1 EUR = 1.1 USD (was 1.08)");
-    assert_eq!(set[2].1.as_deref(), Some("EUR"));
-    assert!(set.iter().all(|e| e.0 == email));
+    assert_eq!(set[0].details, "1 EUR = 1.08 USD (new)");
+    assert_eq!(set[2].details, "1 EUR = 1.1 USD (was 1.08)");
+    assert_eq!(set[2].record_id.as_deref(), Some("EUR"));
+    assert!(set.iter().all(|e| e.actor == email));
 
     // Removing one; an application in progress in that currency is counted in the message.
-    let mut db = app.db();
-    let pid = programmes::insert(
-        &mut db,
-        &ProgrammeFields {
-            name: "Sprints".into(),
-            kind: "sprint".into(),
-            description: String::new(),
-            is_open: true,
-            requires_coc: false,
-            min_lead_days: 0,
-            max_amount_minor: None,
-            per_attendee_minor: None,
-            report_days: 30,
-        },
-    )
-    .expect("programme");
-    insert_application(&mut db, pid, "k1", Status::UnderReview, "EUR");
-    drop(db);
+    let pid = ProgrammeBuilder::new("Sprints", "sprint").insert(&app);
+    GrantBuilder::new(pid)
+        .status(Status::UnderReview)
+        .currency("EUR")
+        .insert(&app);
     let r = c.post("/staff/grants/settings/rates/EUR/delete", &[]).await;
     assert_eq!(r.status(), 303);
     assert!(
@@ -806,10 +769,10 @@ async fn exchange_rates_are_added_changed_and_removed_with_who_and_when() {
             .iter()
             .all(|r| r.currency != "EUR")
     );
-    let deleted = audit(&app, "exchange_rate.delete");
+    let deleted = app.audit("exchange_rate.delete");
     assert_eq!(deleted.len(), 1);
     assert_eq!(
-        deleted[0].2,
+        deleted[0].details,
         "EUR removed (was 1.1); 1 open application(s) in EUR"
     );
     let (_, body) = c.page("/staff/grants/settings").await;
@@ -821,8 +784,8 @@ async fn exchange_rates_are_added_changed_and_removed_with_who_and_when() {
     assert_eq!(r.status(), 303);
     let (_, body) = c.page("/staff/grants/settings").await;
     assert!(body.contains("EUR no longer has a rate"));
-    assert_eq!(audit(&app, "exchange_rate.delete").len(), 1);
-    assert_eq!(audit(&app, "exchange_rate.set").len(), 3);
+    assert_eq!(app.audit("exchange_rate.delete").len(), 1);
+    assert_eq!(app.audit("exchange_rate.set").len(), 3);
     assert_eq!(programmes::rates(&mut app.db()).expect("rates").len(), 1);
     // Deleting a currency that never had a rate, or a made-up one, changes nothing.
     let r = c
@@ -830,52 +793,6 @@ async fn exchange_rates_are_added_changed_and_removed_with_who_and_when() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(programmes::rates(&mut app.db()).expect("rates").len(), 1);
-}
-
-/// An application row for fixtures.
-fn insert_application(
-    c: &mut steward::db::DbConn,
-    programme_id: i64,
-    key: &str,
-    status: Status,
-    currency: &str,
-) -> i64 {
-    let today = chrono::Utc::now().date_naive();
-    let now = steward::models::now();
-    apps::insert(
-        c,
-        &apps::NewGrantApplication {
-            application_key: key.into(),
-            programme_id,
-            status: status.as_str().into(),
-            applicant_name: "Ada".into(),
-            applicant_email: "ada@example.org".into(),
-            organisation: "Group".into(),
-            group_key: "group".into(),
-            country: "DE".into(),
-            event_name: "Sprint".into(),
-            starts_on: today + chrono::Duration::days(60),
-            ends_on: today + chrono::Duration::days(61),
-            city: "Berlin".into(),
-            event_country: "DE".into(),
-            attendance: 10,
-            website: String::new(),
-            coc_url: String::new(),
-            requested_minor: 100_000,
-            currency: currency.into(),
-            requested_base_minor: 108_000,
-            total_budget_minor: 200_000,
-            purpose: "Food".into(),
-            outreach: String::new(),
-            earlier_grants: String::new(),
-            public_opt_in: false,
-            budget_year: 2027,
-            created_at: now,
-            updated_at: now,
-        },
-        &[("Food".into(), 200_000)],
-    )
-    .expect("application")
 }
 
 /// Called by the seed-demo CLI test (`backup.rs`) after `steward seed-demo` ran twice:

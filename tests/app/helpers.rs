@@ -1,14 +1,19 @@
 //! `TestApp::spawn()`, cookie-keeping clients that fill in CSRF tokens, builders for staff
-//! accounts, and captured email.
+//! accounts, browsers inside a private link, captured email, and the outbox and audit log.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use diesel::prelude::*;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
+use steward::auth::portal::LinkKind;
 use steward::config::{MailTransport, Settings};
+use steward::db::schema::{audit_log, outbox};
 use steward::domain::{EmailAddress, Role};
 use steward::email::SentMail;
+use steward::models::audit::AuditEntry;
+use steward::models::portal_tokens;
 use steward::models::users::{self, NewUser};
 use steward::startup::{AppState, Application};
 
@@ -175,6 +180,53 @@ impl TestApp {
         self.state.db.get().expect("database connection")
     }
 
+    /// A new browser that opened a fresh private link of this kind (a sponsor contact's, or a
+    /// grant applicant's) to record `id` as `email`, and landed on its overview.
+    pub async fn link_client(&self, kind: LinkKind, id: i64, email: &str) -> TestClient {
+        let raw = portal_tokens::issue(
+            &mut self.db(),
+            kind.scope(),
+            id,
+            email,
+            chrono::Duration::days(14),
+        )
+        .expect("token");
+        let c = self.new_client();
+        let r = c.get(&format!("{}/enter/{raw}", kind.home())).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), kind.home());
+        c
+    }
+
+    /// How many messages of `kind` the outbox holds (sent or not).
+    pub fn outbox_count(&self, kind: &str) -> i64 {
+        outbox::table
+            .filter(outbox::kind.eq(kind))
+            .count()
+            .get_result(&mut self.db())
+            .expect("count")
+    }
+
+    /// How many messages of `kind` to `to` the outbox holds (sent or not).
+    pub fn outbox_count_to(&self, kind: &str, to: &str) -> i64 {
+        outbox::table
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::to_addr.eq(to))
+            .count()
+            .get_result(&mut self.db())
+            .expect("count")
+    }
+
+    /// The audit entries of exactly this action, oldest first.
+    pub fn audit(&self, action: &str) -> Vec<AuditEntry> {
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .order(audit_log::id.asc())
+            .select(AuditEntry::as_select())
+            .load(&mut self.db())
+            .expect("audit")
+    }
+
     /// Runs the first-run setup and returns a client signed in as the new admin.
     pub async fn complete_setup(&self, email: &str) -> TestClient {
         let c = self.new_client();
@@ -202,6 +254,15 @@ impl TestApp {
     }
 }
 
+/// Text as askama escapes it in HTML text and attributes.
+pub fn html(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
 /// The path part of a link in an email.
 pub fn link_path(text: &str, marker: &str) -> String {
     let start = text
@@ -213,6 +274,9 @@ pub fn link_path(text: &str, marker: &str) -> String {
         .unwrap_or(rest.len());
     rest[..end].to_string()
 }
+
+/// A file for a multipart form: (bytes, file name, MIME type the browser claims).
+pub type FilePart = (Vec<u8>, &'static str, &'static str);
 
 /// A browser: keeps cookies, does not follow redirects, fills in CSRF tokens.
 pub struct TestClient {
@@ -266,14 +330,19 @@ impl TestClient {
     }
 
     /// The CSRF token a page would carry for this browser now (fetching a page first if the
-    /// browser has no CSRF cookie yet).
+    /// browser has no CSRF cookie yet): bound to the staff session and to both private-link
+    /// cookies, the sponsor contact's and the grant applicant's, as the middleware binds it.
     pub async fn csrf_token(&self) -> String {
         if self.cookie("steward_csrf").is_none() {
             self.get("/login").await;
         }
         let nonce = self.cookie("steward_csrf").expect("csrf cookie");
         let session = self.cookie("steward_session").unwrap_or_default();
-        let portal = self.cookie("steward_portal").unwrap_or_default();
+        let sponsor = self.cookie("steward_portal").unwrap_or_default();
+        let portal = match self.cookie("steward_grant") {
+            Some(grant) if !grant.is_empty() => format!("{sponsor}|{grant}"),
+            _ => sponsor,
+        };
         let binding = steward::auth::csrf::binding(&session, &portal);
         steward::auth::csrf::token_for(&self.csrf_key, &nonce, &binding)
     }
@@ -284,6 +353,37 @@ impl TestClient {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.post_raw(path, &all).await
+    }
+
+    /// POST a multipart form as a browser does (the CSRF token in the query), with `files` in
+    /// `file_field`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(String, String)],
+        file_field: &str,
+        files: Vec<FilePart>,
+    ) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.clone(), v.clone());
+        }
+        for (bytes, name, mime) in files {
+            form = form.part(
+                file_field.to_string(),
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(name)
+                    .mime_str(mime)
+                    .expect("mime"),
+            );
+        }
+        self.http
+            .post(self.url(&format!("{path}?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// POST a form exactly as given (no CSRF token added).

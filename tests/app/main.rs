@@ -9,6 +9,7 @@ mod applications;
 mod backup;
 mod e2e;
 mod grants_apply;
+mod grants_fixtures;
 mod grants_money;
 mod grants_portal;
 mod grants_register;

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::db::schema::{agreements, outbox, sponsors};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
@@ -79,18 +80,7 @@ fn sent_agreement(app: &TestApp, sponsorship_id: i64, body: &str) -> i64 {
 
 /// A browser inside the portal of `sponsor_id`, as `email`.
 async fn portal_client(app: &TestApp, sponsor_id: i64, email: &str) -> TestClient {
-    let raw = portal_tokens::issue(
-        &mut app.db(),
-        Scope::Sponsor,
-        sponsor_id,
-        email,
-        chrono::Duration::days(14),
-    )
-    .expect("token");
-    let c = app.new_client();
-    let r = c.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(location(&r), "/portal");
-    c
+    app.link_client(LinkKind::SPONSOR, sponsor_id, email).await
 }
 
 fn count_mail(app: &TestApp, kind: &str, to: &str) -> i64 {
@@ -638,12 +628,20 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
         .await;
     assert_eq!(location(&again), "/portal/link?sent=1");
     assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    let backdate = |seconds: i64| {
+        let earlier = steward::models::now() - chrono::Duration::seconds(seconds);
+        diesel::update(steward::db::schema::audit_log::table)
+            .set(steward::db::schema::audit_log::at.eq(earlier))
+            .execute(&mut *app.db())
+            .expect("backdate");
+    };
+    // Still within the minute: no.
+    backdate(45);
+    c.post("/portal/link", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
     // A minute later it does.
-    let earlier = steward::models::now() - chrono::Duration::seconds(61);
-    diesel::update(steward::db::schema::audit_log::table)
-        .set(steward::db::schema::audit_log::at.eq(earlier))
-        .execute(&mut *app.db())
-        .expect("backdate");
+    backdate(61);
     c.post("/portal/link", &[("email", "ada@acme.example")])
         .await;
     assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 2);
@@ -745,12 +743,23 @@ async fn the_overview_says_what_fits_the_stage_and_invites_renewal_near_the_end(
         "{home}"
     );
     assert!(home.contains(&format!("price of {price}")), "{home}");
+    // The offer names the next term, from its first day to its last.
     assert!(home.contains(&end.format("%-d %B %Y").to_string()));
+    let from = if chrono::Datelike::year(&start) == chrono::Datelike::year(&end) {
+        start.format("%-d %B")
+    } else {
+        start.format("%-d %B %Y")
+    };
+    let term = format!("for {from} – {}", end.format("%-d %B %Y"));
+    assert!(home.contains(&term), "{term}: {home}");
     assert!(home.contains("Renew for "));
     assert!(home.contains("staff confirm with you before anything is invoiced"));
-    // Delivery status shows once the sponsorship runs.
+    // Delivery status shows once the sponsorship runs: nothing is delivered yet.
     assert!(home.contains("To do") || home.contains("Delivered"));
-    let _ = start;
+    assert!(
+        home.contains("<span class=\"badge badge-neutral\">To do</span>"),
+        "{home}"
+    );
 }
 
 #[tokio::test]

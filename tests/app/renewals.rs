@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::db::schema::{outbox, sponsorships};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
@@ -114,19 +115,7 @@ fn run_jobs(app: &TestApp, today: NaiveDate) {
 
 /// A client holding a live portal link for `sponsor`.
 async fn portal(app: &TestApp, sponsor: i64, email: &str) -> TestClient {
-    let raw = portal_tokens::issue(
-        &mut app.db(),
-        Scope::Sponsor,
-        sponsor,
-        email,
-        Duration::days(14),
-    )
-    .expect("token");
-    let c = app.new_client();
-    let r = c.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portal");
-    c
+    app.link_client(LinkKind::SPONSOR, sponsor, email).await
 }
 
 #[tokio::test]
@@ -449,9 +438,23 @@ async fn the_renewal_rate_counts_terms_followed_by_another() {
 async fn removing_a_contact_ends_the_portal_links_sent_to_them() {
     let app = TestApp::spawn().await;
     let s = sponsor(&app, "Acme", "pat@acme.example");
+    steward::models::sponsors::add_contact(
+        &mut app.db(),
+        s,
+        "Sam Billing",
+        "sam@acme.example",
+        "billing",
+    )
+    .expect("contact");
     let c = portal(&app, s, "pat@acme.example").await;
+    let sam = portal(&app, s, "sam@acme.example").await;
     assert_eq!(c.page("/portal").await.0, 200);
-    let cid = steward::models::sponsors::contacts(&mut app.db(), s).expect("contacts")[0].id;
+    let cid = steward::models::sponsors::contacts(&mut app.db(), s)
+        .expect("contacts")
+        .into_iter()
+        .find(|k| k.email == "pat@acme.example")
+        .expect("pat")
+        .id;
     let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
     let r = staff
         .post(&format!("/staff/sponsors/{s}/contacts/{cid}/delete"), &[])
@@ -460,4 +463,6 @@ async fn removing_a_contact_ends_the_portal_links_sent_to_them() {
     let r = c.get("/portal").await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/portal/link?expired=1");
+    // Only theirs: the other contact's link still opens the portal.
+    assert_eq!(sam.page("/portal").await.0, 200);
 }

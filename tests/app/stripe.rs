@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
+use steward::auth::portal::LinkKind;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::invoices::{self, Invoice};
@@ -155,22 +156,8 @@ pub(crate) fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
 
 /// A browser holding the sponsor's portal cookie.
 async fn portal(app: &TestApp, f: &Fixture) -> TestClient {
-    let raw = {
-        let mut c = app.db();
-        steward::models::portal_tokens::issue(
-            &mut c,
-            steward::models::portal_tokens::Scope::Sponsor,
-            f.sponsor_id,
-            &f.billing_email,
-            Duration::days(14),
-        )
-        .expect("token")
-    };
-    let client = app.new_client();
-    let r = client.get(&format!("/portal/enter/{raw}")).await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/portal");
-    client
+    app.link_client(LinkKind::SPONSOR, f.sponsor_id, &f.billing_email)
+        .await
 }
 
 /// The values every event fixture needs, for this invoice.
@@ -1013,6 +1000,19 @@ async fn a_renewal_turned_down_can_be_asked_for_again() {
         f.sponsorship_id,
     )
     .expect("first renewal");
+    // While that one waits, asking again is refused.
+    let again = steward::services::renewals::renew(
+        &mut app.db(),
+        &settings,
+        &actor,
+        f.sponsor_id,
+        f.sponsorship_id,
+    )
+    .expect_err("one renewal at a time");
+    assert!(
+        matches!(&again, steward::error::AppError::Conflict(m) if m.contains("already with us")),
+        "{again:?}"
+    );
     steward::services::review::reject(&mut app.db(), &settings, &actor, first, "not this year")
         .expect("reject");
     steward::services::renewals::renew(
