@@ -147,7 +147,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::descriptions::reject),
             )
             // == end sponsor applications and portal ==
-            // == Grants: apply (public form, applicant portal) ==
+            // == Grants ==
+            // Public: the programmes, the application form, the register of awarded grants.
+            .route("/grants", get().to(public::grants::index))
+            .route("/grants/register", get().to(public::grants::register))
+            .route(
+                "/grants/register.csv",
+                get().to(public::grants::register_csv),
+            )
             .route("/grants/apply", get().to(portal::grants_apply::form))
             .route(
                 "/grants/apply",
@@ -157,6 +164,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/grants/apply/thanks",
                 get().to(portal::grants_apply::thanks),
             )
+            // Applicants, through their private link (GrantPortal).
             .route(
                 "/grants/portal/enter/{token}",
                 get().to(portal::grants_portal::enter),
@@ -190,7 +198,113 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/grants/portal/files/{id:\\d+}",
                 get().to(portal::grants_portal::file),
             )
-            // == end grants: apply ==
+            // Staff: the queue and review (reviewers, deciders; the queue also for the
+            // treasurer and admins). `{id:\\d+}` keeps these off the fixed paths below.
+            .route("/staff/grants", get().to(staff::grant_review::queue))
+            .route(
+                "/staff/grants/{id:\\d+}",
+                get().to(staff::grant_review::show),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/files/{file_id:\\d+}",
+                get().to(staff::grant_review::file),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/start",
+                web::post().to(staff::grant_review::start),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/messages",
+                web::post().to(staff::grant_review::request_info),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/assign",
+                web::post().to(staff::grant_review::assign),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/assign/next",
+                web::post().to(staff::grant_review::assign_next),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/unassign",
+                web::post().to(staff::grant_review::unassign),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/conflict",
+                web::post().to(staff::grant_review::conflict),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/vote",
+                web::post().to(staff::grant_review::vote),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/decide",
+                web::post().to(staff::grant_review::decide),
+            )
+            // Staff: payments, reports and the budget (treasurer, deciders).
+            .route(
+                "/staff/grants/payments",
+                get().to(staff::grant_payments::list),
+            )
+            .route("/staff/grants/budget", get().to(staff::grant_budget::page))
+            .route(
+                "/staff/grants/{id:\\d+}/payments",
+                get().to(staff::grant_payments::show),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/payments",
+                web::post().to(staff::grant_payments::record),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/payments/files/{file_id:\\d+}",
+                get().to(staff::grant_payments::file),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/close",
+                web::post().to(staff::grant_payments::close),
+            )
+            // Staff: programmes, caps, quorum and exchange rates (admins, deciders, treasurer).
+            .route(
+                "/staff/grants/programmes",
+                get().to(staff::grant_programmes::list),
+            )
+            .route(
+                "/staff/grants/programmes",
+                web::post().to(staff::grant_programmes::create),
+            )
+            .route(
+                "/staff/grants/programmes/new",
+                get().to(staff::grant_programmes::new_form),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}",
+                get().to(staff::grant_programmes::edit_form),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}",
+                web::post().to(staff::grant_programmes::update),
+            )
+            .route(
+                "/staff/grants/programmes/{id:\\d+}/caps",
+                web::post().to(staff::grant_programmes::set_cap),
+            )
+            .route(
+                "/staff/grants/settings",
+                get().to(staff::grant_settings::show),
+            )
+            .route(
+                "/staff/grants/settings/quorum",
+                web::post().to(staff::grant_settings::save_quorum),
+            )
+            .route(
+                "/staff/grants/settings/rates",
+                web::post().to(staff::grant_settings::save_rate),
+            )
+            .route(
+                "/staff/grants/settings/rates/{currency}/delete",
+                web::post().to(staff::grant_settings::delete_rate),
+            )
+            // == end grants ==
             // == Stripe: checkout and webhooks ==
             .service(
                 web::resource("/webhooks/stripe")
@@ -302,49 +416,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(portal::renew::renew),
             )
             // == end renewals ==
-            // == Grants: review (queue, review page, files, reviewers, votes, decision) ==
-            .route("/staff/grants", get().to(staff::grant_review::queue))
-            .route(
-                "/staff/grants/{id:\\d+}",
-                get().to(staff::grant_review::show),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/files/{file_id:\\d+}",
-                get().to(staff::grant_review::file),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/start",
-                web::post().to(staff::grant_review::start),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/messages",
-                web::post().to(staff::grant_review::request_info),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/assign",
-                web::post().to(staff::grant_review::assign),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/assign/next",
-                web::post().to(staff::grant_review::assign_next),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/unassign",
-                web::post().to(staff::grant_review::unassign),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/conflict",
-                web::post().to(staff::grant_review::conflict),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/vote",
-                web::post().to(staff::grant_review::vote),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/decide",
-                web::post().to(staff::grant_review::decide),
-            )
-            // == end grants: review ==
             // Staff
             .route("/staff", get().to(staff::home::dashboard))
             .route("/staff/account", get().to(staff::account::show))
@@ -395,48 +466,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::outbox::retry),
             )
             .route("/staff/audit", get().to(staff::audit::list))
-            // == Grants: setup (programmes, caps, quorum, exchange rates) ==
-            .route(
-                "/staff/grants/programmes",
-                get().to(staff::grant_programmes::list),
-            )
-            .route(
-                "/staff/grants/programmes",
-                web::post().to(staff::grant_programmes::create),
-            )
-            .route(
-                "/staff/grants/programmes/new",
-                get().to(staff::grant_programmes::new_form),
-            )
-            .route(
-                "/staff/grants/programmes/{id:\\d+}",
-                get().to(staff::grant_programmes::edit_form),
-            )
-            .route(
-                "/staff/grants/programmes/{id:\\d+}",
-                web::post().to(staff::grant_programmes::update),
-            )
-            .route(
-                "/staff/grants/programmes/{id:\\d+}/caps",
-                web::post().to(staff::grant_programmes::set_cap),
-            )
-            .route(
-                "/staff/grants/settings",
-                get().to(staff::grant_settings::show),
-            )
-            .route(
-                "/staff/grants/settings/quorum",
-                web::post().to(staff::grant_settings::save_quorum),
-            )
-            .route(
-                "/staff/grants/settings/rates",
-                web::post().to(staff::grant_settings::save_rate),
-            )
-            .route(
-                "/staff/grants/settings/rates/{currency}/delete",
-                web::post().to(staff::grant_settings::delete_rate),
-            )
-            // == end grants: setup ==
             // == Staff: sponsors, tiers, sponsorships ==
             .route("/staff/programmes", get().to(staff::tiers::programmes))
             .route(
@@ -523,35 +552,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::sponsorships::fulfil),
             )
             // == end staff sponsors ==
-            // == Grants: money (payments, report reminders, budget, public register) ==
-            .route("/grants", get().to(public::grants::index))
-            .route("/grants/register", get().to(public::grants::register))
-            .route(
-                "/grants/register.csv",
-                get().to(public::grants::register_csv),
-            )
-            .route(
-                "/staff/grants/payments",
-                get().to(staff::grant_payments::list),
-            )
-            .route("/staff/grants/budget", get().to(staff::grant_budget::page))
-            .route(
-                "/staff/grants/{id:\\d+}/payments",
-                get().to(staff::grant_payments::show),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/payments",
-                web::post().to(staff::grant_payments::record),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/payments/files/{file_id:\\d+}",
-                get().to(staff::grant_payments::file),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}/close",
-                web::post().to(staff::grant_payments::close),
-            )
-            // == end grants: money ==
             .default_service(web::to(not_found)),
     );
 }
