@@ -224,6 +224,16 @@ pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConn) -> AppResult<T>,
 {
+    write_tx_with(conn, f)
+}
+
+/// `write_tx` for a use case with its own error type (e.g. one that names the form field a
+/// refusal belongs to); any error rolls the transaction back.
+pub fn write_tx_with<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     let is_sqlite = matches!(conn, DbConn::Sqlite(_));
     conn.transaction(|conn| {
         if is_sqlite {

@@ -582,6 +582,87 @@ diesel::table! {
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
+diesel::table! {
+    conferences (id) {
+        id -> BigInt,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        venue -> Text,
+        city -> Text,
+        attendance_cap -> Integer,
+        currency -> Text,
+        pessimistic -> Integer,
+        likely -> Integer,
+        optimistic -> Integer,
+        insurance_cover_minor -> BigInt,
+        programme_id -> Nullable<BigInt>,
+        notes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conference_tickets (id) {
+        id -> BigInt,
+        conference_id -> BigInt,
+        name -> Text,
+        price_minor -> BigInt,
+        share_permille -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conference_lines (id) {
+        id -> BigInt,
+        conference_id -> BigInt,
+        category -> Text,
+        item -> Text,
+        basis -> Text,
+        currency -> Text,
+        rate_micros -> BigInt,
+        estimate_minor -> BigInt,
+        committed_minor -> Nullable<BigInt>,
+        actual_minor -> Nullable<BigInt>,
+        liability_minor -> Nullable<BigInt>,
+        liability_from -> Nullable<Date>,
+        vendor -> Text,
+        notes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conference_revenue (id) {
+        id -> BigInt,
+        conference_id -> BigInt,
+        kind -> Text,
+        item -> Text,
+        currency -> Text,
+        rate_micros -> BigInt,
+        expected_minor -> BigInt,
+        received_minor -> Nullable<BigInt>,
+        notes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conference_baselines (id) {
+        id -> BigInt,
+        conference_id -> BigInt,
+        version -> Integer,
+        approved_at -> Timestamp,
+        approved_by -> Text,
+        note -> Text,
+        snapshot -> Text,
+    }
+}
+
 diesel::joinable!(tiers -> programmes (programme_id));
 diesel::joinable!(tier_benefits -> tiers (tier_id));
 diesel::joinable!(discount_rules -> programmes (programme_id));
@@ -618,6 +699,11 @@ diesel::joinable!(grant_votes -> users (user_id));
 diesel::joinable!(grant_disbursements -> grant_applications (application_id));
 diesel::joinable!(grant_files -> grant_applications (application_id));
 diesel::joinable!(grant_report_reminders -> grant_applications (application_id));
+diesel::joinable!(conferences -> programmes (programme_id));
+diesel::joinable!(conference_tickets -> conferences (conference_id));
+diesel::joinable!(conference_lines -> conferences (conference_id));
+diesel::joinable!(conference_revenue -> conferences (conference_id));
+diesel::joinable!(conference_baselines -> conferences (conference_id));
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     users,
@@ -664,4 +750,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     grant_disbursements,
     grant_files,
     grant_report_reminders,
+    conferences,
+    conference_tickets,
+    conference_lines,
+    conference_revenue,
+    conference_baselines,
 );

@@ -2,6 +2,7 @@
 
 pub mod acknowledgement;
 pub mod benefits;
+pub mod budget;
 pub mod country;
 pub mod csv;
 pub mod dates;

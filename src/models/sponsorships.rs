@@ -233,6 +233,30 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .collect())
 }
 
+/// Every sponsorship of a programme's tiers, whatever its status, with sponsor and tier
+/// (a conference's sponsorship revenue), largest fee first.
+pub fn for_programme(conn: &mut DbConn, programme_id: i64) -> QueryResult<Vec<Row>> {
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
+        .filter(tiers::programme_id.eq(programme_id))
+        .order((sponsorships::fee_minor.desc(), sponsorships::id.asc()))
+        .select((
+            Sponsorship::as_select(),
+            Sponsor::as_select(),
+            Tier::as_select(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(sponsorship, sponsor, tier)| Row {
+            sponsorship,
+            sponsor,
+            tier,
+        })
+        .collect())
+}
+
 /// How many sponsorships are in each of these statuses.
 pub fn count_with_status(conn: &mut DbConn, statuses: &[Status]) -> QueryResult<i64> {
     let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();

@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod applications;
 pub mod audit;
 pub mod billing;
+pub mod conferences;
 pub mod grant_applications;
 pub mod grant_money;
 pub mod grant_review;

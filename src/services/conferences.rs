@@ -1,0 +1,890 @@
+//! Conference budgets: saving conferences, ticket types, cost and revenue lines, approving a
+//! baseline, and gathering the live budget (with sponsorship read from the sponsorships of
+//! the tied programme, never entered twice). Each change runs in one transaction with its
+//! audit entry, which says what the values were before.
+
+use chrono::NaiveDate;
+
+use crate::db::{DbConn, write_tx, write_tx_with};
+use crate::domain::budget::{self, Basis, Inputs, MAX_LINES};
+use crate::domain::grants::{RATE_SCALE, rate_label};
+use crate::domain::money::MAX_MINOR;
+use crate::domain::sponsorship::Status;
+use crate::domain::{Currency, Money};
+use crate::error::{AppError, AppResult};
+use crate::models::conference_baselines as baselines;
+use crate::models::conference_lines::{
+    self as lines, CostLine, CostLineFields, RevenueFields, RevenueLine,
+};
+use crate::models::conferences::{self, Conference, ConferenceFields, TicketFields, TicketType};
+use crate::models::grant_programmes;
+use crate::models::sponsorships::{self, Row};
+
+use super::audit::{self, Actor};
+
+/// A refusal tied to one field of the form that asked for it.
+#[derive(Debug)]
+pub struct FieldRefusal {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// What a save can answer besides success.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Show this next to the field.
+    Field(FieldRefusal),
+    Other(AppError),
+}
+
+impl From<AppError> for SaveError {
+    fn from(e: AppError) -> SaveError {
+        SaveError::Other(e)
+    }
+}
+
+impl From<diesel::result::Error> for SaveError {
+    fn from(e: diesel::result::Error) -> SaveError {
+        SaveError::Other(e.into())
+    }
+}
+
+fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, SaveError> {
+    Err(SaveError::Field(FieldRefusal {
+        field,
+        message: message.into(),
+    }))
+}
+
+/// An amount for the audit log ("—" when not set).
+fn amount(minor: Option<i64>, currency: &str) -> String {
+    match minor {
+        Some(m) => Money::from_db(m, currency)
+            .map(|m| m.to_string())
+            .unwrap_or_else(|_| format!("{m} {currency}")),
+        None => "—".into(),
+    }
+}
+
+/// "label: old → new" for each field that differs.
+fn diff(pairs: &[(&str, String, String)]) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(label, a, b)| format!("{label}: {a} → {b}"))
+        .collect()
+}
+
+fn conference_pairs(old: &ConferenceFields, new: &ConferenceFields) -> Vec<String> {
+    let cur = &new.currency;
+    diff(&[
+        ("name", old.name.clone(), new.name.clone()),
+        (
+            "starts",
+            old.starts_on.to_string(),
+            new.starts_on.to_string(),
+        ),
+        ("ends", old.ends_on.to_string(), new.ends_on.to_string()),
+        ("venue", old.venue.clone(), new.venue.clone()),
+        ("city", old.city.clone(), new.city.clone()),
+        (
+            "attendance cap",
+            old.attendance_cap.to_string(),
+            new.attendance_cap.to_string(),
+        ),
+        ("currency", old.currency.clone(), new.currency.clone()),
+        (
+            "scenarios",
+            format!("{}/{}/{}", old.pessimistic, old.likely, old.optimistic),
+            format!("{}/{}/{}", new.pessimistic, new.likely, new.optimistic),
+        ),
+        (
+            "insurance cover",
+            amount(Some(old.insurance_cover_minor), &old.currency),
+            amount(Some(new.insurance_cover_minor), cur),
+        ),
+        (
+            "sponsorship programme",
+            old.programme_id
+                .map(|p| p.to_string())
+                .unwrap_or("none".into()),
+            new.programme_id
+                .map(|p| p.to_string())
+                .unwrap_or("none".into()),
+        ),
+        (
+            "notes",
+            if old.notes.is_empty() { "empty" } else { "set" }.into(),
+            if new.notes.is_empty() { "empty" } else { "set" }.into(),
+        ),
+    ])
+}
+
+/// The checks that span rows: the name is free, the programme funds no other conference,
+/// the currency stays while amounts are entered in it, and no per-attendee line would exceed
+/// the largest amount at the new cap.
+fn check_conference(
+    c: &mut DbConn,
+    id: Option<i64>,
+    f: &ConferenceFields,
+) -> Result<(), SaveError> {
+    let taken = conferences::all(c)?
+        .iter()
+        .any(|x| Some(x.id) != id && x.name.to_lowercase() == f.name.to_lowercase());
+    if taken {
+        return refuse(
+            "name",
+            format!(
+                "There is already a conference called “{}”. Choose another name.",
+                f.name
+            ),
+        );
+    }
+    if let Some(p) = f.programme_id {
+        crate::models::programmes::find(c, p)?;
+        if let Some(other) = conferences::for_programme(c, p)?
+            && Some(other.id) != id
+        {
+            return refuse(
+                "programme_id",
+                format!(
+                    "That programme's sponsorships already fund “{}”: a sponsorship counts for one conference only.",
+                    other.name
+                ),
+            );
+        }
+    }
+    if let Some(id) = id {
+        let old = conferences::find(c, id)?;
+        let has_amounts = lines::count_costs(c, id)? > 0
+            || lines::count_revenue(c, id)? > 0
+            || !conferences::tickets(c, id)?.is_empty();
+        if old.currency != f.currency && has_amounts {
+            return refuse(
+                "currency",
+                format!(
+                    "The budget already has amounts in {}: the currency cannot change now. Lines in other currencies carry their own exchange rate.",
+                    old.currency
+                ),
+            );
+        }
+        let cur = Currency::parse(&f.currency).map_err(AppError::BadRequest)?;
+        for l in lines::costs(c, id)? {
+            if l.basis() == Basis::PerAttendee
+                && line_total_at(&l, cur, i64::from(f.attendance_cap)).is_none()
+            {
+                return refuse(
+                    "attendance_cap",
+                    format!(
+                        "At {} attendees the line “{}” would cost more than {}. Lower the cap or the line.",
+                        f.attendance_cap,
+                        l.item,
+                        Money::new(MAX_MINOR, cur)
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A per-attendee line's cost at `n` attendees in the conference currency, if it fits.
+fn line_total_at(l: &CostLine, conf: Currency, n: i64) -> Option<i64> {
+    let from = Currency::parse(&l.currency).ok()?;
+    let per_head = budget::convert(l.estimate_minor, from, l.rate_micros, conf)?;
+    per_head.checked_mul(n).filter(|t| *t <= MAX_MINOR)
+}
+
+/// Creates a conference; returns its id.
+pub fn create(conn: &mut DbConn, actor: &Actor, f: &ConferenceFields) -> Result<i64, SaveError> {
+    write_tx_with(conn, |c| {
+        check_conference(c, None, f)?;
+        let id = conferences::insert(c, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference.create",
+            Some(("conference", &id.to_string())),
+            &format!(
+                "{} ({} – {}), cap {}, {}",
+                f.name, f.starts_on, f.ends_on, f.attendance_cap, f.currency
+            ),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Saves a conference's details; false when nothing changed.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    f: &ConferenceFields,
+) -> Result<bool, SaveError> {
+    write_tx_with(conn, |c| {
+        let old = ConferenceFields::of(&conferences::find(c, id)?);
+        check_conference(c, Some(id), f)?;
+        let changed = conference_pairs(&old, f);
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        conferences::update(c, id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference.update",
+            Some(("conference", &id.to_string())),
+            &format!("{}: {}", old.name, changed.join("; ")),
+        )?;
+        Ok(true)
+    })
+}
+
+fn ticket_line(t: &TicketFields, currency: &str) -> String {
+    format!(
+        "{}: {} for {}",
+        t.name,
+        amount(Some(t.price_minor), currency),
+        budget::share_label(i64::from(t.share_permille))
+    )
+}
+
+/// Shares of every ticket type but `except`, plus `f`'s, must not pass 100%.
+fn check_shares(
+    c: &mut DbConn,
+    conference_id: i64,
+    except: Option<i64>,
+    f: &TicketFields,
+) -> Result<(), SaveError> {
+    let tickets = conferences::tickets(c, conference_id)?;
+    if except.is_none() && tickets.len() >= MAX_LINES {
+        return refuse(
+            "name",
+            format!("A conference has at most {MAX_LINES} ticket types."),
+        );
+    }
+    if tickets
+        .iter()
+        .any(|t| Some(t.id) != except && t.name.to_lowercase() == f.name.to_lowercase())
+    {
+        return refuse(
+            "name",
+            format!("There is already a ticket type called “{}”.", f.name),
+        );
+    }
+    let others: i64 = tickets
+        .iter()
+        .filter(|t| Some(t.id) != except)
+        .map(|t| i64::from(t.share_permille))
+        .sum();
+    if others + i64::from(f.share_permille) > 1000 {
+        return refuse(
+            "share",
+            format!(
+                "The other ticket types already take {} of attendance: this one can take at most {}.",
+                budget::share_label(others),
+                budget::share_label((1000 - others).max(0))
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Adds a ticket type.
+pub fn add_ticket(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    f: &TicketFields,
+) -> Result<i64, SaveError> {
+    write_tx_with(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        check_shares(c, conference_id, None, f)?;
+        let id = conferences::insert_ticket(c, conference_id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_ticket.add",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {}", conf.name, ticket_line(f, &conf.currency)),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Saves a ticket type; false when nothing changed.
+pub fn update_ticket(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    id: i64,
+    f: &TicketFields,
+) -> Result<bool, SaveError> {
+    write_tx_with(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        let old = conferences::find_ticket(c, conference_id, id)?;
+        let old_f = TicketFields {
+            name: old.name.clone(),
+            price_minor: old.price_minor,
+            share_permille: old.share_permille,
+        };
+        if old_f == *f {
+            return Ok(false);
+        }
+        check_shares(c, conference_id, Some(id), f)?;
+        conferences::update_ticket(c, id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_ticket.update",
+            Some(("conference", &conference_id.to_string())),
+            &format!(
+                "{}: {} (was {})",
+                conf.name,
+                ticket_line(f, &conf.currency),
+                ticket_line(&old_f, &conf.currency)
+            ),
+        )?;
+        Ok(true)
+    })
+}
+
+/// Removes a ticket type.
+pub fn delete_ticket(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    id: i64,
+) -> AppResult<()> {
+    write_tx(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        let old = conferences::find_ticket(c, conference_id, id)?;
+        conferences::delete_ticket(c, id)?;
+        conferences::touch(c, conference_id)?;
+        audit::record(
+            c,
+            actor,
+            "conference_ticket.delete",
+            Some(("conference", &conference_id.to_string())),
+            &format!(
+                "{}: {} removed",
+                conf.name,
+                ticket_line(
+                    &TicketFields {
+                        name: old.name,
+                        price_minor: old.price_minor,
+                        share_permille: old.share_permille,
+                    },
+                    &conf.currency
+                )
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// A cost line for the audit log.
+fn cost_line(f: &CostLineFields) -> String {
+    let cur = &f.currency;
+    let rate = if f.rate_micros == RATE_SCALE {
+        String::new()
+    } else {
+        format!(" at {}", rate_label(f.rate_micros))
+    };
+    let liability = match (f.liability_minor, f.liability_from) {
+        (Some(l), Some(d)) => format!("{} from {d}", amount(Some(l), cur)),
+        (Some(l), None) => amount(Some(l), cur),
+        _ => "—".into(),
+    };
+    format!(
+        "{} / {}: {}{}, estimate {}{}, committed {}, actual {}, liability {}{}",
+        budget::category_label(&f.category),
+        f.item,
+        f.basis.replace('_', " "),
+        rate,
+        amount(Some(f.estimate_minor), cur),
+        if f.basis == Basis::PerAttendee.as_str() {
+            " each"
+        } else {
+            ""
+        },
+        amount(f.committed_minor, cur),
+        amount(f.actual_minor, cur),
+        liability,
+        if f.vendor.is_empty() {
+            String::new()
+        } else {
+            format!(", vendor {}", f.vendor)
+        }
+    )
+}
+
+/// A per-attendee line must fit at the cap; the conference must not have too many lines.
+fn check_cost(c: &mut DbConn, conf: &Conference, f: &CostLineFields) -> Result<(), SaveError> {
+    if f.basis == Basis::PerAttendee.as_str() {
+        let probe = CostLine {
+            id: 0,
+            conference_id: conf.id,
+            category: f.category.clone(),
+            item: f.item.clone(),
+            basis: f.basis.clone(),
+            currency: f.currency.clone(),
+            rate_micros: f.rate_micros,
+            estimate_minor: f.estimate_minor,
+            committed_minor: None,
+            actual_minor: None,
+            liability_minor: None,
+            liability_from: None,
+            vendor: String::new(),
+            notes: String::new(),
+            created_at: crate::models::now(),
+            updated_at: crate::models::now(),
+        };
+        if line_total_at(&probe, conf.currency(), i64::from(conf.attendance_cap)).is_none() {
+            return refuse(
+                "estimate",
+                format!(
+                    "At the cap of {} attendees this line would cost more than {}. Check the amount per attendee.",
+                    conf.attendance_cap,
+                    Money::new(MAX_MINOR, conf.currency())
+                ),
+            );
+        }
+    }
+    let _ = c;
+    Ok(())
+}
+
+/// Adds a cost line.
+pub fn add_cost(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    f: &CostLineFields,
+) -> Result<i64, SaveError> {
+    write_tx_with(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        if lines::count_costs(c, conference_id)? >= MAX_LINES as i64 {
+            return refuse(
+                "form",
+                format!("A conference has at most {MAX_LINES} budget lines."),
+            );
+        }
+        check_cost(c, &conf, f)?;
+        let id = lines::insert_cost(c, conference_id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_line.add",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {}", conf.name, cost_line(f)),
+        )?;
+        Ok(id)
+    })
+}
+
+fn cost_fields(l: &CostLine) -> CostLineFields {
+    CostLineFields {
+        category: l.category.clone(),
+        item: l.item.clone(),
+        basis: l.basis.clone(),
+        currency: l.currency.clone(),
+        rate_micros: l.rate_micros,
+        estimate_minor: l.estimate_minor,
+        committed_minor: l.committed_minor,
+        actual_minor: l.actual_minor,
+        liability_minor: l.liability_minor,
+        liability_from: l.liability_from,
+        vendor: l.vendor.clone(),
+        notes: l.notes.clone(),
+    }
+}
+
+/// Saves a cost line; false when nothing changed.
+pub fn update_cost(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    id: i64,
+    f: &CostLineFields,
+) -> Result<bool, SaveError> {
+    write_tx_with(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        let old = cost_fields(&lines::find_cost(c, conference_id, id)?);
+        if old == *f {
+            return Ok(false);
+        }
+        check_cost(c, &conf, f)?;
+        lines::update_cost(c, id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_line.update",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {} (was {})", conf.name, cost_line(f), cost_line(&old)),
+        )?;
+        Ok(true)
+    })
+}
+
+/// Removes a cost line.
+pub fn delete_cost(conn: &mut DbConn, actor: &Actor, conference_id: i64, id: i64) -> AppResult<()> {
+    write_tx(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        let old = cost_fields(&lines::find_cost(c, conference_id, id)?);
+        lines::delete_cost(c, id)?;
+        conferences::touch(c, conference_id)?;
+        audit::record(
+            c,
+            actor,
+            "conference_line.delete",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {} removed", conf.name, cost_line(&old)),
+        )?;
+        Ok(())
+    })
+}
+
+fn revenue_line(f: &RevenueFields) -> String {
+    format!(
+        "{} “{}”: expected {}, received {}{}",
+        f.kind,
+        f.item,
+        amount(Some(f.expected_minor), &f.currency),
+        amount(f.received_minor, &f.currency),
+        if f.rate_micros == RATE_SCALE {
+            String::new()
+        } else {
+            format!(" at {}", rate_label(f.rate_micros))
+        }
+    )
+}
+
+fn revenue_fields(r: &RevenueLine) -> RevenueFields {
+    RevenueFields {
+        kind: r.kind.clone(),
+        item: r.item.clone(),
+        currency: r.currency.clone(),
+        rate_micros: r.rate_micros,
+        expected_minor: r.expected_minor,
+        received_minor: r.received_minor,
+        notes: r.notes.clone(),
+    }
+}
+
+/// Adds a donation or other revenue line.
+pub fn add_revenue(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    f: &RevenueFields,
+) -> Result<i64, SaveError> {
+    write_tx_with(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        if lines::count_revenue(c, conference_id)? >= MAX_LINES as i64 {
+            return refuse(
+                "form",
+                format!("A conference has at most {MAX_LINES} revenue lines."),
+            );
+        }
+        let id = lines::insert_revenue(c, conference_id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_revenue.add",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {}", conf.name, revenue_line(f)),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Saves a revenue line; false when nothing changed.
+pub fn update_revenue(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    id: i64,
+    f: &RevenueFields,
+) -> AppResult<bool> {
+    write_tx(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        conferences::touch(c, conference_id)?;
+        let old = revenue_fields(&lines::find_revenue(c, conference_id, id)?);
+        if old == *f {
+            return Ok(false);
+        }
+        lines::update_revenue(c, id, f)?;
+        audit::record(
+            c,
+            actor,
+            "conference_revenue.update",
+            Some(("conference", &conference_id.to_string())),
+            &format!(
+                "{}: {} (was {})",
+                conf.name,
+                revenue_line(f),
+                revenue_line(&old)
+            ),
+        )?;
+        Ok(true)
+    })
+}
+
+/// Removes a revenue line.
+pub fn delete_revenue(
+    conn: &mut DbConn,
+    actor: &Actor,
+    conference_id: i64,
+    id: i64,
+) -> AppResult<()> {
+    write_tx(conn, |c| {
+        let conf = conferences::find(c, conference_id)?;
+        let old = revenue_fields(&lines::find_revenue(c, conference_id, id)?);
+        lines::delete_revenue(c, id)?;
+        conferences::touch(c, conference_id)?;
+        audit::record(
+            c,
+            actor,
+            "conference_revenue.delete",
+            Some(("conference", &conference_id.to_string())),
+            &format!("{}: {} removed", conf.name, revenue_line(&old)),
+        )?;
+        Ok(())
+    })
+}
+
+/// A sponsorship of the tied programme, as the budget counts it.
+#[derive(Clone, Debug)]
+pub struct SponsorshipLine {
+    pub row: Row,
+    /// Agreed (approved or later, not rejected or cancelled): counted as committed.
+    pub counted: bool,
+    /// Paid on its invoices, net of refunds, in the sponsorship's currency.
+    pub paid_minor: i64,
+    /// Fee and paid in the conference currency (None: no exchange rate for its currency).
+    pub fee_converted: Option<i64>,
+    pub paid_converted: Option<i64>,
+}
+
+/// The live budget of a conference: its rows, the sponsorships read live, and the inputs the
+/// analysis takes (everything in the conference currency).
+#[derive(Clone, Debug)]
+pub struct LiveBudget {
+    pub conference: Conference,
+    pub costs: Vec<CostLine>,
+    pub tickets: Vec<TicketType>,
+    pub revenue: Vec<RevenueLine>,
+    /// The tied programme's title ("Conference sponsorship 2027"), if any.
+    pub programme: Option<String>,
+    pub sponsorships: Vec<SponsorshipLine>,
+    /// Applications not yet approved, in the conference currency (not counted).
+    pub pipeline: i64,
+    /// Currencies of counted sponsorships without an exchange rate (not counted either).
+    pub unconverted: Vec<String>,
+    pub inputs: Inputs,
+}
+
+fn counted(s: Status) -> bool {
+    !matches!(s, Status::Applied | Status::Rejected | Status::Cancelled)
+}
+
+/// Gathers a conference's live budget. `base` is the foundation currency, through which a
+/// sponsorship in another currency is converted at the reference rates.
+pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget> {
+    let conference = conferences::find(conn, id)?;
+    let cur = conference.currency();
+    let costs = lines::costs(conn, id)?;
+    let tickets = conferences::tickets(conn, id)?;
+    let revenue = lines::revenue(conn, id)?;
+    let too_large = || AppError::Unexpected(anyhow::anyhow!(budget::TooLarge));
+
+    let conv = |minor: i64, currency: &str, rate: i64| -> AppResult<i64> {
+        let from =
+            Currency::parse(currency).map_err(|m| AppError::Unexpected(anyhow::anyhow!(m)))?;
+        budget::convert(minor, from, rate, cur).ok_or_else(too_large)
+    };
+    let opt = |minor: Option<i64>, currency: &str, rate: i64| -> AppResult<Option<i64>> {
+        minor.map(|m| conv(m, currency, rate)).transpose()
+    };
+    let mut cost_inputs = Vec::new();
+    for l in &costs {
+        cost_inputs.push(budget::CostLine {
+            category: budget::category_label(&l.category).to_string(),
+            item: l.item.clone(),
+            basis: l.basis(),
+            estimate: conv(l.estimate_minor, &l.currency, l.rate_micros)?,
+            committed: opt(l.committed_minor, &l.currency, l.rate_micros)?,
+            actual: opt(l.actual_minor, &l.currency, l.rate_micros)?,
+            liability: opt(l.liability_minor, &l.currency, l.rate_micros)?,
+            liability_from: l.liability_from,
+        });
+    }
+    let mut revenue_inputs = Vec::new();
+    for r in &revenue {
+        revenue_inputs.push(budget::Revenue {
+            kind: r.kind(),
+            item: r.item.clone(),
+            expected: conv(r.expected_minor, &r.currency, r.rate_micros)?,
+            received: opt(r.received_minor, &r.currency, r.rate_micros)?,
+        });
+    }
+
+    // Sponsorship, live from the tied programme.
+    let mut programme = None;
+    let mut sponsorship_lines = Vec::new();
+    let mut pipeline = 0i64;
+    let mut unconverted: Vec<String> = Vec::new();
+    let (mut committed, mut paid) = (0i64, 0i64);
+    if let Some(pid) = conference.programme_id {
+        programme = Some(crate::models::programmes::find(conn, pid)?.title());
+        let rate_of = |c: &mut DbConn, code: Currency| grant_programmes::rate(c, code, base);
+        let to_rate = rate_of(conn, cur)?;
+        for row in sponsorships::for_programme(conn, pid)? {
+            let s = &row.sponsorship;
+            let Some(fee) = s.fee() else { continue };
+            let mut paid_minor = 0i64;
+            for inv in crate::models::invoices::for_sponsorship(conn, s.id)? {
+                paid_minor = paid_minor
+                    .saturating_add(crate::models::invoices::totals(conn, inv.id)?.net_minor());
+            }
+            let from_rate = rate_of(conn, fee.currency)?;
+            let convert = |minor: i64| match (from_rate, to_rate) {
+                _ if fee.currency == cur => Some(minor),
+                (Some(f), Some(t)) => {
+                    budget::cross_convert(Money::new(minor, fee.currency), f, cur, t)
+                }
+                _ => None,
+            };
+            let fee_converted = convert(fee.minor);
+            let paid_converted = convert(paid_minor);
+            let is_counted = counted(s.status());
+            match (is_counted, fee_converted) {
+                (true, Some(f)) => {
+                    committed = committed.checked_add(f).ok_or_else(too_large)?;
+                    paid = paid
+                        .checked_add(paid_converted.unwrap_or(0))
+                        .ok_or_else(too_large)?;
+                }
+                (true, None) => {
+                    let code = fee.currency.code().to_string();
+                    if !unconverted.contains(&code) {
+                        unconverted.push(code);
+                    }
+                }
+                (false, Some(f)) if s.status() == Status::Applied => {
+                    pipeline = pipeline.saturating_add(f);
+                }
+                _ => {}
+            }
+            sponsorship_lines.push(SponsorshipLine {
+                row,
+                counted: is_counted,
+                paid_minor,
+                fee_converted,
+                paid_converted,
+            });
+        }
+    }
+
+    let inputs = Inputs {
+        currency: cur.code().to_string(),
+        attendance_cap: i64::from(conference.attendance_cap),
+        scenarios: [
+            i64::from(conference.pessimistic),
+            i64::from(conference.likely),
+            i64::from(conference.optimistic),
+        ],
+        insurance_cover: conference.insurance_cover_minor,
+        costs: cost_inputs,
+        tickets: tickets
+            .iter()
+            .map(|t| budget::Ticket {
+                name: t.name.clone(),
+                price: t.price_minor,
+                share_permille: t.share_permille,
+            })
+            .collect(),
+        revenue: revenue_inputs,
+        sponsorship_committed: committed,
+        sponsorship_paid: paid,
+    };
+    Ok(LiveBudget {
+        conference,
+        costs,
+        tickets,
+        revenue,
+        programme,
+        sponsorships: sponsorship_lines,
+        pipeline,
+        unconverted,
+        inputs,
+    })
+}
+
+/// What approving a baseline did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// A new version with this number.
+    Approved(i32),
+    /// The budget is what this version already froze.
+    Unchanged(i32),
+}
+
+/// Freezes the live budget as the next approved version.
+pub fn approve_baseline(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    note: &str,
+    base: Currency,
+) -> AppResult<Approval> {
+    write_tx(conn, |c| {
+        // Holds the conference row, so two approvals at once get consecutive numbers.
+        conferences::touch(c, id)?;
+        let budget = live(c, id, base)?;
+        if budget.costs.is_empty() {
+            return Err(AppError::Conflict(
+                "Add the budget's cost lines before approving it.".into(),
+            ));
+        }
+        let latest = baselines::latest(c, id)?;
+        if let Some(b) = &latest
+            && b.inputs().ok().as_ref() == Some(&budget.inputs)
+        {
+            return Ok(Approval::Unchanged(b.version));
+        }
+        let version = latest.map(|b| b.version + 1).unwrap_or(1);
+        baselines::insert(c, id, version, &actor.label, note, &budget.inputs)?;
+        let a = budget::analyse(&budget.inputs, chrono::Utc::now().date_naive())
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+        audit::record(
+            c,
+            actor,
+            "conference_baseline.approve",
+            Some(("conference", &id.to_string())),
+            &format!(
+                "{}: version {version} approved (costs {}, net {} at likely attendance){}",
+                budget.conference.name,
+                Money::new(a.likely().costs, budget.conference.currency()),
+                Money::new(a.likely().net, budget.conference.currency()),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!("; note: {note}")
+                }
+            ),
+        )?;
+        Ok(Approval::Approved(version))
+    })
+}
+
+/// The day the analysis is computed for.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
