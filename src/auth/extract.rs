@@ -269,6 +269,11 @@ role_rule!(
     [Role::Admin, Role::GrantsDecider, Role::Treasurer]
 );
 role_rule!(
+    ConferenceStaff,
+    "Staff who manage conference budgets: the treasurer and administrators.",
+    [Role::Treasurer, Role::Admin]
+);
+role_rule!(
     TreasurerOnly,
     "The treasurer, who records money paid out.",
     [Role::Treasurer]

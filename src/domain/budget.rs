@@ -7,9 +7,9 @@
 //! result that does not fit the amounts we store is an error, never a wrapped number.
 //!
 //! The model, as the README documents it, for attendance `N`:
-//! - costs(N) = F + v·N, where F is the sum of the fixed lines at their latest figure (actual
-//!   if recorded, else committed if signed, else the estimate) and v the sum of the
-//!   per-attendee estimates;
+//! - costs(N) = F + v·N, where F is the sum of the fixed lines' forecasts (what is committed,
+//!   or the estimate while nothing is signed; what was actually spent when that is more) and
+//!   v the sum of the per-attendee estimates;
 //! - revenue(N) = tickets(N) + R, where tickets(N) = ⌊P·N / 1000⌋ with P = Σ price × share‰
 //!   (so P/1000 is the average ticket income per attendee; complimentary places have no
 //!   ticket), and R is the committed sponsorship plus the expected donations and other lines;
@@ -149,9 +149,11 @@ impl CostLine {
         }
     }
 
-    /// A fixed line's latest figure: actual if recorded, else committed, else the estimate.
+    /// A fixed line's forecast: the contract (or the estimate while nothing is signed), or
+    /// what was spent if that is more. Spending part of a contract does not lower it.
     fn latest_fixed(&self) -> i128 {
-        i128::from(self.actual.or(self.committed).unwrap_or(self.estimate))
+        let planned = self.committed.unwrap_or(self.estimate);
+        i128::from(planned.max(self.actual.unwrap_or(0)))
     }
 
     /// The line's forecast at attendance `n` (what the scenarios count).
@@ -295,7 +297,7 @@ pub struct Analysis {
     pub total: Totals,
     pub scenarios: Vec<Scenario>,
     pub break_even: BreakEven,
-    /// F: the fixed costs at their latest figures.
+    /// F: the fixed costs at their forecasts.
     pub fixed_costs: i64,
     /// v: the cost per attendee of the per-attendee lines.
     pub cost_per_head: i64,
@@ -718,7 +720,7 @@ mod tests {
     }
 
     /// A conference worked by hand: venue $200,000 fixed (contract signed for $210,000),
-    /// A/V $50,000 fixed (actual $48,000), catering $60 a head, badges $5 a head; tickets
+    /// A/V $50,000 fixed (committed $50,000, $48,000 spent so far), catering $60 a head, badges $5 a head; tickets
     /// $400 for 60%, $150 for 30%, 10% free; sponsorship $150,000, a $20,000 donation.
     fn worked() -> Inputs {
         let mut venue = fixed("Venue", 20_000_000);
@@ -749,42 +751,42 @@ mod tests {
     #[test]
     fn scenarios_match_the_hand_computed_figures() {
         let a = analyse(&worked(), d(2027, 1, 1)).unwrap();
-        // F = 210,000 + 48,000 = 258,000; v = 65; P/1000 = 400·0.6 + 150·0.3 = 285;
-        // R = 150,000 + 20,000 = 170,000.
-        assert_eq!(a.fixed_costs, 25_800_000);
+        // F = 210,000 + 50,000 = 260,000 (the A/V contract stands though $48,000 is spent);
+        // v = 65; P/1000 = 400·0.6 + 150·0.3 = 285; R = 150,000 + 20,000 = 170,000.
+        assert_eq!(a.fixed_costs, 26_000_000);
         assert_eq!(a.cost_per_head, 6_500);
         assert_eq!(a.ticket_income_per_head, 28_500);
         assert_eq!(a.other_revenue, 17_000_000);
         assert_eq!(a.ticket_share_permille, 900);
-        // 900 attendees: tickets 256,500; costs 258,000 + 58,500 = 316,500;
-        // net 256,500 + 170,000 − 316,500 = 110,000.
+        // 900 attendees: tickets 256,500; costs 260,000 + 58,500 = 318,500;
+        // net 256,500 + 170,000 − 318,500 = 108,000.
         let p = &a.scenarios[0];
         assert_eq!(
             (p.attendance, p.tickets, p.revenue, p.costs, p.net),
-            (900, 25_650_000, 42_650_000, 31_650_000, 11_000_000)
+            (900, 25_650_000, 42_650_000, 31_850_000, 10_800_000)
         );
-        assert_eq!(p.cost_per_attendee, Some(35_166));
-        // 1,200: tickets 342,000; costs 336,000; net 176,000.
+        assert_eq!(p.cost_per_attendee, Some(35_388));
+        // 1,200: tickets 342,000; costs 338,000; net 174,000.
         let l = a.likely();
         assert_eq!(
             (l.tickets, l.costs, l.net),
-            (34_200_000, 33_600_000, 17_600_000)
+            (34_200_000, 33_800_000, 17_400_000)
         );
-        // 1,500: tickets 427,500; costs 355,500; net 242,000.
+        // 1,500: tickets 427,500; costs 357,500; net 240,000.
         let o = &a.scenarios[2];
         assert_eq!(
             (o.tickets, o.costs, o.net),
-            (42_750_000, 35_550_000, 24_200_000)
+            (42_750_000, 35_750_000, 24_000_000)
         );
-        // Break-even: ⌈(258,000 − 170,000) / (285 − 65)⌉ = ⌈400⌉ = 400.
-        assert_eq!(a.break_even, BreakEven::At(400));
-        assert_eq!(net_at(&worked(), 400).unwrap(), 0);
-        assert!(net_at(&worked(), 399).unwrap() < 0);
+        // Break-even: ⌈(260,000 − 170,000) / (285 − 65)⌉ = ⌈409.09⌉ = 410.
+        assert_eq!(a.break_even, BreakEven::At(410));
+        assert_eq!(net_at(&worked(), 410).unwrap(), 20_000);
+        assert_eq!(net_at(&worked(), 409).unwrap(), -2_000);
         // Totals at the likely attendance: estimate 200,000 + 50,000 + 72,000 + 6,000.
         assert_eq!(a.total.estimate, 32_800_000);
         assert_eq!(a.total.committed, 26_000_000);
         assert_eq!(a.total.actual, 4_800_000);
-        assert_eq!(a.total.forecast, 33_600_000);
+        assert_eq!(a.total.forecast, 33_800_000);
         assert_eq!(a.categories.len(), 4);
         assert_eq!(a.categories[0].category, "Venue");
         assert_eq!(a.categories[0].forecast, 21_000_000);
@@ -859,7 +861,7 @@ mod tests {
         for s in &a.scenarios {
             assert_eq!(s.cost_per_attendee, None);
             assert_eq!(s.tickets, 0);
-            assert_eq!(s.net, 17_000_000 - 25_800_000);
+            assert_eq!(s.net, 17_000_000 - 26_000_000);
         }
         assert_eq!(a.total.estimate, 25_000_000);
     }

@@ -3,7 +3,7 @@
 
 use actix_web::cookie::Cookie;
 
-use crate::auth::extract::{GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
+use crate::auth::extract::{ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
 use crate::domain::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +182,9 @@ impl Layout {
             || user.has(Role::Treasurer)
         {
             items.push(("Grants", "/staff/grants"));
+        }
+        if ConferenceStaff::allows(&user.roles) {
+            items.push(("Conferences", "/staff/conferences"));
         }
         if user.has(Role::Admin) {
             items.push(("Staff", "/staff/users"));

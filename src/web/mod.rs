@@ -305,6 +305,105 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::grant_settings::delete_rate),
             )
             // == end grants ==
+            // == Conference budgets (treasurer, admins) ==
+            .route("/staff/conferences", get().to(staff::conferences::list))
+            .route(
+                "/staff/conferences",
+                web::post().to(staff::conferences::create),
+            )
+            .route(
+                "/staff/conferences/new",
+                get().to(staff::conferences::new_form),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}",
+                get().to(staff::conferences::show),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}",
+                web::post().to(staff::conferences::update),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/edit",
+                get().to(staff::conferences::edit_form),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/print",
+                get().to(staff::conferences::print),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/budget.csv",
+                get().to(staff::conferences::export_csv),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/baselines",
+                web::post().to(staff::conferences::approve),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/baselines/{version:\\d+}",
+                get().to(staff::conferences::baseline),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/lines",
+                web::post().to(staff::conference_lines::cost_create),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/lines/new",
+                get().to(staff::conference_lines::cost_new),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/lines/{line:\\d+}",
+                get().to(staff::conference_lines::cost_edit),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/lines/{line:\\d+}",
+                web::post().to(staff::conference_lines::cost_update),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/lines/{line:\\d+}/delete",
+                web::post().to(staff::conference_lines::cost_delete),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/tickets",
+                web::post().to(staff::conference_lines::ticket_create),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/tickets/new",
+                get().to(staff::conference_lines::ticket_new),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}",
+                get().to(staff::conference_lines::ticket_edit),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}",
+                web::post().to(staff::conference_lines::ticket_update),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}/delete",
+                web::post().to(staff::conference_lines::ticket_delete),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/revenue",
+                web::post().to(staff::conference_lines::revenue_create),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/revenue/new",
+                get().to(staff::conference_lines::revenue_new),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}",
+                get().to(staff::conference_lines::revenue_edit),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}",
+                web::post().to(staff::conference_lines::revenue_update),
+            )
+            .route(
+                "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}/delete",
+                web::post().to(staff::conference_lines::revenue_delete),
+            )
+            // == end conference budgets ==
             // == Stripe: checkout and webhooks ==
             .service(
                 web::resource("/webhooks/stripe")

@@ -278,7 +278,9 @@ pub fn link_path(text: &str, marker: &str) -> String {
 /// A file for a multipart form: (bytes, file name, MIME type the browser claims).
 pub type FilePart = (Vec<u8>, &'static str, &'static str);
 
-/// A browser: keeps cookies, does not follow redirects, fills in CSRF tokens.
+/// A browser: keeps cookies, does not follow redirects, fills in CSRF tokens. A clone shares
+/// the cookies (the same browser, e.g. two tabs).
+#[derive(Clone)]
 pub struct TestClient {
     pub http: reqwest::Client,
     pub jar: Arc<Jar>,

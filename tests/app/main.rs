@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod applications;
 mod backup;
+mod conferences;
 mod dashboard;
 mod e2e;
 mod grants_apply;
