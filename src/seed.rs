@@ -1614,7 +1614,8 @@ pub fn seed_conference(state: &AppState) -> anyhow::Result<String> {
         .order(crate::db::schema::sponsors::id.asc())
         .limit(plan.len() as i64)
         .load(&mut conn)?;
-    let (term_start, term_end) = (today - Duration::days(30), starts + Duration::days(60));
+    // The term covers the event: the logos join the public pages two months before it.
+    let (term_start, term_end) = (starts - Duration::days(60), starts + Duration::days(30));
     let mut sponsorships = 0;
     for ((tier, stage), sid) in plan.iter().zip(&sponsor_ids) {
         let (tier_id, dollars) = tier_ids[*tier];

@@ -253,6 +253,11 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
     let again = steward_cmd(&app).arg("seed-demo").output().expect("run");
     assert!(String::from_utf8_lossy(&again.stdout).contains("already there"));
     assert!(String::from_utf8_lossy(&again.stdout).contains("Demo grants are already there"));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("The demo conference is already there")
+    );
+    assert!(stdout.contains("Demo conference created"), "{stdout}");
+    crate::conferences::assert_demo_conference(&app);
     crate::grants_setup::assert_demo_grants(&app);
     let mut c = app.db();
     let visible = steward::models::sponsorships::candidates_for_public(
@@ -262,10 +267,16 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
     .expect("query");
     // 200 active sponsors; the demo prospect whose invoice is paid starts next month.
     assert_eq!(visible.len(), 200);
-    assert_eq!(steward::models::tiers::all(&mut c).expect("tiers").len(), 6);
-    // The pipeline went through the real services: one open and one paid invoice, numbered.
-    let invoices = steward::models::invoices::list(&mut c, None, 10).expect("invoices");
-    assert_eq!(invoices.len(), 2);
+    // Six foundation tiers and the demo conference's five.
+    assert_eq!(
+        steward::models::tiers::all(&mut c).expect("tiers").len(),
+        11
+    );
+    // The pipeline went through the real services: one open and one paid invoice, numbered;
+    // the conference's sponsorships add eight paid and two open ones.
+    let invoices = steward::models::invoices::list(&mut c, None, 100).expect("invoices");
+    assert_eq!(invoices.len(), 12);
+    assert_eq!(invoices.iter().filter(|r| r.invoice.is_paid()).count(), 9);
     assert!(invoices.iter().any(|r| r.invoice.is_paid()));
     assert!(invoices.iter().any(|r| r.invoice.is_open()));
     // The demo staff can sign in.

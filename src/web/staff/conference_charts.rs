@@ -148,7 +148,7 @@ pub struct NetChart {
 const NET_W: i64 = 720;
 const NET_H: i64 = 300;
 const NET_LEFT: i64 = 110;
-const NET_RIGHT: i64 = NET_W - 20;
+const NET_RIGHT: i64 = NET_W - 50;
 const NET_TOP: i64 = 20;
 const NET_BOTTOM: i64 = NET_H - 50;
 const SAMPLES: i64 = 24;
