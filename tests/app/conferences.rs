@@ -1322,3 +1322,30 @@ pub fn assert_demo_conference(app: &TestApp) {
         "the live budget moved since"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_what_conferences_to_come_would_cost_if_cancelled() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let (_, body) = c.page("/staff").await;
+    assert!(body.contains("No conference to come"));
+    let id = conference(&c, "Coming Conf", &[("insurance_cover", "100")]).await;
+    ok_line(&c, id, &[("estimate", "900"), ("liability", "2,500")]).await;
+    let past_start = day(-30);
+    let past_end = day(-28);
+    conference(
+        &c,
+        "Past Conf",
+        &[("starts_on", &past_start), ("ends_on", &past_end)],
+    )
+    .await;
+    let (_, body) = c.page("/staff").await;
+    assert!(body.contains(&format!("href=\"/staff/conferences/{id}\">Coming Conf</a>")));
+    // 2,500 in force, 100 insured.
+    assert!(body.contains("$2,400.00"));
+    assert!(body.contains("-$900.00"));
+    assert!(!body.contains("Past Conf"));
+    let (other, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, body) = other.page("/staff").await;
+    assert!(!body.contains("Coming Conf"));
+}

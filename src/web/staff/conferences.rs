@@ -54,6 +54,47 @@ struct ListPage {
     rows: Vec<ListRow>,
 }
 
+/// The conferences as the list and the dashboard show them; `ending_from` keeps those that
+/// end on or after that day.
+pub fn summaries(
+    c: &mut crate::db::DbConn,
+    base: Currency,
+    today: chrono::NaiveDate,
+    ending_from: Option<chrono::NaiveDate>,
+) -> AppResult<Vec<ListRow>> {
+    let mut out = Vec::new();
+    for conf in conferences::all(c)? {
+        if ending_from.is_some_and(|d| conf.ends_on < d) {
+            continue;
+        }
+        let b = service::live(c, conf.id, base)?;
+        let cur = conf.currency();
+        let latest = baselines::latest(c, conf.id)?;
+        let row = match budget::analyse(&b.inputs, today) {
+            Ok(a) => ListRow {
+                likely_net: money(a.likely().net, cur),
+                loss: a.likely().net < 0,
+                exposure: money(a.exposure.exposure, cur),
+                break_even: break_even_short(&a),
+                baseline: latest
+                    .map(|l| format!("version {}", l.version))
+                    .unwrap_or_else(|| "not approved".into()),
+                c: conf,
+            },
+            Err(e) => ListRow {
+                likely_net: e.to_string(),
+                loss: true,
+                exposure: "—".into(),
+                break_even: "—".into(),
+                baseline: String::new(),
+                c: conf,
+            },
+        };
+        out.push(row);
+    }
+    Ok(out)
+}
+
 /// `GET /staff/conferences`.
 pub async fn list(staff: S) -> AppResult<HttpResponse> {
     let base = staff.settings().currency();
@@ -61,36 +102,7 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
     let rows = staff
         .state
         .db
-        .run(move |c| {
-            let mut out = Vec::new();
-            for conf in conferences::all(c)? {
-                let b = service::live(c, conf.id, base)?;
-                let cur = conf.currency();
-                let latest = baselines::latest(c, conf.id)?;
-                let row = match budget::analyse(&b.inputs, today) {
-                    Ok(a) => ListRow {
-                        likely_net: money(a.likely().net, cur),
-                        loss: a.likely().net < 0,
-                        exposure: money(a.exposure.exposure, cur),
-                        break_even: break_even_short(&a),
-                        baseline: latest
-                            .map(|l| format!("version {}", l.version))
-                            .unwrap_or_else(|| "not approved".into()),
-                        c: conf,
-                    },
-                    Err(e) => ListRow {
-                        likely_net: e.to_string(),
-                        loss: true,
-                        exposure: "—".into(),
-                        break_even: "—".into(),
-                        baseline: String::new(),
-                        c: conf,
-                    },
-                };
-                out.push(row);
-            }
-            Ok(out)
-        })
+        .run(move |c| summaries(c, base, today, None))
         .await?;
     render(&ListPage {
         layout: staff.layout("Conferences", SECTION),

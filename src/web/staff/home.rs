@@ -3,6 +3,7 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
+use crate::auth::extract::RoleRule;
 use crate::auth::{AnyStaff, Staff};
 use crate::domain::Role;
 use crate::error::AppResult;
@@ -31,6 +32,8 @@ struct DashboardPage {
     money: Option<Money>,
     /// For grants reviewers, deciders and the treasurer.
     grants: Option<GrantCounts>,
+    /// For the treasurer and admins: conferences still to come or running.
+    conferences: Option<Vec<crate::web::staff::conferences::ListRow>>,
 }
 
 /// What the grants side needs to see.
@@ -187,6 +190,20 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
             ))
         })
         .await?;
+    let conferences = if crate::auth::extract::ConferenceStaff::allows(&roles) {
+        let base = staff.settings().currency();
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| {
+                    crate::web::staff::conferences::summaries(c, base, today, Some(today))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
     render(&DashboardPage {
         layout: staff.layout("Dashboard", "/staff"),
         is_admin,
@@ -199,6 +216,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         pipeline,
         money,
         grants,
+        conferences,
     })
 }
 
