@@ -1695,9 +1695,8 @@ pub fn seed_conference(state: &AppState) -> anyhow::Result<String> {
     .map_err(se)?;
     for (ticket, dollars, permille) in [
         ("Corporate", 750, 250),
-        ("Individual", 400, 420),
+        ("Individual", 400, 450),
         ("Student", 125, 150),
-        ("Tutorial add-on", 150, 80),
     ] {
         service::add_ticket(
             &mut conn,
@@ -1974,9 +1973,10 @@ pub fn seed_conference(state: &AppState) -> anyhow::Result<String> {
             vendor: "Brightline AV".into(),
             notes: "Second streaming room added after the call for proposals.".into(),
         },
+        None,
     )
     .map_err(se)?;
     Ok(format!(
-        "Demo conference created: {name} ({cap} places, 12 budget lines, 4 ticket types, an approved baseline) with {sponsorships} sponsorships in its own programme.\n"
+        "Demo conference created: {name} ({cap} places, 12 budget lines, 3 ticket types, an approved baseline) with {sponsorships} sponsorships in its own programme.\n"
     ))
 }

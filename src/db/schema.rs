@@ -611,6 +611,7 @@ diesel::table! {
         price_minor -> BigInt,
         share_permille -> Integer,
         created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

@@ -7,15 +7,19 @@
 //! result that does not fit the amounts we store is an error, never a wrapped number.
 //!
 //! The model, as the README documents it, for attendance `N`:
-//! - costs(N) = F + v·N, where F is the sum of the fixed lines' forecasts (what is committed,
-//!   or the estimate while nothing is signed; what was actually spent when that is more) and
-//!   v the sum of the per-attendee estimates;
+//! - costs(N) = F + Σ max(vᵢ·N, mᵢ), where F is the sum of the fixed lines' forecasts (what
+//!   is committed, or the estimate while nothing is signed; what was actually spent when that
+//!   is more), vᵢ a per-attendee line's estimate and mᵢ its minimum: what is committed or
+//!   spent on it (a catering contract's guaranteed minimum is owed however few come);
 //! - revenue(N) = tickets(N) + R, where tickets(N) = ⌊P·N / 1000⌋ with P = Σ price × share‰
-//!   (so P/1000 is the average ticket income per attendee; complimentary places have no
+//!   (so p = P/1000 is the average ticket income per attendee; complimentary places have no
 //!   ticket), and R is the committed sponsorship plus the expected donations and other lines;
 //! - net(N) = revenue(N) − costs(N);
-//! - break-even attendance N* = ⌈1000·(F − R) / (P − 1000·v)⌉: 0 when R already covers F,
-//!   and none at all when P ≤ 1000·v (each attendee costs at least what they bring in).
+//! - break-even attendance: the fewest attendees with net(N) ≥ 0. While every per-attendee
+//!   line is above its minimum that is N* = ⌈(F − R) / (p − v)⌉ with v = Σ vᵢ; a line still
+//!   below its minimum counts the minimum in F and drops out of v. The costs are piecewise
+//!   linear, so the answer is exact on each piece (see `break_even`). There is none when
+//!   p ≤ v and revenue does not already cover the costs: more attendees never close the gap.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -156,11 +160,29 @@ impl CostLine {
         i128::from(planned.max(self.actual.unwrap_or(0)))
     }
 
+    /// A per-attendee line's minimum: what is committed or already spent on it.
+    fn minimum(&self) -> i128 {
+        i128::from(self.committed.unwrap_or(0).max(self.actual.unwrap_or(0)))
+    }
+
     /// The line's forecast at attendance `n` (what the scenarios count).
     fn forecast_at(&self, n: i64) -> i128 {
         match self.basis {
             Basis::Fixed => self.latest_fixed(),
-            Basis::PerAttendee => self.estimate_at(n),
+            Basis::PerAttendee => self.estimate_at(n).max(self.minimum()),
+        }
+    }
+
+    /// The most attendees at which a per-attendee line still costs its minimum (None: at any
+    /// attendance, when its estimate is zero; Some(-1): never, when it has no minimum).
+    fn minimum_until(&self) -> Option<i128> {
+        let (v, m) = (i128::from(self.estimate), self.minimum());
+        if m == 0 {
+            Some(-1)
+        } else if v == 0 {
+            None
+        } else {
+            Some(m / v)
         }
     }
 
@@ -257,8 +279,8 @@ pub struct Scenario {
 /// Where the event breaks even.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakEven {
-    /// Sponsorship and other revenue cover the fixed costs, and each attendee pays for
-    /// themselves: no ticket needs to be sold.
+    /// The event breaks even at any attendance up to the cap (revenue other than tickets
+    /// covers the costs, and attendees up to the cap do not change that).
     Covered,
     /// At this many attendees, within the cap.
     At(i64),
@@ -267,8 +289,9 @@ pub enum BreakEven {
     /// Each attendee costs at least what their ticket brings in: more attendees never close
     /// the gap at current prices.
     Never,
-    /// Sponsorship and other revenue cover the fixed costs, but each attendee costs more than
-    /// their ticket brings in: the result stays at or above zero up to this many attendees.
+    /// Revenue other than tickets covers the costs, but an attendee costs more than their
+    /// ticket brings in: the result stays at or above zero only up to this many attendees
+    /// (fewer than the cap).
     UpTo(i64),
 }
 
@@ -336,6 +359,7 @@ fn tickets_at(i: &Inputs, n: i64) -> i128 {
     ticket_income_per_thousand(i) * i128::from(n) / 1000
 }
 
+/// F: the fixed lines at their forecasts.
 fn fixed_costs(i: &Inputs) -> i128 {
     i.costs
         .iter()
@@ -344,6 +368,7 @@ fn fixed_costs(i: &Inputs) -> i128 {
         .sum()
 }
 
+/// v: the per-attendee estimates, summed.
 fn cost_per_head(i: &Inputs) -> i128 {
     i.costs
         .iter()
@@ -360,34 +385,114 @@ fn other_revenue(i: &Inputs) -> i128 {
             .sum::<i128>()
 }
 
-/// The net result at attendance `n` (for the chart as well as the scenarios).
-pub fn net_at(i: &Inputs, n: i64) -> Result<i64, TooLarge> {
-    let costs = fixed_costs(i) + cost_per_head(i) * i128::from(n);
-    fit(tickets_at(i, n) + other_revenue(i) - costs)
+/// Every cost at attendance `n`.
+fn costs_at(i: &Inputs, n: i64) -> i128 {
+    i.costs.iter().map(|l| l.forecast_at(n)).sum()
 }
 
-/// Break-even attendance by the formula in the module's documentation.
+/// The net result at attendance `n` (for the chart as well as the scenarios).
+pub fn net_at(i: &Inputs, n: i64) -> Result<i64, TooLarge> {
+    fit(tickets_at(i, n) + other_revenue(i) - costs_at(i, n))
+}
+
+/// On attendances `start..=end` (end None: no end), the costs are `fixed + per_head·N`.
+struct Piece {
+    start: i128,
+    end: Option<i128>,
+    fixed: i128,
+    per_head: i128,
+}
+
+/// The pieces on which the costs are linear: a per-attendee line counts its minimum up to
+/// the attendance where its estimate passes it, then its estimate per attendee.
+fn pieces(i: &Inputs) -> Vec<Piece> {
+    let per: Vec<&CostLine> = i
+        .costs
+        .iter()
+        .filter(|l| l.basis == Basis::PerAttendee)
+        .collect();
+    let mut ends: Vec<i128> = per
+        .iter()
+        .filter_map(|l| l.minimum_until())
+        .filter(|t| *t >= 0)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let mut out = Vec::new();
+    let mut start = 0i128;
+    for end in ends.into_iter().map(Some).chain([None]) {
+        if end.is_some_and(|e| e < start) {
+            continue;
+        }
+        // A line is at its minimum on the whole piece if it stays there past the piece's end.
+        let at_minimum = |l: &&CostLine| match (l.minimum_until(), end) {
+            (None, _) => true,
+            (Some(t), Some(e)) => t >= e,
+            (Some(_), None) => false,
+        };
+        let (minimums, linear): (Vec<&CostLine>, Vec<&CostLine>) =
+            per.iter().copied().partition(at_minimum);
+        out.push(Piece {
+            start,
+            end,
+            fixed: fixed_costs(i) + minimums.iter().map(|l| l.minimum()).sum::<i128>(),
+            per_head: linear.iter().map(|l| i128::from(l.estimate)).sum(),
+        });
+        match end {
+            Some(e) => start = e + 1,
+            None => break,
+        }
+    }
+    out
+}
+
+/// On a piece, the attendances where net ≥ 0, as `(from, to)` (to None: no end). With
+/// margin m = P − 1000·v and gap D = costs − R at no attendance, net(N) = ⌊m·N/1000⌋ − D
+/// (v·N is whole), so net(N) ≥ 0 ⇔ m·N ≥ 1000·D.
+fn solvent(i: &Inputs, p: &Piece) -> Option<(i128, Option<i128>)> {
+    let gap = p.fixed - other_revenue(i);
+    let margin = ticket_income_per_thousand(i) - 1000 * p.per_head;
+    let (from, to) = match margin.signum() {
+        1 => ((1000 * gap + margin - 1).div_euclid(margin).max(0), None),
+        0 if gap <= 0 => (0, None),
+        -1 if gap <= 0 => (0, Some((1000 * -gap).div_euclid(-margin))),
+        _ => return None,
+    };
+    let from = from.max(p.start);
+    let to = match (to, p.end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match to {
+        Some(t) if t < from => None,
+        _ => Some((from, to)),
+    }
+}
+
+/// Break-even attendance, exactly, by the model in the module's documentation: the costs are
+/// linear on each piece, so each piece is solved by the formula, and the net result is
+/// concave (a line only ever adds cost per attendee), so the attendances that break even
+/// form one run.
 pub fn break_even(i: &Inputs) -> BreakEven {
-    // net(N) ≥ 0 ⇔ ⌊margin·N / 1000⌋ ≥ gap, with margin = P − 1000·v.
-    let gap = fixed_costs(i) - other_revenue(i);
-    let margin = ticket_income_per_thousand(i) - 1000 * cost_per_head(i);
-    match (margin.signum(), gap <= 0) {
-        (0, true) => BreakEven::Covered,
-        (1, true) => BreakEven::Covered,
-        (0 | -1, false) => BreakEven::Never,
-        (-1, true) => {
-            // Covered with nobody there, and each attendee makes it worse.
-            let n = 1000 * -gap / -margin;
-            BreakEven::UpTo(i64::try_from(n).unwrap_or(i64::MAX))
+    let cap = i128::from(i.attendance_cap);
+    let runs: Vec<(i128, Option<i128>)> = pieces(i).iter().filter_map(|p| solvent(i, p)).collect();
+    let Some(&(first, _)) = runs.first() else {
+        return BreakEven::Never;
+    };
+    // The end of the run that starts at `first`.
+    let mut last = runs[0].1;
+    for (from, to) in &runs[1..] {
+        match last {
+            Some(l) if *from == l + 1 => last = *to,
+            _ => break,
         }
-        _ => {
-            let n = (1000 * gap + margin - 1) / margin;
-            match i64::try_from(n) {
-                Ok(n) if n <= i.attendance_cap => BreakEven::At(n),
-                Ok(n) => BreakEven::BeyondCap(n),
-                Err(_) => BreakEven::Never,
-            }
-        }
+    }
+    let as_i64 = |n: i128| i64::try_from(n).unwrap_or(i64::MAX);
+    match (first, last) {
+        (0, Some(l)) if l < cap => BreakEven::UpTo(as_i64(l)),
+        (0, _) => BreakEven::Covered,
+        (f, _) if f <= cap => BreakEven::At(as_i64(f)),
+        (f, _) => BreakEven::BeyondCap(as_i64(f)),
     }
 }
 
@@ -450,7 +555,7 @@ pub fn analyse(i: &Inputs, today: NaiveDate) -> Result<Analysis, TooLarge> {
     for (k, label) in SCENARIOS.into_iter().enumerate() {
         let n = i.scenarios[k];
         let tickets = tickets_at(i, n);
-        let costs = fixed + per_head * i128::from(n);
+        let costs = costs_at(i, n);
         scenarios.push(Scenario {
             label,
             attendance: n,
@@ -618,6 +723,16 @@ pub fn cross_convert(
     let den = i128::from(to_rate) * 10i128.pow(amount.currency.exponent());
     let minor = (num + den / 2) / den;
     i64::try_from(minor).ok().filter(|m| *m <= MAX_MINOR)
+}
+
+/// The rate from one currency to another, given each one's rate to the foundation currency
+/// (all times 10^6), rounded half up; None when `to_rate` is not positive or it overflows.
+pub fn cross_rate(from_rate: i64, to_rate: i64) -> Option<i64> {
+    if to_rate <= 0 {
+        return None;
+    }
+    let r = (i128::from(from_rate) * 1_000_000 + i128::from(to_rate) / 2) / i128::from(to_rate);
+    i64::try_from(r).ok().filter(|r| *r > 0)
 }
 
 /// Parses a share of attendance as people type it ("40", "12.5", "12.5%") into tenths of a
@@ -854,6 +969,124 @@ mod tests {
     }
 
     #[test]
+    fn a_per_attendee_contract_minimum_is_owed_however_few_come() {
+        // Venue $10,000; catering $50 a head with $15,000 signed (the minimum up to 300).
+        let mut catering = per_head("Catering", 5_000);
+        catering.committed = Some(1_500_000);
+        let mut i = inputs();
+        i.costs = vec![fixed("Venue", 1_000_000), catering];
+        i.tickets = vec![ticket(10_000, 1000)];
+        // At 100 attendees catering still costs $15,000, not $5,000.
+        assert_eq!(net_at(&i, 100).unwrap(), 1_000_000 - 2_500_000);
+        // $100 tickets: 100·N ≥ 25,000 below 300 attendees, so 250 break even (not 200).
+        assert_eq!(break_even(&i), BreakEven::At(250));
+        assert!(net_at(&i, 249).unwrap() < 0);
+        assert_eq!(net_at(&i, 250).unwrap(), 0);
+        // $60 tickets: not below 300 (that needs 417); above it 10·N ≥ 10,000: 1,000.
+        i.tickets = vec![ticket(6_000, 1000)];
+        assert_eq!(break_even(&i), BreakEven::At(1000));
+        assert_eq!(net_at(&i, 1000).unwrap(), 0);
+        assert!(net_at(&i, 999).unwrap() < 0);
+        // The pessimistic scenario counts the minimum.
+        i.scenarios = [100, 1200, 1500];
+        let a = analyse(&i, d(2027, 1, 1)).unwrap();
+        assert_eq!(a.scenarios[0].costs, 2_500_000);
+        assert_eq!(a.categories[1].forecast, 6_000_000);
+        // Spent more than the estimate on a per-attendee line: the spending is the minimum.
+        let mut swag = per_head("Swag", 100);
+        swag.actual = Some(500_000);
+        i.costs.push(swag);
+        assert_eq!(net_at(&i, 0).unwrap(), -(1_000_000 + 1_500_000 + 500_000));
+        // Sponsorship of $30,000 and $40 tickets: covered below 300; above it the event
+        // loses $10 an attendee from $20,000 spare: up to 2,000 attendees.
+        let mut catering = per_head("Catering", 5_000);
+        catering.committed = Some(1_500_000);
+        let mut i = inputs();
+        i.costs = vec![fixed("Venue", 1_000_000), catering];
+        i.tickets = vec![ticket(4_000, 1000)];
+        i.sponsorship_committed = 3_000_000;
+        i.attendance_cap = 3000;
+        assert_eq!(break_even(&i), BreakEven::UpTo(2000));
+        assert_eq!(net_at(&i, 2000).unwrap(), 0);
+        assert!(net_at(&i, 2001).unwrap() < 0);
+        // The same with a cap of 2,000: covered at any attendance the venue allows.
+        i.attendance_cap = 2000;
+        assert_eq!(break_even(&i), BreakEven::Covered);
+        // A per-attendee line of $0 with a minimum is a fixed cost at any attendance.
+        let mut flat = per_head("Staff", 0);
+        flat.committed = Some(100_000);
+        let mut i = inputs();
+        i.costs = vec![flat];
+        i.tickets = vec![ticket(1_000, 1000)];
+        assert_eq!(break_even(&i), BreakEven::At(100));
+    }
+
+    /// A small deterministic generator, so the cross-check covers many budgets.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> i64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n) as i64
+        }
+    }
+
+    #[test]
+    fn break_even_agrees_with_trying_every_attendance() {
+        let mut rng = Lcg(7);
+        for case in 0..400 {
+            let mut i = inputs();
+            i.attendance_cap = 1 + rng.next(400);
+            i.scenarios = [0, 0, i.attendance_cap];
+            for _ in 0..rng.next(4) {
+                i.costs.push(fixed("Venue", rng.next(50_000)));
+            }
+            for _ in 0..rng.next(4) {
+                let mut l = per_head("Catering", rng.next(300));
+                if rng.next(2) == 0 {
+                    l.committed = Some(rng.next(60_000));
+                }
+                if rng.next(3) == 0 {
+                    l.actual = Some(rng.next(30_000));
+                }
+                i.costs.push(l);
+            }
+            for _ in 0..rng.next(3) {
+                i.tickets.push(ticket(rng.next(500), rng.next(400) as i32));
+            }
+            i.sponsorship_committed = rng.next(3) * rng.next(40_000);
+            let limit = 5_000;
+            let ok: Vec<i64> = (0..=limit)
+                .filter(|n| net_at(&i, *n).unwrap() >= 0)
+                .collect();
+            let expected = match (ok.first(), ok.last()) {
+                // Nothing within reach: never, or only past the brute force's limit.
+                (None, _) if matches!(break_even(&i), BreakEven::BeyondCap(n) if n > limit) => {
+                    assert!(net_at(&i, limit * 100).unwrap() >= 0, "case {case}");
+                    continue;
+                }
+                (None, _) => BreakEven::Never,
+                // Every attendance that breaks even is one run (the net result is concave).
+                (Some(0), Some(&l)) if l < i.attendance_cap => BreakEven::UpTo(l),
+                (Some(0), _) => BreakEven::Covered,
+                (Some(&f), _) if f <= i.attendance_cap => BreakEven::At(f),
+                (Some(&f), _) if f < limit => BreakEven::BeyondCap(f),
+                // Beyond the brute force's reach: compare only that it is past the cap.
+                (Some(_), _) => {
+                    assert!(matches!(break_even(&i), BreakEven::BeyondCap(n) if n >= limit));
+                    continue;
+                }
+            };
+            if let (Some(&f), Some(&l)) = (ok.first(), ok.last()) {
+                assert_eq!(ok.len() as i64, l - f + 1, "case {case}: one run");
+            }
+            assert_eq!(break_even(&i), expected, "case {case}: {i:?}");
+        }
+    }
+
+    #[test]
     fn no_attendance_gives_no_cost_per_attendee() {
         let mut i = worked();
         i.scenarios = [0, 0, 0];
@@ -975,11 +1208,9 @@ mod tests {
         assert_eq!(parse_share(" 12.5 % "), Ok(125));
         assert_eq!(parse_share("100"), Ok(1000));
         assert_eq!(parse_share("0"), Ok(0));
-        for bad in ["", "-5", "100.1", "12.55", "abc", "1e2", "1000", ".5", "5."] {
-            if bad == "5." {
-                assert_eq!(parse_share(bad), Ok(50));
-                continue;
-            }
+        // "5." is 5%, as a person who typed the point meant.
+        assert_eq!(parse_share("5."), Ok(50));
+        for bad in ["", "-5", "100.1", "12.55", "abc", "1e2", "1000", ".5"] {
             assert!(parse_share(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(share_label(125), "12.5%");
@@ -1028,6 +1259,15 @@ mod tests {
             cross_convert(super::super::Money::new(MAX_MINOR, usd), 1_000_000, jpy, 1),
             None
         );
+    }
+
+    #[test]
+    fn cross_rates_go_through_the_foundation_currency() {
+        // EUR 1.08 and GBP 1.27 in dollars: 1 EUR = 0.850394 GBP.
+        assert_eq!(cross_rate(1_080_000, 1_270_000), Some(850_394));
+        assert_eq!(cross_rate(1_080_000, 1_000_000), Some(1_080_000));
+        assert_eq!(cross_rate(1, 0), None);
+        assert_eq!(cross_rate(1, 1_000_000_000_000), None);
     }
 
     #[test]

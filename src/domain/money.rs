@@ -178,6 +178,14 @@ impl Money {
         Ok(Money::new(minor, currency))
     }
 
+    /// An optional amount: None when left empty, else as `parse`.
+    pub fn parse_optional(input: &str, currency: Currency) -> Result<Option<Money>, String> {
+        if input.trim().is_empty() {
+            return Ok(None);
+        }
+        Money::parse(input, currency).map(Some)
+    }
+
     /// The amount as an editable figure without symbol or grouping: "1500.00".
     pub fn plain(&self) -> String {
         let exp = self.currency.exponent();

@@ -1,5 +1,13 @@
 //! Free text fields: trimmed, length-checked, single-line where it matters.
 
+/// An optional single-line text field ("" when left empty).
+pub fn optional_single_line(input: &str, label: &str, max: usize) -> Result<String, String> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
+    single_line(input, label, max)
+}
+
 /// A required single-line text field of at most `max` characters.
 pub fn single_line(input: &str, label: &str, max: usize) -> Result<String, String> {
     let s = input.trim();

@@ -87,7 +87,7 @@ impl ConferenceFields {
     }
 }
 
-/// Soonest first; past conferences after the ones to come.
+/// Latest first.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Conference>> {
     conferences::table
         .order((conferences::starts_on.desc(), conferences::name.asc()))
@@ -129,11 +129,12 @@ pub fn update(conn: &mut DbConn, id: i64, f: &ConferenceFields) -> QueryResult<u
         .execute(conn)
 }
 
-/// Marks the conference changed (a line, ticket or revenue edit), and holds its row for the
-/// rest of the transaction on PostgreSQL, so edits of one conference run one at a time.
-pub fn touch(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+/// Holds the conference's row for the rest of the transaction (PostgreSQL; SQLite's write
+/// transaction already does), so that changes to one conference's budget run one at a time
+/// and each sees what the one before wrote. Changes nothing.
+pub fn hold(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(conferences::table.find(id))
-        .set(conferences::updated_at.eq(super::now()))
+        .set(conferences::id.eq(id))
         .execute(conn)
 }
 
@@ -146,6 +147,7 @@ pub struct TicketType {
     pub price_minor: i64,
     pub share_permille: i32,
     pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 /// The fields staff edit.
@@ -181,6 +183,7 @@ pub fn insert_ticket(conn: &mut DbConn, conference_id: i64, f: &TicketFields) ->
             f,
             conference_tickets::conference_id.eq(conference_id),
             conference_tickets::created_at.eq(super::now()),
+            conference_tickets::updated_at.eq(super::now()),
         ))
         .returning(conference_tickets::id)
         .get_result(conn)
@@ -188,7 +191,7 @@ pub fn insert_ticket(conn: &mut DbConn, conference_id: i64, f: &TicketFields) ->
 
 pub fn update_ticket(conn: &mut DbConn, id: i64, f: &TicketFields) -> QueryResult<usize> {
     diesel::update(conference_tickets::table.find(id))
-        .set(f)
+        .set((f, conference_tickets::updated_at.eq(super::now())))
         .execute(conn)
 }
 

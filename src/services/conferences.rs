@@ -3,7 +3,7 @@
 //! the tied programme, never entered twice). Each change runs in one transaction with its
 //! audit entry, which says what the values were before.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::db::{DbConn, write_tx, write_tx_with};
 use crate::domain::budget::{self, Basis, Inputs, MAX_LINES};
@@ -54,6 +54,24 @@ fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, SaveE
         field,
         message: message.into(),
     }))
+}
+
+/// Refuses a save made from a form opened before someone else saved the same record (`seen`
+/// is the record's `updated_at` when the form was opened; None skips the check).
+fn check_seen(
+    seen: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+    what: &str,
+) -> Result<(), SaveError> {
+    match seen {
+        Some(t) if t != now => refuse(
+            "form",
+            format!(
+                "Someone else saved {what} while you were editing. Nothing was changed: reload the page to see their version, then make your change again."
+            ),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// An amount for the audit log ("—" when not set).
@@ -141,7 +159,19 @@ fn check_conference(
         );
     }
     if let Some(p) = f.programme_id {
-        crate::models::programmes::find(c, p)?;
+        let programme = crate::models::programmes::find(c, p)?;
+        let years = [f.starts_on.year(), f.ends_on.year()];
+        if !years.contains(&programme.year) {
+            return refuse(
+                "programme_id",
+                format!(
+                    "“{}” is for {}, and this conference takes place in {}. Choose the programme whose sponsorships pay for this conference.",
+                    programme.title(),
+                    programme.year,
+                    f.starts_on.year()
+                ),
+            );
+        }
         if let Some(other) = conferences::for_programme(c, p)?
             && Some(other.id) != id
         {
@@ -159,6 +189,15 @@ fn check_conference(
         let has_amounts = lines::count_costs(c, id)? > 0
             || lines::count_revenue(c, id)? > 0
             || !conferences::tickets(c, id)?.is_empty();
+        if old.currency != f.currency && baselines::latest(c, id)?.is_some() {
+            return refuse(
+                "currency",
+                format!(
+                    "A budget in {} has been approved: the currency cannot change, or the comparison with it would mean nothing.",
+                    old.currency
+                ),
+            );
+        }
         if old.currency != f.currency && has_amounts {
             return refuse(
                 "currency",
@@ -171,7 +210,14 @@ fn check_conference(
         let cur = Currency::parse(&f.currency).map_err(AppError::BadRequest)?;
         for l in lines::costs(c, id)? {
             if l.basis() == Basis::PerAttendee
-                && line_total_at(&l, cur, i64::from(f.attendance_cap)).is_none()
+                && total_at(
+                    l.estimate_minor,
+                    &l.currency,
+                    l.rate_micros,
+                    cur,
+                    i64::from(f.attendance_cap),
+                )
+                .is_none()
             {
                 return refuse(
                     "attendance_cap",
@@ -188,10 +234,11 @@ fn check_conference(
     Ok(())
 }
 
-/// A per-attendee line's cost at `n` attendees in the conference currency, if it fits.
-fn line_total_at(l: &CostLine, conf: Currency, n: i64) -> Option<i64> {
-    let from = Currency::parse(&l.currency).ok()?;
-    let per_head = budget::convert(l.estimate_minor, from, l.rate_micros, conf)?;
+/// A per-attendee estimate's total at `n` attendees in the conference currency, if it fits
+/// the amounts we store.
+fn total_at(estimate: i64, currency: &str, rate: i64, conf: Currency, n: i64) -> Option<i64> {
+    let from = Currency::parse(currency).ok()?;
+    let per_head = budget::convert(estimate, from, rate, conf)?;
     per_head.checked_mul(n).filter(|t| *t <= MAX_MINOR)
 }
 
@@ -220,9 +267,13 @@ pub fn update(
     actor: &Actor,
     id: i64,
     f: &ConferenceFields,
+    seen: Option<NaiveDateTime>,
 ) -> Result<bool, SaveError> {
     write_tx_with(conn, |c| {
-        let old = ConferenceFields::of(&conferences::find(c, id)?);
+        conferences::hold(c, id)?;
+        let row = conferences::find(c, id)?;
+        check_seen(seen, row.updated_at, "these details")?;
+        let old = ConferenceFields::of(&row);
         check_conference(c, Some(id), f)?;
         let changed = conference_pairs(&old, f);
         if changed.is_empty() {
@@ -298,8 +349,8 @@ pub fn add_ticket(
     f: &TicketFields,
 ) -> Result<i64, SaveError> {
     write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
         check_shares(c, conference_id, None, f)?;
         let id = conferences::insert_ticket(c, conference_id, f)?;
         audit::record(
@@ -320,11 +371,13 @@ pub fn update_ticket(
     conference_id: i64,
     id: i64,
     f: &TicketFields,
+    seen: Option<NaiveDateTime>,
 ) -> Result<bool, SaveError> {
     write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
         let old = conferences::find_ticket(c, conference_id, id)?;
+        check_seen(seen, old.updated_at, "this ticket type")?;
         let old_f = TicketFields {
             name: old.name.clone(),
             price_minor: old.price_minor,
@@ -362,7 +415,7 @@ pub fn delete_ticket(
         let conf = conferences::find(c, conference_id)?;
         let old = conferences::find_ticket(c, conference_id, id)?;
         conferences::delete_ticket(c, id)?;
-        conferences::touch(c, conference_id)?;
+        conferences::hold(c, conference_id)?;
         audit::record(
             c,
             actor,
@@ -421,39 +474,28 @@ fn cost_line(f: &CostLineFields) -> String {
     )
 }
 
-/// A per-attendee line must fit at the cap; the conference must not have too many lines.
-fn check_cost(c: &mut DbConn, conf: &Conference, f: &CostLineFields) -> Result<(), SaveError> {
-    if f.basis == Basis::PerAttendee.as_str() {
-        let probe = CostLine {
-            id: 0,
-            conference_id: conf.id,
-            category: f.category.clone(),
-            item: f.item.clone(),
-            basis: f.basis.clone(),
-            currency: f.currency.clone(),
-            rate_micros: f.rate_micros,
-            estimate_minor: f.estimate_minor,
-            committed_minor: None,
-            actual_minor: None,
-            liability_minor: None,
-            liability_from: None,
-            vendor: String::new(),
-            notes: String::new(),
-            created_at: crate::models::now(),
-            updated_at: crate::models::now(),
-        };
-        if line_total_at(&probe, conf.currency(), i64::from(conf.attendance_cap)).is_none() {
-            return refuse(
-                "estimate",
-                format!(
-                    "At the cap of {} attendees this line would cost more than {}. Check the amount per attendee.",
-                    conf.attendance_cap,
-                    Money::new(MAX_MINOR, conf.currency())
-                ),
-            );
-        }
+/// A per-attendee line must fit the amounts we store at the conference's cap.
+fn check_cost(conf: &Conference, f: &CostLineFields) -> Result<(), SaveError> {
+    let cap = i64::from(conf.attendance_cap);
+    if f.basis == Basis::PerAttendee.as_str()
+        && total_at(
+            f.estimate_minor,
+            &f.currency,
+            f.rate_micros,
+            conf.currency(),
+            cap,
+        )
+        .is_none()
+    {
+        return refuse(
+            "estimate",
+            format!(
+                "At the cap of {} attendees this line would cost more than {}. Check the amount per attendee.",
+                conf.attendance_cap,
+                Money::new(MAX_MINOR, conf.currency())
+            ),
+        );
     }
-    let _ = c;
     Ok(())
 }
 
@@ -465,15 +507,15 @@ pub fn add_cost(
     f: &CostLineFields,
 ) -> Result<i64, SaveError> {
     write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
         if lines::count_costs(c, conference_id)? >= MAX_LINES as i64 {
             return refuse(
                 "form",
                 format!("A conference has at most {MAX_LINES} budget lines."),
             );
         }
-        check_cost(c, &conf, f)?;
+        check_cost(&conf, f)?;
         let id = lines::insert_cost(c, conference_id, f)?;
         audit::record(
             c,
@@ -510,15 +552,18 @@ pub fn update_cost(
     conference_id: i64,
     id: i64,
     f: &CostLineFields,
+    seen: Option<NaiveDateTime>,
 ) -> Result<bool, SaveError> {
     write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
-        let old = cost_fields(&lines::find_cost(c, conference_id, id)?);
+        let row = lines::find_cost(c, conference_id, id)?;
+        check_seen(seen, row.updated_at, "this line")?;
+        let old = cost_fields(&row);
         if old == *f {
             return Ok(false);
         }
-        check_cost(c, &conf, f)?;
+        check_cost(&conf, f)?;
         lines::update_cost(c, id, f)?;
         audit::record(
             c,
@@ -537,7 +582,7 @@ pub fn delete_cost(conn: &mut DbConn, actor: &Actor, conference_id: i64, id: i64
         let conf = conferences::find(c, conference_id)?;
         let old = cost_fields(&lines::find_cost(c, conference_id, id)?);
         lines::delete_cost(c, id)?;
-        conferences::touch(c, conference_id)?;
+        conferences::hold(c, conference_id)?;
         audit::record(
             c,
             actor,
@@ -584,8 +629,8 @@ pub fn add_revenue(
     f: &RevenueFields,
 ) -> Result<i64, SaveError> {
     write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
         if lines::count_revenue(c, conference_id)? >= MAX_LINES as i64 {
             return refuse(
                 "form",
@@ -611,11 +656,14 @@ pub fn update_revenue(
     conference_id: i64,
     id: i64,
     f: &RevenueFields,
-) -> AppResult<bool> {
-    write_tx(conn, |c| {
+    seen: Option<NaiveDateTime>,
+) -> Result<bool, SaveError> {
+    write_tx_with(conn, |c| {
+        conferences::hold(c, conference_id)?;
         let conf = conferences::find(c, conference_id)?;
-        conferences::touch(c, conference_id)?;
-        let old = revenue_fields(&lines::find_revenue(c, conference_id, id)?);
+        let row = lines::find_revenue(c, conference_id, id)?;
+        check_seen(seen, row.updated_at, "this revenue line")?;
+        let old = revenue_fields(&row);
         if old == *f {
             return Ok(false);
         }
@@ -647,7 +695,7 @@ pub fn delete_revenue(
         let conf = conferences::find(c, conference_id)?;
         let old = revenue_fields(&lines::find_revenue(c, conference_id, id)?);
         lines::delete_revenue(c, id)?;
-        conferences::touch(c, conference_id)?;
+        conferences::hold(c, conference_id)?;
         audit::record(
             c,
             actor,
@@ -846,7 +894,7 @@ pub fn approve_baseline(
 ) -> AppResult<Approval> {
     write_tx(conn, |c| {
         // Holds the conference row, so two approvals at once get consecutive numbers.
-        conferences::touch(c, id)?;
+        conferences::hold(c, id)?;
         let budget = live(c, id, base)?;
         if budget.costs.is_empty() {
             return Err(AppError::Conflict(
@@ -882,6 +930,36 @@ pub fn approve_baseline(
         )?;
         Ok(Approval::Approved(version))
     })
+}
+
+/// A conference with its analysis, for the list and the dashboard.
+pub struct Summary {
+    pub conference: Conference,
+    pub analysis: Result<budget::Analysis, budget::TooLarge>,
+    /// The latest approved version, if any.
+    pub baseline: Option<i32>,
+}
+
+/// Every conference (or those ending on or after `ending_from`) with its live analysis.
+pub fn summaries(
+    conn: &mut DbConn,
+    base: Currency,
+    today: NaiveDate,
+    ending_from: Option<NaiveDate>,
+) -> AppResult<Vec<Summary>> {
+    let mut out = Vec::new();
+    for conference in conferences::all(conn)? {
+        if ending_from.is_some_and(|d| conference.ends_on < d) {
+            continue;
+        }
+        let b = live(conn, conference.id, base)?;
+        out.push(Summary {
+            analysis: budget::analyse(&b.inputs, today),
+            baseline: baselines::latest(conn, conference.id)?.map(|b| b.version),
+            conference,
+        });
+    }
+    Ok(out)
 }
 
 /// The day the analysis is computed for.

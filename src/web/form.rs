@@ -20,8 +20,21 @@ impl Fields {
             .map(|(_, v)| v.clone())
             .collect()
     }
+    /// The `seen` field of an edit form: when the record was last saved as the form showed
+    /// it (see `stamp`); None when absent or not a time.
+    pub fn seen(&self) -> Option<chrono::NaiveDateTime> {
+        chrono::NaiveDateTime::parse_from_str(&self.get("seen"), STAMP).ok()
+    }
     /// True when a checkbox was ticked.
     pub fn checked(&self, name: &str) -> bool {
         self.0.iter().any(|(k, v)| k == name && !v.is_empty())
     }
+}
+
+const STAMP: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+/// A record's `updated_at` for an edit form's hidden `seen` field, so that a save made from a
+/// form opened before someone else's save can be refused instead of overwriting it.
+pub fn stamp(t: &chrono::NaiveDateTime) -> String {
+    t.format(STAMP).to_string()
 }

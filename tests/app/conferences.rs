@@ -234,7 +234,8 @@ async fn the_analysis_page_shows_the_hand_computed_figures() {
         body.contains("The event breaks even at 1091 attendees, 72% of the cap of 1500."),
         "break-even sentence"
     );
-    assert!(body.contains("F = fixed costs $260,000.00"));
+    assert!(body.contains("<dt>F</dt><dd>$260,000.00: fixed costs"));
+    assert!(body.contains("<dt>v</dt><dd>$65.00: cost per attendee"));
     // Cost per attendee at the likely 1,200: 338,000 / 1,200 = 281.66.
     assert!(body.contains("$281.66"));
     // Totals by category at the likely attendance: catering 60 × 1,200.
@@ -757,7 +758,9 @@ async fn sponsorship_revenue_is_read_live_from_the_tied_programme() {
     sponsorship(&app, s4, gold, Status::Cancelled);
     let (_, body) = c.page(&format!("/staff/conferences/{id}")).await;
     // Agreed: Agreed Co and Paid Co (2 × $10,000); the application is pipeline only.
-    assert!(body.contains("Sponsorship counts what is agreed ($20,000.00, of which $0.00 paid)"));
+    assert!(
+        body.contains("Sponsorship counts what is agreed ($20,000.00, of which $0.00 is paid)")
+    );
     assert!(body.contains("Applications still to approve ($10,000.00) are not counted"));
     assert!(body.contains("Gone Co"));
     // An invoice paid by bank transfer shows as paid without any budget edit.
@@ -786,7 +789,7 @@ async fn sponsorship_revenue_is_read_live_from_the_tied_programme() {
         .expect("payment");
     }
     let (_, body) = c.page(&format!("/staff/conferences/{id}")).await;
-    assert!(body.contains("($20,000.00, of which $4,000.00 paid)"));
+    assert!(body.contains("($20,000.00, of which $4,000.00 is paid)"));
     // Net at the likely attendance: 20,000 − 50,000.
     assert!(body.contains("-$30,000.00"));
     // The same programme cannot fund a second conference (no double counting).
@@ -1065,7 +1068,7 @@ async fn the_csv_export_quotes_and_neutralises_formulas() {
     );
     let lines: Vec<&str> = body.trim_start_matches('\u{feff}').split("\r\n").collect();
     assert!(lines[0].starts_with("Kind,Category,Item,Basis,Vendor,Currency,Exchange rate,"));
-    assert!(lines[0].contains("Estimate (USD)"));
+    assert!(lines[0].contains("Estimate at 800 attendees (USD)"));
     assert_eq!(
         lines[1],
         "Cost,Venue,\"'=HYPERLINK(\"\"http://evil.example\"\")\",Fixed,'+1+1,USD,1,1500.50,1500.00,,200.00,2027-03-01,1500.50,1500.00,,200.00,"
@@ -1074,7 +1077,8 @@ async fn the_csv_export_quotes_and_neutralises_formulas() {
         lines[2],
         "Cost,Venue,'@SUM(A1),Fixed,,EUR,1.08,100.00,,,,,108.00,,,,"
     );
-    assert!(lines[3].starts_with("Ticket,,'-2+3,40% of attendance,,USD,1,250.00,"));
+    // A ticket type's line: its price, and its revenue at the likely 800 attendees.
+    assert!(lines[3].starts_with("Ticket,,'-2+3,40% of attendance,,USD,1,250.00,,,,,80000.00,"));
     // Every cell that could run as a formula starts with a quote mark.
     for cell in body.split([',', '\n']) {
         let cell = cell.trim_matches(['"', '\r']);
@@ -1348,4 +1352,347 @@ async fn the_dashboard_shows_what_conferences_to_come_would_cost_if_cancelled() 
     let (other, _, _) = app.signed_in(&[Role::Sponsorships]).await;
     let (_, body) = other.page("/staff").await;
     assert!(!body.contains("Coming Conf"));
+}
+
+#[tokio::test]
+async fn only_the_treasurer_approves_a_budget() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let id = conference(&c, "Approvals", &[]).await;
+    ok_line(&c, id, &[("estimate", "100")]).await;
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    let (_, body) = admin.page(&format!("/staff/conferences/{id}")).await;
+    assert!(body.contains("Only the treasurer approves a conference budget."));
+    assert!(!body.contains("Approve this budget"));
+    let r = admin
+        .post(
+            &format!("/staff/conferences/{id}/baselines"),
+            &[("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let rows: i64 = conference_baselines::table
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(rows, 0);
+    let (_, body) = c.page(&format!("/staff/conferences/{id}")).await;
+    assert!(body.contains("Approve this budget"));
+}
+
+#[tokio::test]
+async fn a_save_from_a_stale_form_is_refused_not_written_over_someone_elses() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let other = treasurer(&app).await;
+    let id = conference(&c, "Stale", &[]).await;
+    ok_line(&c, id, &[("item", "Hall"), ("estimate", "100")]).await;
+    let line_id: i64 = conference_lines::table
+        .select(conference_lines::id)
+        .first(&mut app.db())
+        .expect("line");
+    let path = format!("/staff/conferences/{id}/lines/{line_id}");
+    // Both open the form; the other treasurer saves first.
+    let seen = |body: &str| {
+        let marker = "name=\"seen\" value=\"";
+        let i = body.find(marker).expect("a seen field") + marker.len();
+        body[i..i + body[i..].find('"').expect("end")].to_string()
+    };
+    let (_, mine) = c.page(&path).await;
+    let mine = seen(&mine);
+    let (_, theirs) = other.page(&path).await;
+    let theirs = seen(&theirs);
+    let fields = |estimate: &'static str, seen: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("category", "venue".into()),
+            ("item", "Hall".into()),
+            ("basis", "fixed".into()),
+            ("currency", "USD".into()),
+            ("estimate", estimate.into()),
+            ("seen", seen.to_string()),
+        ]
+    };
+    let as_refs = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+    let theirs_f = as_refs(&fields("250", &theirs));
+    let r = other
+        .post(
+            &path,
+            &theirs_f
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mine_f = fields("999", &mine);
+    let r = c
+        .post(
+            &path,
+            &mine_f
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Someone else saved this line while you were editing"));
+    let estimate: i64 = conference_lines::table
+        .select(conference_lines::estimate_minor)
+        .first(&mut app.db())
+        .expect("line");
+    assert_eq!(estimate, 25_000, "their save stands");
+    // The conference's own form checks the same way.
+    let (_, form) = c.page(&format!("/staff/conferences/{id}/edit")).await;
+    let stale = seen(&form);
+    let starts = day(200);
+    let ends = day(202);
+    let details = |name: &'static str, seen: String| -> Vec<(&'static str, String)> {
+        vec![
+            ("name", name.into()),
+            ("starts_on", starts.clone()),
+            ("ends_on", ends.clone()),
+            ("attendance_cap", "1000".into()),
+            ("currency", "USD".into()),
+            ("seen", seen),
+        ]
+    };
+    let first = details("Renamed", stale.clone());
+    let r = other
+        .post(
+            &format!("/staff/conferences/{id}"),
+            &first
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let second = details("Renamed again", stale);
+    let r = c
+        .post(
+            &format!("/staff/conferences/{id}"),
+            &second
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let conf = steward::models::conferences::find(&mut app.db(), id).expect("row");
+    assert_eq!(conf.name, "Renamed");
+}
+
+#[tokio::test]
+async fn the_currency_stays_once_a_budget_is_approved_and_programmes_match_the_year() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let id = conference(&c, "Frozen currency", &[]).await;
+    ok_line(&c, id, &[("estimate", "10000")]).await;
+    assert_eq!(
+        c.post(&format!("/staff/conferences/{id}/baselines"), &[])
+            .await
+            .status(),
+        303
+    );
+    // Removing every line does not make the currency free again.
+    let line_id: i64 = conference_lines::table
+        .select(conference_lines::id)
+        .first(&mut app.db())
+        .expect("line");
+    let r = c
+        .post(
+            &format!("/staff/conferences/{id}/lines/{line_id}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let starts = day(200);
+    let ends = day(202);
+    let r = c
+        .post(
+            &format!("/staff/conferences/{id}"),
+            &[
+                ("name", "Frozen currency"),
+                ("starts_on", &starts),
+                ("ends_on", &ends),
+                ("attendance_cap", "1000"),
+                ("currency", "JPY"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("id=\"currency-error\""));
+    assert!(body.contains("has been approved: the currency cannot change"));
+    // A programme of another year is refused.
+    let mut conn = app.db();
+    let old = steward::models::programmes::insert(&mut conn, "Foundation sponsorship", 2020, "")
+        .expect("programme")
+        .to_string();
+    drop(conn);
+    let r = c
+        .post(
+            "/staff/conferences",
+            &[
+                ("name", "Wrong year"),
+                ("starts_on", &starts),
+                ("ends_on", &ends),
+                ("attendance_cap", "10"),
+                ("currency", "USD"),
+                ("programme_id", &old),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("id=\"programme_id-error\""));
+    assert!(body.contains("is for 2020, and this conference takes place in"));
+}
+
+#[tokio::test]
+async fn approvals_after_different_changes_get_consecutive_versions() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let id = conference(&c, "Versions", &[]).await;
+    let mut tasks = Vec::new();
+    for k in 0..4 {
+        let client = c.clone();
+        tasks.push(tokio::spawn(async move {
+            let estimate = format!("{}", 100 + k);
+            let item = format!("Line {k}");
+            let r = line(
+                &client,
+                id,
+                &[("item", item.as_str()), ("estimate", estimate.as_str())],
+            )
+            .await;
+            assert_eq!(r.status(), 303);
+            client
+                .post(
+                    &format!("/staff/conferences/{id}/baselines"),
+                    &[("note", "")],
+                )
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 303);
+    }
+    let versions: Vec<i32> = conference_baselines::table
+        .select(conference_baselines::version)
+        .order(conference_baselines::version)
+        .load(&mut app.db())
+        .expect("versions");
+    assert!(!versions.is_empty());
+    let expected: Vec<i32> = (1..=versions.len() as i32).collect();
+    assert_eq!(versions, expected, "no gaps, no duplicates");
+    // The last version holds every line.
+    let last = steward::models::conference_baselines::latest(&mut app.db(), id)
+        .expect("query")
+        .expect("a version");
+    assert_eq!(last.inputs().expect("snapshot").costs.len(), 4);
+}
+
+#[tokio::test]
+async fn tickets_and_revenue_of_one_conference_cannot_be_reached_through_another() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let a = conference(&c, "Owner", &[]).await;
+    let b = conference(&c, "Intruder", &[]).await;
+    assert_eq!(ticket(&c, a, "Regular", "10", "50").await.status(), 303);
+    let r = c
+        .post(
+            &format!("/staff/conferences/{a}/revenue"),
+            &[
+                ("kind", "other"),
+                ("item", "Bar"),
+                ("currency", "USD"),
+                ("expected", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut conn = app.db();
+    let t = steward::models::conferences::tickets(&mut conn, a).expect("tickets")[0].id;
+    let r_id = steward::models::conference_lines::revenue(&mut conn, a).expect("revenue")[0].id;
+    drop(conn);
+    for path in [
+        format!("/staff/conferences/{b}/tickets/{t}"),
+        format!("/staff/conferences/{b}/revenue/{r_id}"),
+    ] {
+        assert_eq!(c.get(&path).await.status(), 404, "{path}");
+        let r = c
+            .post(
+                &path,
+                &[
+                    ("name", "X"),
+                    ("price", "1"),
+                    ("share", "1"),
+                    ("kind", "other"),
+                    ("item", "X"),
+                    ("currency", "USD"),
+                    ("expected", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(
+            c.post(&format!("{path}/delete"), &[]).await.status(),
+            404,
+            "{path}/delete"
+        );
+    }
+    let mut conn = app.db();
+    assert_eq!(
+        steward::models::conferences::tickets(&mut conn, a).expect("tickets")[0].name,
+        "Regular"
+    );
+    assert_eq!(
+        steward::models::conference_lines::revenue(&mut conn, a).expect("revenue")[0].item,
+        "Bar"
+    );
+}
+
+#[tokio::test]
+async fn a_line_in_another_currency_takes_the_reference_rate_when_left_empty() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let id = conference(&c, "Reference", &[]).await;
+    steward::models::grant_programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "test")
+        .expect("rate");
+    let (_, form) = c.page(&format!("/staff/conferences/{id}/lines/new")).await;
+    assert!(form.contains("1 EUR = 1.08 USD"));
+    ok_line(
+        &c,
+        id,
+        &[
+            ("item", "Speakers"),
+            ("currency", "EUR"),
+            ("estimate", "1000"),
+        ],
+    )
+    .await;
+    let rate: i64 = conference_lines::table
+        .select(conference_lines::rate_micros)
+        .first(&mut app.db())
+        .expect("line");
+    assert_eq!(rate, 1_080_000);
+    // A rate typed by hand wins over the reference.
+    ok_line(
+        &c,
+        id,
+        &[
+            ("item", "Hotel"),
+            ("currency", "EUR"),
+            ("estimate", "1000"),
+            ("rate", "1.1"),
+        ],
+    )
+    .await;
+    let (_, body) = c.page(&format!("/staff/conferences/{id}")).await;
+    assert!(body.contains("in EUR at 1.1 USD each"));
+    assert!(body.contains("$2,180.00"), "1,080 + 1,100");
 }

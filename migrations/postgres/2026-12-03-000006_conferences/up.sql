@@ -38,6 +38,7 @@ CREATE TABLE conference_tickets (
     -- Expected share of attendance, in tenths of a percent (125 = 12.5%).
     share_permille INTEGER NOT NULL CHECK (share_permille >= 0 AND share_permille <= 1000),
     created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
     UNIQUE (conference_id, name)
 );
 
@@ -82,7 +83,8 @@ CREATE TABLE conference_revenue (
 );
 CREATE INDEX conference_revenue_conference ON conference_revenue (conference_id);
 
--- An approved budget: the figures as they stood, frozen. Never updated (the trigger refuses).
+-- An approved budget: the figures as they stood, frozen. Never updated or deleted (the
+-- triggers refuse).
 CREATE TABLE conference_baselines (
     id BIGSERIAL PRIMARY KEY,
     conference_id BIGINT NOT NULL REFERENCES conferences(id) ON DELETE CASCADE,
@@ -97,9 +99,9 @@ CREATE TABLE conference_baselines (
 
 CREATE FUNCTION conference_baselines_frozen() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'an approved baseline cannot be changed';
+    RAISE EXCEPTION 'an approved baseline cannot be changed or removed';
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER conference_baselines_frozen BEFORE UPDATE ON conference_baselines
+CREATE TRIGGER conference_baselines_frozen BEFORE UPDATE OR DELETE ON conference_baselines
     FOR EACH ROW EXECUTE FUNCTION conference_baselines_frozen();

@@ -1,3 +1,4 @@
+DROP TRIGGER conference_baselines_kept;
 DROP TRIGGER conference_baselines_frozen;
 DROP TABLE conference_baselines;
 DROP TABLE conference_revenue;

@@ -47,6 +47,36 @@ pub struct CategoryBars {
     pub committed_x: Option<i64>,
     /// Spent more than estimated.
     pub over: bool,
+    /// The amounts written beside (or, near the end of the plot, inside) each bar.
+    pub estimate_value: Value,
+    pub actual_value: Value,
+}
+
+/// An amount written at the end of a bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    pub text: String,
+    pub x: i64,
+    pub y: i64,
+    /// Written inside the bar, right-aligned (light on dark).
+    pub inside: bool,
+}
+
+/// Room a value needs after a bar before it goes inside it.
+const VALUE_W: i64 = 110;
+
+fn value(text: String, bar_w: i64, y: i64) -> Value {
+    let inside = bar_w > PLOT_W - VALUE_W;
+    Value {
+        text,
+        x: if inside {
+            PLOT_X + bar_w - 4
+        } else {
+            PLOT_X + bar_w + 4
+        },
+        y,
+        inside,
+    }
 }
 
 /// Estimate against actual, by category.
@@ -76,6 +106,8 @@ pub fn categories(a: &Analysis, cur: Currency) -> CategoryChart {
         .enumerate()
         .map(|(i, t)| {
             let y = TOP + i as i64 * ROW_H;
+            let estimate_w = scale(t.estimate, max, PLOT_W);
+            let actual_w = scale(t.actual, max, PLOT_W);
             CategoryBars {
                 label: shorten(&t.category, LABEL_CHARS),
                 title: format!(
@@ -88,8 +120,10 @@ pub fn categories(a: &Analysis, cur: Currency) -> CategoryChart {
                 estimate_y: y,
                 actual_y: y + BAR_H + 2,
                 text_y: y + BAR_H + 5,
-                estimate_w: scale(t.estimate, max, PLOT_W),
-                actual_w: scale(t.actual, max, PLOT_W),
+                estimate_w,
+                actual_w,
+                estimate_value: value(money(t.estimate), estimate_w, y + BAR_H - 3),
+                actual_value: value(money(t.actual), actual_w, y + 2 * BAR_H - 1),
                 committed_x: (t.committed > 0).then(|| PLOT_X + scale(t.committed, max, PLOT_W)),
                 over: t.actual > t.estimate,
             }
@@ -149,7 +183,7 @@ const NET_W: i64 = 720;
 const NET_H: i64 = 300;
 const NET_LEFT: i64 = 110;
 const NET_RIGHT: i64 = NET_W - 50;
-const NET_TOP: i64 = 20;
+const NET_TOP: i64 = 30;
 const NET_BOTTOM: i64 = NET_H - 50;
 const SAMPLES: i64 = 24;
 
@@ -194,7 +228,7 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
     if lo < 0 {
         y_ticks.push(Tick {
             at: y_of(lo),
-            label: format!("−{}", money(-lo)),
+            label: money(lo),
         });
     }
     let break_even = match a.break_even {
@@ -212,11 +246,10 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
             y: y_of(s.net),
             label: s.label.to_string(),
             title: format!(
-                "{}: {} attendees, net {}{}",
+                "{}: {} attendees, net {}",
                 s.label,
                 s.attendance,
-                if s.net < 0 { "−" } else { "" },
-                money(s.net.saturating_abs())
+                money(s.net)
             ),
             loss: s.net < 0,
         })
@@ -302,6 +335,12 @@ mod tests {
                 .title
                 .starts_with("A very long category name indeed")
         );
+        // A full-width bar has its amount inside; a short one beside it.
+        assert!(c.rows[0].actual_value.inside);
+        assert_eq!(c.rows[0].actual_value.text, "$60,000.00");
+        assert_eq!(c.rows[0].actual_value.x, PLOT_X + PLOT_W - 4);
+        assert!(!c.rows[1].estimate_value.inside);
+        assert_eq!(c.rows[1].estimate_value.x, PLOT_X + PLOT_W / 2 + 4);
     }
 
     #[test]

@@ -16,9 +16,9 @@ use crate::models::conference_lines::{
 };
 use crate::models::conferences::{self, Conference, TicketFields, TicketType};
 use crate::services::conferences::{self as service, SaveError};
-use crate::web::form::Fields;
+use crate::web::form::{Fields, stamp};
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::staff::conferences::{S, SECTION, optional_line, optional_money};
+use crate::web::staff::conferences::{S, SECTION};
 use crate::web::{redirect_with_flash, render, render_status};
 
 type Form = web::Form<Vec<(String, String)>>;
@@ -28,26 +28,94 @@ fn back(id: i64, anchor: &str) -> String {
 }
 
 async fn conference(staff: &S, id: i64) -> AppResult<Conference> {
+    Ok(with_references(staff, id).await?.0)
+}
+
+/// The conference and the reference rates to its currency.
+async fn with_references(staff: &S, id: i64) -> AppResult<(Conference, References)> {
+    let base = staff.settings().currency();
     staff
         .state
         .db
-        .run(move |c| Ok(conferences::find(c, id)?))
+        .run(move |c| {
+            let conf = conferences::find(c, id)?;
+            let refs = References::load(c, conf.currency(), base)?;
+            Ok((conf, refs))
+        })
         .await
 }
 
+/// The reference rates (Grants › Settings) as rates to the conference's currency.
+pub struct References {
+    conf: Currency,
+    /// (currency, units of the conference's currency per unit, times 10^6).
+    rates: Vec<(Currency, i64)>,
+}
+
+impl References {
+    /// Loads the reference rates, crossed through the foundation currency `base`.
+    fn load(c: &mut crate::db::DbConn, conf: Currency, base: Currency) -> AppResult<References> {
+        let mut to_base: Vec<(Currency, i64)> = vec![(base, RATE_SCALE)];
+        for r in crate::models::grant_programmes::rates(c)? {
+            if let Ok(cur) = Currency::parse(&r.currency) {
+                to_base.push((cur, r.rate_micros));
+            }
+        }
+        let conf_rate = to_base.iter().find(|(c, _)| *c == conf).map(|r| r.1);
+        let rates = match conf_rate {
+            Some(t) => to_base
+                .iter()
+                .filter(|(c, _)| *c != conf)
+                .filter_map(|(c, f)| budget::cross_rate(*f, t).map(|r| (*c, r)))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(References { conf, rates })
+    }
+
+    fn of(&self, cur: Currency) -> Option<i64> {
+        self.rates.iter().find(|(c, _)| *c == cur).map(|r| r.1)
+    }
+
+    /// The rate field's hint, with the reference rates ("1 EUR = 1.08 USD; …").
+    pub fn hint(&self) -> String {
+        let conf = self.conf.code();
+        let known = self
+            .rates
+            .iter()
+            .map(|(c, r)| format!("1 {} = {} {conf}", c.code(), rate_label(*r)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if known.is_empty() {
+            format!("Only for another currency: 1 unit of it is worth how many {conf}? e.g. 1.08.")
+        } else {
+            format!(
+                "Only for another currency: 1 unit of it is worth how many {conf}? Leave it empty to use the reference rate ({known})."
+            )
+        }
+    }
+}
+
 /// The currency and rate fields of a line: the conference's own currency needs no rate; any
-/// other needs one, and every amount must still fit once converted.
+/// other takes the rate typed, or else the reference rate, and every amount must still fit
+/// once converted.
 fn parse_currency(
     currency: &str,
     rate: &str,
-    conf: Currency,
+    refs: &References,
     errors: &mut FormErrors,
 ) -> Option<(Currency, i64)> {
+    let conf = refs.conf;
     let cur = Currency::parse(currency)
         .map_err(|m| errors.add("currency", m))
         .ok()?;
     if cur == conf {
         return Some((cur, RATE_SCALE));
+    }
+    if rate.trim().is_empty()
+        && let Some(r) = refs.of(cur)
+    {
+        return Some((cur, r));
     }
     match parse_rate(rate) {
         Ok(r) => Some((cur, r)),
@@ -55,10 +123,10 @@ fn parse_currency(
             errors.add(
                 "rate",
                 format!(
-                    "{m} A line in {} needs its exchange rate: how many {} one {} is worth.",
+                    "{m} A line in {} needs its exchange rate: 1 {} = how many {}?",
                     cur.code(),
-                    conf.code(),
-                    cur.code()
+                    cur.code(),
+                    conf.code()
                 ),
             );
             None
@@ -79,7 +147,7 @@ fn amount_field(
     let parsed = if required {
         Money::parse(input, cur).map(|m| Some(m.minor))
     } else {
-        optional_money(input, cur)
+        Money::parse_optional(input, cur).map(|m| m.map(|m| m.minor))
     };
     match parsed {
         Ok(Some(m)) if budget::convert(m, cur, rate, conf).is_none() => {
@@ -101,7 +169,8 @@ fn amount_field(
     }
 }
 
-fn plain(minor: Option<i64>, currency: &str) -> String {
+/// An amount as an editable figure ("1500.00"), or "" when there is none.
+pub fn plain(minor: Option<i64>, currency: &str) -> String {
     match (minor, Currency::parse(currency)) {
         (Some(m), Ok(c)) => Money::new(m, c).plain(),
         _ => String::new(),
@@ -134,6 +203,8 @@ pub struct CostInput {
     pub liability_from: String,
     pub vendor: String,
     pub notes: String,
+    /// When the line was last saved, as the form showed it.
+    pub seen: String,
 }
 
 impl CostInput {
@@ -152,6 +223,7 @@ impl CostInput {
             liability_from: f.get("liability_from"),
             vendor: f.get("vendor"),
             notes: f.get("notes"),
+            seen: f.get("seen"),
         }
     }
 
@@ -179,6 +251,7 @@ impl CostInput {
             liability_from: l.liability_from.map(|d| d.to_string()).unwrap_or_default(),
             vendor: l.vendor.clone(),
             notes: l.notes.clone(),
+            seen: stamp(&l.updated_at),
         }
     }
 
@@ -191,7 +264,12 @@ impl CostInput {
         }
     }
 
-    fn parse(&self, conf: &Conference, errors: &mut FormErrors) -> Option<CostLineFields> {
+    fn parse(
+        &self,
+        conf: &Conference,
+        refs: &References,
+        errors: &mut FormErrors,
+    ) -> Option<CostLineFields> {
         let conf_cur = conf.currency();
         let category = match self.category.as_str() {
             "custom" => match text::single_line(&self.custom_category, "the category's name", 60) {
@@ -225,7 +303,7 @@ impl CostInput {
             .parse::<Basis>()
             .map_err(|m| errors.add("basis", m))
             .ok();
-        let cr = parse_currency(&self.currency, &self.rate, conf_cur, errors);
+        let cr = parse_currency(&self.currency, &self.rate, refs, errors);
         let estimate = amount_field(&self.estimate, "estimate", true, cr, conf_cur, errors);
         let committed = amount_field(&self.committed, "committed", false, cr, conf_cur, errors);
         let actual = amount_field(&self.actual, "actual", false, cr, conf_cur, errors);
@@ -244,7 +322,7 @@ impl CostInput {
                 "Enter the amount owed from that date as the cancellation liability, or clear the date.",
             );
         }
-        let vendor = optional_line(&self.vendor, "the vendor", 120)
+        let vendor = text::optional_single_line(&self.vendor, "the vendor", 120)
             .map_err(|m| errors.add("vendor", m))
             .ok();
         let notes = text::optional_multi_line(&self.notes, "the notes", 1000)
@@ -279,6 +357,8 @@ struct CostPage {
     categories: &'static [(&'static str, &'static str)],
     bases: Vec<(&'static str, &'static str)>,
     currencies: Vec<&'static str>,
+    /// The rate field's hint, with the reference rates.
+    rate_hint: String,
 }
 
 impl CostPage {
@@ -304,13 +384,15 @@ async fn cost_page(
     f: Option<CostInput>,
     errors: FormErrors,
 ) -> AppResult<CostPage> {
-    let (c, line) = staff
+    let base = staff.settings().currency();
+    let (c, line, refs) = staff
         .state
         .db
         .run(move |c| {
             let conf = conferences::find(c, id)?;
             let line = line_id.map(|l| lines::find_cost(c, id, l)).transpose()?;
-            Ok((conf, line))
+            let refs = References::load(c, conf.currency(), base)?;
+            Ok((conf, line, refs))
         })
         .await?;
     let f = match (f, &line) {
@@ -331,6 +413,7 @@ async fn cost_page(
         categories: CATEGORIES,
         bases: Basis::ALL.iter().map(|b| (b.as_str(), b.label())).collect(),
         currencies: currencies(),
+        rate_hint: refs.hint(),
     })
 }
 
@@ -371,10 +454,11 @@ async fn cost_save(
     line: Option<i64>,
     fields: Fields,
 ) -> AppResult<HttpResponse> {
-    let conf = conference(&staff, id).await?;
+    let (conf, refs) = with_references(&staff, id).await?;
     let input = CostInput::from_fields(&fields);
+    let seen = fields.seen();
     let mut errors = FormErrors::new();
-    let parsed = input.parse(&conf, &mut errors);
+    let parsed = input.parse(&conf, &refs, &mut errors);
     let Some(f) = parsed.filter(|_| errors.is_empty()) else {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -387,7 +471,7 @@ async fn cost_save(
         .db
         .run(move |c| {
             Ok(match line {
-                Some(l) => service::update_cost(c, &actor, id, l, &f),
+                Some(l) => service::update_cost(c, &actor, id, l, &f, seen),
                 None => service::add_cost(c, &actor, id, &f).map(|_| true),
             })
         })
@@ -442,6 +526,8 @@ pub struct TicketInput {
     pub name: String,
     pub price: String,
     pub share: String,
+    /// When the ticket type was last saved, as the form showed it.
+    pub seen: String,
 }
 
 impl TicketInput {
@@ -516,6 +602,7 @@ async fn ticket_page(
             share: share_label(i64::from(t.share_permille))
                 .trim_end_matches('%')
                 .to_string(),
+            seen: stamp(&t.updated_at),
         },
         (None, None) => TicketInput::default(),
     };
@@ -575,7 +662,9 @@ async fn ticket_save(
         name: fields.get("name"),
         price: fields.get("price"),
         share: fields.get("share"),
+        seen: fields.get("seen"),
     };
+    let seen = fields.seen();
     let mut errors = FormErrors::new();
     let parsed = input.parse(conf.currency(), &mut errors);
     let Some(f) = parsed.filter(|_| errors.is_empty()) else {
@@ -590,7 +679,7 @@ async fn ticket_save(
         .db
         .run(move |c| {
             Ok(match ticket {
-                Some(t) => service::update_ticket(c, &actor, id, t, &f),
+                Some(t) => service::update_ticket(c, &actor, id, t, &f, seen),
                 None => service::add_ticket(c, &actor, id, &f).map(|_| true),
             })
         })
@@ -649,6 +738,8 @@ pub struct RevenueInput {
     pub expected: String,
     pub received: String,
     pub notes: String,
+    /// When the line was last saved, as the form showed it.
+    pub seen: String,
 }
 
 impl RevenueInput {
@@ -661,6 +752,7 @@ impl RevenueInput {
             expected: f.get("expected"),
             received: f.get("received"),
             notes: f.get("notes"),
+            seen: f.get("seen"),
         }
     }
 
@@ -673,10 +765,16 @@ impl RevenueInput {
             expected: plain(Some(r.expected_minor), &r.currency),
             received: plain(r.received_minor, &r.currency),
             notes: r.notes.clone(),
+            seen: stamp(&r.updated_at),
         }
     }
 
-    fn parse(&self, conf: &Conference, errors: &mut FormErrors) -> Option<RevenueFields> {
+    fn parse(
+        &self,
+        conf: &Conference,
+        refs: &References,
+        errors: &mut FormErrors,
+    ) -> Option<RevenueFields> {
         let conf_cur = conf.currency();
         let kind = self
             .kind
@@ -686,7 +784,7 @@ impl RevenueInput {
         let item = text::single_line(&self.item, "where the money comes from", 160)
             .map_err(|m| errors.add("item", m))
             .ok();
-        let cr = parse_currency(&self.currency, &self.rate, conf_cur, errors);
+        let cr = parse_currency(&self.currency, &self.rate, refs, errors);
         let expected = amount_field(&self.expected, "expected", true, cr, conf_cur, errors);
         let received = amount_field(&self.received, "received", false, cr, conf_cur, errors);
         let notes = text::optional_multi_line(&self.notes, "the notes", 1000)
@@ -715,6 +813,8 @@ struct RevenuePage {
     errors: FormErrors,
     kinds: Vec<(&'static str, &'static str)>,
     currencies: Vec<&'static str>,
+    /// The rate field's hint, with the reference rates.
+    rate_hint: String,
 }
 
 impl RevenuePage {
@@ -733,7 +833,8 @@ async fn revenue_page(
     f: Option<RevenueInput>,
     errors: FormErrors,
 ) -> AppResult<RevenuePage> {
-    let (c, line) = staff
+    let base = staff.settings().currency();
+    let (c, line, refs) = staff
         .state
         .db
         .run(move |c| {
@@ -741,7 +842,8 @@ async fn revenue_page(
             let r = revenue_id
                 .map(|r| lines::find_revenue(c, id, r))
                 .transpose()?;
-            Ok((conf, r))
+            let refs = References::load(c, conf.currency(), base)?;
+            Ok((conf, r, refs))
         })
         .await?;
     let f = match (f, &line) {
@@ -768,6 +870,7 @@ async fn revenue_page(
             .map(|k| (k.as_str(), k.label()))
             .collect(),
         currencies: currencies(),
+        rate_hint: refs.hint(),
     })
 }
 
@@ -808,10 +911,11 @@ async fn revenue_save(
     line: Option<i64>,
     fields: Fields,
 ) -> AppResult<HttpResponse> {
-    let conf = conference(&staff, id).await?;
+    let (conf, refs) = with_references(&staff, id).await?;
     let input = RevenueInput::from_fields(&fields);
+    let seen = fields.seen();
     let mut errors = FormErrors::new();
-    let parsed = input.parse(&conf, &mut errors);
+    let parsed = input.parse(&conf, &refs, &mut errors);
     let Some(f) = parsed.filter(|_| errors.is_empty()) else {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -824,7 +928,7 @@ async fn revenue_save(
         .db
         .run(move |c| {
             Ok(match line {
-                Some(l) => service::update_revenue(c, &actor, id, l, &f).map_err(SaveError::Other),
+                Some(l) => service::update_revenue(c, &actor, id, l, &f, seen),
                 None => service::add_revenue(c, &actor, id, &f).map(|_| true),
             })
         })

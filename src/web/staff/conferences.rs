@@ -9,7 +9,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::Staff;
-use crate::auth::extract::ConferenceStaff;
+use crate::auth::extract::Ctx;
+use crate::auth::extract::{ConferenceStaff, TreasurerOnly};
 use crate::domain::budget::{
     self, Analysis, Basis, BreakEven, Inputs, MAX_ATTENDANCE, Variance, share_label,
 };
@@ -21,7 +22,7 @@ use crate::models::conference_baselines::{self as baselines, Baseline};
 use crate::models::conferences::{self, Conference, ConferenceFields};
 use crate::models::programmes::{self, Programme};
 use crate::services::conferences::{self as service, Approval, LiveBudget, SaveError};
-use crate::web::form::Fields;
+use crate::web::form::{Fields, stamp};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::conference_charts::{self as charts, CategoryChart, NetChart};
 use crate::web::staff::fmt_time;
@@ -54,32 +55,21 @@ struct ListPage {
     rows: Vec<ListRow>,
 }
 
-/// The conferences as the list and the dashboard show them; `ending_from` keeps those that
-/// end on or after that day.
-pub fn summaries(
-    c: &mut crate::db::DbConn,
-    base: Currency,
-    today: chrono::NaiveDate,
-    ending_from: Option<chrono::NaiveDate>,
-) -> AppResult<Vec<ListRow>> {
-    let mut out = Vec::new();
-    for conf in conferences::all(c)? {
-        if ending_from.is_some_and(|d| conf.ends_on < d) {
-            continue;
-        }
-        let b = service::live(c, conf.id, base)?;
-        let cur = conf.currency();
-        let latest = baselines::latest(c, conf.id)?;
-        let row = match budget::analyse(&b.inputs, today) {
+impl ListRow {
+    /// A conference's summary for people.
+    pub fn of(s: service::Summary) -> ListRow {
+        let cur = s.conference.currency();
+        match s.analysis {
             Ok(a) => ListRow {
                 likely_net: money(a.likely().net, cur),
                 loss: a.likely().net < 0,
                 exposure: money(a.exposure.exposure, cur),
                 break_even: break_even_short(&a),
-                baseline: latest
-                    .map(|l| format!("version {}", l.version))
+                baseline: s
+                    .baseline
+                    .map(|v| format!("version {v}"))
                     .unwrap_or_else(|| "not approved".into()),
-                c: conf,
+                c: s.conference,
             },
             Err(e) => ListRow {
                 likely_net: e.to_string(),
@@ -87,12 +77,10 @@ pub fn summaries(
                 exposure: "—".into(),
                 break_even: "—".into(),
                 baseline: String::new(),
-                c: conf,
+                c: s.conference,
             },
-        };
-        out.push(row);
+        }
     }
-    Ok(out)
 }
 
 /// `GET /staff/conferences`.
@@ -102,8 +90,11 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
     let rows = staff
         .state
         .db
-        .run(move |c| summaries(c, base, today, None))
-        .await?;
+        .run(move |c| service::summaries(c, base, today, None))
+        .await?
+        .into_iter()
+        .map(ListRow::of)
+        .collect();
     render(&ListPage {
         layout: staff.layout("Conferences", SECTION),
         rows,
@@ -138,22 +129,8 @@ pub struct ConferenceInput {
     pub insurance_cover: String,
     pub programme_id: String,
     pub notes: String,
-}
-
-/// An optional one-line text ("" when empty).
-pub fn optional_line(input: &str, label: &str, max: usize) -> Result<String, String> {
-    if input.trim().is_empty() {
-        return Ok(String::new());
-    }
-    text::single_line(input, label, max)
-}
-
-/// An optional amount ("" → None).
-pub fn optional_money(input: &str, cur: Currency) -> Result<Option<i64>, String> {
-    if input.trim().is_empty() {
-        return Ok(None);
-    }
-    Money::parse(input, cur).map(|m| Some(m.minor))
+    /// When the details were last saved, as the form showed them.
+    pub seen: String,
 }
 
 impl ConferenceInput {
@@ -172,6 +149,7 @@ impl ConferenceInput {
             insurance_cover: f.get("insurance_cover"),
             programme_id: f.get("programme_id"),
             notes: f.get("notes"),
+            seen: f.get("seen"),
         }
     }
 
@@ -195,6 +173,7 @@ impl ConferenceInput {
             },
             programme_id: c.programme_id.map(|p| p.to_string()).unwrap_or_default(),
             notes: c.notes.clone(),
+            seen: stamp(&c.updated_at),
         }
     }
 
@@ -215,10 +194,10 @@ impl ConferenceInput {
         {
             errors.add("ends_on", "The last day cannot be before the first day.");
         }
-        let venue = optional_line(&self.venue, "the venue", 120)
+        let venue = text::optional_single_line(&self.venue, "the venue", 120)
             .map_err(|m| errors.add("venue", m))
             .ok();
-        let city = optional_line(&self.city, "the city", 120)
+        let city = text::optional_single_line(&self.city, "the city", 120)
             .map_err(|m| errors.add("city", m))
             .ok();
         let cap = budget::parse_attendance(&self.attendance_cap, MAX_ATTENDANCE)
@@ -273,7 +252,8 @@ impl ConferenceInput {
             }
         }
         let cover = currency.and_then(|cur| {
-            optional_money(&self.insurance_cover, cur)
+            Money::parse_optional(&self.insurance_cover, cur)
+                .map(|m| m.map(|m| m.minor))
                 .map_err(|m| errors.add("insurance_cover", m))
                 .ok()
         });
@@ -413,6 +393,7 @@ pub async fn update(
 
 async fn save(staff: S, id: Option<i64>, fields: Fields) -> AppResult<HttpResponse> {
     let input = ConferenceInput::from_fields(&fields);
+    let seen = fields.seen();
     let programmes = staff.state.db.run(|c| Ok(programmes::list(c)?)).await?;
     let mut errors = FormErrors::new();
     let parsed = input.parse(&programmes, &mut errors);
@@ -428,7 +409,7 @@ async fn save(staff: S, id: Option<i64>, fields: Fields) -> AppResult<HttpRespon
         .db
         .run(move |c| {
             Ok(match id {
-                Some(id) => service::update(c, &actor, id, &f).map(|ch| (id, ch)),
+                Some(id) => service::update(c, &actor, id, &f, seen).map(|ch| (id, ch)),
                 None => service::create(c, &actor, &f).map(|id| (id, true)),
             })
         })
@@ -514,7 +495,8 @@ pub struct AnalysisView {
     pub break_even: String,
     pub break_even_ok: bool,
     pub break_even_value: String,
-    pub formula: String,
+    /// The terms of the break-even formula: (symbol, value and meaning).
+    pub formula: Vec<(String, String)>,
     pub exposure: String,
     pub in_force: String,
     pub insured: String,
@@ -548,9 +530,12 @@ impl AnalysisView {
         let likely = a.likely();
         let (break_even, ok, value) = match a.break_even {
             BreakEven::Covered => (
-                "Sponsorship, donations and other revenue already cover the fixed costs, and each attendee brings in at least what they cost: the event breaks even whatever the attendance.".to_string(),
+                format!(
+                    "Sponsorship, donations and other revenue already cover the costs: the event breaks even whatever the attendance, up to the cap of {}.",
+                    i.attendance_cap
+                ),
                 true,
-                "covered".to_string(),
+                "any attendance".to_string(),
             ),
             BreakEven::At(n) => (
                 format!(
@@ -588,13 +573,38 @@ impl AnalysisView {
                 format!("up to {n}"),
             ),
         };
-        let formula = format!(
-            "Break-even attendance = (F − R) ÷ (p − v), rounded up, where F = fixed costs {} (what is committed, or the estimate while nothing is signed; what was spent if more), R = revenue other than tickets {}, p = average ticket income per attendee {}, v = cost per attendee {}.",
-            m(a.fixed_costs),
-            m(a.other_revenue),
-            m(a.ticket_income_per_head),
-            m(a.cost_per_head)
-        );
+        let formula = vec![
+            (
+                "F".to_string(),
+                format!(
+                    "{}: fixed costs (what is committed, or the estimate while nothing is signed; what was spent if that is more)",
+                    m(a.fixed_costs)
+                ),
+            ),
+            (
+                "R".to_string(),
+                format!(
+                    "{}: revenue other than tickets (sponsorship agreed, donations and other revenue expected)",
+                    m(a.other_revenue)
+                ),
+            ),
+            (
+                "p".to_string(),
+                format!(
+                    "{}: average ticket income per attendee ({} of attendees hold a paid ticket type, {} come free)",
+                    m(a.ticket_income_per_head),
+                    share_label(a.ticket_share_permille),
+                    share_label(1000 - a.ticket_share_permille.min(1000))
+                ),
+            ),
+            (
+                "v".to_string(),
+                format!(
+                    "{}: cost per attendee of the per-attendee lines (a line still below what is signed or spent on it counts that amount instead, in F)",
+                    m(a.cost_per_head)
+                ),
+            ),
+        ];
         AnalysisView {
             currency: cur.code().to_string(),
             cap: i.attendance_cap,
@@ -876,11 +886,13 @@ struct ShowPage {
     variances: Vec<VarianceRow>,
     note: String,
     note_error: String,
+    /// The viewer is the treasurer, who approves budgets.
+    can_approve: bool,
 }
 
 /// The live budget and its analysis (an analysis error is shown on the page, not a 500).
 async fn load(
-    staff: &S,
+    staff: &Ctx,
     id: i64,
 ) -> AppResult<(
     LiveBudget,
@@ -900,7 +912,7 @@ async fn load(
         .await
 }
 
-async fn show_page(staff: &S, id: i64, note: String, note_error: String) -> AppResult<ShowPage> {
+async fn show_page(staff: &Ctx, id: i64, note: String, note_error: String) -> AppResult<ShowPage> {
     let (b, a, list) = load(staff, id).await?;
     let cur = b.conference.currency();
     let today = service::today();
@@ -912,6 +924,7 @@ async fn show_page(staff: &S, id: i64, note: String, note_error: String) -> AppR
         (Ok(live), Some(latest)) => match latest
             .inputs()
             .ok()
+            .filter(|i| i.currency == b.inputs.currency)
             .and_then(|i| budget::analyse(&i, today).ok())
         {
             Some(base) => variance_rows(&budget::variances(&base, live), cur),
@@ -931,6 +944,10 @@ async fn show_page(staff: &S, id: i64, note: String, note_error: String) -> AppR
         variances,
         note,
         note_error,
+        can_approve: staff
+            .current
+            .as_ref()
+            .is_some_and(|u| u.roles.contains(&crate::domain::Role::Treasurer)),
     })
 }
 
@@ -1021,7 +1038,7 @@ pub async fn baseline(staff: S, path: web::Path<(i64, i32)>) -> AppResult<HttpRe
 
 /// `POST /staff/conferences/{id}/baselines`: approves the live budget as the next version.
 pub async fn approve(
-    staff: S,
+    staff: Staff<TreasurerOnly>,
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
@@ -1070,13 +1087,8 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
     let (b, _, _) = load(&staff, *id).await?;
     let cur = b.conference.currency();
     let code = cur.code();
-    let plain = |minor: Option<i64>, currency: &str| -> String {
-        match (minor, Currency::parse(currency)) {
-            (Some(m), Ok(c)) => Money::new(m, c).plain(),
-            (Some(m), Err(_)) => m.to_string(),
-            (None, _) => String::new(),
-        }
-    };
+    use super::conference_lines::plain;
+    let likely = i64::from(b.conference.likely);
     let mut csv = Csv::new();
     csv.row([
         "Kind".to_string(),
@@ -1091,7 +1103,7 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
         "Actual or received".into(),
         "Cancellation liability".into(),
         "Liability from".into(),
-        format!("Estimate ({code})"),
+        format!("Estimate at {likely} attendees ({code})"),
         format!("Committed ({code})"),
         format!("Actual ({code})"),
         format!("Liability ({code})"),
@@ -1111,7 +1123,13 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
             plain(l.actual_minor, &l.currency),
             plain(l.liability_minor, &l.currency),
             l.liability_from.map(|d| d.to_string()).unwrap_or_default(),
-            plain(Some(i.estimate), code),
+            plain(
+                match i.basis {
+                    Basis::Fixed => Some(i.estimate),
+                    Basis::PerAttendee => i.estimate.checked_mul(likely),
+                },
+                code,
+            ),
             plain(i.committed, code),
             plain(i.actual, code),
             plain(i.liability, code),
@@ -1132,7 +1150,14 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
             String::new(),
             String::new(),
             String::new(),
-            plain(Some(t.price_minor), code),
+            plain(
+                i64::try_from(
+                    i128::from(t.price_minor) * i128::from(t.share_permille) * i128::from(likely)
+                        / 1000,
+                )
+                .ok(),
+                code,
+            ),
             String::new(),
             String::new(),
             String::new(),
@@ -1164,8 +1189,8 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
         let sp = &s.row.sponsorship;
         csv.row([
             "Sponsorship".to_string(),
-            sp.status().label().to_string(),
-            format!("{} ({})", s.row.sponsor.name, s.row.tier.name),
+            s.row.tier.name.clone(),
+            s.row.sponsor.name.clone(),
             String::new(),
             String::new(),
             sp.currency.clone(),
@@ -1183,11 +1208,11 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
             },
             plain(s.paid_converted, code),
             String::new(),
-            if s.counted {
-                String::new()
-            } else {
-                "not counted".into()
-            },
+            format!(
+                "{}; {}",
+                sp.status().label(),
+                if s.counted { "counted" } else { "not counted" }
+            ),
         ]);
     }
     let file = crate::domain::slug::slugify(&b.conference.name);

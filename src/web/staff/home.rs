@@ -196,10 +196,11 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
             staff
                 .state
                 .db
-                .run(move |c| {
-                    crate::web::staff::conferences::summaries(c, base, today, Some(today))
-                })
-                .await?,
+                .run(move |c| crate::services::conferences::summaries(c, base, today, Some(today)))
+                .await?
+                .into_iter()
+                .map(crate::web::staff::conferences::ListRow::of)
+                .collect(),
         )
     } else {
         None
