@@ -185,6 +185,42 @@ fn rate_text(currency: &str, rate: i64, conf: &Conference) -> String {
     }
 }
 
+/// A save's answer: back to the budget with a flash message, or the form again (422) with the
+/// refusal next to its field. `noun` names the record ("Budget line").
+async fn answer<P, Fut>(
+    saved: Result<bool, SaveError>,
+    back_to: String,
+    existing: bool,
+    noun: &str,
+    form_again: impl FnOnce(FormErrors) -> Fut,
+) -> AppResult<HttpResponse>
+where
+    P: Template,
+    Fut: std::future::Future<Output = AppResult<P>>,
+{
+    match saved {
+        Ok(changed) => Ok(redirect_with_flash(
+            &back_to,
+            if changed {
+                FlashKind::Success
+            } else {
+                FlashKind::Info
+            },
+            &match (existing, changed) {
+                (false, _) => format!("{noun} added."),
+                (true, true) => format!("{noun} saved."),
+                (true, false) => "Nothing changed.".to_string(),
+            },
+        )),
+        Err(SaveError::Field(r)) => {
+            let mut errors = FormErrors::new();
+            errors.add(r.field, r.message);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_again(errors).await?)
+        }
+        Err(SaveError::Other(e)) => Err(e),
+    }
+}
+
 // ----- Cost lines ----------------------------------------------------------------------
 
 /// The cost line form as typed.
@@ -476,30 +512,14 @@ async fn cost_save(
             })
         })
         .await?;
-    match r {
-        Ok(changed) => Ok(redirect_with_flash(
-            &back(id, "lines"),
-            if changed {
-                FlashKind::Success
-            } else {
-                FlashKind::Info
-            },
-            match (line, changed) {
-                (None, _) => "Budget line added.",
-                (Some(_), true) => "Budget line saved.",
-                (Some(_), false) => "Nothing changed.",
-            },
-        )),
-        Err(SaveError::Field(r)) => {
-            let mut errors = FormErrors::new();
-            errors.add(r.field, r.message);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &cost_page(&staff, id, line, Some(input), errors).await?,
-            )
-        }
-        Err(SaveError::Other(e)) => Err(e),
-    }
+    answer(
+        r,
+        back(id, "lines"),
+        line.is_some(),
+        "Budget line",
+        |errors| cost_page(&staff, id, line, Some(input), errors),
+    )
+    .await
 }
 
 /// `POST /staff/conferences/{id}/lines/{line}/delete`.
@@ -684,30 +704,14 @@ async fn ticket_save(
             })
         })
         .await?;
-    match r {
-        Ok(changed) => Ok(redirect_with_flash(
-            &back(id, "tickets"),
-            if changed {
-                FlashKind::Success
-            } else {
-                FlashKind::Info
-            },
-            match (ticket, changed) {
-                (None, _) => "Ticket type added.",
-                (Some(_), true) => "Ticket type saved.",
-                (Some(_), false) => "Nothing changed.",
-            },
-        )),
-        Err(SaveError::Field(r)) => {
-            let mut errors = FormErrors::new();
-            errors.add(r.field, r.message);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ticket_page(&staff, id, ticket, Some(input), errors).await?,
-            )
-        }
-        Err(SaveError::Other(e)) => Err(e),
-    }
+    answer(
+        r,
+        back(id, "tickets"),
+        ticket.is_some(),
+        "Ticket type",
+        |errors| ticket_page(&staff, id, ticket, Some(input), errors),
+    )
+    .await
 }
 
 /// `POST /staff/conferences/{id}/tickets/{ticket}/delete`.
@@ -933,30 +937,14 @@ async fn revenue_save(
             })
         })
         .await?;
-    match r {
-        Ok(changed) => Ok(redirect_with_flash(
-            &back(id, "revenue"),
-            if changed {
-                FlashKind::Success
-            } else {
-                FlashKind::Info
-            },
-            match (line, changed) {
-                (None, _) => "Revenue line added.",
-                (Some(_), true) => "Revenue line saved.",
-                (Some(_), false) => "Nothing changed.",
-            },
-        )),
-        Err(SaveError::Field(r)) => {
-            let mut errors = FormErrors::new();
-            errors.add(r.field, r.message);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &revenue_page(&staff, id, line, Some(input), errors).await?,
-            )
-        }
-        Err(SaveError::Other(e)) => Err(e),
-    }
+    answer(
+        r,
+        back(id, "revenue"),
+        line.is_some(),
+        "Revenue line",
+        |errors| revenue_page(&staff, id, line, Some(input), errors),
+    )
+    .await
 }
 
 /// `POST /staff/conferences/{id}/revenue/{line}/delete`.
