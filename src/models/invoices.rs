@@ -252,6 +252,14 @@ pub struct Payment {
 }
 
 /// An amount in minor units and a stored currency code, formatted for people.
+/// An amount in minor units as a plain figure for spreadsheets ("1500.00"; the minor units
+/// as they are for an unknown stored currency).
+pub fn money_plain(minor: i64, currency: &str) -> String {
+    Money::from_db(minor, currency)
+        .map(|m| m.plain())
+        .unwrap_or_else(|_| minor.to_string())
+}
+
 pub fn money_label(minor: i64, currency: &str) -> String {
     Money::from_db(minor, currency)
         .map(|m| m.to_string())

@@ -486,6 +486,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::invoices::issue),
             )
             .route("/staff/invoices", get().to(staff::invoices::list))
+            .route("/staff/invoices.csv", get().to(staff::invoices::export_csv))
+            .route(
+                "/staff/payments.csv",
+                get().to(staff::invoices::export_payments_csv),
+            )
             .route("/staff/invoices/{id:\\d+}", get().to(staff::invoices::show))
             .route(
                 "/staff/invoices/{id:\\d+}/payments",
@@ -594,6 +599,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::tiers::update_tier),
             )
             .route("/staff/sponsors", get().to(staff::sponsors::list))
+            .route("/staff/sponsors.csv", get().to(staff::sponsors::export_csv))
             .route("/staff/sponsors/new", get().to(staff::sponsors::new_form))
             .route("/staff/sponsors", web::post().to(staff::sponsors::create))
             .route("/staff/sponsors/{id}", get().to(staff::sponsors::show))
@@ -701,6 +707,17 @@ pub fn declares_more_than(req: &actix_web::HttpRequest, limit: usize) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n > limit)
+}
+
+/// A CSV download (`domain::csv` builds the body) named `filename`.
+pub fn csv_response(filename: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
 }
 
 /// `303 See Other` to `location`.

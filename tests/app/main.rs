@@ -10,6 +10,7 @@ mod backup;
 mod conferences;
 mod dashboard;
 mod e2e;
+mod exports;
 mod grants_apply;
 mod grants_fixtures;
 mod grants_money;

@@ -1221,11 +1221,8 @@ pub async fn export_csv(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse>
     } else {
         file
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file}-budget.csv\""),
-        ))
-        .body(csv.finish()))
+    Ok(crate::web::csv_response(
+        &format!("{file}-budget.csv"),
+        csv.finish(),
+    ))
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::auth::extract::{MoneyStaff, RoleRule, SponsorshipsStaff};
+use crate::domain::csv::Csv;
 use crate::domain::dates::parse_date;
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
@@ -19,7 +20,7 @@ use crate::services::billing::{self, Kind, PaymentInput};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
-use crate::web::{redirect_with_flash, render, render_status};
+use crate::web::{csv_response, redirect_with_flash, render, render_status};
 
 type S = Staff<MoneyStaff>;
 
@@ -129,12 +130,117 @@ struct ListPage {
     ready: Vec<sponsorships::Row>,
 }
 
-/// `GET /staff/invoices?status=open`.
-pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
-    let status = STATUSES
+/// The list's status filter, when it names one of ours.
+fn status_filter(q: &ListQuery) -> Option<String> {
+    STATUSES
         .iter()
         .find(|(k, _)| *k == q.status)
-        .map(|(k, _)| k.to_string());
+        .map(|(k, _)| k.to_string())
+}
+
+/// `GET /staff/invoices.csv?status=open`: the invoices the list shows, with what was paid
+/// and refunded on each, for spreadsheets.
+pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let status = status_filter(&q);
+    let body = staff
+        .state
+        .db
+        .run(move |c| {
+            let mut csv = Csv::new();
+            csv.row([
+                "Invoice",
+                "Issued",
+                "Due",
+                "Status",
+                "Sponsor",
+                "Description",
+                "Amount",
+                "Currency",
+                "Paid",
+                "Refunded",
+                "Outstanding",
+                "Paid on",
+            ]);
+            for r in invoices::list(c, status.as_deref(), i64::MAX)? {
+                let inv = &r.invoice;
+                let t = invoices::totals(c, inv.id)?;
+                let outstanding = if inv.is_open() {
+                    inv.amount_minor.saturating_sub(t.paid_minor).max(0)
+                } else {
+                    0
+                };
+                let cur = &inv.currency;
+                csv.row([
+                    inv.number.clone(),
+                    inv.issued_on.to_string(),
+                    inv.due_on.to_string(),
+                    status_text(inv, t.paid_minor),
+                    r.sponsor_name.clone(),
+                    inv.description.clone(),
+                    invoices::money_plain(inv.amount_minor, cur),
+                    cur.clone(),
+                    invoices::money_plain(t.paid_minor, cur),
+                    invoices::money_plain(t.refunded_minor, cur),
+                    invoices::money_plain(outstanding, cur),
+                    inv.paid_at
+                        .map(|d| d.date().to_string())
+                        .unwrap_or_default(),
+                ]);
+            }
+            Ok(csv.finish())
+        })
+        .await?;
+    Ok(csv_response("invoices.csv", body))
+}
+
+/// `GET /staff/payments.csv?status=open`: every payment and refund recorded on the invoices
+/// the list shows.
+pub async fn export_payments_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let status = status_filter(&q);
+    let body = staff
+        .state
+        .db
+        .run(move |c| {
+            let mut csv = Csv::new();
+            csv.row([
+                "Invoice",
+                "Sponsor",
+                "Kind",
+                "Method",
+                "Amount",
+                "Currency",
+                "Received on",
+                "Reference",
+                "Counted",
+                "Note",
+                "Recorded by",
+            ]);
+            for r in invoices::list(c, status.as_deref(), i64::MAX)? {
+                for p in invoices::payments_of(c, r.invoice.id)? {
+                    csv.row([
+                        r.invoice.number.clone(),
+                        r.sponsor_name.clone(),
+                        if p.is_refund() { "Refund" } else { "Payment" }.to_string(),
+                        p.method_label().to_string(),
+                        invoices::money_plain(p.amount_minor, &p.currency),
+                        p.currency.clone(),
+                        p.received_on.to_string(),
+                        p.reference.clone(),
+                        if p.flagged { "no: to check" } else { "yes" }.to_string(),
+                        p.flag_note.clone(),
+                        p.recorded_by.clone(),
+                    ]);
+                }
+            }
+            Ok(csv.finish())
+        })
+        .await?;
+    Ok(csv_response("payments.csv", body))
+}
+
+/// `GET /staff/invoices?status=open`.
+pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let status = status_filter(&q);
     let filter = status.clone();
     let (rows, flagged, ready) = staff
         .state

@@ -40,6 +40,116 @@ struct ListPage {
     rows: Vec<(Sponsor, bool)>,
 }
 
+impl ListPage {
+    /// The CSV of what the list shows, with the same search.
+    fn csv_href(&self) -> String {
+        let mut q = Vec::new();
+        if !self.q.is_empty() {
+            q.push(format!("q={}", crate::web::urlencode(&self.q)));
+        }
+        if self.pending {
+            q.push("pending=1".to_string());
+        }
+        if q.is_empty() {
+            "/staff/sponsors.csv".into()
+        } else {
+            format!("/staff/sponsors.csv?{}", q.join("&"))
+        }
+    }
+}
+
+/// The sponsors the list shows for a search (at most `limit`), each with whether its text
+/// reads like an advert.
+fn rows_for(
+    c: &mut crate::db::DbConn,
+    search: &str,
+    pending: bool,
+    limit: i64,
+) -> AppResult<Vec<(Sponsor, bool)>> {
+    let list = sponsors::search(c, search, if pending { i64::MAX } else { limit })?;
+    Ok(list
+        .into_iter()
+        .filter(|s| !pending || s.has_update_to_approve())
+        .map(|s| {
+            let flagged = !acknowledgement::find(&s.description).is_empty()
+                || !acknowledgement::find(&s.tagline).is_empty()
+                || s.description_pending
+                    .as_deref()
+                    .is_some_and(|d| !acknowledgement::find(d).is_empty());
+            (s, flagged)
+        })
+        .collect())
+}
+
+/// `GET /staff/sponsors.csv?q=…&pending=1`: the sponsors the list shows, with contacts and
+/// in-kind support, for spreadsheets.
+pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let search: String = q.q.chars().take(100).collect();
+    let pending = q.pending == "1";
+    let body = staff
+        .state
+        .db
+        .run(move |c| {
+            let mut csv = crate::domain::csv::Csv::new();
+            csv.row([
+                "Sponsor",
+                "Website",
+                "Country",
+                "People",
+                "Topics",
+                "In-kind support",
+                "In-kind value a month",
+                "In-kind currency",
+                "Logo",
+                "Update to approve",
+                "Reads like an advert",
+                "Primary contact",
+                "Billing contact",
+                "Marketing contact",
+            ]);
+            for (s, flagged) in rows_for(c, &search, pending, i64::MAX)? {
+                let contacts = sponsors::contacts(c, s.id)?;
+                let by_role = |role: &str| {
+                    contacts
+                        .iter()
+                        .filter(|x| x.role == role)
+                        .map(|x| format!("{} <{}>", x.name, x.email))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let logo = if s.logo_pending_key.is_some() {
+                    "to approve"
+                } else if s.logo_key.is_some() {
+                    "live"
+                } else {
+                    "none"
+                };
+                csv.row([
+                    s.name.clone(),
+                    s.website.clone(),
+                    s.country.clone(),
+                    s.org_size.map(|n| n.to_string()).unwrap_or_default(),
+                    s.topics.clone(),
+                    s.inkind_description.clone(),
+                    match (s.inkind_value_minor, &s.inkind_currency) {
+                        (Some(v), Some(cur)) => crate::models::invoices::money_plain(v, cur),
+                        _ => String::new(),
+                    },
+                    s.inkind_currency.clone().unwrap_or_default(),
+                    logo.to_string(),
+                    if s.has_update_to_approve() { "yes" } else { "" }.to_string(),
+                    if flagged { "yes" } else { "" }.to_string(),
+                    by_role("primary"),
+                    by_role("billing"),
+                    by_role("marketing"),
+                ]);
+            }
+            Ok(csv.finish())
+        })
+        .await?;
+    Ok(crate::web::csv_response("sponsors.csv", body))
+}
+
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let search: String = q.q.chars().take(100).collect();
     let s2 = search.clone();
@@ -47,21 +157,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let rows = staff
         .state
         .db
-        .run(move |c| {
-            let list = sponsors::search(c, &s2, if pending { i64::MAX } else { 500 })?;
-            Ok(list
-                .into_iter()
-                .filter(|s| !pending || s.has_update_to_approve())
-                .map(|s| {
-                    let flagged = !acknowledgement::find(&s.description).is_empty()
-                        || !acknowledgement::find(&s.tagline).is_empty()
-                        || s.description_pending
-                            .as_deref()
-                            .is_some_and(|d| !acknowledgement::find(d).is_empty());
-                    (s, flagged)
-                })
-                .collect())
-        })
+        .run(move |c| rows_for(c, &s2, pending, 500))
         .await?;
     render(&ListPage {
         layout: staff.layout("Sponsors", "/staff/sponsors"),

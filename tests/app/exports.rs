@@ -1,0 +1,167 @@
+//! CSV exports of the staff lists: the list's filters apply, every cell a spreadsheet would
+//! run as a formula is neutralised, the file is UTF-8 with a byte-order mark, and only the
+//! list's own roles may download it.
+
+use steward::domain::Role;
+use steward::domain::sponsorship::Status;
+use steward::services::{Actor, billing};
+
+use crate::helpers::{TestApp, location};
+use crate::review::{sponsor, sponsorship, tier};
+
+/// Downloads a CSV and checks what every export shares; returns its lines.
+async fn csv(c: &crate::helpers::TestClient, path: &str, file: &str) -> Vec<String> {
+    let r = c.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        format!("attachment; filename=\"{file}\"").as_str()
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.starts_with('\u{feff}'), "a byte-order mark");
+    body.trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sponsors_export_follows_the_search_and_neutralises_formulas() {
+    let app = TestApp::spawn().await;
+    let (c, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    sponsor(&app, "Acme, Inc.");
+    let evil = sponsor(&app, "=HYPERLINK(\"http://evil.example\")");
+    steward::models::sponsors::add_contact(
+        &mut app.db(),
+        evil,
+        "@Mallory",
+        "m@evil.example",
+        "marketing",
+    )
+    .expect("contact");
+    let lines = csv(&c, "/staff/sponsors.csv", "sponsors.csv").await;
+    assert!(lines[0].starts_with("Sponsor,Website,Country,People,"));
+    assert_eq!(lines.len(), 3);
+    let acme = lines
+        .iter()
+        .find(|l| l.starts_with("\"Acme, Inc.\""))
+        .expect("quoted name");
+    assert!(acme.contains("Pat Primary <primary@acme-inc.example>"));
+    assert!(acme.contains(",10,"), "organisation size");
+    let e = lines
+        .iter()
+        .find(|l| l.contains("HYPERLINK"))
+        .expect("evil row");
+    assert!(e.starts_with("\"'=HYPERLINK("), "{e}");
+    assert!(
+        e.contains("@Mallory <m@evil.example>"),
+        "a cell that does not start with @ stays as it is"
+    );
+    // The list's search applies.
+    let lines = csv(&c, "/staff/sponsors.csv?q=acme", "sponsors.csv").await;
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].starts_with("\"Acme, Inc.\""));
+    // The list links to the export with its search.
+    let (_, body) = c.page("/staff/sponsors?q=acme").await;
+    assert!(body.contains("href=\"/staff/sponsors.csv?q=acme\""));
+    // Only sponsorship staff.
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer, Role::Editor]).await;
+    assert_eq!(treasurer.get("/staff/sponsors.csv").await.status(), 403);
+    let r = app.new_client().get("/staff/sponsors.csv").await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"));
+}
+
+#[tokio::test]
+async fn the_invoice_and_payment_exports_follow_the_status_filter() {
+    let app = TestApp::spawn().await;
+    let (c, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let t = tier(&app, "Export Gold", 1_000_000, None);
+    let open_id = sponsorship(&app, sponsor(&app, "Open Co"), t, Status::AgreementAccepted);
+    let paid_id = sponsorship(&app, sponsor(&app, "Paid Co"), t, Status::AgreementAccepted);
+    let today = chrono::Utc::now().date_naive();
+    let (open_inv, paid_inv) = {
+        let mut conn = app.db();
+        let settings = &app.state.settings;
+        let actor = Actor::system("test");
+        let a = billing::issue_invoice(&mut conn, settings, &actor, open_id, today, today)
+            .expect("invoice");
+        let b = billing::issue_invoice(&mut conn, settings, &actor, paid_id, today, today)
+            .expect("invoice");
+        for (inv, amount, reference) in [
+            (&a, 250_000, "=cmd|' /C calc'!A0"),
+            (&b, 1_000_000, "TRANSFER 2"),
+        ] {
+            billing::record_manual(
+                &mut conn,
+                settings,
+                &actor,
+                &billing::PaymentInput {
+                    invoice_id: inv.id,
+                    kind: billing::Kind::Payment,
+                    method: "bank_transfer".into(),
+                    amount_minor: amount,
+                    currency: "USD".into(),
+                    reference: reference.into(),
+                    received_on: today,
+                    stripe_ref: None,
+                    refund_of: None,
+                },
+            )
+            .expect("payment");
+        }
+        (a.number, b.number)
+    };
+    let lines = csv(&c, "/staff/invoices.csv", "invoices.csv").await;
+    assert!(lines[0].starts_with("Invoice,Issued,Due,Status,Sponsor,Description,Amount,Currency,Paid,Refunded,Outstanding,Paid on"));
+    assert_eq!(lines.len(), 3);
+    let open = lines
+        .iter()
+        .find(|l| l.starts_with(&open_inv))
+        .expect("open invoice");
+    assert!(open.contains("Partly paid — $7,500.00 due"), "{open}");
+    assert!(
+        open.contains(",10000.00,USD,2500.00,0.00,7500.00,"),
+        "{open}"
+    );
+    let paid = lines
+        .iter()
+        .find(|l| l.starts_with(&paid_inv))
+        .expect("paid invoice");
+    assert!(paid.contains(",10000.00,USD,10000.00,0.00,0.00,"), "{paid}");
+    assert!(paid.ends_with(&today.to_string()));
+    // The list's status filter applies to both exports.
+    let lines = csv(&c, "/staff/invoices.csv?status=paid", "invoices.csv").await;
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].starts_with(&paid_inv));
+    let lines = csv(&c, "/staff/payments.csv?status=open", "payments.csv").await;
+    assert_eq!(
+        lines[0],
+        "Invoice,Sponsor,Kind,Method,Amount,Currency,Received on,Reference,Counted,Note,Recorded by"
+    );
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].starts_with(&format!("{open_inv},Open Co,Payment,")));
+    assert!(lines[1].contains(",2500.00,USD,"));
+    // The reference that reads like a formula stays text.
+    assert!(lines[1].contains(",'=cmd|' /C calc'!A0,"), "{}", lines[1]);
+    let all = csv(&c, "/staff/payments.csv", "payments.csv").await;
+    assert_eq!(all.len(), 3);
+    // An unknown filter is no filter, as on the list.
+    assert_eq!(
+        csv(&c, "/staff/invoices.csv?status=bogus", "invoices.csv")
+            .await
+            .len(),
+        3
+    );
+    // The list links to both with its filter.
+    let (_, body) = c.page("/staff/invoices?status=open").await;
+    assert!(body.contains("href=\"/staff/invoices.csv?status=open\""));
+    assert!(body.contains("href=\"/staff/payments.csv?status=open\""));
+    // Only the treasurer and sponsorship staff.
+    let (editor, _, _) = app.signed_in(&[Role::Editor, Role::GrantsDecider]).await;
+    for path in ["/staff/invoices.csv", "/staff/payments.csv"] {
+        assert_eq!(editor.get(path).await.status(), 403, "{path}");
+    }
+}
