@@ -202,6 +202,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // treasurer and admins). `{id:\\d+}` keeps these off the fixed paths below.
             .route("/staff/grants", get().to(staff::grant_review::queue))
             .route(
+                "/staff/grants.csv",
+                get().to(staff::grant_review::export_csv),
+            )
+            .route(
                 "/staff/grants/{id:\\d+}",
                 get().to(staff::grant_review::show),
             )

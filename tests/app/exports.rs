@@ -165,3 +165,53 @@ async fn the_invoice_and_payment_exports_follow_the_status_filter() {
         assert_eq!(editor.get(path).await.status(), 403, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_grants_export_follows_the_queue_and_leaves_out_recusals() {
+    use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder, recuse};
+    use steward::domain::grants::Status as G;
+    let app = TestApp::spawn().await;
+    let p = ProgrammeBuilder::event("Events")
+        .cap(2030, 10_000_000)
+        .insert(&app);
+    let (c, me, _) = app.signed_in(&[Role::GrantsReviewer]).await;
+    GrantBuilder::new(p)
+        .status(G::UnderReview)
+        .requested(100_000)
+        .organisation("=Formula Org")
+        .event("Open Event")
+        .insert(&app);
+    let hidden = GrantBuilder::new(p)
+        .status(G::UnderReview)
+        .event("Recused Event")
+        .insert(&app);
+    recuse(&app, hidden, me, "I organise it");
+    GrantBuilder::new(p)
+        .status(G::Approved)
+        .requested(80_000)
+        .award(60_000, 60_000)
+        .event("Awarded Event")
+        .insert(&app);
+    // The queue's default: in review; the recused application is not there.
+    let lines = csv(&c, "/staff/grants.csv", "grants.csv").await;
+    assert!(lines[0].starts_with("Application,Received,Status,Programme,Applicant,"));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].contains("Open Event"));
+    assert!(lines[1].contains(",'=Formula Org,"), "{}", lines[1]);
+    assert!(lines[1].contains(",1000.00,USD,"));
+    // Any status: the awarded one with its award, still not the recused one.
+    let lines = csv(&c, "/staff/grants.csv?status=all", "grants.csv").await;
+    assert_eq!(lines.len(), 3);
+    assert!(!lines.iter().any(|l| l.contains("Recused Event")));
+    let awarded = lines
+        .iter()
+        .find(|l| l.contains("Awarded Event"))
+        .expect("awarded");
+    assert!(awarded.contains(",800.00,USD,600.00,"), "{awarded}");
+    // The queue links to the export with its filter.
+    let (_, body) = c.page("/staff/grants?status=all").await;
+    assert!(body.contains("href=\"/staff/grants.csv?status=all\""));
+    // Staff without a grants role get 403.
+    let (other, _, _) = app.signed_in(&[Role::Editor]).await;
+    assert_eq!(other.get("/staff/grants.csv").await.status(), 403);
+}
