@@ -1,6 +1,7 @@
 //! HTTP: the whole route table, and helpers shared by handlers.
 
 pub mod assets;
+pub mod chart;
 pub mod errors;
 pub mod form;
 pub mod invoice_print;

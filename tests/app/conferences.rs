@@ -26,8 +26,15 @@ async fn treasurer(app: &TestApp) -> TestClient {
     app.signed_in(&[Role::Treasurer]).await.0
 }
 
-/// Creates a conference through the form (cap 1,000, scenarios 600/800/1,000); returns its id.
-async fn conference(c: &TestClient, name: &str, extra: &[(&str, &str)]) -> i64 {
+/// Sends the conference form to `path` (a new conference, or an existing one's details): in
+/// 200 days for three days, cap 1,000, scenarios 600/800/1,000, in USD, with `changes`
+/// replacing or adding fields.
+async fn send_conference(
+    c: &TestClient,
+    path: &str,
+    name: &str,
+    changes: &[(&str, &str)],
+) -> reqwest::Response {
     let starts = day(200);
     let ends = day(202);
     let mut fields: Vec<(&str, &str)> = vec![
@@ -42,11 +49,16 @@ async fn conference(c: &TestClient, name: &str, extra: &[(&str, &str)]) -> i64 {
         ("likely", "800"),
         ("optimistic", "1000"),
     ];
-    for (k, v) in extra {
+    for (k, v) in changes {
         fields.retain(|(f, _)| f != k);
         fields.push((k, v));
     }
-    let r = c.post("/staff/conferences", &fields).await;
+    c.post(path, &fields).await
+}
+
+/// Creates a conference through the form (see `send_conference`); returns its id.
+async fn conference(c: &TestClient, name: &str, extra: &[(&str, &str)]) -> i64 {
+    let r = send_conference(c, "/staff/conferences", name, extra).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     location(&r)
         .trim_start_matches("/staff/conferences/")
@@ -332,24 +344,8 @@ async fn bad_conference_input_is_refused_next_to_the_field_and_nothing_is_writte
             "Choose a sponsorship programme",
         ),
     ];
-    let starts = day(200);
-    let ends = day(202);
     for (changes, field, message) in cases {
-        let mut fields: Vec<(&str, &str)> = vec![
-            ("name", "Refused"),
-            ("starts_on", &starts),
-            ("ends_on", &ends),
-            ("attendance_cap", "1000"),
-            ("currency", "USD"),
-            ("pessimistic", "600"),
-            ("likely", "800"),
-            ("optimistic", "1000"),
-        ];
-        for (k, v) in *changes {
-            fields.retain(|(f, _)| f != k);
-            fields.push((k, v));
-        }
-        let r = c.post("/staff/conferences", &fields).await;
+        let r = send_conference(&c, "/staff/conferences", "Refused", changes).await;
         assert_eq!(r.status(), 422, "{changes:?}");
         let body = r.text().await.expect("body");
         assert!(
@@ -363,18 +359,7 @@ async fn bad_conference_input_is_refused_next_to_the_field_and_nothing_is_writte
     assert_eq!(before, counts(&app));
     // A second conference with the same name (in any case) is refused.
     conference(&c, "Unique Conf", &[]).await;
-    let r = c
-        .post(
-            "/staff/conferences",
-            &[
-                ("name", "unique conf"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "10"),
-                ("currency", "USD"),
-            ],
-        )
-        .await;
+    let r = send_conference(&c, "/staff/conferences", "unique conf", &[]).await;
     assert_eq!(r.status(), 422);
     assert!(
         r.text()
@@ -471,23 +456,13 @@ async fn a_huge_line_is_refused_and_nothing_wraps() {
     )
     .await;
     // …and then the cap cannot grow past what that line allows.
-    let starts = day(200);
-    let ends = day(202);
-    let r = c
-        .post(
-            &format!("/staff/conferences/{id}"),
-            &[
-                ("name", "Huge"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "1001"),
-                ("currency", "USD"),
-                ("pessimistic", "600"),
-                ("likely", "800"),
-                ("optimistic", "1000"),
-            ],
-        )
-        .await;
+    let r = send_conference(
+        &c,
+        &format!("/staff/conferences/{id}"),
+        "Huge",
+        &[("attendance_cap", "1001")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("id=\"attendance_cap-error\""));
@@ -566,23 +541,13 @@ async fn lines_in_another_currency_carry_their_rate() {
         .expect("line");
     assert_eq!(local, 1_000_000);
     // The conference's currency cannot change once it has amounts.
-    let starts = day(200);
-    let ends = day(202);
-    let r = c
-        .post(
-            &format!("/staff/conferences/{id}"),
-            &[
-                ("name", "Rates"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "1000"),
-                ("currency", "EUR"),
-                ("pessimistic", "600"),
-                ("likely", "800"),
-                ("optimistic", "1000"),
-            ],
-        )
-        .await;
+    let r = send_conference(
+        &c,
+        &format!("/staff/conferences/{id}"),
+        "Rates",
+        &[("currency", "EUR")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(
         r.text()
@@ -793,21 +758,7 @@ async fn sponsorship_revenue_is_read_live_from_the_tied_programme() {
     // Net at the likely attendance: 20,000 − 50,000.
     assert!(body.contains("-$30,000.00"));
     // The same programme cannot fund a second conference (no double counting).
-    let starts = day(200);
-    let ends = day(202);
-    let r = c
-        .post(
-            "/staff/conferences",
-            &[
-                ("name", "Second"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "10"),
-                ("currency", "USD"),
-                ("programme_id", &p),
-            ],
-        )
-        .await;
+    let r = send_conference(&c, "/staff/conferences", "Second", &[("programme_id", &p)]).await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("id=\"programme_id-error\""));
@@ -1507,20 +1458,13 @@ async fn the_currency_stays_once_a_budget_is_approved_and_programmes_match_the_y
         )
         .await;
     assert_eq!(r.status(), 303);
-    let starts = day(200);
-    let ends = day(202);
-    let r = c
-        .post(
-            &format!("/staff/conferences/{id}"),
-            &[
-                ("name", "Frozen currency"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "1000"),
-                ("currency", "JPY"),
-            ],
-        )
-        .await;
+    let r = send_conference(
+        &c,
+        &format!("/staff/conferences/{id}"),
+        "Frozen currency",
+        &[("currency", "JPY")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("id=\"currency-error\""));
@@ -1531,19 +1475,13 @@ async fn the_currency_stays_once_a_budget_is_approved_and_programmes_match_the_y
         .expect("programme")
         .to_string();
     drop(conn);
-    let r = c
-        .post(
-            "/staff/conferences",
-            &[
-                ("name", "Wrong year"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("attendance_cap", "10"),
-                ("currency", "USD"),
-                ("programme_id", &old),
-            ],
-        )
-        .await;
+    let r = send_conference(
+        &c,
+        "/staff/conferences",
+        "Wrong year",
+        &[("programme_id", &old)],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("id=\"programme_id-error\""));

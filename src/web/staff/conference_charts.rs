@@ -5,6 +5,7 @@
 
 use crate::domain::budget::{Analysis, BreakEven, Inputs, net_at};
 use crate::domain::{Currency, Money};
+use crate::web::chart::{scale, shorten};
 
 const WIDTH: i64 = 720;
 const LABEL_W: i64 = 150;
@@ -15,24 +16,6 @@ const BAR_H: i64 = 14;
 const TOP: i64 = 10;
 const LEGEND_H: i64 = 34;
 const LABEL_CHARS: usize = 20;
-
-/// `value` of `max` as a length in drawing units, within `0..=full`.
-fn scale(value: i64, max: i64, full: i64) -> i64 {
-    if max <= 0 || value <= 0 {
-        return 0;
-    }
-    let w = i128::from(value) * i128::from(full) / i128::from(max);
-    i64::try_from(w).unwrap_or(full).clamp(0, full)
-}
-
-fn shorten(name: &str, chars: usize) -> String {
-    if name.chars().count() <= chars {
-        return name.to_string();
-    }
-    let mut s: String = name.chars().take(chars - 1).collect();
-    s.push('…');
-    s
-}
 
 /// One category: the estimate bar above the actual bar, and a mark at what is committed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use crate::domain::{Currency, Money};
 use crate::error::AppResult;
 use crate::models::grant_register;
 use crate::services::grant_money::{self, BudgetRow};
+use crate::web::chart::{scale, shorten};
 use crate::web::layout::Layout;
 use crate::web::render;
 
@@ -62,24 +63,6 @@ pub struct Chart {
     pub bars: Vec<Bar>,
 }
 
-/// `value` of `max` as a width in drawing units (never past the plot, never negative).
-fn scale(value: i64, max: i64) -> i64 {
-    if max <= 0 || value <= 0 {
-        return 0;
-    }
-    let w = i128::from(value) * i128::from(PLOT_W) / i128::from(max);
-    i64::try_from(w).unwrap_or(PLOT_W).clamp(0, PLOT_W)
-}
-
-fn shorten(name: &str) -> String {
-    if name.chars().count() <= LABEL_CHARS {
-        return name.to_string();
-    }
-    let mut s: String = name.chars().take(LABEL_CHARS - 1).collect();
-    s.push('…');
-    s
-}
-
 /// Lays out one bar per programme: paid, then committed, then the room left up to the cap,
 /// on one scale (the largest cap or use of the year).
 pub fn chart(rows: &[BudgetRow], base: Currency) -> Chart {
@@ -94,9 +77,9 @@ pub fn chart(rows: &[BudgetRow], base: Currency) -> Chart {
         .enumerate()
         .map(|(i, r)| {
             let y = TOP + i as i64 * ROW_H;
-            let paid_w = scale(r.used.paid, max);
-            let used_w = scale(r.used.used(), max).max(paid_w);
-            let cap_x = r.cap.map(|c| PLOT_X + scale(c, max));
+            let paid_w = scale(r.used.paid, max, PLOT_W);
+            let used_w = scale(r.used.used(), max, PLOT_W).max(paid_w);
+            let cap_x = r.cap.map(|c| PLOT_X + scale(c, max, PLOT_W));
             let (remaining_x, remaining_w) = match cap_x {
                 Some(cx) if cx > PLOT_X + used_w => (PLOT_X + used_w, cx - PLOT_X - used_w),
                 _ => (PLOT_X + used_w, 0),
@@ -114,7 +97,7 @@ pub fn chart(rows: &[BudgetRow], base: Currency) -> Chart {
                 }
             );
             Bar {
-                label: shorten(&r.programme.name),
+                label: shorten(&r.programme.name, LABEL_CHARS),
                 title,
                 y,
                 text_y: y + BAR_H - 4,
@@ -317,6 +300,6 @@ mod tests {
         assert_eq!(c.bars[1].remaining_w, 0);
         // Nothing at all: an empty chart, no division by zero.
         assert!(chart(&[], usd).bars.is_empty());
-        assert_eq!(scale(5, 0), 0);
+        assert_eq!(scale(5, 0, PLOT_W), 0);
     }
 }
