@@ -117,18 +117,21 @@ fn parse_currency(
     {
         return Some((cur, r));
     }
+    if rate.trim().is_empty() {
+        errors.add(
+            "rate",
+            format!(
+                "A line in {0} needs its exchange rate: 1 {0} is worth how many {1}? There is no reference rate for {0} to use instead.",
+                cur.code(),
+                conf.code()
+            ),
+        );
+        return None;
+    }
     match parse_rate(rate) {
         Ok(r) => Some((cur, r)),
         Err(m) => {
-            errors.add(
-                "rate",
-                format!(
-                    "{m} A line in {} needs its exchange rate: 1 {} = how many {}?",
-                    cur.code(),
-                    cur.code(),
-                    conf.code()
-                ),
-            );
+            errors.add("rate", m);
             None
         }
     }
