@@ -138,9 +138,21 @@ fn read_error(e: ImageError) -> String {
     }
 }
 
+/// The sizes we keep of a success story's picture: same names as a logo's, larger boxes.
+pub const STORY_SIZES: [(&str, u32, u32); 2] = [("l", 1200, 800), ("s", 480, 320)];
+
 /// Checks an upload and re-encodes it as PNG at every size in [`SIZES`]. The error is a sentence
 /// for the person uploading.
 pub fn process_logo(bytes: &[u8]) -> Result<ProcessedLogo, String> {
+    process_image(bytes, &SIZES)
+}
+
+/// The same checks as a logo's, re-encoded at the sizes of a story picture.
+pub fn process_story_image(bytes: &[u8]) -> Result<ProcessedLogo, String> {
+    process_image(bytes, &STORY_SIZES)
+}
+
+fn process_image(bytes: &[u8], sizes: &[(&'static str, u32, u32)]) -> Result<ProcessedLogo, String> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(too_large_message());
     }
@@ -176,7 +188,7 @@ pub fn process_logo(bytes: &[u8]) -> Result<ProcessedLogo, String> {
 
     let mut rgba = image.into_rgba8();
     premultiply(&mut rgba);
-    let renditions = SIZES
+    let renditions = sizes
         .iter()
         .map(|&(size, max_w, max_h)| {
             let mut fitted = fit_within(&rgba, max_w, max_h);
@@ -391,12 +403,37 @@ pub fn new_key() -> String {
 /// name is never used. Files are created new (never overwritten); if one write fails, the
 /// files already written are removed.
 pub fn store_logo(data_dir: &Path, logo: &ProcessedLogo) -> std::io::Result<String> {
-    let dir = logos_dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
+    store_in(&logos_dir(data_dir), logo)
+}
+
+/// Writes every size of a story picture, as [`store_logo`] does a logo's.
+pub fn store_story_image(data_dir: &Path, image: &ProcessedLogo) -> std::io::Result<String> {
+    store_in(&stories_dir(data_dir), image)
+}
+
+/// The folder holding every story picture.
+pub fn stories_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("uploads").join("stories")
+}
+
+/// The file of one size of a story picture, or `None` for a key or size that is not ours.
+pub fn story_image_path(data_dir: &Path, key: &str, size: &str) -> Option<PathBuf> {
+    (valid_key(key) && valid_size(size))
+        .then(|| stories_dir(data_dir).join(format!("{key}-{size}.png")))
+}
+
+/// Removes every size of a story picture (as [`delete_logo`]).
+pub fn delete_story_image(data_dir: &Path, key: &str) -> std::io::Result<()> {
+    delete_in(&stories_dir(data_dir), key)
+}
+
+fn store_in(dir: &Path, logo: &ProcessedLogo) -> std::io::Result<String> {
+    std::fs::create_dir_all(dir)?;
     let key = new_key();
     let mut written = Vec::new();
     for r in &logo.renditions {
-        let result = logo_path(data_dir, &key, r.size)
+        let result = (valid_key(&key) && valid_size(r.size))
+            .then(|| dir.join(format!("{key}-{}.png", r.size)))
             .ok_or_else(|| std::io::Error::other("a logo size without a name"))
             .and_then(|path| {
                 let mut file = std::fs::OpenOptions::new()
@@ -421,16 +458,18 @@ pub fn store_logo(data_dir: &Path, logo: &ProcessedLogo) -> std::io::Result<Stri
 /// Removes every size of a logo; a missing file is not an error, a key that is not ours does
 /// nothing.
 pub fn delete_logo(data_dir: &Path, key: &str) -> std::io::Result<()> {
+    delete_in(&logos_dir(data_dir), key)
+}
+
+fn delete_in(dir: &Path, key: &str) -> std::io::Result<()> {
     if !valid_key(key) {
         return Ok(());
     }
     for (size, _, _) in SIZES {
-        if let Some(path) = logo_path(data_dir, key, size) {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+        match std::fs::remove_file(dir.join(format!("{key}-{size}.png"))) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

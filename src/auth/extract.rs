@@ -274,6 +274,11 @@ role_rule!(
     [Role::Treasurer, Role::Admin]
 );
 role_rule!(
+    StoryEditors,
+    "Editors, who write, publish and return success stories.",
+    [Role::Editor]
+);
+role_rule!(
     TreasurerOnly,
     "The treasurer, who records money paid out.",
     [Role::Treasurer]

@@ -579,6 +579,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stories (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        organisation -> Text,
+        sponsor_id -> Nullable<BigInt>,
+        category -> Text,
+        summary -> Text,
+        body -> Text,
+        image_key -> Nullable<Text>,
+        image_alt -> Text,
+        status -> Text,
+        publish_on -> Nullable<Date>,
+        feedback -> Text,
+        author_sponsor_id -> Nullable<BigInt>,
+        author_user_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_email -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
@@ -756,4 +782,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     conference_lines,
     conference_revenue,
     conference_baselines,
+    stories,
 );

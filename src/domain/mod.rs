@@ -15,6 +15,7 @@ pub mod pricing;
 pub mod role;
 pub mod slug;
 pub mod sponsorship;
+pub mod story;
 pub mod text;
 pub mod weburl;
 

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod portal_mail;
 pub mod renewal_mail;
 pub mod review_mail;
+pub mod story_mail;
 pub mod transport;
 
 pub use grant_apply_mail::*;
@@ -19,6 +20,7 @@ pub use outbox::enqueue;
 pub use portal_mail::*;
 pub use renewal_mail::*;
 pub use review_mail::*;
+pub use story_mail::*;
 pub use transport::{Mailer, SentMail};
 
 /// A message that can be rendered into its three parts.

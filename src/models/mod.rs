@@ -25,6 +25,7 @@ pub mod renewal_reminders;
 pub mod sessions;
 pub mod sponsors;
 pub mod sponsorships;
+pub mod stories;
 pub mod tiers;
 pub mod users;
 

@@ -18,6 +18,7 @@ pub mod renewals;
 pub mod review;
 pub mod sponsors;
 pub mod sponsorships;
+pub mod stories;
 pub mod tiers;
 
 pub use audit::Actor;

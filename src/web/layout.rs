@@ -177,6 +177,9 @@ impl Layout {
         if user.has(Role::Sponsorships) || user.has(Role::Editor) {
             items.push(("Placements", "/staff/placements"));
         }
+        if user.has(Role::Editor) {
+            items.push(("Stories", "/staff/stories"));
+        }
         if user.has(Role::GrantsReviewer)
             || user.has(Role::GrantsDecider)
             || user.has(Role::Treasurer)

@@ -13,6 +13,7 @@ pub mod portal;
 pub mod public;
 pub mod public_cache;
 pub mod staff;
+pub mod stories;
 pub mod webhooks;
 
 use actix_web::cookie::Cookie;
@@ -81,6 +82,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/go/{slot}/{sponsor}",
                 web::get().to(public::placements::click),
+            )
+            .route("/staff/stories", get().to(staff::stories::list))
+            .route("/staff/stories.csv", get().to(staff::stories::export_csv))
+            .route("/staff/stories/new", get().to(staff::stories::new_form))
+            .route("/staff/stories", web::post().to(staff::stories::create))
+            .route("/staff/stories/{id:\\d+}", get().to(staff::stories::show))
+            .route(
+                "/staff/stories/{id:\\d+}",
+                web::post().to(staff::stories::update),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/submit",
+                web::post().to(staff::stories::submit),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/publish",
+                web::post().to(staff::stories::publish),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/return",
+                web::post().to(staff::stories::return_story),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/delete",
+                web::post().to(staff::stories::delete),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/image",
+                web::post().to(staff::stories::upload_image),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/image/remove",
+                web::post().to(staff::stories::remove_image),
+            )
+            .route(
+                "/staff/stories/{id:\\d+}/image/{file}",
+                get().to(staff::stories::image),
             )
             .route("/staff/placements", get().to(staff::placements::list))
             .route(

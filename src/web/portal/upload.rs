@@ -33,12 +33,11 @@ pub struct Upload {
     pub logo: Result<Option<Vec<u8>>, String>,
 }
 
-/// Reads text fields and the `logo` file, each within its limit. The file field should come
-/// last in the form: reading stops at a file that is too large.
-pub async fn read(form: Multipart) -> AppResult<Upload> {
+/// Reads text fields and the file of field `name` (as [`read`] does the logo).
+pub async fn read_file_field(form: Multipart, name: &str) -> AppResult<Upload> {
     let mut reader = Reader::new(form, LIMITS);
     let mut logo: Result<Option<Vec<u8>>, String> = Ok(None);
-    while let Some(file) = reader.next_file("logo", MAX_UPLOAD_BYTES).await? {
+    while let Some(file) = reader.next_file(name, MAX_UPLOAD_BYTES).await? {
         if file.too_large {
             logo = Err(media::too_large_message());
             break;
@@ -49,6 +48,12 @@ pub async fn read(form: Multipart) -> AppResult<Upload> {
         fields: reader.into_fields(),
         logo,
     })
+}
+
+/// Reads text fields and the `logo` file, each within its limit. The file field should come
+/// last in the form: reading stops at a file that is too large.
+pub async fn read(form: Multipart) -> AppResult<Upload> {
+    read_file_field(form, "logo").await
 }
 
 /// A checked and stored logo.
@@ -63,17 +68,42 @@ pub async fn store_logo(
     data_dir: &std::path::Path,
     bytes: Vec<u8>,
 ) -> AppResult<Result<StoredLogo, String>> {
+    store(data_dir, bytes, false).await
+}
+
+/// Checks, re-encodes and stores a success story's picture (the same checks as a logo's).
+pub async fn store_story_image(
+    data_dir: &std::path::Path,
+    bytes: Vec<u8>,
+) -> AppResult<Result<StoredLogo, String>> {
+    store(data_dir, bytes, true).await
+}
+
+async fn store(
+    data_dir: &std::path::Path,
+    bytes: Vec<u8>,
+    story: bool,
+) -> AppResult<Result<StoredLogo, String>> {
     let _permit = PROCESSING
         .acquire()
         .await
         .map_err(|e| AppError::Unexpected(e.into()))?;
     let dir = data_dir.to_path_buf();
     let r = web::block(move || {
-        let logo = match media::process_logo(&bytes) {
+        let processed = if story {
+            media::process_story_image(&bytes)
+        } else {
+            media::process_logo(&bytes)
+        };
+        let logo = match processed {
             Ok(l) => l,
             Err(m) => return Ok(Err(m)),
         };
-        let key = media::store_logo(&dir, &logo)?;
+        let key = if story {
+            media::store_story_image(&dir, &logo)?
+        } else {
+            media::store_logo(&dir, &logo)?
+        };
         Ok::<_, std::io::Error>(Ok(StoredLogo {
             details: format!(
                 "{} {} × {} px, key {key}",
@@ -87,6 +117,16 @@ pub async fn store_logo(
     .await
     .map_err(|e| AppError::Unexpected(anyhow::anyhow!("logo processing failed: {e}")))?;
     r.map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("cannot store a logo")))
+}
+
+/// Deletes a story picture's files that no row names (as [`remove_logo`]).
+pub async fn remove_story_image(data_dir: &std::path::Path, key: &str) {
+    let (dir, k) = (data_dir.to_path_buf(), key.to_string());
+    match web::block(move || media::delete_story_image(&dir, &k)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, key, "cannot delete story picture files"),
+        Err(e) => tracing::warn!(error = %e, key, "cannot delete story picture files"),
+    }
 }
 
 /// Deletes a logo's files that no row names (an unused or replaced upload); a failure leaves

@@ -23,6 +23,7 @@ pub mod placements;
 pub mod renewals;
 pub mod sponsors;
 pub mod sponsorships;
+pub mod stories;
 pub mod tiers;
 pub mod users;
 

@@ -1,0 +1,551 @@
+//! Success stories for editors: the list (and its CSV), writing a story, and the review
+//! page where a submitted story is published (now or from a chosen day) or returned to its
+//! author with feedback.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::Staff;
+use crate::auth::extract::StoryEditors;
+use crate::domain::csv::Csv;
+use crate::domain::story::{Status, category_label};
+use crate::domain::{FormErrors, dates};
+use crate::error::{AppError, AppResult};
+use crate::models::sponsors::{self, Sponsor};
+use crate::models::stories::{self, Story, StoryText};
+use crate::services::stories::{self as service, Author};
+use crate::web::form::Fields;
+use crate::web::layout::{FlashKind, Layout};
+use crate::web::portal::upload;
+use crate::web::staff::fmt_time;
+use crate::web::stories::{self as shared, StoryForm};
+use crate::web::{csv_response, redirect_with_flash, render, render_status};
+
+type S = Staff<StoryEditors>;
+type Form = web::Form<Vec<(String, String)>>;
+const SECTION: &str = "/staff/stories";
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+impl ListQuery {
+    fn status(&self) -> Option<Status> {
+        self.status.parse().ok()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/stories/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Story>,
+    status: String,
+    statuses: [Status; 4],
+    csv_url: String,
+    today: chrono::NaiveDate,
+}
+
+impl ListPage {
+    fn updated(&self, s: &Story) -> String {
+        fmt_time(&s.updated_at)
+    }
+}
+
+/// `GET /staff/stories`.
+pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let status = q.status();
+    let rows = staff
+        .state
+        .db
+        .run(move |c| Ok(stories::list(c, status)?))
+        .await?;
+    render(&ListPage {
+        layout: staff.layout("Success stories", SECTION),
+        rows,
+        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        statuses: Status::ALL,
+        csv_url: match status {
+            Some(s) => format!("/staff/stories.csv?status={s}"),
+            None => "/staff/stories.csv".into(),
+        },
+        today: chrono::Utc::now().date_naive(),
+    })
+}
+
+/// `GET /staff/stories.csv`: the list with its status filter.
+pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let status = q.status();
+    let body = staff
+        .state
+        .db
+        .run(move |c| {
+            let mut csv = Csv::new();
+            csv.row([
+                "Story",
+                "Title",
+                "Organisation",
+                "Sponsor",
+                "Category",
+                "Status",
+                "Shown from",
+                "Author",
+                "Author email",
+                "Written in",
+                "Summary",
+                "Last change (UTC)",
+            ]);
+            for s in stories::list(c, status)? {
+                let sponsor = match s.sponsor_id {
+                    Some(id) => sponsors::find(c, id)?.name,
+                    None => String::new(),
+                };
+                csv.row([
+                    s.id.to_string(),
+                    s.title.clone(),
+                    s.organisation.clone(),
+                    sponsor,
+                    category_label(&s.category).to_string(),
+                    s.status().label().to_string(),
+                    s.public_date().map(|d| d.to_string()).unwrap_or_default(),
+                    s.author_name.clone(),
+                    s.author_email.clone(),
+                    if s.by_sponsor() {
+                        "sponsor portal"
+                    } else {
+                        "staff"
+                    }
+                    .to_string(),
+                    s.summary.clone(),
+                    fmt_time(&s.updated_at),
+                ]);
+            }
+            Ok(csv.finish())
+        })
+        .await?;
+    Ok(csv_response("stories.csv", body))
+}
+
+#[derive(Template)]
+#[template(path = "staff/stories/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: StoryForm,
+    sponsors: Vec<Sponsor>,
+    sponsor_id: Option<i64>,
+}
+
+async fn sponsor_options(staff: &S) -> AppResult<Vec<Sponsor>> {
+    staff.state.db.run(|c| Ok(sponsors::all(c)?)).await
+}
+
+/// `GET /staff/stories/new`.
+pub async fn new_form(staff: S) -> AppResult<HttpResponse> {
+    let sponsors = sponsor_options(&staff).await?;
+    render(&NewPage {
+        layout: staff.layout("New success story", SECTION),
+        form: StoryForm::blank(""),
+        sponsors,
+        sponsor_id: None,
+    })
+}
+
+/// The sponsor picked in the form: None for "no sponsor", Err for something not in the list.
+fn picked_sponsor(f: &Fields, sponsors: &[Sponsor], errors: &mut FormErrors) -> Option<i64> {
+    let raw = f.get("sponsor_id");
+    if raw.trim().is_empty() {
+        return None;
+    }
+    match raw.trim().parse::<i64>() {
+        Ok(id) if sponsors.iter().any(|s| s.id == id) => Some(id),
+        _ => {
+            errors.add("sponsor_id", "Choose a sponsor from the list, or none.");
+            None
+        }
+    }
+}
+
+/// The text's result with the sponsor field's message added.
+fn merge(
+    text: Result<StoryText, (StoryText, FormErrors)>,
+    extra: FormErrors,
+) -> Result<StoryText, (StoryText, FormErrors)> {
+    match text {
+        Ok(t) if extra.is_empty() => Ok(t),
+        Ok(t) => Err((t, extra)),
+        Err((typed, mut e)) => {
+            if let Some(m) = extra.get("sponsor_id") {
+                e.add("sponsor_id", m);
+            }
+            Err((typed, e))
+        }
+    }
+}
+
+/// `POST /staff/stories`.
+pub async fn create(staff: S, form: Form) -> AppResult<HttpResponse> {
+    let f = Fields(form.into_inner());
+    let sponsors = sponsor_options(&staff).await?;
+    let mut errors = FormErrors::new();
+    let sponsor_id = picked_sponsor(&f, &sponsors, &mut errors);
+    let text = match merge(service::parse_text(&f), errors) {
+        Ok(t) => t,
+        Err((typed, e)) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPage {
+                    layout: staff.layout("New success story", SECTION),
+                    form: StoryForm::failed(typed, e, String::new()),
+                    sponsors,
+                    sponsor_id,
+                },
+            );
+        }
+    };
+    let author = Author::Staff {
+        user_id: staff.user.user.id,
+        name: staff.user.user.name.clone(),
+        email: staff.user.user.email.clone(),
+    };
+    let actor = staff.actor();
+    let id = staff
+        .state
+        .db
+        .run(move |c| service::create(c, &actor, &author, &text, sponsor_id))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}"),
+        FlashKind::Success,
+        "Draft saved. Send it for review when it is ready.",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "staff/stories/show.html")]
+struct ShowPage {
+    layout: Layout,
+    s: Story,
+    status: Status,
+    sponsor: Option<Sponsor>,
+    sponsors: Vec<Sponsor>,
+    sponsor_id: Option<i64>,
+    form: StoryForm,
+    /// The review forms as typed, with their messages.
+    feedback: String,
+    publish_on: String,
+    action_errors: FormErrors,
+    today: chrono::NaiveDate,
+}
+
+impl ShowPage {
+    fn preview_src(&self) -> Option<String> {
+        self.s
+            .image_key
+            .as_ref()
+            .map(|_| format!("/staff/stories/{}/image/l.png", self.s.id))
+    }
+    fn when(&self, t: &Option<chrono::NaiveDateTime>) -> String {
+        crate::web::staff::fmt_opt_time(t)
+    }
+}
+
+struct Typed {
+    form: Option<StoryForm>,
+    sponsor_id: Option<Option<i64>>,
+    feedback: String,
+    publish_on: String,
+    action_errors: FormErrors,
+}
+
+impl Typed {
+    fn none() -> Typed {
+        Typed {
+            form: None,
+            sponsor_id: None,
+            feedback: String::new(),
+            publish_on: String::new(),
+            action_errors: FormErrors::new(),
+        }
+    }
+}
+
+async fn show_page(staff: &S, id: i64, t: Typed, status: StatusCode) -> AppResult<HttpResponse> {
+    let (s, sponsor, sponsors) = staff
+        .state
+        .db
+        .run(move |c| {
+            let s = stories::find(c, id)?;
+            let sponsor = match s.sponsor_id {
+                Some(sid) => Some(sponsors::find(c, sid)?),
+                None => None,
+            };
+            Ok((s, sponsor, sponsors::all(c)?))
+        })
+        .await?;
+    render_status(
+        status,
+        &ShowPage {
+            layout: staff.layout(&s.title, SECTION),
+            status: s.status(),
+            sponsor_id: t.sponsor_id.unwrap_or(s.sponsor_id),
+            form: t.form.unwrap_or_else(|| StoryForm::of(&s)),
+            sponsor,
+            sponsors,
+            feedback: t.feedback,
+            publish_on: t.publish_on,
+            action_errors: t.action_errors,
+            today: chrono::Utc::now().date_naive(),
+            s,
+        },
+    )
+}
+
+/// `GET /staff/stories/{id}`.
+pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    show_page(&staff, *id, Typed::none(), StatusCode::OK).await
+}
+
+/// `POST /staff/stories/{id}`: the text (editors may edit in every state).
+pub async fn update(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    let sponsors = sponsor_options(&staff).await?;
+    let mut errors = FormErrors::new();
+    let sponsor_id = picked_sponsor(&f, &sponsors, &mut errors);
+    let seen_status = seen_status(&f)?;
+    let seen_at = f.seen();
+    let text = merge(service::parse_text(&f), errors);
+    let text = match text {
+        Ok(t) => t,
+        Err((typed, e)) => {
+            let t = Typed {
+                form: Some(StoryForm::failed(typed, e, f.get("seen"))),
+                sponsor_id: Some(sponsor_id),
+                ..Typed::none()
+            };
+            return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let actor = staff.actor();
+    staff
+        .state
+        .db
+        .run(move |c| {
+            service::update(c, &actor, id, seen_status, seen_at, &text, true, sponsor_id)
+        })
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}"),
+        FlashKind::Success,
+        "Story saved.",
+    ))
+}
+
+fn seen_status(f: &Fields) -> AppResult<Status> {
+    f.get("status")
+        .parse()
+        .map_err(|_| AppError::BadRequest("The form is incomplete; open the story again.".into()))
+}
+
+/// `POST /staff/stories/{id}/submit`: a staff draft goes to review.
+pub async fn submit(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let id = *id;
+    let seen = seen_status(&Fields(form.into_inner()))?;
+    let actor = staff.actor();
+    staff
+        .state
+        .db
+        .run(move |c| service::submit(c, &actor, id, seen))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}"),
+        FlashKind::Success,
+        "The story is waiting for review.",
+    ))
+}
+
+/// `POST /staff/stories/{id}/publish`: now, or from the day given.
+pub async fn publish(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    let today = chrono::Utc::now().date_naive();
+    let typed = f.get("publish_on");
+    let mut errors = FormErrors::new();
+    let day = if typed.trim().is_empty() {
+        None
+    } else {
+        match dates::parse_date(&typed, "the publication day") {
+            Ok(d) if d < today => {
+                errors.add(
+                    "publish_on",
+                    "That day has passed. Leave the field empty to publish now.",
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(m) => {
+                errors.add("publish_on", m);
+                None
+            }
+        }
+    };
+    if !errors.is_empty() {
+        let t = Typed {
+            publish_on: typed,
+            action_errors: errors,
+            ..Typed::none()
+        };
+        return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (actor, settings) = (staff.actor(), staff.state.settings.clone());
+    staff
+        .state
+        .db
+        .run(move |c| service::publish(c, &settings, &actor, id, day, today))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}"),
+        FlashKind::Success,
+        match day.filter(|d| *d > today) {
+            Some(_) => "Published: the story appears on its day. The author has been told.",
+            None => "Published: the story is on the site. The author has been told.",
+        },
+    ))
+}
+
+/// `POST /staff/stories/{id}/return`: back to the author with feedback (emailed).
+pub async fn return_story(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = Fields(form.into_inner());
+    let seen = seen_status(&f)?;
+    let feedback = f.get("feedback");
+    let mut errors = FormErrors::new();
+    if feedback.trim().is_empty() {
+        errors.add(
+            "feedback",
+            "Write what the author should change: it is sent to them.",
+        );
+    } else if feedback.chars().count() > 5000 {
+        errors.add("feedback", "The feedback must be at most 5,000 characters.");
+    }
+    if !errors.is_empty() {
+        let t = Typed {
+            feedback,
+            action_errors: errors,
+            ..Typed::none()
+        };
+        return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (actor, settings) = (staff.actor(), staff.state.settings.clone());
+    staff
+        .state
+        .db
+        .run(move |c| service::return_to_author(c, &settings, &actor, id, seen, &feedback))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}"),
+        FlashKind::Success,
+        "Returned to the author, with your feedback by email.",
+    ))
+}
+
+/// `POST /staff/stories/{id}/delete`.
+pub async fn delete(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    let actor = staff.actor();
+    let image = staff
+        .state
+        .db
+        .run(move |c| service::delete(c, &actor, id, true))
+        .await?;
+    if let Some(key) = image {
+        upload::remove_story_image(&staff.state.settings.data_dir, &key).await;
+    }
+    Ok(redirect_with_flash(SECTION, FlashKind::Success, "Story deleted."))
+}
+
+/// `POST /staff/stories/{id}/image?csrf_token=…` (multipart).
+pub async fn upload_image(
+    staff: S,
+    id: web::Path<i64>,
+    req: HttpRequest,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let back = format!("/staff/stories/{id}#picture");
+    let data_dir = staff.state.settings.data_dir.clone();
+    let key = match shared::receive_image(&req, form, &data_dir).await? {
+        Ok(k) => k,
+        Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
+    };
+    let (actor, k) = (staff.actor(), key.clone());
+    let r = staff
+        .state
+        .db
+        .run(move |c| service::set_image(c, &actor, id, Some(&k), true))
+        .await;
+    finish_image(&data_dir, &back, &key, r).await
+}
+
+/// Removes the replaced picture's files, or the new ones if the row was not changed.
+pub async fn finish_image(
+    data_dir: &std::path::Path,
+    back: &str,
+    key: &str,
+    r: AppResult<Option<String>>,
+) -> AppResult<HttpResponse> {
+    match r {
+        Ok(old) => {
+            if let Some(old) = old.filter(|o| o != key) {
+                upload::remove_story_image(data_dir, &old).await;
+            }
+            Ok(redirect_with_flash(
+                back,
+                FlashKind::Success,
+                "Picture saved.",
+            ))
+        }
+        Err(e) => {
+            upload::remove_story_image(data_dir, key).await;
+            Err(e)
+        }
+    }
+}
+
+/// `POST /staff/stories/{id}/image/remove`.
+pub async fn remove_image(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    let actor = staff.actor();
+    let old = staff
+        .state
+        .db
+        .run(move |c| service::set_image(c, &actor, id, None, true))
+        .await?;
+    if let Some(old) = old {
+        upload::remove_story_image(&staff.state.settings.data_dir, &old).await;
+    }
+    Ok(redirect_with_flash(
+        &format!("/staff/stories/{id}#picture"),
+        FlashKind::Success,
+        "Picture removed.",
+    ))
+}
+
+/// `GET /staff/stories/{id}/image/{size}.png`: the picture whatever the story's status.
+pub async fn image(staff: S, path: web::Path<(i64, String)>) -> AppResult<HttpResponse> {
+    let (id, file) = path.into_inner();
+    let size = shared::size_of(&file)?.to_string();
+    let s = staff
+        .state
+        .db
+        .run(move |c| Ok(stories::find(c, id)?))
+        .await?;
+    let key = s.image_key.ok_or(AppError::NotFound)?;
+    shared::image_response(&staff.state.settings.data_dir, &key, &size, "no-store").await
+}
