@@ -68,6 +68,8 @@ pub struct Profile {
     pub topics: Vec<String>,
     /// Its current job listings (only while it has an active sponsorship).
     pub jobs: Vec<JobView>,
+    /// Its published success stories.
+    pub stories: Vec<crate::models::stories::Story>,
 }
 
 /// A tier a sponsor is shown in, for its profile.
@@ -189,6 +191,7 @@ pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Pro
         topics: sponsor.topic_list().into_iter().map(String::from).collect(),
         tiers,
         jobs,
+        stories: crate::models::stories::public_for_sponsor(conn, today, sponsor.id)?,
         sponsor,
     })
 }

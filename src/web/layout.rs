@@ -145,6 +145,7 @@ impl Layout {
             ("Overview", "/portal"),
             ("Invoices", "/portal/invoices"),
             ("Profile", "/portal/profile"),
+            ("Stories", "/portal/stories"),
         ]
         .into_iter()
         .map(|(label, href)| NavItem {

@@ -45,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sponsors", get().to(public::sponsors::wall))
             .route("/sponsors/{slug}", get().to(public::sponsors::profile))
             .route("/thanks", get().to(public::sponsors::thanks))
+            .route("/stories", get().to(public::stories::list))
+            .route("/stories/feed.atom", get().to(public::stories::feed))
+            .route("/stories/{slug}", get().to(public::stories::show))
+            .route("/media/stories/{file}", get().to(public::stories::image))
             .route("/jobs", get().to(public::sponsors::jobs))
             // == end public sponsor pages ==
             // Sign-in and accounts
@@ -169,6 +173,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 get().to(portal::pages::receipt),
             )
             .route("/portal/profile", get().to(portal::pages::profile))
+            .route("/portal/stories", get().to(portal::stories::list))
+            .route("/portal/stories/new", get().to(portal::stories::new_form))
+            .route("/portal/stories", web::post().to(portal::stories::create))
+            .route("/portal/stories/{id:\\d+}", get().to(portal::stories::show))
+            .route(
+                "/portal/stories/{id:\\d+}",
+                web::post().to(portal::stories::update),
+            )
+            .route(
+                "/portal/stories/{id:\\d+}/submit",
+                web::post().to(portal::stories::submit),
+            )
+            .route(
+                "/portal/stories/{id:\\d+}/delete",
+                web::post().to(portal::stories::delete),
+            )
+            .route(
+                "/portal/stories/{id:\\d+}/image",
+                web::post().to(portal::stories::upload_image),
+            )
+            .route(
+                "/portal/stories/{id:\\d+}/image/remove",
+                web::post().to(portal::stories::remove_image),
+            )
+            .route(
+                "/portal/stories/{id:\\d+}/image/{file}",
+                get().to(portal::stories::image),
+            )
             .route(
                 "/portal/profile/description",
                 web::post().to(portal::pages::propose_description),

@@ -107,3 +107,29 @@ pub fn size_of(file: &str) -> AppResult<&str> {
         Err(AppError::NotFound)
     }
 }
+
+/// Removes the replaced picture's files, or the new ones if the row was not changed.
+pub async fn finish_image(
+    data_dir: &std::path::Path,
+    back: &str,
+    key: &str,
+    r: AppResult<Option<String>>,
+) -> AppResult<HttpResponse> {
+    match r {
+        Ok(old) => {
+            if let Some(old) = old.filter(|o| o != key) {
+                upload::remove_story_image(data_dir, &old).await;
+            }
+            Ok(crate::web::redirect_with_flash(
+                back,
+                crate::web::layout::FlashKind::Success,
+                "Picture saved.",
+            ))
+        }
+        Err(e) => {
+            upload::remove_story_image(data_dir, key).await;
+            Err(e)
+        }
+    }
+}
+

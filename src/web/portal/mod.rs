@@ -9,4 +9,5 @@ pub mod grants_upload;
 pub mod link;
 pub mod pages;
 pub mod renew;
+pub mod stories;
 pub mod upload;

@@ -5,3 +5,4 @@ pub mod grants;
 pub mod home;
 pub mod placements;
 pub mod sponsors;
+pub mod stories;

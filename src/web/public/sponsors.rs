@@ -157,14 +157,14 @@ pub async fn jobs(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
     )
 }
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
 /// The page frame, and whether the page is the same for everyone. A visitor without a
 /// session or flash cookie gets the shared frame and no cookie is set (a cached response
 /// must not hand one visitor's cookie to the next); anyone else goes through `Ctx`.
-async fn page_layout(
+pub(super) async fn page_layout(
     req: &HttpRequest,
     state: &AppState,
     title: &str,
@@ -196,7 +196,7 @@ fn shared_page(body: web::Bytes) -> HttpResponse {
 
 /// Renders the page; a shared page may be cached briefly, a personal one gets the
 /// middleware's `no-store`.
-fn respond<T: Template>(page: &T, shared: bool) -> AppResult<HttpResponse> {
+pub(super) fn respond<T: Template>(page: &T, shared: bool) -> AppResult<HttpResponse> {
     let mut res = render(page)?;
     if shared {
         let h = res.headers_mut();

@@ -490,32 +490,7 @@ pub async fn upload_image(
         .db
         .run(move |c| service::set_image(c, &actor, id, Some(&k), true))
         .await;
-    finish_image(&data_dir, &back, &key, r).await
-}
-
-/// Removes the replaced picture's files, or the new ones if the row was not changed.
-pub async fn finish_image(
-    data_dir: &std::path::Path,
-    back: &str,
-    key: &str,
-    r: AppResult<Option<String>>,
-) -> AppResult<HttpResponse> {
-    match r {
-        Ok(old) => {
-            if let Some(old) = old.filter(|o| o != key) {
-                upload::remove_story_image(data_dir, &old).await;
-            }
-            Ok(redirect_with_flash(
-                back,
-                FlashKind::Success,
-                "Picture saved.",
-            ))
-        }
-        Err(e) => {
-            upload::remove_story_image(data_dir, key).await;
-            Err(e)
-        }
-    }
+    shared::finish_image(&data_dir, &back, &key, r).await
 }
 
 /// `POST /staff/stories/{id}/image/remove`.
