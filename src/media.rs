@@ -152,7 +152,10 @@ pub fn process_story_image(bytes: &[u8]) -> Result<ProcessedLogo, String> {
     process_image(bytes, &STORY_SIZES)
 }
 
-fn process_image(bytes: &[u8], sizes: &[(&'static str, u32, u32)]) -> Result<ProcessedLogo, String> {
+fn process_image(
+    bytes: &[u8],
+    sizes: &[(&'static str, u32, u32)],
+) -> Result<ProcessedLogo, String> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(too_large_message());
     }

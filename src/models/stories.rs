@@ -281,38 +281,25 @@ pub fn set_status(
     let target = stories::table
         .filter(stories::id.eq(id))
         .filter(stories::status.eq(from.as_str()));
-    let n = diesel::update(target)
-        .set((
-            stories::status.eq(to.as_str()),
-            stories::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        return Ok(0);
-    }
-    let this = stories::table.filter(stories::id.eq(id));
+    // One statement per move, so the row is never seen half-changed (the CHECK on
+    // published_at holds at every statement).
+    let status = (stories::status.eq(to.as_str()), stories::updated_at.eq(now));
     match to {
-        Status::Submitted => {
-            diesel::update(this)
-                .set(stories::submitted_at.eq(Some(now)))
-                .execute(conn)?;
-        }
-        Status::Published => {
-            diesel::update(this)
-                .set((
-                    stories::published_at.eq(Some(now)),
-                    stories::publish_on.eq(publish_on.flatten()),
-                ))
-                .execute(conn)?;
-        }
-        Status::Returned => {
-            diesel::update(this)
-                .set(stories::feedback.eq(feedback.unwrap_or_default()))
-                .execute(conn)?;
-        }
-        Status::Draft => {}
+        Status::Submitted => diesel::update(target)
+            .set((status, stories::submitted_at.eq(Some(now))))
+            .execute(conn),
+        Status::Published => diesel::update(target)
+            .set((
+                status,
+                stories::published_at.eq(Some(now)),
+                stories::publish_on.eq(publish_on.flatten()),
+            ))
+            .execute(conn),
+        Status::Returned => diesel::update(target)
+            .set((status, stories::feedback.eq(feedback.unwrap_or_default())))
+            .execute(conn),
+        Status::Draft => diesel::update(target).set(status).execute(conn),
     }
-    Ok(n)
 }
 
 /// Sets (or clears) the picture; returns the key it replaces.

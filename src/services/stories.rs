@@ -33,7 +33,10 @@ pub enum Author {
 }
 
 /// Reads the author's fields; every problem is named next to its field.
-pub fn parse_text(f: &Fields) -> Result<StoryText, (StoryText, FormErrors)> {
+/// What could not be saved: the fields as typed, and a message per field.
+pub type Refused = Box<(StoryText, FormErrors)>;
+
+pub fn parse_text(f: &Fields) -> Result<StoryText, Refused> {
     let mut errors = FormErrors::new();
     let typed = StoryText {
         title: f.get("title"),
@@ -76,7 +79,7 @@ pub fn parse_text(f: &Fields) -> Result<StoryText, (StoryText, FormErrors)> {
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err((typed, errors))
+        Err(Box::new((typed, errors)))
     }
 }
 
@@ -123,7 +126,13 @@ pub fn create(
                 user_id,
                 name,
                 email,
-            } => (sponsor_id, None, Some(*user_id), name.clone(), email.clone()),
+            } => (
+                sponsor_id,
+                None,
+                Some(*user_id),
+                name.clone(),
+                email.clone(),
+            ),
         };
         if let Some(s) = sponsor_id {
             crate::models::sponsors::find(conn, s)?;
@@ -168,8 +177,7 @@ pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
-    seen: Status,
-    seen_at: Option<chrono::NaiveDateTime>,
+    (seen, seen_at): (Status, Option<chrono::NaiveDateTime>),
     text: &StoryText,
     by_editor: bool,
     sponsor_id: Option<i64>,
@@ -337,12 +345,8 @@ pub fn return_to_author(
         if let Ok(to) = EmailAddress::parse(&s.author_email) {
             let link = match s.author_sponsor_id {
                 Some(sid) => {
-                    let portal = crate::services::portal::sponsor_link(
-                        conn,
-                        settings,
-                        sid,
-                        to.as_str(),
-                    )?;
+                    let portal =
+                        crate::services::portal::sponsor_link(conn, settings, sid, to.as_str())?;
                     format!("{portal}?next=/portal/stories/{id}")
                 }
                 None => format!("{}/staff/stories/{id}", settings.base_url),
@@ -405,7 +409,12 @@ pub fn set_image(
 }
 
 /// Deletes a story that was never published (a draft or a returned one).
-pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64, by_editor: bool) -> AppResult<Option<String>> {
+pub fn delete(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    by_editor: bool,
+) -> AppResult<Option<String>> {
     write_tx(conn, |conn| {
         let s = stories::find(conn, id)?;
         let allowed = if by_editor {

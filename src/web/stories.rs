@@ -132,4 +132,3 @@ pub async fn finish_image(
         }
     }
 }
-

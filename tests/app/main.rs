@@ -28,4 +28,5 @@ mod renewals;
 mod review;
 mod security;
 mod sponsors_staff;
+mod stories;
 mod stripe;

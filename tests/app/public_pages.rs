@@ -66,7 +66,7 @@ fn fields(name: &str, slug: &str) -> SponsorFields {
     }
 }
 
-fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
+pub(crate) fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
     sponsor_with(app, name, slug, |_| {})
 }
 
@@ -102,7 +102,7 @@ fn sponsorship(
 }
 
 /// An active sponsorship whose term runs from a month ago to most of a year ahead.
-fn active(app: &TestApp, sponsor: i64, tier: i64) -> i64 {
+pub(crate) fn active(app: &TestApp, sponsor: i64, tier: i64) -> i64 {
     sponsorship(app, sponsor, tier, day(-30), day(300), Status::Active)
 }
 
@@ -128,13 +128,13 @@ fn job(app: &TestApp, sponsor: i64, title: &str, remote: bool, url: &str, expire
 }
 
 /// The programme and usual tiers most tests need.
-struct Tiers {
+pub(crate) struct Tiers {
     programme: i64,
-    gold: i64,
+    pub gold: i64,
     silver: i64,
 }
 
-fn standard_tiers(app: &TestApp) -> Tiers {
+pub(crate) fn standard_tiers(app: &TestApp) -> Tiers {
     let programme = programme(app, "Foundation sponsorship", today().year());
     Tiers {
         programme,

@@ -62,11 +62,7 @@ struct NewPage {
 /// `GET /portal/stories/new`.
 pub async fn new_form(p: SponsorPortal) -> AppResult<HttpResponse> {
     let sid = p.sponsor_id;
-    let sponsor = p
-        .state
-        .db
-        .run(move |c| Ok(sponsors::find(c, sid)?))
-        .await?;
+    let sponsor = p.state.db.run(move |c| Ok(sponsors::find(c, sid)?)).await?;
     render(&NewPage {
         layout: layout(&p, "Write a success story"),
         form: StoryForm::blank(&sponsor.name),
@@ -78,7 +74,8 @@ pub async fn create(p: SponsorPortal, form: Form) -> AppResult<HttpResponse> {
     let f = Fields(form.into_inner());
     let text = match service::parse_text(&f) {
         Ok(t) => t,
-        Err((typed, errors)) => {
+        Err(refused) => {
+            let (typed, errors) = *refused;
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &NewPage {
@@ -179,7 +176,8 @@ pub async fn update(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResu
     let seen = seen_status(&f)?;
     let text = match service::parse_text(&f) {
         Ok(t) => t,
-        Err((typed, errors)) => {
+        Err(refused) => {
+            let (typed, errors) = *refused;
             let form = StoryForm::failed(typed, errors, f.get("seen"));
             return show_page(&p, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
@@ -187,7 +185,7 @@ pub async fn update(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResu
     let (actor, seen_at) = (p.actor(), f.seen());
     p.state
         .db
-        .run(move |c| service::update(c, &actor, id, seen, seen_at, &text, false, None))
+        .run(move |c| service::update(c, &actor, id, (seen, seen_at), &text, false, None))
         .await?;
     Ok(redirect_with_flash(
         &format!("/portal/stories/{id}"),

@@ -225,11 +225,11 @@ pub fn feed_xml(base_url: &str, foundation: &str, rows: &[Story]) -> String {
             }
         })
         .collect();
-    let updated = entries
-        .iter()
-        .map(|e| e.updated)
-        .max()
-        .unwrap_or_else(|| utc(day_start(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default())));
+    let updated = entries.iter().map(|e| e.updated).max().unwrap_or_else(|| {
+        utc(day_start(
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        ))
+    });
     let feed = atom::Feed {
         title: atom::Text::plain(format!("{foundation}: success stories")),
         id: format!("{base}/stories"),

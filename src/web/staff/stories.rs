@@ -16,6 +16,7 @@ use crate::domain::{FormErrors, dates};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::stories::{self, Story, StoryText};
+
 use crate::services::stories::{self as service, Author};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
@@ -173,17 +174,17 @@ fn picked_sponsor(f: &Fields, sponsors: &[Sponsor], errors: &mut FormErrors) -> 
 
 /// The text's result with the sponsor field's message added.
 fn merge(
-    text: Result<StoryText, (StoryText, FormErrors)>,
+    text: Result<StoryText, service::Refused>,
     extra: FormErrors,
-) -> Result<StoryText, (StoryText, FormErrors)> {
+) -> Result<StoryText, service::Refused> {
     match text {
         Ok(t) if extra.is_empty() => Ok(t),
-        Ok(t) => Err((t, extra)),
-        Err((typed, mut e)) => {
+        Ok(t) => Err(Box::new((t, extra))),
+        Err(mut refused) => {
             if let Some(m) = extra.get("sponsor_id") {
-                e.add("sponsor_id", m);
+                refused.1.add("sponsor_id", m);
             }
-            Err((typed, e))
+            Err(refused)
         }
     }
 }
@@ -196,7 +197,8 @@ pub async fn create(staff: S, form: Form) -> AppResult<HttpResponse> {
     let sponsor_id = picked_sponsor(&f, &sponsors, &mut errors);
     let text = match merge(service::parse_text(&f), errors) {
         Ok(t) => t,
-        Err((typed, e)) => {
+        Err(refused) => {
+            let (typed, e) = *refused;
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &NewPage {
@@ -323,7 +325,8 @@ pub async fn update(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpR
     let text = merge(service::parse_text(&f), errors);
     let text = match text {
         Ok(t) => t,
-        Err((typed, e)) => {
+        Err(refused) => {
+            let (typed, e) = *refused;
             let t = Typed {
                 form: Some(StoryForm::failed(typed, e, f.get("seen"))),
                 sponsor_id: Some(sponsor_id),
@@ -337,7 +340,15 @@ pub async fn update(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpR
         .state
         .db
         .run(move |c| {
-            service::update(c, &actor, id, seen_status, seen_at, &text, true, sponsor_id)
+            service::update(
+                c,
+                &actor,
+                id,
+                (seen_status, seen_at),
+                &text,
+                true,
+                sponsor_id,
+            )
         })
         .await?;
     Ok(redirect_with_flash(
@@ -467,7 +478,11 @@ pub async fn delete(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     if let Some(key) = image {
         upload::remove_story_image(&staff.state.settings.data_dir, &key).await;
     }
-    Ok(redirect_with_flash(SECTION, FlashKind::Success, "Story deleted."))
+    Ok(redirect_with_flash(
+        SECTION,
+        FlashKind::Success,
+        "Story deleted.",
+    ))
 }
 
 /// `POST /staff/stories/{id}/image?csrf_token=…` (multipart).
