@@ -96,7 +96,139 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
     report.push_str(&seed_sponsors(state, 200)?);
     report.push_str(&seed_grants(state)?);
     report.push_str(&seed_conference(state)?);
+    report.push_str(&seed_stories(state)?);
     Ok(report)
+}
+
+/// Demo success stories in every state: published (some on sponsors' profiles, one with a
+/// later publication day), waiting for review, returned with feedback, and a staff draft.
+/// Written straight to the table, so the demo queues no email.
+pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
+    use crate::domain::story::Status;
+    use crate::models::stories::{self, NewStory};
+    let mut conn = state.db.get()?;
+    if !stories::list(&mut conn, None)?.is_empty() {
+        return Ok("The demo stories are already there.\n".into());
+    }
+    let today = chrono::Utc::now().date_naive();
+    let sponsors = crate::models::sponsors::all(&mut conn)?;
+    let editor = users::find_by_email(&mut conn, "elodie@demo.steward.example")?;
+    const BODY: &str = "## Where we started\n\nFive years ago our team of four ran everything \
+        on a patchwork of scripts. Moving to the project's tools meant **one language** for the \
+        web service, the data pipeline and the command-line tools.\n\n## What changed\n\n\
+        - Deploys went from an afternoon to ten minutes.\n- New colleagues ship in their first \
+        week.\n- We contribute fixes back: [our patches](https://example.org/patches).\n\n\
+        > The community answered our first question within the hour.\n\nWe sponsor the \
+        foundation because the work we depend on needs people paid to do it.";
+    let demo: [(&str, &str, Status, Option<i64>, &str); 7] = [
+        (
+            "Weather forecasts for a whole country",
+            "science",
+            Status::Published,
+            Some(-40),
+            "",
+        ),
+        (
+            "Teaching 3,000 students a year",
+            "education",
+            Status::Published,
+            Some(-25),
+            "",
+        ),
+        (
+            "Routing a million parcels a day",
+            "infrastructure",
+            Status::Published,
+            Some(-10),
+            "",
+        ),
+        (
+            "A city's open-data portal",
+            "public-sector",
+            Status::Published,
+            Some(12),
+            "",
+        ),
+        (
+            "Sensors on every wind turbine",
+            "embedded",
+            Status::Submitted,
+            None,
+            "",
+        ),
+        (
+            "How our bank checks payments",
+            "data",
+            Status::Returned,
+            None,
+            "Lovely story! Could you add a sentence on what the team did before, and a photo?",
+        ),
+        (
+            "Ten years of the community sprint",
+            "community",
+            Status::Draft,
+            None,
+            "",
+        ),
+    ];
+    let mut n = 0;
+    for (i, (title, category, status, offset, feedback)) in demo.into_iter().enumerate() {
+        let sponsor = sponsors.get(i * 3);
+        let by_sponsor = sponsor.is_some() && i != 6;
+        let (name, email, author_user_id) = match (&editor, by_sponsor) {
+            (Some(u), false) => (u.name.clone(), u.email.clone(), Some(u.id)),
+            _ => (
+                "Sam Writer".to_string(),
+                format!(
+                    "sam@{}.example",
+                    sponsor.map(|s| s.slug.as_str()).unwrap_or("demo")
+                ),
+                None,
+            ),
+        };
+        let now = crate::models::now();
+        let organisation = sponsor
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "Our community".into());
+        let id = stories::insert(
+            &mut conn,
+            &NewStory {
+                slug: crate::domain::slug::slugify(title),
+                title: title.to_string(),
+                organisation: organisation.clone(),
+                sponsor_id: sponsor.map(|s| s.id).filter(|_| by_sponsor),
+                category: category.to_string(),
+                summary: format!(
+                    "How {organisation} relies on the project's work, and why they give back."
+                ),
+                body: BODY.to_string(),
+                image_alt: String::new(),
+                status: Status::Draft.as_str().into(),
+                author_sponsor_id: sponsor.map(|s| s.id).filter(|_| by_sponsor),
+                author_user_id,
+                author_name: name,
+                author_email: email,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let publish_on = offset.map(|d| today + chrono::Duration::days(d));
+        let path: &[Status] = match status {
+            Status::Draft => &[],
+            Status::Submitted => &[Status::Submitted],
+            Status::Returned => &[Status::Submitted, Status::Returned],
+            Status::Published => &[Status::Submitted, Status::Published],
+        };
+        let mut from = Status::Draft;
+        for to in path {
+            stories::set_status(&mut conn, id, from, *to, Some(feedback), Some(publish_on))?;
+            from = *to;
+        }
+        n += 1;
+    }
+    Ok(format!(
+        "{n} demo success stories, in every state of the workflow.\n"
+    ))
 }
 
 fn accounts_insert(

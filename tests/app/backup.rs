@@ -279,6 +279,21 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
     assert_eq!(invoices.iter().filter(|r| r.invoice.is_paid()).count(), 9);
     assert!(invoices.iter().any(|r| r.invoice.is_paid()));
     assert!(invoices.iter().any(|r| r.invoice.is_open()));
+    // Seven stories in every state; three public today (one waits for its day).
+    let all = steward::models::stories::list(&mut c, None).expect("stories");
+    assert_eq!(all.len(), 7);
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(all.iter().filter(|s| s.is_public(today)).count(), 3);
+    assert_eq!(all.iter().filter(|s| s.is_scheduled(today)).count(), 1);
+    assert!(
+        all.iter()
+            .any(|s| s.status() == steward::domain::story::Status::Returned
+                && !s.feedback.is_empty())
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("demo stories are already there"));
+    let (status, page) = app.new_client().page("/stories").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("3 stories"), "{page}");
     // The demo staff can sign in.
     let r = app
         .new_client()
