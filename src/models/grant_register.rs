@@ -122,3 +122,70 @@ pub fn budget_years(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
     years.dedup();
     Ok(years)
 }
+
+/// One grant awarded in a period, for a sponsor's impact page. The page shows names of
+/// events only where the applicant opted in to the public register.
+#[derive(Clone, Debug, Queryable)]
+pub struct AwardRow {
+    pub id: i64,
+    pub programme_name: String,
+    pub programme_kind: String,
+    pub event_name: String,
+    pub city: String,
+    pub country: String,
+    pub event_country: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub attendance: i32,
+    pub public_opt_in: bool,
+    /// In the foundation's currency.
+    pub awarded_base_minor: Option<i64>,
+    pub decided_at: chrono::NaiveDateTime,
+}
+
+impl AwardRow {
+    /// Where the work happens: the event's country, else the applicant's.
+    pub fn country_code(&self) -> &str {
+        if self.event_country.is_empty() {
+            &self.country
+        } else {
+            &self.event_country
+        }
+    }
+}
+
+/// Grants decided "approved" between two days (inclusive) that still stand, oldest first.
+pub fn awarded_between(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<AwardRow>> {
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let end = (to + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    ga::table
+        .inner_join(gdec::table)
+        .inner_join(gp::table)
+        .filter(gdec::outcome.eq("approved"))
+        .filter(ga::status.eq_any(listed_statuses()))
+        .filter(gdec::decided_at.ge(start))
+        .filter(gdec::decided_at.lt(end))
+        .order((gdec::decided_at.asc(), ga::id.asc()))
+        .select((
+            ga::id,
+            gp::name,
+            gp::kind,
+            ga::event_name,
+            ga::city,
+            ga::country,
+            ga::event_country,
+            ga::starts_on,
+            ga::ends_on,
+            ga::attendance,
+            ga::public_opt_in,
+            gdec::awarded_base_minor,
+            gdec::decided_at,
+        ))
+        .load(conn)
+}

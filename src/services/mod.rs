@@ -11,6 +11,7 @@ pub mod grant_money;
 pub mod grant_review;
 pub mod grant_setup;
 pub mod grants;
+pub mod impact;
 pub mod portal;
 pub mod portal_actions;
 pub mod public;

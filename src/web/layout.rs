@@ -146,6 +146,7 @@ impl Layout {
             ("Invoices", "/portal/invoices"),
             ("Profile", "/portal/profile"),
             ("Stories", "/portal/stories"),
+            ("Impact", "/portal/impact"),
         ]
         .into_iter()
         .map(|(label, href)| NavItem {

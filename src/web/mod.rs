@@ -4,6 +4,7 @@ pub mod assets;
 pub mod chart;
 pub mod errors;
 pub mod form;
+pub mod impact;
 pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
@@ -173,6 +174,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 get().to(portal::pages::receipt),
             )
             .route("/portal/profile", get().to(portal::pages::profile))
+            .route("/portal/impact", get().to(impact::portal))
             .route("/portal/stories", get().to(portal::stories::list))
             .route("/portal/stories/new", get().to(portal::stories::new_form))
             .route("/portal/stories", web::post().to(portal::stories::create))
@@ -678,6 +680,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/staff/sponsors/new", get().to(staff::sponsors::new_form))
             .route("/staff/sponsors", web::post().to(staff::sponsors::create))
             .route("/staff/sponsors/{id}", get().to(staff::sponsors::show))
+            .route("/staff/sponsors/{id:\\d+}/impact", get().to(impact::staff))
             .route(
                 "/staff/sponsors/{id}/edit",
                 get().to(staff::sponsors::edit_form),

@@ -18,6 +18,7 @@ mod grants_portal;
 mod grants_register;
 mod grants_review;
 mod grants_setup;
+mod impact;
 mod invoices;
 mod logos;
 mod outbox;
