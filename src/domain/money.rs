@@ -56,7 +56,8 @@ impl Currency {
     pub fn exponent(self) -> u32 {
         self.1
     }
-    fn symbol(self) -> &'static str {
+    /// The sign written before amounts ("$"), or "" for a currency written by its code.
+    pub fn symbol(self) -> &'static str {
         match self.0 {
             "USD" => "$",
             "EUR" => "€",

@@ -16,6 +16,7 @@ pub mod portal;
 pub mod portal_actions;
 pub mod public;
 pub mod renewals;
+pub mod revenue;
 pub mod review;
 pub mod sponsors;
 pub mod sponsorships;

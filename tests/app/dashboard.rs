@@ -72,3 +72,252 @@ async fn grants_figures_match_the_applications_for_reviewers_and_the_treasurer()
     let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
     assert!(!editor.page("/staff").await.1.contains("<h2>Grants</h2>"));
 }
+
+/// An invoice on a new sponsorship of `tier` for `sponsor`, numbered `seq`.
+fn invoice(app: &TestApp, sponsor: i64, tier: i64, seq: i32, currency: &str) -> i64 {
+    use steward::models::invoices::{self, NewInvoice};
+    let s = crate::public_pages::active(app, sponsor, tier);
+    let today = chrono::Utc::now().date_naive();
+    invoices::insert(
+        &mut app.db(),
+        &NewInvoice {
+            sponsorship_id: s,
+            year: 2000 + seq,
+            seq,
+            number: format!("T-{seq}"),
+            issued_on: today,
+            due_on: today,
+            amount_minor: 1_000_000,
+            currency: currency.into(),
+            description: String::new(),
+            bill_to: String::new(),
+            status: "paid".into(),
+            paid_at: None,
+            created_by: "test".into(),
+            created_at: steward::models::now(),
+        },
+    )
+    .expect("invoice")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn payment(
+    app: &TestApp,
+    invoice: i64,
+    kind: &str,
+    minor: i64,
+    currency: &str,
+    on: chrono::NaiveDate,
+    flagged: bool,
+    refs: (Option<&str>, Option<&str>),
+) {
+    steward::models::invoices::insert_payment(
+        &mut app.db(),
+        &steward::models::invoices::NewPayment {
+            invoice_id: invoice,
+            kind: kind.into(),
+            method: "bank_transfer".into(),
+            amount_minor: minor,
+            currency: currency.into(),
+            reference: String::new(),
+            received_on: on,
+            stripe_ref: refs.0.map(String::from),
+            flagged,
+            flag_note: String::new(),
+            recorded_by: "test".into(),
+            created_at: steward::models::now(),
+            refund_of: refs.1.map(String::from),
+        },
+    )
+    .expect("payment");
+}
+
+#[tokio::test]
+async fn revenue_this_year_by_tier_and_month_matches_the_payments() {
+    use chrono::{Datelike, NaiveDate};
+    let app = TestApp::spawn().await;
+    let tiers = crate::public_pages::standard_tiers(&app);
+    let acme = crate::public_pages::sponsor(&app, "Acme", "acme");
+    let year = chrono::Utc::now().year();
+    let on = |m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d).expect("day");
+    let gold = invoice(&app, acme, tiers.gold, 1, "USD");
+    let silver = invoice(&app, acme, tiers.silver, 2, "USD");
+    let euro = invoice(&app, acme, tiers.silver, 3, "EUR");
+    let franc = invoice(&app, acme, tiers.silver, 4, "CHF");
+    steward::models::grant_programmes::set_rate(&mut app.db(), "EUR", 1_080_000, "test")
+        .expect("rate");
+    payment(
+        &app,
+        gold,
+        "payment",
+        1_000_000,
+        "USD",
+        on(1, 15),
+        false,
+        (Some("pi_gold"), None),
+    );
+    // A refund given by hand, and the refund of a flagged double payment (does not count).
+    payment(
+        &app,
+        gold,
+        "refund",
+        50_000,
+        "USD",
+        on(3, 10),
+        false,
+        (None, None),
+    );
+    payment(
+        &app,
+        gold,
+        "payment",
+        999_900,
+        "USD",
+        on(3, 11),
+        true,
+        (Some("pi_double"), None),
+    );
+    payment(
+        &app,
+        gold,
+        "refund",
+        999_900,
+        "USD",
+        on(3, 12),
+        false,
+        (None, Some("pi_double")),
+    );
+    payment(
+        &app,
+        silver,
+        "payment",
+        250_000,
+        "USD",
+        on(3, 3),
+        false,
+        (None, None),
+    );
+    // EUR at the reference rate 1.08; CHF has no rate and is named, not guessed.
+    payment(
+        &app,
+        euro,
+        "payment",
+        100_000,
+        "EUR",
+        on(3, 20),
+        false,
+        (None, None),
+    );
+    payment(
+        &app,
+        franc,
+        "payment",
+        500_000,
+        "CHF",
+        on(3, 21),
+        false,
+        (None, None),
+    );
+    // Last year: not this year's revenue.
+    let last_year = NaiveDate::from_ymd_opt(year - 1, 12, 31).expect("day");
+    payment(
+        &app,
+        gold,
+        "payment",
+        777_700,
+        "USD",
+        last_year,
+        false,
+        (None, None),
+    );
+
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (_, page) = treasurer.page("/staff").await;
+    assert!(
+        page.contains(&format!("<h2>Sponsorship revenue {year}</h2>")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"stat-value\">$13,080.00</span>"),
+        "{page}"
+    );
+    // By tier, largest first, each linked to its sponsorships.
+    let gold_row = format!(
+        "<td><a href=\"/staff/sponsorships?tier={}\">Gold · Foundation sponsorship {year}</a></td><td class=\"num\">$9,500.00</td>",
+        tiers.gold
+    );
+    let silver_row = format!(
+        "<td><a href=\"/staff/sponsorships?tier={}\">Silver · Foundation sponsorship {year}</a></td><td class=\"num\">$3,580.00</td>",
+        tiers.silver
+    );
+    let (g, s) = (page.find(&gold_row), page.find(&silver_row));
+    assert!(g.is_some() && s.is_some() && g < s, "{page}");
+    // By month: January $10,000; March 2,500 − 500 + 1,080 = $3,080.
+    assert!(
+        page.contains(&format!("<title>Jan {year}: $10,000.00</title>")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<title>Mar {year}: $3,080.00</title>")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<title>Feb {year}: $0.00</title>")),
+        "{page}"
+    );
+    assert!(page.contains("Not counted: payments in CHF."), "{page}");
+
+    // Editors and grants staff do not see the money.
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    assert!(
+        !editor
+            .page("/staff")
+            .await
+            .1
+            .contains("Sponsorship revenue")
+    );
+}
+
+#[tokio::test]
+async fn renewals_stories_and_unmatched_figures_link_to_their_lists() {
+    let app = TestApp::spawn().await;
+    let tiers = crate::public_pages::standard_tiers(&app);
+    let acme = crate::public_pages::sponsor(&app, "Acme", "acme");
+    // active() runs to 300 days ahead: not due. One ending in 20 days is.
+    crate::public_pages::active(&app, acme, tiers.gold);
+    let ending = steward::services::sponsorships::create(
+        &mut app.db(),
+        &steward::services::Actor::system("test"),
+        steward::services::sponsorships::NewTerm {
+            sponsor_id: acme,
+            tier_id: tiers.silver,
+            start: crate::grants_fixtures::day_in(-300),
+            end: crate::grants_fixtures::day_in(20),
+            fee: None,
+            status: steward::domain::sponsorship::Status::Active,
+            notes: String::new(),
+        },
+    )
+    .expect("ending");
+    assert!(ending > 0);
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships, Role::Editor]).await;
+    let (_, page) = staff.page("/staff").await;
+    assert!(
+        page.contains(&format!(
+            "<a class=\"card stat\" href=\"/staff/renewals\">{}",
+            stat(1, "renewal due in the next 60 days")
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<a class=\"card stat\" href=\"/staff/stories?status=submitted\">{}",
+            stat(0, "stories waiting for review")
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/staff/payments/unmatched\""),
+        "{page}"
+    );
+}

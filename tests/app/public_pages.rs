@@ -131,7 +131,7 @@ fn job(app: &TestApp, sponsor: i64, title: &str, remote: bool, url: &str, expire
 pub(crate) struct Tiers {
     programme: i64,
     pub gold: i64,
-    silver: i64,
+    pub silver: i64,
 }
 
 pub(crate) fn standard_tiers(app: &TestApp) -> Tiers {

@@ -34,6 +34,13 @@ struct DashboardPage {
     grants: Option<GrantCounts>,
     /// For the treasurer and admins: conferences still to come or running.
     conferences: Option<Vec<crate::web::staff::conferences::ListRow>>,
+    /// For the treasurer and sponsorship staff: this year's revenue.
+    revenue: Option<(
+        crate::services::revenue::Revenue,
+        crate::web::staff::revenue_chart::RevenueCharts,
+    )>,
+    /// For editors: stories waiting for review.
+    stories_waiting: Option<i64>,
 }
 
 /// What the grants side needs to see.
@@ -205,6 +212,30 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let revenue = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
+        use chrono::Datelike;
+        let base = staff.settings().currency();
+        let r = staff
+            .state
+            .db
+            .run(move |c| crate::services::revenue::for_year(c, today.year(), base))
+            .await?;
+        let charts = crate::web::staff::revenue_chart::charts(&r);
+        Some((r, charts))
+    } else {
+        None
+    };
+    let stories_waiting = if roles.contains(&Role::Editor) {
+        Some(
+            staff
+                .state
+                .db
+                .run(|c| Ok(crate::models::stories::count_submitted(c)?))
+                .await?,
+        )
+    } else {
+        None
+    };
     render(&DashboardPage {
         layout: staff.layout("Dashboard", "/staff"),
         is_admin,
@@ -218,6 +249,8 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         money,
         grants,
         conferences,
+        revenue,
+        stories_waiting,
     })
 }
 

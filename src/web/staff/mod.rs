@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod payments_queue;
 pub mod placements;
 pub mod renewals;
+pub mod revenue_chart;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod stories;
