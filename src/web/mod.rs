@@ -647,6 +647,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(staff::outbox::retry),
             )
             .route("/staff/audit", get().to(staff::audit::list))
+            .route("/staff/audit.csv", get().to(staff::audit::export_csv))
             // == Staff: sponsors, tiers, sponsorships ==
             .route("/staff/programmes", get().to(staff::tiers::programmes))
             .route(

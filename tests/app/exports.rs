@@ -215,3 +215,52 @@ async fn the_grants_export_follows_the_queue_and_leaves_out_recusals() {
     let (other, _, _) = app.signed_in(&[Role::Editor]).await;
     assert_eq!(other.get("/staff/grants.csv").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_audit_log_export_follows_the_filters_and_is_for_administrators() {
+    let app = TestApp::spawn().await;
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    let actor = Actor::system("-2+3");
+    steward::services::audit::record(
+        &mut app.db(),
+        &actor,
+        "test.formula",
+        Some(("sponsor", "7")),
+        "=HYPERLINK(\"http://evil.example\")",
+    )
+    .expect("audit");
+    steward::services::audit::record(&mut app.db(), &actor, "test.other", None, "plain")
+        .expect("audit");
+    // The page links to the CSV with the same filter.
+    let (_, page) = admin.page("/staff/audit?action=test.formula").await;
+    assert!(
+        page.contains("href=\"/staff/audit.csv?action=test.formula\""),
+        "{page}"
+    );
+    let lines = csv(
+        &admin,
+        "/staff/audit.csv?action=test.formula",
+        "audit-log.csv",
+    )
+    .await;
+    assert_eq!(
+        lines[0],
+        "When (UTC),Who,Action,Record,Record id,Details,From"
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].contains(",'-2+3,test.formula,sponsor,7,"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{lines:?}"
+    );
+    // A date that cannot be read is a clean 400, not a silently wider export.
+    assert_eq!(
+        admin.get("/staff/audit.csv?from=yesterday").await.status(),
+        400
+    );
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    assert_eq!(treasurer.get("/staff/audit.csv").await.status(), 403);
+}
