@@ -263,4 +263,6 @@ pub mod lock_keys {
     pub const SPONSOR_APPLICATIONS: i64 = 0x5354_5744_0001;
     /// Grant decisions: the budget check reads every award of the programme's year.
     pub const GRANT_DECISIONS: i64 = 0x5354_5744_0002;
+    /// New success stories: choosing a free slug reads the others.
+    pub const STORY_SLUGS: i64 = 0x5354_5744_0003;
 }

@@ -31,6 +31,8 @@ pub struct StoryPublishedEmail {
     pub title: String,
     /// "now" or "from 3 March 2027".
     pub when: String,
+    /// Shown from a day to come: the link works from then.
+    pub scheduled: bool,
     pub link: String,
 }
 email_templates!(

@@ -39,6 +39,11 @@ impl Story {
         self.status.parse().unwrap_or(Status::Draft)
     }
 
+    /// The editor's feedback as sanitised HTML (it is Markdown, like the body).
+    pub fn feedback_html(&self) -> String {
+        render_markdown(&self.feedback)
+    }
+
     /// The body as sanitised HTML (the only `|safe` of a story page).
     pub fn body_html(&self) -> String {
         render_markdown(&self.body)
@@ -229,7 +234,11 @@ pub fn public_for_sponsor(
     stories::table
         .filter(public_on!(today))
         .filter(stories::sponsor_id.eq(sponsor_id))
-        .order((stories::published_at.desc(), stories::id.desc()))
+        .order((
+            stories::publish_on.desc(),
+            stories::published_at.desc(),
+            stories::id.desc(),
+        ))
         .select(Story::as_select())
         .load(conn)
 }
@@ -250,12 +259,14 @@ pub fn update_text(
     conn: &mut DbConn,
     id: i64,
     expected: Status,
+    seen_at: NaiveDateTime,
     text: &StoryText,
     sponsor_id: Option<Option<i64>>,
 ) -> QueryResult<usize> {
     let target = stories::table
         .filter(stories::id.eq(id))
-        .filter(stories::status.eq(expected.as_str()));
+        .filter(stories::status.eq(expected.as_str()))
+        .filter(stories::updated_at.eq(seen_at));
     let now = super::now();
     match sponsor_id {
         Some(s) => diesel::update(target)
@@ -302,21 +313,38 @@ pub fn set_status(
     }
 }
 
-/// Sets (or clears) the picture; returns the key it replaces.
-pub fn set_image(conn: &mut DbConn, id: i64, key: Option<&str>) -> QueryResult<Option<String>> {
+/// Sets (or clears) the picture while the story is in one of `allowed`; returns
+/// Some(the key it replaces), or None when the story is in another status.
+pub fn set_image(
+    conn: &mut DbConn,
+    id: i64,
+    key: Option<&str>,
+    allowed: &[Status],
+) -> QueryResult<Option<Option<String>>> {
+    let statuses: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
     let old: Option<String> = stories::table
         .find(id)
         .select(stories::image_key)
         .first(conn)?;
-    diesel::update(stories::table.find(id))
-        .set((
-            stories::image_key.eq(key),
-            stories::updated_at.eq(super::now()),
-        ))
-        .execute(conn)?;
-    Ok(old)
+    let n = diesel::update(
+        stories::table
+            .filter(stories::id.eq(id))
+            .filter(stories::status.eq_any(statuses)),
+    )
+    .set((
+        stories::image_key.eq(key),
+        stories::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok((n == 1).then_some(old))
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::delete(stories::table.find(id)).execute(conn)
+/// Deletes the story if it is still in `status`.
+pub fn delete(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {
+    diesel::delete(
+        stories::table
+            .filter(stories::id.eq(id))
+            .filter(stories::status.eq(status.as_str())),
+    )
+    .execute(conn)
 }

@@ -85,7 +85,11 @@ pub struct Impact {
     /// The last day counted: the term's end, or today if the term is still running.
     pub until: Option<NaiveDate>,
     pub currency: Currency,
+    /// Grants whose recipients opted in to the public register, by programme and country.
     pub grants: Vec<GrantGroup>,
+    /// The others, only as a count and a sum (no programme, country or event).
+    pub unlisted_count: i64,
+    pub unlisted_amount: i64,
     pub grants_count: i64,
     pub grants_total: i64,
     /// Countries reached.
@@ -178,6 +182,8 @@ pub fn impact(
         until: None,
         currency,
         grants: Vec::new(),
+        unlisted_count: 0,
+        unlisted_amount: 0,
         grants_count: 0,
         grants_total: 0,
         countries: 0,
@@ -196,7 +202,16 @@ pub fn impact(
     out.until = Some(until);
 
     let awards = grant_register::awarded_between(conn, term.start, until)?;
-    out.grants = group_grants(&awards);
+    // Grants whose recipients did not opt in to the public register are only counted: a
+    // group of one would give away its programme, country and amount.
+    let listed: Vec<AwardRow> = awards.iter().filter(|a| a.public_opt_in).cloned().collect();
+    out.grants = group_grants(&listed);
+    for a in awards.iter().filter(|a| !a.public_opt_in) {
+        out.unlisted_count += 1;
+        out.unlisted_amount = out
+            .unlisted_amount
+            .saturating_add(a.awarded_base_minor.unwrap_or(0));
+    }
     out.grants_count = awards.len() as i64;
     out.grants_total = awards
         .iter()
@@ -207,8 +222,8 @@ pub fn impact(
     countries.dedup();
     out.countries = countries.len();
     for a in awards.iter().filter(|a| a.programme_kind == "event") {
-        out.attendees += i64::from(a.attendance.max(0));
         if a.public_opt_in {
+            out.attendees += i64::from(a.attendance.max(0));
             let country =
                 crate::domain::country::name(a.country_code()).unwrap_or(a.country_code());
             out.events.push(EventView {

@@ -137,6 +137,8 @@ pub fn create(
         if let Some(s) = sponsor_id {
             crate::models::sponsors::find(conn, s)?;
         }
+        // Two stories with the same title at once must not both pick the same free slug.
+        crate::db::serialize_on(conn, crate::db::lock_keys::STORY_SLUGS)?;
         let slug = free_slug(conn, &text.title)?;
         let id = stories::insert(
             conn,
@@ -209,7 +211,7 @@ pub fn update(
         } else {
             None
         };
-        if stories::update_text(conn, id, seen, text, link)? == 0 {
+        if stories::update_text(conn, id, seen, seen_at.unwrap_or(s.updated_at), text, link)? == 0 {
             return Err(moved_on(&stories::find(conn, id)?));
         }
         audit::record(
@@ -282,13 +284,15 @@ pub fn publish(
     }
     write_tx(conn, |conn| {
         let s = stories::find(conn, id)?;
+        // "Now" is stored as today, so lists and the feed sort by one date on both backends.
+        let day = publish_on.filter(|d| *d > today).unwrap_or(today);
         mv(
             conn,
             &s,
             Status::Submitted,
             Status::Published,
             None,
-            Some(publish_on.filter(|d| *d > today)),
+            Some(Some(day)),
         )?;
         let when = match publish_on.filter(|d| *d > today) {
             Some(d) => format!("from {}", d.format("%-d %B %Y")),
@@ -303,6 +307,7 @@ pub fn publish(
                     name: s.author_name.clone(),
                     title: s.title.clone(),
                     when: when.clone(),
+                    scheduled: day > today,
                     link: format!("{}/stories/{}", settings.base_url, s.slug),
                 },
             )?;
@@ -343,13 +348,21 @@ pub fn return_to_author(
         let s = stories::find(conn, id)?;
         mv(conn, &s, seen, Status::Returned, Some(&feedback), None)?;
         if let Ok(to) = EmailAddress::parse(&s.author_email) {
+            let base = settings.base_url.trim_end_matches('/');
             let link = match s.author_sponsor_id {
-                Some(sid) => {
+                // A private link only for someone who is still one of the sponsor's
+                // contacts; anyone else is sent to the page where contacts ask for one.
+                Some(sid)
+                    if crate::models::sponsors::contacts(conn, sid)?
+                        .iter()
+                        .any(|c| c.email.eq_ignore_ascii_case(to.as_str())) =>
+                {
                     let portal =
                         crate::services::portal::sponsor_link(conn, settings, sid, to.as_str())?;
                     format!("{portal}?next=/portal/stories/{id}")
                 }
-                None => format!("{}/staff/stories/{id}", settings.base_url),
+                Some(_) => format!("{base}/portal/link"),
+                None => format!("{base}/staff/stories/{id}"),
             };
             email::enqueue(
                 conn,
@@ -392,7 +405,14 @@ pub fn set_image(
                 "This story is with our editors now, so its picture cannot be changed.".into(),
             ));
         }
-        let old = stories::set_image(conn, id, key)?;
+        let allowed: &[Status] = if by_editor {
+            &Status::ALL
+        } else {
+            &[Status::Draft, Status::Returned]
+        };
+        let Some(old) = stories::set_image(conn, id, key, allowed)? else {
+            return Err(moved_on(&stories::find(conn, id)?));
+        };
         audit::record(
             conn,
             actor,
@@ -429,7 +449,9 @@ pub fn delete(
                 "This story is with our editors now, so it cannot be deleted.".into()
             }));
         }
-        stories::delete(conn, id)?;
+        if stories::delete(conn, id, s.status())? == 0 {
+            return Err(moved_on(&stories::find(conn, id)?));
+        }
         audit::record(
             conn,
             actor,

@@ -63,7 +63,7 @@ pub fn chart(months: &[MonthTotal]) -> VisibilityChart {
                 h,
                 // Short labels when there are many months.
                 label: if n > 8 {
-                    m.month.format("%b").to_string()
+                    m.month.format("%b %y").to_string()
                 } else {
                     m.month.format("%b %Y").to_string()
                 },

@@ -231,8 +231,8 @@ async fn revenue_this_year_by_tier_and_month_matches_the_payments() {
         (None, None),
     );
 
-    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
-    let (_, page) = treasurer.page("/staff").await;
+    let (both, _, _) = app.signed_in(&[Role::Treasurer, Role::Sponsorships]).await;
+    let (_, page) = both.page("/staff").await;
     assert!(
         page.contains(&format!("<h2>Sponsorship revenue {year}</h2>")),
         "{page}"
@@ -266,6 +266,21 @@ async fn revenue_this_year_by_tier_and_month_matches_the_payments() {
         "{page}"
     );
     assert!(page.contains("Not counted: payments in CHF."), "{page}");
+
+    // The treasurer alone sees the figures but no link to the sponsorships (a 403 for
+    // them), and may set rates; sponsorship staff alone are told who can.
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let (_, page) = treasurer.page("/staff").await;
+    assert!(page.contains("<td>Gold · Foundation sponsorship"), "{page}");
+    assert!(!page.contains("/staff/sponsorships?tier="), "{page}");
+    assert!(page.contains("href=\"/staff/grants/settings\""), "{page}");
+    let (sponsorships, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, page) = sponsorships.page("/staff").await;
+    assert!(!page.contains("href=\"/staff/grants/settings\""), "{page}");
+    assert!(
+        page.contains("ask an administrator or the treasurer"),
+        "{page}"
+    );
 
     // Editors and grants staff do not see the money.
     let (editor, _, _) = app.signed_in(&[Role::Editor]).await;

@@ -762,12 +762,54 @@ async fn a_picture_is_checked_re_encoded_and_public_only_with_its_published_stor
         .page(&format!("/stories/{}", slug_of(&app, id)))
         .await;
     assert!(page.contains(&public), "{page}");
-    // A name that is not ours.
-    assert_eq!(
-        app.new_client()
-            .page("/media/stories/../../x-l.png")
-            .await
-            .0,
-        404
-    );
+    // Names that are not ours, or a key no public story uses.
+    for bad in [
+        "/media/stories/%2e%2e%2fsteward.sqlite3".to_string(),
+        "/media/stories/zzzz-l.png".to_string(),
+        format!("/media/stories/{key}-x.png"),
+        format!("/media/stories/{}-l.png", "0".repeat(32)),
+    ] {
+        assert_eq!(app.new_client().page(&bad).await.0, 404, "{bad}");
+    }
+    // Taken down: the picture is private again.
+    editor
+        .post(
+            &format!("/staff/stories/{id}/return"),
+            &[
+                ("status", "published"),
+                ("feedback", "Taking it down for a fix."),
+            ],
+        )
+        .await;
+    assert_eq!(app.new_client().page(&public).await.0, 404);
+}
+
+#[tokio::test]
+async fn feedback_to_someone_no_longer_a_contact_carries_no_private_link() {
+    let app = TestApp::spawn().await;
+    let sid = visible_sponsor(&app);
+    let p = portal(&app, sid).await;
+    let r = p
+        .post("/portal/stories", &story_fields("Ours", "Body"))
+        .await;
+    let id = story_id_from(&r, "/portal/stories/");
+    p.post(
+        &format!("/portal/stories/{id}/submit"),
+        &[("status", "draft")],
+    )
+    .await;
+    // The author leaves the company: staff remove the contact.
+    for c in steward::models::sponsors::contacts(&mut app.db(), sid).expect("contacts") {
+        steward::models::sponsors::remove_contact(&mut app.db(), sid, c.id).expect("remove");
+    }
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    editor
+        .post(
+            &format!("/staff/stories/{id}/return"),
+            &[("status", "submitted"), ("feedback", "Please add a photo.")],
+        )
+        .await;
+    let mail = app.wait_for_mail(CONTACT, "story_returned").await;
+    assert!(!mail.text.contains("/portal/enter/"), "{}", mail.text);
+    assert!(mail.text.contains("/portal/link"), "{}", mail.text);
 }

@@ -290,11 +290,6 @@ pub async fn image(state: web::Data<AppState>, file: web::Path<String>) -> AppRe
     {
         return Err(AppError::NotFound);
     }
-    crate::web::stories::image_response(
-        &state.settings.data_dir,
-        &key,
-        &size,
-        "public, max-age=3600",
-    )
-    .await
+    crate::web::stories::image_response(&state.settings.data_dir, &key, &size, "public, max-age=60")
+        .await
 }

@@ -41,6 +41,8 @@ struct DashboardPage {
     )>,
     /// For editors: stories waiting for review.
     stories_waiting: Option<i64>,
+    /// The user may set reference exchange rates (the revenue block links there).
+    sets_rates: bool,
 }
 
 /// What the grants side needs to see.
@@ -220,7 +222,8 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
             .db
             .run(move |c| crate::services::revenue::for_year(c, today.year(), base))
             .await?;
-        let charts = crate::web::staff::revenue_chart::charts(&r);
+        let charts =
+            crate::web::staff::revenue_chart::charts(&r, roles.contains(&Role::Sponsorships));
         Some((r, charts))
     } else {
         None
@@ -251,6 +254,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         conferences,
         revenue,
         stories_waiting,
+        sets_rates: crate::auth::extract::GrantsAdmin::allows(&roles),
     })
 }
 

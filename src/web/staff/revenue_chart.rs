@@ -20,6 +20,7 @@ pub struct TierBar {
     pub label: String,
     pub name: String,
     pub title: String,
+    /// Empty when the viewer may not open the list.
     pub href: String,
     pub y: i64,
     pub text_y: i64,
@@ -88,7 +89,8 @@ fn short(m: Money) -> String {
     }
 }
 
-pub fn charts(r: &Revenue) -> RevenueCharts {
+/// `link_tiers`: the viewer may open the sponsorships list (else the tiers are not links).
+pub fn charts(r: &Revenue, link_tiers: bool) -> RevenueCharts {
     let cur = r.currency;
     let plot_x = LABEL_W + 10;
     let plot_w = WIDTH - plot_x - VALUE_W;
@@ -105,7 +107,11 @@ pub fn charts(r: &Revenue) -> RevenueCharts {
                 label: shorten(&t.label, 34),
                 name: t.label.clone(),
                 title: format!("{}: {value}", t.label),
-                href: format!("/staff/sponsorships?tier={}", t.tier_id),
+                href: if link_tiers {
+                    format!("/staff/sponsorships?tier={}", t.tier_id)
+                } else {
+                    String::new()
+                },
                 y,
                 text_y: y + BAR_H - 4,
                 w,
@@ -190,7 +196,8 @@ mod tests {
             total: 1_250_000,
             unconverted: vec![],
         };
-        let c = charts(&r);
+        let c = charts(&r, true);
+        assert_eq!(charts(&r, false).tiers[0].href, "");
         assert!((c.tiers[1].w * 4 - c.tiers[0].w).abs() < 4, "{:?}", c.tiers);
         assert_eq!(c.tiers[0].href, "/staff/sponsorships?tier=1");
         assert_eq!(c.months[0].h, PLOT_H);
