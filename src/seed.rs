@@ -177,14 +177,23 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
         let by_sponsor = sponsor.is_some() && i != 6;
         let (name, email, author_user_id) = match (&editor, by_sponsor) {
             (Some(u), false) => (u.name.clone(), u.email.clone(), Some(u.id)),
-            _ => (
-                "Sam Writer".to_string(),
-                format!(
-                    "sam@{}.example",
-                    sponsor.map(|s| s.slug.as_str()).unwrap_or("demo")
-                ),
-                None,
-            ),
+            // A sponsor's story is written by one of its contacts.
+            _ => {
+                let contact = match sponsor {
+                    Some(sp) => crate::models::sponsors::contacts(&mut conn, sp.id)?
+                        .into_iter()
+                        .next(),
+                    None => None,
+                };
+                match contact {
+                    Some(c) => (c.name, c.email, None),
+                    None => (
+                        "Sam Writer".to_string(),
+                        "sam@demo.example".to_string(),
+                        None,
+                    ),
+                }
+            }
         };
         let now = crate::models::now();
         let organisation = sponsor
@@ -226,8 +235,35 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
         }
         n += 1;
     }
+    // Placement counts for the impact reports: a week's worth on each of the last 17
+    // Mondays-or-so (every seventh day back from today), for the first sixty sponsors in
+    // each slot.
+    let slots = crate::models::placements::all(&mut conn)?;
+    crate::db::write_tx(&mut conn, |c| {
+        for (i, sp) in sponsors.iter().take(60).enumerate() {
+            for (k, slot) in slots.iter().enumerate() {
+                for week in 0..17i64 {
+                    let day = today - chrono::Duration::days(7 * week);
+                    let seed = i as i64 * 31 + k as i64 * 17 + week * 7;
+                    let impressions = 150 + seed % 240;
+                    let clicks = (seed % 9).max(1);
+                    crate::models::placements::add_counts(
+                        c,
+                        slot.id,
+                        sp.id,
+                        day,
+                        impressions,
+                        clicks,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(format!(
-        "{n} demo success stories, in every state of the workflow.\n"
+        "{n} demo success stories, in every state of the workflow; placement counts for the \
+         impact reports of 60 sponsors.\n"
     ))
 }
 
