@@ -88,6 +88,15 @@ pub fn organisation_key(name: &str) -> String {
         .join("-")
 }
 
+/// True for a string that could be one of our slugs (lower-case ASCII letters, digits and
+/// hyphens, at most 100 bytes): anything else in a public URL is a 404 without a query.
+pub fn looks_like_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// Checks a slug typed by staff.
 pub fn parse_slug(input: &str) -> Result<String, String> {
     let s = input.trim();

@@ -159,33 +159,35 @@ pub fn render_markdown(markdown: &str) -> String {
     sanitiser().clean(&unsafe_html).to_string()
 }
 
+/// The only elements a rendered story may contain.
+const ALLOWED_TAGS: &[&str] = &[
+    "a",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
 fn sanitiser() -> ammonia::Builder<'static> {
-    let tags = [
-        "a",
-        "blockquote",
-        "br",
-        "code",
-        "del",
-        "em",
-        "h2",
-        "h3",
-        "h4",
-        "hr",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "strong",
-        "table",
-        "tbody",
-        "td",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ];
     let mut b = ammonia::Builder::empty();
-    b.add_tags(tags)
+    b.add_tags(ALLOWED_TAGS)
         .add_tag_attributes("a", ["href"])
         .add_tag_attributes("ol", ["start"])
         .add_tag_attributes("th", ["align"])
@@ -209,30 +211,6 @@ pub fn plain(markdown: &str) -> String {
 /// escaped, or the word "javascript:", which is harmless as text. For tests (unit and
 /// integration) that check what reaches pages, feeds and emails.
 pub fn check_inert(html: &str) -> Result<(), String> {
-    const TAGS: &[&str] = &[
-        "a",
-        "blockquote",
-        "br",
-        "code",
-        "del",
-        "em",
-        "h2",
-        "h3",
-        "h4",
-        "hr",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "strong",
-        "table",
-        "tbody",
-        "td",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ];
     let mut rest = html;
     while let Some(i) = rest.find('<') {
         let after = &rest[i + 1..];
@@ -242,7 +220,7 @@ pub fn check_inert(html: &str) -> Result<(), String> {
         let tag = after[..end].trim_start_matches('/').trim_end_matches('/');
         let mut parts = tag.splitn(2, ' ');
         let name = parts.next().unwrap_or_default().to_lowercase();
-        if !TAGS.contains(&name.as_str()) {
+        if !ALLOWED_TAGS.contains(&name.as_str()) {
             return Err(format!("<{name}> survived in {html}"));
         }
         let mut attrs = parts.next().unwrap_or_default();

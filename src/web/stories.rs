@@ -132,3 +132,55 @@ pub async fn finish_image(
         }
     }
 }
+
+/// Removes a story's picture (the row first, then its files) and sends the browser back.
+pub async fn remove_image(
+    state: &crate::startup::AppState,
+    actor: crate::services::audit::Actor,
+    id: i64,
+    by_editor: bool,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    let old = state
+        .db
+        .run(move |c| crate::services::stories::set_image(c, &actor, id, None, by_editor))
+        .await?;
+    if let Some(old) = old {
+        upload::remove_story_image(&state.settings.data_dir, &old).await;
+    }
+    Ok(crate::web::redirect_with_flash(
+        back,
+        crate::web::layout::FlashKind::Success,
+        "Picture removed.",
+    ))
+}
+
+/// Checks and stores an uploaded picture, then sets it on the story; a refused file goes
+/// back with its message, and files no row names are removed.
+pub async fn set_uploaded_image(
+    state: &crate::startup::AppState,
+    actor: crate::services::audit::Actor,
+    id: i64,
+    by_editor: bool,
+    req: &HttpRequest,
+    form: Multipart,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    let data_dir = state.settings.data_dir.clone();
+    let key = match receive_image(req, form, &data_dir).await? {
+        Ok(k) => k,
+        Err(m) => {
+            return Ok(crate::web::redirect_with_flash(
+                back,
+                crate::web::layout::FlashKind::Error,
+                &m,
+            ));
+        }
+    };
+    let k = key.clone();
+    let r = state
+        .db
+        .run(move |c| crate::services::stories::set_image(c, &actor, id, Some(&k), by_editor))
+        .await;
+    finish_image(&data_dir, back, &key, r).await
+}

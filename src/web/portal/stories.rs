@@ -249,38 +249,15 @@ pub async fn upload_image(
             "This story is with our editors now, so its picture cannot be changed.",
         ));
     }
-    let data_dir = p.state.settings.data_dir.clone();
-    let key = match shared::receive_image(&req, form, &data_dir).await? {
-        Ok(k) => k,
-        Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
-    };
-    let (actor, k) = (p.actor(), key.clone());
-    let r = p
-        .state
-        .db
-        .run(move |c| service::set_image(c, &actor, id, Some(&k), false))
-        .await;
-    shared::finish_image(&data_dir, &back, &key, r).await
+    shared::set_uploaded_image(&p.state, p.actor(), id, false, &req, form, &back).await
 }
 
 /// `POST /portal/stories/{id}/image/remove`.
 pub async fn remove_image(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
     own_story(&p, id).await?;
-    let actor = p.actor();
-    let old = p
-        .state
-        .db
-        .run(move |c| service::set_image(c, &actor, id, None, false))
-        .await?;
-    if let Some(old) = old {
-        upload::remove_story_image(&p.state.settings.data_dir, &old).await;
-    }
-    Ok(redirect_with_flash(
-        &format!("/portal/stories/{id}#picture"),
-        FlashKind::Success,
-        "Picture removed.",
-    ))
+    let back = format!("/portal/stories/{id}#picture");
+    shared::remove_image(&p.state, p.actor(), id, false, &back).await
 }
 
 /// `GET /portal/stories/{id}/image/{size}.png`: the sponsor's own story picture.

@@ -101,12 +101,7 @@ pub async fn profile(
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     // Slugs are lower-case ASCII letters, digits and hyphens; anything else is not ours.
-    if slug.is_empty()
-        || slug.len() > 100
-        || !slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !crate::domain::slug::looks_like_slug(&slug) {
         return Err(AppError::NotFound);
     }
     let today = today();

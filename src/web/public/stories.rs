@@ -131,12 +131,7 @@ pub async fn show(
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    if slug.is_empty()
-        || slug.len() > 100
-        || !slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !crate::domain::slug::looks_like_slug(&slug) {
         return Err(AppError::NotFound);
     }
     let today = today();

@@ -492,39 +492,14 @@ pub async fn upload_image(
     req: HttpRequest,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
-    let id = *id;
-    let back = format!("/staff/stories/{id}#picture");
-    let data_dir = staff.state.settings.data_dir.clone();
-    let key = match shared::receive_image(&req, form, &data_dir).await? {
-        Ok(k) => k,
-        Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
-    };
-    let (actor, k) = (staff.actor(), key.clone());
-    let r = staff
-        .state
-        .db
-        .run(move |c| service::set_image(c, &actor, id, Some(&k), true))
-        .await;
-    shared::finish_image(&data_dir, &back, &key, r).await
+    let back = format!("/staff/stories/{}#picture", *id);
+    shared::set_uploaded_image(&staff.state, staff.actor(), *id, true, &req, form, &back).await
 }
 
 /// `POST /staff/stories/{id}/image/remove`.
 pub async fn remove_image(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = *id;
-    let actor = staff.actor();
-    let old = staff
-        .state
-        .db
-        .run(move |c| service::set_image(c, &actor, id, None, true))
-        .await?;
-    if let Some(old) = old {
-        upload::remove_story_image(&staff.state.settings.data_dir, &old).await;
-    }
-    Ok(redirect_with_flash(
-        &format!("/staff/stories/{id}#picture"),
-        FlashKind::Success,
-        "Picture removed.",
-    ))
+    let back = format!("/staff/stories/{}#picture", *id);
+    shared::remove_image(&staff.state, staff.actor(), *id, true, &back).await
 }
 
 /// `GET /staff/stories/{id}/image/{size}.png`: the picture whatever the story's status.
