@@ -19,6 +19,8 @@ pub const TRANSITIONS: &[(Status, Status)] = &[
     // The author sends a draft, or a returned story after working on the feedback.
     (Draft, Submitted),
     (Returned, Submitted),
+    // The author takes a submitted story back to change it before an editor has acted.
+    (Submitted, Draft),
     // An editor publishes a submitted story, or returns it with feedback.
     (Submitted, Published),
     (Submitted, Returned),
@@ -145,13 +147,26 @@ pub const MAX_BODY: usize = 40_000;
 /// (no `javascript:`, `data:` or relative tricks), and every link marked `nofollow noopener
 /// noreferrer`.
 pub fn render_markdown(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, html};
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
     let parser = Parser::new_ext(
         markdown,
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
     )
     .map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        // The page's title is the only h1; deeper levels than h4 read as h4.
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: heading_level(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(heading_level(level))),
         other => other,
     });
     let mut unsafe_html = String::new();
@@ -184,6 +199,16 @@ const ALLOWED_TAGS: &[&str] = &[
     "tr",
     "ul",
 ];
+
+/// Story headings start at h2 (the page title is h1) and stop at h4.
+fn heading_level(level: pulldown_cmark::HeadingLevel) -> pulldown_cmark::HeadingLevel {
+    use pulldown_cmark::HeadingLevel::*;
+    match level {
+        H1 | H2 => H2,
+        H3 => H3,
+        H4 | H5 | H6 => H4,
+    }
+}
 
 fn sanitiser() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::empty();
@@ -308,6 +333,8 @@ mod tests {
         assert!(html.contains("<li>one</li>"), "{html}");
         assert!(html.contains("<code>code</code>"), "{html}");
         assert!(render_markdown("mail [us](mailto:a@example.org)").contains("href=\"mailto:"));
+        assert_eq!(render_markdown("# Top").trim(), "<h2>Top</h2>");
+        assert_eq!(render_markdown("###### Deep").trim(), "<h4>Deep</h4>");
     }
 
     /// Each of these must come out with no element, attribute or URL that can run script

@@ -268,6 +268,22 @@ pub fn submit(conn: &mut DbConn, actor: &Actor, id: i64, seen: Status) -> AppRes
     })
 }
 
+/// The author takes a submitted story back to change it (before an editor acts on it).
+pub fn take_back(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = stories::find(conn, id)?;
+        mv(conn, &s, Status::Submitted, Status::Draft, None, None)?;
+        audit::record(
+            conn,
+            actor,
+            "story.taken_back",
+            Some(("story", &id.to_string())),
+            &s.title,
+        )?;
+        Ok(())
+    })
+}
+
 /// An editor publishes a submitted story, now or from `publish_on`; the author is told.
 pub fn publish(
     conn: &mut DbConn,

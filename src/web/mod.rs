@@ -188,6 +188,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(portal::stories::submit),
             )
             .route(
+                "/portal/stories/{id:\\d+}/take-back",
+                web::post().to(portal::stories::take_back),
+            )
+            .route(
                 "/portal/stories/{id:\\d+}/delete",
                 web::post().to(portal::stories::delete),
             )

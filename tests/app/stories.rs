@@ -141,6 +141,28 @@ async fn a_sponsor_story_goes_from_draft_through_feedback_to_the_site_feed_and_p
             .contains("Changed")
     );
 
+    // The sponsor may take it back before an editor acts, and send it again.
+    let r = sponsor_portal
+        .post(&format!("/portal/stories/{id}/take-back"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "draft");
+    assert_eq!(
+        sponsor_portal
+            .post(&format!("/portal/stories/{id}/take-back"), &[])
+            .await
+            .status(),
+        409,
+        "a draft cannot be taken back"
+    );
+    sponsor_portal
+        .post(
+            &format!("/portal/stories/{id}/submit"),
+            &[("status", "draft")],
+        )
+        .await;
+    assert_eq!(status_of(&app, id), "submitted");
+
     // The editor returns it; the feedback (Markdown, with a trick) is emailed.
     let feedback = "Please add a *photo*.\n\n<script>alert('fb')</script> [x](javascript:alert(1))";
     let r = editor

@@ -212,6 +212,22 @@ pub async fn submit(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResu
     ))
 }
 
+/// `POST /portal/stories/{id}/take-back`: back to a draft, to change it.
+pub async fn take_back(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    own_story(&p, id).await?;
+    let actor = p.actor();
+    p.state
+        .db
+        .run(move |c| service::take_back(c, &actor, id))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/portal/stories/{id}"),
+        FlashKind::Success,
+        "The story is a draft again: change it, then send it to our editors once more.",
+    ))
+}
+
 /// `POST /portal/stories/{id}/delete`.
 pub async fn delete(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
