@@ -225,12 +225,6 @@ fn sanitiser() -> ammonia::Builder<'static> {
     b
 }
 
-/// The body as plain text for a summary or an email's text part: Markdown with its markup
-/// left as typed is already readable, so this only trims.
-pub fn plain(markdown: &str) -> String {
-    markdown.trim().to_string()
-}
-
 /// Walks HTML made by [`render_markdown`]: every tag must be on the allow-list, every
 /// attribute one we allow, every link http, https or mailto. Text may mention `<script>`
 /// escaped, or the word "javascript:", which is harmless as text. For tests (unit and

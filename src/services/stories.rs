@@ -32,6 +32,32 @@ pub enum Author {
     },
 }
 
+/// The sponsor contact with this address, if it is (still) one of the sponsor's.
+fn contact_of(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    email: &str,
+) -> AppResult<Option<crate::models::sponsors::Contact>> {
+    Ok(crate::models::sponsors::contacts(conn, sponsor_id)?
+        .into_iter()
+        .find(|c| c.email.eq_ignore_ascii_case(email)))
+}
+
+impl Author {
+    /// A sponsor contact signed in to the portal as `email`: their own name if we know it,
+    /// else their address.
+    pub fn sponsor_contact(conn: &mut DbConn, sponsor_id: i64, email: &str) -> AppResult<Author> {
+        let name = contact_of(conn, sponsor_id, email)?
+            .map(|c| c.name)
+            .unwrap_or_else(|| email.to_string());
+        Ok(Author::Sponsor {
+            sponsor_id,
+            name,
+            email: email.to_string(),
+        })
+    }
+}
+
 /// Reads the author's fields; every problem is named next to its field.
 /// What could not be saved: the fields as typed, and a message per field.
 pub type Refused = Box<(StoryText, FormErrors)>;
@@ -368,11 +394,7 @@ pub fn return_to_author(
             let link = match s.author_sponsor_id {
                 // A private link only for someone who is still one of the sponsor's
                 // contacts; anyone else is sent to the page where contacts ask for one.
-                Some(sid)
-                    if crate::models::sponsors::contacts(conn, sid)?
-                        .iter()
-                        .any(|c| c.email.eq_ignore_ascii_case(to.as_str())) =>
-                {
+                Some(sid) if contact_of(conn, sid, to.as_str())?.is_some() => {
                     let portal =
                         crate::services::portal::sponsor_link(conn, settings, sid, to.as_str())?;
                     format!("{portal}?next=/portal/stories/{id}")

@@ -133,6 +133,35 @@ pub async fn finish_image(
     }
 }
 
+/// The workflow status the form was opened in (its hidden `status` field).
+pub fn seen_status(f: &crate::web::form::Fields) -> AppResult<crate::domain::story::Status> {
+    f.get("status")
+        .parse()
+        .map_err(|_| AppError::BadRequest("The form is incomplete; open the story again.".into()))
+}
+
+/// Deletes a story (the row first, then its picture's files) and goes back to `list`.
+pub async fn delete(
+    state: &crate::startup::AppState,
+    actor: crate::services::audit::Actor,
+    id: i64,
+    by_editor: bool,
+    list: &str,
+) -> AppResult<HttpResponse> {
+    let image = state
+        .db
+        .run(move |c| crate::services::stories::delete(c, &actor, id, by_editor))
+        .await?;
+    if let Some(key) = image {
+        upload::remove_story_image(&state.settings.data_dir, &key).await;
+    }
+    Ok(crate::web::redirect_with_flash(
+        list,
+        crate::web::layout::FlashKind::Success,
+        "Story deleted.",
+    ))
+}
+
 /// Removes a story's picture (the row first, then its files) and sends the browser back.
 pub async fn remove_image(
     state: &crate::startup::AppState,

@@ -15,7 +15,6 @@ use crate::models::stories::{self, Story};
 use crate::services::stories::{self as service, Author};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::portal::upload;
 use crate::web::stories::{self as shared, StoryForm};
 use crate::web::{redirect_with_flash, render, render_status};
 
@@ -90,17 +89,7 @@ pub async fn create(p: SponsorPortal, form: Form) -> AppResult<HttpResponse> {
         .state
         .db
         .run(move |c| {
-            // The contact's own name if we know it, else their address.
-            let name = sponsors::contacts(c, sid)?
-                .into_iter()
-                .find(|x| x.email.eq_ignore_ascii_case(&email))
-                .map(|x| x.name)
-                .unwrap_or_else(|| email.clone());
-            let author = Author::Sponsor {
-                sponsor_id: sid,
-                name,
-                email,
-            };
+            let author = Author::sponsor_contact(c, sid, &email)?;
             service::create(c, &actor, &author, &text, None)
         })
         .await?;
@@ -162,18 +151,12 @@ pub async fn show(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpRespons
     show_page(&p, *id, None, StatusCode::OK).await
 }
 
-fn seen_status(f: &Fields) -> AppResult<Status> {
-    f.get("status")
-        .parse()
-        .map_err(|_| AppError::BadRequest("The form is incomplete; open the story again.".into()))
-}
-
 /// `POST /portal/stories/{id}`: the text, while a draft or returned.
 pub async fn update(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = *id;
     own_story(&p, id).await?;
     let f = Fields(form.into_inner());
-    let seen = seen_status(&f)?;
+    let seen = shared::seen_status(&f)?;
     let text = match service::parse_text(&f) {
         Ok(t) => t,
         Err(refused) => {
@@ -198,7 +181,7 @@ pub async fn update(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResu
 pub async fn submit(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = *id;
     own_story(&p, id).await?;
-    let seen = seen_status(&Fields(form.into_inner()))?;
+    let seen = shared::seen_status(&Fields(form.into_inner()))?;
     let actor = p.actor();
     p.state
         .db
@@ -232,20 +215,7 @@ pub async fn take_back(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpRe
 pub async fn delete(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
     own_story(&p, id).await?;
-    let actor = p.actor();
-    let image = p
-        .state
-        .db
-        .run(move |c| service::delete(c, &actor, id, false))
-        .await?;
-    if let Some(key) = image {
-        upload::remove_story_image(&p.state.settings.data_dir, &key).await;
-    }
-    Ok(redirect_with_flash(
-        SECTION,
-        FlashKind::Success,
-        "Story deleted.",
-    ))
+    shared::delete(&p.state, p.actor(), id, false, SECTION).await
 }
 
 /// `POST /portal/stories/{id}/image?csrf_token=…` (multipart).

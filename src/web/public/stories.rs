@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::stories::{self, Story};
 use crate::startup::AppState;
 use crate::web::layout::Layout;
-use crate::web::public::sponsors::{page_layout, respond, today};
+use crate::web::public::{page_layout, respond, today};
 
 /// Stories on one page of the list.
 pub const PER_PAGE: i64 = 10;

@@ -20,7 +20,6 @@ use crate::models::stories::{self, Story, StoryText};
 use crate::services::stories::{self as service, Author};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::portal::upload;
 use crate::web::staff::fmt_time;
 use crate::web::stories::{self as shared, StoryForm};
 use crate::web::{csv_response, redirect_with_flash, render, render_status};
@@ -320,7 +319,7 @@ pub async fn update(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpR
     let sponsors = sponsor_options(&staff).await?;
     let mut errors = FormErrors::new();
     let sponsor_id = picked_sponsor(&f, &sponsors, &mut errors);
-    let seen_status = seen_status(&f)?;
+    let seen_status = shared::seen_status(&f)?;
     let seen_at = f.seen();
     let text = merge(service::parse_text(&f), errors);
     let text = match text {
@@ -358,16 +357,10 @@ pub async fn update(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpR
     ))
 }
 
-fn seen_status(f: &Fields) -> AppResult<Status> {
-    f.get("status")
-        .parse()
-        .map_err(|_| AppError::BadRequest("The form is incomplete; open the story again.".into()))
-}
-
 /// `POST /staff/stories/{id}/submit`: a staff draft goes to review.
 pub async fn submit(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = *id;
-    let seen = seen_status(&Fields(form.into_inner()))?;
+    let seen = shared::seen_status(&Fields(form.into_inner()))?;
     let actor = staff.actor();
     staff
         .state
@@ -434,7 +427,7 @@ pub async fn publish(staff: S, id: web::Path<i64>, form: Form) -> AppResult<Http
 pub async fn return_story(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
-    let seen = seen_status(&f)?;
+    let seen = shared::seen_status(&f)?;
     let feedback = f.get("feedback");
     let mut errors = FormErrors::new();
     if feedback.trim().is_empty() {
@@ -468,21 +461,7 @@ pub async fn return_story(staff: S, id: web::Path<i64>, form: Form) -> AppResult
 
 /// `POST /staff/stories/{id}/delete`.
 pub async fn delete(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = *id;
-    let actor = staff.actor();
-    let image = staff
-        .state
-        .db
-        .run(move |c| service::delete(c, &actor, id, true))
-        .await?;
-    if let Some(key) = image {
-        upload::remove_story_image(&staff.state.settings.data_dir, &key).await;
-    }
-    Ok(redirect_with_flash(
-        SECTION,
-        FlashKind::Success,
-        "Story deleted.",
-    ))
+    shared::delete(&staff.state, staff.actor(), *id, true, SECTION).await
 }
 
 /// `POST /staff/stories/{id}/image?csrf_token=…` (multipart).
