@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     Draft,
@@ -133,6 +135,38 @@ pub fn parse_category(input: &str) -> Result<String, String> {
         .find(|(k, _)| *k == key)
         .map(|(k, _)| k.to_string())
         .ok_or_else(|| "Choose one of the categories in the list.".into())
+}
+
+/// An editor's feedback to the author, or the sentence for the field.
+pub fn parse_feedback(input: &str) -> Result<String, String> {
+    let text = input.replace("\r\n", "\n").trim().to_string();
+    if text.is_empty() {
+        return Err("Write what the author should change: it is sent to them.".into());
+    }
+    if text.chars().count() > 5000 {
+        return Err("The feedback must be at most 5,000 characters.".into());
+    }
+    Ok(text)
+}
+
+/// The day a story is shown from: None for "now"; a day that has passed is refused.
+pub fn check_publish_day(day: Option<NaiveDate>, today: NaiveDate) -> Result<(), String> {
+    match day {
+        Some(d) if d < today => {
+            Err("That day has passed. Leave the field empty to publish now.".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The publication-day field as typed: empty for "now", else a day to come.
+pub fn parse_publish_day(input: &str, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
+    if input.trim().is_empty() {
+        return Ok(None);
+    }
+    let day = super::dates::parse_date(input, "the publication day")?;
+    check_publish_day(Some(day), today)?;
+    Ok(Some(day))
 }
 
 /// Longest body accepted, in characters.
@@ -301,6 +335,22 @@ mod tests {
             assert_eq!(s.as_str().parse::<Status>(), Ok(s));
         }
         assert!("live".parse::<Status>().is_err());
+    }
+
+    #[test]
+    fn feedback_and_publication_days_parse() {
+        assert_eq!(
+            parse_feedback("  Add a photo.\r\nThanks "),
+            Ok("Add a photo.\nThanks".into())
+        );
+        assert!(parse_feedback(" \n ").is_err());
+        assert!(parse_feedback(&"x".repeat(5001)).is_err());
+        let today = NaiveDate::from_ymd_opt(2027, 3, 10).unwrap();
+        assert_eq!(parse_publish_day("", today), Ok(None));
+        assert_eq!(parse_publish_day("2027-03-10", today), Ok(Some(today)));
+        assert!(parse_publish_day("2027-03-09", today).is_err());
+        assert!(parse_publish_day("2027-02-30", today).is_err());
+        assert!(parse_publish_day("tomorrow", today).is_err());
     }
 
     #[test]

@@ -319,11 +319,7 @@ pub fn publish(
     publish_on: Option<NaiveDate>,
     today: NaiveDate,
 ) -> AppResult<()> {
-    if publish_on.is_some_and(|d| d < today) {
-        return Err(AppError::BadRequest(
-            "The publication day is in the past. Leave it empty to publish now.".into(),
-        ));
-    }
+    story::check_publish_day(publish_on, today).map_err(AppError::BadRequest)?;
     write_tx(conn, |conn| {
         let s = stories::find(conn, id)?;
         // "Now" is stored as today, so lists and the feed sort by one date on both backends.
@@ -375,17 +371,7 @@ pub fn return_to_author(
     seen: Status,
     feedback: &str,
 ) -> AppResult<()> {
-    let feedback = feedback.replace("\r\n", "\n").trim().to_string();
-    if feedback.is_empty() {
-        return Err(AppError::BadRequest(
-            "Write what the author should change: it is sent to them.".into(),
-        ));
-    }
-    if feedback.chars().count() > 5000 {
-        return Err(AppError::BadRequest(
-            "The feedback must be at most 5,000 characters.".into(),
-        ));
-    }
+    let feedback = story::parse_feedback(feedback).map_err(AppError::BadRequest)?;
     write_tx(conn, |conn| {
         let s = stories::find(conn, id)?;
         mv(conn, &s, seen, Status::Returned, Some(&feedback), None)?;

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::auth::extract::StoryEditors;
+use crate::domain::FormErrors;
 use crate::domain::csv::Csv;
-use crate::domain::story::{Status, category_label};
-use crate::domain::{FormErrors, dates};
+use crate::domain::story::{self, Status, category_label};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::stories::{self, Story, StoryText};
@@ -380,33 +380,19 @@ pub async fn publish(staff: S, id: web::Path<i64>, form: Form) -> AppResult<Http
     let f = Fields(form.into_inner());
     let today = chrono::Utc::now().date_naive();
     let typed = f.get("publish_on");
-    let mut errors = FormErrors::new();
-    let day = if typed.trim().is_empty() {
-        None
-    } else {
-        match dates::parse_date(&typed, "the publication day") {
-            Ok(d) if d < today => {
-                errors.add(
-                    "publish_on",
-                    "That day has passed. Leave the field empty to publish now.",
-                );
-                None
-            }
-            Ok(d) => Some(d),
-            Err(m) => {
-                errors.add("publish_on", m);
-                None
-            }
+    let day = match story::parse_publish_day(&typed, today) {
+        Ok(d) => d,
+        Err(m) => {
+            let mut action_errors = FormErrors::new();
+            action_errors.add("publish_on", m);
+            let t = Typed {
+                publish_on: typed,
+                action_errors,
+                ..Typed::none()
+            };
+            return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if !errors.is_empty() {
-        let t = Typed {
-            publish_on: typed,
-            action_errors: errors,
-            ..Typed::none()
-        };
-        return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     let (actor, settings) = (staff.actor(), staff.state.settings.clone());
     staff
         .state
@@ -428,24 +414,20 @@ pub async fn return_story(staff: S, id: web::Path<i64>, form: Form) -> AppResult
     let id = *id;
     let f = Fields(form.into_inner());
     let seen = shared::seen_status(&f)?;
-    let feedback = f.get("feedback");
-    let mut errors = FormErrors::new();
-    if feedback.trim().is_empty() {
-        errors.add(
-            "feedback",
-            "Write what the author should change: it is sent to them.",
-        );
-    } else if feedback.chars().count() > 5000 {
-        errors.add("feedback", "The feedback must be at most 5,000 characters.");
-    }
-    if !errors.is_empty() {
-        let t = Typed {
-            feedback,
-            action_errors: errors,
-            ..Typed::none()
-        };
-        return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
+    let typed = f.get("feedback");
+    let feedback = match story::parse_feedback(&typed) {
+        Ok(text) => text,
+        Err(m) => {
+            let mut action_errors = FormErrors::new();
+            action_errors.add("feedback", m);
+            let t = Typed {
+                feedback: typed,
+                action_errors,
+                ..Typed::none()
+            };
+            return show_page(&staff, id, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let (actor, settings) = (staff.actor(), staff.state.settings.clone());
     staff
         .state
