@@ -4,7 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{invoice_counters, invoices, payments, sponsors, sponsorships};
+use crate::db::schema::{
+    invoice_counters, invoices, payments, programmes, sponsors, sponsorships, tiers,
+};
 use crate::domain::Money;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -477,4 +479,68 @@ pub fn open_summary(conn: &mut DbConn, today: NaiveDate) -> QueryResult<OpenSumm
 /// Payments held back for a staff check (not refunded in full since).
 pub fn flagged_count(conn: &mut DbConn) -> QueryResult<i64> {
     Ok(flagged(conn)?.len() as i64)
+}
+
+/// A payment or refund on a sponsorship invoice, with the tier it was for.
+#[derive(Clone, Debug, Queryable)]
+pub struct Received {
+    pub kind: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub refund_of: Option<String>,
+    pub flagged: bool,
+    pub received_on: NaiveDate,
+    pub tier_id: i64,
+    pub tier: String,
+    pub programme: String,
+    pub programme_year: i32,
+}
+
+impl Received {
+    pub fn is_refund(&self) -> bool {
+        self.kind == "refund"
+    }
+}
+
+/// Payments and refunds received between two days (inclusive).
+pub fn received_between(
+    conn: &mut DbConn,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> QueryResult<Vec<Received>> {
+    payments::table
+        .inner_join(
+            invoices::table.inner_join(
+                sponsorships::table.inner_join(tiers::table.inner_join(programmes::table)),
+            ),
+        )
+        .filter(payments::received_on.ge(first))
+        .filter(payments::received_on.le(last))
+        .select((
+            payments::kind,
+            payments::amount_minor,
+            payments::currency,
+            payments::refund_of,
+            payments::flagged,
+            payments::received_on,
+            tiers::id,
+            tiers::name,
+            programmes::name,
+            programmes::year,
+        ))
+        .load(conn)
+}
+
+/// Of these Stripe references, those of recorded payments that count (not flagged): a
+/// refund of one gives back money that counted (the rule of [`totals`]).
+pub fn counted_refs(conn: &mut DbConn, refs: &[String]) -> QueryResult<Vec<String>> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    payments::table
+        .filter(payments::kind.ne("refund"))
+        .filter(payments::flagged.eq(false))
+        .filter(payments::stripe_ref.eq_any(refs))
+        .select(payments::stripe_ref.assume_not_null())
+        .load(conn)
 }

@@ -7,13 +7,12 @@
 //! currency without one is left out and named, never guessed.
 
 use chrono::{Datelike, NaiveDate};
-use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{invoices, payments, programmes, sponsorships, tiers};
-use crate::domain::grants::RATE_SCALE;
+use crate::domain::grants::convert;
 use crate::domain::{Currency, Money};
 use crate::error::AppResult;
+use crate::models::{grant_programmes, invoices};
 
 /// One tier's share of the year.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,70 +37,14 @@ pub struct Revenue {
     pub unconverted: Vec<String>,
 }
 
-type Row = (
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    bool,
-    NaiveDate,
-    i64,
-    String,
-    String,
-    i32,
-);
-
 /// Revenue received in `year`, converted to `base`.
 pub fn for_year(conn: &mut DbConn, year: i32, base: Currency) -> AppResult<Revenue> {
     let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
     let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
-    let rows: Vec<Row> =
-        payments::table
-            .inner_join(invoices::table.inner_join(
-                sponsorships::table.inner_join(tiers::table.inner_join(programmes::table)),
-            ))
-            .filter(payments::received_on.ge(first))
-            .filter(payments::received_on.le(last))
-            .select((
-                payments::kind,
-                payments::amount_minor,
-                payments::currency,
-                payments::stripe_ref,
-                payments::refund_of,
-                payments::flagged,
-                payments::received_on,
-                tiers::id,
-                tiers::name,
-                programmes::name,
-                programmes::year,
-            ))
-            .load(conn)?;
-    // Payments a refund may point at (any year): whether each one counts.
-    let refs: Vec<String> = rows.iter().filter_map(|r| r.4.clone()).collect();
-    let flagged_refs: Vec<String> = if refs.is_empty() {
-        Vec::new()
-    } else {
-        payments::table
-            .filter(payments::kind.ne("refund"))
-            .filter(payments::flagged.eq(true))
-            .filter(payments::stripe_ref.eq_any(&refs))
-            .select(payments::stripe_ref.assume_not_null())
-            .load(conn)?
-    };
-    let known_refs: Vec<String> = if refs.is_empty() {
-        Vec::new()
-    } else {
-        payments::table
-            .filter(payments::kind.ne("refund"))
-            .filter(payments::stripe_ref.eq_any(&refs))
-            .select(payments::stripe_ref.assume_not_null())
-            .load(conn)?
-    };
-    let mut rates: Vec<(String, i64)> = vec![(base.code().to_string(), RATE_SCALE)];
-    for r in crate::models::grant_programmes::rates(conn)? {
-        rates.push((r.currency, r.rate_micros));
-    }
+    let rows = invoices::received_between(conn, first, last)?;
+    let refs: Vec<String> = rows.iter().filter_map(|r| r.refund_of.clone()).collect();
+    let counted_refs = invoices::counted_refs(conn, &refs)?;
+    let mut rates: Vec<(Currency, Option<i64>)> = Vec::new();
 
     let mut out = Revenue {
         year,
@@ -111,47 +54,47 @@ pub fn for_year(conn: &mut DbConn, year: i32, base: Currency) -> AppResult<Reven
         total: 0,
         unconverted: Vec::new(),
     };
-    for (kind, amount, currency, _, refund_of, flagged, on, tier_id, tier, programme, pyear) in rows
-    {
-        let refund = kind == "refund";
-        let counts = if refund {
-            match &refund_of {
-                None => true,
-                Some(r) => known_refs.contains(r) && !flagged_refs.contains(r),
-            }
+    for r in rows {
+        let counts = if r.is_refund() {
+            r.refund_of
+                .as_ref()
+                .is_none_or(|p| counted_refs.contains(p))
         } else {
-            !flagged
+            !r.flagged
         };
         if !counts {
             continue;
         }
-        let converted = match (
-            Currency::parse(&currency),
-            rates.iter().find(|(c, _)| *c == currency),
-        ) {
-            (Ok(cur), Some((_, rate))) => crate::domain::budget::cross_convert(
-                Money::new(amount, cur),
-                *rate,
-                base,
-                RATE_SCALE,
-            ),
-            _ => None,
+        let converted = match Currency::parse(&r.currency) {
+            Ok(cur) => {
+                // One rate lookup per currency, not per payment.
+                let rate = match rates.iter().find(|(c, _)| *c == cur) {
+                    Some((_, rate)) => *rate,
+                    None => {
+                        let rate = grant_programmes::rate(conn, cur, base)?;
+                        rates.push((cur, rate));
+                        rate
+                    }
+                };
+                rate.and_then(|rate| convert(Money::new(r.amount_minor, cur), rate, base))
+            }
+            Err(_) => None,
         };
-        let Some(v) = converted else {
-            if !out.unconverted.contains(&currency) {
-                out.unconverted.push(currency);
+        let Some(v) = converted.map(|m| m.minor) else {
+            if !out.unconverted.contains(&r.currency) {
+                out.unconverted.push(r.currency);
             }
             continue;
         };
-        let v = if refund { -v } else { v };
-        let m = on.month0() as usize;
+        let v = if r.is_refund() { -v } else { v };
+        let m = r.received_on.month0() as usize;
         out.months[m] = out.months[m].saturating_add(v);
         out.total = out.total.saturating_add(v);
-        match out.tiers.iter_mut().find(|t| t.tier_id == tier_id) {
+        match out.tiers.iter_mut().find(|t| t.tier_id == r.tier_id) {
             Some(t) => t.minor = t.minor.saturating_add(v),
             None => out.tiers.push(TierRevenue {
-                tier_id,
-                label: format!("{tier} · {programme} {pyear}"),
+                tier_id: r.tier_id,
+                label: format!("{} · {} {}", r.tier, r.programme, r.programme_year),
                 minor: v,
             }),
         }
