@@ -102,10 +102,13 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
 
 /// Demo success stories in every state: published (some on sponsors' profiles, one with a
 /// later publication day), waiting for review, returned with feedback, and a staff draft.
-/// Written straight to the table, so the demo queues no email.
+/// Created through the service; the workflow moves are written straight to the table, so
+/// the demo queues no email.
 pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
     use crate::domain::story::Status;
-    use crate::models::stories::{self, NewStory};
+    use crate::models::stories::{self, StoryText};
+    use crate::services::stories::Author;
+    let actor = crate::services::Actor::system("seed-demo");
     let mut conn = state.db.get()?;
     if !stories::list(&mut conn, None)?.is_empty() {
         return Ok("The demo stories are already there.\n".into());
@@ -175,52 +178,41 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
     for (i, (title, category, status, offset, feedback)) in demo.into_iter().enumerate() {
         let sponsor = sponsors.get(i * 3);
         let by_sponsor = sponsor.is_some() && i != 6;
-        let (name, email, author_user_id) = match (&editor, by_sponsor) {
-            (Some(u), false) => (u.name.clone(), u.email.clone(), Some(u.id)),
-            // A sponsor's story is written by one of its contacts.
-            _ => {
-                let contact = match sponsor {
-                    Some(sp) => crate::models::sponsors::contacts(&mut conn, sp.id)?
-                        .into_iter()
-                        .next(),
-                    None => None,
-                };
-                match contact {
-                    Some(c) => (c.name, c.email, None),
-                    None => (
-                        "Sam Writer".to_string(),
-                        "sam@demo.example".to_string(),
-                        None,
-                    ),
-                }
-            }
+        // A sponsor's story is written by one of its contacts, the last one by the editor.
+        let contact = match sponsor.filter(|_| by_sponsor) {
+            Some(sp) => crate::models::sponsors::contacts(&mut conn, sp.id)?
+                .into_iter()
+                .next(),
+            None => None,
         };
-        let now = crate::models::now();
+        let author = match (sponsor, contact, &editor) {
+            (Some(sp), Some(c), _) => Author::Sponsor {
+                sponsor_id: sp.id,
+                name: c.name,
+                email: c.email,
+            },
+            (_, _, Some(u)) => Author::Staff {
+                user_id: u.id,
+                name: u.name.clone(),
+                email: u.email.clone(),
+            },
+            _ => continue,
+        };
         let organisation = sponsor
             .map(|s| s.name.clone())
             .unwrap_or_else(|| "Our community".into());
-        let id = stories::insert(
-            &mut conn,
-            &NewStory {
-                slug: crate::domain::slug::slugify(title),
-                title: title.to_string(),
-                organisation: organisation.clone(),
-                sponsor_id: sponsor.map(|s| s.id).filter(|_| by_sponsor),
-                category: category.to_string(),
-                summary: format!(
-                    "How {organisation} relies on the project's work, and why they give back."
-                ),
-                body: BODY.to_string(),
-                image_alt: String::new(),
-                status: Status::Draft.as_str().into(),
-                author_sponsor_id: sponsor.map(|s| s.id).filter(|_| by_sponsor),
-                author_user_id,
-                author_name: name,
-                author_email: email,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
+        let text = StoryText {
+            title: title.to_string(),
+            summary: format!(
+                "How {organisation} relies on the project's work, and why they give back."
+            ),
+            organisation,
+            category: category.to_string(),
+            body: BODY.to_string(),
+            image_alt: String::new(),
+        };
+        let id = crate::services::stories::create(&mut conn, &actor, &author, &text, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let publish_on = offset.map(|d| today + chrono::Duration::days(d));
         let path: &[Status] = match status {
             Status::Draft => &[],
