@@ -21,6 +21,41 @@ pub fn shorten(name: &str, chars: usize) -> String {
     s
 }
 
+/// One column of a column chart, in drawing units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub x: i64,
+    pub w: i64,
+    /// Top of the column (`base_y - h`).
+    pub y: i64,
+    pub h: i64,
+    /// Its centre, for a label under or above it.
+    pub mid: i64,
+}
+
+/// Columns for `values`, side by side over `width` from `left`, each 70% of its slot and
+/// rising from `base_y`; the largest value is `height` tall (nothing below zero is drawn).
+pub fn columns(values: &[i64], left: i64, width: i64, base_y: i64, height: i64) -> Vec<Column> {
+    let max = values.iter().copied().max().unwrap_or(0);
+    let slot = width / (values.len().max(1) as i64);
+    let w = (slot * 7 / 10).max(2);
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let h = scale(*v, max, height);
+            let x = left + i as i64 * slot + (slot - w) / 2;
+            Column {
+                x,
+                w,
+                y: base_y - h,
+                h,
+                mid: x + w / 2,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +70,18 @@ mod tests {
         assert_eq!(shorten("Venue", 20), "Venue");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abcdef", 4).chars().count(), 4);
+    }
+
+    #[test]
+    fn columns_share_the_width_and_stand_on_the_base() {
+        let c = columns(&[10, 5, 0, -3], 20, 400, 200, 100);
+        assert_eq!(c.len(), 4);
+        assert_eq!((c[0].h, c[1].h, c[2].h, c[3].h), (100, 50, 0, 0));
+        for col in &c {
+            assert_eq!(col.y + col.h, 200);
+            assert!(col.x >= 20 && col.x + col.w <= 420);
+        }
+        assert!(c[0].x < c[1].x);
+        assert!(columns(&[], 0, 100, 10, 10).is_empty());
     }
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use crate::domain::Money;
 use crate::error::AppResult;
 use crate::services::impact::{Impact, MonthTotal};
-use crate::web::chart::scale;
+use crate::web::chart::columns;
 use crate::web::layout::Layout;
 
 const WIDTH: i64 = 720;
@@ -46,28 +46,26 @@ pub struct VisibilityChart {
 
 pub fn chart(months: &[MonthTotal]) -> VisibilityChart {
     let max = months.iter().map(|m| m.impressions).max().unwrap_or(0);
-    let n = months.len().max(1) as i64;
-    let slot = PLOT_W / n;
-    let w = (slot * 7 / 10).max(2);
+    let n = months.len();
     let base_y = PLOT_TOP + PLOT_H;
+    let impressions: Vec<i64> = months.iter().map(|m| m.impressions).collect();
+    let cols = columns(&impressions, PLOT_X, PLOT_W, base_y, PLOT_H);
     let bars = months
         .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let h = scale(m.impressions, max, PLOT_H);
-            let x = PLOT_X + i as i64 * slot + (slot - w) / 2;
+        .zip(cols)
+        .map(|(m, c)| {
             MonthBar {
-                x,
-                w,
-                y: base_y - h,
-                h,
+                x: c.x,
+                w: c.w,
+                y: c.y,
+                h: c.h,
                 // Short labels when there are many months.
                 label: if n > 8 {
                     m.month.format("%b %y").to_string()
                 } else {
                     m.month.format("%b %Y").to_string()
                 },
-                label_x: x + w / 2,
+                label_x: c.mid,
                 impressions: m.impressions,
                 clicks: m.clicks,
             }

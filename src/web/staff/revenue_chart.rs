@@ -3,7 +3,7 @@
 
 use crate::domain::Money;
 use crate::services::revenue::Revenue;
-use crate::web::chart::{scale, shorten};
+use crate::web::chart::{columns, scale, shorten};
 
 const WIDTH: i64 = 720;
 const LABEL_W: i64 = 250;
@@ -120,31 +120,32 @@ pub fn charts(r: &Revenue, link_tiers: bool) -> RevenueCharts {
             }
         })
         .collect::<Vec<_>>();
-    let mmax = r.months.iter().copied().max().unwrap_or(0);
-    let slot = (WIDTH - MONTH_PLOT_X - 10) / 12;
-    let w = slot * 7 / 10;
     let base_y = PLOT_TOP + PLOT_H;
+    let cols = columns(
+        &r.months,
+        MONTH_PLOT_X,
+        WIDTH - MONTH_PLOT_X - 10,
+        base_y,
+        PLOT_H,
+    );
     let months = r
         .months
         .iter()
+        .zip(cols)
         .enumerate()
-        .map(|(i, v)| {
-            let h = scale(*v, mmax, PLOT_H);
-            let x = MONTH_PLOT_X + i as i64 * slot + (slot - w) / 2;
-            MonthColumn {
-                label: MONTHS[i],
-                title: format!("{} {}: {}", MONTHS[i], r.year, Money::new(*v, cur)),
-                x,
-                w,
-                y: base_y - h,
-                h,
-                mid: x + w / 2,
-                value: if *v == 0 {
-                    String::new()
-                } else {
-                    short(Money::new(*v, cur))
-                },
-            }
+        .map(|(i, (v, c))| MonthColumn {
+            label: MONTHS[i],
+            title: format!("{} {}: {}", MONTHS[i], r.year, Money::new(*v, cur)),
+            x: c.x,
+            w: c.w,
+            y: c.y,
+            h: c.h,
+            mid: c.mid,
+            value: if *v == 0 {
+                String::new()
+            } else {
+                short(Money::new(*v, cur))
+            },
         })
         .collect();
     RevenueCharts {
