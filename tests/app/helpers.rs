@@ -254,6 +254,17 @@ impl TestApp {
     }
 }
 
+/// The flash message a response sets, as (kind, message).
+pub fn flash(r: &reqwest::Response) -> Option<(String, String)> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("steward_flash="))
+        .and_then(|v| steward::web::layout::parse_flash(v.split(';').next().unwrap_or("")))
+        .map(|f| (f.kind.as_str().to_string(), f.message))
+}
+
 /// Text as askama escapes it in HTML text and attributes.
 pub fn html(s: &str) -> String {
     s.replace('&', "&#38;")

@@ -9,7 +9,7 @@ use reqwest::multipart::{Form, Part};
 use steward::domain::Role;
 use steward::models::sponsors::{self, SponsorFields};
 
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, flash, location};
 
 fn insert_sponsor(app: &TestApp, name: &str) -> i64 {
     let mut c = app.db();
@@ -126,17 +126,6 @@ async fn upload_as(
 
 async fn upload(client: &TestClient, id: i64, bytes: Vec<u8>) -> reqwest::Response {
     upload_as(client, id, "logo.png", "image/png", bytes).await
-}
-
-/// The flash message a response sets, as (kind, message).
-fn flash(r: &reqwest::Response) -> Option<(String, String)> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("steward_flash="))
-        .and_then(|v| steward::web::layout::parse_flash(v.split(';').next().unwrap_or("")))
-        .map(|f| (f.kind.as_str().to_string(), f.message))
 }
 
 /// Asserts a redirect back to the sponsor page with a flash of this kind; returns the message.

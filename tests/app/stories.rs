@@ -13,7 +13,7 @@ use steward::models::stories::StoryText;
 use steward::services::Actor;
 use steward::services::stories::{self as service, Author};
 
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, flash, location};
 use crate::public_pages::{active, sponsor, standard_tiers};
 
 const CONTACT: &str = "pat@acme.example";
@@ -722,13 +722,9 @@ async fn a_picture_is_checked_re_encoded_and_public_only_with_its_published_stor
             )
             .await;
         assert_eq!(r.status(), 303);
-        let flash = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.starts_with("steward_flash=") && v.contains("error"));
-        assert!(flash, "an error flash for {name}");
+        let (kind, message) = flash(&r).expect("a flash message");
+        assert_eq!(kind, "error", "{name}: {message}");
+        assert!(message.contains("PNG, JPEG or WebP"), "{name}: {message}");
         assert_eq!(key_of(&app), None);
     }
 
@@ -767,6 +763,33 @@ async fn a_picture_is_checked_re_encoded_and_public_only_with_its_published_stor
         )
         .await;
     assert_eq!(r.status(), 303);
+    let (kind, message) = flash(&r).expect("a flash message");
+    assert_eq!(kind, "error", "{message}");
+    assert!(message.contains("with our editors"), "{message}");
+    assert_eq!(key_of(&app).as_deref(), Some(key.as_str()));
+    // Another sponsor cannot change or remove it.
+    let other = sponsor(&app, "Other Co", "other-co");
+    steward::models::sponsors::add_contact(&mut app.db(), other, "O", "o@other.example", "primary")
+        .expect("contact");
+    let intruder = app
+        .link_client(LinkKind::SPONSOR, other, "o@other.example")
+        .await;
+    let r = intruder
+        .post_multipart(
+            &format!("/portal/stories/{id}/image"),
+            &[],
+            "image",
+            vec![(png(100, 100), "x.png", "image/png")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        intruder
+            .post(&format!("/portal/stories/{id}/image/remove"), &[])
+            .await
+            .status(),
+        404
+    );
     assert_eq!(key_of(&app).as_deref(), Some(key.as_str()));
     let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
     editor
