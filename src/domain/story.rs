@@ -187,6 +187,10 @@ pub fn render_markdown(markdown: &str) -> String {
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
     )
     .map(|event| match event {
+        // A block of raw HTML becomes a paragraph of its text, so it sits apart from what
+        // follows as it did in the editor; its lines and inline HTML become text.
+        Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         // The page's title is the only h1; deeper levels than h4 read as h4.
         Event::Start(Tag::Heading {
@@ -429,8 +433,16 @@ mod tests {
             let html = render_markdown(input);
             assert_eq!(check_inert(&html), Ok(()));
         }
-        // Raw HTML shows as the text the author typed.
+        // Raw HTML shows as the text the author typed, a block of it as its own paragraph.
         assert!(render_markdown("<b>hi</b>").contains("&lt;b&gt;hi&lt;/b&gt;"));
+        assert_eq!(
+            render_markdown("<div>x</div>\n\nnext"),
+            "<p>&lt;div&gt;x&lt;/div&gt;\n</p>\n<p>next</p>\n"
+        );
+        assert_eq!(
+            render_markdown("<div>\nx\n</div>"),
+            "<p>&lt;div&gt;\nx\n&lt;/div&gt;</p>\n"
+        );
         // A safe link next to a hostile one survives.
         let html = render_markdown("<https://ok.example> <javascript:alert(1)>");
         assert!(html.contains("href=\"https://ok.example\""), "{html}");
