@@ -109,6 +109,13 @@ pub struct Settings {
     pub outbox_backoff_base_secs: i64,
     /// Give up on a message after this many hours of failures.
     pub outbox_give_up_hours: i64,
+    /// The most seconds one SMTP delivery may take, from connecting to the server's last
+    /// reply (greeting, every command and the message itself); a relay that stops answering
+    /// is given up on after this and the message retried later.
+    pub smtp_timeout_secs: u64,
+    /// How many messages the mail worker sends at once, so one slow message does not hold
+    /// up the rest.
+    pub outbox_concurrency: usize,
     /// How often counted placement impressions and clicks are written to the database.
     pub placement_flush_secs: u64,
     /// How long public pages reuse what they read from the database (0 = not at all).
@@ -148,6 +155,8 @@ struct FileSettings {
     outbox_poll_ms: Option<u64>,
     outbox_backoff_base_secs: Option<i64>,
     outbox_give_up_hours: Option<i64>,
+    smtp_timeout_secs: Option<u64>,
+    outbox_concurrency: Option<usize>,
     placement_flush_secs: Option<u64>,
     public_cache_secs: Option<u64>,
     log_filter: Option<String>,
@@ -177,6 +186,8 @@ impl Default for Settings {
             outbox_poll_ms: 2000,
             outbox_backoff_base_secs: 60,
             outbox_give_up_hours: 72,
+            smtp_timeout_secs: 30,
+            outbox_concurrency: 4,
             placement_flush_secs: 30,
             public_cache_secs: 10,
             log_filter: "info,steward=info".into(),
@@ -249,6 +260,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_OUTBOX_GIVE_UP_HOURS",
         "stop retrying a message after this long",
+    ),
+    (
+        "STEWARD_SMTP_TIMEOUT_SECS",
+        "most seconds one SMTP delivery may take before it is retried later",
+    ),
+    (
+        "STEWARD_OUTBOX_CONCURRENCY",
+        "how many emails the mail worker sends at once",
     ),
     (
         "STEWARD_PLACEMENT_FLUSH_SECS",
@@ -368,6 +387,12 @@ impl Settings {
         if let Some(v) = get("STEWARD_OUTBOX_GIVE_UP_HOURS") {
             s.outbox_give_up_hours = parse_num("STEWARD_OUTBOX_GIVE_UP_HOURS", v)?;
         }
+        if let Some(v) = get("STEWARD_SMTP_TIMEOUT_SECS") {
+            s.smtp_timeout_secs = parse_num("STEWARD_SMTP_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = get("STEWARD_OUTBOX_CONCURRENCY") {
+            s.outbox_concurrency = parse_num("STEWARD_OUTBOX_CONCURRENCY", v)?;
+        }
         if let Some(v) = get("STEWARD_PLACEMENT_FLUSH_SECS") {
             s.placement_flush_secs = parse_num("STEWARD_PLACEMENT_FLUSH_SECS", v)?;
         }
@@ -451,6 +476,12 @@ impl Settings {
         if let Some(v) = f.outbox_give_up_hours {
             self.outbox_give_up_hours = v;
         }
+        if let Some(v) = f.smtp_timeout_secs {
+            self.smtp_timeout_secs = v;
+        }
+        if let Some(v) = f.outbox_concurrency {
+            self.outbox_concurrency = v;
+        }
         if let Some(v) = f.placement_flush_secs {
             self.placement_flush_secs = v;
         }
@@ -490,6 +521,12 @@ impl Settings {
         }
         if self.placement_flush_secs < 1 {
             bail!("STEWARD_PLACEMENT_FLUSH_SECS must be at least 1");
+        }
+        if !(1..=600).contains(&self.smtp_timeout_secs) {
+            bail!("STEWARD_SMTP_TIMEOUT_SECS must be between 1 and 600");
+        }
+        if !(1..=32).contains(&self.outbox_concurrency) {
+            bail!("STEWARD_OUTBOX_CONCURRENCY must be between 1 and 32");
         }
         if self.mail_from.contains(['\r', '\n']) {
             bail!("STEWARD_MAIL_FROM must be a single line");
@@ -593,6 +630,14 @@ impl Settings {
             (
                 "outbox_give_up_hours".into(),
                 self.outbox_give_up_hours.to_string(),
+            ),
+            (
+                "smtp_timeout_secs".into(),
+                self.smtp_timeout_secs.to_string(),
+            ),
+            (
+                "outbox_concurrency".into(),
+                self.outbox_concurrency.to_string(),
             ),
             (
                 "placement_flush_secs".into(),

@@ -159,7 +159,16 @@ impl Application {
     /// Serves until a shutdown signal; then lets in-flight requests and the worker finish,
     /// and writes the placement counts still held in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The server drains its requests on SIGTERM/SIGINT by itself; the mail worker is told
+        // at the same moment, not after the requests are done, so the whole stop fits in the
+        // server's 20 s.
+        let tell_worker = self.shutdown.clone();
+        let signals = tokio::spawn(async move {
+            stop_signal().await;
+            let _ = tell_worker.send(true);
+        });
         let result = self.server.await;
+        signals.abort();
         let _ = self.shutdown.send(true);
         let _ = self.worker.await;
         // No request can count anything now; a few tries ride out a briefly busy database.
@@ -177,5 +186,28 @@ impl Application {
             }
         }
         result
+    }
+}
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -15,8 +15,18 @@ use crate::models::{self, login_failures, outbox, sessions};
 use crate::placements::PlacementCounter;
 use crate::services::audit::{self, Actor};
 
-/// How long a claimed message stays ours before another worker may try it.
-const LEASE_SECS: i64 = 120;
+/// How long a claimed message stays ours beyond the longest a delivery may take: the claim
+/// outlives every send (which `Mailer::send` cuts off at the SMTP time limit), so another
+/// instance can never pick up a message while it is still being sent.
+const LEASE_MARGIN_SECS: i64 = 60;
+/// How long a message already being sent at shutdown may still take.
+const SHUTDOWN_GRACE: StdDuration = StdDuration::from_secs(10);
+
+/// How long one claim lasts with these settings.
+pub fn lease(settings: &Settings) -> Duration {
+    Duration::seconds(settings.smtp_timeout_secs.min(600) as i64 + LEASE_MARGIN_SECS)
+}
+
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
 
@@ -28,7 +38,11 @@ pub fn backoff(base_secs: i64, attempts: i32) -> Duration {
     Duration::seconds(base_secs.saturating_mul(factor).clamp(1, MAX_BACKOFF_SECS))
 }
 
-/// Runs until `shutdown` turns true; finishes the message in hand first.
+/// Runs until `shutdown` turns true. Messages are sent a few at a time: a free slot takes
+/// the next due message at once, so one slow message holds up only its own slot. At shutdown
+/// the messages in hand get a short grace; sends still running then are dropped, their
+/// claims run out by themselves, and the next worker sends them (with the same Message-ID,
+/// so a copy the server did take is recognisable as one).
 pub async fn run(
     db: Db,
     mailer: Mailer,
@@ -36,42 +50,106 @@ pub async fn run(
     placements: std::sync::Arc<PlacementCounter>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    // Its own task, so a slow SMTP server does not hold up the counts.
+    use futures_util::StreamExt;
+    use futures_util::stream::FuturesUnordered;
+
+    // Their own tasks, so a slow SMTP server holds up neither the counts nor the jobs.
     let flusher = tokio::spawn(flush_placements(
         db.clone(),
         placements,
         StdDuration::from_secs(settings.placement_flush_secs.max(1)),
         shutdown.clone(),
     ));
+    let jobs = tokio::spawn(periodic_jobs(
+        db.clone(),
+        settings.clone(),
+        shutdown.clone(),
+    ));
     let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
-    let mut last_housekeeping = std::time::Instant::now() - StdDuration::from_secs(3600);
+    let slots = settings.outbox_concurrency.clamp(1, 32);
+    let mut in_flight = FuturesUnordered::new();
+    let mut sending: std::collections::HashSet<i64> = std::collections::HashSet::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        if let Err(e) = deliver_due(&db, &mailer, &settings).await {
-            tracing::error!(error = %format!("{e:#}"), "outbox delivery round failed");
-        }
-        if last_housekeeping.elapsed() > StdDuration::from_secs(600) {
-            last_housekeeping = std::time::Instant::now();
-            let s = settings.clone();
-            if let Err(e) = db
-                .run(move |c| housekeeping(c, &s, chrono::Utc::now().date_naive()))
-                .await
-            {
-                tracing::error!(error = %format!("{e:#}"), "housekeeping failed; it runs again in ten minutes");
+        let free = slots.saturating_sub(in_flight.len());
+        if free > 0 {
+            // Ask for a few more than the free slots: some may be ours already.
+            let want = (free + sending.len()) as i64;
+            match db.run(move |c| Ok(outbox::due_ids(c, want)?)).await {
+                Ok(ids) => {
+                    let new: Vec<i64> = ids
+                        .into_iter()
+                        .filter(|id| !sending.contains(id))
+                        .take(free)
+                        .collect();
+                    for id in new {
+                        sending.insert(id);
+                        let (db, mailer, settings) = (&db, &mailer, &settings);
+                        in_flight
+                            .push(async move { (id, deliver_one(db, mailer, settings, id).await) });
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "cannot read the outbox; trying again shortly");
+                }
             }
-            // Card checkouts still open for invoices settled some other way: close them.
-            crate::payments::checkout::expire_stale(&db, &settings).await;
         }
         tokio::select! {
+            Some((id, r)) = in_flight.next(), if !in_flight.is_empty() => {
+                sending.remove(&id);
+                if let Err(e) = r {
+                    tracing::error!(outbox_id = id, error = %format!("{e:#}"), "email delivery could not be recorded");
+                }
+            }
             _ = tokio::time::sleep(poll) => {}
             // A dropped sender means nobody can ask us to stop any more: stop now.
             r = shutdown.changed() => if r.is_err() { break },
         }
     }
+    if !in_flight.is_empty() {
+        let grace = tokio::time::sleep(SHUTDOWN_GRACE);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                next = in_flight.next() => if next.is_none() { break },
+                _ = &mut grace => {
+                    tracing::warn!(messages = in_flight.len(), "stopping with emails still being sent; they will be retried");
+                    break;
+                }
+            }
+        }
+    }
     let _ = flusher.await;
+    let _ = jobs.await;
     tracing::info!("outbox worker stopped");
+}
+
+/// Housekeeping every ten minutes (the first run at start), until `shutdown` turns true.
+async fn periodic_jobs(
+    db: Db,
+    settings: std::sync::Arc<Settings>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let s = settings.clone();
+        if let Err(e) = db
+            .run(move |c| housekeeping(c, &s, chrono::Utc::now().date_naive()))
+            .await
+        {
+            tracing::error!(error = %format!("{e:#}"), "housekeeping failed; it runs again in ten minutes");
+        }
+        // Card checkouts still open for invoices settled some other way: close them.
+        crate::payments::checkout::expire_stale(&db, &settings).await;
+        let changed = tokio::select! {
+            _ = tokio::time::sleep(StdDuration::from_secs(600)) => Ok(()),
+            r = shutdown.changed() => r,
+        };
+        if changed.is_err() || *shutdown.borrow() {
+            break;
+        }
+    }
 }
 
 /// The periodic jobs, for `today`: purge expired sessions and links, move sponsorships
@@ -117,66 +195,71 @@ async fn flush_placements(
     }
 }
 
-/// Sends every message that is due now; returns how many were sent.
-pub async fn deliver_due(db: &Db, mailer: &Mailer, settings: &Settings) -> anyhow::Result<usize> {
-    let ids = db.run(|c| Ok(outbox::due_ids(c, 50)?)).await?;
-    let mut sent = 0;
-    for id in ids {
-        let claimed = db
-            .run(move |c| Ok(outbox::claim(c, id, Duration::seconds(LEASE_SECS))?))
+/// Claims and sends one message; true when it was sent by this call.
+async fn deliver_one(
+    db: &Db,
+    mailer: &Mailer,
+    settings: &Settings,
+    id: i64,
+) -> anyhow::Result<bool> {
+    let lease = lease(settings);
+    let claimed = db.run(move |c| Ok(outbox::claim(c, id, lease)?)).await?;
+    if !claimed {
+        return Ok(false);
+    }
+    let msg = db.run(move |c| Ok(outbox::find(c, id)?)).await?;
+    match mailer.send(&settings.mail_from, &msg).await {
+        Ok(()) => {
+            let (to, kind) = (msg.to_addr.clone(), msg.kind.clone());
+            db.run(move |c| {
+                crate::db::write_tx(c, |c| {
+                    if outbox::mark_sent(c, id)? == 0 {
+                        return Ok(());
+                    }
+                    audit::record(
+                        c,
+                        &Actor::system("mail worker"),
+                        "email.sent",
+                        Some(("outbox", &id.to_string())),
+                        &format!("{kind} to {to}"),
+                    )
+                })
+            })
             .await?;
-        if !claimed {
-            continue;
+            Ok(true)
         }
-        let msg = db.run(move |c| Ok(outbox::find(c, id)?)).await?;
-        match mailer.send(&settings.mail_from, &msg).await {
-            Ok(()) => {
-                let (to, kind) = (msg.to_addr.clone(), msg.kind.clone());
-                db.run(move |c| {
-                    crate::db::write_tx(c, |c| {
-                        if outbox::mark_sent(c, id)? == 0 {
-                            return Ok(());
-                        }
+        Err(failure) => {
+            let error = format!("{:#}", failure.error);
+            let attempts = msg.attempts + 1;
+            let now = models::now();
+            let too_old = now - msg.created_at >= Duration::hours(settings.outbox_give_up_hours);
+            let give_up = failure.permanent || too_old;
+            let next = now + backoff(settings.outbox_backoff_base_secs, msg.attempts);
+            tracing::warn!(outbox_id = id, attempts, give_up, permanent = failure.permanent, error = %crate::telemetry::sanitize(&error), "email delivery failed");
+            let why = if failure.permanent {
+                format!("refused for good: {error}")
+            } else {
+                format!("gave up after {attempts} attempts: {error}")
+            };
+            db.run(move |c| {
+                crate::db::write_tx(c, |c| {
+                    outbox::mark_attempt_failed(c, id, &error, next, give_up)?;
+                    if give_up {
                         audit::record(
                             c,
                             &Actor::system("mail worker"),
-                            "email.sent",
+                            "email.failed",
                             Some(("outbox", &id.to_string())),
-                            &format!("{kind} to {to}"),
-                        )
-                    })
+                            &why,
+                        )?;
+                    }
+                    Ok(())
                 })
-                .await?;
-                sent += 1;
-            }
-            Err(e) => {
-                let error = format!("{e:#}");
-                let attempts = msg.attempts + 1;
-                let now = models::now();
-                let give_up =
-                    now - msg.created_at >= Duration::hours(settings.outbox_give_up_hours);
-                let next = now + backoff(settings.outbox_backoff_base_secs, msg.attempts);
-                tracing::warn!(outbox_id = id, attempts, give_up, error = %crate::telemetry::sanitize(&error), "email delivery failed");
-                db.run(move |c| {
-                    crate::db::write_tx(c, |c| {
-                        outbox::mark_attempt_failed(c, id, &error, next, give_up)?;
-                        if give_up {
-                            audit::record(
-                                c,
-                                &Actor::system("mail worker"),
-                                "email.failed",
-                                Some(("outbox", &id.to_string())),
-                                &format!("gave up after {attempts} attempts: {error}"),
-                            )?;
-                        }
-                        Ok(())
-                    })
-                })
-                .await?;
-            }
+            })
+            .await?;
+            Ok(false)
         }
     }
-    Ok(sent)
 }
 
 #[cfg(test)]

@@ -24,8 +24,48 @@ pub struct SentMail {
 #[derive(Clone)]
 pub enum Mailer {
     File(AsyncFileTransport<Tokio1Executor>),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The transport and the most time one delivery may take.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+/// Why a delivery did not happen, and whether trying again could help.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// The receiving side refused this message for good (no such mailbox, an address it will
+    /// never accept): retrying cannot help, so the message is marked failed at once.
+    pub permanent: bool,
+    pub error: anyhow::Error,
+}
+
+impl SendFailure {
+    fn temporary(error: anyhow::Error) -> SendFailure {
+        SendFailure {
+            permanent: false,
+            error,
+        }
+    }
+    fn permanent(error: anyhow::Error) -> SendFailure {
+        SendFailure {
+            permanent: true,
+            error,
+        }
+    }
+}
+
+/// SMTP replies that refuse the message or its recipient for good (RFC 5321 §4.2.2): no such
+/// mailbox (550), not local (551), over quota for good (552), mailbox name not allowed (553),
+/// transaction refused (554). Other 5xx replies (authentication, a command the relay does
+/// not know) point at our configuration: those are retried, so fixing the setting sends the
+/// queue.
+fn refused_for_good(e: &lettre::transport::smtp::Error) -> bool {
+    e.is_permanent()
+        && e.status().is_some_and(|c| {
+            matches!(
+                c.to_string().as_str(),
+                "550" | "551" | "552" | "553" | "554"
+            )
+        })
 }
 
 impl Mailer {
@@ -37,22 +77,28 @@ impl Mailer {
                     .with_context(|| format!("cannot create {}", dir.display()))?;
                 Mailer::File(AsyncFileTransport::new(dir))
             }
-            MailTransport::Smtp(url) => Mailer::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
-                    .context("the SMTP URL is not usable")?
-                    .timeout(Some(Duration::from_secs(20)))
-                    .build(),
-            ),
+            MailTransport::Smtp(url) => {
+                let limit = Duration::from_secs(s.smtp_timeout_secs.max(1));
+                Mailer::Smtp(
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                        .context("the SMTP URL is not usable")?
+                        // lettre applies this to the TCP connect only; the whole delivery
+                        // is bounded by `limit` in `send`.
+                        .timeout(Some(limit))
+                        .build(),
+                    limit,
+                )
+            }
             MailTransport::Memory => Mailer::Memory(Arc::new(Mutex::new(Vec::new()))),
         })
     }
 
-    /// Builds and delivers one outbox message.
-    pub async fn send(&self, from: &str, m: &OutboxMessage) -> anyhow::Result<()> {
+    /// Builds and delivers one outbox message, within the transport's time limit.
+    pub async fn send(&self, from: &str, m: &OutboxMessage) -> Result<(), SendFailure> {
         if let Mailer::Memory(store) = self {
             store
                 .lock()
-                .map_err(|_| anyhow::anyhow!("mail store poisoned"))?
+                .map_err(|_| SendFailure::temporary(anyhow::anyhow!("mail store poisoned")))?
                 .push(SentMail {
                     to: m.to_addr.clone(),
                     subject: m.subject.clone(),
@@ -62,11 +108,16 @@ impl Mailer {
                 });
             return Ok(());
         }
-        let from: Mailbox = from.parse().context("the sender address is not valid")?;
+        let from: Mailbox = from
+            .parse()
+            .context("the sender address is not valid")
+            .map_err(SendFailure::temporary)?;
+        // An address no mail server could deliver to: no retry will change that.
         let to: Mailbox = m
             .to_addr
             .parse()
-            .context("the recipient address is not valid")?;
+            .context("the recipient address is not valid")
+            .map_err(SendFailure::permanent)?;
         let domain = from.email.domain().to_string();
         let message = Message::builder()
             .from(from)
@@ -92,17 +143,31 @@ impl Mailer {
                             .body(m.body_html.clone()),
                     ),
             )
-            .context("cannot build the message")?;
+            .context("cannot build the message")
+            .map_err(SendFailure::permanent)?;
         match self {
             Mailer::File(t) => {
                 t.send(message)
                     .await
-                    .context("cannot write the mail file")?;
+                    .context("cannot write the mail file")
+                    .map_err(SendFailure::temporary)?;
             }
-            Mailer::Smtp(t) => {
-                t.send(message)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
+            Mailer::Smtp(t, limit) => {
+                // Greeting, commands and data all fall under one deadline: a relay that
+                // accepts the connection and then says nothing cannot hold the worker.
+                match tokio::time::timeout(*limit, t.send(message)).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) if refused_for_good(&e) => {
+                        return Err(SendFailure::permanent(anyhow::anyhow!("SMTP: {e}")));
+                    }
+                    Ok(Err(e)) => return Err(SendFailure::temporary(anyhow::anyhow!("SMTP: {e}"))),
+                    Err(_) => {
+                        return Err(SendFailure::temporary(anyhow::anyhow!(
+                            "SMTP: the mail server did not finish within {} s",
+                            limit.as_secs()
+                        )));
+                    }
+                }
             }
             Mailer::Memory(_) => unreachable!("handled above"),
         }

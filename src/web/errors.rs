@@ -129,8 +129,10 @@ pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpRespons
         .body(body);
     // Keep headers the handler chose (e.g. Allow, Retry-After), but not its body type.
     for (k, v) in res.response().headers() {
+        // The body is new: none of the old body's type, length or encoding applies to it.
         if k != actix_web::http::header::CONTENT_TYPE
             && k != actix_web::http::header::CONTENT_LENGTH
+            && k != actix_web::http::header::CONTENT_ENCODING
         {
             out.headers_mut().insert(k.clone(), v.clone());
         }

@@ -34,9 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("")
-            .wrap(actix_web::middleware::Compress::default())
             .wrap(errors::ErrorPages)
             .wrap(middleware::Context)
+            // Outermost, so it compresses the body that is finally sent: an error page drawn
+            // over a handler's response is never labelled with the handler's encoding.
+            .wrap(actix_web::middleware::Compress::default())
             // Public
             .route("/", get().to(public::home::home))
             .route("/healthz", get().to(public::home::healthz))

@@ -2,6 +2,7 @@
 //! restart safety across app instances on one database, giving up and the admin retry,
 //! access control of the outbox pages, and the file transport.
 
+mod faults;
 mod smtp;
 
 use std::time::{Duration, Instant};

@@ -29,6 +29,10 @@ struct Shared {
     /// Transactions that reached `DATA` (accepted or not yet answered).
     data_started: AtomicUsize,
     received: Mutex<Vec<Received>>,
+    /// Recipients containing this are refused for good (`550`).
+    reject_rcpt: Mutex<Option<String>>,
+    /// Messages to recipients containing this wait this long before their `DATA` is answered.
+    slow_rcpt: Mutex<Option<(String, Duration)>>,
 }
 
 /// The server; it lives as long as the test's runtime.
@@ -74,6 +78,16 @@ impl SmtpServer {
         self.shared
             .data_delay_ms
             .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Refuses, for good, every recipient whose address contains `part`.
+    pub fn reject_recipients_containing(&self, part: &str) {
+        *self.shared.reject_rcpt.lock().expect("lock") = Some(part.to_string());
+    }
+
+    /// Holds the answer to `DATA` for `d` on messages to recipients containing `part`.
+    pub fn slow_for_recipients_containing(&self, part: &str, d: Duration) {
+        *self.shared.slow_rcpt.lock().expect("lock") = Some((part.to_string(), d));
     }
 
     pub fn refused(&self) -> usize {
@@ -151,8 +165,14 @@ async fn session(stream: TcpStream, s: Arc<Shared>) -> std::io::Result<()> {
                 if from.is_none() {
                     b"503 5.5.1 Need MAIL first\r\n"
                 } else {
-                    rcpts.push(angle_addr(&line));
-                    b"250 2.1.5 Ok\r\n"
+                    let rcpt = angle_addr(&line);
+                    let reject = s.reject_rcpt.lock().expect("lock").clone();
+                    if reject.is_some_and(|p| rcpt.contains(&p)) {
+                        b"550 5.1.1 No such user here\r\n"
+                    } else {
+                        rcpts.push(rcpt);
+                        b"250 2.1.5 Ok\r\n"
+                    }
                 }
             }
             "DATA" => {
@@ -177,6 +197,12 @@ async fn session(stream: TcpStream, s: Arc<Shared>) -> std::io::Result<()> {
                             &buf[..]
                         };
                         data.extend_from_slice(unstuffed);
+                    }
+                    let slow = s.slow_rcpt.lock().expect("lock").clone();
+                    if let Some((part, d)) = slow
+                        && rcpts.iter().any(|r| r.contains(&part))
+                    {
+                        tokio::time::sleep(d).await;
                     }
                     let delay = s.data_delay_ms.load(Ordering::SeqCst);
                     if delay > 0 {
@@ -353,4 +379,36 @@ pub fn decode_words(v: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A listener that accepts connections and never says a word (a relay that hangs before its
+/// greeting); it counts the connections it holds.
+pub struct Tarpit {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Tarpit {
+    pub async fn start() -> Tarpit {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tarpit");
+        let port = listener.local_addr().expect("local addr").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Tarpit { port, accepted }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
 }
