@@ -33,6 +33,10 @@ pub enum AppError {
     Gone(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The database is busy (a lock held too long) or out of connections: nothing was
+    /// written, and the same request is likely to work in a few seconds.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -50,9 +54,50 @@ impl From<diesel::result::Error> for AppError {
                 "That is already taken: someone saved the same thing a moment ago. Choose another."
                     .into(),
             ),
+            other if is_busy_db_error(&other) => AppError::busy(),
             other => AppError::Unexpected(anyhow::Error::new(other)),
         }
     }
+}
+
+/// Seconds a browser is told to wait before trying a busy database again.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+impl AppError {
+    /// The database could not be had in time: a "try again" page, never a generic error.
+    pub fn busy() -> AppError {
+        AppError::Unavailable(
+            "The database is busy right now and nothing was saved. Try again in a few seconds."
+                .into(),
+        )
+    }
+}
+
+/// A lock waited on for longer than allowed: SQLite's `database is locked` after its busy
+/// timeout, PostgreSQL's `lock_timeout` (55P03) or a serialisation failure. These are
+/// temporary by nature; the transaction was rolled back.
+pub fn is_busy_db_error(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            m.contains("database is locked")
+                || m.contains("database table is locked")
+                || m.contains("database is busy")
+                || m.contains("lock timeout")
+        }
+        _ => false,
+    }
+}
+
+/// Whether an unexpected error was, somewhere in its chain, a busy database.
+fn chain_is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<diesel::result::Error>()
+            .is_some_and(is_busy_db_error)
+            || c.downcast_ref::<diesel::r2d2::PoolError>().is_some()
+    })
 }
 
 impl From<askama::Error> for AppError {
@@ -76,6 +121,8 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(e) if chain_is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,11 +148,21 @@ impl ResponseError for AppError {
                 .insert_header(("Location", target))
                 .finish();
         }
+        let status = self.status_code();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %format!("{self:#}"), "database busy; answered 503");
+            let mut res = HttpResponse::build(status)
+                .insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()))
+                .finish();
+            res.extensions_mut()
+                .insert(UserMessage(AppError::busy().to_string()));
+            return res;
+        }
         if let AppError::Unexpected(e) = self {
             // The cause chain goes to the log; the page shows only the request id.
             tracing::error!(error = %format!("{e:#}"), "unexpected error");
         }
-        let mut res = HttpResponse::build(self.status_code()).finish();
+        let mut res = HttpResponse::build(status).finish();
         let message = match self {
             AppError::Conflict(m)
             | AppError::ForbiddenWith(m)

@@ -58,6 +58,10 @@ pub struct Manager {
     backend: Backend,
 }
 
+/// How long a statement waits for a lock another connection holds before it fails (SQLite's
+/// busy_timeout, PostgreSQL's lock_timeout).
+pub const LOCK_WAIT_MS: u64 = 10_000;
+
 impl Manager {
     pub fn new(url: &str) -> Self {
         Manager {
@@ -74,20 +78,24 @@ impl Manager {
                     .with_context(|| format!("cannot open the SQLite database at {path}"))?;
                 // WAL lets readers work while one writer writes; busy_timeout makes a writer
                 // wait for the lock instead of failing; foreign keys are off by default.
-                c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
+                c.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {LOCK_WAIT_MS}; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                ))
                 .context("cannot set SQLite pragmas")?;
                 Ok(DbConn::Sqlite(c))
             }
             Backend::Postgres => {
-                let c = PgConnection::establish(&self.url).map_err(|e| {
+                let mut c = PgConnection::establish(&self.url).map_err(|e| {
                     anyhow::anyhow!(
                         "cannot connect to PostgreSQL at {}: {e}",
                         crate::config::mask_url(&self.url)
                     )
                 })?;
+                // Like SQLite's busy_timeout: a statement waits this long for a row or table
+                // lock, then fails (and the request says "try again") instead of hanging.
+                c.batch_execute(&format!("SET lock_timeout = '{LOCK_WAIT_MS}ms'"))
+                    .context("cannot set lock_timeout")?;
                 Ok(DbConn::Pg(c))
             }
         }
@@ -164,9 +172,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("database unavailable: {e}")))?;
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection within the pool's wait");
+                AppError::busy()
+            })?;
             f(&mut conn)
         })
         .await

@@ -88,6 +88,8 @@ diesel::table! {
         record_id -> Nullable<Text>,
         details -> Text,
         client_addr -> Nullable<Text>,
+        repeats -> Integer,
+        last_at -> Nullable<Timestamp>,
     }
 }
 

@@ -18,6 +18,11 @@ pub struct AuditEntry {
     pub record_id: Option<String>,
     pub details: String,
     pub client_addr: Option<String>,
+    /// How many times this happened (repeated refusals from one client are counted on one
+    /// entry); 1 for everything else.
+    pub repeats: i32,
+    /// When a repeated entry last happened.
+    pub last_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -37,6 +42,44 @@ pub fn insert(conn: &mut DbConn, e: &NewAuditEntry<'_>) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table)
         .values(e)
         .execute(conn)
+}
+
+/// Counts one more occurrence on the newest entry that matches `e` (action, actor, client,
+/// record and details) and began after `since`; false when there is none.
+pub fn count_repeat(
+    conn: &mut DbConn,
+    e: &NewAuditEntry<'_>,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    let mut q = audit_log::table
+        .filter(audit_log::action.eq(e.action))
+        .filter(audit_log::actor.eq(e.actor))
+        .filter(audit_log::details.eq(e.details))
+        .filter(audit_log::at.gt(since))
+        .into_boxed();
+    q = match e.client_addr {
+        Some(a) => q.filter(audit_log::client_addr.eq(a)),
+        None => q.filter(audit_log::client_addr.is_null()),
+    };
+    q = match e.record_id {
+        Some(r) => q.filter(audit_log::record_id.eq(r)),
+        None => q.filter(audit_log::record_id.is_null()),
+    };
+    let latest: Option<i64> = q
+        .order(audit_log::at.desc())
+        .select(audit_log::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = latest else {
+        return Ok(false);
+    };
+    diesel::update(audit_log::table.find(id))
+        .set((
+            audit_log::repeats.eq(audit_log::repeats + 1),
+            audit_log::last_at.eq(Some(e.at)),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }
 
 /// Filters for the audit page; empty strings mean "any".

@@ -209,13 +209,17 @@ pub fn login(
         if n >= max {
             let lifts = oldest.map(|o| o + window).unwrap_or_else(now);
             let minutes = ((lifts - now()).num_seconds() + 59).max(60) / 60;
-            audit::record(
-                conn,
-                &visitor,
-                "login.throttled",
-                None,
-                &format!("{scope:?} limit reached"),
-            )?;
+            // Counted on one entry per window: per account when the account is locked, per
+            // client when the client is (whatever accounts it goes on trying).
+            let who = match scope {
+                Scope::Account => visitor.clone(),
+                Scope::Address => Actor::visitor("(any account)", client_addr),
+            };
+            let what = match scope {
+                Scope::Account => "account locked for a while after repeated failures",
+                Scope::Address => "client locked for a while after repeated failures",
+            };
+            audit::record_repeatable(conn, &who, "login.throttled", None, what, window)?;
             return Ok(LoginOutcome::Throttled { minutes });
         }
     }
@@ -259,7 +263,7 @@ pub fn login(
                     Some(u) if u.password_hash.is_none() => "no password set yet",
                     Some(_) => "wrong password",
                 };
-                audit::record(
+                audit::record_repeatable(
                     conn,
                     &visitor,
                     "login.failure",
@@ -269,6 +273,7 @@ pub fn login(
                         .as_ref()
                         .map(|(a, b)| (*a, b.as_str())),
                     why,
+                    window,
                 )?;
                 Ok(())
             })?;

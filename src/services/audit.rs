@@ -43,6 +43,35 @@ impl Actor {
     }
 }
 
+/// Writes one audit entry, or, when the same thing (same action, actor, client, record and
+/// details) was already written within `window`, counts it on that entry. For refusals a
+/// client can repeat at will (failed or throttled sign-ins): the evidence stays, one row per
+/// window instead of one per attempt.
+pub fn record_repeatable(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    record: Option<(&str, &str)>,
+    details: &str,
+    window: chrono::Duration,
+) -> AppResult<()> {
+    let now = crate::models::now();
+    let e = NewAuditEntry {
+        at: now,
+        actor_user_id: actor.user_id,
+        actor: &actor.label,
+        action,
+        record_type: record.map(|r| r.0),
+        record_id: record.map(|r| r.1),
+        details,
+        client_addr: actor.client_addr.as_deref(),
+    };
+    if !audit::count_repeat(conn, &e, now - window)? {
+        audit::insert(conn, &e)?;
+    }
+    Ok(())
+}
+
 /// Writes one audit entry. `record` is (type, id), e.g. ("user", "42").
 pub fn record(
     conn: &mut DbConn,

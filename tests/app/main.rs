@@ -11,6 +11,7 @@ mod conferences;
 mod dashboard;
 mod e2e;
 mod exports;
+mod faults;
 mod grants_apply;
 mod grants_fixtures;
 mod grants_money;

@@ -50,6 +50,9 @@ impl AuditPage {
     fn when(&self, e: &AuditEntry) -> String {
         fmt_time(&e.at)
     }
+    fn time(&self, t: &chrono::NaiveDateTime) -> String {
+        fmt_time(t)
+    }
 }
 
 fn parse_date(s: &str, field: &str, errors: &mut FormErrors) -> Option<NaiveDate> {
@@ -178,6 +181,8 @@ pub async fn export_csv(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppRes
                 "Record id",
                 "Details",
                 "From",
+                "Times",
+                "Last (UTC)",
             ]);
             for e in rows {
                 csv.row([
@@ -188,6 +193,8 @@ pub async fn export_csv(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppRes
                     e.record_id.unwrap_or_default(),
                     e.details,
                     e.client_addr.unwrap_or_default(),
+                    e.repeats.to_string(),
+                    e.last_at.as_ref().map(fmt_time).unwrap_or_default(),
                 ]);
             }
             Ok(csv.finish())
