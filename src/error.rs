@@ -17,6 +17,9 @@ pub enum AppError {
     ForbiddenWith(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The request body arrived too slowly and was cut off.
+    #[error("what you sent arrived too slowly")]
+    TooSlow,
     #[error("please sign in")]
     LoginRequired { next: String },
     /// A portal page (sponsor's or applicant's, under `home`) without a live private link:
@@ -116,6 +119,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ForbiddenWith(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::LoginRequired { .. } | AppError::LinkRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -62,6 +62,10 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
             "Not allowed",
             "This address does not accept that kind of request.",
         ),
+        408 => (
+            "That took too long",
+            "What you sent arrived too slowly and was stopped. Try again, on a better connection if you can.",
+        ),
         409 => (
             "That could not be done",
             "Someone may have changed this at the same time. Reload the page to see where things stand.",

@@ -177,6 +177,13 @@ where
 
             async move {
                 let method = req.method().clone();
+                let too_slow = Rc::new(std::cell::Cell::new(false));
+                if is_state_changing(&method) {
+                    let body = req.take_payload();
+                    req.set_payload(Payload::Stream {
+                        payload: Box::pin(MinRate::new(body, too_slow.clone())),
+                    });
+                }
                 // No clone of the request may live across the call: routing needs it unshared.
                 let mut res = match guard_state_change(&mut req, &state, &method).await {
                     Err(e) => {
@@ -188,6 +195,15 @@ where
                         }
                     }
                     Ok(()) => match service.call(req).await {
+                        // However the reader of a cut-off body answered (a flash, a form
+                        // error), the client gets a 408 and the connection is closed.
+                        Ok(r) if too_slow.get() => {
+                            let r = r.error_response(AppError::TooSlow);
+                            match crate::web::errors::error_page(&r) {
+                                Some(page) => r.into_response(page).map_into_right_body(),
+                                None => r.map_into_right_body(),
+                            }
+                        }
                         Ok(r) => r.map_into_left_body(),
                         Err(e) => {
                             tracing::error!(error = %e, "middleware error");
@@ -195,6 +211,11 @@ where
                         }
                     },
                 };
+                if too_slow.get() {
+                    res.response_mut()
+                        .head_mut()
+                        .set_connection_type(actix_web::http::ConnectionType::Close);
+                }
 
                 // A cookie the handler set itself (e.g. a new flash message) wins over one an
                 // extractor queued (e.g. removing the flash it just showed).
@@ -262,6 +283,93 @@ where
     }
 }
 
+/// A request body may take this long before it must keep up a minimum rate.
+pub const BODY_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// The slowest a request body may arrive once the grace is over (bytes per second, on
+/// average since the body began): a phone on a poor connection manages far more; a client
+/// trickling bytes to hold a connection and a file handle open does not.
+pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+
+/// A request body that fails with "timed out" once it falls behind the minimum rate, so a
+/// slow-body client cannot pin connections. The error reaches whoever reads the body (the
+/// CSRF check for forms, the upload handlers), which answer 408.
+struct MinRate<S> {
+    inner: S,
+    started: tokio::time::Instant,
+    received: u64,
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    /// Set once the body has been cut off; the middleware reads it after the handler.
+    failed: Rc<std::cell::Cell<bool>>,
+}
+
+impl<S> MinRate<S> {
+    fn new(inner: S, failed: Rc<std::cell::Cell<bool>>) -> MinRate<S> {
+        let started = tokio::time::Instant::now();
+        MinRate {
+            inner,
+            started,
+            received: 0,
+            timer: Box::pin(tokio::time::sleep_until(started + BODY_GRACE)),
+            failed,
+        }
+    }
+
+    /// When the body, having sent `received` bytes, must have sent more.
+    fn deadline(&self) -> tokio::time::Instant {
+        let earned = std::time::Duration::from_millis(
+            self.received.saturating_mul(1000) / BODY_MIN_BYTES_PER_SEC,
+        );
+        self.started + BODY_GRACE + earned
+    }
+}
+
+/// The error a too-slow body ends with.
+pub fn too_slow_error() -> actix_web::error::PayloadError {
+    actix_web::error::PayloadError::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "the request body arrived too slowly",
+    ))
+}
+
+/// Whether a body error is the slow-body cut-off.
+pub fn is_too_slow(e: &actix_web::error::PayloadError) -> bool {
+    matches!(e, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+impl<S> futures_util::Stream for MinRate<S>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.failed.get() {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.received += chunk.len() as u64;
+                let deadline = self.deadline();
+                self.timer.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Pending => {
+                if self.timer.as_mut().poll(cx).is_ready() {
+                    self.failed.set(true);
+                    Poll::Ready(Some(Err(too_slow_error())))
+                } else {
+                    Poll::Pending
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 fn is_state_changing(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -313,8 +421,13 @@ async fn guard_state_change(
         let mut payload = req.take_payload();
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk =
-                chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            let chunk = chunk.map_err(|e| {
+                if is_too_slow(&e) {
+                    AppError::TooSlow
+                } else {
+                    AppError::BadRequest("The form could not be read.".into())
+                }
+            })?;
             if body.len() + chunk.len() > FORM_BODY_LIMIT {
                 return Err(AppError::PayloadTooLarge);
             }

@@ -235,3 +235,132 @@ async fn refused_sign_ins_leave_bounded_evidence_in_the_audit_log() {
     assert_eq!(status, 200);
     assert!(page.contains("times, the last at"), "{page}");
 }
+
+/// What a client sending its body a byte a second saw: when the answer's first line came and
+/// what it was, and when the server closed the connection.
+struct SlowOutcome {
+    status_line: Option<(Duration, String)>,
+    closed_after: Option<Duration>,
+}
+
+/// Opens a raw connection, sends a POST head declaring `declared` bytes of multipart body,
+/// then one byte a second for up to `patience`.
+async fn slow_upload(
+    app: &TestApp,
+    c: &TestClient,
+    path: &str,
+    declared: usize,
+    patience: Duration,
+) -> SlowOutcome {
+    use reqwest::cookie::CookieStore;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = reqwest::Url::parse(&c.url("/")).expect("url");
+    let cookies = c
+        .jar
+        .cookies(&url)
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let (mut r, mut w) = stream.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookies}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {declared}\r\n\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    );
+    w.write_all(head.as_bytes()).await.expect("head");
+    let started = Instant::now();
+    let writer = tokio::spawn(async move {
+        while started.elapsed() < patience {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if w.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut out = SlowOutcome {
+        status_line: None,
+        closed_after: None,
+    };
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = patience.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, r.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                out.closed_after = Some(started.elapsed());
+                break;
+            }
+            Ok(Ok(n)) => {
+                got.extend_from_slice(&buf[..n]);
+                if out.status_line.is_none()
+                    && let Some(end) = got.windows(2).position(|w| w == b"\r\n")
+                {
+                    out.status_line = Some((
+                        started.elapsed(),
+                        String::from_utf8_lossy(&got[..end]).into_owned(),
+                    ));
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    writer.abort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_a_byte_a_second_is_cut_off() {
+    let app = TestApp::spawn().await;
+    let (c, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let r = c
+        .post(
+            "/staff/sponsors",
+            &[
+                ("name", "Slow Upload Ltd"),
+                ("website", "https://slow.example/"),
+                ("org_size", "40"),
+                ("country", "Germany"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let sponsor: i64 = sponsors::table
+        .filter(sponsors::name.eq("Slow Upload Ltd"))
+        .select(sponsors::id)
+        .first(&mut *app.db())
+        .expect("the sponsor");
+    let token = c.csrf_token().await;
+    let path = format!("/staff/sponsors/{sponsor}/logo?csrf_token={token}");
+    // Several at once, as an attacker pinning connections would.
+    let runs = (0..8).map(|_| slow_upload(&app, &c, &path, 1_000_000, Duration::from_secs(40)));
+    let outcomes = futures_util::future::join_all(runs).await;
+    for o in outcomes {
+        let (when, line) = o.status_line.expect("the server answered");
+        assert!(line.contains(" 408 "), "{line}");
+        assert!(when < Duration::from_secs(20), "answered after {when:?}");
+        let closed = o.closed_after.expect("the server closed the connection");
+        assert!(closed < Duration::from_secs(25), "closed after {closed:?}");
+    }
+    // Refused before its body is read (no valid token): answered at once, and the trickle
+    // does not keep the connection either.
+    let o = slow_upload(
+        &app,
+        &c,
+        &format!("/staff/sponsors/{sponsor}/logo?csrf_token=forged"),
+        1_000_000,
+        Duration::from_secs(40),
+    )
+    .await;
+    let (when, line) = o.status_line.expect("the server answered");
+    assert!(line.contains(" 403 "), "{line}");
+    assert!(when < Duration::from_secs(2), "answered after {when:?}");
+    let closed = o.closed_after.expect("the server closed the connection");
+    assert!(closed < Duration::from_secs(25), "closed after {closed:?}");
+    // The server still serves everyone else.
+    let (status, _) = c.page("/staff").await;
+    assert_eq!(status, 200);
+}
