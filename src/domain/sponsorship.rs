@@ -145,12 +145,15 @@ impl FromStr for Status {
     }
 }
 
-/// Whether a sponsorship shows on the public pages on `today`: active inside its term, or
-/// published early by staff (still open and not past its end).
+/// Whether a sponsorship shows on the public pages on `today` — the one rule for the wall,
+/// profiles, the thank-you page and placements. Until its term has ended, a sponsorship is
+/// shown once it is paid (from the day of payment, even when its term starts later: the
+/// sponsor has done their part) or running; before payment, only when staff published it
+/// early (a deliberate, audited override). Ended, rejected and cancelled ones never show.
 pub fn is_visible(
     status: Status,
     published_early: bool,
-    start: chrono::NaiveDate,
+    _start: chrono::NaiveDate,
     end: chrono::NaiveDate,
     today: chrono::NaiveDate,
 ) -> bool {
@@ -158,11 +161,19 @@ pub fn is_visible(
         return false;
     }
     match status {
-        // Published early stays published when it becomes active before its first day.
-        Active => start <= today || published_early,
-        s if published_early => s.is_open() && s != Expired,
-        _ => false,
+        Paid | Active => true,
+        Applied | Approved | AgreementSent | AgreementAccepted | Invoiced => published_early,
+        Expired | Rejected | Cancelled => false,
     }
+}
+
+/// Whether staff may publish a sponsorship early: it is still before payment (once paid it
+/// shows by itself) and still in play.
+pub fn may_publish_early(status: Status) -> bool {
+    matches!(
+        status,
+        Applied | Approved | AgreementSent | AgreementAccepted | Invoiced
+    )
 }
 
 #[cfg(test)]
@@ -207,37 +218,37 @@ mod tests {
     }
 
     #[test]
-    fn visibility() {
+    fn visibility_for_every_status_and_day() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let (start, end) = (d("2026-01-01"), d("2026-12-31"));
-        assert!(is_visible(Active, false, start, end, d("2026-06-01")));
-        assert!(
-            !is_visible(Active, false, start, end, d("2027-01-01")),
-            "expired term"
-        );
-        assert!(
-            !is_visible(Active, false, start, end, d("2025-12-31")),
-            "future term"
-        );
-        assert!(
-            !is_visible(Invoiced, false, start, end, d("2026-06-01")),
-            "unpaid"
-        );
-        assert!(
-            is_visible(Invoiced, true, start, end, d("2026-06-01")),
-            "published early"
-        );
-        assert!(
-            is_visible(Approved, true, start, end, d("2025-12-01")),
-            "published early before the term"
-        );
-        assert!(!is_visible(Cancelled, true, start, end, d("2026-06-01")));
-        assert!(!is_visible(Rejected, true, start, end, d("2026-06-01")));
-        assert!(!is_visible(Expired, true, start, end, d("2026-06-01")));
-        assert!(
-            is_visible(Active, true, start, end, d("2025-12-01")),
-            "published early, then activated before the term"
-        );
-        assert!(!is_visible(Active, false, start, end, d("2025-12-01")));
+        let days = [
+            ("before the term", d("2025-12-01"), true),
+            ("first day", start, true),
+            ("in the term", d("2026-06-01"), true),
+            ("last day", end, true),
+            ("after the term", d("2027-01-01"), false),
+        ];
+        for status in Status::ALL {
+            for early in [false, true] {
+                for (when, day, in_or_before) in days {
+                    let expected = in_or_before
+                        && match status {
+                            Paid | Active => true,
+                            Expired | Rejected | Cancelled => false,
+                            _ => early,
+                        };
+                    assert_eq!(
+                        is_visible(status, early, start, end, day),
+                        expected,
+                        "{status:?}, published early: {early}, {when}"
+                    );
+                }
+            }
+            assert_eq!(
+                may_publish_early(status),
+                status.is_open() && !matches!(status, Paid | Active),
+                "{status:?}"
+            );
+        }
     }
 }

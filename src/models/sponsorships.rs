@@ -284,7 +284,7 @@ pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult
         .filter(sponsorships::end_date.ge(today))
         .filter(
             sponsorships::status
-                .eq("active")
+                .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
                 .or(sponsorships::published_early.eq(true)),
         )
         .select((

@@ -169,11 +169,15 @@ pub fn change_status(
 pub fn publish_early(conn: &mut DbConn, actor: &Actor, id: i64, publish: bool) -> AppResult<()> {
     write_tx(conn, |conn| {
         let s = sponsorships::find(conn, id)?;
-        if publish && !s.status().is_open() {
-            return Err(AppError::Conflict(format!(
-                "A {} sponsorship cannot be published.",
-                s.status().label().to_lowercase()
-            )));
+        if publish && !crate::domain::sponsorship::may_publish_early(s.status()) {
+            return Err(AppError::Conflict(if s.status().is_open() {
+                "It is paid, so it is already on the public pages.".to_string()
+            } else {
+                format!(
+                    "A {} sponsorship cannot be published.",
+                    s.status().label().to_lowercase()
+                )
+            }));
         }
         if !sponsorships::set_published_early(conn, id, publish)? {
             return Err(AppError::Conflict(if publish {

@@ -199,9 +199,16 @@ async fn only_sponsors_visible_today_are_shown_and_others_are_404() {
     // Invoiced, unpaid, in its term.
     let unpaid = sponsor(&app, "Unpaid Invoice Co", "unpaid-invoice");
     sponsorship(&app, unpaid, t.gold, day(-30), day(300), Status::Invoiced);
-    // Paid and active, but the term has not started.
+    // Active, but the term has not started (staff marked it active early).
     let future = sponsor(&app, "Future Term Co", "future-term");
     sponsorship(&app, future, t.gold, day(10), day(375), Status::Active);
+    // Paid, its term starting next month: the sponsor has done their part and is thanked
+    // from the day of payment.
+    let paid = sponsor(&app, "Paid Ahead Co", "paid-ahead");
+    sponsorship(&app, paid, t.gold, day(30), day(395), Status::Paid);
+    // Paid, its term over (the worker has not expired it yet).
+    let paid_over = sponsor(&app, "Paid Long Ago Co", "paid-long-ago");
+    sponsorship(&app, paid_over, t.gold, day(-400), day(-1), Status::Paid);
     // Applied and rejected.
     let rejected = sponsor(&app, "Rejected Applicant Co", "rejected-applicant");
     let id = sponsorship(&app, rejected, t.gold, day(-30), day(300), Status::Applied);
@@ -222,12 +229,14 @@ async fn only_sponsors_visible_today_are_shown_and_others_are_404() {
     let visible = [
         ("Shown Active Co", "shown-active"),
         ("Early Bird Co", "early-bird"),
+        ("Future Term Co", "future-term"),
+        ("Paid Ahead Co", "paid-ahead"),
     ];
     let hidden = [
         ("Ended Term Co", "ended-term"),
         ("Expired Status Co", "expired-status"),
         ("Unpaid Invoice Co", "unpaid-invoice"),
-        ("Future Term Co", "future-term"),
+        ("Paid Long Ago Co", "paid-long-ago"),
         ("Rejected Applicant Co", "rejected-applicant"),
         ("Cancelled Deal Co", "cancelled-deal"),
         ("Withdrawn Early Co", "withdrawn-early"),

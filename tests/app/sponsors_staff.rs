@@ -679,6 +679,25 @@ async fn publishing_early_is_audited_and_only_for_open_sponsorships() {
             .expect("row")
             .published_early
     );
+    drop(db);
+    // Paid: shown by itself, so there is nothing to publish; the page says it is shown.
+    let paid = sponsorship(&app, s, tier, Status::Paid);
+    let (status, page) = c.page(&format!("/staff/sponsorships/{paid}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Shown on the public pages: the sponsorship is paid"),
+        "{page}"
+    );
+    assert!(!page.contains("Publish before payment"), "{page}");
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{paid}/publish-early"),
+            &[("publish", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let f = crate::helpers::flash(&r).expect("a message");
+    assert!(f.1.contains("already on the public pages"), "{f:?}");
 }
 
 #[tokio::test]

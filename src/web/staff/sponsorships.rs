@@ -454,6 +454,10 @@ impl ShowPage {
     fn is_stop(&self, to: &Status) -> bool {
         matches!(to, Status::Rejected | Status::Cancelled)
     }
+    /// Staff may show it before payment (the one rule, in the domain).
+    fn may_publish_early(&self) -> bool {
+        crate::domain::sponsorship::may_publish_early(self.s.status())
+    }
     /// The term has not started yet (paid early: the worker activates it on its first day).
     fn starts_later(&self) -> bool {
         self.s.start_date > chrono::Utc::now().date_naive()
