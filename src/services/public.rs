@@ -229,7 +229,9 @@ pub fn thanks(conn: &mut DbConn, today: NaiveDate) -> AppResult<Thanks> {
 pub fn jobs(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<JobGroup>> {
     let mut best: HashMap<i64, (TierRank, Sponsor)> = HashMap::new();
     for r in sponsorships::candidates_for_public(conn, today)? {
-        if r.sponsorship.status() != Status::Active {
+        // The jobs fair is for sponsors whose term is running, not merely paid or
+        // published early.
+        if r.sponsorship.status() != Status::Active || r.sponsorship.start_date > today {
             continue;
         }
         let rank = r.tier.rank();

@@ -29,6 +29,8 @@ struct DocumentPage {
     has_refunds: bool,
     /// Where "Back" goes (staff invoice page or the portal).
     back: String,
+    /// Shown to the sponsor with card payments on: the "Pay by card" button.
+    pay_by_card: bool,
 }
 
 /// Renders invoice `id` (or its receipt). `sponsor_scope` limits it to one sponsor's
@@ -69,7 +71,8 @@ pub async fn page(
         0
     };
     let mut layout = ctx.layout(&title, "/staff/invoices");
-    if sponsor_scope.is_some() {
+    let portal = sponsor_scope.is_some();
+    if portal {
         // The sponsor portal's header, not the staff or public one.
         layout.portal = true;
         layout.nav = Layout::portal_nav("/portal/invoices");
@@ -86,5 +89,6 @@ pub async fn page(
         foundation_address: address,
         bank_instructions: bank,
         back,
+        pay_by_card: portal && ctx.state.settings.stripe_enabled(),
     })
 }

@@ -336,3 +336,38 @@ async fn renewals_stories_and_unmatched_figures_link_to_their_lists() {
         "{page}"
     );
 }
+
+/// Whoever the dashboard tells to do something can open where it sends them: for each role
+/// alone, on the demo data (every kind of figure present), every link on the dashboard
+/// answers without a 403 or a 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_link_opens_for_the_role_it_is_shown_to() {
+    let app = TestApp::spawn().await;
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
+        .await
+        .expect("seed task")
+        .expect("seed-demo");
+    for role in steward::domain::Role::ALL {
+        let (c, _, _) = app.signed_in(&[role]).await;
+        let (status, page) = c.page("/staff").await;
+        assert_eq!(status, 200, "{role:?}");
+        let mut links: Vec<String> = page
+            .match_indices("href=\"/staff")
+            .map(|(i, _)| {
+                let rest = &page[i + 6..];
+                rest[..rest.find('"').expect("closing quote")].replace("&#38;", "&")
+            })
+            .collect();
+        links.sort();
+        links.dedup();
+        assert!(!links.is_empty(), "{role:?}");
+        for link in links {
+            let (status, _) = c.page(&link).await;
+            assert!(
+                status == 200 || status == 303,
+                "{role:?} is shown {link} on the dashboard, which answers {status}"
+            );
+        }
+    }
+}

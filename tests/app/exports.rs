@@ -245,7 +245,7 @@ async fn the_audit_log_export_follows_the_filters_and_is_for_administrators() {
     .await;
     assert_eq!(
         lines[0],
-        "When (UTC),Who,Action,Record,Record id,Details,From"
+        "When (UTC),Who,Action,Record,Record id,Details,From,Times,Last (UTC)"
     );
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(

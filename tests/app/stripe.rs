@@ -12,7 +12,7 @@ use steward::services::{Actor, billing, sponsorships as service};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, link_path, location};
 
 const SECRET: &str = "whsec_test_0123456789abcdef";
 const SECRET_NEW: &str = "whsec_test_rotated_fedcba9876543210";
@@ -1147,5 +1147,51 @@ async fn only_portal_pages_let_a_form_lead_on_to_stripe_checkout() {
             "{page}: {}",
             csp(&r)
         );
+    }
+}
+
+/// The invoice email's link opens the invoice itself: it must carry every way to pay.
+#[tokio::test]
+async fn the_invoice_email_link_opens_a_page_with_every_way_to_pay() {
+    for card in [true, false] {
+        let api = MockServer::start().await;
+        let app = if card {
+            stripe_app(Some(&api)).await
+        } else {
+            TestApp::spawn().await
+        };
+        steward::models::app_settings::set(
+            &mut app.db(),
+            billing::BANK_INSTRUCTIONS_KEY,
+            "IBAN DE00 1234 5678 9012 3456 78, Example Bank",
+        )
+        .expect("bank details");
+        let f = invoiced_sponsor(&app, "Acme Cloud");
+        let mail = app.wait_for_mail(&f.billing_email, "invoice_issued").await;
+        let link = link_path(&mail.text, "http://steward.test/portal/enter/");
+        let browser = app.new_client();
+        let r = browser
+            .get(link.trim_start_matches("http://steward.test"))
+            .await;
+        assert_eq!(r.status(), 303);
+        let landing = location(&r);
+        assert_eq!(landing, format!("/portal/invoices/{}", f.invoice.id));
+        let (status, page) = browser.page(&landing).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("IBAN DE00 1234 5678 9012 3456 78"), "{page}");
+        assert!(page.contains(&f.invoice.number), "{page}");
+        let pay = format!("/portal/invoices/{}/pay", f.invoice.id);
+        assert_eq!(
+            page.contains(&format!("action=\"{pay}\"")),
+            card,
+            "card: {card}: {page}"
+        );
+        if card {
+            assert!(page.contains("by card"), "{page}");
+            mount_session(&api, &f, FEE_MINOR).await;
+            let r = browser.post(&pay, &[]).await;
+            assert_eq!(r.status(), 303);
+            assert!(location(&r).starts_with("https://checkout.stripe.com/"));
+        }
     }
 }
