@@ -166,7 +166,7 @@ pub fn housekeeping(
     login_failures::purge_older_than(c, Duration::days(1))?;
     crate::models::portal_tokens::delete_expired(c)?;
     crate::services::billing::activate_started(c, today)?;
-    crate::services::sponsorships::expire_ended(c, today)?;
+    crate::services::sponsorships::expire_ended(c, settings, today)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
     Ok(())

@@ -167,6 +167,13 @@ pub fn is_visible(
     }
 }
 
+/// The waitlist rule: an application with `ahead` applications before it in its tier's line
+/// (first come, first served) is waitlisted when they already claim every free place. A tier
+/// without a limit (`free` None) has no waitlist.
+pub fn waitlisted(ahead: i64, free: Option<i64>) -> bool {
+    free.is_some_and(|free| ahead >= free)
+}
+
 /// Whether staff may publish a sponsorship early: it is still before payment (once paid it
 /// shows by itself) and still in play.
 pub fn may_publish_early(status: Status) -> bool {
@@ -215,6 +222,21 @@ mod tests {
             transition(Applied, Paid).unwrap_err().to_string(),
             "A sponsorship that is applied cannot become paid."
         );
+    }
+
+    #[test]
+    fn the_first_in_line_get_the_free_places() {
+        assert!(
+            !waitlisted(0, None) && !waitlisted(99, None),
+            "no limit, no waitlist"
+        );
+        assert!(waitlisted(0, Some(0)), "full: even the first waits");
+        assert!(!waitlisted(0, Some(1)));
+        assert!(
+            waitlisted(1, Some(1)),
+            "the second waits for the one free place"
+        );
+        assert!(!waitlisted(1, Some(2)));
     }
 
     #[test]

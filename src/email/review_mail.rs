@@ -55,3 +55,20 @@ email_templates!(
     "emails/agreement_sent/body.txt",
     "emails/agreement_sent/body.html"
 );
+
+/// Tells sponsorship staff that a place in a full tier is free for the first application on
+/// its waitlist (which is not approved by itself).
+pub struct PlaceFreeEmail {
+    pub foundation: String,
+    pub sponsor: String,
+    pub tier: String,
+    pub applied: String,
+    pub link: String,
+}
+email_templates!(
+    PlaceFreeEmail,
+    "place_free",
+    "emails/place_free/subject.txt",
+    "emails/place_free/body.txt",
+    "emails/place_free/body.html"
+);

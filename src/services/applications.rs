@@ -227,7 +227,7 @@ fn apply_in(
         return Ok(Outcome::Refused(field, ALREADY_KNOWN.into()));
     }
     let tier = open.tier;
-    let waitlisted = tiers::is_full(conn, &tier)?;
+    let waitlisted = super::review::joins_waitlist(conn, &tier)?;
     let quote = tiers::quote(conn, &tier, a.org_size)?;
     let fee: Money = quote.total;
 

@@ -189,6 +189,7 @@ pub fn accept_agreement(
         // The checked move with its history entry and audit entry (a savepoint inside ours).
         super::sponsorships::change_status(
             conn,
+            settings,
             actor,
             s.id,
             Status::AgreementSent,

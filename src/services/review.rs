@@ -37,20 +37,36 @@ pub fn quoted_minor(s: &Sponsorship) -> i64 {
     s.list_price_minor.unwrap_or(s.fee_minor)
 }
 
-/// "approved by ana@example.org on 2026-11-23 10:04 UTC", from the last event that moved the
-/// sponsorship to where it is now.
+/// "approved by ana@example.org on 2026-11-23 10:04 UTC": the decision taken on the
+/// application (the move out of "applied"), however far the sponsorship has gone since.
 fn decided_by(conn: &mut DbConn, s: &Sponsorship) -> AppResult<String> {
-    let last: Option<(String, chrono::NaiveDateTime)> = sponsorship_events::table
+    let decision: Option<(String, String, chrono::NaiveDateTime)> = sponsorship_events::table
         .filter(sponsorship_events::sponsorship_id.eq(s.id))
-        .filter(sponsorship_events::to_status.eq(&s.status))
+        .filter(sponsorship_events::from_status.eq(Status::Applied.as_str()))
         .order(sponsorship_events::id.desc())
-        .select((sponsorship_events::actor, sponsorship_events::at))
+        .select((
+            sponsorship_events::to_status,
+            sponsorship_events::actor,
+            sponsorship_events::at,
+        ))
         .first(conn)
         .optional()?;
-    let what = s.status().label().to_lowercase();
-    Ok(match last {
-        Some((who, at)) => format!("{what} by {who} on {}", at.format("%Y-%m-%d %H:%M UTC")),
-        None => what,
+    let now = s.status();
+    Ok(match decision {
+        Some((to, who, at)) => {
+            let to: Status = to.parse().unwrap_or(now);
+            let since = if to == now {
+                String::new()
+            } else {
+                format!(" (it is {} now)", now.label().to_lowercase())
+            };
+            format!(
+                "{} by {who} on {}{since}",
+                to.label().to_lowercase(),
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+        None => now.label().to_lowercase(),
     })
 }
 
@@ -61,6 +77,122 @@ fn already_decided(conn: &mut DbConn, id: i64) -> AppResult<AppError> {
         "This application was already {}. Nothing was changed.",
         decided_by(conn, &s)?
     )))
+}
+
+/// Applications waiting in a tier, first come first served (the waitlist's order).
+fn line(conn: &mut DbConn, tier_id: i64) -> AppResult<Vec<Sponsorship>> {
+    Ok(sp::table
+        .filter(sp::tier_id.eq(tier_id))
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .order((sp::created_at.asc(), sp::id.asc()))
+        .select(Sponsorship::as_select())
+        .load(conn)?)
+}
+
+/// Places of a tier still free (None: the tier has no limit).
+fn free_places(conn: &mut DbConn, tier: &tiers::Tier) -> AppResult<Option<i64>> {
+    Ok(match tier.capacity {
+        Some(cap) => Some((i64::from(cap) - tiers::places_taken(conn, tier.id)?).max(0)),
+        None => None,
+    })
+}
+
+/// Whether a new application to `tier` joins the waitlist: the free places are offered to the
+/// applications already waiting first.
+pub fn joins_waitlist(conn: &mut DbConn, tier: &tiers::Tier) -> AppResult<bool> {
+    Ok(match free_places(conn, tier)? {
+        Some(free) => {
+            let waiting: i64 = sp::table
+                .filter(sp::tier_id.eq(tier.id))
+                .filter(sp::status.eq(Status::Applied.as_str()))
+                .count()
+                .get_result(conn)?;
+            crate::domain::sponsorship::waitlisted(waiting, Some(free))
+        }
+        None => false,
+    })
+}
+
+/// The one waitlist rule, applied to a tier after anything that changes its places or its
+/// line (a decision, a cancellation, an ended term, a new capacity): the first applications
+/// in line, as many as there are free places, are offered a place; the rest are waitlisted.
+/// An application that moves off the waitlist is not approved — the sponsorship staff are
+/// told by email that a place is waiting for it, and the move is in its history.
+pub fn settle_waitlist(conn: &mut DbConn, settings: &Settings, tier_id: i64) -> AppResult<()> {
+    let tier = tiers::find(conn, tier_id)?;
+    for (s, sponsor) in settle_line(conn, &tier)? {
+        let link = format!(
+            "{}/staff/applications/{}",
+            settings.base_url.trim_end_matches('/'),
+            s.id
+        );
+        for u in crate::models::users::active_with_role(conn, crate::domain::Role::Sponsorships)? {
+            let Ok(to) = crate::domain::EmailAddress::parse(&u.email) else {
+                continue;
+            };
+            email::enqueue(
+                conn,
+                &to,
+                &crate::email::PlaceFreeEmail {
+                    foundation: settings.foundation_name.clone(),
+                    sponsor: sponsor.name.clone(),
+                    tier: tier.name.clone(),
+                    applied: s.created_at.format("%-d %B %Y").to_string(),
+                    link: link.clone(),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets each waiting application's waitlist flag by the rule; returns those just moved off
+/// the waitlist (with their sponsor), after writing that move in their history and the audit
+/// log. Used alone where a change can only take places (recording a sponsorship), so nobody
+/// needs telling.
+pub fn settle_line(
+    conn: &mut DbConn,
+    tier: &tiers::Tier,
+) -> AppResult<Vec<(Sponsorship, sponsors::Sponsor)>> {
+    let free = free_places(conn, tier)?;
+    let mut offered = Vec::new();
+    for (ahead, s) in line(conn, tier.id)?.into_iter().enumerate() {
+        let waitlisted = crate::domain::sponsorship::waitlisted(ahead as i64, free);
+        if s.waitlisted == waitlisted {
+            continue;
+        }
+        diesel::update(
+            sp::table
+                .filter(sp::id.eq(s.id))
+                .filter(sp::status.eq(Status::Applied.as_str())),
+        )
+        .set(sp::waitlisted.eq(waitlisted))
+        .execute(conn)?;
+        if waitlisted {
+            continue;
+        }
+        sponsorships::add_event(
+            conn,
+            s.id,
+            "waitlist",
+            Some(Status::Applied),
+            Status::Applied,
+            "a place is free: off the waitlist, waiting for review",
+        )?;
+        let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        audit::record(
+            conn,
+            &Actor::system("waitlist"),
+            "application.place_free",
+            Some(("sponsorship", &s.id.to_string())),
+            &format!(
+                "{} · {}: a place is free, first in line",
+                sponsor.name, tier.name
+            ),
+        )?;
+        offered.push((s, sponsor));
+    }
+    Ok(offered)
 }
 
 /// Why an approval with no fee is refused.
@@ -109,13 +241,21 @@ pub fn approve(
             ));
         }
         let tier = tiers::find(conn, s.tier_id)?;
-        if let Some(cap) = tier.capacity
-            && tiers::is_full(conn, &tier)?
-        {
-            return Err(AppError::Conflict(format!(
-                "{} is full ({cap} of {cap} places taken): this application stays on the waitlist until a place frees up or the capacity is raised. Nothing was changed.",
-                tier.name
-            )));
+        // The same rule the pages show: settle the line under the lock, then ask it.
+        settle_waitlist(conn, settings, tier.id)?;
+        if sponsorships::find(conn, id)?.waitlisted {
+            let cap = tier.capacity.unwrap_or(0);
+            return Err(AppError::Conflict(if tiers::is_full(conn, &tier)? {
+                format!(
+                    "{} is full ({cap} of {cap} places taken): this application stays on the waitlist until a place frees up or the capacity is raised. Nothing was changed.",
+                    tier.name
+                )
+            } else {
+                format!(
+                    "The free places in {} go to the applications that came earlier: this one stays on the waitlist until its turn. Nothing was changed.",
+                    tier.name
+                )
+            }));
         }
         let n = diesel::update(
             sp::table
@@ -139,6 +279,7 @@ pub fn approve(
         if n != 1 {
             return Err(already_decided(conn, id)?);
         }
+        settle_waitlist(conn, settings, tier.id)?;
         let term = format!(
             "{} – {}",
             a.start.format("%Y-%m-%d"),
@@ -228,6 +369,7 @@ pub fn reject(
         if !sponsorships::set_status_if(conn, id, Status::Applied, Status::Rejected)? {
             return Err(already_decided(conn, id)?);
         }
+        settle_waitlist(conn, settings, s.tier_id)?;
         sponsorships::add_event(
             conn,
             id,

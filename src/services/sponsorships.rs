@@ -78,6 +78,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
         )?;
         let benefits = tiers::benefits(conn, tier.id)?;
         sponsorships::create_checklist(conn, id, &benefits)?;
+        // A new application joins the end of the line; one that takes a place may leave
+        // waiting applications without one. Neither frees a place, so nobody needs telling.
+        crate::services::review::settle_line(conn, &tier)?;
         let note = if t.status == Status::Applied {
             "recorded"
         } else {
@@ -106,6 +109,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
 /// staff clicking at once: one wins, the other gets a Conflict that says what happened.
 pub fn change_status(
     conn: &mut DbConn,
+    settings: &crate::config::Settings,
     actor: &Actor,
     id: i64,
     expected: Status,
@@ -145,6 +149,8 @@ pub fn change_status(
             ));
         }
         sponsorships::add_event(conn, id, &actor.label, Some(current), to, note)?;
+        // A place may have been freed (or taken): the waitlist follows.
+        crate::services::review::settle_waitlist(conn, settings, s.tier_id)?;
         audit::record(
             conn,
             actor,
@@ -247,12 +253,17 @@ pub fn fulfil(
 }
 
 /// Marks active sponsorships whose term has ended as expired (run by the worker daily).
-pub fn expire_ended(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize> {
+pub fn expire_ended(
+    conn: &mut DbConn,
+    settings: &crate::config::Settings,
+    today: NaiveDate,
+) -> AppResult<usize> {
     let ids = sponsorships::ended_active(conn, today)?;
     let mut n = 0;
     for id in ids {
         let r = change_status(
             conn,
+            settings,
             &Actor::system("scheduler"),
             id,
             Status::Active,

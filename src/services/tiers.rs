@@ -95,6 +95,7 @@ pub fn create_rule(
 /// Creates or updates a tier with its benefits; refuses a slug the programme already has.
 pub fn save_tier(
     c: &mut DbConn,
+    settings: &crate::config::Settings,
     actor: &Actor,
     programme_id: i64,
     tier_id: Option<i64>,
@@ -117,6 +118,8 @@ pub fn save_tier(
             None => tiers::insert(c, fields)?,
         };
         tiers::set_benefits(c, id, benefits)?;
+        // A new capacity may free places for applications on the waitlist (or fill them).
+        crate::services::review::settle_waitlist(c, settings, id)?;
         audit::record(
             c,
             actor,

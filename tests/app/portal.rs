@@ -57,8 +57,16 @@ fn sponsorship(app: &TestApp, sponsor_id: i64, tier: i64, status: Status) -> i64
 /// Moves a sponsorship along the table.
 fn advance(app: &TestApp, id: i64, path: &[Status]) {
     for w in path.windows(2) {
-        service::change_status(&mut app.db(), &Actor::system("test"), id, w[0], w[1], "")
-            .expect("move");
+        service::change_status(
+            &mut app.db(),
+            &app.state.settings,
+            &Actor::system("test"),
+            id,
+            w[0],
+            w[1],
+            "",
+        )
+        .expect("move");
     }
 }
 

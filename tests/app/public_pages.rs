@@ -107,8 +107,16 @@ pub(crate) fn active(app: &TestApp, sponsor: i64, tier: i64) -> i64 {
 }
 
 fn move_to(app: &TestApp, id: i64, from: Status, to: Status) {
-    services::sponsorships::change_status(&mut app.db(), &Actor::system("test"), id, from, to, "")
-        .expect("status change");
+    services::sponsorships::change_status(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        id,
+        from,
+        to,
+        "",
+    )
+    .expect("status change");
 }
 
 fn job(app: &TestApp, sponsor: i64, title: &str, remote: bool, url: &str, expires: NaiveDate) {

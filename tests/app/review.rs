@@ -412,6 +412,7 @@ async fn a_full_tier_keeps_applications_on_the_waitlist_until_a_place_frees() {
     // A place frees up: the waitlisted application can be approved, and leaves the list.
     service::change_status(
         &mut app.db(),
+        &app.state.settings,
         &Actor::system("test"),
         first,
         Status::Active,
@@ -825,4 +826,128 @@ async fn the_renewals_page_sums_up_what_ends_soon() {
     let acme = body.find("Acme").expect("acme");
     let globex = body.find("Globex").expect("globex");
     assert!(acme < globex, "soonest first");
+}
+
+/// The scenario: an application sent while a place was free, then the place taken by
+/// someone else. The queue, the tier, the portal and the approval all follow one rule; when
+/// the place frees again, staff are told and nothing is approved by itself.
+#[tokio::test]
+async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let t = tier(&app, "Visionary", 5_000_000, Some(1));
+    let first = sponsorship(&app, sponsor(&app, "Early Applicant"), t, Status::Applied);
+    let second = sponsorship(&app, sponsor(&app, "Later Applicant"), t, Status::Applied);
+    // The place is free: the first in line may have it, the second waits behind it.
+    let (_, body) = c.page("/staff/applications").await;
+    let row = |body: &str, name: &str| {
+        let i = body.find(name).expect("listed");
+        body[i..i + body[i..].find("</tr>").expect("row end")].to_string()
+    };
+    let r = c
+        .post(
+            &format!("/staff/applications/{second}/approve"),
+            &[
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("fee", "50000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let msg = r.text().await.expect("body");
+    assert!(
+        msg.contains("go to the applications that came earlier"),
+        "{msg}"
+    );
+    let _ = body;
+    // Staff record a sponsorship agreed elsewhere in that tier: the place is taken.
+    let (programme, _) = {
+        let tr = steward::models::tiers::find(&mut app.db(), t).expect("tier");
+        (tr.programme_id, tr)
+    };
+    let offline = sponsor(&app, "Agreed Offline");
+    let r = c
+        .post(
+            "/staff/sponsorships",
+            &[
+                ("sponsor", &offline.to_string()),
+                ("tier", &t.to_string()),
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("status", "active"),
+                ("fee", "50000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, body) = c.page("/staff/applications").await;
+    for name in ["Early Applicant", "Later Applicant"] {
+        assert!(row(&body, name).contains("waitlisted"), "{name}: {body}");
+    }
+    assert!(
+        body.contains("(2 on a waitlist)") || body.contains(">2<"),
+        "{body}"
+    );
+    let (_, tiers_page) = c.page(&format!("/staff/programmes/{programme}")).await;
+    assert!(tiers_page.contains("2 on the waitlist"), "{tiers_page}");
+    let r = c
+        .post(
+            &format!("/staff/applications/{first}/approve"),
+            &[
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("fee", "50000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.expect("body").contains("Visionary is full"));
+
+    // The offline sponsorship is cancelled: the place goes to the first in line, staff are
+    // told, and nothing is approved by itself.
+    let offline_id: i64 = {
+        use steward::db::schema::sponsorships as sp;
+        sp::table
+            .filter(sp::sponsor_id.eq(offline))
+            .select(sp::id)
+            .first(&mut app.db())
+            .expect("offline sponsorship")
+    };
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{offline_id}/status"),
+            &[
+                ("from", "active"),
+                ("to", "cancelled"),
+                ("note", "withdrew"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, first), "applied", "not approved by itself");
+    assert!(!rows::find(&mut app.db(), first).expect("row").waitlisted);
+    assert!(rows::find(&mut app.db(), second).expect("row").waitlisted);
+    assert_eq!(outbox_count(&app, "place_free"), 1, "staff are told once");
+    let (_, body) = c.page("/staff/applications").await;
+    assert!(
+        !row(&body, "Early Applicant").contains("waitlisted"),
+        "{body}"
+    );
+    assert!(
+        row(&body, "Later Applicant").contains("waitlisted"),
+        "{body}"
+    );
+    let r = c
+        .post(
+            &format!("/staff/applications/{first}/approve"),
+            &[
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("fee", "50000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, first), "approved");
 }

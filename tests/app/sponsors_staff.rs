@@ -1013,6 +1013,7 @@ async fn a_status_move_from_a_stale_state_changes_nothing() {
     assert_eq!(find(&mut db, id).expect("row").status, "approved");
     let r = service::change_status(
         &mut db,
+        &app.state.settings,
         &Actor::system("test"),
         id,
         Status::Applied,

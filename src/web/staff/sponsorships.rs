@@ -563,10 +563,11 @@ pub async fn change_status(
         ));
     }
     let actor = staff.actor();
+    let settings = staff.state.settings.clone();
     let r = staff
         .state
         .db
-        .run(move |c| service::change_status(c, &actor, id, expected, to, &note))
+        .run(move |c| service::change_status(c, &settings, &actor, id, expected, to, &note))
         .await;
     match r {
         Ok(()) => Ok(redirect_with_flash(

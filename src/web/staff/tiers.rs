@@ -651,11 +651,20 @@ async fn save_tier(
         );
     };
     let actor = staff.actor();
+    let settings = staff.state.settings.clone();
     let r = staff
         .state
         .db
         .run(move |c| {
-            crate::services::tiers::save_tier(c, &actor, programme_id, tier_id, &fields, &benefits)
+            crate::services::tiers::save_tier(
+                c,
+                &settings,
+                &actor,
+                programme_id,
+                tier_id,
+                &fields,
+                &benefits,
+            )
         })
         .await;
     match r {
