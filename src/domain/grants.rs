@@ -411,84 +411,92 @@ pub struct Rules {
     pub per_attendee: Option<Money>,
 }
 
-/// What the rules are checked against.
-#[derive(Clone, Debug)]
+/// What the rules are checked against. A field that did not parse is None: its own message
+/// is already on the form, and the rules that need it are skipped, so that every other rule
+/// is still checked in the same answer.
+#[derive(Clone, Debug, Default)]
 pub struct RuleInput {
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub attendance: i32,
-    pub coc_url: String,
-    pub requested: Money,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub attendance: Option<i32>,
+    pub coc_url: Option<String>,
+    pub requested: Option<Money>,
     /// The request in the foundation currency (at the reference rate).
-    pub requested_base: Money,
-    pub total_budget: Money,
+    pub requested_base: Option<Money>,
+    pub total_budget: Option<Money>,
 }
 
 /// Checks an application against its programme's rules on `today`; every failure is
 /// `(field, sentence)` for the form.
 pub fn check_rules(rules: &Rules, a: &RuleInput, today: NaiveDate) -> Vec<(&'static str, String)> {
     let mut errors = Vec::new();
-    if a.ends_on < a.starts_on {
+    if let (Some(starts_on), Some(ends_on)) = (a.starts_on, a.ends_on)
+        && ends_on < starts_on
+    {
         errors.push((
             "ends_on",
             "The event cannot end before it starts.".to_string(),
         ));
     }
     let earliest = today + chrono::Duration::days(i64::from(rules.min_lead_days));
-    if a.starts_on < today {
-        errors.push((
-            "starts_on",
-            "That date has passed: grants are for events still to come.".to_string(),
-        ));
-    } else if a.starts_on > today + chrono::Duration::days(3 * 366) {
-        errors.push((
-            "starts_on",
-            "That is more than three years away: apply when the event is at most three years ahead (check the year).".to_string(),
-        ));
-    } else if a.starts_on < earliest {
-        errors.push((
-            "starts_on",
-            format!(
-                "This programme needs applications at least {} days before the event starts, so reviewers have time. The earliest start date we can accept today is {}.",
-                rules.min_lead_days,
-                earliest.format("%-d %B %Y")
-            ),
-        ));
+    if let Some(starts_on) = a.starts_on {
+        if starts_on < today {
+            errors.push((
+                "starts_on",
+                "That date has passed: grants are for events still to come.".to_string(),
+            ));
+        } else if starts_on > today + chrono::Duration::days(3 * 366) {
+            errors.push((
+                "starts_on",
+                "That is more than three years away: apply when the event is at most three years ahead (check the year).".to_string(),
+            ));
+        } else if starts_on < earliest {
+            errors.push((
+                "starts_on",
+                format!(
+                    "This programme needs applications at least {} days before the event starts, so reviewers have time. The earliest start date we can accept today is {}.",
+                    rules.min_lead_days,
+                    earliest.format("%-d %B %Y")
+                ),
+            ));
+        }
     }
-    if rules.requires_coc && a.coc_url.trim().is_empty() {
+    if rules.requires_coc && a.coc_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
         errors.push((
             "coc_url",
             format!("This programme requires a published code of conduct. Our policy: “{COC_POLICY}” Give the address where yours is published."),
         ));
     }
-    if rules.kind.has_attendance() && a.attendance < 1 {
+    if rules.kind.has_attendance() && a.attendance.is_some_and(|n| n < 1) {
         errors.push((
             "attendance",
             "Enter how many people you expect, as a whole number of at least 1.".to_string(),
         ));
     }
-    if let Some(max) = rules.max_amount
-        && a.requested_base.minor > max.minor
+    if let (Some(max), Some(requested), Some(requested_base)) =
+        (rules.max_amount, a.requested, a.requested_base)
+        && requested_base.minor > max.minor
     {
-        let about = if a.requested.currency == a.requested_base.currency {
+        let about = if requested.currency == requested_base.currency {
             String::new()
         } else {
-            format!(" (about {} at our reference rate)", a.requested_base)
+            format!(" (about {requested_base} at our reference rate)")
         };
         errors.push((
             "requested",
             format!(
-                "This programme grants at most {max}. You asked for {}{about}; ask for less, or describe a smaller part of the event for us to fund.",
-                a.requested
+                "This programme grants at most {max}. You asked for {requested}{about}; ask for less, or describe a smaller part of the event for us to fund."
             ),
         ));
     }
-    if a.total_budget.minor > 0 && a.requested.minor > a.total_budget.minor {
+    if let (Some(requested), Some(total)) = (a.requested, a.total_budget)
+        && total.minor > 0
+        && requested.minor > total.minor
+    {
         errors.push((
             "requested",
             format!(
-                "The amount requested ({}) is more than the event's total budget ({}).",
-                a.requested, a.total_budget
+                "The amount requested ({requested}) is more than the event's total budget ({total})."
             ),
         ));
     }
@@ -628,13 +636,13 @@ mod tests {
 
     fn input(today: NaiveDate) -> RuleInput {
         RuleInput {
-            starts_on: today + chrono::Duration::days(60),
-            ends_on: today + chrono::Duration::days(61),
-            attendance: 200,
-            coc_url: "https://example.org/coc".into(),
-            requested: Money::new(300_000, usd()),
-            requested_base: Money::new(300_000, usd()),
-            total_budget: Money::new(2_000_000, usd()),
+            starts_on: Some(today + chrono::Duration::days(60)),
+            ends_on: Some(today + chrono::Duration::days(61)),
+            attendance: Some(200),
+            coc_url: Some("https://example.org/coc".into()),
+            requested: Some(Money::new(300_000, usd())),
+            requested_base: Some(Money::new(300_000, usd())),
+            total_budget: Some(Money::new(2_000_000, usd())),
         }
     }
 
@@ -644,23 +652,23 @@ mod tests {
         assert!(check_rules(&rules(), &input(today), today).is_empty());
 
         let mut a = input(today);
-        a.coc_url.clear();
+        a.coc_url = Some(String::new());
         let e = check_rules(&rules(), &a, today);
         assert_eq!(e[0].0, "coc_url");
         assert!(e[0].1.contains(COC_POLICY));
 
         let mut a = input(today);
-        a.starts_on = today + chrono::Duration::days(10);
+        a.starts_on = Some(today + chrono::Duration::days(10));
         let e = check_rules(&rules(), &a, today);
         assert_eq!(e[0].0, "starts_on");
         assert!(e[0].1.contains("21 February 2027"), "{}", e[0].1);
 
         let mut a = input(today);
-        a.starts_on = today - chrono::Duration::days(1);
+        a.starts_on = Some(today - chrono::Duration::days(1));
         assert!(check_rules(&rules(), &a, today)[0].1.contains("passed"));
 
         let mut a = input(today);
-        a.starts_on = NaiveDate::from_ymd_opt(2200, 1, 1).unwrap();
+        a.starts_on = NaiveDate::from_ymd_opt(2200, 1, 1);
         a.ends_on = a.starts_on;
         assert!(
             check_rules(&rules(), &a, today)[0]
@@ -669,11 +677,11 @@ mod tests {
         );
 
         let mut a = input(today);
-        a.ends_on = a.starts_on - chrono::Duration::days(1);
+        a.ends_on = Some(today + chrono::Duration::days(59));
         assert_eq!(check_rules(&rules(), &a, today)[0].0, "ends_on");
 
         let mut a = input(today);
-        a.attendance = 0;
+        a.attendance = Some(0);
         assert_eq!(check_rules(&rules(), &a, today)[0].0, "attendance");
         let dev = Rules {
             kind: Kind::Development,
@@ -682,18 +690,41 @@ mod tests {
         assert!(check_rules(&dev, &a, today).is_empty());
 
         let mut a = input(today);
-        a.requested_base = Money::new(1_000_001, usd());
+        a.requested_base = Some(Money::new(1_000_001, usd()));
         let e = check_rules(&rules(), &a, today);
         assert_eq!(e[0].0, "requested");
         assert!(e[0].1.contains("at most $10,000.00"), "{}", e[0].1);
 
         let mut a = input(today);
-        a.total_budget = Money::new(100_000, usd());
+        a.total_budget = Some(Money::new(100_000, usd()));
         assert!(
             check_rules(&rules(), &a, today)[0]
                 .1
                 .contains("total budget")
         );
+    }
+
+    #[test]
+    fn every_rule_whose_figures_parsed_is_checked_at_once() {
+        let today = NaiveDate::from_ymd_opt(2027, 1, 10).unwrap();
+        // Name, dates' end and attendance missing (their own messages are on the form): the
+        // lead time, the code of conduct and the maximum are still checked.
+        let a = RuleInput {
+            starts_on: Some(today + chrono::Duration::days(5)),
+            ends_on: None,
+            attendance: None,
+            coc_url: Some(String::new()),
+            requested: Some(Money::new(5_000_000, usd())),
+            requested_base: Some(Money::new(5_000_000, usd())),
+            total_budget: None,
+        };
+        let fields: Vec<&str> = check_rules(&rules(), &a, today)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(fields, ["starts_on", "coc_url", "requested"]);
+        // Nothing parsed: nothing to say beyond the fields' own messages.
+        assert!(check_rules(&rules(), &RuleInput::default(), today).is_empty());
     }
 
     #[test]

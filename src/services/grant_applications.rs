@@ -125,13 +125,13 @@ pub fn check(
     let errors = grants::check_rules(
         &programme.rules(base),
         &RuleInput {
-            starts_on: f.starts_on,
-            ends_on: f.ends_on,
-            attendance: f.attendance,
-            coc_url: f.coc_url.clone(),
-            requested: f.requested,
-            requested_base,
-            total_budget: f.total_budget,
+            starts_on: Some(f.starts_on),
+            ends_on: Some(f.ends_on),
+            attendance: Some(f.attendance),
+            coc_url: Some(f.coc_url.clone()),
+            requested: Some(f.requested),
+            requested_base: Some(requested_base),
+            total_budget: Some(f.total_budget),
         },
         today,
     );
@@ -143,6 +143,57 @@ pub fn check(
         rate_micros,
         requested_base,
     }))
+}
+
+/// What a form that did not parse whole still tells: each figure that parsed.
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    pub programme_id: Option<i64>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub attendance: Option<i32>,
+    pub coc_url: Option<String>,
+    pub requested: Option<Money>,
+    pub total_budget: Option<Money>,
+}
+
+/// The programme's rules checked against what parsed of a form, so that the applicant reads
+/// every message the form can give in its first answer (not the rules only after the
+/// missing fields are fixed). Nothing without a programme.
+pub fn draft_errors(
+    conn: &mut DbConn,
+    settings: &Settings,
+    today: NaiveDate,
+    d: &Draft,
+) -> AppResult<FieldErrors> {
+    let base = settings.currency();
+    let Some(programme) = d
+        .programme_id
+        .map(|id| programmes::find(conn, id).optional())
+        .transpose()?
+        .flatten()
+        .filter(|p| p.is_open)
+    else {
+        return Ok(Vec::new());
+    };
+    let requested_base = match d.requested {
+        Some(r) => programmes::rate(conn, r.currency, base)?
+            .and_then(|rate| grants::convert(r, rate, base)),
+        None => None,
+    };
+    Ok(grants::check_rules(
+        &programme.rules(base),
+        &RuleInput {
+            starts_on: d.starts_on,
+            ends_on: d.ends_on,
+            attendance: d.attendance,
+            coc_url: d.coc_url.clone(),
+            requested: d.requested,
+            requested_base,
+            total_budget: d.total_budget,
+        },
+        today,
+    ))
 }
 
 /// A checked file stored under a random key, waiting for its row.

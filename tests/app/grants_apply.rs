@@ -803,3 +803,35 @@ async fn a_form_without_its_csrf_token_is_refused() {
     assert_eq!(r.status(), 303);
     assert_eq!(count_applications(&app), 1);
 }
+
+/// The two rounds: missing fields and broken rules come back in one answer.
+#[tokio::test]
+async fn missing_fields_and_broken_rules_are_reported_in_one_answer() {
+    let app = TestApp::spawn().await;
+    let p = event_programme(&app);
+    let c = app.new_client();
+    let mut f = valid_form(p, &new_key());
+    set(&mut f, "applicant_name", "");
+    set(&mut f, "purpose", "");
+    set(&mut f, "starts_on", &day_in(10).to_string());
+    set(&mut f, "ends_on", &day_in(11).to_string());
+    set(&mut f, "coc_url", "");
+    set(&mut f, "requested", "11,000");
+    let page = refused(&c, &f).await;
+    for field in [
+        "applicant_name",
+        "purpose",
+        "starts_on",
+        "coc_url",
+        "requested",
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field} has its message in the first answer: {page}"
+        );
+    }
+    assert!(page.contains("at least 42 days before"), "{page}");
+    assert!(page.contains(COC_POLICY), "{page}");
+    assert!(page.contains("grants at most $10,000.00"), "{page}");
+    assert_eq!(count_applications(&app), 0);
+}

@@ -168,13 +168,26 @@ impl ApplyInput {
     }
 
     /// Parses every field; messages go to `errors`. The application (without its file) when
-    /// every field parsed.
+    /// every field parsed, and the figures that did parse (for the programme's rules).
     fn parse(
         &self,
         open: &[GrantProgramme],
         accepted: &[String],
         base: Currency,
         errors: &mut FormErrors,
+    ) -> (Option<Submission>, service::Draft) {
+        let mut draft = service::Draft::default();
+        let submission = self.parse_into(open, accepted, base, errors, &mut draft);
+        (submission, draft)
+    }
+
+    fn parse_into(
+        &self,
+        open: &[GrantProgramme],
+        accepted: &[String],
+        base: Currency,
+        errors: &mut FormErrors,
+        draft: &mut service::Draft,
     ) -> Option<Submission> {
         let programme = self
             .programme
@@ -284,6 +297,15 @@ impl ApplyInput {
             text::optional_multi_line(&self.earlier_grants, "the earlier grants", 2000)
                 .map_err(|m| errors.add("earlier_grants", m))
                 .ok();
+        *draft = service::Draft {
+            programme_id: programme,
+            starts_on,
+            ends_on,
+            attendance,
+            coc_url: coc_url.clone(),
+            requested: requested.filter(|_| currency.is_some()),
+            total_budget: budget.as_ref().map(|(_, total)| *total),
+        };
         let (lines, total_budget) = budget?;
         currency?;
         Some(Submission {
@@ -501,7 +523,7 @@ pub async fn submit(
     }
 
     let mut errors = FormErrors::new();
-    let parsed = input.parse(&offer.open, &offer.accepted, offer.base, &mut errors);
+    let (parsed, draft) = input.parse(&offer.open, &offer.accepted, offer.base, &mut errors);
     if let Some(m) = &up.refused {
         errors.add("attachment", m.clone());
     }
@@ -512,7 +534,20 @@ pub async fn submit(
             Err(m) => errors.add("attachment", m),
         }
     }
-    // The programme's rules, with the field messages, when the figures they need parsed.
+    // The programme's rules, with the field messages: all of them when the form parsed, and
+    // otherwise each rule whose figures parsed, so nothing waits for a second round.
+    if parsed.is_none() {
+        let settings = ctx.state.settings.clone();
+        let today = chrono::Utc::now().date_naive();
+        let found = ctx
+            .state
+            .db
+            .run(move |c| service::draft_errors(c, &settings, today, &draft))
+            .await?;
+        for (field, m) in found {
+            errors.add(field, m);
+        }
+    }
     if let Some(s) = &parsed {
         let (settings, facts) = (ctx.state.settings.clone(), s.facts.clone());
         let today = chrono::Utc::now().date_naive();
