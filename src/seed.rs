@@ -209,7 +209,6 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
             organisation,
             category: category.to_string(),
             body: BODY.to_string(),
-            image_alt: String::new(),
         };
         let id = crate::services::stories::create(&mut conn, &actor, &author, &text, None)
             .map_err(|e| anyhow::anyhow!("{e}"))?;

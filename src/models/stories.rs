@@ -98,7 +98,6 @@ pub struct StoryText {
     pub category: String,
     pub summary: String,
     pub body: String,
-    pub image_alt: String,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -319,6 +318,7 @@ pub fn set_image(
     conn: &mut DbConn,
     id: i64,
     key: Option<&str>,
+    alt: &str,
     allowed: &[Status],
 ) -> QueryResult<Option<Option<String>>> {
     let statuses: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
@@ -333,6 +333,7 @@ pub fn set_image(
     )
     .set((
         stories::image_key.eq(key),
+        stories::image_alt.eq(alt),
         stories::updated_at.eq(super::now()),
     ))
     .execute(conn)?;

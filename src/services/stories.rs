@@ -70,7 +70,6 @@ pub fn parse_text(f: &Fields) -> Result<StoryText, Refused> {
         category: f.get("category"),
         summary: f.get("summary"),
         body: f.get("body"),
-        image_alt: f.get("image_alt"),
     };
     let mut out = StoryText::default();
     match text::single_line(&typed.title, "a title", 150) {
@@ -97,10 +96,6 @@ pub fn parse_text(f: &Fields) -> Result<StoryText, Refused> {
         Ok(t) if t.is_empty() => errors.add("body", "Write the story."),
         Ok(t) => out.body = t,
         Err(m) => errors.add("body", m),
-    }
-    match text::optional_single_line(&typed.image_alt, "the picture's description", 200) {
-        Ok(t) => out.image_alt = t,
-        Err(m) => errors.add("image_alt", m),
     }
     if errors.is_empty() {
         Ok(out)
@@ -176,7 +171,8 @@ pub fn create(
                 category: text.category.clone(),
                 summary: text.summary.clone(),
                 body: text.body.clone(),
-                image_alt: text.image_alt.clone(),
+                // Described with its picture (the picture form), not with the text.
+                image_alt: String::new(),
                 status: Status::Draft.as_str().into(),
                 author_sponsor_id,
                 author_user_id,
@@ -415,11 +411,13 @@ pub fn return_to_author(
 
 /// Sets or clears the picture (the files were checked and stored already); returns the key
 /// it replaces. A sponsor may change it only while they may edit the text.
+/// Sets (or, with `key` None, removes) a story's picture together with what it shows.
 pub fn set_image(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     key: Option<&str>,
+    alt: &str,
     by_editor: bool,
 ) -> AppResult<Option<String>> {
     write_tx(conn, |conn| {
@@ -434,7 +432,7 @@ pub fn set_image(
         } else {
             &[Status::Draft, Status::Returned]
         };
-        let Some(old) = stories::set_image(conn, id, key, allowed)? else {
+        let Some(old) = stories::set_image(conn, id, key, alt, allowed)? else {
             return Err(moved_on(&stories::find(conn, id)?));
         };
         audit::record(
@@ -449,6 +447,43 @@ pub fn set_image(
             &s.title,
         )?;
         Ok(old)
+    })
+}
+
+/// Changes what a story's picture shows (its text for readers who cannot see it).
+pub fn describe_image(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    alt: &str,
+    by_editor: bool,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = stories::find(conn, id)?;
+        if !by_editor && !s.status().author_may_edit() {
+            return Err(AppError::Conflict(
+                "This story is with our editors now, so its picture cannot be changed.".into(),
+            ));
+        }
+        let Some(key) = s.image_key.clone() else {
+            return Err(AppError::BadRequest("Choose a picture to upload.".into()));
+        };
+        let allowed: &[Status] = if by_editor {
+            &Status::ALL
+        } else {
+            &[Status::Draft, Status::Returned]
+        };
+        if stories::set_image(conn, id, Some(&key), alt, allowed)?.is_none() {
+            return Err(moved_on(&stories::find(conn, id)?));
+        }
+        audit::record(
+            conn,
+            actor,
+            "story.image_described",
+            Some(("story", &id.to_string())),
+            &s.title,
+        )?;
+        Ok(())
     })
 }
 

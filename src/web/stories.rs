@@ -41,7 +41,6 @@ impl StoryForm {
                 category: s.category.clone(),
                 summary: s.summary.clone(),
                 body: s.body.clone(),
-                image_alt: s.image_alt.clone(),
             },
             errors: FormErrors::new(),
             seen: stamp(&s.updated_at),
@@ -59,24 +58,27 @@ impl StoryForm {
     }
 }
 
-/// Reads the `image` file of an upload form, checks and stores it as a story picture.
-/// Ok(Err(sentence)) when the file is refused.
-pub async fn receive_image(
-    req: &HttpRequest,
-    form: Multipart,
-    data_dir: &std::path::Path,
-) -> AppResult<Result<String, String>> {
-    if crate::web::declares_more_than(req, upload::BODY_LIMIT) {
-        return Ok(Err(crate::media::too_large_message()));
+/// The picture form (the file and what it shows), as typed, with a message per field.
+pub struct PictureForm {
+    pub alt: String,
+    pub errors: FormErrors,
+}
+
+impl PictureForm {
+    pub fn of(s: &Story) -> PictureForm {
+        PictureForm {
+            alt: s.image_alt.clone(),
+            errors: FormErrors::new(),
+        }
     }
-    let bytes = match upload::read_file_field(form, "image").await?.logo {
-        Ok(Some(b)) => b,
-        Ok(None) => return Ok(Err("Choose a picture to upload.".into())),
-        Err(m) => return Ok(Err(m)),
-    };
-    Ok(upload::store_story_image(data_dir, bytes)
-        .await?
-        .map(|s| s.key))
+}
+
+/// What became of a picture form.
+pub enum PictureOutcome {
+    /// Saved: the answer to send (back to the story, with a message).
+    Saved(HttpResponse),
+    /// Refused: the form again, with the messages next to its fields (status 422).
+    Refused(PictureForm),
 }
 
 /// One size of a story picture from disk, with the given caching.
@@ -172,7 +174,7 @@ pub async fn remove_image(
 ) -> AppResult<HttpResponse> {
     let old = state
         .db
-        .run(move |c| crate::services::stories::set_image(c, &actor, id, None, by_editor))
+        .run(move |c| crate::services::stories::set_image(c, &actor, id, None, "", by_editor))
         .await?;
     if let Some(old) = old {
         upload::remove_story_image(&state.settings.data_dir, &old).await;
@@ -184,8 +186,9 @@ pub async fn remove_image(
     ))
 }
 
-/// Checks and stores an uploaded picture, then sets it on the story; a refused file goes
-/// back with its message, and files no row names are removed.
+/// Reads the picture form: the description, and the file (checked and stored as a story
+/// picture). Without a file, a story that has a picture gets the new description only.
+/// A refused form writes nothing, and files no row names are removed.
 pub async fn set_uploaded_image(
     state: &crate::startup::AppState,
     actor: crate::services::audit::Actor,
@@ -194,22 +197,75 @@ pub async fn set_uploaded_image(
     req: &HttpRequest,
     form: Multipart,
     back: &str,
-) -> AppResult<HttpResponse> {
+) -> AppResult<PictureOutcome> {
     let data_dir = state.settings.data_dir.clone();
-    let key = match receive_image(req, form, &data_dir).await? {
-        Ok(k) => k,
+    let mut errors = FormErrors::new();
+    if crate::web::declares_more_than(req, upload::BODY_LIMIT) {
+        errors.add("image", crate::media::too_large_message());
+        return Ok(PictureOutcome::Refused(PictureForm {
+            alt: String::new(),
+            errors,
+        }));
+    }
+    let read = upload::read_file_field(form, "image").await?;
+    let typed_alt = read
+        .fields
+        .iter()
+        .find(|(k, _)| k == "image_alt")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let alt = crate::domain::text::optional_single_line(&typed_alt, "what the picture shows", 200)
+        .map_err(|m| errors.add("image_alt", m))
+        .ok();
+    let file = match read.logo {
+        Ok(f) => f,
         Err(m) => {
-            return Ok(crate::web::redirect_with_flash(
+            errors.add("image", m);
+            None
+        }
+    };
+    let refused = |errors: FormErrors| {
+        Ok(PictureOutcome::Refused(PictureForm {
+            alt: typed_alt.clone(),
+            errors,
+        }))
+    };
+    let Some(alt) = alt.filter(|_| errors.is_empty()) else {
+        return refused(errors);
+    };
+    let Some(bytes) = file else {
+        // No file: a new description for the picture the story has.
+        let a = alt.clone();
+        let r = state
+            .db
+            .run(move |c| crate::services::stories::describe_image(c, &actor, id, &a, by_editor))
+            .await;
+        return match r {
+            Ok(()) => Ok(PictureOutcome::Saved(crate::web::redirect_with_flash(
                 back,
-                crate::web::layout::FlashKind::Error,
-                &m,
-            ));
+                crate::web::layout::FlashKind::Success,
+                "Description saved.",
+            ))),
+            Err(AppError::BadRequest(m)) => {
+                errors.add("image", m);
+                refused(errors)
+            }
+            Err(e) => Err(e),
+        };
+    };
+    let key = match upload::store_story_image(&data_dir, bytes).await? {
+        Ok(s) => s.key,
+        Err(m) => {
+            errors.add("image", m);
+            return refused(errors);
         }
     };
     let k = key.clone();
     let r = state
         .db
-        .run(move |c| crate::services::stories::set_image(c, &actor, id, Some(&k), by_editor))
+        .run(move |c| crate::services::stories::set_image(c, &actor, id, Some(&k), &alt, by_editor))
         .await;
-    finish_image(&data_dir, back, &key, r).await
+    finish_image(&data_dir, back, &key, r)
+        .await
+        .map(PictureOutcome::Saved)
 }

@@ -563,8 +563,28 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
         .expect("sponsor");
     assert!(now.0.contains("love") && now.1.is_none());
 
-    // A logo from the portal waits for approval too.
+    // A file that is not a picture: the profile page again, the message by the field.
     let token = c.csrf_token().await;
+    let bad = reqwest::multipart::Form::new().part(
+        "logo",
+        reqwest::multipart::Part::bytes(b"<svg onload=alert(1)/>".to_vec())
+            .file_name("logo.svg")
+            .mime_str("image/svg+xml")
+            .expect("mime"),
+    );
+    let r = c
+        .http
+        .post(c.url(&format!("/portal/profile/logo?csrf_token={token}")))
+        .multipart(bad)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("id=\"logo-error\""), "{page}");
+    assert!(page.contains("SVG"), "{page}");
+
+    // A logo from the portal waits for approval too.
     let form = reqwest::multipart::Form::new().part(
         "logo",
         reqwest::multipart::Part::bytes(crate::applications::png(300, 150))

@@ -604,9 +604,13 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
         (Vec::new(), "Choose the signed agreement"),
     ] {
         let r = upload(&c, id, "signed.pdf", "application/pdf", bytes).await;
-        assert_eq!(r.status(), 303, "{message}");
-        let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
-        assert!(body.contains(message), "{message}: {body}");
+        assert_eq!(r.status(), 422, "{message}");
+        let body = r.text().await.expect("page");
+        let next_to_field = body
+            .split("id=\"agreement-error\">")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{message}: no message next to the field: {body}"));
+        assert!(next_to_field.contains(message), "{message}: {body}");
         assert_eq!(status_of(&app, id), "approved");
         assert_eq!(stored_files(&app), 0);
     }

@@ -36,7 +36,6 @@ fn story_fields<'a>(title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
         ("category", "science"),
         ("summary", "How Acme's <b>lab</b> runs on it."),
         ("body", body),
-        ("image_alt", ""),
     ]
 }
 
@@ -315,7 +314,6 @@ fn staff_story(app: &TestApp, title: &str, category: &str, path: &[Status]) -> i
             category: category.into(),
             summary: format!("Summary of {title}"),
             body: "Body".into(),
-            image_alt: String::new(),
         },
         None,
     )
@@ -716,28 +714,75 @@ async fn a_picture_is_checked_re_encoded_and_public_only_with_its_published_stor
         let r = p
             .post_multipart(
                 &format!("/portal/stories/{id}/image"),
-                &[],
+                &[("image_alt".to_string(), "Our lab at work".to_string())],
                 "image",
                 vec![(bytes, name, mime)],
             )
             .await;
-        assert_eq!(r.status(), 303);
-        let (kind, message) = flash(&r).expect("a flash message");
-        assert_eq!(kind, "error", "{name}: {message}");
-        assert!(message.contains("PNG, JPEG or WebP"), "{name}: {message}");
+        // The page again, with the message next to the file field and what was typed.
+        assert_eq!(r.status(), 422, "{name}");
+        let page = r.text().await.expect("page");
+        let error = page
+            .split("id=\"image-error\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name}: no message next to the field: {page}"));
+        assert!(error.contains("PNG, JPEG or WebP"), "{name}: {error}");
+        assert!(
+            page.contains("value=\"Our lab at work\""),
+            "{name}: the description is kept"
+        );
         assert_eq!(key_of(&app), None);
     }
-
+    // A description that cannot be stored is refused next to its own field.
     let r = p
         .post_multipart(
             &format!("/portal/stories/{id}/image"),
-            &[],
+            &[("image_alt".to_string(), "x".repeat(300))],
+            "image",
+            vec![(png(100, 100), "team.png", "image/png")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("page")
+            .contains("id=\"image_alt-error\"")
+    );
+    assert_eq!(key_of(&app), None);
+
+    // The description typed next to the upload is saved with the picture.
+    let r = p
+        .post_multipart(
+            &format!("/portal/stories/{id}/image"),
+            &[(
+                "image_alt".to_string(),
+                "The team at the 2026 sprint".to_string(),
+            )],
             "image",
             vec![(png(1600, 900), "team.png", "image/png")],
         )
         .await;
     assert_eq!(r.status(), 303);
     let key = key_of(&app).expect("stored");
+    let (_, page) = p.page(&format!("/portal/stories/{id}")).await;
+    assert!(
+        page.contains("alt=\"The team at the 2026 sprint\""),
+        "{page}"
+    );
+    // Saving the text leaves the description alone; a new description alone is saved.
+    let r = p
+        .post_multipart(
+            &format!("/portal/stories/{id}/image"),
+            &[("image_alt".to_string(), "Our team, 2026".to_string())],
+            "image",
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(key_of(&app).as_deref(), Some(key.as_str()));
+    let (_, page) = p.page(&format!("/portal/stories/{id}")).await;
+    assert!(page.contains("alt=\"Our team, 2026\""), "{page}");
     // The sponsor sees it in the portal; the public does not while it is a draft.
     let r = p.get(&format!("/portal/stories/{id}/image/l.png")).await;
     assert_eq!(r.status(), 200);

@@ -569,19 +569,32 @@ pub async fn upload_logo(
     req: HttpRequest,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
-    let refuse = |m: &str| Ok(redirect_with_flash("/portal/profile", FlashKind::Error, m));
+    // A refused file: the profile page again, the message next to the file field.
+    let refuse = |m: &str| {
+        let mut errors = FormErrors::new();
+        errors.add("logo", m);
+        errors
+    };
     if crate::web::declares_more_than(&req, upload::BODY_LIMIT) {
-        return refuse(&crate::media::too_large_message());
+        let e = refuse(&crate::media::too_large_message());
+        return profile_page(&p, e, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let bytes = match upload::read(form).await?.logo {
         Ok(Some(b)) => b,
-        Ok(None) => return refuse("Choose a logo file to upload."),
-        Err(m) => return refuse(&m),
+        Ok(None) => {
+            let e = refuse("Choose a logo file to upload.");
+            return profile_page(&p, e, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(m) => {
+            return profile_page(&p, refuse(&m), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let data_dir = p.state.settings.data_dir.clone();
     let stored = match upload::store_logo(&data_dir, bytes).await? {
         Ok(s) => s,
-        Err(m) => return refuse(&m),
+        Err(m) => {
+            return profile_page(&p, refuse(&m), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let (sid, actor, key) = (p.sponsor_id, p.actor(), stored.key.clone());
     let details = stored.details.clone();

@@ -15,7 +15,7 @@ use crate::models::stories::{self, Story};
 use crate::services::stories::{self as service, Author};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::stories::{self as shared, StoryForm};
+use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};
 use crate::web::{redirect_with_flash, render, render_status};
 
 type Form = web::Form<Vec<(String, String)>>;
@@ -107,6 +107,7 @@ struct ShowPage {
     s: Story,
     status: Status,
     form: StoryForm,
+    picture: PictureForm,
     today: chrono::NaiveDate,
 }
 
@@ -131,6 +132,7 @@ async fn show_page(
     p: &SponsorPortal,
     id: i64,
     form: Option<StoryForm>,
+    picture: Option<PictureForm>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let s = own_story(p, id).await?;
@@ -140,6 +142,7 @@ async fn show_page(
             layout: layout(p, &s.title),
             status: s.status(),
             form: form.unwrap_or_else(|| StoryForm::of(&s)),
+            picture: picture.unwrap_or_else(|| PictureForm::of(&s)),
             today: chrono::Utc::now().date_naive(),
             s,
         },
@@ -148,7 +151,7 @@ async fn show_page(
 
 /// `GET /portal/stories/{id}`.
 pub async fn show(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    show_page(&p, *id, None, StatusCode::OK).await
+    show_page(&p, *id, None, None, StatusCode::OK).await
 }
 
 /// `POST /portal/stories/{id}`: the text, while a draft or returned.
@@ -162,7 +165,7 @@ pub async fn update(p: SponsorPortal, id: web::Path<i64>, form: Form) -> AppResu
         Err(refused) => {
             let (typed, errors) = *refused;
             let form = StoryForm::failed(typed, errors, f.get("seen"));
-            return show_page(&p, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return show_page(&p, id, Some(form), None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let (actor, seen_at) = (p.actor(), f.seen());
@@ -235,7 +238,19 @@ pub async fn upload_image(
             "This story is with our editors now, so its picture cannot be changed.",
         ));
     }
-    shared::set_uploaded_image(&p.state, p.actor(), id, false, &req, form, &back).await
+    match shared::set_uploaded_image(&p.state, p.actor(), id, false, &req, form, &back).await? {
+        PictureOutcome::Saved(r) => Ok(r),
+        PictureOutcome::Refused(picture) => {
+            show_page(
+                &p,
+                id,
+                None,
+                Some(picture),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
 }
 
 /// `POST /portal/stories/{id}/image/remove`.

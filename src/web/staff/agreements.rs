@@ -93,6 +93,21 @@ async fn read_pdf_field(mut form: Multipart) -> Result<(Vec<u8>, String), String
     Err(NO_FILE.into())
 }
 
+/// A refused file: logged and answered with the sponsorship page again, the message next to
+/// the file field.
+async fn refused(
+    staff: &Staff<SponsorshipsStaff>,
+    id: i64,
+    message: &str,
+) -> AppResult<HttpResponse> {
+    tracing::info!(
+        sponsorship = id,
+        reason = message,
+        "agreement upload refused"
+    );
+    crate::web::staff::sponsorships::agreement_refused(staff, id, message).await
+}
+
 /// `POST /staff/sponsorships/{id}/agreement/upload?csrf_token=…` (multipart): an agreement
 /// signed elsewhere; the sponsorship moves to agreement accepted. A refused file writes
 /// nothing.
@@ -108,19 +123,15 @@ pub async fn upload(
         .db
         .run(move |c| Ok(sponsorships::find(c, id)?))
         .await?;
-    let refuse = |m: &str| {
-        tracing::info!(sponsorship = id, reason = m, "agreement upload refused");
-        Ok(redirect_with_flash(&back(id), FlashKind::Error, m))
-    };
     if crate::web::declares_more_than(&req, MAX_PDF_BYTES + MULTIPART_OVERHEAD) {
-        return refuse(&agreements::too_large_message());
+        return refused(&staff, id, &agreements::too_large_message()).await;
     }
     let (bytes, name) = match read_pdf_field(form).await {
         Ok(x) => x,
-        Err(m) => return refuse(&m),
+        Err(m) => return refused(&staff, id, &m).await,
     };
     if let Err(m) = agreements::check_pdf(&bytes) {
-        return refuse(&m);
+        return refused(&staff, id, &m).await;
     }
     let data_dir = staff.state.settings.data_dir.clone();
     let dir = data_dir.clone();
@@ -150,7 +161,7 @@ pub async fn upload(
             let k = key.clone();
             let _ = web::block(move || agreements::delete_pdf(&data_dir, &k)).await;
             match e {
-                AppError::Conflict(m) => refuse(&m),
+                AppError::Conflict(m) => Ok(redirect_with_flash(&back(id), FlashKind::Error, &m)),
                 e => Err(e),
             }
         }

@@ -88,6 +88,17 @@ enum StoreError {
     Failed(anyhow::Error),
 }
 
+/// A refused upload: logged (our own sentence, never the file name, so safe to log) and
+/// answered with the sponsor page again, the message next to the file field.
+async fn refused(
+    staff: &Staff<SponsorshipsStaff>,
+    id: i64,
+    message: &str,
+) -> AppResult<HttpResponse> {
+    tracing::info!(sponsor = id, reason = message, "logo upload refused");
+    crate::web::staff::sponsors::logo_refused(staff, id, message).await
+}
+
 /// `POST /staff/sponsors/{id}/logo`: check, re-encode and store an upload as the logo waiting
 /// for approval (replacing an earlier waiting one). A refused upload writes nothing.
 pub async fn upload(
@@ -102,19 +113,14 @@ pub async fn upload(
         .db
         .run(move |c| Ok(sponsors::find(c, id)?))
         .await?;
-    let refuse = |m: &str| {
-        // Our own sentence, never the file name: safe to log.
-        tracing::info!(sponsor = id, reason = m, "logo upload refused");
-        Ok(redirect_with_flash(&back(id), FlashKind::Error, m))
-    };
 
     // A declared length that cannot fit is refused before a byte of the body is read.
     if crate::web::declares_more_than(&req, MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD) {
-        return refuse(&media::too_large_message());
+        return refused(&staff, id, &media::too_large_message()).await;
     }
     let bytes = match read_logo_field(form).await {
         Ok(b) => b,
-        Err(m) => return refuse(&m),
+        Err(m) => return refused(&staff, id, &m).await,
     };
 
     let data_dir = staff.state.settings.data_dir.clone();
@@ -136,7 +142,7 @@ pub async fn upload(
     };
     let (key, logo) = match stored {
         Ok(s) => s,
-        Err(StoreError::Refused(m)) => return refuse(&m),
+        Err(StoreError::Refused(m)) => return refused(&staff, id, &m).await,
         Err(StoreError::Failed(e)) => return Err(AppError::Unexpected(e)),
     };
 

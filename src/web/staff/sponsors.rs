@@ -468,6 +468,26 @@ async fn show_page(
     errors: FormErrors,
     f: Option<&Fields>,
 ) -> AppResult<ShowPage> {
+    show_page_inner(staff, id, errors, f).await
+}
+
+/// The sponsor page again (422) with `message` next to the logo's file field: a refused
+/// upload keeps the page it came from.
+pub async fn logo_refused(staff: &S, id: i64, message: &str) -> AppResult<HttpResponse> {
+    let mut errors = FormErrors::new();
+    errors.add("logo", message);
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &show_page(staff, id, errors, None).await?,
+    )
+}
+
+async fn show_page_inner(
+    staff: &S,
+    id: i64,
+    errors: FormErrors,
+    f: Option<&Fields>,
+) -> AppResult<ShowPage> {
     let (sponsor, contacts, rows, jobs, history) = staff
         .state
         .db

@@ -424,6 +424,8 @@ struct ShowPage {
     invoices: Vec<crate::models::invoices::Invoice>,
     today: String,
     due_default: String,
+    /// Messages for the page's file form (a refused agreement upload).
+    errors: FormErrors,
 }
 
 impl ShowPage {
@@ -471,7 +473,22 @@ impl ShowPage {
 }
 
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = *id;
+    show_page(&staff, *id, FormErrors::new(), StatusCode::OK).await
+}
+
+/// The sponsorship page again (422) with `message` next to the agreement's file field.
+pub async fn agreement_refused(staff: &S, id: i64, message: &str) -> AppResult<HttpResponse> {
+    let mut errors = FormErrors::new();
+    errors.add("agreement", message);
+    show_page(staff, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn show_page(
+    staff: &S,
+    id: i64,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let (s, sponsor, tier, events, checklist, agreements, invoices) = staff
         .state
         .db
@@ -513,26 +530,30 @@ pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
             !dedicated && !paid_by_invoice
         })
         .collect();
-    render(&ShowPage {
-        layout: staff.layout(
-            &format!("{} · {}", sponsor.name, tier.name),
-            "/staff/sponsorships",
-        ),
-        next,
-        visible: s.is_visible_on(today),
-        agreements,
-        invoices,
-        today: today.format("%Y-%m-%d").to_string(),
-        due_default: (today
-            + chrono::Duration::days(crate::web::staff::invoices::DEFAULT_DUE_DAYS))
-        .format("%Y-%m-%d")
-        .to_string(),
-        s,
-        sponsor,
-        tier,
-        events,
-        checklist,
-    })
+    render_status(
+        status,
+        &ShowPage {
+            layout: staff.layout(
+                &format!("{} · {}", sponsor.name, tier.name),
+                "/staff/sponsorships",
+            ),
+            next,
+            visible: s.is_visible_on(today),
+            agreements,
+            invoices,
+            today: today.format("%Y-%m-%d").to_string(),
+            due_default: (today
+                + chrono::Duration::days(crate::web::staff::invoices::DEFAULT_DUE_DAYS))
+            .format("%Y-%m-%d")
+            .to_string(),
+            s,
+            sponsor,
+            tier,
+            events,
+            checklist,
+            errors,
+        },
+    )
 }
 
 pub async fn change_status(

@@ -21,7 +21,7 @@ use crate::services::stories::{self as service, Author};
 use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
-use crate::web::stories::{self as shared, StoryForm};
+use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};
 use crate::web::{csv_response, redirect_with_flash, render, render_status};
 
 type S = Staff<StoryEditors>;
@@ -237,6 +237,7 @@ struct ShowPage {
     sponsors: Vec<Sponsor>,
     sponsor_id: Option<i64>,
     form: StoryForm,
+    picture: PictureForm,
     /// The review forms as typed, with their messages.
     feedback: String,
     publish_on: String,
@@ -258,6 +259,7 @@ impl ShowPage {
 
 struct Typed {
     form: Option<StoryForm>,
+    picture: Option<PictureForm>,
     sponsor_id: Option<Option<i64>>,
     feedback: String,
     publish_on: String,
@@ -268,6 +270,7 @@ impl Typed {
     fn none() -> Typed {
         Typed {
             form: None,
+            picture: None,
             sponsor_id: None,
             feedback: String::new(),
             publish_on: String::new(),
@@ -296,6 +299,7 @@ async fn show_page(staff: &S, id: i64, t: Typed, status: StatusCode) -> AppResul
             status: s.status(),
             sponsor_id: t.sponsor_id.unwrap_or(s.sponsor_id),
             form: t.form.unwrap_or_else(|| StoryForm::of(&s)),
+            picture: t.picture.unwrap_or_else(|| PictureForm::of(&s)),
             sponsor,
             sponsors,
             feedback: t.feedback,
@@ -454,7 +458,18 @@ pub async fn upload_image(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     let back = format!("/staff/stories/{}#picture", *id);
-    shared::set_uploaded_image(&staff.state, staff.actor(), *id, true, &req, form, &back).await
+    match shared::set_uploaded_image(&staff.state, staff.actor(), *id, true, &req, form, &back)
+        .await?
+    {
+        PictureOutcome::Saved(r) => Ok(r),
+        PictureOutcome::Refused(picture) => {
+            let t = Typed {
+                picture: Some(picture),
+                ..Typed::none()
+            };
+            show_page(&staff, *id, t, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 /// `POST /staff/stories/{id}/image/remove`.
