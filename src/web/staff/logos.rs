@@ -401,6 +401,7 @@ mod tests {
     struct Card {
         sponsor: Sponsor,
         layout: Layout,
+        errors: crate::domain::FormErrors,
     }
 
     fn sponsor(logo: Option<&str>, pending: Option<&str>) -> Sponsor {
@@ -437,6 +438,7 @@ mod tests {
         Card {
             sponsor: sponsor(logo, pending),
             layout,
+            errors: crate::domain::FormErrors::new(),
         }
         .render()
         .unwrap()
