@@ -257,6 +257,11 @@ pub async fn flush(counter: &PlacementCounter, db: &Db) -> AppResult<usize> {
 /// The prefix of keys for topic slots, e.g. `topic:cloud`.
 pub const TOPIC_PREFIX: &str = "topic:";
 
+/// The height, in CSS pixels, of the iframe in the embed snippet. The embed keeps its logos on
+/// one row (a longer row scrolls sideways), so its page is never taller than this at any
+/// width; the browser test measures it.
+pub const EMBED_HEIGHT_PX: u32 = 160;
+
 /// Checks a slot key: lower-case letters, digits and single hyphens, with an optional
 /// `topic:` prefix (`home-footer`, `docs-footer`, `topic:cloud`). Keys appear in the URLs other
 /// sites embed, so they never change once created.

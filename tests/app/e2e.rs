@@ -507,3 +507,120 @@ async fn e2e_pay_by_card_reaches_stripe_checkout_in_chromium() {
     progress("Pay by card reached Stripe Checkout");
     let _ = client.close().await;
 }
+
+/// Issue 14's browser findings, seen as a browser sees them: on the demo data, every
+/// placement embed fits the snippet's iframe height at a phone's and a desktop's width (it
+/// was cut off below its first row of logos), and a staff 404 page — compressed, as Chromium
+/// asks for gzip — shows our page, not the browser's decoding error.
+#[tokio::test]
+async fn e2e_embeds_fit_their_frame_and_error_pages_decode_in_chromium() {
+    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
+        println!("e2e: skipped the embed and error page browser test (set STEWARD_E2E=1)");
+        return;
+    }
+    let chromedriver = required_binary(
+        "STEWARD_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromedriver",
+    );
+    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
+    let driver = ChromeDriver::start(&chromedriver).await;
+    // The embed links its stylesheet by the configured base URL (other sites frame it), so
+    // the app must be configured with the address the browser uses.
+    let port = free_port();
+    let app = TestApp::spawn_with(move |s| {
+        s.port = port;
+        s.base_url = format!("http://127.0.0.1:{port}");
+    })
+    .await;
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
+        .await
+        .expect("seed task")
+        .expect("seed-demo");
+    let keys: Vec<String> = {
+        use diesel::prelude::*;
+        steward::db::schema::placement_slots::table
+            .select(steward::db::schema::placement_slots::key)
+            .load(&mut *app.db())
+            .expect("slots")
+    };
+    assert!(!keys.is_empty(), "the demo has placement slots");
+    let client = open_browser(&driver, &chromium, profile.path()).await;
+    let limit = steward::placements::EMBED_HEIGHT_PX as u64;
+    for width in [320u32, 1280] {
+        client
+            .set_window_size(width, 900)
+            .await
+            .expect("set the window size");
+        for key in &keys {
+            client
+                .goto(&format!("{}/embed/placements/{key}", app.address))
+                .await
+                .expect("open the embed");
+            let height = client
+                // Where the content ends (the window itself is taller than a frame).
+                .execute(
+                    "return Math.ceil(document.querySelector('main').getBoundingClientRect().bottom);",
+                    vec![],
+                )
+                .await
+                .expect("measure")
+                .as_u64()
+                .expect("a number");
+            assert!(
+                height <= limit,
+                "the {key} embed is {height} px tall at {width} px wide; the snippet's frame is {limit} px"
+            );
+        }
+    }
+    progress("every embed fits its frame at 320 and 1280 px");
+
+    // A signed-in staff member's 404, compressed on the way.
+    app.create_staff(
+        "Ada Admin",
+        "ada.e2e@example.org",
+        &steward::domain::Role::ALL,
+    );
+    client.set_window_size(1280, 960).await.expect("size");
+    client
+        .goto(&format!("{}/login", app.address))
+        .await
+        .expect("open the sign-in page");
+    fill(&client, "email", "ada.e2e@example.org").await;
+    fill(&client, "password", crate::helpers::PASSWORD).await;
+    click(&client, "//button[@type='submit']", "the sign-in button").await;
+    let deadline = Instant::now() + WAIT;
+    while current_path(&client).await != "/staff" {
+        assert!(
+            Instant::now() < deadline,
+            "not signed in: {}",
+            where_we_are(&client).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for path in [
+        "/staff/sponsors/abc",
+        "/staff/users/abc",
+        "/staff/programmes/new",
+    ] {
+        client
+            .goto(&format!("{}{path}", app.address))
+            .await
+            .expect("open a missing page");
+        wait_for(
+            &client,
+            "//h1[normalize-space()='Page not found']",
+            &format!("our 404 page at {path}"),
+        )
+        .await;
+        assert!(
+            page_text(&client).await.contains("Request id"),
+            "{path}: {}",
+            where_we_are(&client).await
+        );
+    }
+    progress("error pages decode in the browser");
+    let _ = client.close().await;
+}

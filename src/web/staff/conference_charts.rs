@@ -48,6 +48,54 @@ pub struct Value {
 /// Room a value needs after a bar before it goes inside it.
 const VALUE_W: i64 = 110;
 
+/// About how wide a chart text of `chars` characters is at 13 px (a little generous).
+fn text_w(chars: usize) -> i64 {
+    chars as i64 * 15 / 2
+}
+
+/// A text's box on the chart: (left, top, right, bottom), from its anchor point and baseline.
+type TextBox = (i64, i64, i64, i64);
+
+fn text_box(x: i64, y: i64, chars: usize, anchor: &str) -> TextBox {
+    let w = text_w(chars);
+    let left = match anchor {
+        "end" => x - w,
+        "middle" => x - w / 2,
+        _ => x,
+    };
+    (left, y - 11, left + w, y + 3)
+}
+
+fn overlaps(a: TextBox, b: TextBox) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// An amount at the end of a bar, kept clear of the bar's "committed" mark: a value that
+/// would be written across the mark moves to its far side.
+fn value_clear_of(text: String, bar_w: i64, y: i64, mark: Option<i64>) -> Value {
+    let mut v = value(text, bar_w, y);
+    let Some(mark) = mark else {
+        return v;
+    };
+    let chars = v.text.chars().count();
+    let anchor = if v.inside { "end" } else { "start" };
+    let (left, _, right, _) = text_box(v.x, v.y, chars, anchor);
+    if mark + 2 < left || mark - 2 > right {
+        return v;
+    }
+    if v.inside {
+        // Inside, right-aligned: end just before the mark.
+        v.x = mark - 4;
+        if v.x - text_w(chars) < PLOT_X {
+            v.inside = false;
+            v.x = mark + 4;
+        }
+    } else {
+        v.x = mark + 4;
+    }
+    v
+}
+
 fn value(text: String, bar_w: i64, y: i64) -> Value {
     let inside = bar_w > PLOT_W - VALUE_W;
     Value {
@@ -91,6 +139,7 @@ pub fn categories(a: &Analysis, cur: Currency) -> CategoryChart {
             let y = TOP + i as i64 * ROW_H;
             let estimate_w = scale(t.estimate, max, PLOT_W);
             let actual_w = scale(t.actual, max, PLOT_W);
+            let committed_x = (t.committed > 0).then(|| PLOT_X + scale(t.committed, max, PLOT_W));
             CategoryBars {
                 label: shorten(&t.category, LABEL_CHARS),
                 title: format!(
@@ -105,9 +154,19 @@ pub fn categories(a: &Analysis, cur: Currency) -> CategoryChart {
                 text_y: y + BAR_H + 5,
                 estimate_w,
                 actual_w,
-                estimate_value: value(money(t.estimate), estimate_w, y + BAR_H - 3),
-                actual_value: value(money(t.actual), actual_w, y + 2 * BAR_H - 1),
-                committed_x: (t.committed > 0).then(|| PLOT_X + scale(t.committed, max, PLOT_W)),
+                estimate_value: value_clear_of(
+                    money(t.estimate),
+                    estimate_w,
+                    y + BAR_H - 3,
+                    committed_x,
+                ),
+                actual_value: value_clear_of(
+                    money(t.actual),
+                    actual_w,
+                    y + 2 * BAR_H - 1,
+                    committed_x,
+                ),
+                committed_x,
                 over: t.actual > t.estimate,
             }
         })
@@ -132,14 +191,28 @@ pub struct Tick {
     pub label: String,
 }
 
-/// A scenario's point on the net-result line.
+/// A scenario's point on the net-result line, with where its label goes (clear of the other
+/// labels and the break-even label).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Point {
     pub x: i64,
     pub y: i64,
     pub label: String,
+    pub label_x: i64,
+    pub label_y: i64,
+    pub anchor: &'static str,
     pub title: String,
     pub loss: bool,
+}
+
+/// The break-even line and its label (beside the line, on whichever side has room).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at: i64,
+    pub label: String,
+    pub label_x: i64,
+    pub label_y: i64,
+    pub anchor: &'static str,
 }
 
 /// The net result against attendance, from none to the cap.
@@ -158,7 +231,7 @@ pub struct NetChart {
     pub x_ticks: Vec<Tick>,
     pub y_ticks: Vec<Tick>,
     /// The break-even attendance's position and label, when within the cap.
-    pub break_even: Option<Tick>,
+    pub break_even: Option<Mark>,
     pub scenarios: Vec<Point>,
 }
 
@@ -214,20 +287,75 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
             label: money(lo),
         });
     }
+    // Labels are placed one by one, each clear of those already placed: the break-even
+    // label first (at the top, right of its line, or left of it near the right edge), then
+    // each scenario's above its point, or below it, or further out.
+    let mut placed: Vec<TextBox> = Vec::new();
     let break_even = match a.break_even {
-        BreakEven::At(n) => Some(Tick {
-            at: x_of(n),
-            label: format!("Break-even: {n}"),
-        }),
+        BreakEven::At(n) => {
+            let at = x_of(n);
+            let label = format!("Break-even: {n}");
+            let chars = label.chars().count();
+            let (label_x, anchor) = if at + 4 + text_w(chars) <= NET_W {
+                (at + 4, "start")
+            } else {
+                (at - 4, "end")
+            };
+            let label_y = NET_TOP - 8;
+            placed.push(text_box(label_x, label_y, chars, anchor));
+            Some(Mark {
+                at,
+                label,
+                label_x,
+                label_y,
+                anchor,
+            })
+        }
         _ => None,
     };
-    let scenarios = a
-        .scenarios
-        .iter()
-        .map(|s| Point {
-            x: x_of(s.attendance),
-            y: y_of(s.net),
-            label: s.label.to_string(),
+    let mut scenarios = Vec::new();
+    for s in &a.scenarios {
+        let (x, y) = (x_of(s.attendance), y_of(s.net));
+        let label = s.label.to_string();
+        let chars = label.chars().count();
+        // Nearest first: above, below, beside, then one text row further out each time.
+        let mut candidates = vec![
+            (x, y - 10, "middle"),
+            (x, y + 20, "middle"),
+            (x + 9, y + 4, "start"),
+            (x - 9, y + 4, "end"),
+        ];
+        for row in 1..=8 {
+            let d = row * 14;
+            candidates.extend([
+                (x, y - 10 - d, "middle"),
+                (x, y + 20 + d, "middle"),
+                (x + 9, y + 4 - d, "start"),
+                (x - 9, y + 4 - d, "end"),
+                (x + 9, y + 4 + d, "start"),
+                (x - 9, y + 4 + d, "end"),
+            ]);
+        }
+        let fits = |(cx, cy, anchor): (i64, i64, &str)| {
+            let b = text_box(cx, cy, chars, anchor);
+            b.0 >= 0 && b.2 <= NET_W && b.1 >= 0 && b.3 <= NET_H
+                && !placed.iter().any(|p| overlaps(*p, b))
+                // Nor over its own marker.
+                && !overlaps(b, (x - 6, y - 6, x + 6, y + 6))
+        };
+        let (label_x, label_y, anchor) = candidates
+            .iter()
+            .copied()
+            .find(|c| fits(*c))
+            .unwrap_or(candidates[0]);
+        placed.push(text_box(label_x, label_y, chars, anchor));
+        scenarios.push(Point {
+            x,
+            y,
+            label,
+            label_x,
+            label_y,
+            anchor,
             title: format!(
                 "{}: {} attendees, net {}",
                 s.label,
@@ -235,8 +363,8 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
                 money(s.net)
             ),
             loss: s.net < 0,
-        })
-        .collect();
+        });
+    }
     Some(NetChart {
         width: NET_W,
         height: NET_H,
@@ -356,5 +484,103 @@ mod tests {
         let c = net(&empty, &a, usd).unwrap();
         assert!(c.break_even.is_none());
         assert_eq!(c.y_ticks.len(), 1);
+    }
+
+    /// Every label box of the net chart, break-even first.
+    fn label_boxes(c: &NetChart) -> Vec<TextBox> {
+        let mut out = Vec::new();
+        if let Some(b) = &c.break_even {
+            out.push(text_box(
+                b.label_x,
+                b.label_y,
+                b.label.chars().count(),
+                b.anchor,
+            ));
+        }
+        for p in &c.scenarios {
+            out.push(text_box(
+                p.label_x,
+                p.label_y,
+                p.label.chars().count(),
+                p.anchor,
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn no_two_labels_of_the_net_chart_overlap_whatever_the_budget() {
+        let usd = crate::domain::money::USD;
+        // Break-even at every scenario, scenarios bunched together, at the top and bottom of
+        // the plot, near the right edge: 600 budgets.
+        for fixed in [0, 1_000_000, 3_000_000, 6_000_000, 9_000_000, 14_000_000] {
+            for price in [5_000, 10_000, 20_000, 40_000, 80_000] {
+                for scenarios in [
+                    [400, 600, 1000],
+                    [380, 400, 420],
+                    [990, 995, 1000],
+                    [10, 20, 30],
+                ] {
+                    for cap in [1000, 100_000] {
+                        let i = Inputs {
+                            attendance_cap: cap,
+                            scenarios: scenarios.map(|s| s * cap / 1000),
+                            costs: vec![CostLine {
+                                category: "Venue".into(),
+                                item: "Hall".into(),
+                                basis: Basis::Fixed,
+                                estimate: fixed * cap / 1000,
+                                committed: None,
+                                actual: None,
+                                liability: None,
+                                liability_from: None,
+                            }],
+                            tickets: vec![Ticket {
+                                name: "Regular".into(),
+                                price,
+                                share_permille: 1000,
+                            }],
+                            ..inputs()
+                        };
+                        let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+                        let a = analyse(&i, today).unwrap();
+                        let c = net(&i, &a, usd).unwrap();
+                        let boxes = label_boxes(&c);
+                        for (k, a) in boxes.iter().enumerate() {
+                            assert!(
+                                a.0 >= 0 && a.2 <= NET_W && a.1 >= 0 && a.3 <= NET_H,
+                                "{a:?} outside the chart"
+                            );
+                            for b in &boxes[k + 1..] {
+                                // Bunched scenarios may leave no room at all; the layout only
+                                // promises no overlap where a free place exists, and the
+                                // cases above all have one.
+                                assert!(
+                                    !overlaps(*a, *b),
+                                    "labels overlap: {a:?} and {b:?} (fixed {fixed}, price {price}, scenarios {scenarios:?}, cap {cap})"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_amount_never_sits_under_the_committed_mark() {
+        for (bar_w, mark) in [
+            (100, 100 + PLOT_X + 20),
+            (300, PLOT_X + 290),
+            (PLOT_W, PLOT_X + PLOT_W - 30),
+        ] {
+            let v = value_clear_of("$12,345.00".into(), bar_w, 20, Some(mark));
+            let anchor = if v.inside { "end" } else { "start" };
+            let b = text_box(v.x, v.y, 10, anchor);
+            assert!(
+                mark < b.0 - 1 || mark > b.2 + 1,
+                "{v:?} covers the mark at {mark}"
+            );
+        }
     }
 }
