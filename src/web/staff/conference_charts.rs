@@ -303,6 +303,8 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
             };
             let label_y = NET_TOP - 8;
             placed.push(text_box(label_x, label_y, chars, anchor));
+            // The dashed line itself: no scenario label is written across it.
+            placed.push((at - 2, NET_TOP, at + 2, NET_BOTTOM));
             Some(Mark {
                 at,
                 label,
@@ -496,6 +498,7 @@ mod tests {
                 b.label.chars().count(),
                 b.anchor,
             ));
+            out.push((b.at - 2, NET_TOP, b.at + 2, NET_BOTTOM));
         }
         for p in &c.scenarios {
             out.push(text_box(
@@ -548,7 +551,7 @@ mod tests {
                         let boxes = label_boxes(&c);
                         for (k, a) in boxes.iter().enumerate() {
                             assert!(
-                                a.0 >= 0 && a.2 <= NET_W && a.1 >= 0 && a.3 <= NET_H,
+                                a.0 >= -2 && a.2 <= NET_W + 2 && a.1 >= 0 && a.3 <= NET_H,
                                 "{a:?} outside the chart"
                             );
                             for b in &boxes[k + 1..] {
