@@ -43,6 +43,25 @@ impl Actor {
     }
 }
 
+/// The row for `actor` doing `action` to `record` (type, id), now.
+fn entry<'a>(
+    actor: &'a Actor,
+    action: &'a str,
+    record: Option<(&'a str, &'a str)>,
+    details: &'a str,
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        at: crate::models::now(),
+        actor_user_id: actor.user_id,
+        actor: &actor.label,
+        action,
+        record_type: record.map(|r| r.0),
+        record_id: record.map(|r| r.1),
+        details,
+        client_addr: actor.client_addr.as_deref(),
+    }
+}
+
 /// Writes one audit entry, or, when the same thing (same action, actor, client, record and
 /// details) was already written within `window`, counts it on that entry. For refusals a
 /// client can repeat at will (failed or throttled sign-ins): the evidence stays, one row per
@@ -55,18 +74,8 @@ pub fn record_repeatable(
     details: &str,
     window: chrono::Duration,
 ) -> AppResult<()> {
-    let now = crate::models::now();
-    let e = NewAuditEntry {
-        at: now,
-        actor_user_id: actor.user_id,
-        actor: &actor.label,
-        action,
-        record_type: record.map(|r| r.0),
-        record_id: record.map(|r| r.1),
-        details,
-        client_addr: actor.client_addr.as_deref(),
-    };
-    if !audit::count_repeat(conn, &e, now - window)? {
+    let e = entry(actor, action, record, details);
+    if !audit::count_repeat(conn, &e, e.at - window)? {
         audit::insert(conn, &e)?;
     }
     Ok(())
@@ -80,18 +89,6 @@ pub fn record(
     record: Option<(&str, &str)>,
     details: &str,
 ) -> AppResult<()> {
-    audit::insert(
-        conn,
-        &NewAuditEntry {
-            at: crate::models::now(),
-            actor_user_id: actor.user_id,
-            actor: &actor.label,
-            action,
-            record_type: record.map(|r| r.0),
-            record_id: record.map(|r| r.1),
-            details,
-            client_addr: actor.client_addr.as_deref(),
-        },
-    )?;
+    audit::insert(conn, &entry(actor, action, record, details))?;
     Ok(())
 }
