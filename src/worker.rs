@@ -50,9 +50,6 @@ pub async fn run(
     placements: std::sync::Arc<PlacementCounter>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    use futures_util::StreamExt;
-    use futures_util::stream::FuturesUnordered;
-
     // Their own tasks, so a slow SMTP server holds up neither the counts nor the jobs.
     let flusher = tokio::spawn(flush_placements(
         db.clone(),
@@ -67,8 +64,10 @@ pub async fn run(
     ));
     let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
     let slots = settings.outbox_concurrency.clamp(1, 32);
-    let mut in_flight = FuturesUnordered::new();
-    let mut sending: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    // Each send is a task of its own, so it goes on while this loop waits for the database.
+    let mut in_flight: tokio::task::JoinSet<anyhow::Result<bool>> = tokio::task::JoinSet::new();
+    let mut sending: std::collections::HashMap<tokio::task::Id, i64> =
+        std::collections::HashMap::new();
     loop {
         if *shutdown.borrow() {
             break;
@@ -81,14 +80,14 @@ pub async fn run(
                 Ok(ids) => {
                     let new: Vec<i64> = ids
                         .into_iter()
-                        .filter(|id| !sending.contains(id))
+                        .filter(|id| !sending.values().any(|s| s == id))
                         .take(free)
                         .collect();
                     for id in new {
-                        sending.insert(id);
-                        let (db, mailer, settings) = (&db, &mailer, &settings);
-                        in_flight
-                            .push(async move { (id, deliver_one(db, mailer, settings, id).await) });
+                        let (db, mailer, settings) = (db.clone(), mailer.clone(), settings.clone());
+                        let task = in_flight
+                            .spawn(async move { deliver_one(&db, &mailer, &settings, id).await });
+                        sending.insert(task.id(), id);
                     }
                 }
                 Err(e) => {
@@ -97,33 +96,57 @@ pub async fn run(
             }
         }
         tokio::select! {
-            Some((id, r)) = in_flight.next(), if !in_flight.is_empty() => {
-                sending.remove(&id);
-                if let Err(e) = r {
-                    tracing::error!(outbox_id = id, error = %format!("{e:#}"), "email delivery could not be recorded");
-                }
+            Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                finished(&mut sending, done);
             }
             _ = tokio::time::sleep(poll) => {}
             // A dropped sender means nobody can ask us to stop any more: stop now.
             r = shutdown.changed() => if r.is_err() { break },
         }
     }
-    if !in_flight.is_empty() {
-        let grace = tokio::time::sleep(SHUTDOWN_GRACE);
-        tokio::pin!(grace);
-        loop {
-            tokio::select! {
-                next = in_flight.next() => if next.is_none() { break },
-                _ = &mut grace => {
-                    tracing::warn!(messages = in_flight.len(), "stopping with emails still being sent; they will be retried");
-                    break;
-                }
+    // Stopping: the messages in hand, the counts and the jobs share one short grace; what is
+    // still running then is dropped (an email's claim runs out by itself and it is sent later).
+    let grace = tokio::time::sleep(SHUTDOWN_GRACE);
+    tokio::pin!(grace);
+    while !in_flight.is_empty() {
+        tokio::select! {
+            Some(done) = in_flight.join_next_with_id() => finished(&mut sending, done),
+            _ = &mut grace => {
+                tracing::warn!(messages = in_flight.len(), "stopping with emails still being sent; they will be retried");
+                in_flight.abort_all();
+                break;
             }
         }
     }
-    let _ = flusher.await;
-    let _ = jobs.await;
+    for task in [flusher, jobs] {
+        let abort = task.abort_handle();
+        tokio::select! {
+            _ = task => {}
+            _ = &mut grace => abort.abort(),
+        }
+    }
     tracing::info!("outbox worker stopped");
+}
+
+/// Books a finished send: its slot is free again; a failure to record the outcome is logged.
+fn finished(
+    sending: &mut std::collections::HashMap<tokio::task::Id, i64>,
+    done: Result<(tokio::task::Id, anyhow::Result<bool>), tokio::task::JoinError>,
+) {
+    match done {
+        Ok((task, r)) => {
+            let id = sending.remove(&task).unwrap_or_default();
+            if let Err(e) = r {
+                tracing::error!(outbox_id = id, error = %format!("{e:#}"), "email delivery could not be recorded");
+            }
+        }
+        Err(e) => {
+            let id = sending.remove(&e.id()).unwrap_or_default();
+            if !e.is_cancelled() {
+                tracing::error!(outbox_id = id, error = %e, "email delivery task failed");
+            }
+        }
+    }
 }
 
 /// Housekeeping every ten minutes (the first run at start), until `shutdown` turns true.
@@ -167,6 +190,7 @@ pub fn housekeeping(
     crate::models::portal_tokens::delete_expired(c)?;
     crate::services::billing::activate_started(c, today)?;
     crate::services::sponsorships::expire_ended(c, settings, today)?;
+    crate::services::review::settle_all_waitlists(c, settings)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
     Ok(())

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart, header};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncFileTransport, AsyncTransport, Executor, Message, Tokio1Executor};
 
 use crate::config::{MailTransport, Settings};
 use crate::models::outbox::OutboxMessage;
@@ -24,8 +27,7 @@ pub struct SentMail {
 #[derive(Clone)]
 pub enum Mailer {
     File(AsyncFileTransport<Tokio1Executor>),
-    /// The transport and the most time one delivery may take.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
+    Smtp(Arc<SmtpRelay>),
     Memory(Arc<Mutex<Vec<SentMail>>>),
 }
 
@@ -53,19 +55,132 @@ impl SendFailure {
     }
 }
 
-/// SMTP replies that refuse the message or its recipient for good (RFC 5321 §4.2.2): no such
-/// mailbox (550), not local (551), over quota for good (552), mailbox name not allowed (553),
-/// transaction refused (554). Other 5xx replies (authentication, a command the relay does
-/// not know) point at our configuration: those are retried, so fixing the setting sends the
-/// queue.
+/// A permanent SMTP reply that refuses this recipient for good: one whose enhanced status code
+/// (RFC 3463) is about the address — 5.1.x (bad mailbox, bad address syntax, no such domain)
+/// or 5.2.x (mailbox disabled) — as in "550 5.1.1 No such user". Other 5xx replies (5.7.1
+/// relaying denied, a refused sender, authentication, and 552, which RFC 5321 §4.5.3.1.10 says
+/// to treat as temporary) point at our configuration or the moment: those are retried until
+/// the give-up time, so fixing a setting sends the queue.
 fn refused_for_good(e: &lettre::transport::smtp::Error) -> bool {
-    e.is_permanent()
-        && e.status().is_some_and(|c| {
-            matches!(
-                c.to_string().as_str(),
-                "550" | "551" | "552" | "553" | "554"
-            )
+    if !e.is_permanent() || e.status().is_some_and(|c| c.to_string() == "552") {
+        return false;
+    }
+    e.to_string()
+        .split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+        .any(|w| w.starts_with("5.1.") || w.starts_with("5.2."))
+}
+
+/// Where and how to reach the SMTP relay, read once from the configured URL (the forms lettre
+/// reads: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or `=opportunistic`,
+/// `smtps://user:pass@host:465`, an optional `/hello.name` path).
+///
+/// Delivery drives lettre's connection itself rather than its transport, so that the time
+/// limit covers connecting, the greeting, authentication and the message — and ends at the
+/// server's answer to the message: once that says "queued", the message is sent, and the
+/// polite QUIT that follows happens on its own, outside the limit. (lettre's transport waits
+/// for the QUIT's answer before it reports success, so a server slow to say goodbye would
+/// make an accepted message look failed, and it would be sent again.)
+pub struct SmtpRelay {
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    limit: Duration,
+}
+
+impl SmtpRelay {
+    pub fn from_url(url: &str, limit: Duration) -> anyhow::Result<SmtpRelay> {
+        let u = url::Url::parse(url).context("not a URL")?;
+        let host = u
+            .host_str()
+            .context("no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let tls_param = u
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.to_string());
+        let params = || TlsParameters::new(host.clone()).context("TLS parameters");
+        let (port, tls) = match (u.scheme(), tls_param.as_deref()) {
+            ("smtp", None) => (u.port().unwrap_or(25), Tls::None),
+            ("smtp", Some("required")) => (u.port().unwrap_or(587), Tls::Required(params()?)),
+            ("smtp", Some("opportunistic")) => {
+                (u.port().unwrap_or(587), Tls::Opportunistic(params()?))
+            }
+            ("smtps", _) => (u.port().unwrap_or(465), Tls::Wrapper(params()?)),
+            (scheme, tls) => anyhow::bail!("unknown scheme {scheme:?} or tls={tls:?}"),
+        };
+        let decode = |s: &str| -> anyhow::Result<String> {
+            Ok(percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .context("the user or password is not valid UTF-8")?
+                .into_owned())
+        };
+        let credentials = match u.password() {
+            Some(p) => Some(Credentials::new(decode(u.username())?, decode(p)?)),
+            None => None,
+        };
+        let path = u.path().trim_matches('/');
+        let hello = if path.is_empty() {
+            ClientId::default()
+        } else {
+            ClientId::Domain(path.to_string())
+        };
+        Ok(SmtpRelay {
+            host,
+            port,
+            tls,
+            credentials,
+            hello,
+            limit,
         })
+    }
+
+    /// Delivers one message within the time limit (see the type's comment).
+    async fn deliver(&self, message: &Message) -> Result<(), SendFailure> {
+        let envelope = message.envelope().clone();
+        let bytes = message.formatted();
+        let attempt = tokio::time::timeout(self.limit, async {
+            let mut conn = <Tokio1Executor as Executor>::connect(
+                &self.host,
+                self.port,
+                Some(self.limit),
+                &self.hello,
+                &self.tls,
+            )
+            .await?;
+            if let Some(c) = &self.credentials {
+                conn.auth(DEFAULT_MECHANISMS, c).await?;
+            }
+            let sent = conn.send(&envelope, &bytes).await;
+            Ok::<_, lettre::transport::smtp::Error>((conn, sent))
+        })
+        .await;
+        let classify = |e: lettre::transport::smtp::Error| {
+            let error = anyhow::anyhow!("SMTP: {e}");
+            if refused_for_good(&e) {
+                SendFailure::permanent(error)
+            } else {
+                SendFailure::temporary(error)
+            }
+        };
+        match attempt {
+            Err(_) => Err(SendFailure::temporary(anyhow::anyhow!(
+                "SMTP: the mail server did not finish within {} s",
+                self.limit.as_secs()
+            ))),
+            Ok(Err(e)) => Err(classify(e)),
+            Ok(Ok((mut conn, sent))) => {
+                // Goodbye on its own, briefly; its answer changes nothing.
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), conn.abort()).await;
+                });
+                sent.map(|_| ()).map_err(classify)
+            }
+        }
+    }
 }
 
 impl Mailer {
@@ -77,18 +192,13 @@ impl Mailer {
                     .with_context(|| format!("cannot create {}", dir.display()))?;
                 Mailer::File(AsyncFileTransport::new(dir))
             }
-            MailTransport::Smtp(url) => {
-                let limit = Duration::from_secs(s.smtp_timeout_secs.max(1));
-                Mailer::Smtp(
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
-                        .context("the SMTP URL is not usable")?
-                        // lettre applies this to the TCP connect only; the whole delivery
-                        // is bounded by `limit` in `send`.
-                        .timeout(Some(limit))
-                        .build(),
-                    limit,
+            MailTransport::Smtp(url) => Mailer::Smtp(Arc::new(
+                SmtpRelay::from_url(
+                    url.expose(),
+                    Duration::from_secs(s.smtp_timeout_secs.max(1)),
                 )
-            }
+                .context("the SMTP URL is not usable")?,
+            )),
             MailTransport::Memory => Mailer::Memory(Arc::new(Mutex::new(Vec::new()))),
         })
     }
@@ -152,23 +262,7 @@ impl Mailer {
                     .context("cannot write the mail file")
                     .map_err(SendFailure::temporary)?;
             }
-            Mailer::Smtp(t, limit) => {
-                // Greeting, commands and data all fall under one deadline: a relay that
-                // accepts the connection and then says nothing cannot hold the worker.
-                match tokio::time::timeout(*limit, t.send(message)).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) if refused_for_good(&e) => {
-                        return Err(SendFailure::permanent(anyhow::anyhow!("SMTP: {e}")));
-                    }
-                    Ok(Err(e)) => return Err(SendFailure::temporary(anyhow::anyhow!("SMTP: {e}"))),
-                    Err(_) => {
-                        return Err(SendFailure::temporary(anyhow::anyhow!(
-                            "SMTP: the mail server did not finish within {} s",
-                            limit.as_secs()
-                        )));
-                    }
-                }
-            }
+            Mailer::Smtp(relay) => relay.deliver(&message).await?,
             Mailer::Memory(_) => unreachable!("handled above"),
         }
         Ok(())

@@ -504,6 +504,8 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
                         Status::Cancelled,
                         &format!("payment for invoice {} refunded in full", inv.number),
                     )?;
+                    // Its place in the tier is free again: the waitlist follows.
+                    super::review::settle_waitlist(conn, settings, s.tier_id)?;
                 }
             }
         }

@@ -43,6 +43,8 @@ fn decided_by(conn: &mut DbConn, s: &Sponsorship) -> AppResult<String> {
     let decision: Option<(String, String, chrono::NaiveDateTime)> = sponsorship_events::table
         .filter(sponsorship_events::sponsorship_id.eq(s.id))
         .filter(sponsorship_events::from_status.eq(Status::Applied.as_str()))
+        // Not the waitlist's own notes (applied → applied).
+        .filter(sponsorship_events::to_status.ne(Status::Applied.as_str()))
         .order(sponsorship_events::id.desc())
         .select((
             sponsorship_events::to_status,
@@ -154,6 +156,9 @@ pub fn settle_line(
     conn: &mut DbConn,
     tier: &tiers::Tier,
 ) -> AppResult<Vec<(Sponsorship, sponsors::Sponsor)>> {
+    // Under the tier's lock (taken again if the caller holds it already): two changes at
+    // once settle one after the other, so one application is offered one place once.
+    tiers::lock(conn, tier.id)?;
     let free = free_places(conn, tier)?;
     let mut offered = Vec::new();
     for (ahead, s) in line(conn, tier.id)?.into_iter().enumerate() {
@@ -161,14 +166,15 @@ pub fn settle_line(
         if s.waitlisted == waitlisted {
             continue;
         }
-        diesel::update(
+        let changed = diesel::update(
             sp::table
                 .filter(sp::id.eq(s.id))
-                .filter(sp::status.eq(Status::Applied.as_str())),
+                .filter(sp::status.eq(Status::Applied.as_str()))
+                .filter(sp::waitlisted.eq(s.waitlisted)),
         )
         .set(sp::waitlisted.eq(waitlisted))
         .execute(conn)?;
-        if waitlisted {
+        if changed != 1 || waitlisted {
             continue;
         }
         sponsorships::add_event(
@@ -404,6 +410,20 @@ pub fn reject(
         )?;
         Ok(())
     })
+}
+
+/// Settles the waitlist of every tier that has applications waiting (the worker's
+/// housekeeping, so that flags written before this rule, or by hand, are brought in line).
+pub fn settle_all_waitlists(conn: &mut DbConn, settings: &Settings) -> AppResult<()> {
+    let tier_ids: Vec<i64> = sp::table
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .select(sp::tier_id)
+        .distinct()
+        .load(conn)?;
+    for tier_id in tier_ids {
+        crate::db::write_tx(conn, |conn| settle_waitlist(conn, settings, tier_id))?;
+    }
+    Ok(())
 }
 
 /// Applications waiting for a place in a tier.

@@ -131,8 +131,10 @@ pub fn change_status(
                 "To go back before the invoice, void the invoice on its page: the sponsorship then waits for a corrected one.".into(),
             ));
         }
+        // The tier first, then the sponsorship (the order review and the waitlist use): a
+        // move may free or take one of its places.
+        tiers::lock(conn, s.tier_id)?;
         if to == Status::Approved {
-            tiers::lock(conn, s.tier_id)?;
             let tier = tiers::find(conn, s.tier_id)?;
             if let Some(cap) = tier.capacity
                 && tiers::is_full(conn, &tier)?

@@ -289,6 +289,9 @@ pub const BODY_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// average since the body began): a phone on a poor connection manages far more; a client
 /// trickling bytes to hold a connection and a file handle open does not.
 pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+/// However fast it started, a body must be complete within this long (the largest upload we
+/// take, 10 MB, needs 35 KB/s for it).
+pub const BODY_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A request body that fails with "timed out" once it falls behind the minimum rate, so a
 /// slow-body client cannot pin connections. The error reaches whoever reads the body (the
@@ -319,7 +322,7 @@ impl<S> MinRate<S> {
         let earned = std::time::Duration::from_millis(
             self.received.saturating_mul(1000) / BODY_MIN_BYTES_PER_SEC,
         );
-        self.started + BODY_GRACE + earned
+        (self.started + BODY_GRACE + earned).min(self.started + BODY_MAX_TIME)
     }
 }
 

@@ -201,11 +201,14 @@ pub async fn set_uploaded_image(
     let data_dir = state.settings.data_dir.clone();
     let mut errors = FormErrors::new();
     if crate::web::declares_more_than(req, upload::BODY_LIMIT) {
+        // Refused unread: the description field shows the one saved, not an empty one that
+        // the next upload would save over it.
+        let alt = state
+            .db
+            .run(move |c| Ok(crate::models::stories::find(c, id)?.image_alt))
+            .await?;
         errors.add("image", crate::media::too_large_message());
-        return Ok(PictureOutcome::Refused(PictureForm {
-            alt: String::new(),
-            errors,
-        }));
+        return Ok(PictureOutcome::Refused(PictureForm { alt, errors }));
     }
     let read = upload::read_file_field(form, "image").await?;
     let typed_alt = read

@@ -71,7 +71,7 @@ async fn every_error_page_decodes_in_a_browser_that_asks_for_gzip() {
         let (status, headers, body) = browser_get(&c, path).await;
         assert!((400..500).contains(&status), "{path}: {status}");
         assert!(
-            body.contains("<html") && body.contains("request id") || body.contains("Request id"),
+            body.contains("<html") && body.contains("Request id:"),
             "{path}: our error page, readable: {body}"
         );
         assert_eq!(

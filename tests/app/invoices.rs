@@ -618,3 +618,49 @@ async fn a_wrong_invoice_is_voided_keeps_its_number_and_a_corrected_one_follows(
         .await;
     assert_eq!(r.status(), 403);
 }
+
+/// A full refund cancels the sponsorship and frees its place: the first application waiting
+/// for that tier comes off the waitlist and sponsorship staff are told.
+#[tokio::test]
+async fn a_full_refund_frees_the_place_for_the_waitlist() {
+    let app = TestApp::spawn().await;
+    let c = money_staff(&app).await;
+    let _sponsorship_staff = app.signed_in(&[Role::Sponsorships]).await;
+    let t = tier(&app, "Visionary", 1_000_000, Some(1));
+    let s = sponsor(&app, "Acme");
+    let sid = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let r = c
+        .post(&format!("/staff/sponsorships/{sid}/invoice"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let inv = invoices::for_sponsorship(&mut app.db(), sid)
+        .expect("list")
+        .remove(0)
+        .id;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let path = format!("/staff/invoices/{inv}/payments");
+    assert_eq!(c.post(&path, &pay("10000", &today)).await.status(), 303);
+    let waiting = sponsorship(&app, sponsor(&app, "Waiting Co"), t, Status::Applied);
+    let row = |id| steward::models::sponsorships::find(&mut app.db(), id).expect("row");
+    assert!(row(waiting).waitlisted, "the tier is full");
+    let r = c
+        .post(
+            &path,
+            &[
+                ("kind", "refund"),
+                ("refund_method", "bank_transfer"),
+                ("refund_reference", "RF-1"),
+                ("refund_received_on", &today),
+                ("refund_amount", "10000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, sid), "cancelled");
+    assert!(!row(waiting).waitlisted, "off the waitlist");
+    assert_eq!(row(waiting).status, "applied", "not approved by itself");
+    assert_eq!(outbox_count(&app, "place_free"), 1);
+}

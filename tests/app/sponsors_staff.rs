@@ -472,9 +472,25 @@ async fn sponsorships_move_only_along_the_table_and_keep_their_history() {
             .status,
         "applied"
     );
-    // The happy path.
+    // Approving is the review's step (the status form refuses it).
+    let r = post("applied", "approved", "").await;
+    assert!(
+        crate::helpers::flash(&r).is_some_and(|(k, m)| k == "error" && m.contains("Applications"))
+    );
+    let r = c
+        .post(
+            &format!("/staff/applications/{id}/approve"),
+            &[
+                ("start", "2027-01-01"),
+                ("end", "2027-12-31"),
+                ("fee", "1000"),
+                ("reason", "agreed by phone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // The rest of the way.
     for (from, to) in [
-        ("applied", "approved"),
         ("approved", "agreement_sent"),
         ("agreement_sent", "agreement_accepted"),
         ("agreement_accepted", "invoiced"),
@@ -549,7 +565,7 @@ async fn two_staff_changing_the_same_status_at_once_yield_one_change() {
     let app = TestApp::spawn().await;
     let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
     let s = sponsor(&app, "Acme");
-    let id = sponsorship(&app, s, tier, Status::Applied);
+    let id = sponsorship(&app, s, tier, Status::Active);
     let mut clients = Vec::new();
     for _ in 0..6 {
         clients.push(staff(&app).await);
@@ -558,11 +574,11 @@ async fn two_staff_changing_the_same_status_at_once_yield_one_change() {
     let mut tasks = Vec::new();
     for (i, c) in clients.into_iter().enumerate() {
         let path = path.clone();
-        let to = if i % 2 == 0 { "approved" } else { "rejected" };
+        let to = if i % 2 == 0 { "expired" } else { "cancelled" };
         tasks.push(tokio::spawn(async move {
             c.post(
                 &path,
-                &[("from", "applied"), ("to", to), ("note", "decided")],
+                &[("from", "active"), ("to", to), ("note", "decided")],
             )
             .await
             .status()
@@ -597,15 +613,20 @@ async fn capacity_puts_new_sponsors_on_the_waitlist() {
     let b = sponsor(&app, "Second");
     sponsorship(&app, a, tier, Status::Active);
     let waiting = sponsorship(&app, b, tier, Status::Applied);
-    let r = c
-        .post(
-            &format!("/staff/sponsorships/{waiting}/status"),
-            &[("from", "applied"), ("to", "approved"), ("note", "")],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let (_, body) = c.page(&format!("/staff/sponsorships/{waiting}")).await;
-    assert!(body.contains("waitlist"));
+    // A hand-made status form cannot approve (or reject) an application: that is the
+    // review's step, which keeps the waitlist's order and tells the sponsor.
+    for to in ["approved", "rejected"] {
+        let r = c
+            .post(
+                &format!("/staff/sponsorships/{waiting}/status"),
+                &[("from", "applied"), ("to", to), ("note", "by hand")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (kind, message) = crate::helpers::flash(&r).expect("a message");
+        assert_eq!(kind, "error");
+        assert!(message.contains("Applications"), "{message}");
+    }
     let mut db = app.db();
     assert_eq!(
         steward::models::sponsorships::find(&mut db, waiting)

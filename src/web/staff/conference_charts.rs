@@ -41,8 +41,10 @@ pub struct Value {
     pub text: String,
     pub x: i64,
     pub y: i64,
-    /// Written inside the bar, right-aligned (light on dark).
+    /// Written inside the bar (light on dark).
     pub inside: bool,
+    /// `start` or `end`: which end of the text `x` is.
+    pub anchor: &'static str,
 }
 
 /// Room a value needs after a bar before it goes inside it.
@@ -78,20 +80,30 @@ fn value_clear_of(text: String, bar_w: i64, y: i64, mark: Option<i64>) -> Value 
         return v;
     };
     let chars = v.text.chars().count();
-    let anchor = if v.inside { "end" } else { "start" };
-    let (left, _, right, _) = text_box(v.x, v.y, chars, anchor);
+    let (left, _, right, _) = text_box(v.x, v.y, chars, v.anchor);
     if mark + 2 < left || mark - 2 > right {
         return v;
     }
+    let w = text_w(chars);
     if v.inside {
         // Inside, right-aligned: end just before the mark.
         v.x = mark - 4;
-        if v.x - text_w(chars) < PLOT_X {
+        if v.x - w < PLOT_X {
             v.inside = false;
+            v.anchor = "start";
             v.x = mark + 4;
         }
-    } else {
+    } else if mark + 4 + w <= WIDTH {
         v.x = mark + 4;
+    } else if mark - 4 - w >= PLOT_X + bar_w + 2 {
+        // No room after the mark: between the bar's end and the mark.
+        v.x = mark - 4;
+        v.anchor = "end";
+    } else {
+        // Inside the bar, before the mark.
+        v.inside = true;
+        v.anchor = "end";
+        v.x = mark - 4;
     }
     v
 }
@@ -107,6 +119,7 @@ fn value(text: String, bar_w: i64, y: i64) -> Value {
         },
         y,
         inside,
+        anchor: if inside { "end" } else { "start" },
     }
 }
 
@@ -315,6 +328,11 @@ pub fn net(i: &Inputs, a: &Analysis, cur: Currency) -> Option<NetChart> {
         }
         _ => None,
     };
+    // Every scenario's marker is an obstacle for every label.
+    for s in &a.scenarios {
+        let (x, y) = (x_of(s.attendance), y_of(s.net));
+        placed.push((x - 6, y - 6, x + 6, y + 6));
+    }
     let mut scenarios = Vec::new();
     for s in &a.scenarios {
         let (x, y) = (x_of(s.attendance), y_of(s.net));
@@ -488,27 +506,29 @@ mod tests {
         assert_eq!(c.y_ticks.len(), 1);
     }
 
-    /// Every label box of the net chart, break-even first.
-    fn label_boxes(c: &NetChart) -> Vec<TextBox> {
-        let mut out = Vec::new();
+    /// The net chart's labels, and what they must keep clear of (the break-even line, the
+    /// scenarios' markers).
+    fn label_boxes(c: &NetChart) -> (Vec<TextBox>, Vec<TextBox>) {
+        let (mut labels, mut obstacles) = (Vec::new(), Vec::new());
         if let Some(b) = &c.break_even {
-            out.push(text_box(
+            labels.push(text_box(
                 b.label_x,
                 b.label_y,
                 b.label.chars().count(),
                 b.anchor,
             ));
-            out.push((b.at - 2, NET_TOP, b.at + 2, NET_BOTTOM));
+            obstacles.push((b.at - 2, NET_TOP, b.at + 2, NET_BOTTOM));
         }
         for p in &c.scenarios {
-            out.push(text_box(
+            labels.push(text_box(
                 p.label_x,
                 p.label_y,
                 p.label.chars().count(),
                 p.anchor,
             ));
+            obstacles.push((p.x - 6, p.y - 6, p.x + 6, p.y + 6));
         }
-        out
+        (labels, obstacles)
     }
 
     #[test]
@@ -548,13 +568,13 @@ mod tests {
                         let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
                         let a = analyse(&i, today).unwrap();
                         let c = net(&i, &a, usd).unwrap();
-                        let boxes = label_boxes(&c);
-                        for (k, a) in boxes.iter().enumerate() {
+                        let (labels, obstacles) = label_boxes(&c);
+                        for (k, a) in labels.iter().enumerate() {
                             assert!(
-                                a.0 >= -2 && a.2 <= NET_W + 2 && a.1 >= 0 && a.3 <= NET_H,
+                                a.0 >= 0 && a.2 <= NET_W && a.1 >= 0 && a.3 <= NET_H,
                                 "{a:?} outside the chart"
                             );
-                            for b in &boxes[k + 1..] {
+                            for b in labels[k + 1..].iter().chain(&obstacles) {
                                 // Bunched scenarios may leave no room at all; the layout only
                                 // promises no overlap where a free place exists, and the
                                 // cases above all have one.
@@ -576,10 +596,13 @@ mod tests {
             (100, 100 + PLOT_X + 20),
             (300, PLOT_X + 290),
             (PLOT_W, PLOT_X + PLOT_W - 30),
+            // The mark near the right edge, the bar short or long.
+            (200, PLOT_X + PLOT_W - 5),
+            (PLOT_W - 150, PLOT_X + PLOT_W - 140),
         ] {
             let v = value_clear_of("$12,345.00".into(), bar_w, 20, Some(mark));
-            let anchor = if v.inside { "end" } else { "start" };
-            let b = text_box(v.x, v.y, 10, anchor);
+            let b = text_box(v.x, v.y, 10, v.anchor);
+            assert!(b.0 >= PLOT_X && b.2 <= WIDTH, "{v:?} leaves the chart");
             assert!(
                 mark < b.0 - 1 || mark > b.2 + 1,
                 "{v:?} covers the mark at {mark}"

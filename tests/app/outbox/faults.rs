@@ -240,3 +240,52 @@ async fn sigterm_stops_the_server_within_its_promise_while_a_relay_hangs() {
         .expect("the row");
     assert_eq!(status, "pending");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_slow_to_say_goodbye_still_gets_the_message_once() {
+    let server = SmtpServer::start(true).await;
+    server.set_quit_delay(Duration::from_secs(4));
+    let url = server.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail_transport = MailTransport::Smtp(Secret::new(url));
+        s.smtp_timeout_secs = 2;
+        s.outbox_backoff_base_secs = 1;
+    })
+    .await;
+    let id = enqueue(&app, "goodbye@example.org");
+    let m = wait_for("the message to be recorded as sent", || {
+        let m = row(&app.state.db, id);
+        (m.status == "sent").then_some(m)
+    })
+    .await;
+    assert_eq!(m.attempts, 1, "{m:?}");
+    // Longer than the time limit and a retry's backoff: nothing is sent again.
+    settle(4_000).await;
+    assert_eq!(server.received_for("goodbye@example.org").len(), 1);
+    assert_eq!(row(&app.state.db, id).attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_refusing_to_relay_is_retried_not_failed() {
+    let server = SmtpServer::start(true).await;
+    server.deny_relay_for("customer");
+    let url = server.url();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail_transport = MailTransport::Smtp(Secret::new(url));
+        s.outbox_backoff_base_secs = 60;
+    })
+    .await;
+    let id = enqueue(&app, "customer@example.org");
+    let m = wait_for("a failed attempt", || {
+        let m = row(&app.state.db, id);
+        (m.attempts >= 1).then_some(m)
+    })
+    .await;
+    // 5.7.1 is about our relay's set-up, not the address: kept for a retry.
+    assert_eq!(m.status, "pending", "{m:?}");
+    assert!(
+        m.last_error.as_deref().unwrap_or("").contains("5.7.1"),
+        "{m:?}"
+    );
+    assert_eq!(audit_count(&app.state.db, "email.failed", id), 0);
+}

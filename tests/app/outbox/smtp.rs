@@ -33,6 +33,11 @@ struct Shared {
     reject_rcpt: Mutex<Option<String>>,
     /// Messages to recipients containing this wait this long before their `DATA` is answered.
     slow_rcpt: Mutex<Option<(String, Duration)>>,
+    /// Recipients containing this are refused with "554 5.7.1 Relay access denied" (a
+    /// configuration problem on our side, not a bad address).
+    relay_denied: Mutex<Option<String>>,
+    /// Milliseconds to wait before answering `QUIT`.
+    quit_delay_ms: AtomicU64,
 }
 
 /// The server; it lives as long as the test's runtime.
@@ -83,6 +88,18 @@ impl SmtpServer {
     /// Refuses, for good, every recipient whose address contains `part`.
     pub fn reject_recipients_containing(&self, part: &str) {
         *self.shared.reject_rcpt.lock().expect("lock") = Some(part.to_string());
+    }
+
+    /// Refuses recipients containing `part` as a relay that is not set up for us would.
+    pub fn deny_relay_for(&self, part: &str) {
+        *self.shared.relay_denied.lock().expect("lock") = Some(part.to_string());
+    }
+
+    /// Waits `d` before answering `QUIT` (a server slow to say goodbye).
+    pub fn set_quit_delay(&self, d: Duration) {
+        self.shared
+            .quit_delay_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Holds the answer to `DATA` for `d` on messages to recipients containing `part`.
@@ -167,8 +184,11 @@ async fn session(stream: TcpStream, s: Arc<Shared>) -> std::io::Result<()> {
                 } else {
                     let rcpt = angle_addr(&line);
                     let reject = s.reject_rcpt.lock().expect("lock").clone();
+                    let denied = s.relay_denied.lock().expect("lock").clone();
                     if reject.is_some_and(|p| rcpt.contains(&p)) {
                         b"550 5.1.1 No such user here\r\n"
+                    } else if denied.is_some_and(|p| rcpt.contains(&p)) {
+                        b"554 5.7.1 Relay access denied\r\n"
                     } else {
                         rcpts.push(rcpt);
                         b"250 2.1.5 Ok\r\n"
@@ -223,6 +243,10 @@ async fn session(stream: TcpStream, s: Arc<Shared>) -> std::io::Result<()> {
             }
             "NOOP" => b"250 2.0.0 Ok\r\n",
             "QUIT" => {
+                let delay = s.quit_delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
                 w.write_all(b"221 2.0.0 Bye\r\n").await?;
                 w.shutdown().await?;
                 return Ok(());
