@@ -136,7 +136,7 @@ impl ResponseError for AppError {
             let target = if next.is_empty() || next == "/" {
                 "/login".to_string()
             } else {
-                format!("/login?next={}", crate::web::urlencode(next))
+                format!("/login?next={}", crate::domain::text::urlencode(next))
             };
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target))

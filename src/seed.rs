@@ -3,7 +3,7 @@
 use crate::auth::password;
 use crate::domain::{EmailAddress, Role};
 use crate::models::users;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The password every demo account gets (printed by the command).
 pub const DEMO_PASSWORD: &str = "demo-steward-password";

@@ -16,20 +16,7 @@ use crate::email::Mailer;
 use crate::models::app_settings;
 use crate::placements::PlacementCounter;
 use crate::services::accounts;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub mailer: Mailer,
-    /// Signs CSRF tokens; shared by every instance through the database.
-    pub csrf_key: Arc<Vec<u8>>,
-    /// Placement impressions and clicks not yet written to the database.
-    pub placements: Arc<PlacementCounter>,
-    /// What public pages read, reused for a few seconds.
-    pub public_cache: Arc<crate::web::public_cache::PublicCache>,
-}
+use crate::state::AppState;
 
 /// Connects, migrates and loads shared secrets; used by the server and the CLI.
 pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
@@ -51,7 +38,7 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
             .context("the stored CSRF key is damaged")?
     };
     let mailer = Mailer::from_settings(&settings)?;
-    let public_cache = Arc::new(crate::web::public_cache::PublicCache::new(
+    let public_cache = Arc::new(crate::public_cache::PublicCache::new(
         std::time::Duration::from_secs(settings.public_cache_secs),
     ));
     Ok(AppState {

@@ -1,9 +1,6 @@
-//! Staff authentication: passwords, random tokens, sessions, CSRF and role extractors.
+//! Authentication's building blocks: passwords, random tokens and CSRF tokens. The request
+//! extractors that use them (staff roles, private links) live in `web::extract`.
 
 pub mod csrf;
-pub mod extract;
 pub mod password;
-pub mod portal;
 pub mod token;
-
-pub use extract::{AnyStaff, Ctx, RoleRule, Staff};

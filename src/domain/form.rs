@@ -1,4 +1,5 @@
-//! Messages for form fields, shown next to the field that caused them.
+//! Forms: the raw fields as submitted (for forms with repeated fields: checkboxes, rows),
+//! and messages for fields, shown next to the field that caused them.
 
 use std::collections::BTreeMap;
 
@@ -36,4 +37,43 @@ impl FormErrors {
     pub fn into_result(self) -> Result<(), FormErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+}
+
+/// The fields of a urlencoded form, in order.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    /// The `seen` field of an edit form: when the record was last saved as the form showed
+    /// it (see `stamp`); None when absent or not a time.
+    pub fn seen(&self) -> Option<chrono::NaiveDateTime> {
+        chrono::NaiveDateTime::parse_from_str(&self.get("seen"), STAMP).ok()
+    }
+    /// True when a checkbox was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+}
+
+const STAMP: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+/// A record's `updated_at` for an edit form's hidden `seen` field, so that a save made from a
+/// form opened before someone else's save can be refused instead of overwriting it.
+pub fn stamp(t: &chrono::NaiveDateTime) -> String {
+    t.format(STAMP).to_string()
 }

@@ -58,6 +58,11 @@ fn capitalise(s: &str) -> String {
     }
 }
 
+/// `s` encoded for a URL's query string.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, Invoice};
 use crate::services::audit::{self, Actor};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What the sponsor's click leads to.
 #[derive(Debug)]

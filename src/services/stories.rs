@@ -7,13 +7,13 @@ use chrono::NaiveDate;
 
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
+use crate::domain::form::Fields;
 use crate::domain::story::{self, Status, transition};
 use crate::domain::{EmailAddress, FormErrors, text};
 use crate::email::{self, story_mail::*};
 use crate::error::{AppError, AppResult};
 use crate::models::stories::{self, NewStory, Story, StoryText};
 use crate::services::audit::{self, Actor};
-use crate::web::form::Fields;
 
 /// Who is writing a new story.
 pub enum Author {

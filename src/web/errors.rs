@@ -116,7 +116,7 @@ pub fn error_page(res: &ServiceResponse<impl MessageBody>) -> Option<HttpRespons
         .unwrap_or_else(|| generic.to_string());
     let foundation = res
         .request()
-        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|s| s.settings.foundation_name.clone())
         .unwrap_or_default();
     let page = ErrorPage {

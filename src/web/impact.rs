@@ -131,7 +131,7 @@ pub struct TermQuery {
 /// Builds and renders the report on the sponsor's term asked for (a term that is not one of
 /// its own is ignored: the current one is shown).
 pub async fn respond(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     mut layout: Layout,
     sponsor_id: i64,
     q: &TermQuery,
@@ -163,7 +163,7 @@ pub async fn respond(
 
 /// `GET /portal/impact`.
 pub async fn portal(
-    p: crate::auth::portal::SponsorPortal,
+    p: crate::web::extract::portal::SponsorPortal,
     q: actix_web::web::Query<TermQuery>,
 ) -> AppResult<HttpResponse> {
     let mut layout = p.layout("Impact", "");
@@ -182,7 +182,7 @@ pub async fn portal(
 
 /// `GET /staff/sponsors/{id}/impact`.
 pub async fn staff(
-    staff: crate::auth::Staff<crate::auth::extract::SponsorshipsStaff>,
+    staff: crate::web::extract::Staff<crate::web::extract::SponsorshipsStaff>,
     id: actix_web::web::Path<i64>,
     q: actix_web::web::Query<TermQuery>,
 ) -> AppResult<HttpResponse> {

@@ -3,11 +3,11 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::models::app_settings;
 use crate::models::invoices::{self, Invoice, Payment, money_label};
 use crate::services::billing;
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::render;
 

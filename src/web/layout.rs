@@ -3,8 +3,8 @@
 
 use actix_web::cookie::Cookie;
 
-use crate::auth::extract::{ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
 use crate::domain::Role;
+use crate::web::extract::{ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlashKind {

@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use crate::auth::csrf;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Largest urlencoded form body accepted (checked while reading, before buffering more).
 pub const FORM_BODY_LIMIT: usize = 256 * 1024;

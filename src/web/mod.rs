@@ -3,7 +3,7 @@
 pub mod assets;
 pub mod chart;
 pub mod errors;
-pub mod form;
+pub mod extract;
 pub mod impact;
 pub mod invoice_print;
 pub mod layout;
@@ -12,7 +12,6 @@ pub mod multipart;
 pub mod payments;
 pub mod portal;
 pub mod public;
-pub mod public_cache;
 pub mod staff;
 pub mod stories;
 pub mod webhooks;
@@ -813,9 +812,7 @@ pub fn redirect(location: &str) -> HttpResponse {
 }
 
 /// Percent-encodes a string for a query parameter.
-pub fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+pub use crate::domain::text::urlencode;
 
 /// A cookie removal with the same attributes it was set with.
 pub fn removal_cookie(name: &str) -> Cookie<'static> {

@@ -7,11 +7,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::portal::SponsorPortal;
 use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, Invoice};
 use crate::payments::checkout::{self, Checkout};
 use crate::services::billing;
+use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::Layout;
 use crate::web::{redirect, render, render_status};
 

@@ -5,10 +5,10 @@ use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::domain::FormErrors;
+use crate::domain::form::stamp;
 use crate::domain::story::CATEGORIES;
 use crate::error::{AppError, AppResult};
 use crate::models::stories::{Story, StoryText};
-use crate::web::form::stamp;
 use crate::web::portal::upload;
 
 /// The story form: what was typed, with a message per field.
@@ -136,7 +136,7 @@ pub async fn finish_image(
 }
 
 /// The workflow status the form was opened in (its hidden `status` field).
-pub fn seen_status(f: &crate::web::form::Fields) -> AppResult<crate::domain::story::Status> {
+pub fn seen_status(f: &crate::domain::form::Fields) -> AppResult<crate::domain::story::Status> {
     f.get("status")
         .parse()
         .map_err(|_| AppError::BadRequest("The form is incomplete; open the story again.".into()))
@@ -144,7 +144,7 @@ pub fn seen_status(f: &crate::web::form::Fields) -> AppResult<crate::domain::sto
 
 /// Deletes a story (the row first, then its picture's files) and goes back to `list`.
 pub async fn delete(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     actor: crate::services::audit::Actor,
     id: i64,
     by_editor: bool,
@@ -166,7 +166,7 @@ pub async fn delete(
 
 /// Removes a story's picture (the row first, then its files) and sends the browser back.
 pub async fn remove_image(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     actor: crate::services::audit::Actor,
     id: i64,
     by_editor: bool,
@@ -190,7 +190,7 @@ pub async fn remove_image(
 /// picture). Without a file, a story that has a picture gets the new description only.
 /// A refused form writes nothing, and files no row names are removed.
 pub async fn set_uploaded_image(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     actor: crate::services::audit::Actor,
     id: i64,
     by_editor: bool,

@@ -4,7 +4,6 @@
 //! reaching another's application or files.
 
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::db::schema::{
     audit_log, grant_applications, grant_events, grant_files, portal_tokens as tokens,
 };
@@ -12,6 +11,7 @@ use steward::domain::Role;
 use steward::domain::grants::Status;
 use steward::models::grant_applications as apps;
 use steward::models::portal_tokens::{self, Scope};
+use steward::web::extract::portal::LinkKind;
 
 use crate::grants_fixtures::{
     AMA, GrantBuilder, JPEG, PDF, PNG, ProgrammeBuilder, add_file, assign, day_in, decide,

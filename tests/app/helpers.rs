@@ -7,7 +7,6 @@ use std::time::Duration;
 use diesel::prelude::*;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
-use steward::auth::portal::LinkKind;
 use steward::config::{MailTransport, Settings};
 use steward::db::schema::{audit_log, outbox};
 use steward::domain::{EmailAddress, Role};
@@ -15,7 +14,9 @@ use steward::email::SentMail;
 use steward::models::audit::AuditEntry;
 use steward::models::portal_tokens;
 use steward::models::users::{self, NewUser};
-use steward::startup::{AppState, Application};
+use steward::startup::Application;
+use steward::state::AppState;
+use steward::web::extract::portal::LinkKind;
 
 pub const PASSWORD: &str = "a long and boring test password";
 

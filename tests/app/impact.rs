@@ -2,11 +2,11 @@
 //! events named only with consent, visibility by slot and month), terms, scoping and roles.
 
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::db::schema::grant_decisions;
 use steward::domain::Role;
 use steward::domain::grants::Status;
 use steward::services::Actor;
+use steward::web::extract::portal::LinkKind;
 
 use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder, day_in};
 use crate::helpers::{TestApp, TestClient};

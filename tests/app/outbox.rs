@@ -13,7 +13,8 @@ use steward::db::Db;
 use steward::db::schema::{audit_log, outbox};
 use steward::domain::{EmailAddress, Role};
 use steward::models::outbox::OutboxMessage;
-use steward::startup::{AppState, Application};
+use steward::startup::Application;
+use steward::state::AppState;
 
 use crate::helpers::{TestApp, TestClient, link_path, location};
 use smtp::{Entity, SmtpServer, decode_words};

@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::db::schema::{agreements, outbox, sponsors};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::portal_tokens::{self, Scope};
 use steward::services::{Actor, sponsorships as service};
+use steward::web::extract::portal::LinkKind;
 
 use crate::applications::{STAFF_EMAIL, gold_tier};
 use crate::helpers::{TestApp, TestClient, location};

@@ -3,13 +3,13 @@
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::db::schema::{outbox, sponsorships};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::portal_tokens::{self, Scope};
 use steward::models::sponsorships::{self as model, NewSponsorship};
 use steward::services::renewals;
+use steward::web::extract::portal::LinkKind;
 
 use crate::helpers::{TestApp, TestClient, location};
 

@@ -5,13 +5,13 @@
 use std::str::FromStr;
 
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::db::schema::stories;
 use steward::domain::Role;
 use steward::domain::story::{Status, check_inert};
 use steward::models::stories::StoryText;
 use steward::services::Actor;
 use steward::services::stories::{self as service, Author};
+use steward::web::extract::portal::LinkKind;
 
 use crate::helpers::{TestApp, TestClient, flash, location};
 use crate::public_pages::{active, sponsor, standard_tiers};

@@ -3,12 +3,12 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
-use steward::auth::portal::LinkKind;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::invoices::{self, Invoice};
 use steward::payments::webhook::header_for;
 use steward::services::{Actor, billing, sponsorships as service};
+use steward::web::extract::portal::LinkKind;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -7,13 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::auth::Ctx;
+use crate::domain::form::Fields;
 use crate::domain::weburl::parse_website;
 use crate::domain::{EmailAddress, FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::services::Actor;
 use crate::services::applications::{self, Application, OpenTier, Outcome};
-use crate::web::form::Fields;
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{redirect, render, render_status};
 

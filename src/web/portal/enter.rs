@@ -3,10 +3,10 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::Ctx;
-use crate::auth::portal::LinkKind;
 use crate::error::AppResult;
 use crate::models::portal_tokens;
+use crate::web::extract::Ctx;
+use crate::web::extract::portal::LinkKind;
 use crate::web::redirect;
 
 /// The `?next=` of a private link: the page to open once the link is in the cookie.

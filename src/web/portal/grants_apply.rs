@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::auth::Ctx;
 use crate::domain::dates::parse_date;
+use crate::domain::form::Fields;
 use crate::domain::weburl::parse_website;
 use crate::domain::{Currency, EmailAddress, FormErrors, Money, country, text};
 use crate::error::{AppError, AppResult};
@@ -17,7 +17,7 @@ use crate::services::Actor;
 use crate::services::grant_applications::{
     self as service, Facts, Outcome, StoredFile, Submission,
 };
-use crate::web::form::Fields;
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{redirect, render, render_status};
 

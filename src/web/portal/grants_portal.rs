@@ -8,8 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Ctx;
-use crate::auth::portal::{GrantPortal, LinkKind};
 use crate::domain::grants::Status;
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
@@ -20,6 +18,8 @@ use crate::services::Actor;
 use crate::services::grant_applications::{
     self as service, MAX_MESSAGE_CHARS, MAX_REPORT_CHARS, MAX_REPORT_FILES, StoredFile,
 };
+use crate::web::extract::Ctx;
+use crate::web::extract::portal::{GrantPortal, LinkKind};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 
@@ -463,7 +463,7 @@ pub async fn report(
         )));
     }
     let up = grants_upload::read(form, "attachments", MAX_REPORT_FILES).await?;
-    let typed_body = crate::web::form::Fields(up.fields).get("body");
+    let typed_body = crate::domain::form::Fields(up.fields).get("body");
     let typed = || Typed {
         report: typed_body.clone(),
         ..Default::default()

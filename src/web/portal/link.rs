@@ -6,12 +6,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Ctx;
-use crate::auth::portal::LinkKind;
 use crate::domain::{EmailAddress, FormErrors};
 use crate::error::AppResult;
 use crate::services::Actor;
 use crate::services::portal_actions;
+use crate::web::extract::Ctx;
+use crate::web::extract::portal::LinkKind;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

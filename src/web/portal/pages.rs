@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
 
-use crate::auth::portal::SponsorPortal;
+use crate::domain::form::Fields;
 use crate::domain::sponsorship::Status;
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
@@ -19,7 +19,7 @@ use crate::models::sponsorships::{self, Fulfilment, Sponsorship};
 use crate::models::tiers;
 use crate::services::billing;
 use crate::services::portal_actions::{self, Acceptance};
-use crate::web::form::Fields;
+use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::auth::portal::SponsorPortal;
 use crate::error::{AppError, AppResult};
 use crate::services::renewals;
+use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::FlashKind;
 use crate::web::redirect_with_flash;
 

@@ -7,13 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::auth::portal::SponsorPortal;
+use crate::domain::form::Fields;
 use crate::domain::story::Status;
 use crate::error::{AppError, AppResult};
 use crate::models::sponsors;
 use crate::models::stories::{self, Story};
 use crate::services::stories::{self as service, Author};
-use crate::web::form::Fields;
+use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};
 use crate::web::{redirect_with_flash, render, render_status};

@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{Ctx, password};
+use crate::auth::password;
 use crate::domain::password::check_new_password;
 use crate::domain::{EmailAddress, FormErrors, Role, text};
 use crate::error::{AppError, AppResult};
 use crate::services::accounts::{self, LoginOutcome, NewAccount};
+use crate::web::extract::Ctx;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect, redirect_with_flash, render, render_status, safe_next};
 

@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Ctx;
 use crate::domain::csv::Csv;
 use crate::domain::grants::COC_POLICY;
 use crate::domain::{Currency, Money, country};
 use crate::error::AppResult;
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
 use crate::models::grant_register::{self, RegisterFilter, RegisterRow};
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{render, urlencode};
 

@@ -3,8 +3,8 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::auth::Ctx;
 use crate::error::AppResult;
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::render;
 
@@ -22,7 +22,7 @@ pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
-pub async fn healthz(state: actix_web::web::Data<crate::startup::AppState>) -> HttpResponse {
+pub async fn healthz(state: actix_web::web::Data<crate::state::AppState>) -> HttpResponse {
     match state.db.run(crate::db::ping).await {
         Ok(()) => HttpResponse::Ok()
             .content_type("application/json")

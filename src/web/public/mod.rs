@@ -12,9 +12,9 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use crate::auth::Ctx;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::middleware::{FLASH_COOKIE, SESSION_COOKIE, cookie_name};
 use crate::web::render;

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::placements::{self as slots, Slot};
 use crate::models::sponsors;
 use crate::placements::{self, Placed};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::errors::PageRendered;
 use crate::web::middleware::AllowFraming;
 

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::error::{AppError, AppResult};
 use crate::services::public::{self, JobGroup, Level, Profile, Thanks, TierGroup};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::public::{PUBLIC_CACHE, page_layout, respond, today};
 

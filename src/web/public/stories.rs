@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::domain::story::{CATEGORIES, category_label};
 use crate::error::{AppError, AppResult};
 use crate::models::stories::{self, Story};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::public::{page_layout, respond, today};
 

@@ -6,12 +6,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::password::{self, Verified};
-use crate::auth::{AnyStaff, Staff};
 use crate::domain::FormErrors;
 use crate::domain::password::check_new_password;
 use crate::error::{AppError, AppResult};
 use crate::models::sessions;
 use crate::services::accounts;
+use crate::web::extract::{AnyStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

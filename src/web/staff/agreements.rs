@@ -8,12 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 
-use crate::auth::portal::SponsorPortal;
-use crate::auth::{Staff, extract::MoneyStaff, extract::SponsorshipsStaff};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsorships::{self, Sponsorship};
 use crate::models::{sponsors, tiers};
 use crate::services::agreements::{self, Agreement, MAX_PDF_BYTES};
+use crate::web::extract::portal::SponsorPortal;
+use crate::web::extract::{MoneyStaff, SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::{fmt_opt_time, fmt_time};
 use crate::web::{redirect_with_flash, render};

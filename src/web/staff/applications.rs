@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::domain::dates::parse_date;
+use crate::domain::form::Fields;
 use crate::domain::pricing::{Quote, quote};
 use crate::domain::sponsorship::Status;
 use crate::domain::{Currency, FormErrors, Money, text};
@@ -15,7 +15,7 @@ use crate::models::sponsors::{self, Contact, Sponsor};
 use crate::models::sponsorships::{self, Event, Row, Sponsorship};
 use crate::models::tiers::{self, Tier};
 use crate::services::review::{self, Approval};
-use crate::web::form::Fields;
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};

@@ -5,10 +5,10 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::AdminOnly};
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::web::extract::{AdminOnly, Staff};
 use crate::web::layout::Layout;
 use crate::web::render;
 use crate::web::staff::fmt_time;

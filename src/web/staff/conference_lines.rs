@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::domain::budget::{self, Basis, CATEGORIES, RevenueKind, share_label};
+use crate::domain::form::{Fields, stamp};
 use crate::domain::grants::{RATE_SCALE, parse_rate, rate_label};
 use crate::domain::money::MAX_MINOR;
 use crate::domain::{Currency, FormErrors, Money, dates, text};
@@ -16,7 +17,6 @@ use crate::models::conference_lines::{
 };
 use crate::models::conferences::{self, Conference, TicketFields, TicketType};
 use crate::services::conferences::{self as service, SaveError};
-use crate::web::form::{Fields, stamp};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::conferences::{S, SECTION};
 use crate::web::{redirect_with_flash, render, render_status};

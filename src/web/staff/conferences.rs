@@ -8,13 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::Staff;
-use crate::auth::extract::Ctx;
-use crate::auth::extract::{ConferenceStaff, TreasurerOnly};
 use crate::domain::budget::{
     self, Analysis, Basis, BreakEven, Inputs, MAX_ATTENDANCE, Variance, share_label,
 };
 use crate::domain::csv::Csv;
+use crate::domain::form::{Fields, stamp};
 use crate::domain::grants::{RATE_SCALE, rate_label};
 use crate::domain::{Currency, FormErrors, Money, dates, text};
 use crate::error::{AppError, AppResult};
@@ -22,7 +20,9 @@ use crate::models::conference_baselines::{self as baselines, Baseline};
 use crate::models::conferences::{self, Conference, ConferenceFields};
 use crate::models::programmes::{self, Programme};
 use crate::services::conferences::{self as service, Approval, LiveBudget, SaveError};
-use crate::web::form::{Fields, stamp};
+use crate::web::extract::Ctx;
+use crate::web::extract::Staff;
+use crate::web::extract::{ConferenceStaff, TreasurerOnly};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::conference_charts::{self as charts, CategoryChart, NetChart};
 use crate::web::staff::fmt_time;

@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::error::{AppError, AppResult};
 use crate::services::portal_actions;
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::FlashKind;
 use crate::web::redirect_with_flash;
 

@@ -7,13 +7,13 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use crate::auth::Staff;
-use crate::auth::extract::GrantsMoney;
 use crate::domain::{Currency, Money};
 use crate::error::AppResult;
 use crate::models::grant_register;
 use crate::services::grant_money::{self, BudgetRow};
 use crate::web::chart::{scale, shorten};
+use crate::web::extract::GrantsMoney;
+use crate::web::extract::Staff;
 use crate::web::layout::Layout;
 use crate::web::render;
 

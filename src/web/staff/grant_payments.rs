@@ -8,9 +8,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 
-use crate::auth::Staff;
-use crate::auth::extract::{GrantsMoney, GrantsStaff, RoleRule, TreasurerOnly};
 use crate::domain::dates::parse_date;
+use crate::domain::form::Fields;
 use crate::domain::grants::{Method, parse_rate, rate_label};
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
@@ -20,7 +19,8 @@ use crate::models::grant_applications::{
 use crate::models::grant_disbursements::{self as disb, Disbursement};
 use crate::models::grant_programmes::{self as programmes};
 use crate::services::grant_money::{self, PaymentInput, Reminder};
-use crate::web::form::Fields;
+use crate::web::extract::Staff;
+use crate::web::extract::{GrantsMoney, GrantsStaff, RoleRule, TreasurerOnly};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};

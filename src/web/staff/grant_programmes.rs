@@ -6,14 +6,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Datelike;
 
-use crate::auth::{Staff, extract::GrantsAdmin};
+use crate::domain::form::Fields;
 use crate::domain::grants::Kind;
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
 use crate::models::grant_applications::{self as apps, BudgetUse};
 use crate::models::grant_programmes::{self as programmes, GrantProgramme, ProgrammeFields};
 use crate::services::grant_setup as service;
-use crate::web::form::Fields;
+use crate::web::extract::{GrantsAdmin, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

@@ -9,9 +9,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Staff;
-use crate::auth::extract::{GrantsDeciders, GrantsStaff, RoleRule};
 use crate::db::DbConn;
+use crate::domain::form::Fields;
 use crate::domain::grants::{self, Status, Vote};
 use crate::domain::{Currency, FormErrors, Money, Role, text};
 use crate::error::{AppError, AppResult};
@@ -25,7 +24,8 @@ use crate::services::grant_money::BudgetRow;
 use crate::services::grant_review::{
     self as service, Access, Ballot, DecideError, Decision, Outcome, Tally, Viewer,
 };
-use crate::web::form::Fields;
+use crate::web::extract::Staff;
+use crate::web::extract::{GrantsDeciders, GrantsStaff, RoleRule};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};

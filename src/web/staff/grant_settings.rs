@@ -5,14 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::{Staff, extract::GrantsAdmin};
+use crate::domain::form::Fields;
 use crate::domain::grants::{parse_rate, rate_label};
 use crate::domain::{Currency, FormErrors, Money};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self as audit_log, AuditFilter};
 use crate::models::grant_programmes::{self as programmes, ExchangeRate};
 use crate::services::grant_setup as service;
-use crate::web::form::Fields;
+use crate::web::extract::{GrantsAdmin, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};

@@ -3,12 +3,12 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::auth::extract::RoleRule;
-use crate::auth::{AnyStaff, Staff};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::models::audit::{self, AuditEntry, AuditFilter};
 use crate::models::{outbox, users};
+use crate::web::extract::RoleRule;
+use crate::web::extract::{AnyStaff, Staff};
 use crate::web::layout::Layout;
 use crate::web::render;
 use crate::web::staff::fmt_time;
@@ -199,7 +199,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
             ))
         })
         .await?;
-    let conferences = if crate::auth::extract::ConferenceStaff::allows(&roles) {
+    let conferences = if crate::web::extract::ConferenceStaff::allows(&roles) {
         let base = staff.settings().currency();
         Some(
             staff
@@ -254,7 +254,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         conferences,
         revenue,
         stories_waiting,
-        sets_rates: crate::auth::extract::GrantsAdmin::allows(&roles),
+        sets_rates: crate::web::extract::GrantsAdmin::allows(&roles),
     })
 }
 

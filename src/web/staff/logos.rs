@@ -11,13 +11,13 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MAX_UPLOAD_BYTES};
 use crate::models::sponsors;
 use crate::services::audit;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::FlashKind;
 use crate::web::redirect_with_flash;
 

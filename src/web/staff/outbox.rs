@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::AdminOnly};
 use crate::error::AppResult;
 use crate::models::outbox::{self, OutboxMessage};
 use crate::services::audit;
+use crate::web::extract::{AdminOnly, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::{fmt_opt_time, fmt_time};
 use crate::web::{redirect_with_flash, render};

@@ -8,11 +8,11 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::auth::{Staff, extract::MoneyStaff};
 use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, money_label};
 use crate::payments::{events, store};
 use crate::services::billing;
+use crate::web::extract::{MoneyStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render_status};

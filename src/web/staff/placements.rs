@@ -9,13 +9,13 @@ use askama::Template;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::PlacementsStaff};
 use crate::domain::acknowledgement::{self, Segment};
 use crate::domain::{FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::models::placements::{self as slots, Slot};
 use crate::models::{sponsors, sponsorships, tiers};
 use crate::placements::{self, SlotFields};
+use crate::web::extract::{PlacementsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

@@ -4,9 +4,9 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::error::AppResult;
 use crate::services::renewals::{self, RateRow, Upcoming};
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::Layout;
 use crate::web::render;
 

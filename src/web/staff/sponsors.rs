@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::domain::acknowledgement::{self, Segment};
 use crate::domain::dates::parse_date;
+use crate::domain::form::Fields;
 use crate::domain::slug::{parse_slug, slugify};
 use crate::domain::weburl::parse_website;
 use crate::domain::{Currency, EmailAddress, FormErrors, Money, text};
@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::jobs::{self, Job};
 use crate::models::sponsors::{self, CONTACT_ROLES, Contact, Sponsor, SponsorFields};
 use crate::models::sponsorships::{self, Filter, Row};
-use crate::web::form::Fields;
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

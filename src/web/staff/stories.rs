@@ -8,17 +8,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::Staff;
-use crate::auth::extract::StoryEditors;
 use crate::domain::FormErrors;
 use crate::domain::csv::Csv;
 use crate::domain::story::{self, Status, category_label};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsors::{self, Sponsor};
 use crate::models::stories::{self, Story, StoryText};
+use crate::web::extract::Staff;
+use crate::web::extract::StoryEditors;
 
+use crate::domain::form::Fields;
 use crate::services::stories::{self as service, Author};
-use crate::web::form::Fields;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
 use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};

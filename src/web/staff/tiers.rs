@@ -6,15 +6,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{Staff, extract::SponsorshipsStaff};
 use crate::domain::benefits::{BenefitLine, format_benefits, parse_benefits};
+use crate::domain::form::Fields;
 use crate::domain::pricing::{Quote, Rule, quote};
 use crate::domain::slug::{parse_slug, slugify};
 use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
 use crate::models::programmes::{self, Programme};
 use crate::models::tiers::{self, Tier, TierFields};
-use crate::web::form::Fields;
+use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 

@@ -4,11 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::{Staff, extract::AdminOnly};
 use crate::domain::{EmailAddress, FormErrors, Role, text};
 use crate::error::{AppError, AppResult};
 use crate::models::users::{self, User, UserId, UserListing};
 use crate::services::accounts;
+use crate::web::extract::{AdminOnly, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_opt_time;
 use crate::web::{redirect_with_flash, render, render_status};

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::payments::{events, webhook};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::errors::PageRendered;
 
 /// Largest body we read; Stripe's events are a few kilobytes.

@@ -2,6 +2,8 @@
 //! `Staff<Rule>`, which admits only signed-in staff whose roles satisfy the rule. Access
 //! control for an area is the rule in its handlers' signatures.
 
+pub mod portal;
+
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -17,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::sessions;
 use crate::models::users::{self, User, UserId};
 use crate::services::Actor;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::layout::{Flash, Layout, UserView, parse_flash};
 use crate::web::middleware::{
     CSRF_COOKIE, FLASH_COOKIE, RequestInfo, SESSION_COOKIE, build_cookie, cookie_name,

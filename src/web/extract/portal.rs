@@ -9,7 +9,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use super::extract::Ctx;
+use super::Ctx;
 use crate::error::AppError;
 use crate::models::portal_tokens::{self, PortalToken, Scope};
 use crate::web::middleware::{GRANT_PORTAL_COOKIE, PORTAL_COOKIE, build_cookie, cookie_name};
@@ -70,7 +70,7 @@ impl LinkKind {
     ) -> impl Future<Output = Result<(Ctx, PortalToken), AppError>> + 'static {
         let fut = Ctx::from_request(req, payload);
         let https = req
-            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
             .map(|s| s.settings.https())
             .unwrap_or(false);
         let raw = req
