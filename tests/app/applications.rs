@@ -8,110 +8,11 @@ use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, sponsorships as service};
 
-use crate::helpers::{TestApp, TestClient, link_path, location};
-
-pub const STAFF_EMAIL: &str = "sponsorships@foundation.example";
-
-/// A programme for next year with a Gold tier ($10,000, given capacity) and a rule: under 25
-/// people, 50% off Gold. Returns the tier id.
-pub fn gold_tier(app: &TestApp, capacity: Option<i32>) -> i64 {
-    let mut c = app.db();
-    let p = steward::models::programmes::insert(&mut c, "Foundation sponsorship", 2027, "")
-        .expect("programme");
-    let t = steward::models::tiers::insert(
-        &mut c,
-        &steward::models::tiers::TierFields {
-            programme_id: p,
-            name: "Gold".into(),
-            slug: "gold".into(),
-            description: "Our main tier.".into(),
-            price_minor: 1_000_000,
-            currency: "USD".into(),
-            capacity,
-            logo_size: "l".into(),
-            display_order: 0,
-            advertised: true,
-        },
-    )
-    .expect("tier");
-    steward::models::tiers::set_benefits(
-        &mut c,
-        t,
-        &[
-            ("conference passes".into(), Some(4)),
-            ("Logo on the website".into(), None),
-        ],
-    )
-    .expect("benefits");
-    steward::models::tiers::insert_rule(&mut c, p, "Small organisations", Some(25), 50, &[t])
-        .expect("rule");
-    t
-}
-
-/// A complete, valid application for `tier`.
-pub fn valid_form(tier: i64, key: &str) -> Vec<(String, String)> {
-    [
-        ("application_key", key.to_string()),
-        ("tier", tier.to_string()),
-        ("name", "Acme Cloud".into()),
-        ("website", "acme.example".into()),
-        ("description", "We run Python in the cloud.".into()),
-        ("country", "Netherlands".into()),
-        ("org_size", "10".into()),
-        ("billing_address", "Main street 1\n1000 AA Amsterdam".into()),
-        ("primary_name", "Ada Lovelace".into()),
-        ("primary_email", "ada@acme.example".into()),
-        ("billing_name", "Bob Billing".into()),
-        ("billing_email", "billing@acme.example".into()),
-        ("marketing_name", "".into()),
-        ("marketing_email", "".into()),
-        ("action", "send".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-pub fn new_key() -> String {
-    steward::auth::token::new_token()
-}
-
-pub fn set(form: &mut Vec<(String, String)>, k: &str, v: &str) {
-    form.retain(|(key, _)| key != k);
-    form.push((k.to_string(), v.to_string()));
-}
-
-/// Posts the application form as a browser does (multipart, CSRF token in the query).
-pub async fn post_application(c: &TestClient, fields: &[(String, String)]) -> reqwest::Response {
-    post_application_with_logo(c, fields, None).await
-}
-
-pub async fn post_application_with_logo(
-    c: &TestClient,
-    fields: &[(String, String)],
-    logo: Option<Vec<u8>>,
-) -> reqwest::Response {
-    let token = c.csrf_token().await;
-    let mut form = reqwest::multipart::Form::new();
-    for (k, v) in fields {
-        form = form.text(k.clone(), v.clone());
-    }
-    if let Some(bytes) = logo {
-        form = form.part(
-            "logo",
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name("logo.png")
-                .mime_str("image/png")
-                .expect("mime"),
-        );
-    }
-    c.http
-        .post(c.url(&format!("/sponsor/apply?csrf_token={token}")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST")
-}
+use crate::fixtures::applications::{
+    STAFF_EMAIL, gold_tier, new_key, png, post_application, post_application_with_logo, set,
+    valid_form,
+};
+use crate::helpers::{TestApp, link_path, location};
 
 fn count_sponsors(app: &TestApp) -> i64 {
     sponsors::table
@@ -555,16 +456,6 @@ async fn an_application_can_carry_a_logo_that_waits_for_approval() {
     let s = steward::models::sponsors::find(&mut app.db(), sponsor_id).expect("sponsor");
     assert!(s.logo_key.is_none(), "not public");
     assert!(s.logo_pending_key.is_some(), "waiting for staff");
-}
-
-/// A plain PNG logo.
-pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::ImageBuffer::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 100, 112]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("encode");
-    out.into_inner()
 }
 
 #[tokio::test]

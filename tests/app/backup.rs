@@ -257,8 +257,8 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
         String::from_utf8_lossy(&again.stdout).contains("The demo conference is already there")
     );
     assert!(stdout.contains("Demo conference created"), "{stdout}");
-    crate::conferences::assert_demo_conference(&app);
-    crate::grants_setup::assert_demo_grants(&app);
+    crate::fixtures::checks::assert_demo_conference(&app);
+    crate::fixtures::checks::assert_demo_grants(&app);
     let mut c = app.db();
     let visible = steward::models::sponsorships::candidates_for_public(
         &mut c,

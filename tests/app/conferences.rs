@@ -9,13 +9,10 @@ use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, billing};
 
-use crate::grants_money::assert_well_formed_xml;
+use crate::fixtures::checks::assert_well_formed_xml;
+use crate::fixtures::sponsorships::{sponsor, sponsorship, tier};
+use crate::fixtures::today;
 use crate::helpers::{TestApp, TestClient, html, location};
-use crate::review::{sponsor, sponsorship, tier};
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 fn day(offset: i64) -> String {
     (today() + Duration::days(offset)).to_string()
@@ -1226,56 +1223,6 @@ async fn only_the_treasurer_and_admins_reach_conference_budgets() {
     }
     let (_, body) = admin.page("/staff").await;
     assert!(body.contains("href=\"/staff/conferences\""));
-}
-
-/// The conference `seed-demo` adds: about 1,500 attendees, the usual categories, its own
-/// sponsorship programme read live, an approved baseline, and an analysis that computes.
-pub fn assert_demo_conference(app: &TestApp) {
-    let mut c = app.db();
-    let all = steward::models::conferences::all(&mut c).expect("conferences");
-    assert_eq!(all.len(), 1);
-    let conf = &all[0];
-    assert!((1_400..=1_700).contains(&conf.attendance_cap));
-    let b = steward::services::conferences::live(&mut c, conf.id, app.state.settings.currency())
-        .expect("live budget");
-    let categories: std::collections::BTreeSet<_> =
-        b.costs.iter().map(|l| l.category.as_str()).collect();
-    for k in [
-        "venue",
-        "catering",
-        "av",
-        "room_block",
-        "staff",
-        "financial_aid",
-        "swag",
-        "insurance",
-        "travel",
-    ] {
-        assert!(categories.contains(k), "a {k} line");
-    }
-    assert!(
-        b.costs.iter().any(|l| l.currency != "USD"),
-        "a line in another currency"
-    );
-    assert!(b.inputs.sponsorship_committed > 0 && b.inputs.sponsorship_paid > 0);
-    assert!(b.inputs.sponsorship_paid < b.inputs.sponsorship_committed);
-    assert!(b.pipeline > 0, "applications in the pipeline");
-    let a = steward::domain::budget::analyse(&b.inputs, today()).expect("analysis");
-    assert!(
-        matches!(a.break_even, steward::domain::budget::BreakEven::At(n) if n < conf.likely as i64)
-    );
-    assert!(!a.upcoming.is_empty(), "liabilities that start later");
-    assert!(a.exposure.in_force > 0);
-    let baselines = steward::models::conference_baselines::of(&mut c, conf.id).expect("baselines");
-    assert_eq!(baselines.len(), 1);
-    let frozen =
-        steward::domain::budget::analyse(&baselines[0].inputs().expect("snapshot"), today())
-            .expect("baseline analysis");
-    assert_ne!(
-        frozen.likely().costs,
-        a.likely().costs,
-        "the live budget moved since"
-    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use steward::domain::Role;
 use steward::domain::grants::{Status, Vote};
 use steward::models::grant_reviews as reviews;
 
-use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder, assign, day_in, recuse};
+use crate::fixtures::grants::{GrantBuilder, ProgrammeBuilder, assign, day_in, recuse};
 use crate::helpers::TestApp;
 
 fn stat(value: i64, label: &str) -> String {
@@ -76,7 +76,7 @@ async fn grants_figures_match_the_applications_for_reviewers_and_the_treasurer()
 /// An invoice on a new sponsorship of `tier` for `sponsor`, numbered `seq`.
 fn invoice(app: &TestApp, sponsor: i64, tier: i64, seq: i32, currency: &str) -> i64 {
     use steward::models::invoices::{self, NewInvoice};
-    let s = crate::public_pages::active(app, sponsor, tier);
+    let s = crate::fixtures::public::active(app, sponsor, tier);
     let today = chrono::Utc::now().date_naive();
     invoices::insert(
         &mut app.db(),
@@ -136,8 +136,8 @@ fn payment(
 async fn revenue_this_year_by_tier_and_month_matches_the_payments() {
     use chrono::{Datelike, NaiveDate};
     let app = TestApp::spawn().await;
-    let tiers = crate::public_pages::standard_tiers(&app);
-    let acme = crate::public_pages::sponsor(&app, "Acme", "acme");
+    let tiers = crate::fixtures::public::standard_tiers(&app);
+    let acme = crate::fixtures::public::sponsor(&app, "Acme", "acme");
     let year = chrono::Utc::now().year();
     let on = |m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d).expect("day");
     let gold = invoice(&app, acme, tiers.gold, 1, "USD");
@@ -296,18 +296,18 @@ async fn revenue_this_year_by_tier_and_month_matches_the_payments() {
 #[tokio::test]
 async fn renewals_stories_and_unmatched_figures_link_to_their_lists() {
     let app = TestApp::spawn().await;
-    let tiers = crate::public_pages::standard_tiers(&app);
-    let acme = crate::public_pages::sponsor(&app, "Acme", "acme");
+    let tiers = crate::fixtures::public::standard_tiers(&app);
+    let acme = crate::fixtures::public::sponsor(&app, "Acme", "acme");
     // active() runs to 300 days ahead: not due. One ending in 20 days is.
-    crate::public_pages::active(&app, acme, tiers.gold);
+    crate::fixtures::public::active(&app, acme, tiers.gold);
     let ending = steward::services::sponsorships::create(
         &mut app.db(),
         &steward::services::Actor::system("test"),
         steward::services::sponsorships::NewTerm {
             sponsor_id: acme,
             tier_id: tiers.silver,
-            start: crate::grants_fixtures::day_in(-300),
-            end: crate::grants_fixtures::day_in(20),
+            start: crate::fixtures::grants::day_in(-300),
+            end: crate::fixtures::grants::day_in(20),
             fee: None,
             status: steward::domain::sponsorship::Status::Active,
             notes: String::new(),

@@ -458,9 +458,9 @@ async fn e2e_pay_by_card_reaches_stripe_checkout_in_chromium() {
     let profile = tempfile::tempdir().expect("temp dir for the browser profile");
     let driver = ChromeDriver::start(&chromedriver).await;
     let api = wiremock::MockServer::start().await;
-    let app = crate::stripe::stripe_app(Some(&api)).await;
-    let f = crate::stripe::invoiced_sponsor(&app, "Card Payer");
-    crate::stripe::mount_session(&api, &f, crate::stripe::FEE_MINOR).await;
+    let app = crate::fixtures::stripe::stripe_app(Some(&api)).await;
+    let f = crate::fixtures::stripe::invoiced_sponsor(&app, "Card Payer");
+    crate::fixtures::stripe::mount_session(&api, &f, crate::fixtures::stripe::FEE_MINOR).await;
     let raw = steward::models::portal_tokens::issue(
         &mut app.db(),
         steward::models::portal_tokens::Scope::Sponsor,

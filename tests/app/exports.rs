@@ -6,8 +6,8 @@ use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, billing};
 
+use crate::fixtures::sponsorships::{sponsor, sponsorship, tier};
 use crate::helpers::{TestApp, location};
-use crate::review::{sponsor, sponsorship, tier};
 
 /// Downloads a CSV and checks what every export shares; returns its lines.
 async fn csv(c: &crate::helpers::TestClient, path: &str, file: &str) -> Vec<String> {
@@ -168,7 +168,7 @@ async fn the_invoice_and_payment_exports_follow_the_status_filter() {
 
 #[tokio::test]
 async fn the_grants_export_follows_the_queue_and_leaves_out_recusals() {
-    use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder, recuse};
+    use crate::fixtures::grants::{GrantBuilder, ProgrammeBuilder, recuse};
     use steward::domain::grants::Status as G;
     let app = TestApp::spawn().await;
     let p = ProgrammeBuilder::event("Events")

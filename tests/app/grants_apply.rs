@@ -10,7 +10,7 @@ use steward::domain::Role;
 use steward::domain::grants::COC_POLICY;
 use steward::models::grant_programmes;
 
-use crate::grants_fixtures::{AMA, PDF, ProgrammeBuilder, day_in, stored_files};
+use crate::fixtures::grants::{AMA, PDF, ProgrammeBuilder, day_in, stored_files};
 use crate::helpers::{FilePart, TestApp, TestClient, html, link_path, location};
 
 /// Events: code of conduct required, 42 days' notice, at most $10,000.

@@ -14,7 +14,8 @@ use steward::models::grant_applications as apps;
 use steward::models::grant_programmes as programmes;
 use steward::services::grant_money;
 
-use crate::grants_fixtures::{
+use crate::fixtures::checks::assert_well_formed_xml;
+use crate::fixtures::grants::{
     AMA, GrantBuilder, PDF, ProgrammeBuilder, add_file, day, paid_out, recuse, status_of, today,
 };
 use crate::helpers::{TestApp, TestClient, location};
@@ -828,93 +829,6 @@ async fn overdue_reports_are_flagged() {
     assert!(first < second, "overdue first");
     let (_, body) = t.page(&format!("/staff/grants/{late}/payments")).await;
     assert!(body.contains("report overdue"));
-}
-
-/// Checks that `s` is well-formed XML: tags balance, attribute values are quoted, and every
-/// `&` starts a known entity. Enough for SVG we draw (no DTD, no CDATA).
-pub fn assert_well_formed_xml(s: &str) {
-    fn check_entities(text: &str) {
-        let mut rest = text;
-        while let Some(i) = rest.find('&') {
-            let after = &rest[i + 1..];
-            let end = after.find(';').expect("an entity ends with ;");
-            let name = &after[..end];
-            let ok = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
-                || name
-                    .strip_prefix("#x")
-                    .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
-                || name
-                    .strip_prefix('#')
-                    .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
-            assert!(ok, "unknown entity &{name};");
-            rest = &after[end + 1..];
-        }
-    }
-    let mut stack: Vec<String> = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find('<') {
-        let text = &rest[..start];
-        check_entities(text);
-        assert!(!text.contains('<'));
-        let after = &rest[start + 1..];
-        // The tag ends at the first '>' outside quotes.
-        let mut quote = None;
-        let mut end = None;
-        for (i, c) in after.char_indices() {
-            match (quote, c) {
-                (None, '"') | (None, '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), '<') => panic!("raw < inside an attribute value"),
-                (None, '>') => {
-                    end = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let end = end.expect("a tag ends with >");
-        let tag = &after[..end];
-        rest = &after[end + 1..];
-        if let Some(name) = tag.strip_prefix('/') {
-            let open = stack.pop().expect("a closing tag has an opening one");
-            assert_eq!(open, name.trim(), "tags nest");
-            continue;
-        }
-        let self_closing = tag.ends_with('/');
-        let tag = tag.trim_end_matches('/');
-        let name_end = tag.find(char::is_whitespace).unwrap_or(tag.len());
-        let name = &tag[..name_end];
-        assert!(
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
-            "tag name {name:?}"
-        );
-        // Attributes: name="value" pairs, each quoted.
-        let mut attrs = tag[name_end..].trim();
-        while !attrs.is_empty() {
-            let eq = attrs.find('=').expect("attribute has a value");
-            let aname = attrs[..eq].trim();
-            assert!(
-                aname
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
-                "attribute name {aname:?}"
-            );
-            let v = &attrs[eq + 1..];
-            let q = v.chars().next().expect("value");
-            assert!(q == '"' || q == '\'', "attribute {aname} is quoted");
-            let close = v[1..].find(q).expect("quote closes");
-            check_entities(&v[1..1 + close]);
-            attrs = v[close + 2..].trim();
-        }
-        if !self_closing {
-            stack.push(name.to_string());
-        }
-    }
-    check_entities(rest);
-    assert!(stack.is_empty(), "unclosed tags: {stack:?}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use steward::models::grant_applications as apps;
 use steward::models::portal_tokens::{self, Scope};
 use steward::web::extract::portal::LinkKind;
 
-use crate::grants_fixtures::{
+use crate::fixtures::grants::{
     AMA, GrantBuilder, JPEG, PDF, PNG, ProgrammeBuilder, add_file, assign, day_in, decide,
     paid_out, recuse, status_of, stored_files,
 };

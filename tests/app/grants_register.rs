@@ -5,7 +5,7 @@
 use steward::domain::grants::Status;
 use steward::models::grant_programmes as programmes;
 
-use crate::grants_fixtures::{AMA, GrantBuilder, ProgrammeBuilder, day};
+use crate::fixtures::grants::{AMA, GrantBuilder, ProgrammeBuilder, day};
 use crate::helpers::TestApp;
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use steward::models::grant_applications as apps;
 use steward::models::grant_programmes as programmes;
 use steward::models::grant_reviews as reviews;
 
-use crate::grants_fixtures::{
+use crate::fixtures::grants::{
     AMA, GrantBuilder, PDF, ProgrammeBuilder, add_file, assign, recuse, status_of,
 };
 use crate::helpers::{TestApp, TestClient, link_path, location};

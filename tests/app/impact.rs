@@ -8,9 +8,9 @@ use steward::domain::grants::Status;
 use steward::services::Actor;
 use steward::web::extract::portal::LinkKind;
 
-use crate::grants_fixtures::{GrantBuilder, ProgrammeBuilder, day_in};
+use crate::fixtures::grants::{GrantBuilder, ProgrammeBuilder, day_in};
+use crate::fixtures::public::{active, sponsor, standard_tiers};
 use crate::helpers::{TestApp, TestClient};
-use crate::public_pages::{active, sponsor, standard_tiers};
 
 const CONTACT: &str = "pat@acme.example";
 

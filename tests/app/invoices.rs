@@ -8,8 +8,10 @@ use steward::domain::sponsorship::Status;
 use steward::models::invoices;
 use steward::services::{Actor, billing};
 
+use crate::fixtures::sponsorships::{
+    billing as billing_addr, outbox_count, sponsor, sponsorship, status_of, tier,
+};
 use crate::helpers::{TestApp, TestClient, location};
-use crate::review::{billing as billing_addr, outbox_count, sponsor, sponsorship, status_of, tier};
 
 async fn money_staff(app: &TestApp) -> TestClient {
     app.signed_in(&[Role::Treasurer]).await.0

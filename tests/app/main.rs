@@ -1,6 +1,7 @@
 //! Black-box tests: the real app on port 0 with its own fresh database, driven over HTTP.
 //! With `STEWARD_TEST_DATABASE_URL=postgres://…` every test gets a fresh PostgreSQL database.
 
+mod fixtures;
 mod helpers;
 
 mod access;
@@ -13,7 +14,7 @@ mod e2e;
 mod exports;
 mod faults;
 mod grants_apply;
-mod grants_fixtures;
+
 mod grants_money;
 mod grants_portal;
 mod grants_register;

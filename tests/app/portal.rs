@@ -10,7 +10,7 @@ use steward::models::portal_tokens::{self, Scope};
 use steward::services::{Actor, sponsorships as service};
 use steward::web::extract::portal::LinkKind;
 
-use crate::applications::{STAFF_EMAIL, gold_tier};
+use crate::fixtures::applications::{STAFF_EMAIL, gold_tier};
 use crate::helpers::{TestApp, TestClient, location};
 
 fn sponsor(app: &TestApp, name: &str, contact: &str) -> i64 {
@@ -587,7 +587,7 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
     // A logo from the portal waits for approval too.
     let form = reqwest::multipart::Form::new().part(
         "logo",
-        reqwest::multipart::Part::bytes(crate::applications::png(300, 150))
+        reqwest::multipart::Part::bytes(crate::fixtures::applications::png(300, 150))
             .file_name("logo.png")
             .mime_str("image/png")
             .expect("mime"),
@@ -640,8 +640,9 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
     let app = TestApp::spawn().await;
     let tier = gold_tier(&app, None);
     let c = app.new_client();
-    let form = crate::applications::valid_form(tier, &crate::applications::new_key());
-    let r = crate::applications::post_application(&c, &form).await;
+    let form =
+        crate::fixtures::applications::valid_form(tier, &crate::fixtures::applications::new_key());
+    let r = crate::fixtures::applications::post_application(&c, &form).await;
     assert_eq!(r.status(), 303);
     app.wait_for_mail("ada@acme.example", "application_received")
         .await;

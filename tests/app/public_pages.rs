@@ -4,120 +4,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
+use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::domain::{Currency, Money, Role};
-use steward::models::sponsors::SponsorFields;
-use steward::models::{jobs, programmes, sponsors, tiers};
+use steward::models::{jobs, sponsors};
 use steward::services::{self, Actor};
 
+use crate::fixtures::public::{
+    active, day, move_to, programme, sponsor, sponsor_with, sponsorship, standard_tiers, tier,
+    today,
+};
 use crate::helpers::TestApp;
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
-/// `today` moved by `days`.
-fn day(days: i64) -> NaiveDate {
-    today() + Duration::days(days)
-}
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("USD"))
-}
-
-fn programme(app: &TestApp, name: &str, year: i32) -> i64 {
-    programmes::insert(&mut app.db(), name, year, "").expect("programme")
-}
-
-/// A tier of `programme`; `order` is its display order, `size` its logo size.
-fn tier(app: &TestApp, programme: i64, name: &str, size: &str, order: i32, price: i64) -> i64 {
-    tiers::insert(
-        &mut app.db(),
-        &tiers::TierFields {
-            programme_id: programme,
-            name: name.into(),
-            slug: steward::domain::slug::slugify(name),
-            description: format!("{name} level"),
-            price_minor: price,
-            currency: "USD".into(),
-            capacity: None,
-            logo_size: size.into(),
-            display_order: order,
-            advertised: true,
-        },
-    )
-    .expect("tier")
-}
-
-fn fields(name: &str, slug: &str) -> SponsorFields {
-    SponsorFields {
-        name: name.into(),
-        slug: slug.into(),
-        website: format!("https://{slug}.example/"),
-        description: String::new(),
-        tagline: String::new(),
-        org_size: None,
-        country: String::new(),
-        topics: String::new(),
-        inkind_description: String::new(),
-        inkind_value_minor: None,
-        inkind_currency: None,
-    }
-}
-
-pub(crate) fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
-    sponsor_with(app, name, slug, |_| {})
-}
-
-fn sponsor_with(app: &TestApp, name: &str, slug: &str, f: impl FnOnce(&mut SponsorFields)) -> i64 {
-    let mut fields = fields(name, slug);
-    f(&mut fields);
-    sponsors::insert(&mut app.db(), &fields).expect("sponsor")
-}
-
-/// Records a sponsorship through the service, as staff would, at `status`.
-fn sponsorship(
-    app: &TestApp,
-    sponsor: i64,
-    tier: i64,
-    start: NaiveDate,
-    end: NaiveDate,
-    status: Status,
-) -> i64 {
-    services::sponsorships::create(
-        &mut app.db(),
-        &Actor::system("test"),
-        services::sponsorships::NewTerm {
-            sponsor_id: sponsor,
-            tier_id: tier,
-            start,
-            end,
-            fee: Some(usd(100_000)),
-            status,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship")
-}
-
-/// An active sponsorship whose term runs from a month ago to most of a year ahead.
-pub(crate) fn active(app: &TestApp, sponsor: i64, tier: i64) -> i64 {
-    sponsorship(app, sponsor, tier, day(-30), day(300), Status::Active)
-}
-
-fn move_to(app: &TestApp, id: i64, from: Status, to: Status) {
-    services::sponsorships::change_status(
-        &mut app.db(),
-        &app.state.settings,
-        &Actor::system("test"),
-        id,
-        from,
-        to,
-        "",
-    )
-    .expect("status change");
-}
 
 fn job(app: &TestApp, sponsor: i64, title: &str, remote: bool, url: &str, expires: NaiveDate) {
     jobs::insert(
@@ -133,22 +30,6 @@ fn job(app: &TestApp, sponsor: i64, title: &str, remote: bool, url: &str, expire
         },
     )
     .expect("job");
-}
-
-/// The programme and usual tiers most tests need.
-pub(crate) struct Tiers {
-    programme: i64,
-    pub gold: i64,
-    pub silver: i64,
-}
-
-pub(crate) fn standard_tiers(app: &TestApp) -> Tiers {
-    let programme = programme(app, "Foundation sponsorship", today().year());
-    Tiers {
-        programme,
-        gold: tier(app, programme, "Gold", "l", 1, 2_500_000),
-        silver: tier(app, programme, "Silver", "m", 2, 1_000_000),
-    }
 }
 
 /// The sponsor slugs linked from a stretch of HTML, in order.
@@ -899,7 +780,7 @@ async fn with_the_public_cache_on_pages_reuse_what_they_read_for_a_few_seconds()
 #[tokio::test]
 async fn home_and_sponsors_pages_lead_to_the_application_and_the_portal_link() {
     let app = TestApp::spawn().await;
-    crate::applications::gold_tier(&app, None);
+    crate::fixtures::applications::gold_tier(&app, None);
     let c = app.new_client();
     let (status, home) = c.page("/").await;
     assert_eq!(status, 200);

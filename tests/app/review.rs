@@ -4,120 +4,16 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use reqwest::multipart::{Form, Part};
-use steward::db::schema::{audit_log, outbox};
+
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::sponsorships as rows;
 use steward::services::{Actor, sponsorships as service};
 
+use crate::fixtures::sponsorships::{
+    audit_count, outbox_count, primary, sponsor, sponsorship, status_of, tier,
+};
 use crate::helpers::{TestApp, TestClient, link_path, location};
-
-/// A programme with one USD tier listing two benefits; returns the tier id.
-pub fn tier(app: &TestApp, name: &str, price_minor: i64, capacity: Option<i32>) -> i64 {
-    let mut c = app.db();
-    let p = steward::models::programmes::insert(&mut c, &format!("Programme {name}"), 2027, "")
-        .expect("programme");
-    let t = steward::models::tiers::insert(
-        &mut c,
-        &steward::models::tiers::TierFields {
-            programme_id: p,
-            name: name.into(),
-            slug: steward::domain::slug::slugify(name),
-            description: String::new(),
-            price_minor,
-            currency: "USD".into(),
-            capacity,
-            logo_size: "m".into(),
-            display_order: 0,
-            advertised: true,
-        },
-    )
-    .expect("tier");
-    steward::models::tiers::set_benefits(
-        &mut c,
-        t,
-        &[
-            ("conference passes".into(), Some(4)),
-            ("Logo on the website".into(), None),
-        ],
-    )
-    .expect("benefits");
-    t
-}
-
-/// A sponsor with a primary and a billing contact (addresses derived from the slug).
-pub fn sponsor(app: &TestApp, name: &str) -> i64 {
-    let mut c = app.db();
-    let slug = steward::domain::slug::slugify(name);
-    let id = steward::models::sponsors::insert(
-        &mut c,
-        &steward::models::sponsors::SponsorFields {
-            name: name.into(),
-            slug: slug.clone(),
-            website: "https://example.org/".into(),
-            description: String::new(),
-            tagline: String::new(),
-            org_size: Some(10),
-            country: "NL".into(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("sponsor");
-    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", &primary(&slug), "primary")
-        .expect("contact");
-    steward::models::sponsors::add_contact(&mut c, id, "Bo Billing", &billing(&slug), "billing")
-        .expect("contact");
-    id
-}
-
-pub fn primary(slug: &str) -> String {
-    format!("primary@{slug}.example")
-}
-pub fn billing(slug: &str) -> String {
-    format!("billing@{slug}.example")
-}
-
-/// A sponsorship recorded by the service in `status`, at the tier's price (the quote).
-pub fn sponsorship(app: &TestApp, sponsor_id: i64, tier_id: i64, status: Status) -> i64 {
-    let mut c = app.db();
-    service::create(
-        &mut c,
-        &Actor::system("test"),
-        service::NewTerm {
-            sponsor_id,
-            tier_id,
-            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
-            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
-            fee: None,
-            status,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship")
-}
-
-pub fn status_of(app: &TestApp, id: i64) -> String {
-    rows::find(&mut app.db(), id).expect("row").status
-}
-
-pub fn outbox_count(app: &TestApp, kind: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .count()
-        .get_result(&mut app.db())
-        .expect("count")
-}
-
-pub fn audit_count(app: &TestApp, action: &str) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq(action))
-        .count()
-        .get_result(&mut app.db())
-        .expect("count")
-}
 
 async fn staff(app: &TestApp) -> TestClient {
     app.signed_in(&[Role::Sponsorships]).await.0

@@ -1050,7 +1050,9 @@ async fn a_status_move_from_a_stale_state_changes_nothing() {
 
 #[tokio::test]
 async fn the_next_step_box_separates_cancelling_and_explains_an_early_payment() {
-    use crate::review::{sponsor as review_sponsor, sponsorship as review_sponsorship, tier};
+    use crate::fixtures::sponsorships::{
+        sponsor as review_sponsor, sponsorship as review_sponsorship, tier,
+    };
     let app = TestApp::spawn().await;
     let c = staff(&app).await;
     let t = tier(&app, "Gold", 1_000_000, None);

@@ -13,8 +13,8 @@ use steward::services::Actor;
 use steward::services::stories::{self as service, Author};
 use steward::web::extract::portal::LinkKind;
 
+use crate::fixtures::public::{active, sponsor, standard_tiers};
 use crate::helpers::{TestApp, TestClient, flash, location};
-use crate::public_pages::{active, sponsor, standard_tiers};
 
 const CONTACT: &str = "pat@acme.example";
 

@@ -1,160 +1,24 @@
 //! Stripe: Checkout Sessions against a mocked API (wiremock), and webhooks replayed from the
 //! JSON fixtures in `tests/fixtures/stripe/`, signed here with the test secret.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::invoices::{self, Invoice};
 use steward::payments::webhook::header_for;
-use steward::services::{Actor, billing, sponsorships as service};
+use steward::services::{Actor, billing};
 use steward::web::extract::portal::LinkKind;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::fixtures::stripe::{
+    FEE_MINOR, Fixture, SECRET, fixture, invoiced_sponsor, mount_session, now, stripe_app,
+};
 use crate::helpers::{TestApp, TestClient, link_path, location};
 
-const SECRET: &str = "whsec_test_0123456789abcdef";
 const SECRET_NEW: &str = "whsec_test_rotated_fedcba9876543210";
-const FEE: &str = "10000";
-pub(crate) const FEE_MINOR: i64 = 1_000_000;
 
-/// A fixture with its `{{PLACEHOLDERS}}` filled in.
-fn fixture(name: &str, values: &[(&str, String)]) -> String {
-    let path = format!(
-        "{}/tests/fixtures/stripe/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    for (k, v) in values {
-        text = text.replace(&format!("{{{{{k}}}}}"), v);
-    }
-    assert!(
-        !text.contains("{{"),
-        "unfilled placeholder in {name}: {text}"
-    );
-    text
-}
-
-fn now() -> i64 {
-    Utc::now().timestamp()
-}
-
-pub(crate) async fn stripe_app(api: Option<&MockServer>) -> TestApp {
-    // The test binary links rustls with two crypto providers (fantoccini brings aws-lc-rs),
-    // so it cannot pick one by itself; the app's own build has only ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let base = api.map(|m| m.uri());
-    TestApp::spawn_with(move |s| {
-        s.stripe_secret_key = steward::config::Secret::new("sk_test_steward");
-        s.stripe_publishable_key = "pk_test_steward".into();
-        s.stripe_webhook_secrets = vec![steward::config::Secret::new(SECRET)];
-        // Nothing listens on port 9: an accidental call to "Stripe" fails loudly.
-        s.stripe_api_base = base.unwrap_or_else(|| "http://127.0.0.1:9".into());
-    })
-    .await
-}
-
-pub(crate) struct Fixture {
-    pub(crate) sponsor_id: i64,
-    sponsor_name: String,
-    sponsorship_id: i64,
-    pub(crate) invoice: Invoice,
-    pub(crate) billing_email: String,
-}
-
-/// A sponsor with a billing contact, a sponsorship whose term has started, and its issued
-/// invoice of $10,000.00.
-pub(crate) fn invoiced_sponsor(app: &TestApp, name: &str) -> Fixture {
-    let mut c = app.db();
-    let slug = steward::domain::slug::slugify(name);
-    let p = steward::models::programmes::insert(&mut c, &format!("{name} programme"), 2027, "")
-        .expect("programme");
-    let t = steward::models::tiers::insert(
-        &mut c,
-        &steward::models::tiers::TierFields {
-            programme_id: p,
-            name: "Gold".into(),
-            slug: format!("gold-{slug}"),
-            description: String::new(),
-            price_minor: FEE_MINOR,
-            currency: "USD".into(),
-            capacity: None,
-            logo_size: "m".into(),
-            display_order: 0,
-            advertised: true,
-        },
-    )
-    .expect("tier");
-    let sponsor_id = steward::models::sponsors::insert(
-        &mut c,
-        &steward::models::sponsors::SponsorFields {
-            name: name.into(),
-            slug,
-            website: "https://example.org/".into(),
-            description: String::new(),
-            tagline: String::new(),
-            org_size: Some(100),
-            country: "NL".into(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("sponsor");
-    let billing_email = format!(
-        "billing@{}.example.org",
-        name.to_lowercase().replace(' ', "-")
-    );
-    steward::models::sponsors::add_contact(
-        &mut c,
-        sponsor_id,
-        "Bea Billing",
-        &billing_email,
-        "billing",
-    )
-    .expect("contact");
-    let today = Utc::now().date_naive();
-    let sponsorship_id = service::create(
-        &mut c,
-        &Actor::system("test"),
-        service::NewTerm {
-            sponsor_id,
-            tier_id: t,
-            start: today - Duration::days(10),
-            end: today + Duration::days(355),
-            fee: Some(
-                steward::domain::Money::parse(
-                    FEE,
-                    steward::domain::Currency::parse("USD").expect("usd"),
-                )
-                .expect("fee"),
-            ),
-            status: Status::AgreementAccepted,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship");
-    let invoice = billing::issue_invoice(
-        &mut c,
-        &app.state.settings,
-        &Actor::system("test"),
-        sponsorship_id,
-        today,
-        today + Duration::days(30),
-    )
-    .expect("invoice");
-    Fixture {
-        sponsor_id,
-        sponsor_name: name.into(),
-        sponsorship_id,
-        invoice,
-        billing_email,
-    }
-}
-
-/// A browser holding the sponsor's portal cookie.
 async fn portal(app: &TestApp, f: &Fixture) -> TestClient {
     app.link_client(LinkKind::SPONSOR, f.sponsor_id, &f.billing_email)
         .await
@@ -245,25 +109,6 @@ fn session_rows(
 }
 
 /// A Stripe API mock that creates one session for `f`'s invoice.
-pub(crate) async fn mount_session(api: &MockServer, f: &Fixture, amount: i64) {
-    let body = fixture(
-        "checkout_session_created",
-        &[
-            ("SESSION_ID", format!("cs_test_{}", f.invoice.id)),
-            ("AMOUNT", amount.to_string()),
-            ("INVOICE_ID", f.invoice.id.to_string()),
-            ("NUMBER", f.invoice.number.clone()),
-            ("CREATED", now().to_string()),
-            ("EXPIRES_AT", (now() + 24 * 3600).to_string()),
-        ],
-    );
-    Mock::given(method("POST"))
-        .and(path("/v1/checkout/sessions"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-        .mount(api)
-        .await;
-}
-
 fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
