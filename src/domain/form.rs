@@ -33,10 +33,6 @@ impl FormErrors {
     pub fn len(&self) -> usize {
         self.0.len()
     }
-    /// Ok when no message was recorded.
-    pub fn into_result(self) -> Result<(), FormErrors> {
-        if self.is_empty() { Ok(()) } else { Err(self) }
-    }
 }
 
 /// The fields of a urlencoded form, in order.

@@ -100,16 +100,6 @@ pub fn touch(conn: &mut DbConn, t: &PortalToken) -> QueryResult<()> {
     Ok(())
 }
 
-/// Ends every link to a record (e.g. when staff revoke access).
-pub fn revoke_all(conn: &mut DbConn, scope: Scope, scope_id: i64) -> QueryResult<usize> {
-    diesel::delete(
-        portal_tokens::table
-            .filter(portal_tokens::scope.eq(scope.as_str()))
-            .filter(portal_tokens::scope_id.eq(scope_id)),
-    )
-    .execute(conn)
-}
-
 /// Ends the links to a record that were sent to one address (a contact removed).
 pub fn revoke_for_email(
     conn: &mut DbConn,

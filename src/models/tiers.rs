@@ -49,11 +49,6 @@ impl Tier {
             self.id,
         )
     }
-    pub fn capacity_label(&self) -> String {
-        self.capacity
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "unlimited".into())
-    }
 }
 
 /// The fields staff edit on a tier.

@@ -80,10 +80,3 @@ pub fn recipients_all(conn: &mut DbConn, sponsor_id: i64) -> AppResult<Vec<Recip
     }
     Ok(out)
 }
-
-/// Every contact address of the sponsor (for `/portal/link` requests), normalised.
-pub fn is_contact(conn: &mut DbConn, sponsor_id: i64, email: &str) -> AppResult<bool> {
-    Ok(sponsors::contacts(conn, sponsor_id)?
-        .iter()
-        .any(|c| c.email.eq_ignore_ascii_case(email)))
-}

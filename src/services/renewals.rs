@@ -121,11 +121,6 @@ pub fn renewal_of(conn: &mut DbConn, id: i64) -> AppResult<Option<Sponsorship>> 
     Ok(sponsorships::renewal_of(conn, id)?)
 }
 
-/// Whether a sponsor may renew this term from the portal now.
-pub fn can_renew(conn: &mut DbConn, s: &Sponsorship) -> AppResult<bool> {
-    Ok(RENEWABLE.contains(&s.status()) && renewal_of(conn, s.id)?.is_none())
-}
-
 /// The tier for the next term: the same tier in next year's edition of the programme when
 /// staff have set one up (same programme name, year + 1, same tier slug), else the same tier.
 fn next_tier(conn: &mut DbConn, tier: &tiers::Tier) -> AppResult<i64> {

@@ -16,7 +16,6 @@ pub mod staff;
 pub mod stories;
 pub mod webhooks;
 
-use actix_web::cookie::Cookie;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -813,13 +812,6 @@ pub fn redirect(location: &str) -> HttpResponse {
 
 /// Percent-encodes a string for a query parameter.
 pub use crate::domain::text::urlencode;
-
-/// A cookie removal with the same attributes it was set with.
-pub fn removal_cookie(name: &str) -> Cookie<'static> {
-    let mut c = Cookie::build(name.to_string(), "").path("/").finish();
-    c.make_removal();
-    c
-}
 
 /// Only local paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: &str) -> String {
