@@ -174,6 +174,20 @@ pub fn waitlisted(ahead: i64, free: Option<i64>) -> bool {
     free.is_some_and(|free| ahead >= free)
 }
 
+/// Moves made on their own page (review, agreement, invoice), so that the contacts get their
+/// emails, the waitlist its order and the records exist: never through the status form.
+pub fn has_its_own_step(from: Status, to: Status) -> bool {
+    matches!(
+        (from, to),
+        (Applied, Approved)
+            | (Applied, Rejected)
+            | (Approved, AgreementSent)
+            | (AgreementSent, AgreementAccepted)
+            | (AgreementAccepted, Invoiced)
+            | (Invoiced, AgreementAccepted)
+    )
+}
+
 /// Whether staff may publish a sponsorship early: it is still before payment (once paid it
 /// shows by itself) and still in play.
 pub fn may_publish_early(status: Status) -> bool {

@@ -124,15 +124,7 @@ pub fn check(
     };
     let errors = grants::check_rules(
         &programme.rules(base),
-        &RuleInput {
-            starts_on: Some(f.starts_on),
-            ends_on: Some(f.ends_on),
-            attendance: Some(f.attendance),
-            coc_url: Some(f.coc_url.clone()),
-            requested: Some(f.requested),
-            requested_base: Some(requested_base),
-            total_budget: Some(f.total_budget),
-        },
+        &Draft::from(f).rule_input(Some(requested_base)),
         today,
     );
     if !errors.is_empty() {
@@ -183,17 +175,38 @@ pub fn draft_errors(
     };
     Ok(grants::check_rules(
         &programme.rules(base),
-        &RuleInput {
-            starts_on: d.starts_on,
-            ends_on: d.ends_on,
-            attendance: d.attendance,
-            coc_url: d.coc_url.clone(),
-            requested: d.requested,
-            requested_base,
-            total_budget: d.total_budget,
-        },
+        &d.rule_input(requested_base),
         today,
     ))
+}
+
+impl Draft {
+    /// What the rules are checked against, with the request in the foundation currency.
+    fn rule_input(&self, requested_base: Option<Money>) -> RuleInput {
+        RuleInput {
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            attendance: self.attendance,
+            coc_url: self.coc_url.clone(),
+            requested: self.requested,
+            requested_base,
+            total_budget: self.total_budget,
+        }
+    }
+}
+
+impl From<&Facts> for Draft {
+    fn from(f: &Facts) -> Draft {
+        Draft {
+            programme_id: Some(f.programme_id),
+            starts_on: Some(f.starts_on),
+            ends_on: Some(f.ends_on),
+            attendance: Some(f.attendance),
+            coc_url: Some(f.coc_url.clone()),
+            requested: Some(f.requested),
+            total_budget: Some(f.total_budget),
+        }
+    }
 }
 
 /// A checked file stored under a random key, waiting for its row.

@@ -516,7 +516,7 @@ async fn show_page(
         .next()
         .into_iter()
         .filter(|to| {
-            let dedicated = has_its_own_step(s.status(), *to);
+            let dedicated = crate::domain::sponsorship::has_its_own_step(s.status(), *to);
             let paid_by_invoice =
                 has_invoice && s.status() == Status::Invoiced && *to == Status::Paid;
             !dedicated && !paid_by_invoice
@@ -548,20 +548,6 @@ async fn show_page(
     )
 }
 
-/// Moves made on their own page (review, agreement, invoice), so that the contacts get their
-/// emails, the waitlist its order and the records exist: never through the status form.
-fn has_its_own_step(from: Status, to: Status) -> bool {
-    matches!(
-        (from, to),
-        (Status::Applied, Status::Approved)
-            | (Status::Applied, Status::Rejected)
-            | (Status::Approved, Status::AgreementSent)
-            | (Status::AgreementSent, Status::AgreementAccepted)
-            | (Status::AgreementAccepted, Status::Invoiced)
-            | (Status::Invoiced, Status::AgreementAccepted)
-    )
-}
-
 pub async fn change_status(
     staff: S,
     id: web::Path<i64>,
@@ -583,7 +569,7 @@ pub async fn change_status(
         Err(m) => return Ok(redirect_with_flash(&back, FlashKind::Error, &m)),
     };
     // Deciding an application by hand would skip the waitlist's order and the sponsor's email.
-    if expected == Status::Applied && has_its_own_step(expected, to) {
+    if expected == Status::Applied && crate::domain::sponsorship::has_its_own_step(expected, to) {
         return Ok(redirect_with_flash(
             &back,
             FlashKind::Error,
