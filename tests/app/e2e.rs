@@ -190,6 +190,25 @@ impl Drop for ChromeDriver {
 }
 
 /// A WebDriver session with a fresh headless Chromium.
+/// What every browser test starts with: None (saying so) unless `STEWARD_E2E=1`; otherwise a
+/// fresh profile folder, a running chromedriver and the Chromium binary to drive. A missing
+/// browser with `STEWARD_E2E=1` fails the test, never skips it.
+async fn browser_setup(what: &str) -> Option<(tempfile::TempDir, ChromeDriver, PathBuf)> {
+    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
+        println!("e2e: skipped {what} (set STEWARD_E2E=1)");
+        return None;
+    }
+    let chromedriver = required_binary(
+        "STEWARD_CHROMEDRIVER",
+        "/usr/bin/chromedriver",
+        "chromedriver",
+    );
+    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
+    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
+    let driver = ChromeDriver::start(&chromedriver).await;
+    Some((profile, driver, chromium))
+}
+
 async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) -> Client {
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
@@ -445,18 +464,11 @@ async fn e2e_first_run_setup_and_login_in_chromium() {
 /// itself does not load here, with no network).
 #[tokio::test]
 async fn e2e_pay_by_card_reaches_stripe_checkout_in_chromium() {
-    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
-        println!("e2e: skipped the card payment browser test (set STEWARD_E2E=1)");
+    // The profile outlives the driver (locals drop in reverse order).
+    let Some((profile, driver, chromium)) = browser_setup("the card payment browser test").await
+    else {
         return;
-    }
-    let chromedriver = required_binary(
-        "STEWARD_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromedriver",
-    );
-    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
-    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
-    let driver = ChromeDriver::start(&chromedriver).await;
+    };
     let api = wiremock::MockServer::start().await;
     let app = crate::fixtures::stripe::stripe_app(Some(&api)).await;
     let f = crate::fixtures::stripe::invoiced_sponsor(&app, "Card Payer");
@@ -514,18 +526,11 @@ async fn e2e_pay_by_card_reaches_stripe_checkout_in_chromium() {
 /// asks for gzip — shows our page, not the browser's decoding error.
 #[tokio::test]
 async fn e2e_embeds_fit_their_frame_and_error_pages_decode_in_chromium() {
-    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
-        println!("e2e: skipped the embed and error page browser test (set STEWARD_E2E=1)");
+    let Some((profile, driver, chromium)) =
+        browser_setup("the embed and error page browser test").await
+    else {
         return;
-    }
-    let chromedriver = required_binary(
-        "STEWARD_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromedriver",
-    );
-    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
-    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
-    let driver = ChromeDriver::start(&chromedriver).await;
+    };
     // The embed links its stylesheet by the configured base URL (other sites frame it), so
     // the app must be configured with the address the browser uses.
     let port = free_port();

@@ -728,6 +728,19 @@ async fn the_renewals_page_sums_up_what_ends_soon() {
     assert!(acme < globex, "soonest first");
 }
 
+/// Approves application `id` for 2027 at the tier's price ($50,000), as staff would.
+async fn approve(c: &TestClient, id: i64) -> reqwest::Response {
+    c.post(
+        &format!("/staff/applications/{id}/approve"),
+        &[
+            ("start", "2027-01-01"),
+            ("end", "2027-12-31"),
+            ("fee", "50000"),
+        ],
+    )
+    .await
+}
+
 /// The scenario: an application sent while a place was free, then the place taken by
 /// someone else. The queue, the tier, the portal and the approval all follow one rule; when
 /// the place frees again, staff are told and nothing is approved by itself.
@@ -743,16 +756,7 @@ async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
         let i = body.find(name).expect("listed");
         body[i..i + body[i..].find("</tr>").expect("row end")].to_string()
     };
-    let r = c
-        .post(
-            &format!("/staff/applications/{second}/approve"),
-            &[
-                ("start", "2027-01-01"),
-                ("end", "2027-12-31"),
-                ("fee", "50000"),
-            ],
-        )
-        .await;
+    let r = approve(&c, second).await;
     assert_eq!(r.status(), 409);
     let msg = r.text().await.expect("body");
     assert!(
@@ -792,16 +796,7 @@ async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
     assert!(dashboard.contains("(2 on a waitlist)"), "{dashboard}");
     let (_, tiers_page) = c.page(&format!("/staff/programmes/{programme}")).await;
     assert!(tiers_page.contains("2 on the waitlist"), "{tiers_page}");
-    let r = c
-        .post(
-            &format!("/staff/applications/{first}/approve"),
-            &[
-                ("start", "2027-01-01"),
-                ("end", "2027-12-31"),
-                ("fee", "50000"),
-            ],
-        )
-        .await;
+    let r = approve(&c, first).await;
     assert_eq!(r.status(), 409);
     assert!(r.text().await.expect("body").contains("Visionary is full"));
 
@@ -839,16 +834,7 @@ async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
         row(&body, "Later Applicant").contains("waitlisted"),
         "{body}"
     );
-    let r = c
-        .post(
-            &format!("/staff/applications/{first}/approve"),
-            &[
-                ("start", "2027-01-01"),
-                ("end", "2027-12-31"),
-                ("fee", "50000"),
-            ],
-        )
-        .await;
+    let r = approve(&c, first).await;
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, first), "approved");
 }

@@ -21,28 +21,12 @@ fn programme_with_tier(
     let t = steward::models::tiers::insert(
         &mut c,
         &steward::models::tiers::TierFields {
-            programme_id: p,
-            name: tier.into(),
-            slug: steward::domain::slug::slugify(tier),
-            description: String::new(),
-            price_minor,
-            currency: "USD".into(),
             capacity,
-            logo_size: "m".into(),
-            display_order: 0,
-            advertised: true,
+            ..crate::fixtures::tier_fields(p, tier, price_minor)
         },
     )
     .expect("tier");
-    steward::models::tiers::set_benefits(
-        &mut c,
-        t,
-        &[
-            ("conference passes".into(), Some(4)),
-            ("Logo on the website".into(), None),
-        ],
-    )
-    .expect("benefits");
+    crate::fixtures::add_two_benefits(&mut c, t);
     (p, t)
 }
 
@@ -51,17 +35,10 @@ fn sponsor(app: &TestApp, name: &str) -> i64 {
     steward::models::sponsors::insert(
         &mut c,
         &steward::models::sponsors::SponsorFields {
-            name: name.into(),
-            slug: steward::domain::slug::slugify(name),
             website: "https://example.org/".into(),
-            description: String::new(),
-            tagline: String::new(),
             org_size: Some(10),
             country: "NL".into(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
+            ..crate::fixtures::sponsor_fields(name, &steward::domain::slug::slugify(name))
         },
     )
     .expect("sponsor")
