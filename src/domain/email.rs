@@ -94,7 +94,7 @@ fn checked_domain(domain: &str) -> Result<String, String> {
     }
     if LOCAL_SUFFIXES.contains(&top) {
         return Err(format!(
-            "Addresses ending in \".{top}\" only work inside one network; use an address that can receive mail from the internet."
+            "Mail to \"@{ascii}\" stays inside one computer or network: use an address that can receive mail from the internet, like name@example.org."
         ));
     }
     Ok(ascii)
@@ -191,9 +191,11 @@ mod tests {
     fn the_message_says_what_is_wrong() {
         let e = EmailAddress::parse("root@localhost").expect_err("local");
         assert!(
-            e.contains("only work inside one network") || e.contains("like name@"),
+            e.contains("\"@localhost\" stays inside one computer"),
             "{e}"
         );
+        let e = EmailAddress::parse("ada@printer.local").expect_err("local");
+        assert!(e.contains("\"@printer.local\""), "{e}");
         let e = EmailAddress::parse("a@[10.0.0.1]").expect_err("literal");
         assert!(e.contains("numeric address"), "{e}");
         let e = EmailAddress::parse("a@p\u{430}ypal.com").expect_err("mixed");
