@@ -11,7 +11,6 @@ pub mod error;
 pub mod media;
 pub mod models;
 pub mod payments;
-pub mod placements;
 pub mod private_files;
 pub mod public_cache;
 pub mod seed;

@@ -229,7 +229,7 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
     // Placement counts for the impact reports: a week's worth on each of the last 17
     // Mondays-or-so (every seventh day back from today), for the first sixty sponsors in
     // each slot.
-    let slots = crate::models::placements::all(&mut conn)?;
+    let slots = crate::models::placement_slots::all(&mut conn)?;
     crate::db::write_tx(&mut conn, |c| {
         for (i, sp) in sponsors.iter().take(60).enumerate() {
             for (k, slot) in slots.iter().enumerate() {
@@ -238,7 +238,7 @@ pub fn seed_stories(state: &AppState) -> anyhow::Result<String> {
                     let seed = i as i64 * 31 + k as i64 * 17 + week * 7;
                     let impressions = 150 + seed % 240;
                     let clicks = (seed % 9).max(1);
-                    crate::models::placements::add_counts(
+                    crate::models::placement_slots::add_counts(
                         c,
                         slot.id,
                         sp.id,
@@ -442,7 +442,7 @@ fn demo_sponsor(
 /// in-kind donors, jobs and placement slots. Skipped when the demo programme exists.
 pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
     use crate::domain::sponsorship::Status;
-    use crate::models::{jobs, placements, programmes, sponsors, tiers};
+    use crate::models::{jobs, placement_slots, programmes, sponsors, tiers};
     use crate::services::sponsorships::{NewTerm, create};
     use chrono::Datelike;
 
@@ -561,7 +561,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
             }
         }
         pipeline_tier = tier_ids[4];
-        placements::insert(
+        placement_slots::insert(
             c,
             "home-footer",
             "Home page footer",
@@ -570,7 +570,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
             8,
             &tier_ids[0..3],
         )?;
-        placements::insert(
+        placement_slots::insert(
             c,
             "docs-footer",
             "Documentation footer",
@@ -579,7 +579,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
             12,
             &tier_ids,
         )?;
-        placements::insert(
+        placement_slots::insert(
             c,
             "topic:cloud",
             "Cloud topic pages",
@@ -619,7 +619,7 @@ fn seed_pipeline(
     use crate::domain::sponsorship::Status;
     use crate::models::{app_settings, sponsors};
     use crate::services::sponsorships::{NewTerm, create};
-    use crate::services::{agreements, billing, portal_actions, review};
+    use crate::services::{agreements, billing, portal_actions, sponsorship_review};
 
     let settings = &state.settings;
     let staff = crate::services::Actor::system("seed-demo");
@@ -644,7 +644,7 @@ fn seed_pipeline(
     ];
     let today = chrono::Utc::now().date_naive();
     // The term a new application gets today (a year from next month at the latest).
-    let (start, end) = crate::services::applications::proposed_term(year, today);
+    let (start, end) = crate::services::sponsor_applications::proposed_term(year, today);
     for (i, step) in steps.iter().enumerate() {
         let k = 1000 + i;
         let name = format!("Prospect {} ({step})", i + 1);
@@ -679,12 +679,12 @@ fn seed_pipeline(
             continue;
         }
         let s = crate::models::sponsorships::find(conn, id)?;
-        review::approve(
+        sponsorship_review::approve(
             conn,
             settings,
             &staff,
             id,
-            &review::Approval {
+            &sponsorship_review::Approval {
                 start,
                 end,
                 fee: s.fee().ok_or_else(|| anyhow::anyhow!("demo fee"))?,

@@ -14,8 +14,8 @@ use crate::config::Settings;
 use crate::db::{Backend, Db};
 use crate::email::Mailer;
 use crate::models::app_settings;
-use crate::placements::PlacementCounter;
 use crate::services::accounts;
+use crate::services::placements::PlacementCounter;
 use crate::state::AppState;
 
 /// Connects, migrates and loads shared secrets; used by the server and the CLI.
@@ -160,7 +160,7 @@ impl Application {
         let _ = self.worker.await;
         // No request can count anything now; a few tries ride out a briefly busy database.
         for attempt in 1..=3 {
-            match crate::placements::flush(&self.state.placements, &self.state.db).await {
+            match crate::services::placements::flush(&self.state.placements, &self.state.db).await {
                 Ok(_) => break,
                 Err(e) if attempt == 3 => {
                     let lost = self.state.placements.pending().len();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
-use crate::placements::PlacementCounter;
+use crate::services::placements::PlacementCounter;
 
 /// What every handler can reach.
 #[derive(Clone)]

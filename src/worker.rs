@@ -12,8 +12,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
 use crate::models::{self, login_failures, outbox, sessions};
-use crate::placements::PlacementCounter;
 use crate::services::audit::{self, Actor};
+use crate::services::placements::PlacementCounter;
 
 /// How long a claimed message stays ours beyond the longest a delivery may take: the claim
 /// outlives every send (which `Mailer::send` cuts off at the SMTP time limit), so another
@@ -190,7 +190,7 @@ pub fn housekeeping(
     crate::models::portal_tokens::delete_expired(c)?;
     crate::services::billing::activate_started(c, today)?;
     crate::services::sponsorships::expire_ended(c, settings, today)?;
-    crate::services::review::settle_all_waitlists(c, settings)?;
+    crate::services::sponsorship_review::settle_all_waitlists(c, settings)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
     Ok(())
@@ -213,7 +213,7 @@ async fn flush_placements(
         if changed.is_err() || *shutdown.borrow() {
             break;
         }
-        if let Err(e) = crate::placements::flush(&counter, &db).await {
+        if let Err(e) = crate::services::placements::flush(&counter, &db).await {
             tracing::warn!(error = %format!("{e:#}"), "saving placement counts failed; they are kept for the next try");
         }
     }

@@ -2,7 +2,7 @@
 
 pub mod acknowledgement;
 pub mod benefits;
-pub mod budget;
+pub mod conference_budget;
 pub mod country;
 pub mod csv;
 pub mod dates;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::conference_baselines;
-use crate::domain::budget::Inputs;
+use crate::domain::conference_budget::Inputs;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = conference_baselines)]

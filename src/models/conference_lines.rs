@@ -29,10 +29,10 @@ pub struct CostLine {
 }
 
 impl CostLine {
-    pub fn basis(&self) -> crate::domain::budget::Basis {
+    pub fn basis(&self) -> crate::domain::conference_budget::Basis {
         self.basis
             .parse()
-            .unwrap_or(crate::domain::budget::Basis::Fixed)
+            .unwrap_or(crate::domain::conference_budget::Basis::Fixed)
     }
 }
 
@@ -119,10 +119,10 @@ pub struct RevenueLine {
 }
 
 impl RevenueLine {
-    pub fn kind(&self) -> crate::domain::budget::RevenueKind {
+    pub fn kind(&self) -> crate::domain::conference_budget::RevenueKind {
         self.kind
             .parse()
-            .unwrap_or(crate::domain::budget::RevenueKind::Other)
+            .unwrap_or(crate::domain::conference_budget::RevenueKind::Other)
     }
 }
 

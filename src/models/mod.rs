@@ -17,7 +17,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
-pub mod placements;
+pub mod placement_slots;
 pub mod portal_tokens;
 pub mod portal_views;
 pub mod programmes;

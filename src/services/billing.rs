@@ -505,7 +505,7 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
                         &format!("payment for invoice {} refunded in full", inv.number),
                     )?;
                     // Its place in the tier is free again: the waitlist follows.
-                    super::review::settle_waitlist(conn, settings, s.tier_id)?;
+                    super::sponsorship_review::settle_waitlist(conn, settings, s.tier_id)?;
                 }
             }
         }

@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::db::{DbConn, write_tx, write_tx_with};
-use crate::domain::budget::{self, Basis, Inputs, MAX_LINES};
+use crate::domain::conference_budget::{self, Basis, Inputs, MAX_LINES};
 use crate::domain::grants::{RATE_SCALE, rate_label};
 use crate::domain::money::MAX_MINOR;
 use crate::domain::sponsorship::Status;
@@ -238,7 +238,7 @@ fn check_conference(
 /// the amounts we store.
 fn total_at(estimate: i64, currency: &str, rate: i64, conf: Currency, n: i64) -> Option<i64> {
     let from = Currency::parse(currency).ok()?;
-    let per_head = budget::convert(estimate, from, rate, conf)?;
+    let per_head = conference_budget::convert(estimate, from, rate, conf)?;
     per_head.checked_mul(n).filter(|t| *t <= MAX_MINOR)
 }
 
@@ -296,7 +296,7 @@ fn ticket_line(t: &TicketFields, currency: &str) -> String {
         "{}: {} for {}",
         t.name,
         amount(Some(t.price_minor), currency),
-        budget::share_label(i64::from(t.share_permille))
+        conference_budget::share_label(i64::from(t.share_permille))
     )
 }
 
@@ -333,8 +333,8 @@ fn check_shares(
             "share",
             format!(
                 "The other ticket types already take {} of attendance: this one can take at most {}.",
-                budget::share_label(others),
-                budget::share_label((1000 - others).max(0))
+                conference_budget::share_label(others),
+                conference_budget::share_label((1000 - others).max(0))
             ),
         );
     }
@@ -453,7 +453,7 @@ fn cost_line(f: &CostLineFields) -> String {
     };
     format!(
         "{} / {}: {}{}, estimate {}{}, committed {}, actual {}, liability {}{}",
-        budget::category_label(&f.category),
+        conference_budget::category_label(&f.category),
         f.item,
         f.basis.replace('_', " "),
         rate,
@@ -750,20 +750,20 @@ pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget>
     let costs = lines::costs(conn, id)?;
     let tickets = conferences::tickets(conn, id)?;
     let revenue = lines::revenue(conn, id)?;
-    let too_large = || AppError::Unexpected(anyhow::anyhow!(budget::TooLarge));
+    let too_large = || AppError::Unexpected(anyhow::anyhow!(conference_budget::TooLarge));
 
     let conv = |minor: i64, currency: &str, rate: i64| -> AppResult<i64> {
         let from =
             Currency::parse(currency).map_err(|m| AppError::Unexpected(anyhow::anyhow!(m)))?;
-        budget::convert(minor, from, rate, cur).ok_or_else(too_large)
+        conference_budget::convert(minor, from, rate, cur).ok_or_else(too_large)
     };
     let opt = |minor: Option<i64>, currency: &str, rate: i64| -> AppResult<Option<i64>> {
         minor.map(|m| conv(m, currency, rate)).transpose()
     };
     let mut cost_inputs = Vec::new();
     for l in &costs {
-        cost_inputs.push(budget::CostLine {
-            category: budget::category_label(&l.category).to_string(),
+        cost_inputs.push(conference_budget::CostLine {
+            category: conference_budget::category_label(&l.category).to_string(),
             item: l.item.clone(),
             basis: l.basis(),
             estimate: conv(l.estimate_minor, &l.currency, l.rate_micros)?,
@@ -775,7 +775,7 @@ pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget>
     }
     let mut revenue_inputs = Vec::new();
     for r in &revenue {
-        revenue_inputs.push(budget::Revenue {
+        revenue_inputs.push(conference_budget::Revenue {
             kind: r.kind(),
             item: r.item.clone(),
             expected: conv(r.expected_minor, &r.currency, r.rate_micros)?,
@@ -805,7 +805,7 @@ pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget>
             let convert = |minor: i64| match (from_rate, to_rate) {
                 _ if fee.currency == cur => Some(minor),
                 (Some(f), Some(t)) => {
-                    budget::cross_convert(Money::new(minor, fee.currency), f, cur, t)
+                    conference_budget::cross_convert(Money::new(minor, fee.currency), f, cur, t)
                 }
                 _ => None,
             };
@@ -852,7 +852,7 @@ pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget>
         costs: cost_inputs,
         tickets: tickets
             .iter()
-            .map(|t| budget::Ticket {
+            .map(|t| conference_budget::Ticket {
                 name: t.name.clone(),
                 price: t.price_minor,
                 share_permille: t.share_permille,
@@ -909,7 +909,7 @@ pub fn approve_baseline(
         }
         let version = latest.map(|b| b.version + 1).unwrap_or(1);
         baselines::insert(c, id, version, &actor.label, note, &budget.inputs)?;
-        let a = budget::analyse(&budget.inputs, chrono::Utc::now().date_naive())
+        let a = conference_budget::analyse(&budget.inputs, chrono::Utc::now().date_naive())
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
         audit::record(
             c,
@@ -935,7 +935,7 @@ pub fn approve_baseline(
 /// A conference with its analysis, for the list and the dashboard.
 pub struct Summary {
     pub conference: Conference,
-    pub analysis: Result<budget::Analysis, budget::TooLarge>,
+    pub analysis: Result<conference_budget::Analysis, conference_budget::TooLarge>,
     /// The latest approved version, if any.
     pub baseline: Option<i32>,
 }
@@ -954,7 +954,7 @@ pub fn summaries(
         }
         let b = live(conn, conference.id, base)?;
         out.push(Summary {
-            analysis: budget::analyse(&b.inputs, today),
+            analysis: conference_budget::analyse(&b.inputs, today),
             baseline: baselines::latest(conn, conference.id)?.map(|b| b.version),
             conference,
         });

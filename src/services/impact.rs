@@ -13,7 +13,7 @@ use crate::domain::sponsorship::Status;
 use crate::error::AppResult;
 use crate::models::grant_register::{self, AwardRow};
 use crate::models::sponsorships::Sponsorship;
-use crate::models::{placements, portal_views, tiers};
+use crate::models::{placement_slots, portal_views, tiers};
 
 /// A term that can be reported on: one that was agreed and paid, or is running.
 pub fn reportable(s: &Sponsorship) -> bool {
@@ -242,8 +242,8 @@ pub fn impact(
     }
 
     // Visibility: daily counts summed per slot and month, every month of the period shown.
-    let slots = placements::all(conn)?;
-    let stats = placements::stats(conn, term.start, until, Some(sponsor_id))?;
+    let slots = placement_slots::all(conn)?;
+    let stats = placement_slots::stats(conn, term.start, until, Some(sponsor_id))?;
     let mut month = month_of(term.start);
     while month <= until {
         let next = next_month(month);

@@ -2,7 +2,6 @@
 
 pub mod accounts;
 pub mod agreements;
-pub mod applications;
 pub mod audit;
 pub mod billing;
 pub mod conferences;
@@ -12,13 +11,15 @@ pub mod grant_review;
 pub mod grant_setup;
 pub mod grants;
 pub mod impact;
+pub mod placements;
 pub mod portal;
 pub mod portal_actions;
 pub mod public;
 pub mod renewals;
 pub mod revenue;
-pub mod review;
+pub mod sponsor_applications;
 pub mod sponsors;
+pub mod sponsorship_review;
 pub mod sponsorships;
 pub mod stories;
 pub mod tiers;

@@ -192,7 +192,7 @@ pub fn renew(
         tiers::lock(conn, tier.id)?;
         let price = tiers::quote(conn, &tier, sponsor.org_size)?.total;
         // A database error here is an error, not "there is room".
-        let full = super::review::joins_waitlist(conn, &tier)?;
+        let full = super::sponsorship_review::joins_waitlist(conn, &tier)?;
         let (start, end) = next_term(old.start_date, old.end_date);
         let new_id = sponsorships::insert(
             conn,

@@ -80,7 +80,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, t: NewTerm) -> AppResult<i64> {
         sponsorships::create_checklist(conn, id, &benefits)?;
         // A new application joins the end of the line; one that takes a place may leave
         // waiting applications without one. Neither frees a place, so nobody needs telling.
-        crate::services::review::settle_line(conn, &tier)?;
+        crate::services::sponsorship_review::settle_line(conn, &tier)?;
         let note = if t.status == Status::Applied {
             "recorded"
         } else {
@@ -152,7 +152,7 @@ pub fn change_status(
         }
         sponsorships::add_event(conn, id, &actor.label, Some(current), to, note)?;
         // A place may have been freed (or taken): the waitlist follows.
-        crate::services::review::settle_waitlist(conn, settings, s.tier_id)?;
+        crate::services::sponsorship_review::settle_waitlist(conn, settings, s.tier_id)?;
         audit::record(
             conn,
             actor,

@@ -119,7 +119,7 @@ pub fn save_tier(
         };
         tiers::set_benefits(c, id, benefits)?;
         // A new capacity may free places for applications on the waitlist (or fill them).
-        crate::services::review::settle_waitlist(c, settings, id)?;
+        crate::services::sponsorship_review::settle_waitlist(c, settings, id)?;
         audit::record(
             c,
             actor,

@@ -9,11 +9,10 @@ pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
 pub mod multipart;
-pub mod payments;
 pub mod portal;
 pub mod public;
 pub mod staff;
-pub mod stories;
+pub mod story_form;
 pub mod webhooks;
 
 use actix_web::{HttpResponse, web};
@@ -217,11 +216,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/staff/sponsors/{id}/description/approve",
-                web::post().to(staff::descriptions::approve),
+                web::post().to(staff::sponsors::descriptions::approve),
             )
             .route(
                 "/staff/sponsors/{id}/description/reject",
-                web::post().to(staff::descriptions::reject),
+                web::post().to(staff::sponsors::descriptions::reject),
             )
             // == end sponsor applications and portal ==
             // == Grants ==
@@ -232,158 +231,152 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/grants/register.csv",
                 get().to(public::grants::register_csv),
             )
-            .route("/grants/apply", get().to(portal::grants_apply::form))
+            .route("/grants/apply", get().to(portal::grants::apply::form))
             .route(
                 "/grants/apply",
-                web::post().to(portal::grants_apply::submit),
+                web::post().to(portal::grants::apply::submit),
             )
             .route(
                 "/grants/apply/thanks",
-                get().to(portal::grants_apply::thanks),
+                get().to(portal::grants::apply::thanks),
             )
             // Applicants, through their private link (GrantPortal).
             .route(
                 "/grants/portal/enter/{token}",
-                get().to(portal::grants_portal::enter),
+                get().to(portal::grants::enter),
             )
+            .route("/grants/portal/link", get().to(portal::grants::link_form))
             .route(
                 "/grants/portal/link",
-                get().to(portal::grants_portal::link_form),
-            )
-            .route(
-                "/grants/portal/link",
-                web::post().to(portal::grants_portal::link_request),
+                web::post().to(portal::grants::link_request),
             )
             .route(
                 "/grants/portal/leave",
-                web::post().to(portal::grants_portal::leave),
+                web::post().to(portal::grants::leave),
             )
-            .route("/grants/portal", get().to(portal::grants_portal::overview))
+            .route("/grants/portal", get().to(portal::grants::overview))
             .route(
                 "/grants/portal/messages",
-                web::post().to(portal::grants_portal::reply),
+                web::post().to(portal::grants::reply),
             )
             .route(
                 "/grants/portal/withdraw",
-                web::post().to(portal::grants_portal::withdraw),
+                web::post().to(portal::grants::withdraw),
             )
             .route(
                 "/grants/portal/report",
-                web::post().to(portal::grants_portal::report),
+                web::post().to(portal::grants::report),
             )
             .route(
                 "/grants/portal/files/{id:\\d+}",
-                get().to(portal::grants_portal::file),
+                get().to(portal::grants::file),
             )
             // Staff: the queue and review (reviewers, deciders; the queue also for the
             // treasurer and admins). `{id:\\d+}` keeps these off the fixed paths below.
-            .route("/staff/grants", get().to(staff::grant_review::queue))
-            .route(
-                "/staff/grants.csv",
-                get().to(staff::grant_review::export_csv),
-            )
-            .route(
-                "/staff/grants/{id:\\d+}",
-                get().to(staff::grant_review::show),
-            )
+            .route("/staff/grants", get().to(staff::grants::queue))
+            .route("/staff/grants.csv", get().to(staff::grants::export_csv))
+            .route("/staff/grants/{id:\\d+}", get().to(staff::grants::show))
             .route(
                 "/staff/grants/{id:\\d+}/files/{file_id:\\d+}",
-                get().to(staff::grant_review::file),
+                get().to(staff::grants::file),
             )
             .route(
                 "/staff/grants/{id:\\d+}/start",
-                web::post().to(staff::grant_review::start),
+                web::post().to(staff::grants::start),
             )
             .route(
                 "/staff/grants/{id:\\d+}/messages",
-                web::post().to(staff::grant_review::request_info),
+                web::post().to(staff::grants::request_info),
             )
             .route(
                 "/staff/grants/{id:\\d+}/assign",
-                web::post().to(staff::grant_review::assign),
+                web::post().to(staff::grants::assign),
             )
             .route(
                 "/staff/grants/{id:\\d+}/assign/next",
-                web::post().to(staff::grant_review::assign_next),
+                web::post().to(staff::grants::assign_next),
             )
             .route(
                 "/staff/grants/{id:\\d+}/unassign",
-                web::post().to(staff::grant_review::unassign),
+                web::post().to(staff::grants::unassign),
             )
             .route(
                 "/staff/grants/{id:\\d+}/conflict",
-                web::post().to(staff::grant_review::conflict),
+                web::post().to(staff::grants::conflict),
             )
             .route(
                 "/staff/grants/{id:\\d+}/vote",
-                web::post().to(staff::grant_review::vote),
+                web::post().to(staff::grants::vote),
             )
             .route(
                 "/staff/grants/{id:\\d+}/decide",
-                web::post().to(staff::grant_review::decide),
+                web::post().to(staff::grants::decide),
             )
             // Staff: payments, reports and the budget (treasurer, deciders).
             .route(
                 "/staff/grants/payments",
-                get().to(staff::grant_payments::list),
-            )
-            .route("/staff/grants/budget", get().to(staff::grant_budget::page))
-            .route(
-                "/staff/grants/{id:\\d+}/payments",
-                get().to(staff::grant_payments::show),
+                get().to(staff::grants::payments::list),
             )
             .route(
+                "/staff/grants/budget",
+                get().to(staff::grants::budget::page),
+            )
+            .route(
                 "/staff/grants/{id:\\d+}/payments",
-                web::post().to(staff::grant_payments::record),
+                get().to(staff::grants::payments::show),
+            )
+            .route(
+                "/staff/grants/{id:\\d+}/payments",
+                web::post().to(staff::grants::payments::record),
             )
             .route(
                 "/staff/grants/{id:\\d+}/payments/files/{file_id:\\d+}",
-                get().to(staff::grant_payments::file),
+                get().to(staff::grants::payments::file),
             )
             .route(
                 "/staff/grants/{id:\\d+}/close",
-                web::post().to(staff::grant_payments::close),
+                web::post().to(staff::grants::payments::close),
             )
             // Staff: programmes, caps, quorum and exchange rates (admins, deciders, treasurer).
             .route(
                 "/staff/grants/programmes",
-                get().to(staff::grant_programmes::list),
+                get().to(staff::grants::programmes::list),
             )
             .route(
                 "/staff/grants/programmes",
-                web::post().to(staff::grant_programmes::create),
+                web::post().to(staff::grants::programmes::create),
             )
             .route(
                 "/staff/grants/programmes/new",
-                get().to(staff::grant_programmes::new_form),
+                get().to(staff::grants::programmes::new_form),
             )
             .route(
                 "/staff/grants/programmes/{id:\\d+}",
-                get().to(staff::grant_programmes::edit_form),
+                get().to(staff::grants::programmes::edit_form),
             )
             .route(
                 "/staff/grants/programmes/{id:\\d+}",
-                web::post().to(staff::grant_programmes::update),
+                web::post().to(staff::grants::programmes::update),
             )
             .route(
                 "/staff/grants/programmes/{id:\\d+}/caps",
-                web::post().to(staff::grant_programmes::set_cap),
+                web::post().to(staff::grants::programmes::set_cap),
             )
             .route(
                 "/staff/grants/settings",
-                get().to(staff::grant_settings::show),
+                get().to(staff::grants::settings::show),
             )
             .route(
                 "/staff/grants/settings/quorum",
-                web::post().to(staff::grant_settings::save_quorum),
+                web::post().to(staff::grants::settings::save_quorum),
             )
             .route(
                 "/staff/grants/settings/rates",
-                web::post().to(staff::grant_settings::save_rate),
+                web::post().to(staff::grants::settings::save_rate),
             )
             .route(
                 "/staff/grants/settings/rates/{currency}/delete",
-                web::post().to(staff::grant_settings::delete_rate),
+                web::post().to(staff::grants::settings::delete_rate),
             )
             // == end grants ==
             // == Conference budgets (treasurer, admins) ==
@@ -426,63 +419,63 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/staff/conferences/{id:\\d+}/lines",
-                web::post().to(staff::conference_lines::cost_create),
+                web::post().to(staff::conferences::lines::cost_create),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/lines/new",
-                get().to(staff::conference_lines::cost_new),
+                get().to(staff::conferences::lines::cost_new),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/lines/{line:\\d+}",
-                get().to(staff::conference_lines::cost_edit),
+                get().to(staff::conferences::lines::cost_edit),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/lines/{line:\\d+}",
-                web::post().to(staff::conference_lines::cost_update),
+                web::post().to(staff::conferences::lines::cost_update),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/lines/{line:\\d+}/delete",
-                web::post().to(staff::conference_lines::cost_delete),
+                web::post().to(staff::conferences::lines::cost_delete),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/tickets",
-                web::post().to(staff::conference_lines::ticket_create),
+                web::post().to(staff::conferences::lines::ticket_create),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/tickets/new",
-                get().to(staff::conference_lines::ticket_new),
+                get().to(staff::conferences::lines::ticket_new),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}",
-                get().to(staff::conference_lines::ticket_edit),
+                get().to(staff::conferences::lines::ticket_edit),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}",
-                web::post().to(staff::conference_lines::ticket_update),
+                web::post().to(staff::conferences::lines::ticket_update),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/tickets/{ticket:\\d+}/delete",
-                web::post().to(staff::conference_lines::ticket_delete),
+                web::post().to(staff::conferences::lines::ticket_delete),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/revenue",
-                web::post().to(staff::conference_lines::revenue_create),
+                web::post().to(staff::conferences::lines::revenue_create),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/revenue/new",
-                get().to(staff::conference_lines::revenue_new),
+                get().to(staff::conferences::lines::revenue_new),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}",
-                get().to(staff::conference_lines::revenue_edit),
+                get().to(staff::conferences::lines::revenue_edit),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}",
-                web::post().to(staff::conference_lines::revenue_update),
+                web::post().to(staff::conferences::lines::revenue_update),
             )
             .route(
                 "/staff/conferences/{id:\\d+}/revenue/{line:\\d+}/delete",
-                web::post().to(staff::conference_lines::revenue_delete),
+                web::post().to(staff::conferences::lines::revenue_delete),
             )
             // == end conference budgets ==
             // == Stripe: checkout and webhooks ==
@@ -493,192 +486,225 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/portal/invoices/{id:\\d+}/pay",
-                web::post().to(payments::pay_invoice),
+                web::post().to(portal::card_payments::pay_invoice),
             )
             .route(
                 "/portal/payments/success",
-                get().to(payments::payment_success),
+                get().to(portal::card_payments::payment_success),
             )
             .route(
                 "/portal/payments/cancelled",
-                get().to(payments::payment_cancelled),
+                get().to(portal::card_payments::payment_cancelled),
             )
             .route(
                 "/staff/payments/unmatched",
-                get().to(staff::payments_queue::queue),
+                get().to(staff::billing::unmatched_payments::queue),
             )
             .route(
                 "/staff/payments/unmatched/{event}/apply",
-                web::post().to(staff::payments_queue::apply),
+                web::post().to(staff::billing::unmatched_payments::apply),
             )
             .route(
                 "/staff/payments/unmatched/{event}/dismiss",
-                web::post().to(staff::payments_queue::dismiss),
+                web::post().to(staff::billing::unmatched_payments::dismiss),
             )
             .route(
                 "/staff/payments/flagged/{id:\\d+}/accept",
-                web::post().to(staff::payments_queue::accept),
+                web::post().to(staff::billing::unmatched_payments::accept),
             )
             // == end stripe ==
             // == Staff: applications, agreements, invoices, payments ==
-            .route("/staff/applications", get().to(staff::applications::list))
+            .route(
+                "/staff/applications",
+                get().to(staff::sponsorships::review::list),
+            )
             .route(
                 "/staff/applications/{id:\\d+}",
-                get().to(staff::applications::show),
+                get().to(staff::sponsorships::review::show),
             )
             .route(
                 "/staff/applications/{id:\\d+}/approve",
-                web::post().to(staff::applications::approve),
+                web::post().to(staff::sponsorships::review::approve),
             )
             .route(
                 "/staff/applications/{id:\\d+}/reject",
-                web::post().to(staff::applications::reject),
+                web::post().to(staff::sponsorships::review::reject),
             )
             .route(
                 "/staff/settings/billing",
-                get().to(staff::billing_settings::show),
+                get().to(staff::billing::settings::show),
             )
             .route(
                 "/staff/settings/billing",
-                web::post().to(staff::billing_settings::save),
+                web::post().to(staff::billing::settings::save),
             )
             .route(
                 "/staff/sponsorships/{id:\\d+}/agreement/send",
-                web::post().to(staff::agreements::send),
+                web::post().to(staff::sponsorships::agreements::send),
             )
             .route(
                 "/staff/sponsorships/{id:\\d+}/agreement/upload",
-                web::post().to(staff::agreements::upload),
+                web::post().to(staff::sponsorships::agreements::upload),
             )
             .route(
                 "/staff/agreements/{id:\\d+}",
-                get().to(staff::agreements::show),
+                get().to(staff::sponsorships::agreements::show),
             )
             .route(
                 "/staff/agreements/{id:\\d+}/file",
-                get().to(staff::agreements::staff_file),
+                get().to(staff::sponsorships::agreements::staff_file),
             )
             .route(
                 "/portal/agreements/{id:\\d+}/file",
-                get().to(staff::agreements::portal_file),
+                get().to(staff::sponsorships::agreements::portal_file),
             )
             .route(
                 "/staff/sponsorships/{id:\\d+}/invoice",
-                web::post().to(staff::invoices::issue),
+                web::post().to(staff::billing::invoices::issue),
             )
-            .route("/staff/invoices", get().to(staff::invoices::list))
-            .route("/staff/invoices.csv", get().to(staff::invoices::export_csv))
+            .route("/staff/invoices", get().to(staff::billing::invoices::list))
+            .route(
+                "/staff/invoices.csv",
+                get().to(staff::billing::invoices::export_csv),
+            )
             .route(
                 "/staff/payments.csv",
-                get().to(staff::invoices::export_payments_csv),
+                get().to(staff::billing::invoices::export_payments_csv),
             )
-            .route("/staff/invoices/{id:\\d+}", get().to(staff::invoices::show))
+            .route(
+                "/staff/invoices/{id:\\d+}",
+                get().to(staff::billing::invoices::show),
+            )
             .route(
                 "/staff/invoices/{id:\\d+}/payments",
-                web::post().to(staff::invoices::record),
+                web::post().to(staff::billing::invoices::record),
             )
             .route(
                 "/staff/invoices/{id:\\d+}/void",
-                web::post().to(staff::invoices::void),
+                web::post().to(staff::billing::invoices::void),
             )
             .route(
                 "/staff/invoices/{id:\\d+}/print",
-                get().to(staff::invoices::print),
+                get().to(staff::billing::invoices::print),
             )
             .route(
                 "/staff/invoices/{id:\\d+}/receipt",
-                get().to(staff::invoices::receipt),
+                get().to(staff::billing::invoices::receipt),
             )
             .route(
                 "/staff/payments/{id:\\d+}/accept",
-                web::post().to(staff::invoices::accept),
+                web::post().to(staff::billing::invoices::accept),
             )
             // == end staff applications ==
             // == Renewals ==
-            .route("/staff/renewals", get().to(staff::renewals::list))
+            .route(
+                "/staff/renewals",
+                get().to(staff::sponsorships::renewals::list),
+            )
             .route(
                 "/portal/sponsorships/{id:\\d+}/renew",
                 web::post().to(portal::renew::renew),
             )
             // == end renewals ==
             // Staff
-            .route("/staff", get().to(staff::home::dashboard))
+            .route("/staff", get().to(staff::dashboard::dashboard))
             .route("/staff/account", get().to(staff::account::show))
             .route(
                 "/staff/account/password",
                 web::post().to(staff::account::change_password),
             )
             // == Logos (upload, approval, serving) ==
-            .route("/media/logos/{file}", get().to(staff::logos::serve))
+            .route(
+                "/media/logos/{file}",
+                get().to(staff::sponsors::logos::serve),
+            )
             .route(
                 "/staff/sponsors/{id}/logo",
-                web::post().to(staff::logos::upload),
+                web::post().to(staff::sponsors::logos::upload),
             )
             .route(
                 "/staff/sponsors/{id}/logo/approve",
-                web::post().to(staff::logos::approve),
+                web::post().to(staff::sponsors::logos::approve),
             )
             .route(
                 "/staff/sponsors/{id}/logo/reject",
-                web::post().to(staff::logos::reject),
+                web::post().to(staff::sponsors::logos::reject),
             )
             .route(
                 "/staff/sponsors/{id}/logo/pending.png",
-                get().to(staff::logos::pending_preview),
+                get().to(staff::sponsors::logos::pending_preview),
             )
             // == end logos ==
-            .route("/staff/users", get().to(staff::users::list))
-            .route("/staff/users/new", get().to(staff::users::new_form))
-            .route("/staff/users", web::post().to(staff::users::create))
-            .route("/staff/users/{id}", get().to(staff::users::edit_form))
-            .route("/staff/users/{id}", web::post().to(staff::users::update))
+            .route("/staff/users", get().to(staff::admin::users::list))
+            .route("/staff/users/new", get().to(staff::admin::users::new_form))
+            .route("/staff/users", web::post().to(staff::admin::users::create))
+            .route(
+                "/staff/users/{id}",
+                get().to(staff::admin::users::edit_form),
+            )
+            .route(
+                "/staff/users/{id}",
+                web::post().to(staff::admin::users::update),
+            )
             .route(
                 "/staff/users/{id}/disable",
-                web::post().to(staff::users::disable),
+                web::post().to(staff::admin::users::disable),
             )
             .route(
                 "/staff/users/{id}/enable",
-                web::post().to(staff::users::enable),
+                web::post().to(staff::admin::users::enable),
             )
             .route(
                 "/staff/users/{id}/resend-invite",
-                web::post().to(staff::users::resend_invite),
+                web::post().to(staff::admin::users::resend_invite),
             )
-            .route("/staff/outbox", get().to(staff::outbox::list))
-            .route("/staff/outbox/{id}", get().to(staff::outbox::show))
+            .route("/staff/outbox", get().to(staff::admin::outbox::list))
+            .route("/staff/outbox/{id}", get().to(staff::admin::outbox::show))
             .route(
                 "/staff/outbox/{id}/retry",
-                web::post().to(staff::outbox::retry),
+                web::post().to(staff::admin::outbox::retry),
             )
-            .route("/staff/audit", get().to(staff::audit::list))
-            .route("/staff/audit.csv", get().to(staff::audit::export_csv))
+            .route("/staff/audit", get().to(staff::admin::audit::list))
+            .route(
+                "/staff/audit.csv",
+                get().to(staff::admin::audit::export_csv),
+            )
             // == Staff: sponsors, tiers, sponsorships ==
-            .route("/staff/programmes", get().to(staff::tiers::programmes))
             .route(
                 "/staff/programmes",
-                web::post().to(staff::tiers::create_programme),
+                get().to(staff::sponsorships::programmes::programmes),
             )
-            .route("/staff/programmes/{id}", get().to(staff::tiers::programme))
+            .route(
+                "/staff/programmes",
+                web::post().to(staff::sponsorships::programmes::create_programme),
+            )
+            .route(
+                "/staff/programmes/{id}",
+                get().to(staff::sponsorships::programmes::programme),
+            )
             .route(
                 "/staff/programmes/{id}/tiers/new",
-                get().to(staff::tiers::new_tier),
+                get().to(staff::sponsorships::programmes::new_tier),
             )
             .route(
                 "/staff/programmes/{id}/tiers",
-                web::post().to(staff::tiers::create_tier),
+                web::post().to(staff::sponsorships::programmes::create_tier),
             )
             .route(
                 "/staff/programmes/{id}/discount-rules",
-                web::post().to(staff::tiers::create_rule),
+                web::post().to(staff::sponsorships::programmes::create_rule),
             )
             .route(
                 "/staff/discount-rules/{id}/toggle",
-                web::post().to(staff::tiers::toggle_rule),
+                web::post().to(staff::sponsorships::programmes::toggle_rule),
             )
-            .route("/staff/tiers/{id}", get().to(staff::tiers::edit_tier))
             .route(
                 "/staff/tiers/{id}",
-                web::post().to(staff::tiers::update_tier),
+                get().to(staff::sponsorships::programmes::edit_tier),
+            )
+            .route(
+                "/staff/tiers/{id}",
+                web::post().to(staff::sponsorships::programmes::update_tier),
             )
             .route("/staff/sponsors", get().to(staff::sponsors::list))
             .route("/staff/sponsors.csv", get().to(staff::sponsors::export_csv))

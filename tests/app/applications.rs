@@ -479,7 +479,7 @@ async fn the_form_proposes_a_sensible_term_names_the_discounts_and_jumps_to_the_
     assert!(body.contains("id=\"price\""));
 
     let today = chrono::Utc::now().date_naive();
-    let (start, end) = steward::services::applications::proposed_term(2027, today);
+    let (start, end) = steward::services::sponsor_applications::proposed_term(2027, today);
     let label = format!(
         "{} – {}",
         start.format("%-d %B %Y"),
@@ -509,7 +509,7 @@ async fn one_client_address_may_send_ten_applications_an_hour() {
     let app = TestApp::spawn().await;
     let tier = gold_tier(&app, None);
     let c = app.new_client();
-    let limit = steward::services::applications::APPLICATIONS_PER_ADDR_HOUR;
+    let limit = steward::services::sponsor_applications::APPLICATIONS_PER_ADDR_HOUR;
     for i in 0..limit {
         let mut form = valid_form(tier, &new_key());
         set(&mut form, "name", &format!("Org number {i}"));

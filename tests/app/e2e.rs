@@ -553,7 +553,7 @@ async fn e2e_embeds_fit_their_frame_and_error_pages_decode_in_chromium() {
     };
     assert!(!keys.is_empty(), "the demo has placement slots");
     let client = open_browser(&driver, &chromium, profile.path()).await;
-    let limit = steward::placements::EMBED_HEIGHT_PX as u64;
+    let limit = steward::services::placements::EMBED_HEIGHT_PX as u64;
     for width in [320u32, 1280] {
         client
             .set_window_size(width, 900)

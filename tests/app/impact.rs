@@ -23,7 +23,7 @@ fn decided_on(app: &TestApp, id: i64, days: i64) {
 }
 
 fn counts(app: &TestApp, slot: i64, sponsor: i64, days: i64, impressions: i64, clicks: i64) {
-    steward::models::placements::add_counts(
+    steward::models::placement_slots::add_counts(
         &mut app.db(),
         slot,
         sponsor,
@@ -113,7 +113,7 @@ async fn fixture() -> Fixture {
     }
 
     let mut c = app.db();
-    let docs = steward::models::placements::insert(
+    let docs = steward::models::placement_slots::insert(
         &mut c,
         "docs-footer",
         "Docs footer",
@@ -124,7 +124,7 @@ async fn fixture() -> Fixture {
     )
     .expect("slot");
     let cloud =
-        steward::models::placements::insert(&mut c, "cloud", "Cloud topic", "", None, 10, &[])
+        steward::models::placement_slots::insert(&mut c, "cloud", "Cloud topic", "", None, 10, &[])
             .expect("slot");
     drop(c);
     counts(&app, docs, acme, -20, 100, 5);

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use steward::db::DbConn;
 use steward::db::schema::{audit_log, placement_slots, placement_stats, sponsors as sponsors_t};
 use steward::domain::Role;
-use steward::models::placements as slots;
+use steward::models::placement_slots as slots;
 use steward::models::programmes;
 use steward::models::sponsors::{self, SponsorFields};
 use steward::models::sponsorships::{self, NewSponsorship};
@@ -23,7 +23,7 @@ use crate::helpers::{TestApp, TestClient, location, test_settings};
 // ---------------------------------------------------------------------------------------
 
 fn today() -> NaiveDate {
-    steward::placements::today()
+    steward::services::placements::today()
 }
 
 struct Tiers {
@@ -332,7 +332,7 @@ async fn rotation_is_fair_over_days_and_stable_within_a_day() {
     let id = slot(&mut c, "home-footer", None, 2, &[t.gold]);
     let s = slots::find(&mut c, id).expect("slot");
     let order = |c: &mut DbConn, day: NaiveDate| -> Vec<String> {
-        steward::placements::fill(c, &s, day)
+        steward::services::placements::fill(c, &s, day)
             .expect("fill")
             .into_iter()
             .map(|p| p.sponsor.name)
@@ -619,7 +619,7 @@ async fn impressions_are_counted_in_memory_and_written_by_a_flush() {
         assert_eq!((counts.impressions, counts.clicks), (5, 0));
     }
 
-    let written = steward::placements::flush(&app.state.placements, &app.state.db)
+    let written = steward::services::placements::flush(&app.state.placements, &app.state.db)
         .await
         .expect("flush");
     assert_eq!(written, 2);
@@ -629,7 +629,7 @@ async fn impressions_are_counted_in_memory_and_written_by_a_flush() {
 
     // Nothing waiting: a flush writes nothing.
     assert_eq!(
-        steward::placements::flush(&app.state.placements, &app.state.db)
+        steward::services::placements::flush(&app.state.placements, &app.state.db)
             .await
             .expect("flush"),
         0
@@ -637,7 +637,7 @@ async fn impressions_are_counted_in_memory_and_written_by_a_flush() {
     // More views add to the same rows.
     app.get(embed).await;
     app.get("/go/home-footer/acme-cloud").await;
-    steward::placements::flush(&app.state.placements, &app.state.db)
+    steward::services::placements::flush(&app.state.placements, &app.state.db)
         .await
         .expect("flush");
     let got = stored(&mut app.db(), slot_id);
@@ -665,7 +665,7 @@ async fn a_failed_flush_keeps_the_counts_for_the_next_one() {
     diesel::sql_query("ALTER TABLE placement_stats RENAME TO placement_stats_away")
         .execute(&mut app.db())
         .expect("rename");
-    let r = steward::placements::flush(&app.state.placements, &app.state.db).await;
+    let r = steward::services::placements::flush(&app.state.placements, &app.state.db).await;
     assert!(r.is_err(), "the flush should fail");
     // Views that arrive meanwhile are kept as well.
     app.get("/embed/placements/home-footer").await;
@@ -676,7 +676,7 @@ async fn a_failed_flush_keeps_the_counts_for_the_next_one() {
     diesel::sql_query("ALTER TABLE placement_stats_away RENAME TO placement_stats")
         .execute(&mut app.db())
         .expect("rename back");
-    steward::placements::flush(&app.state.placements, &app.state.db)
+    steward::services::placements::flush(&app.state.placements, &app.state.db)
         .await
         .expect("flush");
     assert_eq!(

@@ -858,8 +858,14 @@ async fn a_renewal_turned_down_can_be_asked_for_again() {
         matches!(&again, steward::error::AppError::Conflict(m) if m.contains("already with us")),
         "{again:?}"
     );
-    steward::services::review::reject(&mut app.db(), &settings, &actor, first, "not this year")
-        .expect("reject");
+    steward::services::sponsorship_review::reject(
+        &mut app.db(),
+        &settings,
+        &actor,
+        first,
+        "not this year",
+    )
+    .expect("reject");
     steward::services::renewals::renew(
         &mut app.db(),
         &settings,

@@ -12,7 +12,7 @@ use crate::domain::weburl::parse_website;
 use crate::domain::{EmailAddress, FormErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::services::Actor;
-use crate::services::applications::{self, Application, OpenTier, Outcome};
+use crate::services::sponsor_applications::{self, Application, OpenTier, Outcome};
 use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::{redirect, render, render_status};
@@ -288,7 +288,7 @@ fn size_hint(discounts: &[String]) -> String {
 /// The proposed term, as sponsors read it: "1 December 2026 – 30 November 2027".
 fn term_label(t: &OpenTier) -> String {
     let (start, end) =
-        applications::proposed_term(t.programme.year, chrono::Utc::now().date_naive());
+        sponsor_applications::proposed_term(t.programme.year, chrono::Utc::now().date_naive());
     format!(
         "{} – {}",
         start.format("%-d %B %Y"),
@@ -347,7 +347,7 @@ async fn load_tiers(ctx: &Ctx) -> AppResult<(Vec<OpenTier>, String)> {
     ctx.state
         .db
         .run(move |c| {
-            let tiers = applications::open_tiers(c, today)?;
+            let tiers = sponsor_applications::open_tiers(c, today)?;
             let hint = size_hint(&discount_hints(c, &tiers)?);
             Ok((tiers, hint))
         })
@@ -401,7 +401,7 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
         tiers: choices(&tiers),
         known_org: ["name", "website"]
             .iter()
-            .any(|k| errors.of(k) == applications::ALREADY_KNOWN),
+            .any(|k| errors.of(k) == sponsor_applications::ALREADY_KNOWN),
         f,
         errors,
         price,
@@ -469,7 +469,7 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
     let result = ctx
         .state
         .db
-        .run(move |c| applications::apply(c, &settings, &actor, today, &a))
+        .run(move |c| sponsor_applications::apply(c, &settings, &actor, today, &a))
         .await;
     let created = matches!(result, Ok(Outcome::Created { .. }));
     if !created && let Some(k) = &application.logo_key {
@@ -485,7 +485,7 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
         Outcome::TooMany => {
             let price = price_for(&ctx, &tiers, &input).await?;
             let mut p = page(errors, price, input);
-            p.too_many = Some(applications::TOO_MANY);
+            p.too_many = Some(sponsor_applications::TOO_MANY);
             render_status(StatusCode::TOO_MANY_REQUESTS, &p)
         }
         Outcome::Refused(field, m) => {

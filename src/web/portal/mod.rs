@@ -2,10 +2,9 @@
 //! where a new link is requested, and the public application.
 
 pub mod apply;
+pub mod card_payments;
 pub mod enter;
-pub mod grants_apply;
-pub mod grants_portal;
-pub mod grants_upload;
+pub mod grants;
 pub mod link;
 pub mod pages;
 pub mod renew;

@@ -15,7 +15,7 @@ use crate::models::stories::{self, Story};
 use crate::services::stories::{self as service, Author};
 use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::{FlashKind, Layout};
-use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};
+use crate::web::story_form::{self as shared, PictureForm, PictureOutcome, StoryForm};
 use crate::web::{redirect_with_flash, render, render_status};
 
 type Form = web::Form<Vec<(String, String)>>;

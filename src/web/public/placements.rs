@@ -15,9 +15,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
-use crate::models::placements::{self as slots, Slot};
+use crate::models::placement_slots::{self, Slot};
 use crate::models::sponsors;
-use crate::placements::{self, Placed};
+use crate::services::placements::{self, Placed};
 use crate::state::AppState;
 use crate::web::errors::PageRendered;
 use crate::web::middleware::AllowFraming;
@@ -47,7 +47,7 @@ struct Feed<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "placements/embed.html")]
+#[template(path = "public/placement_embed.html")]
 struct EmbedPage<'a> {
     foundation: &'a str,
     slot_name: &'a str,
@@ -84,7 +84,7 @@ async fn load_and_count(state: &AppState, key: String) -> AppResult<(Slot, Vec<S
         .public_cache
         .get_or_build(format!("slot:{key}:{day}"), async move {
             db.run(move |c| {
-                let slot = slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
+                let slot = placement_slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
                 let placed = placements::fill(c, &slot, day)?;
                 Ok((slot, placed))
             })
@@ -206,7 +206,7 @@ pub async fn click(
     let (slot, sponsor) = state
         .db
         .run(move |c| {
-            let slot = slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
+            let slot = placement_slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
             let sponsor = sponsors::find_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
             let placed = placements::eligible(c, &slot, day)?
                 .iter()

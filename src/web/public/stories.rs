@@ -285,6 +285,11 @@ pub async fn image(state: web::Data<AppState>, file: web::Path<String>) -> AppRe
     {
         return Err(AppError::NotFound);
     }
-    crate::web::stories::image_response(&state.settings.data_dir, &key, &size, "public, max-age=60")
-        .await
+    crate::web::story_form::image_response(
+        &state.settings.data_dir,
+        &key,
+        &size,
+        "public, max-age=60",
+    )
+    .await
 }

@@ -1,32 +1,15 @@
 //! Pages for signed-in staff. Each handler names the roles it admits in its signature.
 
 pub mod account;
-pub mod agreements;
-pub mod applications;
-pub mod audit;
-pub mod billing_settings;
-pub mod conference_charts;
-pub mod conference_lines;
+pub mod admin;
+pub mod billing;
 pub mod conferences;
-pub mod descriptions;
-pub mod grant_budget;
-pub mod grant_payments;
-pub mod grant_programmes;
-pub mod grant_review;
-pub mod grant_settings;
-pub mod home;
-pub mod invoices;
-pub mod logos;
-pub mod outbox;
-pub mod payments_queue;
+pub mod dashboard;
+pub mod grants;
 pub mod placements;
-pub mod renewals;
-pub mod revenue_chart;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod stories;
-pub mod tiers;
-pub mod users;
 
 /// A timestamp as staff read it (UTC, minutes).
 pub fn fmt_time(t: &chrono::NaiveDateTime) -> String {

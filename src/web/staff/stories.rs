@@ -21,7 +21,7 @@ use crate::domain::form::Fields;
 use crate::services::stories::{self as service, Author};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::fmt_time;
-use crate::web::stories::{self as shared, PictureForm, PictureOutcome, StoryForm};
+use crate::web::story_form::{self as shared, PictureForm, PictureOutcome, StoryForm};
 use crate::web::{csv_response, redirect_with_flash, render, render_status};
 
 type S = Staff<StoryEditors>;

@@ -1,0 +1,148 @@
+//! The email outbox for administrators: what is waiting, what failed and why; retry.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::error::AppResult;
+use crate::models::outbox::{self, OutboxMessage};
+use crate::services::audit;
+use crate::web::extract::{AdminOnly, Staff};
+use crate::web::layout::{FlashKind, Layout};
+use crate::web::staff::{fmt_opt_time, fmt_time};
+use crate::web::{redirect_with_flash, render};
+
+#[derive(Deserialize)]
+pub struct Filter {
+    status: Option<String>,
+}
+
+pub struct Tab {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/outbox/list.html")]
+struct ListPage {
+    layout: Layout,
+    tabs: Vec<Tab>,
+    status: String,
+    rows: Vec<OutboxMessage>,
+}
+
+impl ListPage {
+    fn time(&self, t: &chrono::NaiveDateTime) -> String {
+        fmt_time(t)
+    }
+    fn opt_time(&self, t: &Option<chrono::NaiveDateTime>) -> String {
+        fmt_opt_time(t)
+    }
+}
+
+pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<HttpResponse> {
+    let status = match q.status.as_deref() {
+        Some("failed") => "failed",
+        Some("sent") => "sent",
+        _ => "pending",
+    };
+    let (rows, counts) = staff
+        .state
+        .db
+        .run(move |c| {
+            let rows = outbox::list(c, status, 200)?;
+            let counts = [
+                outbox::count_by_status(c, "pending")?,
+                outbox::count_by_status(c, "failed")?,
+                outbox::count_by_status(c, "sent")?,
+            ];
+            Ok((rows, counts))
+        })
+        .await?;
+    let tabs = [
+        ("pending", "Waiting"),
+        ("failed", "Failed"),
+        ("sent", "Sent"),
+    ]
+    .iter()
+    .zip(counts)
+    .map(|((value, label), count)| Tab {
+        value,
+        label,
+        count,
+        current: *value == status,
+    })
+    .collect();
+    render(&ListPage {
+        layout: staff.layout("Email outbox", "/staff/outbox"),
+        tabs,
+        status: status.to_string(),
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/outbox/show.html")]
+struct ShowPage {
+    layout: Layout,
+    m: OutboxMessage,
+    created: String,
+    next_attempt: String,
+    sent: String,
+}
+
+pub async fn show(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    let m = staff
+        .state
+        .db
+        .run(move |c| Ok(outbox::find(c, id)?))
+        .await?;
+    render(&ShowPage {
+        layout: staff.layout("Email", "/staff/outbox"),
+        created: fmt_time(&m.created_at),
+        next_attempt: fmt_time(&m.next_attempt_at),
+        sent: fmt_opt_time(&m.sent_at),
+        m,
+    })
+}
+
+pub async fn retry(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = *id;
+    let actor = staff.actor();
+    let n = staff
+        .state
+        .db
+        .run(move |c| {
+            crate::db::write_tx(c, |c| {
+                outbox::find(c, id)?;
+                let n = outbox::retry_now(c, id)?;
+                if n == 1 {
+                    audit::record(
+                        c,
+                        &actor,
+                        "email.retry",
+                        Some(("outbox", &id.to_string())),
+                        "",
+                    )?;
+                }
+                Ok(n)
+            })
+        })
+        .await?;
+    Ok(if n == 1 {
+        redirect_with_flash(
+            "/staff/outbox",
+            FlashKind::Success,
+            "The email will be sent again in a moment.",
+        )
+    } else {
+        redirect_with_flash(
+            "/staff/outbox?status=sent",
+            FlashKind::Info,
+            "That email has already been sent.",
+        )
+    })
+}

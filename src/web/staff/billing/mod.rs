@@ -1,0 +1,6 @@
+//! Money in: invoices and their payments, card and bank payments that matched no invoice, and
+//! the billing settings printed on every invoice.
+
+pub mod invoices;
+pub mod settings;
+pub mod unmatched_payments;

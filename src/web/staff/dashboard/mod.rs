@@ -1,0 +1,300 @@
+//! The staff home page: what needs attention, by role.
+
+pub mod revenue_chart;
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::models::{outbox, users};
+use crate::web::extract::RoleRule;
+use crate::web::extract::{AnyStaff, Staff};
+use crate::web::layout::Layout;
+use crate::web::render;
+use crate::web::staff::fmt_time;
+
+#[derive(Template)]
+#[template(path = "staff/dashboard/home.html")]
+struct DashboardPage {
+    layout: Layout,
+    is_admin: bool,
+    role_labels: Vec<&'static str>,
+    staff_count: i64,
+    pending_emails: i64,
+    failed_emails: i64,
+    recent: Vec<AuditEntry>,
+    /// For sponsorship staff: (applications to review, in progress, active, benefits to deliver).
+    sponsorship_counts: Option<(i64, i64, i64, i64)>,
+    /// For sponsorship staff: (waitlisted applications, terms ending within 60 days,
+    /// sponsors with a proposed description or logo to approve).
+    pipeline: Option<(i64, i64, i64)>,
+    /// For the treasurer and sponsorship staff.
+    money: Option<Money>,
+    /// For grants reviewers, deciders and the treasurer.
+    grants: Option<GrantCounts>,
+    /// For the treasurer and admins: conferences still to come or running.
+    conferences: Option<Vec<crate::web::staff::conferences::ListRow>>,
+    /// For the treasurer and sponsorship staff: this year's revenue.
+    revenue: Option<(
+        crate::services::revenue::Revenue,
+        crate::web::staff::dashboard::revenue_chart::RevenueCharts,
+    )>,
+    /// For editors: stories waiting for review.
+    stories_waiting: Option<i64>,
+    /// The user may set reference exchange rates (the revenue block links there).
+    sets_rates: bool,
+}
+
+/// What the grants side needs to see.
+struct GrantCounts {
+    /// Submitted, not yet picked up.
+    new: i64,
+    /// Under review or waiting for the applicant's answer.
+    in_review: i64,
+    /// Applications the signed-in reviewer is assigned to and has not voted on.
+    my_votes: i64,
+    /// Approved, not yet paid out.
+    to_pay: i64,
+    /// Paid grants whose report is late.
+    overdue_reports: i64,
+}
+
+/// What the money side needs to see.
+struct Money {
+    ready_to_invoice: i64,
+    open_invoices: i64,
+    overdue_invoices: i64,
+    outstanding: String,
+    to_check: i64,
+}
+
+impl DashboardPage {
+    /// The user reviews or decides grants (else the grants figures are the treasurer's).
+    fn grants_reviews(&self) -> bool {
+        self.layout
+            .user
+            .as_ref()
+            .is_some_and(|u| u.grants_reviews())
+    }
+    /// The user sees grant payments: links go to that list.
+    fn grants_money(&self) -> bool {
+        self.layout.user.as_ref().is_some_and(|u| u.grants_money())
+    }
+    fn when(&self, e: &AuditEntry) -> String {
+        fmt_time(&e.at)
+    }
+}
+
+pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
+    let is_admin = staff.user.roles.contains(&Role::Admin);
+    let sponsorship_counts = if staff.user.roles.contains(&Role::Sponsorships) {
+        use crate::domain::sponsorship::Status;
+        use crate::models::sponsorships as sp;
+        Some(
+            staff
+                .state
+                .db
+                .run(|c| {
+                    Ok((
+                        sp::count_with_status(c, &[Status::Applied])?,
+                        sp::count_with_status(
+                            c,
+                            &[
+                                Status::Approved,
+                                Status::AgreementSent,
+                                Status::AgreementAccepted,
+                                Status::Invoiced,
+                                Status::Paid,
+                            ],
+                        )?,
+                        sp::count_with_status(c, &[Status::Active])?,
+                        sp::count_pending_benefits(c)?,
+                    ))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
+    let roles = staff.user.roles.clone();
+    let today = chrono::Utc::now().date_naive();
+    let pipeline = if roles.contains(&Role::Sponsorships) {
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| {
+                    let waitlisted = crate::services::sponsorship_review::queue(c)?
+                        .iter()
+                        .filter(|r| r.sponsorship.waitlisted)
+                        .count() as i64;
+                    let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
+                    let updates = crate::models::sponsors::count_with_update_to_approve(c)?;
+                    Ok((waitlisted, ending, updates))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
+    let money = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
+        use crate::domain::sponsorship::Status;
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| {
+                    let summary = crate::models::invoices::open_summary(c, today)?;
+                    let outstanding = summary
+                        .by_currency
+                        .iter()
+                        .map(|(cur, v)| crate::models::invoices::money_label(*v, cur))
+                        .collect::<Vec<_>>()
+                        .join(" + ");
+                    Ok(Money {
+                        ready_to_invoice: crate::models::sponsorships::count_with_status(
+                            c,
+                            &[Status::AgreementAccepted],
+                        )?,
+                        open_invoices: summary.open,
+                        overdue_invoices: summary.overdue,
+                        outstanding,
+                        to_check: crate::payments::store::unmatched_count(c)?
+                            + crate::models::invoices::flagged_count(c)?,
+                    })
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
+    let grants = if roles.contains(&Role::GrantsReviewer)
+        || roles.contains(&Role::GrantsDecider)
+        || roles.contains(&Role::Treasurer)
+    {
+        let me = staff.user.user.id;
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| grant_counts(c, me, today))
+                .await?,
+        )
+    } else {
+        None
+    };
+    let (staff_count, pending_emails, failed_emails, recent) = staff
+        .state
+        .db
+        .run(move |c| {
+            if !is_admin {
+                return Ok((0, 0, 0, Vec::new()));
+            }
+            let (recent, _) = audit::search(c, &AuditFilter::default(), 1, 8)?;
+            Ok((
+                users::count(c)?,
+                outbox::count_by_status(c, "pending")?,
+                outbox::count_by_status(c, "failed")?,
+                recent,
+            ))
+        })
+        .await?;
+    let conferences = if crate::web::extract::ConferenceStaff::allows(&roles) {
+        let base = staff.settings().currency();
+        Some(
+            staff
+                .state
+                .db
+                .run(move |c| crate::services::conferences::summaries(c, base, today, Some(today)))
+                .await?
+                .into_iter()
+                .map(crate::web::staff::conferences::ListRow::of)
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let revenue = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
+        use chrono::Datelike;
+        let base = staff.settings().currency();
+        let r = staff
+            .state
+            .db
+            .run(move |c| crate::services::revenue::for_year(c, today.year(), base))
+            .await?;
+        let charts = crate::web::staff::dashboard::revenue_chart::charts(
+            &r,
+            roles.contains(&Role::Sponsorships),
+        );
+        Some((r, charts))
+    } else {
+        None
+    };
+    let stories_waiting = if roles.contains(&Role::Editor) {
+        Some(
+            staff
+                .state
+                .db
+                .run(|c| Ok(crate::models::stories::count_submitted(c)?))
+                .await?,
+        )
+    } else {
+        None
+    };
+    render(&DashboardPage {
+        layout: staff.layout("Dashboard", "/staff"),
+        is_admin,
+        role_labels: staff.user.roles.iter().map(|r| r.label()).collect(),
+        staff_count,
+        pending_emails,
+        failed_emails,
+        recent,
+        sponsorship_counts,
+        pipeline,
+        money,
+        grants,
+        conferences,
+        revenue,
+        stories_waiting,
+        sets_rates: crate::web::extract::GrantsAdmin::allows(&roles),
+    })
+}
+
+/// The grants figures, from the same queries the grants pages use.
+fn grant_counts(
+    c: &mut crate::db::DbConn,
+    me: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<GrantCounts> {
+    use crate::domain::grants::Status;
+    use crate::models::{grant_applications as apps, grant_reviews as reviews};
+    let in_review = apps::list(
+        c,
+        &[
+            Status::Submitted,
+            Status::UnderReview,
+            Status::InfoRequested,
+        ],
+    )?;
+    let count = |st: &[Status]| {
+        in_review
+            .iter()
+            .filter(|a| st.contains(&a.status()))
+            .count() as i64
+    };
+    let mut my_votes = 0;
+    for id in reviews::assigned_to(c, me)? {
+        if in_review.iter().any(|a| a.id == id) && reviews::vote_of(c, id, me)?.is_none() {
+            my_votes += 1;
+        }
+    }
+    Ok(GrantCounts {
+        new: count(&[Status::Submitted]),
+        in_review: count(&[Status::UnderReview, Status::InfoRequested]),
+        my_votes,
+        to_pay: apps::list(c, &[Status::Approved])?.len() as i64,
+        overdue_reports: crate::services::grant_money::overdue_reports(c, today)?.len() as i64,
+    })
+}
