@@ -443,7 +443,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 // Grants
                 .service(
                     web::scope("/grants")
-                        .service(web::resource("").route(get().to(staff::grants::queue)))
+                        .service(web::resource("").route(get().to(staff::grants::queue::queue)))
                         .service(
                             web::resource("/budget").route(get().to(staff::grants::budget::page)),
                         )
@@ -485,14 +485,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                             web::resource("/settings/rates/{currency}/delete")
                                 .route(web::post().to(staff::grants::settings::delete_rate)),
                         )
-                        .service(web::resource("/{id:\\d+}").route(get().to(staff::grants::show)))
+                        .service(
+                            web::resource("/{id:\\d+}")
+                                .route(get().to(staff::grants::review::show)),
+                        )
                         .service(
                             web::resource("/{id:\\d+}/assign")
-                                .route(web::post().to(staff::grants::assign)),
+                                .route(web::post().to(staff::grants::reviewers::assign)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/assign/next")
-                                .route(web::post().to(staff::grants::assign_next)),
+                                .route(web::post().to(staff::grants::reviewers::assign_next)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/close")
@@ -500,19 +503,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         )
                         .service(
                             web::resource("/{id:\\d+}/conflict")
-                                .route(web::post().to(staff::grants::conflict)),
+                                .route(web::post().to(staff::grants::reviewers::conflict)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/decide")
-                                .route(web::post().to(staff::grants::decide)),
+                                .route(web::post().to(staff::grants::decide::decide)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/files/{file_id:\\d+}")
-                                .route(get().to(staff::grants::file)),
+                                .route(get().to(staff::grants::review::file)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/messages")
-                                .route(web::post().to(staff::grants::request_info)),
+                                .route(web::post().to(staff::grants::reviewers::request_info)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/payments")
@@ -525,15 +528,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         )
                         .service(
                             web::resource("/{id:\\d+}/start")
-                                .route(web::post().to(staff::grants::start)),
+                                .route(web::post().to(staff::grants::reviewers::start)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/unassign")
-                                .route(web::post().to(staff::grants::unassign)),
+                                .route(web::post().to(staff::grants::reviewers::unassign)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/vote")
-                                .route(web::post().to(staff::grants::vote)),
+                                .route(web::post().to(staff::grants::decide::vote)),
                         ),
                 )
                 // Conference budgets
@@ -542,31 +545,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .service(
                             web::resource("")
                                 .route(get().to(staff::conferences::list))
-                                .route(web::post().to(staff::conferences::create)),
+                                .route(web::post().to(staff::conferences::form::create)),
                         )
                         .service(
-                            web::resource("/new").route(get().to(staff::conferences::new_form)),
+                            web::resource("/new")
+                                .route(get().to(staff::conferences::form::new_form)),
                         )
                         .service(
                             web::resource("/{id:\\d+}")
-                                .route(get().to(staff::conferences::show))
-                                .route(web::post().to(staff::conferences::update)),
+                                .route(get().to(staff::conferences::show::show))
+                                .route(web::post().to(staff::conferences::form::update)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/baselines")
-                                .route(web::post().to(staff::conferences::approve)),
+                                .route(web::post().to(staff::conferences::show::approve)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/baselines/{version:\\d+}")
-                                .route(get().to(staff::conferences::baseline)),
+                                .route(get().to(staff::conferences::show::baseline)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/budget.csv")
-                                .route(get().to(staff::conferences::export_csv)),
+                                .route(get().to(staff::conferences::export::export_csv)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/edit")
-                                .route(get().to(staff::conferences::edit_form)),
+                                .route(get().to(staff::conferences::form::edit_form)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/lines")
@@ -587,41 +591,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         )
                         .service(
                             web::resource("/{id:\\d+}/print")
-                                .route(get().to(staff::conferences::print)),
+                                .route(get().to(staff::conferences::show::print)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/revenue")
-                                .route(web::post().to(staff::conferences::lines::revenue_create)),
+                                .route(web::post().to(staff::conferences::revenue::revenue_create)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/revenue/new")
-                                .route(get().to(staff::conferences::lines::revenue_new)),
+                                .route(get().to(staff::conferences::revenue::revenue_new)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/revenue/{line:\\d+}")
-                                .route(get().to(staff::conferences::lines::revenue_edit))
-                                .route(web::post().to(staff::conferences::lines::revenue_update)),
+                                .route(get().to(staff::conferences::revenue::revenue_edit))
+                                .route(web::post().to(staff::conferences::revenue::revenue_update)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/revenue/{line:\\d+}/delete")
-                                .route(web::post().to(staff::conferences::lines::revenue_delete)),
+                                .route(web::post().to(staff::conferences::revenue::revenue_delete)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/tickets")
-                                .route(web::post().to(staff::conferences::lines::ticket_create)),
+                                .route(web::post().to(staff::conferences::tickets::ticket_create)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/tickets/new")
-                                .route(get().to(staff::conferences::lines::ticket_new)),
+                                .route(get().to(staff::conferences::tickets::ticket_new)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/tickets/{ticket:\\d+}")
-                                .route(get().to(staff::conferences::lines::ticket_edit))
-                                .route(web::post().to(staff::conferences::lines::ticket_update)),
+                                .route(get().to(staff::conferences::tickets::ticket_edit))
+                                .route(web::post().to(staff::conferences::tickets::ticket_update)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/tickets/{ticket:\\d+}/delete")
-                                .route(web::post().to(staff::conferences::lines::ticket_delete)),
+                                .route(web::post().to(staff::conferences::tickets::ticket_delete)),
                         ),
                 )
                 // Success stories
@@ -740,7 +744,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/discount-rules/{id:\\d+}/toggle")
                         .route(web::post().to(staff::sponsorships::programmes::toggle_rule)),
                 )
-                .service(web::resource("/grants.csv").route(get().to(staff::grants::export_csv)))
+                .service(
+                    web::resource("/grants.csv").route(get().to(staff::grants::queue::export_csv)),
+                )
                 .service(
                     web::resource("/invoices.csv")
                         .route(get().to(staff::billing::invoices::export_csv)),

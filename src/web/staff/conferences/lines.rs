@@ -6,33 +6,31 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::domain::conference_budget::{self, Basis, CATEGORIES, RevenueKind, share_label};
+use crate::domain::conference_budget::{self, Basis, CATEGORIES};
 use crate::domain::form::{Fields, stamp};
 use crate::domain::grants::{RATE_SCALE, parse_rate, rate_label};
 use crate::domain::money::MAX_MINOR;
 use crate::domain::{Currency, FormErrors, Money, dates, text};
 use crate::error::AppResult;
-use crate::models::conference_lines::{
-    self as lines, CostLine, CostLineFields, RevenueFields, RevenueLine,
-};
-use crate::models::conferences::{self, Conference, TicketFields, TicketType};
+use crate::models::conference_lines::{self as lines, CostLine, CostLineFields};
+use crate::models::conferences::{self, Conference};
 use crate::services::conferences::{self as service, SaveError};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::conferences::{S, SECTION};
 use crate::web::{redirect_with_flash, render, render_status};
 
-type Form = web::Form<Vec<(String, String)>>;
+pub(super) type Form = web::Form<Vec<(String, String)>>;
 
-fn back(id: i64, anchor: &str) -> String {
+pub(super) fn back(id: i64, anchor: &str) -> String {
     format!("/staff/conferences/{id}#{anchor}")
 }
 
-async fn conference(staff: &S, id: i64) -> AppResult<Conference> {
+pub(super) async fn conference(staff: &S, id: i64) -> AppResult<Conference> {
     Ok(with_references(staff, id).await?.0)
 }
 
 /// The conference and the reference rates to its currency.
-async fn with_references(staff: &S, id: i64) -> AppResult<(Conference, References)> {
+pub(super) async fn with_references(staff: &S, id: i64) -> AppResult<(Conference, References)> {
     let base = staff.settings().currency();
     staff
         .state
@@ -54,7 +52,11 @@ pub struct References {
 
 impl References {
     /// Loads the reference rates, crossed through the foundation currency `base`.
-    fn load(c: &mut crate::db::DbConn, conf: Currency, base: Currency) -> AppResult<References> {
+    pub(super) fn load(
+        c: &mut crate::db::DbConn,
+        conf: Currency,
+        base: Currency,
+    ) -> AppResult<References> {
         let mut to_base: Vec<(Currency, i64)> = vec![(base, RATE_SCALE)];
         for r in crate::models::grant_programmes::rates(c)? {
             if let Ok(cur) = Currency::parse(&r.currency) {
@@ -99,7 +101,7 @@ impl References {
 /// The currency and rate fields of a line: the conference's own currency needs no rate; any
 /// other takes the rate typed, or else the reference rate, and every amount must still fit
 /// once converted.
-fn parse_currency(
+pub(super) fn parse_currency(
     currency: &str,
     rate: &str,
     refs: &References,
@@ -138,7 +140,7 @@ fn parse_currency(
 }
 
 /// An amount in the line's currency that must also fit in the conference currency.
-fn amount_field(
+pub(super) fn amount_field(
     input: &str,
     field: &str,
     required: bool,
@@ -180,7 +182,7 @@ pub fn plain(minor: Option<i64>, currency: &str) -> String {
     }
 }
 
-fn rate_text(currency: &str, rate: i64, conf: &Conference) -> String {
+pub(super) fn rate_text(currency: &str, rate: i64, conf: &Conference) -> String {
     if currency == conf.currency {
         String::new()
     } else {
@@ -190,7 +192,7 @@ fn rate_text(currency: &str, rate: i64, conf: &Conference) -> String {
 
 /// A save's answer: back to the budget with a flash message, or the form again (422) with the
 /// refusal next to its field. `noun` names the record ("Budget line").
-async fn answer<P, Fut>(
+pub(super) async fn answer<P, Fut>(
     saved: Result<bool, SaveError>,
     back_to: String,
     existing: bool,
@@ -409,7 +411,7 @@ impl CostPage {
     }
 }
 
-fn currencies() -> Vec<&'static str> {
+pub(super) fn currencies() -> Vec<&'static str> {
     crate::domain::money::CURRENCIES
         .iter()
         .map(|(c, _)| *c)
@@ -538,430 +540,5 @@ pub async fn cost_delete(staff: S, path: web::Path<(i64, i64)>) -> AppResult<Htt
         &back(id, "lines"),
         FlashKind::Success,
         "Budget line removed.",
-    ))
-}
-
-// ----- Ticket types --------------------------------------------------------------------
-
-/// The ticket type form as typed.
-#[derive(Clone, Debug, Default)]
-pub struct TicketInput {
-    pub name: String,
-    pub price: String,
-    pub share: String,
-    /// When the ticket type was last saved, as the form showed it.
-    pub seen: String,
-}
-
-impl TicketInput {
-    fn parse(&self, cur: Currency, errors: &mut FormErrors) -> Option<TicketFields> {
-        let name = text::single_line(&self.name, "the ticket type's name", 80)
-            .map_err(|m| errors.add("name", m))
-            .ok();
-        let price = Money::parse(&self.price, cur)
-            .map_err(|m| errors.add("price", m))
-            .ok();
-        let share = conference_budget::parse_share(&self.share)
-            .map_err(|m| errors.add("share", m))
-            .ok();
-        Some(TicketFields {
-            name: name?,
-            price_minor: price?.minor,
-            share_permille: share?,
-        })
-    }
-}
-
-#[derive(Template)]
-#[template(path = "staff/conferences/ticket_form.html")]
-struct TicketPage {
-    layout: Layout,
-    c: Conference,
-    ticket_id: Option<i64>,
-    f: TicketInput,
-    errors: FormErrors,
-    /// What the other ticket types already take.
-    others: String,
-}
-
-impl TicketPage {
-    fn action(&self) -> String {
-        match self.ticket_id {
-            Some(t) => format!("/staff/conferences/{}/tickets/{t}", self.c.id),
-            None => format!("/staff/conferences/{}/tickets", self.c.id),
-        }
-    }
-}
-
-async fn ticket_page(
-    staff: &S,
-    id: i64,
-    ticket_id: Option<i64>,
-    f: Option<TicketInput>,
-    errors: FormErrors,
-) -> AppResult<TicketPage> {
-    let (c, all, ticket): (Conference, Vec<TicketType>, Option<TicketType>) = staff
-        .state
-        .db
-        .run(move |c| {
-            let conf = conferences::find(c, id)?;
-            let t = ticket_id
-                .map(|t| conferences::find_ticket(c, id, t))
-                .transpose()?;
-            Ok((conf, conferences::tickets(c, id)?, t))
-        })
-        .await?;
-    let cur = c.currency();
-    let others: i64 = all
-        .iter()
-        .filter(|t| Some(t.id) != ticket_id)
-        .map(|t| i64::from(t.share_permille))
-        .sum();
-    let f = match (f, &ticket) {
-        (Some(f), _) => f,
-        (None, Some(t)) => TicketInput {
-            name: t.name.clone(),
-            price: Money::new(t.price_minor, cur).plain(),
-            share: share_label(i64::from(t.share_permille))
-                .trim_end_matches('%')
-                .to_string(),
-            seen: stamp(&t.updated_at),
-        },
-        (None, None) => TicketInput::default(),
-    };
-    let title = match &ticket {
-        Some(t) => format!("{}: {}", c.name, t.name),
-        None => format!("{}: new ticket type", c.name),
-    };
-    Ok(TicketPage {
-        layout: staff.layout(&title, SECTION),
-        c,
-        ticket_id,
-        f,
-        errors,
-        others: share_label(others),
-    })
-}
-
-/// `GET /staff/conferences/{id}/tickets/new`.
-pub async fn ticket_new(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    render(&ticket_page(&staff, *id, None, None, FormErrors::new()).await?)
-}
-
-/// `GET /staff/conferences/{id}/tickets/{ticket}`.
-pub async fn ticket_edit(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
-    let (id, t) = path.into_inner();
-    render(&ticket_page(&staff, id, Some(t), None, FormErrors::new()).await?)
-}
-
-/// `POST /staff/conferences/{id}/tickets`.
-pub async fn ticket_create(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
-    ticket_save(staff, *id, None, Fields(form.into_inner())).await
-}
-
-/// `POST /staff/conferences/{id}/tickets/{ticket}`.
-pub async fn ticket_update(
-    staff: S,
-    path: web::Path<(i64, i64)>,
-    form: Form,
-) -> AppResult<HttpResponse> {
-    let (id, t) = path.into_inner();
-    staff
-        .state
-        .db
-        .run(move |c| Ok(conferences::find_ticket(c, id, t)?))
-        .await?;
-    ticket_save(staff, id, Some(t), Fields(form.into_inner())).await
-}
-
-async fn ticket_save(
-    staff: S,
-    id: i64,
-    ticket: Option<i64>,
-    fields: Fields,
-) -> AppResult<HttpResponse> {
-    let conf = conference(&staff, id).await?;
-    let input = TicketInput {
-        name: fields.get("name"),
-        price: fields.get("price"),
-        share: fields.get("share"),
-        seen: fields.get("seen"),
-    };
-    let seen = fields.seen();
-    let mut errors = FormErrors::new();
-    let parsed = input.parse(conf.currency(), &mut errors);
-    let Some(f) = parsed.filter(|_| errors.is_empty()) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ticket_page(&staff, id, ticket, Some(input), errors).await?,
-        );
-    };
-    let actor = staff.actor();
-    let r = staff
-        .state
-        .db
-        .run(move |c| {
-            Ok(match ticket {
-                Some(t) => service::update_ticket(c, &actor, id, t, &f, seen),
-                None => service::add_ticket(c, &actor, id, &f).map(|_| true),
-            })
-        })
-        .await?;
-    answer(
-        r,
-        back(id, "tickets"),
-        ticket.is_some(),
-        "Ticket type",
-        |errors| ticket_page(&staff, id, ticket, Some(input), errors),
-    )
-    .await
-}
-
-/// `POST /staff/conferences/{id}/tickets/{ticket}/delete`.
-pub async fn ticket_delete(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
-    let (id, t) = path.into_inner();
-    let actor = staff.actor();
-    staff
-        .state
-        .db
-        .run(move |c| service::delete_ticket(c, &actor, id, t))
-        .await?;
-    Ok(redirect_with_flash(
-        &back(id, "tickets"),
-        FlashKind::Success,
-        "Ticket type removed.",
-    ))
-}
-
-// ----- Donations and other revenue -----------------------------------------------------
-
-/// The revenue form as typed.
-#[derive(Clone, Debug, Default)]
-pub struct RevenueInput {
-    pub kind: String,
-    pub item: String,
-    pub currency: String,
-    pub rate: String,
-    pub expected: String,
-    pub received: String,
-    pub notes: String,
-    /// When the line was last saved, as the form showed it.
-    pub seen: String,
-}
-
-impl RevenueInput {
-    fn from_fields(f: &Fields) -> RevenueInput {
-        RevenueInput {
-            kind: f.get("kind"),
-            item: f.get("item"),
-            currency: f.get("currency"),
-            rate: f.get("rate"),
-            expected: f.get("expected"),
-            received: f.get("received"),
-            notes: f.get("notes"),
-            seen: f.get("seen"),
-        }
-    }
-
-    fn from_line(r: &RevenueLine, conf: &Conference) -> RevenueInput {
-        RevenueInput {
-            kind: r.kind.clone(),
-            item: r.item.clone(),
-            currency: r.currency.clone(),
-            rate: rate_text(&r.currency, r.rate_micros, conf),
-            expected: plain(Some(r.expected_minor), &r.currency),
-            received: plain(r.received_minor, &r.currency),
-            notes: r.notes.clone(),
-            seen: stamp(&r.updated_at),
-        }
-    }
-
-    fn parse(
-        &self,
-        conf: &Conference,
-        refs: &References,
-        errors: &mut FormErrors,
-    ) -> Option<RevenueFields> {
-        let conf_cur = conf.currency();
-        let kind = self
-            .kind
-            .parse::<RevenueKind>()
-            .map_err(|m| errors.add("kind", m))
-            .ok();
-        let item = text::single_line(&self.item, "where the money comes from", 160)
-            .map_err(|m| errors.add("item", m))
-            .ok();
-        let cr = parse_currency(&self.currency, &self.rate, refs, errors);
-        let expected = amount_field(&self.expected, "expected", true, cr, conf_cur, errors);
-        let received = amount_field(&self.received, "received", false, cr, conf_cur, errors);
-        let notes = text::optional_multi_line(&self.notes, "the notes", 1000)
-            .map_err(|m| errors.add("notes", m))
-            .ok();
-        let (cur, rate) = cr?;
-        Some(RevenueFields {
-            kind: kind?.as_str().to_string(),
-            item: item?,
-            currency: cur.code().to_string(),
-            rate_micros: rate,
-            expected_minor: expected??,
-            received_minor: received?,
-            notes: notes?,
-        })
-    }
-}
-
-#[derive(Template)]
-#[template(path = "staff/conferences/revenue_form.html")]
-struct RevenuePage {
-    layout: Layout,
-    c: Conference,
-    revenue_id: Option<i64>,
-    f: RevenueInput,
-    errors: FormErrors,
-    kinds: Vec<(&'static str, &'static str)>,
-    currencies: Vec<&'static str>,
-    /// The rate field's hint, with the reference rates.
-    rate_hint: String,
-}
-
-impl RevenuePage {
-    fn action(&self) -> String {
-        match self.revenue_id {
-            Some(r) => format!("/staff/conferences/{}/revenue/{r}", self.c.id),
-            None => format!("/staff/conferences/{}/revenue", self.c.id),
-        }
-    }
-}
-
-async fn revenue_page(
-    staff: &S,
-    id: i64,
-    revenue_id: Option<i64>,
-    f: Option<RevenueInput>,
-    errors: FormErrors,
-) -> AppResult<RevenuePage> {
-    let base = staff.settings().currency();
-    let (c, line, refs) = staff
-        .state
-        .db
-        .run(move |c| {
-            let conf = conferences::find(c, id)?;
-            let r = revenue_id
-                .map(|r| lines::find_revenue(c, id, r))
-                .transpose()?;
-            let refs = References::load(c, conf.currency(), base)?;
-            Ok((conf, r, refs))
-        })
-        .await?;
-    let f = match (f, &line) {
-        (Some(f), _) => f,
-        (None, Some(r)) => RevenueInput::from_line(r, &c),
-        (None, None) => RevenueInput {
-            kind: RevenueKind::Donation.as_str().into(),
-            currency: c.currency.clone(),
-            ..Default::default()
-        },
-    };
-    let title = match &line {
-        Some(r) => format!("{}: {}", c.name, r.item),
-        None => format!("{}: new revenue line", c.name),
-    };
-    Ok(RevenuePage {
-        layout: staff.layout(&title, SECTION),
-        c,
-        revenue_id,
-        f,
-        errors,
-        kinds: RevenueKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label()))
-            .collect(),
-        currencies: currencies(),
-        rate_hint: refs.hint(),
-    })
-}
-
-/// `GET /staff/conferences/{id}/revenue/new`.
-pub async fn revenue_new(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    render(&revenue_page(&staff, *id, None, None, FormErrors::new()).await?)
-}
-
-/// `GET /staff/conferences/{id}/revenue/{line}`.
-pub async fn revenue_edit(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
-    let (id, r) = path.into_inner();
-    render(&revenue_page(&staff, id, Some(r), None, FormErrors::new()).await?)
-}
-
-/// `POST /staff/conferences/{id}/revenue`.
-pub async fn revenue_create(staff: S, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
-    revenue_save(staff, *id, None, Fields(form.into_inner())).await
-}
-
-/// `POST /staff/conferences/{id}/revenue/{line}`.
-pub async fn revenue_update(
-    staff: S,
-    path: web::Path<(i64, i64)>,
-    form: Form,
-) -> AppResult<HttpResponse> {
-    let (id, r) = path.into_inner();
-    staff
-        .state
-        .db
-        .run(move |c| Ok(lines::find_revenue(c, id, r)?))
-        .await?;
-    revenue_save(staff, id, Some(r), Fields(form.into_inner())).await
-}
-
-async fn revenue_save(
-    staff: S,
-    id: i64,
-    line: Option<i64>,
-    fields: Fields,
-) -> AppResult<HttpResponse> {
-    let (conf, refs) = with_references(&staff, id).await?;
-    let input = RevenueInput::from_fields(&fields);
-    let seen = fields.seen();
-    let mut errors = FormErrors::new();
-    let parsed = input.parse(&conf, &refs, &mut errors);
-    let Some(f) = parsed.filter(|_| errors.is_empty()) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &revenue_page(&staff, id, line, Some(input), errors).await?,
-        );
-    };
-    let actor = staff.actor();
-    let r = staff
-        .state
-        .db
-        .run(move |c| {
-            Ok(match line {
-                Some(l) => service::update_revenue(c, &actor, id, l, &f, seen),
-                None => service::add_revenue(c, &actor, id, &f).map(|_| true),
-            })
-        })
-        .await?;
-    answer(
-        r,
-        back(id, "revenue"),
-        line.is_some(),
-        "Revenue line",
-        |errors| revenue_page(&staff, id, line, Some(input), errors),
-    )
-    .await
-}
-
-/// `POST /staff/conferences/{id}/revenue/{line}/delete`.
-pub async fn revenue_delete(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
-    let (id, r) = path.into_inner();
-    let actor = staff.actor();
-    staff
-        .state
-        .db
-        .run(move |c| service::delete_revenue(c, &actor, id, r))
-        .await?;
-    Ok(redirect_with_flash(
-        &back(id, "revenue"),
-        FlashKind::Success,
-        "Revenue line removed.",
     ))
 }
