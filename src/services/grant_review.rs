@@ -620,65 +620,9 @@ fn decide_in_tx(
     let requested = Money::new(a.requested_minor, currency);
     let (award, award_base, rate) = match &d.outcome {
         Outcome::Approve { award, rate_micros } => {
-            if award.currency != currency {
-                return Err(refuse(
-                    "award",
-                    format!(
-                        "Award the grant in {}, the currency of the request.",
-                        a.currency
-                    ),
-                ));
-            }
-            if award.minor <= 0 {
-                return Err(refuse(
-                    "award",
-                    "The award must be more than zero; to give nothing, decline.".into(),
-                ));
-            }
-            if award.minor > a.requested_minor {
-                return Err(refuse(
-                    "award",
-                    format!("The award cannot be more than the {requested} requested."),
-                ));
-            }
-            let rate = if currency == base {
-                grants::RATE_SCALE
-            } else {
-                *rate_micros
-            };
-            let award_base = match grants::convert(*award, rate, base) {
-                Some(m) if m.minor > 0 => m,
-                Some(_) => {
-                    return Err(refuse(
-                        "rate",
-                        "At that rate the award comes to nothing: check the exchange rate.".into(),
-                    ));
-                }
-                None => {
-                    return Err(refuse(
-                        "rate",
-                        "At that rate the award is too large to record: check the exchange rate."
-                            .into(),
-                    ));
-                }
-            };
-            // The decider's rate may differ from the reference (the rate of the day), but not
-            // wildly: a typo ("108" for "1.08") or a made-up rate must not shrink the award
-            // below the quorum and the budget, nor make the payment figures meaningless.
-            let reference = reference_base(conn, &a, *award, base)?;
-            let (lo, hi) = (
-                reference.minor - reference.minor / 5,
-                reference.minor + reference.minor / 5,
-            );
-            if award_base.minor < lo || award_base.minor > hi {
-                return Err(refuse(
-                    "rate",
-                    format!(
-                        "At that rate the award would be {award_base}, more than 20% away from {reference} at the reference rate. Check the rate; if the reference rate is out of date, change it under Quorum and rates first."
-                    ),
-                ));
-            }
-            (Some(*award), Some(award_base), Some(rate))
+            let (base_amount, rate) =
+                check_award(conn, &a, *award, *rate_micros, base, &mut refuse)?;
+            (Some(*award), Some(base_amount), Some(rate))
         }
         Outcome::Decline => (None, None, None),
     };
@@ -691,82 +635,18 @@ fn decide_in_tx(
         _ => a.requested_base_minor,
     };
     let t = tally(conn, id, amount_for_quorum)?;
-    let plural = |n: i32| if n == 1 { "" } else { "s" };
-    if to == Status::Approved && !t.can_approve() {
-        return Err(refuse(
-            "outcome",
-            format!(
-                "Approving {} needs {} approval{} from reviewers without a conflict of interest; it has {}.",
-                Money::new(amount_for_quorum, base),
-                t.needed,
-                plural(t.needed),
-                t.approve
-            ),
-        ));
-    }
-    if to == Status::Declined && !t.can_decline() {
-        return Err(refuse(
-            "outcome",
-            format!(
-                "Declining needs {} vote{} (approve or decline, not abstain) from reviewers without a conflict of interest; it has {}.",
-                t.needed,
-                plural(t.needed),
-                t.approve + t.decline
-            ),
-        ));
-    }
-    let mut override_reason = String::new();
-    let mut budget_note = String::new();
-    if award_base.is_some() {
+    check_votes(&t, to, Money::new(amount_for_quorum, base), &mut refuse)?;
+    let (override_reason, budget_note) = match award_base {
         // Checked at the larger figure (see amount_for_quorum).
-        let award_base = Money::new(amount_for_quorum, base);
-        let b = budget_for(conn, &a)?;
-        let left = b.left_to_award();
-        if award_base.minor > left {
-            let why = match b.cap {
-                Some(cap) => format!(
-                    "This award ({}) is more than the {} left in the {} budget for {} (cap {}, committed {}, paid {}).",
-                    award_base,
-                    Money::new(left, base),
-                    b.programme.name,
-                    a.budget_year,
-                    Money::new(cap, base),
-                    Money::new(b.used.committed, base),
-                    Money::new(b.used.paid, base)
-                ),
-                None => format!(
-                    "The {} programme has no budget set for {}, so nothing is left to award.",
-                    b.programme.name, a.budget_year
-                ),
-            };
-            if !d.override_budget {
-                return Err(refuse(
-                    "override_reason",
-                    format!(
-                        "{why} To award it anyway, tick “Award beyond the budget” and give the reason."
-                    ),
-                ));
-            }
-            let reason = d.override_reason.trim();
-            if reason.is_empty() {
-                return Err(refuse(
-                    "override_reason",
-                    format!(
-                        "{why} Give the reason for going beyond it: it is kept with the decision and in the audit log."
-                    ),
-                ));
-            }
-            override_reason = reason.to_string();
-            budget_note = format!(
-                "beyond the budget: {} awarded, {} left of {}",
-                award_base,
-                Money::new(left, base),
-                b.cap
-                    .map(|c| Money::new(c, base).to_string())
-                    .unwrap_or_else(|| "no cap".into())
-            );
-        }
-    }
+        Some(_) => check_budget(
+            conn,
+            &a,
+            d,
+            Money::new(amount_for_quorum, base),
+            &mut refuse,
+        )?,
+        None => (String::new(), String::new()),
+    };
     reviews::insert_decision(
         conn,
         &reviews::NewDecision {
@@ -846,4 +726,173 @@ fn decide_in_tx(
         )?;
     }
     Ok(())
+}
+
+/// An award the decider may make: in the request's currency, more than zero, no more than
+/// requested, and at a rate within 20% of the reference. Returns it in the foundation's
+/// currency, with the rate used.
+fn check_award(
+    conn: &mut DbConn,
+    a: &GrantApplication,
+    award: Money,
+    rate_micros: i64,
+    base: Currency,
+    refuse: &mut impl FnMut(&'static str, String) -> AppError,
+) -> AppResult<(Money, i64)> {
+    let currency =
+        Currency::parse(&a.currency).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let requested = Money::new(a.requested_minor, currency);
+    if award.currency != currency {
+        return Err(refuse(
+            "award",
+            format!(
+                "Award the grant in {}, the currency of the request.",
+                a.currency
+            ),
+        ));
+    }
+    if award.minor <= 0 {
+        return Err(refuse(
+            "award",
+            "The award must be more than zero; to give nothing, decline.".into(),
+        ));
+    }
+    if award.minor > a.requested_minor {
+        return Err(refuse(
+            "award",
+            format!("The award cannot be more than the {requested} requested."),
+        ));
+    }
+    let rate = if currency == base {
+        grants::RATE_SCALE
+    } else {
+        rate_micros
+    };
+    let award_base = match grants::convert(award, rate, base) {
+        Some(m) if m.minor > 0 => m,
+        Some(_) => {
+            return Err(refuse(
+                "rate",
+                "At that rate the award comes to nothing: check the exchange rate.".into(),
+            ));
+        }
+        None => {
+            return Err(refuse(
+                "rate",
+                "At that rate the award is too large to record: check the exchange rate.".into(),
+            ));
+        }
+    };
+    // The decider's rate may differ from the reference (the rate of the day), but not
+    // wildly: a typo ("108" for "1.08") or a made-up rate must not shrink the award
+    // below the quorum and the budget, nor make the payment figures meaningless.
+    let reference = reference_base(conn, a, award, base)?;
+    let (lo, hi) = (
+        reference.minor - reference.minor / 5,
+        reference.minor + reference.minor / 5,
+    );
+    if award_base.minor < lo || award_base.minor > hi {
+        return Err(refuse(
+            "rate",
+            format!(
+                "At that rate the award would be {award_base}, more than 20% away from {reference} at the reference rate. Check the rate; if the reference rate is out of date, change it under Quorum and rates first."
+            ),
+        ));
+    }
+    Ok((award_base, rate))
+}
+
+/// Enough votes from reviewers without a conflict of interest for the move: approvals for
+/// `amount` to approve, approve-or-decline votes to decline.
+fn check_votes(
+    t: &Tally,
+    to: Status,
+    amount: Money,
+    refuse: &mut impl FnMut(&'static str, String) -> AppError,
+) -> AppResult<()> {
+    let plural = |n: i32| if n == 1 { "" } else { "s" };
+    if to == Status::Approved && !t.can_approve() {
+        return Err(refuse(
+            "outcome",
+            format!(
+                "Approving {} needs {} approval{} from reviewers without a conflict of interest; it has {}.",
+                amount,
+                t.needed,
+                plural(t.needed),
+                t.approve
+            ),
+        ));
+    }
+    if to == Status::Declined && !t.can_decline() {
+        return Err(refuse(
+            "outcome",
+            format!(
+                "Declining needs {} vote{} (approve or decline, not abstain) from reviewers without a conflict of interest; it has {}.",
+                t.needed,
+                plural(t.needed),
+                t.approve + t.decline
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An award within what is left of the programme's budget for its year; beyond it only with
+/// the override ticked and a reason. Returns the reason and a note for the audit log (both
+/// empty within the budget).
+fn check_budget(
+    conn: &mut DbConn,
+    a: &GrantApplication,
+    d: &Decision,
+    award_base: Money,
+    refuse: &mut impl FnMut(&'static str, String) -> AppError,
+) -> AppResult<(String, String)> {
+    let base = award_base.currency;
+    let b = budget_for(conn, a)?;
+    let left = b.left_to_award();
+    if award_base.minor <= left {
+        return Ok((String::new(), String::new()));
+    }
+    let why = match b.cap {
+        Some(cap) => format!(
+            "This award ({}) is more than the {} left in the {} budget for {} (cap {}, committed {}, paid {}).",
+            award_base,
+            Money::new(left, base),
+            b.programme.name,
+            a.budget_year,
+            Money::new(cap, base),
+            Money::new(b.used.committed, base),
+            Money::new(b.used.paid, base)
+        ),
+        None => format!(
+            "The {} programme has no budget set for {}, so nothing is left to award.",
+            b.programme.name, a.budget_year
+        ),
+    };
+    if !d.override_budget {
+        return Err(refuse(
+            "override_reason",
+            format!(
+                "{why} To award it anyway, tick “Award beyond the budget” and give the reason."
+            ),
+        ));
+    }
+    let reason = d.override_reason.trim();
+    if reason.is_empty() {
+        return Err(refuse(
+            "override_reason",
+            format!(
+                "{why} Give the reason for going beyond it: it is kept with the decision and in the audit log."
+            ),
+        ));
+    }
+    let note = format!(
+        "beyond the budget: {} awarded, {} left of {}",
+        award_base,
+        Money::new(left, base),
+        b.cap
+            .map(|c| Money::new(c, base).to_string())
+            .unwrap_or_else(|| "no cap".into())
+    );
+    Ok((reason.to_string(), note))
 }
