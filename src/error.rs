@@ -4,6 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::domain::FormErrors;
+
 /// What went wrong, in the terms a response needs.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -11,7 +13,6 @@ pub enum AppError {
     NotFound,
     #[error("you do not have access to this page")]
     Forbidden,
-    /// Not signed in: send the browser to the sign-in page.
     /// Refused with an explanation (e.g. a form without a valid CSRF token).
     #[error("{0}")]
     ForbiddenWith(String),
@@ -20,6 +21,7 @@ pub enum AppError {
     /// The request body arrived too slowly and was cut off.
     #[error("what you sent arrived too slowly")]
     TooSlow,
+    /// Not signed in: send the browser to the sign-in page.
     #[error("please sign in")]
     LoginRequired { next: String },
     /// A portal page (sponsor's or applicant's, under `home`) without a live private link:
@@ -42,6 +44,35 @@ pub enum AppError {
     Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// What a use case answers when it saved nothing because of what was typed: the messages to
+/// show next to the fields of the form that asked (the handler shows the form again with
+/// them, status 422), or any other error. The one type for "refused, show this next to the
+/// field" from every service that checks fields inside its transaction.
+#[derive(Debug)]
+pub enum SaveError {
+    Refused(FormErrors),
+    Failed(AppError),
+}
+
+impl SaveError {
+    /// Refused with one message, next to `field`.
+    pub fn field(field: &str, message: impl Into<String>) -> SaveError {
+        SaveError::Refused(FormErrors::one(field, message))
+    }
+}
+
+impl From<AppError> for SaveError {
+    fn from(e: AppError) -> SaveError {
+        SaveError::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for SaveError {
+    fn from(e: diesel::result::Error) -> SaveError {
+        SaveError::Failed(e.into())
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;

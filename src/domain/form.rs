@@ -4,12 +4,18 @@
 use std::collections::BTreeMap;
 
 /// Field name → the message to show beside it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormErrors(BTreeMap<String, String>);
 
 impl FormErrors {
     pub fn new() -> Self {
         Self::default()
+    }
+    /// One message, next to `field`.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
     }
     /// Records a message for a field (the first message for a field wins).
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
@@ -32,6 +38,22 @@ impl FormErrors {
     }
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+    /// Adds another set of messages (a field's first message still wins).
+    pub fn merge(&mut self, other: FormErrors) {
+        for (field, message) in other.0 {
+            self.add(&field, message);
+        }
+    }
+}
+
+impl<'a> FromIterator<(&'a str, String)> for FormErrors {
+    fn from_iter<I: IntoIterator<Item = (&'a str, String)>>(iter: I) -> Self {
+        let mut errors = FormErrors::new();
+        for (field, message) in iter {
+            errors.add(field, message);
+        }
+        errors
     }
 }
 

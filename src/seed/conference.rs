@@ -38,9 +38,9 @@ pub fn seed_conference(state: &AppState) -> anyhow::Result<String> {
         return Ok("The demo conference is already there.\n".into());
     }
     let e = |e: crate::error::AppError| anyhow::anyhow!("{e}");
-    let se = |e: service::SaveError| match e {
-        service::SaveError::Field(r) => anyhow::anyhow!("{}: {}", r.field, r.message),
-        service::SaveError::Other(e) => anyhow::anyhow!("{e}"),
+    let se = |e: crate::error::SaveError| match e {
+        crate::error::SaveError::Refused(r) => anyhow::anyhow!("{r:?}"),
+        crate::error::SaveError::Failed(e) => anyhow::anyhow!("{e}"),
     };
     let actor = crate::services::Actor::system("seed-demo");
     let settings = &state.settings;

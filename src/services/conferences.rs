@@ -11,7 +11,7 @@ use crate::domain::grants::{RATE_SCALE, rate_label};
 use crate::domain::money::MAX_MINOR;
 use crate::domain::sponsorship::Status;
 use crate::domain::{Currency, Money};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, SaveError};
 use crate::models::conference_baselines as baselines;
 use crate::models::conference_lines::{
     self as lines, CostLine, CostLineFields, RevenueFields, RevenueLine,
@@ -22,38 +22,8 @@ use crate::models::sponsorships::{self, Row};
 
 use super::audit::{self, Actor};
 
-/// A refusal tied to one field of the form that asked for it.
-#[derive(Debug)]
-pub struct FieldRefusal {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// What a save can answer besides success.
-#[derive(Debug)]
-pub enum SaveError {
-    /// Show this next to the field.
-    Field(FieldRefusal),
-    Other(AppError),
-}
-
-impl From<AppError> for SaveError {
-    fn from(e: AppError) -> SaveError {
-        SaveError::Other(e)
-    }
-}
-
-impl From<diesel::result::Error> for SaveError {
-    fn from(e: diesel::result::Error) -> SaveError {
-        SaveError::Other(e.into())
-    }
-}
-
 fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, SaveError> {
-    Err(SaveError::Field(FieldRefusal {
-        field,
-        message: message.into(),
-    }))
+    Err(SaveError::field(field, message))
 }
 
 /// Refuses a save made from a form opened before someone else saved the same record (`seen`

@@ -14,7 +14,7 @@ use diesel::OptionalExtension;
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
 use crate::domain::grants::{self, RuleInput, Status};
-use crate::domain::{EmailAddress, Money, Role};
+use crate::domain::{EmailAddress, FormErrors, Money, Role};
 use crate::email::{
     self, GrantApplicantActivityEmail, GrantLinkItem, GrantPortalLinkEmail, GrantReceivedEmail,
 };
@@ -30,7 +30,6 @@ use super::grants as lifecycle;
 use super::portal_actions::{LinkRequests, send_links_within_limits};
 
 /// Messages for form fields: `(field, sentence)`.
-pub type FieldErrors = Vec<(&'static str, String)>;
 
 /// Applications one client address may send in an hour.
 pub const APPLICATIONS_PER_ADDR_HOUR: i64 = 10;
@@ -100,27 +99,29 @@ pub fn check(
     settings: &Settings,
     today: NaiveDate,
     f: &Facts,
-) -> AppResult<Result<Checked, FieldErrors>> {
+) -> AppResult<Result<Checked, FormErrors>> {
     let base = settings.currency();
     let programme = match programmes::find(conn, f.programme_id).optional()? {
         Some(p) if p.is_open => p,
         _ => {
-            return Ok(Err(vec![(
+            return Ok(Err(FormErrors::one(
                 "programme",
-                "That programme is not taking applications. Choose one of the programmes listed."
-                    .into(),
-            )]));
+                "That programme is not taking applications. Choose one of the programmes listed.",
+            )));
         }
     };
     let Some(rate_micros) = programmes::rate(conn, f.requested.currency, base)? else {
         let accepted = programmes::accepted_currencies(conn, base)?;
-        return Ok(Err(vec![("currency", currency_refused(&accepted))]));
+        return Ok(Err(FormErrors::one(
+            "currency",
+            currency_refused(&accepted),
+        )));
     };
     let Some(requested_base) = grants::convert(f.requested, rate_micros, base) else {
-        return Ok(Err(vec![(
+        return Ok(Err(FormErrors::one(
             "requested",
-            "That amount is too large for us to fund.".into(),
-        )]));
+            "That amount is too large for us to fund.",
+        )));
     };
     let errors = grants::check_rules(
         &programme.rules(base),
@@ -128,7 +129,7 @@ pub fn check(
         today,
     );
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Ok(Err(errors.into_iter().collect()));
     }
     Ok(Ok(Checked {
         programme,
@@ -157,7 +158,7 @@ pub fn draft_errors(
     settings: &Settings,
     today: NaiveDate,
     d: &Draft,
-) -> AppResult<FieldErrors> {
+) -> AppResult<FormErrors> {
     let base = settings.currency();
     let Some(programme) = d
         .programme_id
@@ -166,18 +167,18 @@ pub fn draft_errors(
         .flatten()
         .filter(|p| p.is_open)
     else {
-        return Ok(Vec::new());
+        return Ok(FormErrors::new());
     };
     let requested_base = match d.requested {
         Some(r) => programmes::rate(conn, r.currency, base)?
             .and_then(|rate| grants::convert(r, rate, base)),
         None => None,
     };
-    Ok(grants::check_rules(
-        &programme.rules(base),
-        &d.rule_input(requested_base),
-        today,
-    ))
+    Ok(
+        grants::check_rules(&programme.rules(base), &d.rule_input(requested_base), today)
+            .into_iter()
+            .collect(),
+    )
 }
 
 impl Draft {
@@ -253,7 +254,7 @@ pub enum Outcome {
     /// The same form was sent before: nothing new was written or sent.
     AlreadyReceived,
     /// Fields must change; nothing was written.
-    Refused(FieldErrors),
+    Refused(FormErrors),
     /// Too many applications from this client address lately; nothing was written.
     TooMany,
 }

@@ -13,7 +13,7 @@ use crate::db::{DbConn, lock_keys, serialize_on, write_tx};
 use crate::domain::grants::{self, Status, Vote, approvals_needed, transition};
 use crate::domain::{Currency, EmailAddress, Money, Role};
 use crate::email::{self, GrantDecisionEmail, GrantInfoRequestEmail};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, SaveError};
 use crate::models::grant_applications::{self as apps, GrantApplication};
 use crate::models::grant_reviews as reviews;
 use crate::models::{grant_programmes as programmes, users};
@@ -528,19 +528,6 @@ pub struct Decision {
 /// their own.
 pub const VOTE_FIRST: &str = "You review this application too: cast your vote first. You will then see the other reviewers' votes, and can decide.";
 
-/// Why a decision was refused: a form field and its sentence, or any other error.
-#[derive(Debug)]
-pub enum DecideError {
-    Field(&'static str, String),
-    App(AppError),
-}
-
-impl From<AppError> for DecideError {
-    fn from(e: AppError) -> Self {
-        DecideError::App(e)
-    }
-}
-
 /// "approved by ana@example.org on 2026-11-23 10:04 UTC": for the decider who came second.
 fn already_decided(d: &apps::GrantDecision) -> AppError {
     AppError::Conflict(format!(
@@ -561,13 +548,13 @@ pub fn decide(
     viewer: &Viewer,
     id: i64,
     d: &Decision,
-) -> Result<(), DecideError> {
+) -> Result<(), SaveError> {
     deciders_only(viewer)?;
     let note = d.note.trim().to_string();
     if matches!(d.outcome, Outcome::Decline) && note.is_empty() {
-        return Err(DecideError::Field(
+        return Err(SaveError::field(
             "note",
-            "Say why the application is declined: it is sent to the applicant.".into(),
+            "Say why the application is declined: it is sent to the applicant.",
         ));
     }
     // A refusal that belongs next to a form field: the transaction is rolled back with it.
@@ -577,8 +564,8 @@ pub fn decide(
     });
     match (r, refused) {
         (Ok(()), _) => Ok(()),
-        (Err(_), Some((field, m))) => Err(DecideError::Field(field, m)),
-        (Err(e), None) => Err(DecideError::App(e)),
+        (Err(_), Some((field, m))) => Err(SaveError::field(field, m)),
+        (Err(e), None) => Err(SaveError::Failed(e)),
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
 use crate::domain::sponsorship::Status;
-use crate::domain::{EmailAddress, Money};
+use crate::domain::{EmailAddress, FormErrors, Money};
 use crate::email::{self, ApplicationReceivedEmail, ApplicationStaffEmail};
 use crate::error::{AppError, AppResult};
 use crate::models::portal_views;
@@ -46,8 +46,8 @@ pub enum Outcome {
     },
     /// The same form was sent before: nothing new was written or sent.
     AlreadyReceived,
-    /// A field must change (field name, sentence for the applicant); nothing was written.
-    Refused(&'static str, String),
+    /// Fields must change (the sentences for the applicant, by field); nothing was written.
+    Refused(FormErrors),
     /// Too many applications from this client address lately; nothing was written.
     TooMany,
 }
@@ -175,7 +175,7 @@ pub fn apply(
             if portal_views::application_key_used(conn, &a.key)? {
                 Ok(Outcome::AlreadyReceived)
             } else if let Some(field) = known_organisation(conn, &a.name, &a.website)? {
-                Ok(Outcome::Refused(field, ALREADY_KNOWN.into()))
+                Ok(Outcome::Refused(FormErrors::one(field, ALREADY_KNOWN)))
             } else {
                 Err(AppError::Conflict(
                     "Someone sent an application at the same moment. Nothing was saved; send the form again.".into(),
@@ -218,13 +218,13 @@ fn apply_in(
         .into_iter()
         .find(|t| t.tier.id == a.tier_id)
     else {
-        return Ok(Outcome::Refused(
+        return Ok(Outcome::Refused(FormErrors::one(
             "tier",
-            "That tier is no longer offered. Choose one of the tiers listed.".into(),
-        ));
+            "That tier is no longer offered. Choose one of the tiers listed.",
+        )));
     };
     if let Some(field) = known_organisation(conn, &a.name, &a.website)? {
-        return Ok(Outcome::Refused(field, ALREADY_KNOWN.into()));
+        return Ok(Outcome::Refused(FormErrors::one(field, ALREADY_KNOWN)));
     }
     let tier = open.tier;
     let waitlisted = super::sponsorship_review::joins_waitlist(conn, &tier)?;

@@ -488,8 +488,8 @@ pub async fn submit(ctx: Ctx, req: HttpRequest, form: Multipart) -> AppResult<Ht
             p.too_many = Some(sponsor_applications::TOO_MANY);
             render_status(StatusCode::TOO_MANY_REQUESTS, &p)
         }
-        Outcome::Refused(field, m) => {
-            errors.add(field, m);
+        Outcome::Refused(refused) => {
+            errors.merge(refused);
             let price = price_for(&ctx, &tiers, &input).await?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

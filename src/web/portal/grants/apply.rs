@@ -544,9 +544,7 @@ pub async fn submit(
             .db
             .run(move |c| service::draft_errors(c, &settings, today, &draft))
             .await?;
-        for (field, m) in found {
-            errors.add(field, m);
-        }
+        errors.merge(found);
     }
     if let Some(s) = &parsed {
         let (settings, facts) = (ctx.state.settings.clone(), s.facts.clone());
@@ -557,9 +555,7 @@ pub async fn submit(
             .run(move |c| service::check(c, &settings, today, &facts))
             .await?;
         if let Err(rule_errors) = found {
-            for (field, m) in rule_errors {
-                errors.add(field, m);
-            }
+            errors.merge(rule_errors);
         }
     }
     let Some(mut submission) = parsed.filter(|_| errors.is_empty()) else {
@@ -605,9 +601,7 @@ pub async fn submit(
             render_status(StatusCode::TOO_MANY_REQUESTS, &p)
         }
         Outcome::Refused(rule_errors) => {
-            for (field, m) in rule_errors {
-                errors.add(field, m);
-            }
+            errors.merge(rule_errors);
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(&ctx, &offer, input, errors, chose_file),

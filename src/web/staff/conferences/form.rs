@@ -5,9 +5,10 @@ use crate::domain::conference_budget::{self, MAX_ATTENDANCE};
 use crate::domain::form::{Fields, stamp};
 use crate::domain::{Currency, FormErrors, Money, dates, text};
 use crate::error::AppResult;
+use crate::error::SaveError;
 use crate::models::conferences::{self, Conference, ConferenceFields};
 use crate::models::programmes::{self, Programme};
-use crate::services::conferences::{self as service, SaveError};
+use crate::services::conferences as service;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 use actix_web::http::StatusCode;
@@ -329,14 +330,10 @@ async fn save(staff: S, id: Option<i64>, fields: Fields) -> AppResult<HttpRespon
                 (Some(_), false) => "Nothing changed.",
             },
         )),
-        Err(SaveError::Field(r)) => {
-            let mut errors = FormErrors::new();
-            errors.add(r.field, r.message);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&staff, id, Some(input), errors).await?,
-            )
-        }
-        Err(SaveError::Other(e)) => Err(e),
+        Err(SaveError::Refused(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&staff, id, Some(input), errors).await?,
+        ),
+        Err(SaveError::Failed(e)) => Err(e),
     }
 }

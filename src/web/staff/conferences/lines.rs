@@ -12,9 +12,10 @@ use crate::domain::grants::{RATE_SCALE, parse_rate, rate_label};
 use crate::domain::money::MAX_MINOR;
 use crate::domain::{Currency, FormErrors, Money, dates, text};
 use crate::error::AppResult;
+use crate::error::SaveError;
 use crate::models::conference_lines::{self as lines, CostLine, CostLineFields};
 use crate::models::conferences::{self, Conference};
-use crate::services::conferences::{self as service, SaveError};
+use crate::services::conferences as service;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::staff::conferences::{S, SECTION};
 use crate::web::{redirect_with_flash, render, render_status};
@@ -217,12 +218,10 @@ where
                 (true, false) => "Nothing changed.".to_string(),
             },
         )),
-        Err(SaveError::Field(r)) => {
-            let mut errors = FormErrors::new();
-            errors.add(r.field, r.message);
+        Err(SaveError::Refused(errors)) => {
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_again(errors).await?)
         }
-        Err(SaveError::Other(e)) => Err(e),
+        Err(SaveError::Failed(e)) => Err(e),
     }
 }
 

@@ -6,8 +6,9 @@ use super::{Deciders, Reviewers, access, act};
 use crate::domain::form::Fields;
 use crate::domain::grants::{self, Vote};
 use crate::domain::{Currency, FormErrors, Money, text};
+use crate::error::SaveError;
 use crate::error::{AppError, AppResult};
-use crate::services::grant_review::{self as service, Ballot, DecideError, Decision, Outcome};
+use crate::services::grant_review::{self as service, Ballot, Decision, Outcome};
 use actix_web::{HttpResponse, web};
 
 // ---------------------------------------------------------------------------------------
@@ -136,12 +137,8 @@ pub async fn decide(
     })
     .await?;
     let r = match r {
-        Err(DecideError::Field(field, m)) => {
-            let mut errors = FormErrors::new();
-            errors.add(field, m);
-            return refused_form(&staff, id, &f, errors).await;
-        }
-        Err(DecideError::App(e)) => Err(e),
+        Err(SaveError::Refused(errors)) => return refused_form(&staff, id, &f, errors).await,
+        Err(SaveError::Failed(e)) => Err(e),
         Ok(()) => Ok(()),
     };
     answer_form(
