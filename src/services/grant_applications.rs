@@ -29,7 +29,6 @@ use super::audit::{self, Actor};
 use super::grants as lifecycle;
 use super::portal_actions::{LinkRequests, send_links_within_limits};
 
-
 /// Applications one client address may send in an hour.
 pub const APPLICATIONS_PER_ADDR_HOUR: i64 = 10;
 
