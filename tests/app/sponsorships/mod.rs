@@ -1,0 +1,8 @@
+//! Sponsorships: the public application, staff review, the sponsor portal, renewals and the
+//! impact report.
+
+mod applications;
+mod impact;
+mod portal;
+mod renewals;
+mod review;
