@@ -218,6 +218,30 @@ impl TestApp {
             .expect("count")
     }
 
+    /// How many messages the outbox holds, of any kind.
+    pub fn outbox_total(&self) -> i64 {
+        outbox::table
+            .count()
+            .get_result(&mut self.db())
+            .expect("count")
+    }
+
+    /// How many audit entries of exactly this action there are.
+    pub fn audit_count(&self, action: &str) -> i64 {
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .count()
+            .get_result(&mut self.db())
+            .expect("count")
+    }
+
+    /// Runs the worker's daily housekeeping as if `day` were today (reminders, waitlists,
+    /// reports due), as the worker does once a day.
+    pub fn housekeeping(&self, day: chrono::NaiveDate) {
+        steward::worker::housekeeping(&mut self.db(), &self.state.settings, day)
+            .expect("housekeeping");
+    }
+
     /// The audit entries of exactly this action, oldest first.
     pub fn audit(&self, action: &str) -> Vec<AuditEntry> {
         audit_log::table

@@ -11,11 +11,11 @@ use steward::db::schema::{audit_log, placement_slots, placement_stats, sponsors 
 use steward::domain::Role;
 use steward::models::placement_slots as slots;
 use steward::models::programmes;
-use steward::models::sponsors::{self, SponsorFields};
 use steward::models::sponsorships::{self, NewSponsorship};
 use steward::models::tiers::{self, TierFields};
 use steward::startup::Application;
 
+use crate::fixtures::NewSponsor;
 use crate::helpers::{TestApp, TestClient, location, test_settings};
 
 // ---------------------------------------------------------------------------------------
@@ -69,23 +69,13 @@ fn website_of(name: &str) -> String {
 
 /// A sponsor with no sponsorship yet (so: not visible).
 fn sponsor(c: &mut DbConn, name: &str, topics: &str, tagline: &str) -> i64 {
-    sponsors::insert(
-        c,
-        &SponsorFields {
-            name: name.into(),
-            slug: slug_of(name),
-            website: website_of(name),
-            description: String::new(),
-            tagline: tagline.into(),
-            org_size: None,
-            country: String::new(),
-            topics: topics.into(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("sponsor")
+    NewSponsor::named(name)
+        .website(&website_of(name))
+        .with(|f| {
+            f.topics = topics.into();
+            f.tagline = tagline.into();
+        })
+        .insert(c)
 }
 
 fn sponsorship(

@@ -9,7 +9,7 @@ use steward::models::invoices;
 use steward::services::{Actor, billing};
 
 use crate::fixtures::sponsorships::{
-    billing as billing_addr, outbox_count, sponsor, sponsorship, status_of, tier,
+    billing as billing_addr, sponsor, sponsorship, status_of, tier,
 };
 use crate::helpers::{TestApp, TestClient, location};
 
@@ -224,7 +224,7 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
         "paid and the term has started"
     );
     app.wait_for_mail(&to, "receipt").await;
-    assert_eq!(outbox_count(&app, "receipt"), 1, "one receipt");
+    assert_eq!(app.outbox_count("receipt"), 1, "one receipt");
     // No further payment once paid.
     let r = c.post(&path, &pay("1", &today)).await;
     assert_eq!(r.status(), 422);
@@ -234,7 +234,7 @@ async fn manual_payments_settle_the_invoice_once_and_refunds_are_recorded() {
             .expect("body")
             .contains("nothing left to pay")
     );
-    assert_eq!(outbox_count(&app, "receipt"), 1);
+    assert_eq!(app.outbox_count("receipt"), 1);
 
     // Printable invoice and receipt.
     let (status, body) = c.page(&format!("/staff/invoices/{inv}/print")).await;
@@ -573,7 +573,7 @@ async fn a_wrong_invoice_is_voided_keeps_its_number_and_a_corrected_one_follows(
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(outbox_count(&app, "invoice_voided"), 1);
+    assert_eq!(app.outbox_count("invoice_voided"), 1);
 
     // The corrected invoice takes the next number; the void one stays in the sequence.
     let r = c
@@ -664,5 +664,5 @@ async fn a_full_refund_frees_the_place_for_the_waitlist() {
     assert_eq!(status_of(&app, sid), "cancelled");
     assert!(!row(waiting).waitlisted, "off the waitlist");
     assert_eq!(row(waiting).status, "applied", "not approved by itself");
-    assert_eq!(outbox_count(&app, "place_free"), 1);
+    assert_eq!(app.outbox_count("place_free"), 1);
 }

@@ -34,10 +34,6 @@ fn payments(app: &TestApp, id: i64) -> Vec<(i64, String, i64, i64)> {
         .expect("payments")
 }
 
-fn run_jobs(app: &TestApp, today: NaiveDate) {
-    steward::worker::housekeeping(&mut app.db(), &app.state.settings, today).expect("housekeeping");
-}
-
 async fn pay(c: &TestClient, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let mut all: Vec<(&str, &str)> = vec![
         ("paid_on", "2026-11-01"),
@@ -633,30 +629,30 @@ async fn report_reminders_go_out_once_each_across_restarts() {
     let kind = "grant_report_reminder";
 
     // The event's last day: not over yet.
-    run_jobs(&app, day(2030, 8, 3));
+    app.housekeeping(day(2030, 8, 3));
     assert_eq!(status_of(&app, id), Status::Paid);
     // The day after: the report is due, but no reminder before two weeks ahead.
-    run_jobs(&app, day(2030, 8, 4));
+    app.housekeeping(day(2030, 8, 4));
     assert_eq!(status_of(&app, id), Status::ReportDue);
     assert_eq!(app.outbox_count(kind), 0);
     let history = apps::events(&mut app.db(), id).expect("events");
     assert_eq!(history.last().expect("event").actor, "grant reports");
 
     // Two weeks before, run twice (a restart): one email.
-    run_jobs(&app, due - Duration::days(14));
-    run_jobs(&app, due - Duration::days(14));
+    app.housekeeping(due - Duration::days(14));
+    app.housekeeping(due - Duration::days(14));
     assert_eq!(app.outbox_count(kind), 1);
-    run_jobs(&app, due - Duration::days(3));
+    app.housekeeping(due - Duration::days(3));
     assert_eq!(app.outbox_count(kind), 1);
     // On the day.
-    run_jobs(&app, due);
-    run_jobs(&app, due);
-    run_jobs(&app, due + Duration::days(3));
+    app.housekeeping(due);
+    app.housekeeping(due);
+    app.housekeeping(due + Duration::days(3));
     assert_eq!(app.outbox_count(kind), 2);
     // A week late: overdue, once.
-    run_jobs(&app, due + Duration::days(7));
-    run_jobs(&app, due + Duration::days(8));
-    run_jobs(&app, due + Duration::days(60));
+    app.housekeeping(due + Duration::days(7));
+    app.housekeeping(due + Duration::days(8));
+    app.housekeeping(due + Duration::days(60));
     assert_eq!(app.outbox_count(kind), 3);
     assert_eq!(
         reminders_of(&app, id),
@@ -707,7 +703,7 @@ async fn a_report_first_seen_late_gets_only_the_latest_reminder() {
         .status(Status::Paid)
         .dates(day(2030, 8, 1), day(2030, 8, 3))
         .insert(&app);
-    run_jobs(&app, day(2030, 9, 20));
+    app.housekeeping(day(2030, 9, 20));
     assert_eq!(status_of(&app, id), Status::ReportDue);
     assert_eq!(
         apps::find(&mut app.db(), id).expect("app").report_due_on,
@@ -732,8 +728,8 @@ async fn received_reports_get_no_reminder() {
             .report_due(day(2030, 9, 2))
             .insert(&app);
     }
-    run_jobs(&app, day(2030, 9, 2));
-    run_jobs(&app, day(2030, 9, 20));
+    app.housekeeping(day(2030, 9, 2));
+    app.housekeeping(day(2030, 9, 20));
     assert_eq!(app.outbox_count("grant_report_reminder"), 0);
 }
 

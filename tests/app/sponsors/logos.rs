@@ -7,29 +7,15 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageBuffer, ImageFormat, Rgb, Rgba};
 use reqwest::multipart::{Form, Part};
 use steward::domain::Role;
-use steward::models::sponsors::{self, SponsorFields};
+use steward::models::sponsors::{self};
 
+use crate::fixtures::NewSponsor;
 use crate::helpers::{TestApp, TestClient, flash, location};
 
 fn insert_sponsor(app: &TestApp, name: &str) -> i64 {
-    let mut c = app.db();
-    sponsors::insert(
-        &mut c,
-        &SponsorFields {
-            name: name.into(),
-            slug: name.to_lowercase().replace(' ', "-"),
-            website: "https://example.org".into(),
-            description: String::new(),
-            tagline: String::new(),
-            org_size: None,
-            country: String::new(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("insert sponsor")
+    NewSponsor::named(name)
+        .website("https://example.org")
+        .insert(&mut app.db())
 }
 
 fn sponsor(app: &TestApp, id: i64) -> sponsors::Sponsor {

@@ -1,11 +1,11 @@
 //! Staff pages for programmes, tiers, discount rules, sponsors and sponsorships.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::services::{Actor, sponsorships as service};
 
+use crate::fixtures::{NewSponsor, NewTerm, NewTier};
 use crate::helpers::{TestApp, TestClient, location};
 
 /// A programme with one tier; returns (programme id, tier id).
@@ -15,57 +15,28 @@ fn programme_with_tier(
     price_minor: i64,
     capacity: Option<i32>,
 ) -> (i64, i64) {
-    let mut c = app.db();
-    let p = steward::models::programmes::insert(&mut c, "Foundation sponsorship", 2027, "")
-        .expect("programme");
-    let t = steward::models::tiers::insert(
-        &mut c,
-        &steward::models::tiers::TierFields {
-            capacity,
-            ..crate::fixtures::tier_fields(p, tier, price_minor)
-        },
-    )
-    .expect("tier");
-    crate::fixtures::add_two_benefits(&mut c, t);
-    (p, t)
+    NewTier::named(tier, price_minor)
+        .programme("Foundation sponsorship", 2027)
+        .capacity(capacity)
+        .insert_with_programme(&mut app.db())
 }
 
+/// A sponsor of 10 people in NL, without contacts.
 fn sponsor(app: &TestApp, name: &str) -> i64 {
-    let mut c = app.db();
-    steward::models::sponsors::insert(
-        &mut c,
-        &steward::models::sponsors::SponsorFields {
-            website: "https://example.org/".into(),
-            org_size: Some(10),
-            country: "NL".into(),
-            ..crate::fixtures::sponsor_fields(name, &steward::domain::slug::slugify(name))
-        },
-    )
-    .expect("sponsor")
+    NewSponsor::named(name)
+        .website("https://example.org/")
+        .org_size(10)
+        .country("NL")
+        .insert(&mut app.db())
 }
 
+/// A 2027 sponsorship at an agreed USD 10,000.
 fn sponsorship(app: &TestApp, sponsor_id: i64, tier_id: i64, status: Status) -> i64 {
-    let mut c = app.db();
-    service::create(
-        &mut c,
-        &Actor::system("test"),
-        service::NewTerm {
-            sponsor_id,
-            tier_id,
-            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
-            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
-            fee: Some(
-                steward::domain::Money::parse(
-                    "10000",
-                    steward::domain::Currency::parse("USD").expect("usd"),
-                )
-                .expect("fee"),
-            ),
-            status,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship")
+    let usd = steward::domain::Currency::parse("USD").expect("usd");
+    NewTerm::of(sponsor_id, tier_id)
+        .fee(steward::domain::Money::parse("10000", usd).expect("fee"))
+        .status(status)
+        .create(&mut app.db())
 }
 
 async fn staff(app: &TestApp) -> TestClient {

@@ -3,15 +3,15 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use steward::db::schema::{outbox, sponsor_contacts, sponsors, sponsorships};
+use steward::db::schema::{sponsor_contacts, sponsors, sponsorships};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::services::{Actor, sponsorships as service};
 
 use crate::fixtures::applications::{
     STAFF_EMAIL, gold_tier, new_key, png, post_application, post_application_with_logo, set,
     valid_form,
 };
+use crate::fixtures::{NewSponsor, NewTerm};
 use crate::helpers::{TestApp, link_path, location};
 
 fn count_sponsors(app: &TestApp) -> i64 {
@@ -23,14 +23,6 @@ fn count_sponsors(app: &TestApp) -> i64 {
 
 fn count_sponsorships(app: &TestApp) -> i64 {
     sponsorships::table
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count")
-}
-
-fn count_outbox(app: &TestApp, kind: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
         .count()
         .get_result(&mut *app.db())
         .expect("count")
@@ -144,7 +136,7 @@ async fn an_application_records_sponsor_contacts_and_the_servers_discounted_pric
         "{}",
         m.text
     );
-    assert_eq!(count_outbox(&app, "application_staff"), 1, "only the role");
+    assert_eq!(app.outbox_count("application_staff"), 1, "only the role");
 }
 
 #[tokio::test]
@@ -243,10 +235,7 @@ async fn every_invalid_field_is_refused_next_to_the_field_and_nothing_is_written
     }
     assert_eq!(count_sponsors(&app), 0);
     assert_eq!(count_sponsorships(&app), 0);
-    let queued: i64 = outbox::table
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count");
+    let queued: i64 = app.outbox_total();
     assert_eq!(queued, 0);
 }
 
@@ -264,7 +253,7 @@ async fn a_double_submitted_form_makes_one_application_and_one_set_of_emails() {
     assert_eq!(count_sponsorships(&app), 1);
     assert_eq!(count_sponsors(&app), 1);
     assert_eq!(
-        count_outbox(&app, "application_received"),
+        app.outbox_count("application_received"),
         2,
         "two contacts, once each"
     );
@@ -285,7 +274,7 @@ async fn a_double_submitted_form_makes_one_application_and_one_set_of_emails() {
         )
     );
     assert_eq!(count_sponsorships(&app), 2);
-    assert_eq!(count_outbox(&app, "application_received"), 4);
+    assert_eq!(app.outbox_count("application_received"), 4);
 }
 
 #[tokio::test]
@@ -313,23 +302,11 @@ async fn an_existing_organisation_is_pointed_to_its_portal_not_attached_to() {
     let tier = gold_tier(&app, None);
     let existing = {
         let mut c = app.db();
-        steward::models::sponsors::insert(
-            &mut c,
-            &steward::models::sponsors::SponsorFields {
-                name: "Acme Cloud".into(),
-                slug: "acme-cloud".into(),
-                website: "https://www.acme.example/".into(),
-                description: String::new(),
-                tagline: String::new(),
-                org_size: Some(10),
-                country: "NL".into(),
-                topics: String::new(),
-                inkind_description: String::new(),
-                inkind_value_minor: None,
-                inkind_currency: None,
-            },
-        )
-        .expect("sponsor")
+        NewSponsor::named("Acme Cloud")
+            .website("https://www.acme.example/")
+            .org_size(10)
+            .country("NL")
+            .insert(&mut c)
     };
     let c = app.new_client();
     // Same name, other case and accents.
@@ -382,38 +359,13 @@ async fn a_full_tier_is_shown_as_such_and_the_application_joins_the_waitlist() {
     let tier = gold_tier(&app, Some(1));
     let holder = {
         let mut c = app.db();
-        steward::models::sponsors::insert(
-            &mut c,
-            &steward::models::sponsors::SponsorFields {
-                name: "First In".into(),
-                slug: "first-in".into(),
-                website: "https://first.example/".into(),
-                description: String::new(),
-                tagline: String::new(),
-                org_size: None,
-                country: String::new(),
-                topics: String::new(),
-                inkind_description: String::new(),
-                inkind_value_minor: None,
-                inkind_currency: None,
-            },
-        )
-        .expect("sponsor")
+        NewSponsor::named("First In")
+            .website("https://first.example/")
+            .insert(&mut c)
     };
-    service::create(
-        &mut app.db(),
-        &Actor::system("test"),
-        service::NewTerm {
-            sponsor_id: holder,
-            tier_id: tier,
-            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
-            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
-            fee: None,
-            status: Status::Approved,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship");
+    NewTerm::of(holder, tier)
+        .status(Status::Approved)
+        .create(&mut app.db());
     let c = app.new_client();
     let (_, body) = c.page("/sponsor/apply").await;
     assert!(body.contains("Full: your application joins the waitlist"));
@@ -528,10 +480,7 @@ async fn one_client_address_may_send_ten_applications_an_hour() {
         .count()
         .get_result(&mut *app.db())
         .expect("count");
-    let mails_before: i64 = outbox::table
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count");
+    let mails_before: i64 = app.outbox_total();
     let mut form = valid_form(tier, &new_key());
     set(&mut form, "name", "One Too Many");
     set(&mut form, "website", "toomany.example");
@@ -548,10 +497,7 @@ async fn one_client_address_may_send_ten_applications_an_hour() {
         .count()
         .get_result(&mut *app.db())
         .expect("count");
-    let mails_after: i64 = outbox::table
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count");
+    let mails_after: i64 = app.outbox_total();
     assert_eq!(sponsors_after, sponsors_before);
     assert_eq!(mails_after, mails_before);
 }

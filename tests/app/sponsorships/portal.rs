@@ -3,55 +3,25 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use steward::db::schema::{agreements, outbox, sponsors};
+use steward::db::schema::{agreements, sponsors};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::portal_tokens::{self, Scope};
 use steward::services::{Actor, sponsorships as service};
 use steward::web::extract::portal::LinkKind;
 
+use crate::fixtures::NewSponsor;
 use crate::fixtures::applications::{STAFF_EMAIL, gold_tier};
+use crate::fixtures::sponsorships::sponsorship;
 use crate::helpers::{TestApp, TestClient, location};
 
+/// A sponsor of 100 people in NL with one primary contact.
 fn sponsor(app: &TestApp, name: &str, contact: &str) -> i64 {
-    let mut c = app.db();
-    let id = steward::models::sponsors::insert(
-        &mut c,
-        &steward::models::sponsors::SponsorFields {
-            name: name.into(),
-            slug: steward::domain::slug::slugify(name),
-            website: format!("https://{}.example/", steward::domain::slug::slugify(name)),
-            description: String::new(),
-            tagline: String::new(),
-            org_size: Some(100),
-            country: "NL".into(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("sponsor");
-    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", contact, "primary")
-        .expect("contact");
-    id
-}
-
-fn sponsorship(app: &TestApp, sponsor_id: i64, tier: i64, status: Status) -> i64 {
-    service::create(
-        &mut app.db(),
-        &Actor::system("test"),
-        service::NewTerm {
-            sponsor_id,
-            tier_id: tier,
-            start: NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"),
-            end: NaiveDate::from_ymd_opt(2027, 12, 31).expect("date"),
-            fee: None,
-            status,
-            notes: String::new(),
-        },
-    )
-    .expect("sponsorship")
+    NewSponsor::named(name)
+        .org_size(100)
+        .country("NL")
+        .contact("primary", contact)
+        .insert(&mut app.db())
 }
 
 /// Moves a sponsorship along the table.
@@ -91,15 +61,6 @@ async fn portal_client(app: &TestApp, sponsor_id: i64, email: &str) -> TestClien
     app.link_client(LinkKind::SPONSOR, sponsor_id, email).await
 }
 
-fn count_mail(app: &TestApp, kind: &str, to: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .filter(outbox::to_addr.eq(to))
-        .count()
-        .get_result(&mut *app.db())
-        .expect("count")
-}
-
 #[tokio::test]
 async fn a_link_request_answers_the_same_for_known_and_unknown_addresses() {
     let app = TestApp::spawn().await;
@@ -130,8 +91,11 @@ async fn a_link_request_answers_the_same_for_known_and_unknown_addresses() {
     assert!(flash(&known).is_some());
 
     // One link per sponsor the address belongs to; nothing to the unknown address.
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 2);
-    assert_eq!(count_mail(&app, "portal_link", "nobody@unknown.example"), 0);
+    assert_eq!(app.outbox_count_to("portal_link", "pat@acme.example"), 2);
+    assert_eq!(
+        app.outbox_count_to("portal_link", "nobody@unknown.example"),
+        0
+    );
     let m = app.wait_for_mail("pat@acme.example", "portal_link").await;
     let path = crate::helpers::link_path(&m.text, "/portal/enter/");
     let visitor = app.new_client();
@@ -146,7 +110,7 @@ async fn a_link_request_answers_the_same_for_known_and_unknown_addresses() {
         .post("/portal/link", &[("email", "pat@acme.example")])
         .await;
     assert_eq!(again.status(), known.status());
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 2);
+    assert_eq!(app.outbox_count_to("portal_link", "pat@acme.example"), 2);
 
     // A malformed address is a field error, the same for everybody.
     let r = c
@@ -416,13 +380,15 @@ async fn accepting_the_agreement_records_who_when_and_where_and_moves_the_status
         ("accepted".into(), Some("Pat Primary".into()))
     );
     assert_eq!(
-        count_mail(&t.app, "agreement_accepted_staff", STAFF_EMAIL),
+        t.app
+            .outbox_count_to("agreement_accepted_staff", STAFF_EMAIL),
         1
     );
 
     // The person who accepted gets a copy of the text and a link back to the agreement.
     assert_eq!(
-        count_mail(&t.app, "agreement_accepted", "pat@acme.example"),
+        t.app
+            .outbox_count_to("agreement_accepted", "pat@acme.example"),
         1
     );
     let m = t
@@ -650,13 +616,13 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
     // The confirmation carried a link, but asking for one right away still sends one.
     c.post("/portal/link", &[("email", "ada@acme.example")])
         .await;
-    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    assert_eq!(app.outbox_count_to("portal_link", "ada@acme.example"), 1);
     // Asking again within the minute does not.
     let again = c
         .post("/portal/link", &[("email", "ada@acme.example")])
         .await;
     assert_eq!(location(&again), "/portal/link?sent=1");
-    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    assert_eq!(app.outbox_count_to("portal_link", "ada@acme.example"), 1);
     let backdate = |seconds: i64| {
         let earlier = steward::models::now() - chrono::Duration::seconds(seconds);
         diesel::update(steward::db::schema::audit_log::table)
@@ -668,12 +634,12 @@ async fn the_application_email_does_not_stop_a_link_request_and_the_cooldown_is_
     backdate(45);
     c.post("/portal/link", &[("email", "ada@acme.example")])
         .await;
-    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 1);
+    assert_eq!(app.outbox_count_to("portal_link", "ada@acme.example"), 1);
     // A minute later it does.
     backdate(61);
     c.post("/portal/link", &[("email", "ada@acme.example")])
         .await;
-    assert_eq!(count_mail(&app, "portal_link", "ada@acme.example"), 2);
+    assert_eq!(app.outbox_count_to("portal_link", "ada@acme.example"), 2);
 }
 
 #[tokio::test]
@@ -705,13 +671,13 @@ async fn one_address_gets_at_most_ten_link_emails_a_day() {
             .await;
         backdate(&app);
     }
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 10);
+    assert_eq!(app.outbox_count_to("portal_link", "pat@acme.example"), 10);
     // …the eleventh is not, though the cooldown is over; the answer is the usual one.
     let r = c
         .post("/portal/link", &[("email", "pat@acme.example")])
         .await;
     assert_eq!(location(&r), "/portal/link?sent=1");
-    assert_eq!(count_mail(&app, "portal_link", "pat@acme.example"), 10);
+    assert_eq!(app.outbox_count_to("portal_link", "pat@acme.example"), 10);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
-use steward::db::schema::{outbox, sponsorships};
+use steward::db::schema::sponsorships;
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
 use steward::models::portal_tokens::{self, Scope};
@@ -11,6 +11,7 @@ use steward::models::sponsorships::{self as model, NewSponsorship};
 use steward::services::renewals;
 use steward::web::extract::portal::LinkKind;
 
+use crate::fixtures::{NewSponsor, NewTier};
 use crate::helpers::{TestApp, TestClient, location};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -19,53 +20,20 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// A programme "Sponsorship" for `year` with a Gold tier (USD 10,000, optional capacity).
 fn tier(app: &TestApp, year: i32, capacity: Option<i32>) -> i64 {
-    let mut c = app.db();
-    let p =
-        steward::models::programmes::insert(&mut c, "Sponsorship", year, "").expect("programme");
-    let t = steward::models::tiers::insert(
-        &mut c,
-        &steward::models::tiers::TierFields {
-            programme_id: p,
-            name: "Gold".into(),
-            slug: "gold".into(),
-            description: String::new(),
-            price_minor: 1_000_000,
-            currency: "USD".into(),
-            capacity,
-            logo_size: "m".into(),
-            display_order: 0,
-            advertised: true,
-        },
-    )
-    .expect("tier");
-    steward::models::tiers::set_benefits(&mut c, t, &[("Logo on the website".into(), None)])
-        .expect("benefits");
-    t
+    NewTier::named("Gold", 1_000_000)
+        .programme("Sponsorship", year)
+        .capacity(capacity)
+        .benefits(&["Logo on the website"])
+        .insert(&mut app.db())
 }
 
-/// A sponsor with a primary contact.
+/// A sponsor of 500 people with a primary contact.
 fn sponsor(app: &TestApp, name: &str, email: &str) -> i64 {
-    let mut c = app.db();
-    let id = steward::models::sponsors::insert(
-        &mut c,
-        &steward::models::sponsors::SponsorFields {
-            name: name.into(),
-            slug: steward::domain::slug::slugify(name),
-            website: "https://example.org".into(),
-            description: String::new(),
-            tagline: String::new(),
-            org_size: Some(500),
-            country: String::new(),
-            topics: String::new(),
-            inkind_description: String::new(),
-            inkind_value_minor: None,
-            inkind_currency: None,
-        },
-    )
-    .expect("sponsor");
-    steward::models::sponsors::add_contact(&mut c, id, "Pat Primary", email, "primary")
-        .expect("contact");
-    id
+    NewSponsor::named(name)
+        .website("https://example.org")
+        .org_size(500)
+        .contact("primary", email)
+        .insert(&mut app.db())
 }
 
 fn term(
@@ -101,18 +69,6 @@ fn term(
     .expect("sponsorship")
 }
 
-fn queued(app: &TestApp, kind: &str) -> i64 {
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .count()
-        .get_result(&mut app.db())
-        .expect("count")
-}
-
-fn run_jobs(app: &TestApp, today: NaiveDate) {
-    steward::worker::housekeeping(&mut app.db(), &app.state.settings, today).expect("housekeeping");
-}
-
 /// A client holding a live portal link for `sponsor`.
 async fn portal(app: &TestApp, sponsor: i64, email: &str) -> TestClient {
     app.link_client(LinkKind::SPONSOR, sponsor, email).await
@@ -127,23 +83,23 @@ async fn reminders_go_out_at_60_30_and_7_days_each_once() {
     term(&app, s, t, day(2027, 1, 1), end, Status::Active);
 
     // 61 days before: nothing yet.
-    run_jobs(&app, end - Duration::days(61));
-    assert_eq!(queued(&app, "renewal_reminder"), 0);
+    app.housekeeping(end - Duration::days(61));
+    assert_eq!(app.outbox_count("renewal_reminder"), 0);
     // 60 days before, twice (a restart): one email.
-    run_jobs(&app, end - Duration::days(60));
-    run_jobs(&app, end - Duration::days(60));
-    assert_eq!(queued(&app, "renewal_reminder"), 1);
+    app.housekeeping(end - Duration::days(60));
+    app.housekeeping(end - Duration::days(60));
+    assert_eq!(app.outbox_count("renewal_reminder"), 1);
     // Still nothing new in between.
-    run_jobs(&app, end - Duration::days(45));
-    assert_eq!(queued(&app, "renewal_reminder"), 1);
-    run_jobs(&app, end - Duration::days(30));
-    assert_eq!(queued(&app, "renewal_reminder"), 2);
-    run_jobs(&app, end - Duration::days(7));
-    run_jobs(&app, end - Duration::days(3));
-    assert_eq!(queued(&app, "renewal_reminder"), 3);
+    app.housekeeping(end - Duration::days(45));
+    assert_eq!(app.outbox_count("renewal_reminder"), 1);
+    app.housekeeping(end - Duration::days(30));
+    assert_eq!(app.outbox_count("renewal_reminder"), 2);
+    app.housekeeping(end - Duration::days(7));
+    app.housekeeping(end - Duration::days(3));
+    assert_eq!(app.outbox_count("renewal_reminder"), 3);
     // After the end: nothing more.
-    run_jobs(&app, end + Duration::days(1));
-    assert_eq!(queued(&app, "renewal_reminder"), 3);
+    app.housekeeping(end + Duration::days(1));
+    assert_eq!(app.outbox_count("renewal_reminder"), 3);
 
     let m = app
         .wait_for_mail("pat@acme.example", "renewal_reminder")
@@ -167,9 +123,9 @@ async fn a_term_first_seen_late_gets_only_the_current_reminder() {
     let s = sponsor(&app, "Acme", "pat@acme.example");
     let end = day(2027, 12, 31);
     let id = term(&app, s, t, day(2027, 1, 1), end, Status::Active);
-    run_jobs(&app, end - Duration::days(25));
+    app.housekeeping(end - Duration::days(25));
     assert_eq!(
-        queued(&app, "renewal_reminder"),
+        app.outbox_count("renewal_reminder"),
         1,
         "the 30-day one only, not 60 and 30"
     );
@@ -186,7 +142,7 @@ async fn the_renewals_page_names_the_reminder_that_went_out() {
     let today = chrono::Utc::now().date_naive();
     let end = today + Duration::days(25);
     term(&app, s, t, end - Duration::days(364), end, Status::Active);
-    run_jobs(&app, today);
+    app.housekeeping(today);
     let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
     let (_, body) = staff.page("/staff/renewals").await;
     assert!(body.contains("30-day sent"), "{body}");
@@ -213,8 +169,8 @@ async fn sponsors_already_renewing_get_no_reminder() {
         .set(sponsorships::renewal_of_id.eq(Some(old)))
         .execute(&mut app.db())
         .expect("link");
-    run_jobs(&app, end - Duration::days(30));
-    assert_eq!(queued(&app, "renewal_reminder"), 0);
+    app.housekeeping(end - Duration::days(30));
+    assert_eq!(app.outbox_count("renewal_reminder"), 0);
 }
 
 #[tokio::test]
@@ -242,7 +198,7 @@ async fn concurrent_instances_send_each_reminder_once() {
         total += h.join().expect("thread").expect("reminders");
     }
     assert_eq!(total, 5, "each instance reports only what it sent");
-    assert_eq!(queued(&app, "renewal_reminder"), 5);
+    assert_eq!(app.outbox_count("renewal_reminder"), 5);
 }
 
 #[tokio::test]
@@ -300,7 +256,7 @@ async fn one_click_renewal_from_the_portal() {
         .get_result(&mut app.db())
         .expect("count");
     assert_eq!(n, 1);
-    assert_eq!(queued(&app, "renewal_requested"), 1);
+    assert_eq!(app.outbox_count("renewal_requested"), 1);
 }
 
 #[tokio::test]

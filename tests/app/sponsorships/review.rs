@@ -10,9 +10,7 @@ use steward::domain::sponsorship::Status;
 use steward::models::sponsorships as rows;
 use steward::services::{Actor, sponsorships as service};
 
-use crate::fixtures::sponsorships::{
-    audit_count, outbox_count, primary, sponsor, sponsorship, status_of, tier,
-};
+use crate::fixtures::sponsorships::{primary, sponsor, sponsorship, status_of, tier};
 use crate::helpers::{TestApp, TestClient, link_path, location};
 
 async fn staff(app: &TestApp) -> TestClient {
@@ -99,7 +97,7 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.expect("body").contains("end on or after"));
     assert_eq!(status_of(&app, id), "applied", "nothing half-written");
-    assert_eq!(outbox_count(&app, "application_approved"), 0);
+    assert_eq!(app.outbox_count("application_approved"), 0);
 
     // The same address twice (another role) is emailed once.
     steward::models::sponsors::add_contact(
@@ -127,7 +125,7 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
         row.end_date,
         NaiveDate::from_ymd_opt(2028, 1, 31).expect("date")
     );
-    assert_eq!(audit_count(&app, "application.approve"), 1);
+    assert_eq!(app.audit_count("application.approve"), 1);
 
     // The primary contact is told, with a private link that opens the portal.
     let mail = app
@@ -139,7 +137,7 @@ async fn approving_sets_term_and_fee_and_emails_a_working_portal_link() {
     app.wait_for_mail("billing@acme.example", "application_approved")
         .await;
     assert_eq!(
-        outbox_count(&app, "application_approved"),
+        app.outbox_count("application_approved"),
         2,
         "primary and billing, the duplicate address once"
     );
@@ -202,7 +200,7 @@ async fn rejecting_needs_a_reason_which_the_contacts_receive() {
         !mail.html.contains("<b>aligned") && mail.html.contains("aligned"),
         "escaped in HTML mail"
     );
-    assert_eq!(audit_count(&app, "application.reject"), 1);
+    assert_eq!(app.audit_count("application.reject"), 1);
     let events = rows::events(&mut app.db(), id).expect("events");
     assert!(events.last().expect("event").note.contains("aligned"));
 }
@@ -257,11 +255,11 @@ async fn two_staff_approving_at_once_make_one_approval_and_one_round_of_email() 
     assert_eq!((won, lost), (1, 3));
     assert_eq!(status_of(&app, id), "approved");
     assert_eq!(
-        outbox_count(&app, "application_approved"),
+        app.outbox_count("application_approved"),
         2,
         "one email per contact (primary and billing), once"
     );
-    assert_eq!(audit_count(&app, "application.approve"), 1);
+    assert_eq!(app.audit_count("application.approve"), 1);
     let events = rows::events(&mut app.db(), id).expect("events");
     assert_eq!(
         events.iter().filter(|e| e.to_status == "approved").count(),
@@ -303,7 +301,7 @@ async fn a_full_tier_keeps_applications_on_the_waitlist_until_a_place_frees() {
     let row = rows::find(&mut app.db(), waiting).expect("row");
     assert_eq!(row.status, "applied");
     assert!(row.waitlisted, "still waitlisted");
-    assert_eq!(outbox_count(&app, "application_approved"), 0);
+    assert_eq!(app.outbox_count("application_approved"), 0);
 
     // A place frees up: the waitlisted application can be approved, and leaves the list.
     service::change_status(
@@ -420,7 +418,7 @@ async fn the_agreement_template_is_checked_rendered_and_escaped() {
     let statuses: Vec<&str> = list.iter().map(|a| a.status.as_str()).collect();
     assert_eq!(statuses, ["sent", "superseded"]);
     assert_eq!(status_of(&app, id), "agreement_sent");
-    assert_eq!(outbox_count(&app, "agreement_sent"), 2);
+    assert_eq!(app.outbox_count("agreement_sent"), 2);
     let events = rows::events(&mut db, id).expect("events");
     assert_eq!(
         events
@@ -437,7 +435,7 @@ async fn the_agreement_template_is_checked_rendered_and_escaped() {
     assert_eq!(r.status(), 303);
     let (_, body) = c.page(&format!("/staff/sponsorships/{other}")).await;
     assert!(body.contains("once the application is approved"), "{body}");
-    assert_eq!(outbox_count(&app, "agreement_sent"), 2);
+    assert_eq!(app.outbox_count("agreement_sent"), 2);
 }
 
 fn pdf() -> Vec<u8> {
@@ -824,7 +822,7 @@ async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
     assert_eq!(status_of(&app, first), "applied", "not approved by itself");
     assert!(!rows::find(&mut app.db(), first).expect("row").waitlisted);
     assert!(rows::find(&mut app.db(), second).expect("row").waitlisted);
-    assert_eq!(outbox_count(&app, "place_free"), 1, "staff are told once");
+    assert_eq!(app.outbox_count("place_free"), 1, "staff are told once");
     let (_, body) = c.page("/staff/applications").await;
     assert!(
         !row(&body, "Early Applicant").contains("waitlisted"),
