@@ -15,6 +15,10 @@ const CONFERENCE_TIERS: &[(&str, i64, Option<i32>)] = &[
 /// two staff-named categories), liabilities that start on dates before and after today,
 /// ticket types with free places, donations, and its own sponsorship programme with
 /// sponsorships at every stage from application to paid, read live by the budget.
+// Long on purpose: one conference's budget written top to bottom (ticket types, cost lines
+// by category, revenue, its programme and the sponsorships at each stage, the baseline), as
+// a treasurer would enter it; each part uses the dates and ids of the ones before. Demo data
+// only.
 pub fn seed_conference(state: &AppState) -> anyhow::Result<String> {
     use crate::domain::sponsorship::Status;
     use crate::models::conference_lines::{CostLineFields, RevenueFields};

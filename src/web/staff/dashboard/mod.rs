@@ -87,127 +87,49 @@ impl DashboardPage {
     }
 }
 
+/// `GET /staff`: for each role the member of staff holds, the figures that say what waits
+/// for them; each section is read by its own function below, only for the roles it serves.
 pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
-    let is_admin = staff.user.roles.contains(&Role::Admin);
-    let sponsorship_counts = if staff.user.roles.contains(&Role::Sponsorships) {
-        use crate::domain::sponsorship::Status;
-        use crate::models::sponsorships as sp;
-        Some(
-            staff
-                .state
-                .db
-                .run(|c| {
-                    Ok((
-                        sp::count_with_status(c, &[Status::Applied])?,
-                        sp::count_with_status(
-                            c,
-                            &[
-                                Status::Approved,
-                                Status::AgreementSent,
-                                Status::AgreementAccepted,
-                                Status::Invoiced,
-                                Status::Paid,
-                            ],
-                        )?,
-                        sp::count_with_status(c, &[Status::Active])?,
-                        sp::count_pending_benefits(c)?,
-                    ))
-                })
-                .await?,
-        )
-    } else {
-        None
-    };
     let roles = staff.user.roles.clone();
-    let today = chrono::Utc::now().date_naive();
-    let pipeline = if roles.contains(&Role::Sponsorships) {
-        Some(
-            staff
-                .state
-                .db
-                .run(move |c| {
-                    let waitlisted = crate::services::sponsorship_review::queue(c)?
-                        .iter()
-                        .filter(|r| r.sponsorship.waitlisted)
-                        .count() as i64;
-                    let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
-                    let updates = crate::models::sponsors::count_with_update_to_approve(c)?;
-                    Ok((waitlisted, ending, updates))
-                })
-                .await?,
-        )
-    } else {
-        None
-    };
-    let money = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
-        use crate::domain::sponsorship::Status;
-        Some(
-            staff
-                .state
-                .db
-                .run(move |c| {
-                    let summary = crate::models::invoices::open_summary(c, today)?;
-                    let outstanding = summary
-                        .by_currency
-                        .iter()
-                        .map(|(cur, v)| crate::models::invoices::money_label(*v, cur))
-                        .collect::<Vec<_>>()
-                        .join(" + ");
-                    Ok(Money {
-                        ready_to_invoice: crate::models::sponsorships::count_with_status(
-                            c,
-                            &[Status::AgreementAccepted],
-                        )?,
-                        open_invoices: summary.open,
-                        overdue_invoices: summary.overdue,
-                        outstanding,
-                        to_check: crate::payments::store::unmatched_count(c)?
-                            + crate::models::invoices::flagged_count(c)?,
-                    })
-                })
-                .await?,
-        )
-    } else {
-        None
-    };
-    let grants = if roles.contains(&Role::GrantsReviewer)
+    let is_admin = roles.contains(&Role::Admin);
+    let sponsorships = roles.contains(&Role::Sponsorships);
+    let money_roles = sponsorships || roles.contains(&Role::Treasurer);
+    let grant_roles = roles.contains(&Role::GrantsReviewer)
         || roles.contains(&Role::GrantsDecider)
-        || roles.contains(&Role::Treasurer)
-    {
-        let me = staff.user.user.id;
-        Some(
-            staff
-                .state
-                .db
-                .run(move |c| grant_counts(c, me, today))
-                .await?,
-        )
+        || roles.contains(&Role::Treasurer);
+    let today = chrono::Utc::now().date_naive();
+    let base = staff.settings().currency();
+    let me = staff.user.user.id;
+    let db = &staff.state.db;
+
+    let sponsorship_counts = if sponsorships {
+        Some(db.run(sponsorship_counts).await?)
     } else {
         None
     };
-    let (staff_count, pending_emails, failed_emails, recent) = staff
-        .state
-        .db
-        .run(move |c| {
-            if !is_admin {
-                return Ok((0, 0, 0, Vec::new()));
-            }
-            let (recent, _) = audit::search(c, &AuditFilter::default(), 1, 8)?;
-            Ok((
-                users::count(c)?,
-                outbox::count_by_status(c, "pending")?,
-                outbox::count_by_status(c, "failed")?,
-                recent,
-            ))
-        })
-        .await?;
+    let pipeline = if sponsorships {
+        Some(db.run(move |c| pipeline_counts(c, today)).await?)
+    } else {
+        None
+    };
+    let money = if money_roles {
+        Some(db.run(move |c| money_figures(c, today)).await?)
+    } else {
+        None
+    };
+    let grants = if grant_roles {
+        Some(db.run(move |c| grant_counts(c, me, today)).await?)
+    } else {
+        None
+    };
+    let (staff_count, pending_emails, failed_emails, recent) = if is_admin {
+        db.run(admin_figures).await?
+    } else {
+        (0, 0, 0, Vec::new())
+    };
     let conferences = if crate::web::extract::ConferenceStaff::allows(&roles) {
-        let base = staff.settings().currency();
         Some(
-            staff
-                .state
-                .db
-                .run(move |c| crate::services::conferences::summaries(c, base, today, Some(today)))
+            db.run(move |c| crate::services::conferences::summaries(c, base, today, Some(today)))
                 .await?
                 .into_iter()
                 .map(crate::web::staff::conferences::ListRow::of)
@@ -216,28 +138,19 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
-    let revenue = if roles.contains(&Role::Sponsorships) || roles.contains(&Role::Treasurer) {
+    let revenue = if money_roles {
         use chrono::Datelike;
-        let base = staff.settings().currency();
-        let r = staff
-            .state
-            .db
+        let r = db
             .run(move |c| crate::services::revenue::for_year(c, today.year(), base))
             .await?;
-        let charts = crate::web::staff::dashboard::revenue_chart::charts(
-            &r,
-            roles.contains(&Role::Sponsorships),
-        );
+        let charts = revenue_chart::charts(&r, sponsorships);
         Some((r, charts))
     } else {
         None
     };
     let stories_waiting = if roles.contains(&Role::Editor) {
         Some(
-            staff
-                .state
-                .db
-                .run(|c| Ok(crate::models::stories::count_submitted(c)?))
+            db.run(|c| Ok(crate::models::stories::count_submitted(c)?))
                 .await?,
         )
     } else {
@@ -260,6 +173,75 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         stories_waiting,
         sets_rates: crate::web::extract::GrantsAdmin::allows(&roles),
     })
+}
+
+/// Sponsorships applied, in progress (approved to paid), active, and benefits to deliver.
+fn sponsorship_counts(c: &mut crate::db::DbConn) -> AppResult<(i64, i64, i64, i64)> {
+    use crate::domain::sponsorship::Status;
+    use crate::models::sponsorships as sp;
+    Ok((
+        sp::count_with_status(c, &[Status::Applied])?,
+        sp::count_with_status(
+            c,
+            &[
+                Status::Approved,
+                Status::AgreementSent,
+                Status::AgreementAccepted,
+                Status::Invoiced,
+                Status::Paid,
+            ],
+        )?,
+        sp::count_with_status(c, &[Status::Active])?,
+        sp::count_pending_benefits(c)?,
+    ))
+}
+
+/// Applications on the waitlist, terms ending within 60 days, profile updates to approve.
+fn pipeline_counts(
+    c: &mut crate::db::DbConn,
+    today: chrono::NaiveDate,
+) -> AppResult<(i64, i64, i64)> {
+    let waitlisted = crate::services::sponsorship_review::queue(c)?
+        .iter()
+        .filter(|r| r.sponsorship.waitlisted)
+        .count() as i64;
+    let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
+    let updates = crate::models::sponsors::count_with_update_to_approve(c)?;
+    Ok((waitlisted, ending, updates))
+}
+
+/// What is ready to invoice, open and overdue, outstanding by currency, and payments to check.
+fn money_figures(c: &mut crate::db::DbConn, today: chrono::NaiveDate) -> AppResult<Money> {
+    use crate::domain::sponsorship::Status;
+    let summary = crate::models::invoices::open_summary(c, today)?;
+    let outstanding = summary
+        .by_currency
+        .iter()
+        .map(|(cur, v)| crate::models::invoices::money_label(*v, cur))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Ok(Money {
+        ready_to_invoice: crate::models::sponsorships::count_with_status(
+            c,
+            &[Status::AgreementAccepted],
+        )?,
+        open_invoices: summary.open,
+        overdue_invoices: summary.overdue,
+        outstanding,
+        to_check: crate::payments::store::unmatched_count(c)?
+            + crate::models::invoices::flagged_count(c)?,
+    })
+}
+
+/// Staff accounts, emails waiting and failed, and the latest audit entries.
+fn admin_figures(c: &mut crate::db::DbConn) -> AppResult<(i64, i64, i64, Vec<AuditEntry>)> {
+    let (recent, _) = audit::search(c, &AuditFilter::default(), 1, 8)?;
+    Ok((
+        users::count(c)?,
+        outbox::count_by_status(c, "pending")?,
+        outbox::count_by_status(c, "failed")?,
+        recent,
+    ))
 }
 
 /// The grants figures, from the same queries the grants pages use.
