@@ -7,10 +7,9 @@ use diesel::prelude::*;
 use steward::db::schema::{audit_log, conference_baselines, conference_lines, conferences};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::services::{Actor, billing};
 
 use crate::fixtures::checks::assert_well_formed_xml;
-use crate::fixtures::sponsorships::{sponsor, sponsorship, tier};
+use crate::fixtures::sponsorships::{bank_transfer, issue_invoice, sponsor, sponsorship, tier};
 use crate::fixtures::today;
 use crate::helpers::{TestApp, TestClient, html, location};
 
@@ -726,30 +725,8 @@ async fn sponsorship_revenue_is_read_live_from_the_tied_programme() {
     assert!(body.contains("Applications still to approve ($10,000.00) are not counted"));
     assert!(body.contains("Gone Co"));
     // An invoice paid by bank transfer shows as paid without any budget edit.
-    {
-        let mut conn = app.db();
-        let settings = &app.state.settings;
-        let actor = Actor::system("test");
-        let inv = billing::issue_invoice(&mut conn, settings, &actor, paid, today(), today())
-            .expect("invoice");
-        billing::record_manual(
-            &mut conn,
-            settings,
-            &actor,
-            &billing::PaymentInput {
-                invoice_id: inv.id,
-                kind: billing::Kind::Payment,
-                method: "bank_transfer".into(),
-                amount_minor: 400_000,
-                currency: "USD".into(),
-                reference: "part".into(),
-                received_on: today(),
-                stripe_ref: None,
-                refund_of: None,
-            },
-        )
-        .expect("payment");
-    }
+    let inv = issue_invoice(&app, paid, today());
+    bank_transfer(&app, inv.id, 400_000, "part", today());
     let (_, body) = c.page(&format!("/staff/conferences/{id}")).await;
     assert!(body.contains("($20,000.00, of which $4,000.00 is paid)"));
     // Net at the likely attendance: 20,000 − 50,000.

@@ -4,9 +4,9 @@
 
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::services::{Actor, billing};
+use steward::services::Actor;
 
-use crate::fixtures::sponsorships::{sponsor, sponsorship, tier};
+use crate::fixtures::sponsorships::{bank_transfer, issue_invoice, sponsor, sponsorship, tier};
 use crate::helpers::{TestApp, location};
 
 /// Downloads a CSV and checks what every export shares; returns its lines.
@@ -82,38 +82,11 @@ async fn the_invoice_and_payment_exports_follow_the_status_filter() {
     let open_id = sponsorship(&app, sponsor(&app, "Open Co"), t, Status::AgreementAccepted);
     let paid_id = sponsorship(&app, sponsor(&app, "Paid Co"), t, Status::AgreementAccepted);
     let today = chrono::Utc::now().date_naive();
-    let (open_inv, paid_inv) = {
-        let mut conn = app.db();
-        let settings = &app.state.settings;
-        let actor = Actor::system("test");
-        let a = billing::issue_invoice(&mut conn, settings, &actor, open_id, today, today)
-            .expect("invoice");
-        let b = billing::issue_invoice(&mut conn, settings, &actor, paid_id, today, today)
-            .expect("invoice");
-        for (inv, amount, reference) in [
-            (&a, 250_000, "=cmd|' /C calc'!A0"),
-            (&b, 1_000_000, "TRANSFER 2"),
-        ] {
-            billing::record_manual(
-                &mut conn,
-                settings,
-                &actor,
-                &billing::PaymentInput {
-                    invoice_id: inv.id,
-                    kind: billing::Kind::Payment,
-                    method: "bank_transfer".into(),
-                    amount_minor: amount,
-                    currency: "USD".into(),
-                    reference: reference.into(),
-                    received_on: today,
-                    stripe_ref: None,
-                    refund_of: None,
-                },
-            )
-            .expect("payment");
-        }
-        (a.number, b.number)
-    };
+    let a = issue_invoice(&app, open_id, today);
+    let b = issue_invoice(&app, paid_id, today);
+    bank_transfer(&app, a.id, 250_000, "=cmd|' /C calc'!A0", today);
+    bank_transfer(&app, b.id, 1_000_000, "TRANSFER 2", today);
+    let (open_inv, paid_inv) = (a.number, b.number);
     let lines = csv(&c, "/staff/invoices.csv", "invoices.csv").await;
     assert!(lines[0].starts_with("Invoice,Issued,Due,Status,Sponsor,Description,Amount,Currency,Paid,Refunded,Outstanding,Paid on"));
     assert_eq!(lines.len(), 3);

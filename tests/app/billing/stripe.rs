@@ -12,6 +12,7 @@ use steward::web::extract::portal::LinkKind;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::fixtures::sponsorships::bank_transfer;
 use crate::fixtures::stripe::{
     FEE_MINOR, Fixture, SECRET, fixture, invoiced_sponsor, mount_session, now, stripe_app,
 };
@@ -129,23 +130,13 @@ async fn checkout_asks_stripe_for_the_outstanding_amount_with_an_idempotency_key
     let app = stripe_app(Some(&api)).await;
     let f = invoiced_sponsor(&app, "Acme Cloud");
     // A partial bank transfer was recorded: only the rest is due by card.
-    billing::record_manual(
-        &mut app.db(),
-        &app.state.settings,
-        &Actor::system("test"),
-        &billing::PaymentInput {
-            invoice_id: f.invoice.id,
-            kind: billing::Kind::Payment,
-            method: "bank_transfer".into(),
-            amount_minor: 250_000,
-            currency: "USD".into(),
-            reference: "part".into(),
-            received_on: NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
-            stripe_ref: None,
-            refund_of: None,
-        },
-    )
-    .expect("partial payment");
+    bank_transfer(
+        &app,
+        f.invoice.id,
+        250_000,
+        "part",
+        NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
+    );
     let due = FEE_MINOR - 250_000;
     mount_session(&api, &f, due).await;
     let client = portal(&app, &f).await;
@@ -888,23 +879,13 @@ async fn old_checkout_sessions_are_expired_so_a_forgotten_tab_cannot_pay_twice()
     assert_eq!(client.post(&pay, &[]).await.status(), 303);
     let first = format!("cs_test_{}", f.invoice.id);
     // Part is then paid by bank transfer, so the next click needs a session for the rest.
-    billing::record_manual(
-        &mut app.db(),
-        &app.state.settings,
-        &Actor::system("test"),
-        &billing::PaymentInput {
-            invoice_id: f.invoice.id,
-            kind: billing::Kind::Payment,
-            method: "bank_transfer".into(),
-            amount_minor: 100_000,
-            currency: "USD".into(),
-            reference: "part".into(),
-            received_on: NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
-            stripe_ref: None,
-            refund_of: None,
-        },
-    )
-    .expect("partial payment");
+    bank_transfer(
+        &app,
+        f.invoice.id,
+        100_000,
+        "part",
+        NaiveDate::from_ymd_opt(2027, 1, 5).expect("date"),
+    );
     api.reset().await;
     let body = fixture(
         "checkout_session_created",
@@ -942,23 +923,13 @@ async fn old_checkout_sessions_are_expired_so_a_forgotten_tab_cannot_pay_twice()
     assert_eq!(status("cs_test_second").as_deref(), Some("open"));
 
     // The rest is paid by bank transfer too: the worker closes the session left open.
-    billing::record_manual(
-        &mut app.db(),
-        &app.state.settings,
-        &Actor::system("test"),
-        &billing::PaymentInput {
-            invoice_id: f.invoice.id,
-            kind: billing::Kind::Payment,
-            method: "bank_transfer".into(),
-            amount_minor: FEE_MINOR - 100_000,
-            currency: "USD".into(),
-            reference: "rest".into(),
-            received_on: NaiveDate::from_ymd_opt(2027, 1, 6).expect("date"),
-            stripe_ref: None,
-            refund_of: None,
-        },
-    )
-    .expect("the rest");
+    bank_transfer(
+        &app,
+        f.invoice.id,
+        FEE_MINOR - 100_000,
+        "rest",
+        NaiveDate::from_ymd_opt(2027, 1, 6).expect("date"),
+    );
     Mock::given(method("POST"))
         .and(path("/v1/checkout/sessions/cs_test_second/expire"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
