@@ -677,16 +677,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .service(
                             web::resource("")
                                 .route(get().to(staff::placements::list))
-                                .route(web::post().to(staff::placements::create)),
+                                .route(web::post().to(staff::placements::form::create)),
                         )
-                        .service(web::resource("/new").route(get().to(staff::placements::new_form)))
                         .service(
-                            web::resource("/report").route(get().to(staff::placements::report)),
+                            web::resource("/new")
+                                .route(get().to(staff::placements::form::new_form)),
+                        )
+                        .service(
+                            web::resource("/report")
+                                .route(get().to(staff::placements::report::report)),
                         )
                         .service(
                             web::resource("/{id:\\d+}")
-                                .route(get().to(staff::placements::edit_form))
-                                .route(web::post().to(staff::placements::update)),
+                                .route(get().to(staff::placements::form::edit_form))
+                                .route(web::post().to(staff::placements::form::update)),
                         ),
                 )
                 // Staff accounts
