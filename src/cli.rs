@@ -42,7 +42,12 @@ pub enum Command {
     /// Write a consistent copy of the SQLite database while the app runs.
     Backup { file: PathBuf },
     /// Fill the database with realistic demo data (refused in production).
-    SeedDemo,
+    SeedDemo {
+        /// Then copy the record tables so there are this many times the demo's rows (2–1000),
+        /// to measure pages at a busy foundation's size. Needs a fresh database.
+        #[arg(long)]
+        scale: Option<u32>,
+    },
 }
 
 /// Runs the command; the binary's `main` is only this.
@@ -73,13 +78,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Backup written to {}", file.display());
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { scale } => {
             if settings.production {
                 anyhow::bail!("seed-demo refuses to run in production mode");
             }
             let state = prepare_state(settings)?;
             let report = crate::seed::seed_demo(&state)?;
             println!("{report}");
+            if let Some(factor) = scale {
+                let started = std::time::Instant::now();
+                let mut conn = state.db.get()?;
+                let report = crate::seed::scale::scale(&mut conn, factor)?;
+                println!("{report}Took {:.1} s.", started.elapsed().as_secs_f64());
+            }
             Ok(())
         }
     }

@@ -2,6 +2,7 @@
 
 mod conference;
 mod grants;
+pub mod scale;
 mod sponsors;
 mod stories;
 

@@ -16,6 +16,7 @@ mod faults;
 mod grants;
 mod placements;
 mod public_pages;
+mod scale;
 mod security;
 mod sponsors;
 mod sponsorships;
