@@ -320,6 +320,128 @@ pub fn running_ending_within(
         .load(conn)
 }
 
+/// Paid and active terms ending from `today` to `days` ahead: what the renewals page lists and
+/// the dashboard counts.
+fn ending_within(
+    today: NaiveDate,
+    days: i64,
+) -> sponsorships::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
+    sponsorships::table
+        .filter(sponsorships::status.eq_any([Status::Paid.as_str(), Status::Active.as_str()]))
+        .filter(sponsorships::end_date.ge(today))
+        .filter(sponsorships::end_date.le(today + chrono::Duration::days(days)))
+        .into_boxed()
+}
+
+/// How many applications wait for a place (their tier is full).
+pub fn count_waitlisted_applications(conn: &mut DbConn) -> QueryResult<i64> {
+    sponsorships::table
+        .filter(sponsorships::status.eq(Status::Applied.as_str()))
+        .filter(sponsorships::waitlisted.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+/// How many terms end within `days` (one `COUNT`).
+pub fn count_ending_within(conn: &mut DbConn, today: NaiveDate, days: i64) -> QueryResult<i64> {
+    ending_within(today, days).count().get_result(conn)
+}
+
+/// How many of the terms ending within `days` have a live renewal application.
+pub fn count_ending_within_renewing(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    days: i64,
+) -> QueryResult<i64> {
+    let renewal = diesel::alias!(sponsorships as renewal);
+    ending_within(today, days)
+        .filter(diesel::dsl::exists(
+            renewal
+                .filter(
+                    renewal
+                        .field(sponsorships::renewal_of_id)
+                        .eq(sponsorships::id.nullable()),
+                )
+                .filter(
+                    renewal
+                        .field(sponsorships::status)
+                        .ne_all([Status::Rejected.as_str(), Status::Cancelled.as_str()]),
+                ),
+        ))
+        .count()
+        .get_result(conn)
+}
+
+/// One page of the terms ending within `days`, soonest first, with the sponsor's and the
+/// tier's names (one query).
+pub fn ending_within_page(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    days: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Sponsorship, String, String)>> {
+    let ids: Vec<i64> = ending_within(today, days)
+        .order((sponsorships::end_date.asc(), sponsorships::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(sponsorships::id)
+        .load(conn)?;
+    let mut rows: Vec<(Sponsorship, String, String)> = sponsorships::table
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
+        .filter(sponsorships::id.eq_any(&ids))
+        .select((Sponsorship::as_select(), sponsors::name, tiers::name))
+        .load(conn)?;
+    rows.sort_by_key(|(s, _, _)| (s.end_date, s.id));
+    Ok(rows)
+}
+
+/// The live renewal applications (not turned down or withdrawn) of these terms.
+pub fn renewals_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Sponsorship>> {
+    sponsorships::table
+        .filter(sponsorships::renewal_of_id.eq_any(ids))
+        .filter(
+            sponsorships::status.ne_all([Status::Rejected.as_str(), Status::Cancelled.as_str()]),
+        )
+        .select(Sponsorship::as_select())
+        .load(conn)
+}
+
+/// (sponsor, end date) of the real terms (paid, active or expired) that ended before `today`.
+pub fn ended_terms(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(i64, i64, NaiveDate)>> {
+    sponsorships::table
+        .filter(sponsorships::status.eq_any([
+            Status::Paid.as_str(),
+            Status::Active.as_str(),
+            Status::Expired.as_str(),
+        ]))
+        .filter(sponsorships::end_date.lt(today))
+        .select((
+            sponsorships::id,
+            sponsorships::sponsor_id,
+            sponsorships::end_date,
+        ))
+        .load(conn)
+}
+
+/// (id, sponsor, start date) of the sponsorships that were agreed (approved or later), except
+/// those cancelled.
+pub fn agreed_starts(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64, NaiveDate)>> {
+    sponsorships::table
+        .filter(sponsorships::status.ne_all([
+            Status::Applied.as_str(),
+            Status::Rejected.as_str(),
+            Status::Cancelled.as_str(),
+        ]))
+        .select((
+            sponsorships::id,
+            sponsorships::sponsor_id,
+            sponsorships::start_date,
+        ))
+        .load(conn)
+}
+
 /// The renewal application of a term, if one exists and was not turned down or withdrawn.
 pub fn renewal_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<Sponsorship>> {
     sponsorships::table

@@ -291,25 +291,28 @@ impl RateRow {
 /// last 90 days and no later than 180 days after it ended. That counts renewals recorded by
 /// hand as well as those made from the portal.
 pub fn rate_by_year(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<RateRow>> {
-    let ended = sponsorships::paid_terms_ended_before(conn, today)?;
-    let agreed = sponsorships::agreed(conn)?;
+    // One pass each over two narrow lists: the agreed starts grouped by sponsor, then each
+    // ended term looked up in its sponsor's starts (not every term against every other).
+    let mut starts: std::collections::HashMap<i64, Vec<(i64, NaiveDate)>> = Default::default();
+    for (id, sponsor, start) in sponsorships::agreed_starts(conn)? {
+        starts.entry(sponsor).or_default().push((id, start));
+    }
     let mut rows: std::collections::BTreeMap<i32, RateRow> = Default::default();
-    for s in &ended {
-        let year = s.end_date.year();
+    for (id, sponsor, end) in sponsorships::ended_terms(conn, today)? {
+        let year = end.year();
         let row = rows.entry(year).or_insert(RateRow {
             year,
             ended: 0,
             renewed: 0,
         });
         row.ended += 1;
-        let from = s.end_date - Duration::days(90);
-        let to = s.end_date + Duration::days(180);
-        if agreed.iter().any(|n| {
-            n.id != s.id
-                && n.sponsor_id == s.sponsor_id
-                && n.start_date > from
-                && n.start_date <= to
-        }) {
+        let from = end - Duration::days(90);
+        let to = end + Duration::days(180);
+        let renewed = starts.get(&sponsor).is_some_and(|list| {
+            list.iter()
+                .any(|(other, start)| *other != id && *start > from && *start <= to)
+        });
+        if renewed {
             row.renewed += 1;
         }
     }
@@ -328,25 +331,51 @@ pub struct Upcoming {
     pub renewal: Option<Sponsorship>,
 }
 
-/// Paid and active terms ending within `days`, soonest first.
-pub fn upcoming(conn: &mut DbConn, today: NaiveDate, days: i64) -> AppResult<Vec<Upcoming>> {
-    let rows = sponsorships::running_ending_within(conn, today, days)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for s in rows {
-        let sponsor = sponsors::find(conn, s.sponsor_id)?;
-        let tier = tiers::find(conn, s.tier_id)?;
-        let reminders = renewal_reminders::done_for(conn, s.id)?;
-        let renewal = renewal_of(conn, s.id)?;
-        out.push(Upcoming {
+/// Terms ending within `days`: how many, how many within 30 days, how many with a renewal
+/// application (three `COUNT`s, whatever the number of terms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndingCounts {
+    pub total: i64,
+    pub within_30: i64,
+    pub renewing: i64,
+}
+
+pub fn ending_counts(conn: &mut DbConn, today: NaiveDate, days: i64) -> AppResult<EndingCounts> {
+    Ok(EndingCounts {
+        total: sponsorships::count_ending_within(conn, today, days)?,
+        within_30: sponsorships::count_ending_within(conn, today, days.min(30))?,
+        renewing: sponsorships::count_ending_within_renewing(conn, today, days)?,
+    })
+}
+
+/// One page of the paid and active terms ending within `days`, soonest first: three queries
+/// whatever the page size (the terms with their names, their reminders, their renewals).
+pub fn upcoming(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    days: i64,
+    offset: i64,
+    limit: i64,
+) -> AppResult<Vec<Upcoming>> {
+    let rows = sponsorships::ending_within_page(conn, today, days, offset, limit)?;
+    let ids: Vec<i64> = rows.iter().map(|(s, _, _)| s.id).collect();
+    let mut reminders = renewal_reminders::done_for_all(conn, &ids)?;
+    let mut renewals: std::collections::HashMap<i64, Sponsorship> =
+        sponsorships::renewals_of(conn, &ids)?
+            .into_iter()
+            .filter_map(|r| r.renewal_of_id.map(|of| (of, r)))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(s, sponsor_name, tier_name)| Upcoming {
             days_left: (s.end_date - today).num_days(),
-            sponsor_name: sponsor.name,
-            tier_name: tier.name,
-            reminders,
-            renewal,
+            sponsor_name,
+            tier_name,
+            reminders: reminders.remove(&s.id).unwrap_or_default(),
+            renewal: renewals.remove(&s.id),
             sponsorship: s,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod invoice_print;
 pub mod layout;
 pub mod middleware;
 pub mod multipart;
+pub mod pager;
 pub mod portal;
 pub mod public;
 pub mod routes;

@@ -129,7 +129,8 @@ async fn a_term_first_seen_late_gets_only_the_current_reminder() {
         1,
         "the 30-day one only, not 60 and 30"
     );
-    let done = renewals::upcoming(&mut app.db(), end - Duration::days(25), 90).expect("upcoming");
+    let done =
+        renewals::upcoming(&mut app.db(), end - Duration::days(25), 90, 0, 50).expect("upcoming");
     assert_eq!(done[0].sponsorship.id, id);
     assert_eq!(done[0].reminders, vec![60, 30]);
 }
@@ -421,4 +422,77 @@ async fn removing_a_contact_ends_the_portal_links_sent_to_them() {
     assert_eq!(location(&r), "/portal/link?expired=1");
     // Only theirs: the other contact's link still opens the portal.
     assert_eq!(sam.page("/portal").await.0, 200);
+}
+
+/// At a busy foundation's size the page shows 50 terms at a time, counts all of them, and
+/// every term is reachable through the pages; a page number that is not one shows the nearest.
+#[tokio::test]
+async fn the_renewals_list_pages_through_every_term_and_counts_them_all() {
+    let app = TestApp::spawn().await;
+    let today = crate::fixtures::today();
+    let tier = NewTier::named("Gold", 1_000_000).insert(&mut app.db());
+    let mut ids = Vec::new();
+    for i in 0..61 {
+        let sponsor = NewSponsor::named(&format!("Renewing {i:02}")).insert(&mut app.db());
+        let end = today + Duration::days(5 + i);
+        let id = term(
+            &app,
+            sponsor,
+            tier,
+            end - Duration::days(364),
+            end,
+            Status::Active,
+        );
+        ids.push(id);
+    }
+    // One of them has asked to renew.
+    let renewal = term(
+        &app,
+        NewSponsor::named("Other").insert(&mut app.db()),
+        tier,
+        today + Duration::days(200),
+        today + Duration::days(500),
+        Status::Applied,
+    );
+    diesel::update(sponsorships::table.find(renewal))
+        .set(sponsorships::renewal_of_id.eq(ids[3]))
+        .execute(&mut app.db())
+        .expect("link renewal");
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+
+    let rows = |body: &str| -> Vec<i64> {
+        // The first link of each row (the sponsor); the renewal column links with a badge.
+        body.match_indices("<td><a href=\"/staff/sponsorships/")
+            .filter_map(|(i, m)| {
+                let rest = &body[i + m.len()..];
+                let id = &rest[..rest.find('"').expect("quote")];
+                (!rest[id.len()..].starts_with("\"><span")).then(|| id.parse().expect("id"))
+            })
+            .collect()
+    };
+    let (status, first) = staff.page("/staff/renewals").await;
+    assert_eq!(status, 200);
+    // 61 in 90 days; 26 within 30 days (days 5 to 30); one renewal.
+    assert!(
+        first
+            .contains("61 terms end in the next 90 days (26 within 30 days); 1 renewal asked for."),
+        "{first}"
+    );
+    assert!(first.contains("Page 1 of 2 · 1–50 of 61"), "{first}");
+    assert!(first.contains("href=\"/staff/renewals?page=2\""));
+    let (_, second) = staff.page("/staff/renewals?page=2").await;
+    assert!(second.contains("Page 2 of 2 · 51–61 of 61"), "{second}");
+    let mut seen = rows(&first);
+    assert_eq!(seen.len(), 50);
+    seen.extend(rows(&second));
+    assert_eq!(seen, ids, "every term once, soonest first");
+    assert!(
+        first.contains(&format!("/staff/sponsorships/{renewal}\"")),
+        "the renewal shows"
+    );
+    for bad in ["abc", "0", "-1", "99"] {
+        let (status, body) = staff.page(&format!("/staff/renewals?page={bad}")).await;
+        assert_eq!(status, 200, "{bad}");
+        assert!(body.contains("Page "), "{bad}");
+    }
 }

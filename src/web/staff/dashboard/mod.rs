@@ -201,11 +201,8 @@ fn pipeline_counts(
     c: &mut crate::db::DbConn,
     today: chrono::NaiveDate,
 ) -> AppResult<(i64, i64, i64)> {
-    let waitlisted = crate::services::sponsorship_review::queue(c)?
-        .iter()
-        .filter(|r| r.sponsorship.waitlisted)
-        .count() as i64;
-    let ending = crate::services::renewals::upcoming(c, today, 60)?.len() as i64;
+    let waitlisted = crate::models::sponsorships::count_waitlisted_applications(c)?;
+    let ending = crate::models::sponsorships::count_ending_within(c, today, 60)?;
     let updates = crate::models::sponsors::count_with_update_to_approve(c)?;
     Ok((waitlisted, ending, updates))
 }

@@ -50,19 +50,6 @@ pub fn click_through(impressions: i64, clicks: i64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-/// Digits grouped by thousands: 12,345.
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 /// The first day of a `YYYY-MM` month.
 pub fn parse_month(input: &str) -> Result<NaiveDate, String> {
     let s = input.trim();
@@ -94,7 +81,7 @@ struct ReportPage {
 
 impl ReportPage {
     fn num(&self, n: &i64) -> String {
-        grouped(*n)
+        crate::domain::text::thousands(*n)
     }
     fn total_ctr(&self) -> String {
         click_through(self.total_impressions, self.total_clicks)
@@ -224,9 +211,9 @@ mod tests {
         assert_eq!(click_through(3, 1), "33.3%");
         assert_eq!(click_through(3, 2), "66.7%");
         assert_eq!(click_through(10, 10), "100.0%");
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(1234567), "1,234,567");
+        assert_eq!(crate::domain::text::thousands(0), "0");
+        assert_eq!(crate::domain::text::thousands(999), "999");
+        assert_eq!(crate::domain::text::thousands(1000), "1,000");
+        assert_eq!(crate::domain::text::thousands(1234567), "1,234,567");
     }
 }

@@ -1,23 +1,31 @@
 //! Renewals for sponsorship staff: terms ending soon with their reminders and renewal
 //! applications, and the renewal rate by year.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
+use crate::domain::text;
 use crate::error::AppResult;
-use crate::services::renewals::{self, RateRow, Upcoming};
+use crate::services::renewals::{self, EndingCounts, RateRow, Upcoming};
 use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::Layout;
+use crate::web::pager::Pager;
 use crate::web::render;
 
 /// How far ahead the page looks.
 const WINDOW_DAYS: i64 = 90;
+
+/// Terms listed on a page.
+const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "staff/sponsorships/renewals/list.html")]
 struct RenewalsPage {
     layout: Layout,
     upcoming: Vec<Upcoming>,
+    counts: EndingCounts,
+    pager: Pager,
     rates: Vec<RateRow>,
     window: i64,
 }
@@ -25,14 +33,19 @@ struct RenewalsPage {
 impl RenewalsPage {
     /// "201 terms end in the next 90 days (12 within 30 days); 1 renewal asked for."
     fn summary(&self) -> String {
-        let n = self.upcoming.len();
-        let soon = self.upcoming.iter().filter(|u| u.days_left <= 30).count();
-        let renewing = self.upcoming.iter().filter(|u| u.renewal.is_some()).count();
+        let EndingCounts {
+            total: n,
+            within_30: soon,
+            renewing,
+        } = self.counts;
         format!(
-            "{n} term{} end{} in the next {} days ({soon} within 30 days); {renewing} renewal{} asked for.",
+            "{} term{} end{} in the next {} days ({} within 30 days); {} renewal{} asked for.",
+            text::thousands(n),
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" },
             self.window,
+            text::thousands(soon),
+            text::thousands(renewing),
             if renewing == 1 { "" } else { "s" },
         )
     }
@@ -48,14 +61,31 @@ impl RenewalsPage {
     }
 }
 
-pub async fn list(staff: Staff<SponsorshipsStaff>) -> AppResult<HttpResponse> {
+#[derive(Deserialize)]
+pub struct ListQuery {
+    page: Option<String>,
+}
+
+/// `GET /staff/renewals`: a page of the terms ending soon (with the counts of all of them)
+/// and the renewal rate by year.
+pub async fn list(
+    staff: Staff<SponsorshipsStaff>,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
     let today = chrono::Utc::now().date_naive();
-    let (upcoming, rates) = staff
+    let asked = q.into_inner().page;
+    let (upcoming, counts, pager, rates) = staff
         .state
         .db
         .run(move |c| {
+            let counts = renewals::ending_counts(c, today, WINDOW_DAYS)?;
+            let pager = Pager::new(asked.as_deref(), counts.total, PER_PAGE, |n| {
+                format!("/staff/renewals?page={n}")
+            });
             Ok((
-                renewals::upcoming(c, today, WINDOW_DAYS)?,
+                renewals::upcoming(c, today, WINDOW_DAYS, pager.offset(), PER_PAGE)?,
+                counts,
+                pager,
                 renewals::rate_by_year(c, today)?,
             ))
         })
@@ -63,6 +93,8 @@ pub async fn list(staff: Staff<SponsorshipsStaff>) -> AppResult<HttpResponse> {
     render(&RenewalsPage {
         layout: staff.layout("Renewals", "/staff/sponsorships"),
         upcoming,
+        counts,
+        pager,
         rates,
         window: WINDOW_DAYS,
     })
