@@ -330,6 +330,26 @@ pub fn payments_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<Paymen
         .load(conn)
 }
 
+/// The payments of many invoices at once (a query per thousand invoices), each list in the
+/// order of `payments_of`.
+pub fn payments_of_all(
+    conn: &mut DbConn,
+    invoice_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<Payment>>> {
+    let mut out: std::collections::HashMap<i64, Vec<Payment>> = Default::default();
+    for chunk in invoice_ids.chunks(1000) {
+        let rows: Vec<Payment> = payments::table
+            .filter(payments::invoice_id.eq_any(chunk))
+            .order(payments::id.asc())
+            .select(Payment::as_select())
+            .load(conn)?;
+        for p in rows {
+            out.entry(p.invoice_id).or_default().push(p);
+        }
+    }
+    Ok(out)
+}
+
 pub fn find_payment(conn: &mut DbConn, id: i64) -> QueryResult<Payment> {
     payments::table
         .find(id)
@@ -419,14 +439,18 @@ impl Totals {
 /// payment we have not heard of yet counts once that payment arrives (events can come out
 /// of order).
 pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
-    let rows = payments_of(conn, invoice_id)?;
+    Ok(totals_of(&payments_of(conn, invoice_id)?))
+}
+
+/// The totals of an invoice from its payments (see `totals`).
+pub fn totals_of(rows: &[Payment]) -> Totals {
     let counted: Vec<&str> = rows
         .iter()
         .filter(|p| !p.is_refund() && !p.flagged)
         .filter_map(|p| p.stripe_ref.as_deref())
         .collect();
     let mut t = Totals::default();
-    for p in &rows {
+    for p in rows {
         if p.is_refund() {
             let counts = match &p.refund_of {
                 None => true,
@@ -439,7 +463,7 @@ pub fn totals(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Totals> {
             t.paid_minor = t.paid_minor.saturating_add(p.amount_minor);
         }
     }
-    Ok(t)
+    t
 }
 
 /// What is waiting to be paid.

@@ -55,6 +55,16 @@ pub fn current(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Job>> {
         .load(conn)
 }
 
+/// One sponsor's current listings, newest first.
+pub fn current_of(conn: &mut DbConn, today: NaiveDate, sponsor_id: i64) -> QueryResult<Vec<Job>> {
+    jobs::table
+        .filter(jobs::sponsor_id.eq(sponsor_id))
+        .filter(jobs::expires_on.ge(today))
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .select(Job::as_select())
+        .load(conn)
+}
+
 /// Deletes a listing of this sponsor.
 pub fn delete(conn: &mut DbConn, sponsor_id: i64, id: i64) -> QueryResult<usize> {
     diesel::delete(

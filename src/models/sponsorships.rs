@@ -278,7 +278,34 @@ pub fn count_pending_benefits(conn: &mut DbConn) -> QueryResult<i64> {
 
 /// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
 pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Row>> {
-    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
+    candidates(conn, today, None, None)
+}
+
+/// The same in these tiers only (a placement slot's).
+pub fn candidates_for_public_in(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    tier_ids: &[i64],
+) -> QueryResult<Vec<Row>> {
+    candidates(conn, today, None, Some(tier_ids))
+}
+
+/// The same for one sponsor (its profile reads its own rows, not the whole wall).
+pub fn candidates_for_public_of(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    sponsor_id: i64,
+) -> QueryResult<Vec<Row>> {
+    candidates(conn, today, Some(sponsor_id), None)
+}
+
+fn candidates(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    sponsor: Option<i64>,
+    tier_ids: Option<&[i64]>,
+) -> QueryResult<Vec<Row>> {
+    let mut q = sponsorships::table
         .inner_join(sponsors::table)
         .inner_join(tiers::table)
         .filter(sponsorships::end_date.ge(today))
@@ -287,6 +314,14 @@ pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult
                 .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
                 .or(sponsorships::published_early.eq(true)),
         )
+        .into_boxed();
+    if let Some(id) = sponsor {
+        q = q.filter(sponsorships::sponsor_id.eq(id));
+    }
+    if let Some(ids) = tier_ids {
+        q = q.filter(sponsorships::tier_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
         .select((
             Sponsorship::as_select(),
             Sponsor::as_select(),

@@ -92,7 +92,7 @@ pub fn eligible(conn: &mut DbConn, slot: &Slot, day: NaiveDate) -> QueryResult<V
     if tier_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = sponsorships::candidates_for_public(conn, day)?;
+    let rows = sponsorships::candidates_for_public_in(conn, day, &tier_ids)?;
     Ok(eligible_among(&rows, &tier_ids, slot, day))
 }
 

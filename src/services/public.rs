@@ -150,10 +150,7 @@ pub fn sponsor_wall(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<TierGr
 /// are not visible (unpaid, refused, ended, not started), so nothing leaks before staff say.
 pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Profile> {
     let sponsor = sponsors::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
-    let mut rows: Vec<Row> = sponsorships::candidates_for_public(conn, today)?
-        .into_iter()
-        .filter(|r| r.sponsor.id == sponsor.id)
-        .collect();
+    let mut rows: Vec<Row> = sponsorships::candidates_for_public_of(conn, today, sponsor.id)?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -175,9 +172,8 @@ pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Pro
         .iter()
         .any(|r| r.sponsorship.status() == Status::Active);
     let jobs = if has_active {
-        jobs::current(conn, today)?
+        jobs::current_of(conn, today, sponsor.id)?
             .into_iter()
-            .filter(|j| j.sponsor_id == sponsor.id)
             .map(job_view)
             .collect()
     } else {

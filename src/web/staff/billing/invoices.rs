@@ -161,9 +161,12 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                 "Outstanding",
                 "Paid on",
             ]);
-            for r in invoices::list(c, status.as_deref(), i64::MAX)? {
+            let list = invoices::list(c, status.as_deref(), i64::MAX)?;
+            let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
+            let payments = invoices::payments_of_all(c, &ids)?;
+            for r in list {
                 let inv = &r.invoice;
-                let t = invoices::totals(c, inv.id)?;
+                let t = invoices::totals_of(payments.get(&inv.id).map_or(&[][..], Vec::as_slice));
                 let outstanding = if inv.is_open() {
                     inv.amount_minor.saturating_sub(t.paid_minor).max(0)
                 } else {
@@ -215,8 +218,11 @@ pub async fn export_payments_csv(staff: S, q: web::Query<ListQuery>) -> AppResul
                 "Note",
                 "Recorded by",
             ]);
-            for r in invoices::list(c, status.as_deref(), i64::MAX)? {
-                for p in invoices::payments_of(c, r.invoice.id)? {
+            let list = invoices::list(c, status.as_deref(), i64::MAX)?;
+            let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
+            let mut payments = invoices::payments_of_all(c, &ids)?;
+            for r in list {
+                for p in payments.remove(&r.invoice.id).unwrap_or_default() {
                     csv.row([
                         r.invoice.number.clone(),
                         r.sponsor_name.clone(),

@@ -110,8 +110,11 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                 "Billing contact",
                 "Marketing contact",
             ]);
-            for (s, flagged) in rows_for(c, &search, pending, i64::MAX)? {
-                let contacts = sponsors::contacts(c, s.id)?;
+            let rows = rows_for(c, &search, pending, i64::MAX)?;
+            let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
+            let mut all_contacts = sponsors::contacts_of_all(c, &ids)?;
+            for (s, flagged) in rows {
+                let contacts = all_contacts.remove(&s.id).unwrap_or_default();
                 let by_role = |role: &str| {
                     contacts
                         .iter()

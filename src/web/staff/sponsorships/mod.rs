@@ -139,6 +139,8 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
         .db
         .run(move |c| {
             let rows = rows_for(c, &q, 100_000)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.sponsor.id).collect();
+            let all_contacts = sponsors::contacts_of_all(c, &ids)?;
             let mut csv = Csv::new();
             csv.row([
                 "Sponsorship",
@@ -156,7 +158,9 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                 "Marketing contact",
             ]);
             for r in rows {
-                let contacts = sponsors::contacts(c, r.sponsor.id)?;
+                let contacts = all_contacts
+                    .get(&r.sponsor.id)
+                    .map_or(&[][..], Vec::as_slice);
                 let by_role = |role: &str| {
                     contacts
                         .iter()

@@ -1,0 +1,12 @@
+DROP INDEX stories_author_user;
+DROP INDEX placement_slot_tiers_tier;
+DROP INDEX discount_rule_tiers_tier;
+DROP INDEX discount_rules_programme;
+DROP INDEX auth_tokens_user;
+DROP INDEX grant_votes_user;
+DROP INDEX stripe_events_invoice;
+DROP INDEX placement_stats_sponsor;
+DROP INDEX jobs_sponsor;
+DROP INDEX sponsorships_tier;
+DROP INDEX audit_log_actor_user;
+DROP INDEX audit_log_record;
