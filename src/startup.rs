@@ -26,6 +26,8 @@ pub fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     let db = Db::connect(settings.database_url.expose(), max)?;
     db.migrate()?;
+    crate::models::sponsors::fill_search_names(&mut *db.get()?)
+        .context("cannot prepare the sponsors' search names")?;
     let csrf_key = {
         let mut conn = db.get()?;
         let mut fresh = [0u8; 32];

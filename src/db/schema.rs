@@ -171,6 +171,7 @@ diesel::table! {
         updated_at -> Timestamp,
         description_pending -> Nullable<Text>,
         billing_address -> Text,
+        search_name -> Nullable<Text>,
     }
 }
 

@@ -80,6 +80,7 @@ pub fn insert(conn: &mut DbConn, f: &SponsorFields) -> QueryResult<i64> {
     diesel::insert_into(sponsors::table)
         .values((
             f,
+            sponsors::search_name.eq(crate::domain::slug::fold(&f.name)),
             sponsors::created_at.eq(now),
             sponsors::updated_at.eq(now),
         ))
@@ -89,8 +90,29 @@ pub fn insert(conn: &mut DbConn, f: &SponsorFields) -> QueryResult<i64> {
 
 pub fn update(conn: &mut DbConn, id: i64, f: &SponsorFields) -> QueryResult<usize> {
     diesel::update(sponsors::table.find(id))
-        .set((f, sponsors::updated_at.eq(super::now())))
+        .set((
+            f,
+            sponsors::search_name.eq(crate::domain::slug::fold(&f.name)),
+            sponsors::updated_at.eq(super::now()),
+        ))
         .execute(conn)
+}
+
+/// Fills the folded search name of sponsors recorded before it existed (run at start-up;
+/// nothing to do afterwards, as every insert and change sets it). Returns how many.
+pub fn fill_search_names(conn: &mut DbConn) -> QueryResult<usize> {
+    let missing: Vec<(i64, String)> = sponsors::table
+        .filter(sponsors::search_name.is_null())
+        .select((sponsors::id, sponsors::name))
+        .load(conn)?;
+    conn.transaction(|conn| {
+        for (id, name) in &missing {
+            diesel::update(sponsors::table.find(id))
+                .set(sponsors::search_name.eq(crate::domain::slug::fold(name)))
+                .execute(conn)?;
+        }
+        Ok(missing.len())
+    })
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsor> {

@@ -178,15 +178,26 @@ pub struct Row {
 /// Filters for the staff list; empty means any.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
+    /// Part of the sponsor's name, ignoring case and accents.
     pub search: String,
     pub tier_id: Option<i64>,
     pub status: Option<Status>,
+    /// Any of these statuses, listed in this order (empty: any status).
+    pub statuses: Vec<Status>,
     /// Terms that overlap this calendar year.
     pub year: Option<i32>,
     pub sponsor_id: Option<i64>,
 }
 
-pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> {
+type Joined = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<sponsorships::table, sponsors::table>,
+    tiers::table,
+>;
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The sponsorships a filter selects, with their sponsor and tier, in SQL (the name search
+/// compares the sponsor's folded `search_name`).
+fn filtered(f: &Filter) -> diesel::dsl::IntoBoxed<'static, Joined, Backend> {
     let mut q = sponsorships::table
         .inner_join(sponsors::table)
         .inner_join(tiers::table)
@@ -196,6 +207,10 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
     }
     if let Some(s) = f.status {
         q = q.filter(sponsorships::status.eq(s.as_str()));
+    }
+    if !f.statuses.is_empty() {
+        let names: Vec<&'static str> = f.statuses.iter().map(|s| s.as_str()).collect();
+        q = q.filter(sponsorships::status.eq_any(names));
     }
     if let Some(y) = f.year {
         let (first, last) = (
@@ -209,10 +224,44 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
     if let Some(s) = f.sponsor_id {
         q = q.filter(sponsorships::sponsor_id.eq(s));
     }
-    // The name search ignores case and accents, so it is applied here (see sponsors::search).
     let needle = crate::domain::slug::fold(f.search.trim());
+    if !needle.is_empty() {
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.filter(
+            sponsors::search_name
+                .like(format!("%{escaped}%"))
+                .escape('\\'),
+        );
+    }
+    q
+}
+
+/// How many sponsorships a filter selects (one `COUNT`).
+pub fn count(conn: &mut DbConn, f: &Filter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn)
+}
+
+/// One page of what a filter selects: newest term first (or, with `statuses`, in their
+/// order first).
+pub fn page(conn: &mut DbConn, f: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<Row>> {
+    let mut q = filtered(f);
+    if !f.statuses.is_empty() {
+        let mut case = String::from("CASE sponsorships.status");
+        for (i, s) in f.statuses.iter().enumerate() {
+            case.push_str(&format!(" WHEN '{}' THEN {i}", s.as_str()));
+        }
+        case.push_str(" ELSE 99 END");
+        q = q.order(diesel::dsl::sql::<diesel::sql_types::Integer>(&case));
+        q = q.then_order_by((sponsorships::start_date.desc(), sponsorships::id.desc()));
+    } else {
+        q = q.order((sponsorships::start_date.desc(), sponsorships::id.desc()));
+    }
     let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
-        .order((sponsorships::start_date.desc(), sponsorships::id.desc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
         .select((
             Sponsorship::as_select(),
             Sponsor::as_select(),
@@ -221,16 +270,17 @@ pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> 
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter(|(_, sponsor, _)| {
-            needle.is_empty() || crate::domain::slug::fold(&sponsor.name).contains(&needle)
-        })
-        .take(limit.max(0) as usize)
         .map(|(sponsorship, sponsor, tier)| Row {
             sponsorship,
             sponsor,
             tier,
         })
         .collect())
+}
+
+/// The first `limit` rows a filter selects.
+pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> {
+    page(conn, f, 0, limit)
 }
 
 /// Every sponsorship of a programme's tiers, whatever its status, with sponsor and tier

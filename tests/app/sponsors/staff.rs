@@ -1119,3 +1119,66 @@ async fn the_dashboard_links_each_count_to_a_list_of_just_those() {
     let (_, body) = c.page("/staff").await;
     assert!(!body.contains("Sponsor updates to approve"));
 }
+
+/// The sponsorship list reads one page at a time, filtered and searched in SQL: every row is
+/// reachable through the pages, filters carry over to the next page, a `%` or `_` in the
+/// search is a character, and sponsors recorded before the search column existed are found
+/// once the app has filled it in.
+#[tokio::test]
+async fn the_sponsorship_list_pages_through_every_row_with_its_filters() {
+    let app = TestApp::spawn().await;
+    let (_, tier) = programme_with_tier(&app, "Gold", 1_000_000, None);
+    let mut ids = Vec::new();
+    for i in 0..57 {
+        let s = sponsor(&app, &format!("Pagé Co {i:02}"));
+        ids.push(sponsorship(&app, s, tier, Status::Approved));
+    }
+    let other = sponsor(&app, "Other Corp");
+    sponsorship(&app, other, tier, Status::Applied);
+    let c = staff(&app).await;
+    let listed = |body: &str| -> Vec<i64> {
+        body.match_indices("<td><a href=\"/staff/sponsorships/")
+            .map(|(i, m)| {
+                let rest = &body[i + m.len()..];
+                rest[..rest.find('"').expect("quote")].parse().expect("id")
+            })
+            .collect()
+    };
+    let (status, first) = c.page("/staff/sponsorships?q=page&status=approved").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("1–50 of 57 sponsorships"), "{first}");
+    assert!(
+        first.contains("href=\"/staff/sponsorships?q=page&#38;status=approved&#38;page=2\""),
+        "{first}"
+    );
+    let (_, second) = c
+        .page("/staff/sponsorships?q=page&status=approved&page=2")
+        .await;
+    assert!(second.contains("51–57 of 57"), "{second}");
+    let mut seen = listed(&first);
+    assert_eq!(seen.len(), 50);
+    seen.extend(listed(&second));
+    seen.sort_unstable();
+    assert_eq!(seen, ids, "every row once");
+    assert!(!first.contains("Other Corp") && !second.contains("Other Corp"));
+
+    // Wildcards are characters.
+    for q in ["%25", "_", "%25%25"] {
+        let (_, body) = c.page(&format!("/staff/sponsorships?q={q}")).await;
+        assert!(body.contains("No sponsorships match."), "{q}");
+    }
+
+    // A sponsor from before the search column: found once the app fills it in.
+    diesel::update(steward::db::schema::sponsors::table.find(other))
+        .set(steward::db::schema::sponsors::search_name.eq(None::<String>))
+        .execute(&mut app.db())
+        .expect("clear");
+    let (_, before) = c.page("/staff/sponsorships?q=other").await;
+    assert!(before.contains("No sponsorships match."));
+    assert_eq!(
+        steward::models::sponsors::fill_search_names(&mut app.db()).expect("fill"),
+        1
+    );
+    let (_, after) = c.page("/staff/sponsorships?q=OTHER").await;
+    assert!(after.contains("Other Corp"), "{after}");
+}

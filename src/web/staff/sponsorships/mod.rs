@@ -24,6 +24,7 @@ use crate::models::tiers::{self, Tier};
 use crate::services::sponsorships::{self as service, NewTerm};
 use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::staff::{fmt_opt_time, fmt_time};
 use crate::web::{redirect_with_flash, render, render_status};
 
@@ -39,7 +40,12 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     year: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Sponsorships listed on a page.
+const PER_PAGE: i64 = 50;
 
 /// The statuses between approval and activation: what `?status=in_progress` lists (the
 /// dashboard's "between approval and activation" count links there).
@@ -51,26 +57,18 @@ pub const IN_PROGRESS: [Status; 5] = [
     Status::Paid,
 ];
 
-/// The list for a query: one status, or every in-progress status in pipeline order.
-fn rows_for(c: &mut crate::db::DbConn, q: &ListQuery, limit: i64) -> AppResult<Vec<Row>> {
-    let mut filter = q.filter();
-    if q.status != "in_progress" {
-        return Ok(sponsorships::list(c, &filter, limit)?);
-    }
-    let mut rows = Vec::new();
-    for st in IN_PROGRESS {
-        filter.status = Some(st);
-        rows.extend(sponsorships::list(c, &filter, limit)?);
-    }
-    Ok(rows)
-}
-
 impl ListQuery {
     fn filter(&self) -> Filter {
         Filter {
             search: self.q.chars().take(100).collect(),
             tier_id: self.tier.parse().ok(),
             status: self.status.parse().ok(),
+            // "in progress": every status between approval and activation, in pipeline order.
+            statuses: if self.status == "in_progress" {
+                IN_PROGRESS.to_vec()
+            } else {
+                Vec::new()
+            },
             year: self.year.parse().ok().filter(|y| (2000..=2200).contains(y)),
             sponsor_id: None,
         }
@@ -97,6 +95,7 @@ struct ListPage {
     layout: Layout,
     q: ListQuery,
     rows: Vec<Row>,
+    pager: Pager,
     tiers: Vec<(i64, String)>,
     statuses: Vec<Status>,
     csv_url: String,
@@ -110,10 +109,24 @@ fn tier_options(c: &mut crate::db::DbConn) -> AppResult<Vec<(i64, String)>> {
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let query = q.clone();
-    let (rows, tiers) = staff
+    let qs = q.query_string();
+    let page_url = move |n: i64| {
+        if qs.is_empty() {
+            format!("/staff/sponsorships?page={n}")
+        } else {
+            format!("/staff/sponsorships?{qs}&page={n}")
+        }
+    };
+    let (rows, pager, tiers) = staff
         .state
         .db
-        .run(move |c| Ok((rows_for(c, &query, 1000)?, tier_options(c)?)))
+        .run(move |c| {
+            let filter = query.filter();
+            let total = sponsorships::count(c, &filter)?;
+            let pager = Pager::new(Some(query.page.as_str()), total, PER_PAGE, page_url);
+            let rows = sponsorships::page(c, &filter, pager.offset(), PER_PAGE)?;
+            Ok((rows, pager, tier_options(c)?))
+        })
         .await?;
     let qs = q.query_string();
     render(&ListPage {
@@ -125,6 +138,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
         },
         q,
         rows,
+        pager,
         tiers,
         statuses: Status::ALL.to_vec(),
         today: chrono::Utc::now().date_naive(),
@@ -138,7 +152,8 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
         .state
         .db
         .run(move |c| {
-            let rows = rows_for(c, &q, 100_000)?;
+            // Every row the filters select: no cap.
+            let rows = sponsorships::list(c, &q.filter(), i64::MAX)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.sponsor.id).collect();
             let all_contacts = sponsors::contacts_of_all(c, &ids)?;
             let mut csv = Csv::new();
