@@ -193,6 +193,10 @@ pub fn housekeeping(
     crate::services::sponsorship_review::settle_all_waitlists(c, settings)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
+    // Retention: the text of sent emails goes after its time; the communications log stays.
+    let keep_from =
+        today.and_time(chrono::NaiveTime::MIN) - Duration::days(settings.outbox_keep_bodies_days);
+    crate::models::outbox::prune_bodies(c, keep_from)?;
     Ok(())
 }
 

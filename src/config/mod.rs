@@ -113,6 +113,9 @@ pub struct Settings {
     /// reply (greeting, every command and the message itself); a relay that stops answering
     /// is given up on after this and the message retried later.
     pub smtp_timeout_secs: u64,
+    /// Days the text of a sent email is kept; after that only who, what kind, the subject and
+    /// when stay (the communications log), so the outbox does not grow without bound.
+    pub outbox_keep_bodies_days: i64,
     /// How many messages the mail worker sends at once, so one slow message does not hold
     /// up the rest.
     pub outbox_concurrency: usize,
@@ -156,6 +159,7 @@ struct FileSettings {
     outbox_backoff_base_secs: Option<i64>,
     outbox_give_up_hours: Option<i64>,
     smtp_timeout_secs: Option<u64>,
+    outbox_keep_bodies_days: Option<i64>,
     outbox_concurrency: Option<usize>,
     placement_flush_secs: Option<u64>,
     public_cache_secs: Option<u64>,
@@ -187,6 +191,7 @@ impl Default for Settings {
             outbox_backoff_base_secs: 60,
             outbox_give_up_hours: 72,
             smtp_timeout_secs: 30,
+            outbox_keep_bodies_days: 180,
             outbox_concurrency: 4,
             placement_flush_secs: 30,
             public_cache_secs: 10,
@@ -264,6 +269,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "STEWARD_SMTP_TIMEOUT_SECS",
         "most seconds one SMTP delivery may take before it is retried later",
+    ),
+    (
+        "STEWARD_OUTBOX_KEEP_BODIES_DAYS",
+        "days the text of a sent email is kept (the subject, recipient and time stay)",
     ),
     (
         "STEWARD_OUTBOX_CONCURRENCY",
@@ -390,6 +399,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_SMTP_TIMEOUT_SECS") {
             s.smtp_timeout_secs = parse_num("STEWARD_SMTP_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = get("STEWARD_OUTBOX_KEEP_BODIES_DAYS") {
+            s.outbox_keep_bodies_days = parse_num("STEWARD_OUTBOX_KEEP_BODIES_DAYS", v)?;
+        }
         if let Some(v) = get("STEWARD_OUTBOX_CONCURRENCY") {
             s.outbox_concurrency = parse_num("STEWARD_OUTBOX_CONCURRENCY", v)?;
         }
@@ -479,6 +491,9 @@ impl Settings {
         if let Some(v) = f.smtp_timeout_secs {
             self.smtp_timeout_secs = v;
         }
+        if let Some(v) = f.outbox_keep_bodies_days {
+            self.outbox_keep_bodies_days = v;
+        }
         if let Some(v) = f.outbox_concurrency {
             self.outbox_concurrency = v;
         }
@@ -524,6 +539,9 @@ impl Settings {
         }
         if !(1..=600).contains(&self.smtp_timeout_secs) {
             bail!("STEWARD_SMTP_TIMEOUT_SECS must be between 1 and 600");
+        }
+        if !(7..=3650).contains(&self.outbox_keep_bodies_days) {
+            bail!("STEWARD_OUTBOX_KEEP_BODIES_DAYS must be between 7 and 3650");
         }
         if !(1..=32).contains(&self.outbox_concurrency) {
             bail!("STEWARD_OUTBOX_CONCURRENCY must be between 1 and 32");
@@ -634,6 +652,10 @@ impl Settings {
             (
                 "smtp_timeout_secs".into(),
                 self.smtp_timeout_secs.to_string(),
+            ),
+            (
+                "outbox_keep_bodies_days".into(),
+                self.outbox_keep_bodies_days.to_string(),
             ),
             (
                 "outbox_concurrency".into(),

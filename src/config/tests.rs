@@ -132,3 +132,21 @@ fn tempfile_dir() -> PathBuf {
     std::fs::create_dir_all(&d).expect("mkdir");
     d
 }
+
+#[test]
+fn sent_email_text_is_kept_180_days_unless_set_within_its_range() {
+    assert_eq!(
+        Settings::load_from(&[])
+            .expect("defaults")
+            .outbox_keep_bodies_days,
+        180
+    );
+    let s = Settings::load_from(&env(&[("STEWARD_OUTBOX_KEEP_BODIES_DAYS", "30")])).expect("load");
+    assert_eq!(s.outbox_keep_bodies_days, 30);
+    for bad in ["0", "6", "3651", "-5", "soon"] {
+        assert!(
+            Settings::load_from(&env(&[("STEWARD_OUTBOX_KEEP_BODIES_DAYS", bad)])).is_err(),
+            "{bad}"
+        );
+    }
+}

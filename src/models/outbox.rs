@@ -140,6 +140,19 @@ pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Outb
         .load(conn)
 }
 
+/// Empties the text of emails sent before `before` (the retention of bodies); the row, with
+/// its recipient, kind, subject and times, stays. Returns how many were emptied.
+pub fn prune_bodies(conn: &mut DbConn, before: chrono::NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::status.eq("sent"))
+            .filter(outbox::sent_at.lt(before))
+            .filter(outbox::body_text.ne("").or(outbox::body_html.ne(""))),
+    )
+    .set((outbox::body_text.eq(""), outbox::body_html.eq("")))
+    .execute(conn)
+}
+
 pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))

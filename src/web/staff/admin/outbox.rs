@@ -91,6 +91,7 @@ struct ShowPage {
     created: String,
     next_attempt: String,
     sent: String,
+    keep_days: i64,
 }
 
 pub async fn show(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -105,6 +106,7 @@ pub async fn show(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<Http
         created: fmt_time(&m.created_at),
         next_attempt: fmt_time(&m.next_attempt_at),
         sent: fmt_opt_time(&m.sent_at),
+        keep_days: staff.settings().outbox_keep_bodies_days,
         m,
     })
 }

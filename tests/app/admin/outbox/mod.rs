@@ -695,3 +695,66 @@ async fn retry_while_another_instance_is_sending_does_not_send_twice() {
     assert_eq!(server.received_for(to).len(), 1, "delivered once");
     assert_eq!(audit_count(&app.state.db, "email.sent", id), 1);
 }
+
+/// Retention: housekeeping empties the text of emails sent longer ago than the setting
+/// allows, and keeps the row (recipient, kind, subject, times); recent emails and those not
+/// sent are left whole; the outbox page says what happened to the text.
+#[tokio::test]
+async fn the_text_of_old_sent_emails_is_removed_and_the_log_kept() {
+    let app = TestApp::spawn_with(|s| s.outbox_keep_bodies_days = 30).await;
+    let now = steward::models::now();
+    let add = |status: &str, days_ago: i64| -> i64 {
+        let mut c = app.db();
+        let id = steward::models::outbox::insert(
+            &mut c,
+            &steward::models::outbox::NewOutboxMessage {
+                kind: "test",
+                to_addr: "pat@example.org",
+                subject: "Your invoice",
+                body_text: "Dear Pat, the text.",
+                body_html: "<p>Dear Pat, the text.</p>",
+                status,
+                attempts: 1,
+                next_attempt_at: now,
+                created_at: now - chrono::Duration::days(days_ago),
+            },
+        )
+        .expect("insert");
+        diesel::update(outbox::table.find(id))
+            .set(
+                outbox::sent_at
+                    .eq((status == "sent").then(|| now - chrono::Duration::days(days_ago))),
+            )
+            .execute(&mut c)
+            .expect("sent_at");
+        id
+    };
+    let old = add("sent", 45);
+    let recent = add("sent", 10);
+    let failed = add("failed", 45);
+    app.housekeeping(crate::fixtures::today());
+    let row = |id: i64| -> OutboxMessage {
+        steward::models::outbox::find(&mut app.db(), id).expect("row")
+    };
+    let o = row(old);
+    assert_eq!((o.body_text.as_str(), o.body_html.as_str()), ("", ""));
+    assert_eq!(
+        (o.subject.as_str(), o.to_addr.as_str()),
+        ("Your invoice", "pat@example.org")
+    );
+    assert!(o.sent_at.is_some());
+    assert_eq!(row(recent).body_text, "Dear Pat, the text.");
+    assert_eq!(row(failed).body_text, "Dear Pat, the text.");
+    // Running again changes nothing more.
+    app.housekeeping(crate::fixtures::today());
+    assert_eq!(row(recent).body_text, "Dear Pat, the text.");
+
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    let (status, page) = admin.page(&format!("/staff/outbox/{old}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("was removed 30 days after it was sent"),
+        "{page}"
+    );
+    assert!(page.contains("Your invoice"));
+}
