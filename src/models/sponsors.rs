@@ -138,20 +138,60 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryRe
     Ok(q.count().get_result::<i64>(conn)? > 0)
 }
 
-/// Sponsors whose name contains `search`, ignoring case and accents ("societe" finds
-/// "Société"), by name. A foundation has hundreds of sponsors, not millions, so the match is
-/// made here rather than in SQL, where neither database folds accents by default.
-pub fn search(conn: &mut DbConn, search: &str, limit: i64) -> QueryResult<Vec<Sponsor>> {
+/// A `LIKE` pattern that finds `needle` anywhere, with `%`, `_` and `\` taken as characters
+/// (use with `.escape('\\')`).
+pub fn contains_pattern(needle: &str) -> String {
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The sponsors whose name contains `search` (ignoring case and accents, through the folded
+/// `search_name`), and with `pending` only those with an update to approve.
+fn matching(
+    search: &str,
+    pending: bool,
+) -> sponsors::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
+    let mut q = sponsors::table.into_boxed();
     let needle = crate::domain::slug::fold(search.trim());
-    let all: Vec<Sponsor> = sponsors::table
-        .order(sponsors::name.asc())
+    if !needle.is_empty() {
+        q = q.filter(
+            sponsors::search_name
+                .like(contains_pattern(&needle))
+                .escape('\\'),
+        );
+    }
+    if pending {
+        q = q.filter(
+            sponsors::description_pending
+                .is_not_null()
+                .or(sponsors::logo_pending_key.is_not_null()),
+        );
+    }
+    q
+}
+
+/// How many sponsors `page` can show for this search (one `COUNT`).
+pub fn count_matching(conn: &mut DbConn, search: &str, pending: bool) -> QueryResult<i64> {
+    matching(search, pending).count().get_result(conn)
+}
+
+/// One page of the sponsors matching a search, by name.
+pub fn page(
+    conn: &mut DbConn,
+    search: &str,
+    pending: bool,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Sponsor>> {
+    matching(search, pending)
+        .order((sponsors::name.asc(), sponsors::id.asc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
         .select(Sponsor::as_select())
-        .load(conn)?;
-    Ok(all
-        .into_iter()
-        .filter(|s| needle.is_empty() || crate::domain::slug::fold(&s.name).contains(&needle))
-        .take(limit.max(0) as usize)
-        .collect())
+        .load(conn)
 }
 
 /// How many sponsors have a proposed description or logo waiting for staff (the same rule

@@ -226,13 +226,9 @@ fn filtered(f: &Filter) -> diesel::dsl::IntoBoxed<'static, Joined, Backend> {
     }
     let needle = crate::domain::slug::fold(f.search.trim());
     if !needle.is_empty() {
-        let escaped = needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         q = q.filter(
             sponsors::search_name
-                .like(format!("%{escaped}%"))
+                .like(super::sponsors::contains_pattern(&needle))
                 .escape('\\'),
         );
     }

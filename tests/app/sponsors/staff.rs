@@ -1182,3 +1182,41 @@ async fn the_sponsorship_list_pages_through_every_row_with_its_filters() {
     let (_, after) = c.page("/staff/sponsorships?q=OTHER").await;
     assert!(after.contains("Other Corp"), "{after}");
 }
+
+/// The sponsors list reads a page at a time in SQL: 50 a page by name, every sponsor
+/// reachable, the search and the "updates to approve" filter carried to the next page.
+#[tokio::test]
+async fn the_sponsors_list_pages_through_every_sponsor() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for i in 0..53 {
+        ids.push(sponsor(&app, &format!("Zoé Partner {i:02}")));
+    }
+    sponsor(&app, "Another Org");
+    let c = staff(&app).await;
+    let listed = |body: &str| -> Vec<i64> {
+        body.match_indices("<td><a href=\"/staff/sponsors/")
+            .map(|(i, m)| {
+                let rest = &body[i + m.len()..];
+                rest[..rest.find('"').expect("quote")].parse().expect("id")
+            })
+            .collect()
+    };
+    let (status, first) = c.page("/staff/sponsors?q=zoe").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("1–50 of 53 sponsors"), "{first}");
+    assert!(
+        first.contains("href=\"/staff/sponsors?q=zoe&#38;page=2\""),
+        "{first}"
+    );
+    let (_, second) = c.page("/staff/sponsors?q=zoe&page=2").await;
+    assert!(second.contains("51–53 of 53"), "{second}");
+    let mut seen = listed(&first);
+    assert_eq!(seen.len(), 50);
+    seen.extend(listed(&second));
+    assert_eq!(seen, ids, "by name, each once");
+    let (_, all) = c.page("/staff/sponsors").await;
+    assert!(all.contains("1–50 of 54 sponsors"), "{all}");
+    let (_, none) = c.page("/staff/sponsors?q=_").await;
+    assert!(none.contains("No sponsor's name contains"), "{none}");
+}

@@ -21,6 +21,7 @@ use crate::models::sponsors::{self, CONTACT_ROLES, Contact, Sponsor, SponsorFiel
 use crate::models::sponsorships::{self, Filter, Row};
 use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::{redirect_with_flash, render, render_status};
 
 type S = Staff<SponsorshipsStaff>;
@@ -32,7 +33,12 @@ pub struct ListQuery {
     /// `pending=1`: only sponsors with a proposed description or logo to approve.
     #[serde(default)]
     pending: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Sponsors listed on a page.
+const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "staff/sponsors/list.html")]
@@ -41,6 +47,7 @@ struct ListPage {
     q: String,
     pending: bool,
     rows: Vec<(Sponsor, bool)>,
+    pager: Pager,
 }
 
 impl ListPage {
@@ -61,18 +68,9 @@ impl ListPage {
     }
 }
 
-/// The sponsors the list shows for a search (at most `limit`), each with whether its text
-/// reads like an advert.
-fn rows_for(
-    c: &mut crate::db::DbConn,
-    search: &str,
-    pending: bool,
-    limit: i64,
-) -> AppResult<Vec<(Sponsor, bool)>> {
-    let list = sponsors::search(c, search, if pending { i64::MAX } else { limit })?;
-    Ok(list
-        .into_iter()
-        .filter(|s| !pending || s.has_update_to_approve())
+/// Each sponsor with whether its public text reads like an advertisement.
+fn flagged(list: Vec<Sponsor>) -> Vec<(Sponsor, bool)> {
+    list.into_iter()
         .map(|s| {
             let flagged = !acknowledgement::find(&s.description).is_empty()
                 || !acknowledgement::find(&s.tagline).is_empty()
@@ -81,7 +79,7 @@ fn rows_for(
                     .is_some_and(|d| !acknowledgement::find(d).is_empty());
             (s, flagged)
         })
-        .collect())
+        .collect()
 }
 
 /// `GET /staff/sponsors.csv?q=…&pending=1`: the sponsors the list shows, with contacts and
@@ -110,7 +108,7 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                 "Billing contact",
                 "Marketing contact",
             ]);
-            let rows = rows_for(c, &search, pending, i64::MAX)?;
+            let rows = flagged(sponsors::page(c, &search, pending, 0, i64::MAX)?);
             let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
             let mut all_contacts = sponsors::contacts_of_all(c, &ids)?;
             for (s, flagged) in rows {
@@ -160,16 +158,40 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let search: String = q.q.chars().take(100).collect();
     let s2 = search.clone();
     let pending = q.pending == "1";
-    let rows = staff
+    let asked = q.page.clone();
+    let page_url = {
+        let mut base = url::form_urlencoded::Serializer::new(String::new());
+        if !search.is_empty() {
+            base.append_pair("q", &search);
+        }
+        if pending {
+            base.append_pair("pending", "1");
+        }
+        let base = base.finish();
+        move |n: i64| {
+            if base.is_empty() {
+                format!("/staff/sponsors?page={n}")
+            } else {
+                format!("/staff/sponsors?{base}&page={n}")
+            }
+        }
+    };
+    let (rows, pager) = staff
         .state
         .db
-        .run(move |c| rows_for(c, &s2, pending, 500))
+        .run(move |c| {
+            let total = sponsors::count_matching(c, &s2, pending)?;
+            let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
+            let rows = flagged(sponsors::page(c, &s2, pending, pager.offset(), PER_PAGE)?);
+            Ok((rows, pager))
+        })
         .await?;
     render(&ListPage {
         layout: staff.layout("Sponsors", "/staff/sponsors"),
         q: search,
         pending,
         rows,
+        pager,
     })
 }
 
