@@ -193,11 +193,31 @@ pub struct ListRow {
 
 /// Staff list, newest first; `status` filters when given.
 pub fn list(conn: &mut DbConn, status: Option<&str>, limit: i64) -> QueryResult<Vec<ListRow>> {
+    page(conn, status, 0, limit)
+}
+
+/// How many invoices have this status (or any).
+pub fn count(conn: &mut DbConn, status: Option<&str>) -> QueryResult<i64> {
+    let mut q = invoices::table.into_boxed();
+    if let Some(s) = status {
+        q = q.filter(invoices::status.eq(s.to_string()));
+    }
+    q.count().get_result(conn)
+}
+
+/// One page of the invoices with this status (or any), newest first, with their sponsor.
+pub fn page(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ListRow>> {
     let mut q = invoices::table
         .inner_join(sponsorships::table.inner_join(sponsors::table))
         .select((Invoice::as_select(), sponsors::id, sponsors::name))
         .order(invoices::id.desc())
-        .limit(limit)
+        .offset(offset.max(0))
+        .limit(limit.max(0))
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(invoices::status.eq(s.to_string()));

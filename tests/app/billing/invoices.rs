@@ -666,3 +666,44 @@ async fn a_full_refund_frees_the_place_for_the_waitlist() {
     assert_eq!(row(waiting).status, "applied", "not approved by itself");
     assert_eq!(app.outbox_count("place_free"), 1);
 }
+
+/// The invoice list shows 50 a page, newest first, counts all of them, and keeps the status
+/// filter on the next page; every invoice is reachable.
+#[tokio::test]
+async fn the_invoice_list_pages_through_every_invoice() {
+    let app = TestApp::spawn().await;
+    let tier = tier(&app, "Gold", 1_000_000, None);
+    let mut ids = Vec::new();
+    for i in 0..53 {
+        let s = sponsor(&app, &format!("Invoiced {i:02}"));
+        let id = sponsorship(&app, s, tier, Status::AgreementAccepted);
+        ids.push(
+            crate::fixtures::sponsorships::issue_invoice(&app, id, crate::fixtures::today()).id,
+        );
+    }
+    ids.reverse();
+    let (c, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    let listed = |body: &str| -> Vec<i64> {
+        body.match_indices("<a href=\"/staff/invoices/")
+            .map(|(i, m)| {
+                let rest = &body[i + m.len()..];
+                rest[..rest.find('"').expect("quote")].parse().expect("id")
+            })
+            .collect()
+    };
+    let (status, first) = c.page("/staff/invoices?status=open").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("1–50 of 53 invoices"), "{first}");
+    assert!(
+        first.contains("href=\"/staff/invoices?status=open&#38;page=2\""),
+        "{first}"
+    );
+    let (_, second) = c.page("/staff/invoices?status=open&page=2").await;
+    assert!(second.contains("51–53 of 53"), "{second}");
+    let mut seen = listed(&first);
+    assert_eq!(seen.len(), 50);
+    seen.extend(listed(&second));
+    assert_eq!(seen, ids, "newest first, each once");
+    let (_, paid) = c.page("/staff/invoices?status=paid").await;
+    assert!(paid.contains("No invoices with this status."), "{paid}");
+}

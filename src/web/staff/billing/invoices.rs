@@ -19,6 +19,7 @@ use crate::services::billing::{self, Kind, PaymentInput};
 use crate::web::extract::Staff;
 use crate::web::extract::{MoneyStaff, RoleRule, SponsorshipsStaff};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::staff::fmt_time;
 use crate::web::{csv_response, redirect_with_flash, render, render_status};
 
@@ -106,7 +107,12 @@ pub async fn issue(
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Invoices listed on a page.
+const PER_PAGE: i64 = 50;
 
 /// The statuses the list filters by.
 const STATUSES: [(&str, &str); 4] = [
@@ -122,6 +128,7 @@ struct ListPage {
     layout: Layout,
     /// Each invoice with its status as shown (see `status_text`).
     rows: Vec<(ListRow, String)>,
+    pager: Pager,
     status: String,
     can_open_sponsorships: bool,
     statuses: [(&'static str, &'static str); 4],
@@ -248,7 +255,15 @@ pub async fn export_payments_csv(staff: S, q: web::Query<ListQuery>) -> AppResul
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let status = status_filter(&q);
     let filter = status.clone();
-    let (rows, flagged, ready) = staff
+    let asked = q.page.clone();
+    let page_url = {
+        let status = status.clone();
+        move |n: i64| match &status {
+            Some(s) => format!("/staff/invoices?status={s}&page={n}"),
+            None => format!("/staff/invoices?page={n}"),
+        }
+    };
+    let (rows, pager, flagged, ready) = staff
         .state
         .db
         .run(move |c| {
@@ -260,22 +275,31 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
                 },
                 200,
             )?;
-            let rows = invoices::list(c, filter.as_deref(), 1000)?
+            let total = invoices::count(c, filter.as_deref())?;
+            let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
+            let list = invoices::page(c, filter.as_deref(), pager.offset(), PER_PAGE)?;
+            let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
+            let payments = invoices::payments_of_all(c, &ids)?;
+            let rows = list
                 .into_iter()
                 .map(|r| {
                     let paid = if r.invoice.is_open() {
-                        invoices::totals(c, r.invoice.id)?.paid_minor
+                        invoices::totals_of(
+                            payments.get(&r.invoice.id).map_or(&[][..], Vec::as_slice),
+                        )
+                        .paid_minor
                     } else {
                         0
                     };
                     let shown = status_text(&r.invoice, paid);
-                    Ok((r, shown))
+                    (r, shown)
                 })
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok((rows, invoices::flagged(c)?.len(), ready))
+                .collect();
+            Ok((rows, pager, invoices::flagged(c)?.len(), ready))
         })
         .await?;
     render(&ListPage {
+        pager,
         layout: staff.layout("Invoices", "/staff/invoices"),
         rows,
         status: status.unwrap_or_default(),
