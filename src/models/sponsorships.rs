@@ -462,19 +462,14 @@ pub fn ending_within_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(Sponsorship, String, String)>> {
-    let ids: Vec<i64> = ending_within(today, days)
+    let rows: Vec<(Sponsorship, String, String)> = ending_within(today, days)
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
         .order((sponsorships::end_date.asc(), sponsorships::id.asc()))
         .offset(offset)
         .limit(limit)
-        .select(sponsorships::id)
-        .load(conn)?;
-    let mut rows: Vec<(Sponsorship, String, String)> = sponsorships::table
-        .inner_join(sponsors::table)
-        .inner_join(tiers::table)
-        .filter(sponsorships::id.eq_any(&ids))
         .select((Sponsorship::as_select(), sponsors::name, tiers::name))
         .load(conn)?;
-    rows.sort_by_key(|(s, _, _)| (s.end_date, s.id));
     Ok(rows)
 }
 
@@ -533,35 +528,6 @@ pub fn renewal_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<Sponsorship>
         .select(Sponsorship::as_select())
         .first(conn)
         .optional()
-}
-
-/// Terms that were paid for and have ended before `today` (for the renewal rate).
-pub fn paid_terms_ended_before(
-    conn: &mut DbConn,
-    today: NaiveDate,
-) -> QueryResult<Vec<Sponsorship>> {
-    sponsorships::table
-        .filter(sponsorships::status.eq_any([
-            Status::Paid.as_str(),
-            Status::Active.as_str(),
-            Status::Expired.as_str(),
-        ]))
-        .filter(sponsorships::end_date.lt(today))
-        .select(Sponsorship::as_select())
-        .load(conn)
-}
-
-/// Sponsorships that were agreed (approved or later), whatever happened since, except those
-/// cancelled.
-pub fn agreed(conn: &mut DbConn) -> QueryResult<Vec<Sponsorship>> {
-    sponsorships::table
-        .filter(sponsorships::status.ne_all([
-            Status::Applied.as_str(),
-            Status::Rejected.as_str(),
-            Status::Cancelled.as_str(),
-        ]))
-        .select(Sponsorship::as_select())
-        .load(conn)
 }
 
 /// Paid sponsorships whose term has begun and not ended (for the worker to activate).
