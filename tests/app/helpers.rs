@@ -280,6 +280,19 @@ impl TestApp {
 }
 
 /// The flash message a response sets, as (kind, message).
+/// The ids in a page's links that start with `marker` (e.g. `<td><a href="/staff/invoices/`),
+/// in page order: which rows a list shows.
+pub fn linked_ids(body: &str, marker: &str) -> Vec<i64> {
+    body.match_indices(marker)
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').expect("closing quote")]
+                .parse()
+                .expect("numeric id")
+        })
+        .collect()
+}
+
 pub fn flash(r: &reqwest::Response) -> Option<(String, String)> {
     r.headers()
         .get_all("set-cookie")

@@ -11,7 +11,7 @@ use steward::services::{Actor, billing};
 use crate::fixtures::sponsorships::{
     billing as billing_addr, sponsor, sponsorship, status_of, tier,
 };
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, linked_ids, location};
 
 async fn money_staff(app: &TestApp) -> TestClient {
     app.signed_in(&[Role::Treasurer]).await.0
@@ -683,14 +683,7 @@ async fn the_invoice_list_pages_through_every_invoice() {
     }
     ids.reverse();
     let (c, _, _) = app.signed_in(&[Role::Treasurer]).await;
-    let listed = |body: &str| -> Vec<i64> {
-        body.match_indices("<a href=\"/staff/invoices/")
-            .map(|(i, m)| {
-                let rest = &body[i + m.len()..];
-                rest[..rest.find('"').expect("quote")].parse().expect("id")
-            })
-            .collect()
-    };
+    let listed = |body: &str| linked_ids(body, "<a href=\"/staff/invoices/");
     let (status, first) = c.page("/staff/invoices?status=open").await;
     assert_eq!(status, 200);
     assert!(first.contains("1–50 of 53 invoices"), "{first}");

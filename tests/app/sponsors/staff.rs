@@ -6,7 +6,7 @@ use steward::domain::sponsorship::Status;
 use steward::services::{Actor, sponsorships as service};
 
 use crate::fixtures::{NewSponsor, NewTerm, NewTier};
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, linked_ids, location};
 
 /// A programme with one tier; returns (programme id, tier id).
 fn programme_with_tier(
@@ -1136,14 +1136,7 @@ async fn the_sponsorship_list_pages_through_every_row_with_its_filters() {
     let other = sponsor(&app, "Other Corp");
     sponsorship(&app, other, tier, Status::Applied);
     let c = staff(&app).await;
-    let listed = |body: &str| -> Vec<i64> {
-        body.match_indices("<td><a href=\"/staff/sponsorships/")
-            .map(|(i, m)| {
-                let rest = &body[i + m.len()..];
-                rest[..rest.find('"').expect("quote")].parse().expect("id")
-            })
-            .collect()
-    };
+    let listed = |body: &str| linked_ids(body, "<td><a href=\"/staff/sponsorships/");
     let (status, first) = c.page("/staff/sponsorships?q=page&status=approved").await;
     assert_eq!(status, 200);
     assert!(first.contains("1–50 of 57 sponsorships"), "{first}");
@@ -1194,14 +1187,7 @@ async fn the_sponsors_list_pages_through_every_sponsor() {
     }
     sponsor(&app, "Another Org");
     let c = staff(&app).await;
-    let listed = |body: &str| -> Vec<i64> {
-        body.match_indices("<td><a href=\"/staff/sponsors/")
-            .map(|(i, m)| {
-                let rest = &body[i + m.len()..];
-                rest[..rest.find('"').expect("quote")].parse().expect("id")
-            })
-            .collect()
-    };
+    let listed = |body: &str| linked_ids(body, "<td><a href=\"/staff/sponsors/");
     let (status, first) = c.page("/staff/sponsors?q=zoe").await;
     assert_eq!(status, 200);
     assert!(first.contains("1–50 of 53 sponsors"), "{first}");
