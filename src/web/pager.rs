@@ -62,6 +62,19 @@ impl Pager {
     }
 }
 
+/// The address of page n of `path` with the list's other parameters (`query`, already
+/// encoded, without `page`) kept.
+pub fn links(path: &str, query: String) -> impl Fn(i64) -> String + Send + 'static {
+    let path = path.to_string();
+    move |n| {
+        if query.is_empty() {
+            format!("{path}?page={n}")
+        } else {
+            format!("{path}?{query}&page={n}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Pager;
@@ -84,5 +97,7 @@ mod tests {
         let empty = Pager::new(None, 0, 50, url);
         assert_eq!((empty.page, empty.pages, empty.offset()), (1, 1, 0));
         assert_eq!(Pager::new(None, 1234, 50, url).showing(), "1–50 of 1,234");
+        assert_eq!(super::links("/l", String::new())(2), "/l?page=2");
+        assert_eq!(super::links("/l", "q=a%26b".into())(3), "/l?q=a%26b&page=3");
     }
 }

@@ -256,13 +256,13 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let status = status_filter(&q);
     let filter = status.clone();
     let asked = q.page.clone();
-    let page_url = {
-        let status = status.clone();
-        move |n: i64| match &status {
-            Some(s) => format!("/staff/invoices?status={s}&page={n}"),
-            None => format!("/staff/invoices?page={n}"),
-        }
-    };
+    let page_url = crate::web::pager::links(
+        "/staff/invoices",
+        status
+            .as_ref()
+            .map(|s| format!("status={s}"))
+            .unwrap_or_default(),
+    );
     let (rows, pager, flagged, ready) = staff
         .state
         .db

@@ -159,23 +159,14 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let s2 = search.clone();
     let pending = q.pending == "1";
     let asked = q.page.clone();
-    let page_url = {
-        let mut base = url::form_urlencoded::Serializer::new(String::new());
-        if !search.is_empty() {
-            base.append_pair("q", &search);
-        }
-        if pending {
-            base.append_pair("pending", "1");
-        }
-        let base = base.finish();
-        move |n: i64| {
-            if base.is_empty() {
-                format!("/staff/sponsors?page={n}")
-            } else {
-                format!("/staff/sponsors?{base}&page={n}")
-            }
-        }
-    };
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !search.is_empty() {
+        query.append_pair("q", &search);
+    }
+    if pending {
+        query.append_pair("pending", "1");
+    }
+    let page_url = crate::web::pager::links("/staff/sponsors", query.finish());
     let (rows, pager) = staff
         .state
         .db

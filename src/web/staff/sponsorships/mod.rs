@@ -110,13 +110,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let q = q.into_inner();
     let query = q.clone();
     let qs = q.query_string();
-    let page_url = move |n: i64| {
-        if qs.is_empty() {
-            format!("/staff/sponsorships?page={n}")
-        } else {
-            format!("/staff/sponsorships?{qs}&page={n}")
-        }
-    };
+    let page_url = crate::web::pager::links("/staff/sponsorships", qs);
     let (rows, pager, tiers) = staff
         .state
         .db

@@ -79,9 +79,12 @@ pub async fn list(
         .db
         .run(move |c| {
             let counts = renewals::ending_counts(c, today, WINDOW_DAYS)?;
-            let pager = Pager::new(asked.as_deref(), counts.total, PER_PAGE, |n| {
-                format!("/staff/renewals?page={n}")
-            });
+            let pager = Pager::new(
+                asked.as_deref(),
+                counts.total,
+                PER_PAGE,
+                crate::web::pager::links("/staff/renewals", String::new()),
+            );
             Ok((
                 renewals::upcoming(c, today, WINDOW_DAYS, pager.offset(), PER_PAGE)?,
                 counts,
