@@ -30,7 +30,8 @@ struct Table {
 
 /// Parents before children.
 const TABLES: &[Table] = &[
-    t("sponsors", &["slug"], &[]),
+    // Names too, so the copies can be told apart on every page ("Acme Cloud ~2").
+    t("sponsors", &["slug", "name", "search_name"], &[]),
     t("sponsor_contacts", &[], &[]),
     t("jobs", &[], &[]),
     t("sponsorships", &["application_key"], &[]),
@@ -121,7 +122,13 @@ fn copy_sql(table: &Table, cols: &[String], copies: u32) -> String {
                 // (year, seq) is unique: the copies number on after the demo's.
                 format!("{q} + k.n * 100000")
             } else if table.suffixed.contains(&c.as_str()) {
-                format!("{q} || '~' || CAST(k.n AS TEXT)")
+                // Names read "Acme Cloud ~2"; keys "acme-cloud~2".
+                let sep = if c == "name" || c == "search_name" {
+                    "' ~'"
+                } else {
+                    "'~'"
+                };
+                format!("{q} || {sep} || CAST(k.n AS TEXT)")
             } else {
                 q
             }

@@ -62,6 +62,9 @@ async fn scaling_the_demo_multiplies_its_records_and_every_page_still_answers() 
         .load(&mut app.db())
         .expect("slugs");
     assert_eq!(slugs.len() as i64, before[0]);
+    // The copies can be told apart by name, and the name search finds them.
+    let named: i64 = count!(app, sponsors::table.filter(sponsors::name.like("% ~2")));
+    assert_eq!(named, before[0]);
     let stray: i64 = sponsorships::table
         .inner_join(sponsors::table)
         .filter(sponsorships::id.ge(STRIDE).and(sponsors::id.lt(STRIDE)))
