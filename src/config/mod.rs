@@ -123,6 +123,9 @@ pub struct Settings {
     pub placement_flush_secs: u64,
     /// How long public pages reuse what they read from the database (0 = not at all).
     pub public_cache_secs: u64,
+    /// Development aid: every response says how many database queries it made
+    /// (`X-Query-Count`), so a page whose queries grow with the data shows it.
+    pub query_count_header: bool,
     pub log_filter: String,
 }
 
@@ -163,6 +166,7 @@ struct FileSettings {
     outbox_concurrency: Option<usize>,
     placement_flush_secs: Option<u64>,
     public_cache_secs: Option<u64>,
+    query_count_header: Option<bool>,
     log_filter: Option<String>,
 }
 
@@ -195,6 +199,7 @@ impl Default for Settings {
             outbox_concurrency: 4,
             placement_flush_secs: 30,
             public_cache_secs: 10,
+            query_count_header: false,
             log_filter: "info,steward=info".into(),
         }
     }
@@ -411,6 +416,9 @@ impl Settings {
         if let Some(v) = get("STEWARD_PUBLIC_CACHE_SECS") {
             s.public_cache_secs = parse_num("STEWARD_PUBLIC_CACHE_SECS", v)?;
         }
+        if let Some(v) = get("STEWARD_QUERY_COUNT_HEADER") {
+            s.query_count_header = parse_bool("STEWARD_QUERY_COUNT_HEADER", v)?;
+        }
         if let Some(v) = get("STEWARD_LOG") {
             s.log_filter = v.to_string();
         }
@@ -502,6 +510,9 @@ impl Settings {
         }
         if let Some(v) = f.public_cache_secs {
             self.public_cache_secs = v;
+        }
+        if let Some(v) = f.query_count_header {
+            self.query_count_header = v;
         }
         if let Some(v) = f.log_filter {
             self.log_filter = v;
@@ -668,6 +679,10 @@ impl Settings {
             (
                 "public_cache_secs".into(),
                 self.public_cache_secs.to_string(),
+            ),
+            (
+                "query_count_header".into(),
+                self.query_count_header.to_string(),
             ),
             ("log_filter".into(), self.log_filter.clone()),
         ]

@@ -83,6 +83,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                 ))
                 .context("cannot set SQLite pragmas")?;
+                c.set_instrumentation(count_query);
                 Ok(DbConn::Sqlite(c))
             }
             Backend::Postgres => {
@@ -96,10 +97,45 @@ impl Manager {
                 // lock, then fails (and the request says "try again") instead of hanging.
                 c.batch_execute(&format!("SET lock_timeout = '{LOCK_WAIT_MS}ms'"))
                     .context("cannot set lock_timeout")?;
+                c.set_instrumentation(count_query);
                 Ok(DbConn::Pg(c))
             }
         }
     }
+}
+
+thread_local! {
+    /// Queries started on this thread (by any connection it used).
+    static QUERIES_ON_THREAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+tokio::task_local! {
+    /// Queries made on behalf of the request this task serves (see [`counting_queries`]).
+    static QUERIES_OF_TASK: std::cell::Cell<u64>;
+}
+
+/// Every connection's instrumentation: counts the statements it starts.
+fn count_query(event: diesel::connection::InstrumentationEvent<'_>) {
+    if matches!(
+        event,
+        diesel::connection::InstrumentationEvent::StartQuery { .. }
+    ) {
+        QUERIES_ON_THREAD.with(|n| n.set(n.get() + 1));
+    }
+}
+
+fn queries_on_thread() -> u64 {
+    QUERIES_ON_THREAD.with(|n| n.get())
+}
+
+/// Runs `fut` (one request) and counts the database queries its `Db::run` calls make.
+pub async fn counting_queries<F: std::future::Future>(fut: F) -> (F::Output, u64) {
+    QUERIES_OF_TASK
+        .scope(std::cell::Cell::new(0), async move {
+            let out = fut.await;
+            (out, QUERIES_OF_TASK.with(|n| n.get()))
+        })
+        .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,15 +207,24 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| {
-                tracing::warn!(error = %e, "no database connection within the pool's wait");
-                AppError::busy()
-            })?;
-            f(&mut conn)
+        let (out, queries) = actix_web::rt::task::spawn_blocking(move || {
+            match pool.get() {
+                // Counted from here: the pool's check of the connection is not the request's.
+                Ok(mut conn) => {
+                    let before = queries_on_thread();
+                    let out = f(&mut conn);
+                    (out, queries_on_thread() - before)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no database connection within the pool's wait");
+                    (Err(AppError::busy()), 0)
+                }
+            }
         })
         .await
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?;
+        let _ = QUERIES_OF_TASK.try_with(|n| n.set(n.get() + queries));
+        out
     }
 
     /// Applies pending migrations; returns how many ran.

@@ -178,6 +178,7 @@ where
             async move {
                 let method = req.method().clone();
                 let too_slow = Rc::new(std::cell::Cell::new(false));
+                let queries = std::cell::Cell::new(0u64);
                 if is_state_changing(&method) {
                     let body = req.take_payload();
                     req.set_payload(Payload::Stream {
@@ -194,7 +195,7 @@ where
                             None => r.map_into_right_body(),
                         }
                     }
-                    Ok(()) => match service.call(req).await {
+                    Ok(()) => match counted(service.call(req), &queries).await {
                         // However the reader of a cut-off body answered (a flash, a form
                         // error), the client gets a 408 and the connection is closed.
                         Ok(r) if too_slow.get() => {
@@ -272,15 +273,29 @@ where
                     route = %crate::telemetry::sanitize(&route),
                     status = res.status().as_u16(),
                     ms = started.elapsed().as_millis() as u64,
+                    queries = queries.get(),
                     client = %info.client_addr,
                     "request"
                 );
+                if state.settings.query_count_header {
+                    res.headers_mut().insert(
+                        header::HeaderName::from_static("x-query-count"),
+                        HeaderValue::from(queries.get()),
+                    );
+                }
                 Ok(res)
             }
             .instrument(span)
             .await
         })
     }
+}
+
+/// Awaits a request's handling and notes how many database queries it made.
+async fn counted<F: std::future::Future>(fut: F, queries: &std::cell::Cell<u64>) -> F::Output {
+    let (out, n) = crate::db::counting_queries(fut).await;
+    queries.set(n);
+    out
 }
 
 /// A request body may take this long before it must keep up a minimum rate.
