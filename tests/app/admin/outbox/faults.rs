@@ -144,11 +144,23 @@ async fn an_address_no_server_could_take_is_failed_at_once() {
         s.mail_transport = MailTransport::Smtp(Secret::new(url));
     })
     .await;
-    let id = enqueue(&app, "legacy@example.org");
-    diesel::update(outbox::table.find(id))
-        .set(outbox::to_addr.eq("user@[not an address"))
-        .execute(&mut *app.db())
-        .expect("damage the address");
+    // Damaged in the same transaction, so the worker never sees the good address.
+    let id = steward::db::write_tx(&mut app.db(), |c| {
+        let id = steward::email::enqueue(
+            c,
+            &EmailAddress::parse("legacy@example.org").expect("address"),
+            &steward::email::PasswordChangedEmail {
+                foundation: "Example Software Foundation".into(),
+                name: "Fault".into(),
+                reset_link: "http://steward.test/password-reset".into(),
+            },
+        )?;
+        diesel::update(outbox::table.find(id))
+            .set(outbox::to_addr.eq("user@[not an address"))
+            .execute(c)?;
+        Ok(id)
+    })
+    .expect("enqueue a damaged address");
     let m = wait_for("the message to be failed", || {
         let m = row(&app.state.db, id);
         (m.status != "pending").then_some(m)
