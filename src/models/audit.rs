@@ -93,13 +93,10 @@ pub struct AuditFilter {
     pub to: Option<NaiveDateTime>,
 }
 
-/// One page of entries matching the filter, newest first, and whether there are more.
-pub fn search(
-    conn: &mut DbConn,
-    f: &AuditFilter,
-    page: i64,
-    per_page: i64,
-) -> QueryResult<(Vec<AuditEntry>, bool)> {
+type Boxed = audit_log::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+/// The entries a filter selects, in SQL.
+fn filtered(f: &AuditFilter) -> Boxed {
     let mut q = audit_log::table.into_boxed();
     if !f.action.is_empty() {
         q = q.filter(
@@ -127,7 +124,17 @@ pub fn search(
     if let Some(to) = f.to {
         q = q.filter(audit_log::at.lt(to));
     }
-    let mut rows: Vec<AuditEntry> = q
+    q
+}
+
+/// One page of entries matching the filter, newest first, and whether there are more.
+pub fn search(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<AuditEntry>, bool)> {
+    let mut rows: Vec<AuditEntry> = filtered(f)
         .order(audit_log::id.desc())
         .offset((page.max(1) - 1) * per_page)
         .limit(per_page + 1)
@@ -136,6 +143,24 @@ pub fn search(
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     Ok((rows, more))
+}
+
+/// Up to `limit` entries matching the filter with an id below `before`, newest first (a
+/// chunk of the export).
+pub fn chunk_before(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(audit_log::id.lt(b));
+    }
+    q.order(audit_log::id.desc())
+        .limit(limit.max(0))
+        .select(AuditEntry::as_select())
+        .load(conn)
 }
 
 /// The distinct actions recorded, for the filter's suggestions.

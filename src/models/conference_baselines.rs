@@ -46,6 +46,26 @@ pub fn latest(conn: &mut DbConn, conference_id: i64) -> QueryResult<Option<Basel
         .optional()
 }
 
+/// The latest approved version of each of some conferences that has one (one query).
+pub fn latest_versions_of(
+    conn: &mut DbConn,
+    conference_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, i32>> {
+    let rows: Vec<(i64, i32)> = conference_baselines::table
+        .filter(conference_baselines::conference_id.eq_any(conference_ids))
+        .select((
+            conference_baselines::conference_id,
+            conference_baselines::version,
+        ))
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    for (id, v) in rows {
+        let e = out.entry(id).or_insert(v);
+        *e = (*e).max(v);
+    }
+    Ok(out)
+}
+
 pub fn find(conn: &mut DbConn, conference_id: i64, version: i32) -> QueryResult<Baseline> {
     conference_baselines::table
         .filter(conference_baselines::conference_id.eq(conference_id))

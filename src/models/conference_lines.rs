@@ -63,6 +63,23 @@ pub fn costs(conn: &mut DbConn, conference_id: i64) -> QueryResult<Vec<CostLine>
         .load(conn)
 }
 
+/// The cost lines of some conferences, by conference (one query).
+pub fn costs_of(
+    conn: &mut DbConn,
+    conference_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<CostLine>>> {
+    let rows: Vec<CostLine> = conference_lines::table
+        .filter(conference_lines::conference_id.eq_any(conference_ids))
+        .order(conference_lines::id.asc())
+        .select(CostLine::as_select())
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<CostLine>> = Default::default();
+    for r in rows {
+        out.entry(r.conference_id).or_default().push(r);
+    }
+    Ok(out)
+}
+
 /// A line of this conference (another conference's is not found).
 pub fn find_cost(conn: &mut DbConn, conference_id: i64, id: i64) -> QueryResult<CostLine> {
     conference_lines::table
@@ -145,6 +162,23 @@ pub fn revenue(conn: &mut DbConn, conference_id: i64) -> QueryResult<Vec<Revenue
         .order(conference_revenue::id.asc())
         .select(RevenueLine::as_select())
         .load(conn)
+}
+
+/// The revenue lines of some conferences, by conference (one query).
+pub fn revenue_of(
+    conn: &mut DbConn,
+    conference_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<RevenueLine>>> {
+    let rows: Vec<RevenueLine> = conference_revenue::table
+        .filter(conference_revenue::conference_id.eq_any(conference_ids))
+        .order(conference_revenue::id.asc())
+        .select(RevenueLine::as_select())
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<RevenueLine>> = Default::default();
+    for r in rows {
+        out.entry(r.conference_id).or_default().push(r);
+    }
+    Ok(out)
 }
 
 /// A revenue line of this conference (another conference's is not found).

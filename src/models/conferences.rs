@@ -88,6 +88,50 @@ impl ConferenceFields {
 }
 
 /// Latest first.
+type Boxed = conferences::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+/// The conferences ending on or after `ending_from` (or all).
+fn ending(ending_from: Option<NaiveDate>) -> Boxed {
+    let mut q = conferences::table.into_boxed();
+    if let Some(d) = ending_from {
+        q = q.filter(conferences::ends_on.ge(d));
+    }
+    q
+}
+
+/// How many conferences end on or after `ending_from` (or all).
+pub fn count(conn: &mut DbConn, ending_from: Option<NaiveDate>) -> QueryResult<i64> {
+    ending(ending_from).count().get_result(conn)
+}
+
+/// One page of the conferences: all of them latest first, or those ending on or after
+/// `ending_from` soonest first.
+pub fn page(
+    conn: &mut DbConn,
+    ending_from: Option<NaiveDate>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Conference>> {
+    let q = ending(ending_from);
+    let q = if ending_from.is_some() {
+        q.order((
+            conferences::starts_on.asc(),
+            conferences::name.asc(),
+            conferences::id.asc(),
+        ))
+    } else {
+        q.order((
+            conferences::starts_on.desc(),
+            conferences::name.asc(),
+            conferences::id.asc(),
+        ))
+    };
+    q.offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(Conference::as_select())
+        .load(conn)
+}
+
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Conference>> {
     conferences::table
         .order((conferences::starts_on.desc(), conferences::name.asc()))
@@ -166,6 +210,23 @@ pub fn tickets(conn: &mut DbConn, conference_id: i64) -> QueryResult<Vec<TicketT
         .order(conference_tickets::id.asc())
         .select(TicketType::as_select())
         .load(conn)
+}
+
+/// The ticket types of some conferences, by conference (one query).
+pub fn tickets_of(
+    conn: &mut DbConn,
+    conference_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<TicketType>>> {
+    let rows: Vec<TicketType> = conference_tickets::table
+        .filter(conference_tickets::conference_id.eq_any(conference_ids))
+        .order(conference_tickets::id.asc())
+        .select(TicketType::as_select())
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<TicketType>> = Default::default();
+    for r in rows {
+        out.entry(r.conference_id).or_default().push(r);
+    }
+    Ok(out)
 }
 
 /// A ticket type of this conference (another conference's is not found).

@@ -179,6 +179,137 @@ pub fn list(conn: &mut DbConn, statuses: &[Status]) -> QueryResult<Vec<GrantAppl
         .load(conn)
 }
 
+/// What the staff queue selects: any of `statuses` (empty: any status), one programme or
+/// any; never the applications `viewer` is recused from; with `mine_only`, only those
+/// assigned to `viewer`.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    pub statuses: Vec<Status>,
+    pub programme: Option<i64>,
+    pub viewer: i64,
+    pub mine_only: bool,
+}
+
+type Boxed = ga::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+/// The applications a queue filter selects, in SQL.
+fn queue_filtered(f: &QueueFilter) -> Boxed {
+    use crate::db::schema::grant_reviewers as gr;
+    let mut q = ga::table.into_boxed();
+    if !f.statuses.is_empty() {
+        let names: Vec<&'static str> = f.statuses.iter().map(|s| s.as_str()).collect();
+        q = q.filter(ga::status.eq_any(names));
+    }
+    if let Some(p) = f.programme {
+        q = q.filter(ga::programme_id.eq(p));
+    }
+    q = q.filter(
+        ga::id.ne_all(
+            gr::table
+                .filter(gr::user_id.eq(f.viewer))
+                .filter(gr::conflict.eq(true))
+                .select(gr::application_id),
+        ),
+    );
+    if f.mine_only {
+        q = q.filter(
+            ga::id.eq_any(
+                gr::table
+                    .filter(gr::user_id.eq(f.viewer))
+                    .filter(gr::conflict.eq(false))
+                    .select(gr::application_id),
+            ),
+        );
+    }
+    q
+}
+
+/// How many applications have one of these statuses.
+pub fn count_with_status(conn: &mut DbConn, statuses: &[Status]) -> QueryResult<i64> {
+    let names: Vec<&'static str> = statuses.iter().map(|s| s.as_str()).collect();
+    ga::table
+        .filter(ga::status.eq_any(names))
+        .count()
+        .get_result(conn)
+}
+
+/// How many applications with one of these statuses `user` is assigned to (not recused) and
+/// has not voted on yet.
+pub fn count_awaiting_vote_of(
+    conn: &mut DbConn,
+    user: i64,
+    statuses: &[Status],
+) -> QueryResult<i64> {
+    use crate::db::schema::{grant_reviewers as gr, grant_votes as gv};
+    let names: Vec<&'static str> = statuses.iter().map(|s| s.as_str()).collect();
+    ga::table
+        .filter(ga::status.eq_any(names))
+        .filter(
+            ga::id.eq_any(
+                gr::table
+                    .filter(gr::user_id.eq(user))
+                    .filter(gr::conflict.eq(false))
+                    .select(gr::application_id),
+            ),
+        )
+        .filter(
+            ga::id.ne_all(
+                gv::table
+                    .filter(gv::user_id.eq(user))
+                    .select(gv::application_id),
+            ),
+        )
+        .count()
+        .get_result(conn)
+}
+
+/// How many grants (paid or report due) are past their report's due date on `today`.
+pub fn count_reports_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<i64> {
+    ga::table
+        .filter(ga::status.eq_any([Status::Paid.as_str(), Status::ReportDue.as_str()]))
+        .filter(ga::report_due_on.lt(today))
+        .count()
+        .get_result(conn)
+}
+
+/// How many applications the queue filter selects.
+pub fn queue_count(conn: &mut DbConn, f: &QueueFilter) -> QueryResult<i64> {
+    queue_filtered(f).count().get_result(conn)
+}
+
+/// One page of the queue, newest first.
+pub fn queue_page(
+    conn: &mut DbConn,
+    f: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<GrantApplication>> {
+    queue_filtered(f)
+        .order(ga::id.desc())
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(GrantApplication::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` applications of the queue with an id below `before`, newest first (a chunk
+/// of the export).
+pub fn queue_chunk_before(
+    conn: &mut DbConn,
+    f: &QueueFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<GrantApplication>> {
+    let mut q = queue_filtered(f);
+    if let Some(b) = before {
+        q = q.filter(ga::id.lt(b));
+    }
+    q.order(ga::id.desc())
+        .limit(limit.max(0))
+        .select(GrantApplication::as_select())
+        .load(conn)
+}
+
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = grant_budget_lines)]
 pub struct BudgetLine {
@@ -481,6 +612,22 @@ impl GrantDecision {
     pub fn approved(&self) -> bool {
         self.outcome == "approved"
     }
+}
+
+/// The decisions of many applications at once, by application.
+pub fn decisions_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, GrantDecision>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<GrantDecision> = grant_decisions::table
+            .filter(grant_decisions::application_id.eq_any(chunk))
+            .select(GrantDecision::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|d| (d.application_id, d)));
+    }
+    Ok(out)
 }
 
 pub fn decision(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantDecision>> {

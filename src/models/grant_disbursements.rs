@@ -73,20 +73,94 @@ pub fn for_application(conn: &mut DbConn, application_id: i64) -> QueryResult<Ve
         .load(conn)
 }
 
-/// Applications the treasurer follows: awarded and not yet closed, oldest event first.
-pub fn awarded_open(
-    conn: &mut DbConn,
-) -> QueryResult<Vec<crate::models::grant_applications::GrantApplication>> {
-    let statuses = [
-        Status::Approved,
-        Status::Paid,
-        Status::ReportDue,
-        Status::ReportReceived,
-    ]
-    .map(|s| s.as_str());
+/// The sections of the treasurer's list of awarded grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Approved, not yet paid.
+    ToPay,
+    /// Paid, waiting for the report.
+    Waiting,
+    /// Report received, to close.
+    ToClose,
+}
+
+impl Stage {
+    fn statuses(self) -> Vec<&'static str> {
+        match self {
+            Stage::ToPay => vec![Status::Approved.as_str()],
+            Stage::Waiting => vec![Status::Paid.as_str(), Status::ReportDue.as_str()],
+            Stage::ToClose => vec![Status::ReportReceived.as_str()],
+        }
+    }
+}
+
+type Boxed = ga::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+/// The grants of a stage, without those `viewer` is recused from.
+fn of_stage(stage: Stage, viewer: i64) -> Boxed {
+    use crate::db::schema::grant_reviewers as gr;
     ga::table
-        .filter(ga::status.eq_any(statuses))
-        .order((ga::starts_on.asc(), ga::id.asc()))
+        .filter(ga::status.eq_any(stage.statuses()))
+        .filter(
+            ga::id.ne_all(
+                gr::table
+                    .filter(gr::user_id.eq(viewer))
+                    .filter(gr::conflict.eq(true))
+                    .select(gr::application_id),
+            ),
+        )
+        .into_boxed()
+}
+
+/// How many grants a stage holds for `viewer`.
+pub fn stage_count(conn: &mut DbConn, stage: Stage, viewer: i64) -> QueryResult<i64> {
+    of_stage(stage, viewer).count().get_result(conn)
+}
+
+/// How many grants waiting for their report are past its due date, for `viewer`.
+pub fn overdue_count(conn: &mut DbConn, viewer: i64, today: NaiveDate) -> QueryResult<i64> {
+    of_stage(Stage::Waiting, viewer)
+        .filter(ga::report_due_on.lt(today))
+        .count()
+        .get_result(conn)
+}
+
+/// One page of a stage: to pay by event start; waiting by report due date (overdue ones
+/// come first, having the earliest dates; none last); to close by event start.
+pub fn stage_page(
+    conn: &mut DbConn,
+    stage: Stage,
+    viewer: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<crate::models::grant_applications::GrantApplication>> {
+    let q = of_stage(stage, viewer);
+    let q = match stage {
+        Stage::Waiting => q.order((
+            ga::report_due_on.is_null().asc(),
+            ga::report_due_on.asc(),
+            ga::id.asc(),
+        )),
+        _ => q.order((ga::starts_on.asc(), ga::id.asc())),
+    };
+    q.offset(offset.max(0))
+        .limit(limit.max(0))
         .select(crate::models::grant_applications::GrantApplication::as_select())
         .load(conn)
+}
+
+/// What has been paid on each of some grants, in the foundation currency (one query).
+pub fn paid_base_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = gd::table
+        .filter(gd::application_id.eq_any(ids))
+        .select((gd::application_id, gd::base_minor))
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    for (id, minor) in rows {
+        *out.entry(id).or_insert(0) += minor;
+    }
+    Ok(out)
 }

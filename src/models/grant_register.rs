@@ -70,15 +70,23 @@ fn listed_statuses() -> Vec<&'static str> {
         .collect()
 }
 
-/// Awarded grants whose applicants agreed to be listed, newest year first.
-pub fn register(conn: &mut DbConn, f: &RegisterFilter) -> QueryResult<Vec<RegisterRow>> {
-    let mut q = ga::table
+type Joined = diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<ga::table, gdec::table>, gp::table>;
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The listed grants (awarded, still standing, applicant opted in) with no filter.
+fn listed() -> diesel::dsl::IntoBoxed<'static, Joined, Backend> {
+    ga::table
         .inner_join(gdec::table)
         .inner_join(gp::table)
         .filter(gdec::outcome.eq("approved"))
         .filter(ga::public_opt_in.eq(true))
         .filter(ga::status.eq_any(listed_statuses()))
-        .into_boxed();
+        .into_boxed()
+}
+
+/// The listed grants a filter selects, in SQL.
+fn filtered(f: &RegisterFilter) -> diesel::dsl::IntoBoxed<'static, Joined, Backend> {
+    let mut q = listed();
     if let Some(y) = f.year {
         q = q.filter(ga::budget_year.eq(y));
     }
@@ -88,8 +96,12 @@ pub fn register(conn: &mut DbConn, f: &RegisterFilter) -> QueryResult<Vec<Regist
     if let Some(c) = &f.country {
         q = q.filter(ga::event_country.eq(c.clone()));
     }
-    q.order((ga::budget_year.desc(), ga::starts_on.desc(), ga::id.desc()))
-        .select((
+    q
+}
+
+macro_rules! register_columns {
+    () => {
+        (
             ga::id,
             ga::organisation,
             ga::event_name,
@@ -102,8 +114,74 @@ pub fn register(conn: &mut DbConn, f: &RegisterFilter) -> QueryResult<Vec<Regist
             ga::programme_id,
             gp::name,
             gdec::awarded_minor,
-        ))
+        )
+    };
+}
+
+/// How many listed grants a filter selects.
+pub fn count(conn: &mut DbConn, f: &RegisterFilter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn)
+}
+
+/// One page of the register, newest year first.
+pub fn page(
+    conn: &mut DbConn,
+    f: &RegisterFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RegisterRow>> {
+    filtered(f)
+        .order((ga::budget_year.desc(), ga::starts_on.desc(), ga::id.desc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(register_columns!())
         .load(conn)
+}
+
+/// Up to `limit` listed grants a filter selects with an id below `before`, newest first (a
+/// chunk of the export).
+pub fn chunk_before(
+    conn: &mut DbConn,
+    f: &RegisterFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<RegisterRow>> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(ga::id.lt(b));
+    }
+    q.order(ga::id.desc())
+        .limit(limit.max(0))
+        .select(register_columns!())
+        .load(conn)
+}
+
+/// What the register's filters offer: the years (newest first), programmes and event
+/// countries that list something, each read with one `DISTINCT` query.
+#[derive(Clone, Debug)]
+pub struct RegisterChoices {
+    pub years: Vec<i32>,
+    pub programmes: Vec<(i64, String)>,
+    pub countries: Vec<String>,
+}
+
+pub fn choices(conn: &mut DbConn) -> QueryResult<RegisterChoices> {
+    let years: Vec<i32> = listed()
+        .select(ga::budget_year)
+        .distinct()
+        .order(ga::budget_year.desc())
+        .load(conn)?;
+    let programmes: Vec<(i64, String)> = listed()
+        .select((ga::programme_id, gp::name))
+        .distinct()
+        .order((gp::name.asc(), ga::programme_id.asc()))
+        .load(conn)?;
+    let countries: Vec<String> = listed().select(ga::event_country).distinct().load(conn)?;
+    Ok(RegisterChoices {
+        years,
+        programmes,
+        countries,
+    })
 }
 
 /// Years with a budget cap or an application, newest first.

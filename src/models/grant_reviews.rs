@@ -168,6 +168,16 @@ pub fn assigned_to(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
+/// Which of `ids` a user is assigned to review (not recused).
+pub fn assigned_to_among(conn: &mut DbConn, user_id: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    gr::table
+        .filter(gr::user_id.eq(user_id))
+        .filter(gr::conflict.eq(false))
+        .filter(gr::application_id.eq_any(ids))
+        .select(gr::application_id)
+        .load(conn)
+}
+
 /// When each user was last given an application to review (for round-robin): users never
 /// assigned are absent.
 pub fn last_assigned(conn: &mut DbConn) -> QueryResult<HashMap<i64, NaiveDateTime>> {
@@ -194,10 +204,12 @@ pub fn summary(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, (usiz
         .filter(gr::conflict.eq(false))
         .select((gr::application_id, gr::user_id))
         .load(conn)?;
-    let votes: Vec<(i64, i64)> = gv::table
+    let votes: std::collections::HashSet<(i64, i64)> = gv::table
         .filter(gv::application_id.eq_any(ids))
         .select((gv::application_id, gv::user_id))
-        .load(conn)?;
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
     let mut out: HashMap<i64, (usize, usize)> = HashMap::new();
     for (app, user) in &reviewers {
         let e = out.entry(*app).or_default();

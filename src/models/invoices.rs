@@ -174,6 +174,25 @@ pub fn for_sponsorship(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The invoices of many sponsorships at once, by sponsorship, oldest first.
+pub fn for_sponsorships(
+    conn: &mut DbConn,
+    sponsorship_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<Invoice>>> {
+    let mut out: std::collections::HashMap<i64, Vec<Invoice>> = Default::default();
+    for chunk in sponsorship_ids.chunks(1000) {
+        let rows: Vec<Invoice> = invoices::table
+            .filter(invoices::sponsorship_id.eq_any(chunk))
+            .order(invoices::id.asc())
+            .select(Invoice::as_select())
+            .load(conn)?;
+        for i in rows {
+            out.entry(i.sponsorship_id).or_default().push(i);
+        }
+    }
+    Ok(out)
+}
+
 pub fn for_sponsor(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Invoice>> {
     invoices::table
         .inner_join(sponsorships::table)
@@ -194,6 +213,34 @@ pub struct ListRow {
 /// Staff list, newest first; `status` filters when given.
 pub fn list(conn: &mut DbConn, status: Option<&str>, limit: i64) -> QueryResult<Vec<ListRow>> {
     page(conn, status, 0, limit)
+}
+
+/// Up to `limit` invoices with this status (or any) and an id above `after`, oldest first,
+/// with their sponsor (a chunk of an export).
+pub fn chunk_after(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ListRow>> {
+    let mut q = invoices::table
+        .inner_join(sponsorships::table.inner_join(sponsors::table))
+        .select((Invoice::as_select(), sponsors::id, sponsors::name))
+        .filter(invoices::id.gt(after.unwrap_or(0)))
+        .order(invoices::id.asc())
+        .limit(limit.max(0))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(invoices::status.eq(s.to_string()));
+    }
+    Ok(q.load::<(Invoice, i64, String)>(conn)?
+        .into_iter()
+        .map(|(invoice, sponsor_id, sponsor_name)| ListRow {
+            invoice,
+            sponsor_id,
+            sponsor_name,
+        })
+        .collect())
 }
 
 /// How many invoices have this status (or any).
@@ -502,11 +549,12 @@ pub fn open_summary(conn: &mut DbConn, today: NaiveDate) -> QueryResult<OpenSumm
         .select(Invoice::as_select())
         .load(conn)?;
     let overdue = open.iter().filter(|i| i.due_on < today).count() as i64;
+    let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
+    let payments = payments_of_all(conn, &ids)?;
     let mut by_currency: Vec<(String, i64)> = Vec::new();
     for i in &open {
-        let due = i
-            .amount_minor
-            .saturating_sub(totals(conn, i.id)?.paid_minor);
+        let paid = totals_of(payments.get(&i.id).map_or(&[][..], Vec::as_slice)).paid_minor;
+        let due = i.amount_minor.saturating_sub(paid);
         match by_currency.iter_mut().find(|(c, _)| *c == i.currency) {
             Some((_, v)) => *v = v.saturating_add(due),
             None => by_currency.push((i.currency.clone(), due)),

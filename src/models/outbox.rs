@@ -130,13 +130,35 @@ pub fn retry_now(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Messages with a given status, newest first.
-pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
+/// A message as a list shows it: everything but the bodies.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxLine {
+    pub id: i64,
+    pub kind: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// One page of the messages with a given status, newest first, without their bodies.
+pub fn page(
+    conn: &mut DbConn,
+    status: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<OutboxLine>> {
     outbox::table
         .filter(outbox::status.eq(status))
         .order(outbox::id.desc())
-        .limit(limit)
-        .select(OutboxMessage::as_select())
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(OutboxLine::as_select())
         .load(conn)
 }
 

@@ -192,6 +192,99 @@ pub fn stats(
     .load(conn)
 }
 
+/// One sponsor in one slot over a period: names and sums.
+#[derive(Clone, Debug)]
+pub struct PeriodLine {
+    pub sponsor: String,
+    pub slot: String,
+    pub slot_key: String,
+    pub impressions: i64,
+    pub clicks: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many (slot, sponsor) pairs counted something between `from` and `to` (inclusive).
+pub fn period_line_count(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+    // Dates are formatted by chrono, never typed by a user.
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM placement_stats \
+         WHERE day >= '{from}' AND day <= '{to}' GROUP BY slot_id, sponsor_id) AS pairs"
+    );
+    let rows: Vec<Count> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
+    };
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// The impressions and clicks counted between `from` and `to` (inclusive), in all.
+pub fn period_totals(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<(i64, i64)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    placement_stats::table
+        .filter(placement_stats::day.ge(from))
+        .filter(placement_stats::day.le(to))
+        .select((
+            sql::<BigInt>("CAST(COALESCE(SUM(impressions), 0) AS BIGINT)"),
+            sql::<BigInt>("CAST(COALESCE(SUM(clicks), 0) AS BIGINT)"),
+        ))
+        .first(conn)
+}
+
+/// One page of the sums per (slot, sponsor) between `from` and `to` (inclusive), most
+/// impressions first, grouped and summed in SQL; the names of the page's sponsors and slots
+/// come with one more query each.
+pub fn period_lines(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PeriodLine>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let sums: Vec<(i64, i64, i64, i64)> = placement_stats::table
+        .filter(placement_stats::day.ge(from))
+        .filter(placement_stats::day.le(to))
+        .group_by((placement_stats::slot_id, placement_stats::sponsor_id))
+        .select((
+            placement_stats::slot_id,
+            placement_stats::sponsor_id,
+            sql::<BigInt>("CAST(SUM(impressions) AS BIGINT)"),
+            sql::<BigInt>("CAST(SUM(clicks) AS BIGINT)"),
+        ))
+        .order(sql::<BigInt>(
+            "SUM(impressions) DESC, SUM(clicks) DESC, sponsor_id, slot_id",
+        ))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .load(conn)?;
+    let sponsor_ids: Vec<i64> = sums.iter().map(|s| s.1).collect();
+    let names = super::sponsors::names_of(conn, &sponsor_ids)?;
+    let slots: std::collections::HashMap<i64, (String, String)> = all(conn)?
+        .into_iter()
+        .map(|s| (s.id, (s.name, s.key)))
+        .collect();
+    Ok(sums
+        .into_iter()
+        .map(|(slot_id, sponsor_id, impressions, clicks)| {
+            let (slot, slot_key) = slots.get(&slot_id).cloned().unwrap_or_default();
+            PeriodLine {
+                sponsor: names.get(&sponsor_id).cloned().unwrap_or_default(),
+                slot,
+                slot_key,
+                impressions,
+                clicks,
+            }
+        })
+        .collect())
+}
+
 /// Of the given ids, the slots and the sponsors that still exist (the placement counter
 /// drops counts for removed ones instead of failing every flush on a foreign key).
 pub fn existing_targets(

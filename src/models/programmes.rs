@@ -57,6 +57,18 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Programme> {
         .first(conn)
 }
 
+/// Some programmes, by id (one query).
+pub fn find_many(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Programme>> {
+    let rows: Vec<Programme> = programmes::table
+        .filter(programmes::id.eq_any(ids))
+        .select(Programme::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+}
+
 pub fn exists(conn: &mut DbConn, name: &str, year: i32, except: Option<i64>) -> QueryResult<bool> {
     let mut q = programmes::table
         .filter(programmes::name.eq(name))

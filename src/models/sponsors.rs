@@ -194,6 +194,23 @@ pub fn page(
         .load(conn)
 }
 
+/// Up to `limit` sponsors the search selects with an id above `after`, by id (a chunk of an
+/// export).
+pub fn chunk_after(
+    conn: &mut DbConn,
+    search: &str,
+    pending: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Sponsor>> {
+    matching(search, pending)
+        .filter(sponsors::id.gt(after.unwrap_or(0)))
+        .order(sponsors::id.asc())
+        .limit(limit.max(0))
+        .select(Sponsor::as_select())
+        .load(conn)
+}
+
 /// How many sponsors have a proposed description or logo waiting for staff (the same rule
 /// as [`Sponsor::has_update_to_approve`]).
 pub fn count_with_update_to_approve(conn: &mut DbConn) -> QueryResult<i64> {
@@ -329,6 +346,32 @@ pub fn contacts_of_all(
         }
     }
     Ok(out)
+}
+
+/// The names of some sponsors, by id (one query).
+pub fn names_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(i64, String)> = sponsors::table
+            .filter(sponsors::id.eq_any(chunk))
+            .select((sponsors::id, sponsors::name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The contacts of one role as "Name <email>", joined with "; " (a cell of an export).
+pub fn contacts_with_role(contacts: &[Contact], role: &str) -> String {
+    contacts
+        .iter()
+        .filter(|x| x.role == role)
+        .map(|x| format!("{} <{}>", x.name, x.email))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub fn add_contact(

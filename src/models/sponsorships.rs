@@ -274,19 +274,18 @@ pub fn page(conn: &mut DbConn, f: &Filter, offset: i64, limit: i64) -> QueryResu
         .collect())
 }
 
-/// The first `limit` rows a filter selects.
-pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> {
-    page(conn, f, 0, limit)
-}
-
-/// Every sponsorship of a programme's tiers, whatever its status, with sponsor and tier
-/// (a conference's sponsorship revenue), largest fee first.
-pub fn for_programme(conn: &mut DbConn, programme_id: i64) -> QueryResult<Vec<Row>> {
-    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
-        .inner_join(sponsors::table)
-        .inner_join(tiers::table)
-        .filter(tiers::programme_id.eq(programme_id))
-        .order((sponsorships::fee_minor.desc(), sponsorships::id.asc()))
+/// Up to `limit` rows a filter selects with an id above `after`, by id (a chunk of an
+/// export).
+pub fn chunk_after(
+    conn: &mut DbConn,
+    f: &Filter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Row>> {
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = filtered(f)
+        .filter(sponsorships::id.gt(after.unwrap_or(0)))
+        .order(sponsorships::id.asc())
+        .limit(limit.max(0))
         .select((
             Sponsorship::as_select(),
             Sponsor::as_select(),
@@ -301,6 +300,46 @@ pub fn for_programme(conn: &mut DbConn, programme_id: i64) -> QueryResult<Vec<Ro
             tier,
         })
         .collect())
+}
+
+/// The first `limit` rows a filter selects.
+pub fn list(conn: &mut DbConn, f: &Filter, limit: i64) -> QueryResult<Vec<Row>> {
+    page(conn, f, 0, limit)
+}
+
+/// Every sponsorship of a programme's tiers, whatever its status, with sponsor and tier
+/// (a conference's sponsorship revenue), largest fee first.
+pub fn for_programme(conn: &mut DbConn, programme_id: i64) -> QueryResult<Vec<Row>> {
+    Ok(for_programmes(conn, &[programme_id])?
+        .remove(&programme_id)
+        .unwrap_or_default())
+}
+
+/// [`for_programme`] for several programmes at once (one query), by programme.
+pub fn for_programmes(
+    conn: &mut DbConn,
+    programme_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<Row>>> {
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
+        .inner_join(sponsors::table)
+        .inner_join(tiers::table)
+        .filter(tiers::programme_id.eq_any(programme_ids))
+        .order((sponsorships::fee_minor.desc(), sponsorships::id.asc()))
+        .select((
+            Sponsorship::as_select(),
+            Sponsor::as_select(),
+            Tier::as_select(),
+        ))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<Row>> = Default::default();
+    for (sponsorship, sponsor, tier) in rows {
+        out.entry(tier.programme_id).or_default().push(Row {
+            sponsorship,
+            sponsor,
+            tier,
+        });
+    }
+    Ok(out)
 }
 
 /// How many sponsorships are in each of these statuses.

@@ -158,13 +158,49 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Every story for staff, newest change first, optionally of one status.
-pub fn list(conn: &mut DbConn, status: Option<Status>) -> QueryResult<Vec<Story>> {
+/// Stories of one status (or any), in SQL.
+fn with_status(
+    status: Option<Status>,
+) -> stories::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
     let mut q = stories::table.into_boxed();
     if let Some(s) = status {
         q = q.filter(stories::status.eq(s.as_str()));
     }
-    q.order((stories::updated_at.desc(), stories::id.desc()))
+    q
+}
+
+/// How many stories have this status (or any).
+pub fn count(conn: &mut DbConn, status: Option<Status>) -> QueryResult<i64> {
+    with_status(status).count().get_result(conn)
+}
+
+/// One page of the stories for staff, newest change first, optionally of one status.
+pub fn page(
+    conn: &mut DbConn,
+    status: Option<Status>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Story>> {
+    with_status(status)
+        .order((stories::updated_at.desc(), stories::id.desc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
+        .select(Story::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` stories of this status (or any) with an id above `after`, by id (a chunk of
+/// the export).
+pub fn chunk_after(
+    conn: &mut DbConn,
+    status: Option<Status>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Story>> {
+    with_status(status)
+        .filter(stories::id.gt(after.unwrap_or(0)))
+        .order(stories::id.asc())
+        .limit(limit.max(0))
         .select(Story::as_select())
         .load(conn)
 }

@@ -446,17 +446,6 @@ pub fn report_jobs(
     Ok(out)
 }
 
-/// Grants whose report is past its due date on `today` (paid or report due), soonest due
-/// first. The staff dashboard counts these.
-pub fn overdue_reports(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<GrantApplication>> {
-    let mut v: Vec<GrantApplication> = apps::list(conn, &[Status::Paid, Status::ReportDue])?
-        .into_iter()
-        .filter(|a| a.report_overdue(today))
-        .collect();
-    v.sort_by_key(|a| (a.report_due_on, a.id));
-    Ok(v)
-}
-
 /// The reminders a grant has had, in order.
 pub fn reminders_of(conn: &mut DbConn, id: i64) -> AppResult<Vec<Reminder>> {
     let done = reminders::done_for(conn, id)?;

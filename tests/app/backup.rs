@@ -281,7 +281,7 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
     assert!(invoices.iter().any(|r| r.invoice.is_paid()));
     assert!(invoices.iter().any(|r| r.invoice.is_open()));
     // Seven stories in every state; three public today (one waits for its day).
-    let all = steward::models::stories::list(&mut c, None).expect("stories");
+    let all = steward::models::stories::page(&mut c, None, 0, 100).expect("stories");
     assert_eq!(all.len(), 7);
     let today = chrono::Utc::now().date_naive();
     assert_eq!(all.iter().filter(|s| s.is_public(today)).count(), 3);

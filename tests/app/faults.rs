@@ -2,51 +2,13 @@
 //! for gzip receives them, a database that stays locked, a body sent a byte at a time, and a
 //! flood of refused sign-ins.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use steward::db::schema::{audit_log, sponsors};
 use steward::domain::Role;
 
-use crate::helpers::{TestApp, TestClient, is_postgres};
-
-/// GETs `path` as a browser does (`Accept-Encoding: gzip`) and returns the status, the
-/// headers and the body as the browser would show it: a body labelled gzip must really be.
-pub async fn browser_get(c: &TestClient, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let r = c
-        .http
-        .get(c.url(path))
-        .header("Accept-Encoding", "gzip, deflate, br")
-        .send()
-        .await
-        .expect("GET");
-    decode(r).await
-}
-
-async fn decode(r: reqwest::Response) -> (u16, reqwest::header::HeaderMap, String) {
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let bytes = r.bytes().await.expect("body");
-    let gzip = headers
-        .get("content-encoding")
-        .is_some_and(|v| v.to_str().unwrap_or("").contains("gzip"));
-    let body = if gzip {
-        let mut out = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut out)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{status} labelled gzip but not gzip ({e}): {:?}",
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-                )
-            });
-        out
-    } else {
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    (status, headers, body)
-}
+use crate::helpers::{TestApp, TestClient, browser_get, decode, is_postgres};
 
 #[tokio::test]
 async fn every_error_page_decodes_in_a_browser_that_asks_for_gzip() {

@@ -16,6 +16,7 @@ mod faults;
 mod grants;
 mod placements;
 mod public_pages;
+mod query_budget;
 mod scale;
 mod security;
 mod sponsors;

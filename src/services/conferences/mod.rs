@@ -10,6 +10,8 @@ pub use budget_lines::{
     update_revenue, update_ticket,
 };
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::db::{DbConn, write_tx, write_tx_with};
@@ -304,10 +306,88 @@ fn counted(s: Status) -> bool {
 /// sponsorship in another currency is converted at the reference rates.
 pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget> {
     let conference = conferences::find(conn, id)?;
+    let mut budgets = live_many(conn, vec![conference], base)?;
+    budgets
+        .pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no live budget")))
+}
+
+/// What the live budgets of some conferences read: each kind of row with one query for all
+/// of them, so a list of conferences costs the same number of queries however long it is.
+struct Rows {
+    costs: HashMap<i64, Vec<CostLine>>,
+    tickets: HashMap<i64, Vec<TicketType>>,
+    revenue: HashMap<i64, Vec<RevenueLine>>,
+    programmes: HashMap<i64, crate::models::programmes::Programme>,
+    sponsorships: HashMap<i64, Vec<Row>>,
+    invoices: HashMap<i64, Vec<crate::models::invoices::Invoice>>,
+    payments: HashMap<i64, Vec<crate::models::invoices::Payment>>,
+    /// Reference rates to the foundation currency, read once per currency.
+    rates: HashMap<Currency, Option<i64>>,
+}
+
+impl Rows {
+    fn load(conn: &mut DbConn, list: &[Conference]) -> AppResult<Rows> {
+        let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+        let pids: Vec<i64> = list.iter().filter_map(|c| c.programme_id).collect();
+        let sponsorships = sponsorships::for_programmes(conn, &pids)?;
+        let sids: Vec<i64> = sponsorships
+            .values()
+            .flatten()
+            .map(|r| r.sponsorship.id)
+            .collect();
+        let invoices = crate::models::invoices::for_sponsorships(conn, &sids)?;
+        let invoice_ids: Vec<i64> = invoices.values().flatten().map(|i| i.id).collect();
+        Ok(Rows {
+            costs: lines::costs_of(conn, &ids)?,
+            tickets: conferences::tickets_of(conn, &ids)?,
+            revenue: lines::revenue_of(conn, &ids)?,
+            programmes: crate::models::programmes::find_many(conn, &pids)?,
+            payments: crate::models::invoices::payments_of_all(conn, &invoice_ids)?,
+            sponsorships,
+            invoices,
+            rates: HashMap::new(),
+        })
+    }
+
+    fn rate(
+        &mut self,
+        conn: &mut DbConn,
+        code: Currency,
+        base: Currency,
+    ) -> AppResult<Option<i64>> {
+        if let Some(r) = self.rates.get(&code) {
+            return Ok(*r);
+        }
+        let r = grant_programmes::rate(conn, code, base)?;
+        self.rates.insert(code, r);
+        Ok(r)
+    }
+}
+
+/// The live budgets of some conferences, in their order (see [`live`]).
+pub fn live_many(
+    conn: &mut DbConn,
+    list: Vec<Conference>,
+    base: Currency,
+) -> AppResult<Vec<LiveBudget>> {
+    let mut rows = Rows::load(conn, &list)?;
+    list.into_iter()
+        .map(|conference| live_of(conn, conference, base, &mut rows))
+        .collect()
+}
+
+fn live_of(
+    conn: &mut DbConn,
+    conference: Conference,
+    base: Currency,
+    rows: &mut Rows,
+) -> AppResult<LiveBudget> {
+    let id = conference.id;
     let cur = conference.currency();
-    let costs = lines::costs(conn, id)?;
-    let tickets = conferences::tickets(conn, id)?;
-    let revenue = lines::revenue(conn, id)?;
+    let costs = rows.costs.remove(&id).unwrap_or_default();
+    let tickets = rows.tickets.remove(&id).unwrap_or_default();
+    let revenue = rows.revenue.remove(&id).unwrap_or_default();
     let too_large = || AppError::Unexpected(anyhow::anyhow!(conference_budget::TooLarge));
 
     let conv = |minor: i64, currency: &str, rate: i64| -> AppResult<i64> {
@@ -348,18 +428,19 @@ pub fn live(conn: &mut DbConn, id: i64, base: Currency) -> AppResult<LiveBudget>
     let mut unconverted: Vec<String> = Vec::new();
     let (mut committed, mut paid) = (0i64, 0i64);
     if let Some(pid) = conference.programme_id {
-        programme = Some(crate::models::programmes::find(conn, pid)?.title());
-        let rate_of = |c: &mut DbConn, code: Currency| grant_programmes::rate(c, code, base);
-        let to_rate = rate_of(conn, cur)?;
-        for row in sponsorships::for_programme(conn, pid)? {
+        programme = rows.programmes.get(&pid).map(|p| p.title());
+        let to_rate = rows.rate(conn, cur, base)?;
+        let list = rows.sponsorships.get(&pid).cloned().unwrap_or_default();
+        for row in list {
             let s = &row.sponsorship;
             let Some(fee) = s.fee() else { continue };
             let mut paid_minor = 0i64;
-            for inv in crate::models::invoices::for_sponsorship(conn, s.id)? {
-                paid_minor = paid_minor
-                    .saturating_add(crate::models::invoices::totals(conn, inv.id)?.net_minor());
+            for inv in rows.invoices.get(&s.id).map_or(&[][..], Vec::as_slice) {
+                let of = rows.payments.get(&inv.id).map_or(&[][..], Vec::as_slice);
+                paid_minor =
+                    paid_minor.saturating_add(crate::models::invoices::totals_of(of).net_minor());
             }
-            let from_rate = rate_of(conn, fee.currency)?;
+            let from_rate = rows.rate(conn, fee.currency, base)?;
             let convert = |minor: i64| match (from_rate, to_rate) {
                 _ if fee.currency == cur => Some(minor),
                 (Some(f), Some(t)) => {
@@ -498,26 +579,27 @@ pub struct Summary {
     pub baseline: Option<i32>,
 }
 
-/// Every conference (or those ending on or after `ending_from`) with its live analysis.
+/// A page of the conferences (or of those ending on or after `ending_from`, soonest first)
+/// with their live analysis, every kind of row read once for the whole page.
 pub fn summaries(
     conn: &mut DbConn,
     base: Currency,
     today: NaiveDate,
     ending_from: Option<NaiveDate>,
+    offset: i64,
+    limit: i64,
 ) -> AppResult<Vec<Summary>> {
-    let mut out = Vec::new();
-    for conference in conferences::all(conn)? {
-        if ending_from.is_some_and(|d| conference.ends_on < d) {
-            continue;
-        }
-        let b = live(conn, conference.id, base)?;
-        out.push(Summary {
+    let list = conferences::page(conn, ending_from, offset, limit)?;
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let versions = baselines::latest_versions_of(conn, &ids)?;
+    Ok(live_many(conn, list, base)?
+        .into_iter()
+        .map(|b| Summary {
             analysis: conference_budget::analyse(&b.inputs, today),
-            baseline: baselines::latest(conn, conference.id)?.map(|b| b.version),
-            conference,
-        });
-    }
-    Ok(out)
+            baseline: versions.get(&b.conference.id).copied(),
+            conference: b.conference,
+        })
+        .collect())
 }
 
 /// The day the analysis is computed for.

@@ -6,14 +6,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::csv::Csv;
 use crate::domain::grants::COC_POLICY;
 use crate::domain::{Currency, Money, country};
 use crate::error::AppResult;
 use crate::models::grant_programmes::{self as programmes, GrantProgramme};
 use crate::models::grant_register::{self, RegisterFilter, RegisterRow};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
+use crate::web::pager::Pager;
 use crate::web::{render, urlencode};
 
 /// A programme as the public page shows it.
@@ -109,7 +110,12 @@ pub struct RegisterQuery {
     programme: String,
     #[serde(default)]
     country: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Grants listed on a page of the register.
+const REGISTER_PER_PAGE: i64 = 50;
 
 impl RegisterQuery {
     /// The filters understood; anything else (a typo, a hostile value) means "all".
@@ -153,6 +159,7 @@ fn query_string(f: &RegisterFilter) -> String {
 struct RegisterPage {
     layout: Layout,
     rows: Vec<RegisterRow>,
+    pager: Pager,
     filter: RegisterFilter,
     years: Vec<i32>,
     programmes: Vec<(i64, String)>,
@@ -175,69 +182,64 @@ impl RegisterPage {
     }
 }
 
-/// `GET /grants/register?year=&programme=&country=`.
+/// `GET /grants/register?year=&programme=&country=&page=`: a page of the register.
 pub async fn register(ctx: Ctx, q: web::Query<RegisterQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let f = filter.clone();
-    // Public and read far more often than grants are decided: reuse the rows for a few
-    // seconds (STEWARD_PUBLIC_CACHE_SECS), keyed by the filter as it was understood.
+    let asked = q.page.clone();
+    // Public and read far more often than grants are decided: reuse the page for a few
+    // seconds (STEWARD_PUBLIC_CACHE_SECS), keyed by the filter and page as understood.
     let db = ctx.state.db.clone();
     let key = format!(
-        "grants-register:{}:{}",
+        "grants-register:{}:{}:{}",
         chrono::Utc::now().date_naive(),
-        query_string(&filter)
+        query_string(&filter),
+        asked.trim().parse::<i64>().unwrap_or(1).max(1)
     );
-    let (rows, all) = ctx
+    let qs = query_string(&filter);
+    let page_url =
+        crate::web::pager::links("/grants/register", qs.trim_start_matches('?').to_string());
+    let (rows, pager, choices) = ctx
         .state
         .public_cache
         .get_or_build(key, async move {
             db.run(move |c| {
-                Ok((
-                    grant_register::register(c, &f)?,
-                    grant_register::register(c, &RegisterFilter::default())?,
-                ))
+                let total = grant_register::count(c, &f)?;
+                let pager = Pager::new(Some(asked.as_str()), total, REGISTER_PER_PAGE, page_url);
+                let rows = grant_register::page(c, &f, pager.offset(), REGISTER_PER_PAGE)?;
+                Ok((rows, pager, grant_register::choices(c)?))
             })
             .await
         })
         .await?;
     // The choices offered are those that list something.
-    let mut years: Vec<i32> = all.iter().map(|r| r.budget_year).collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
-    let mut programmes: Vec<(i64, String)> = all
+    let mut countries: Vec<(String, String)> = choices
+        .countries
         .iter()
-        .map(|r| (r.programme_id, r.programme_name.clone()))
-        .collect();
-    programmes.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    programmes.dedup();
-    let mut countries: Vec<(String, String)> = all
-        .iter()
-        .map(|r| (r.event_country.clone(), r.country_name().to_string()))
+        .map(|code| {
+            let name = country::name(code).unwrap_or(code).to_string();
+            (code.clone(), name)
+        })
         .collect();
     countries.sort_by(|a, b| a.1.cmp(&b.1));
-    countries.dedup();
     render(&RegisterPage {
         layout: ctx.layout("Grants register", "/grants"),
         csv_href: format!("/grants/register.csv{}", query_string(&filter)),
         rows,
+        pager,
         filter,
-        years,
-        programmes,
+        years: choices.years.clone(),
+        programmes: choices.programmes.clone(),
         countries,
     })
 }
 
-/// `GET /grants/register.csv`: the register with the same filters, for spreadsheets. Every
-/// cell goes through `domain::csv`, so a name that looks like a formula stays text.
+/// `GET /grants/register.csv`: the register with the same filters, for spreadsheets, every
+/// grant they select, newest first; streamed a chunk at a time. Every cell goes through
+/// `domain::csv`, so a name that looks like a formula stays text.
 pub async fn register_csv(ctx: Ctx, q: web::Query<RegisterQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
-    let rows = ctx
-        .state
-        .db
-        .run(move |c| Ok(grant_register::register(c, &filter)?))
-        .await?;
-    let mut csv = Csv::new();
-    csv.row([
+    const HEADER: &[&str] = &[
         "Grant",
         "Year",
         "Programme",
@@ -249,29 +251,35 @@ pub async fn register_csv(ctx: Ctx, q: web::Query<RegisterQuery>) -> AppResult<H
         "Ends",
         "Awarded",
         "Currency",
-    ]);
-    for r in &rows {
-        csv.row([
-            r.reference(),
-            r.budget_year.to_string(),
-            r.programme_name.clone(),
-            r.organisation.clone(),
-            r.event_name.clone(),
-            r.city.clone(),
-            r.country_name().to_string(),
-            r.starts_on.to_string(),
-            r.ends_on.to_string(),
-            r.awarded_plain(),
-            r.currency.clone(),
-        ]);
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"grants-register.csv\"",
-        ))
-        .body(csv.finish()))
+    ];
+    csv_export::stream(
+        &ctx.state.db,
+        "grants-register.csv",
+        HEADER,
+        move |c, before| {
+            let rows = grant_register::chunk_before(c, &filter, before, csv_export::CHUNK)?;
+            Ok(Chunk::of(
+                rows,
+                |r| r.id,
+                |r| {
+                    vec![vec![
+                        r.reference(),
+                        r.budget_year.to_string(),
+                        r.programme_name.clone(),
+                        r.organisation.clone(),
+                        r.event_name.clone(),
+                        r.city.clone(),
+                        r.country_name().to_string(),
+                        r.starts_on.to_string(),
+                        r.ends_on.to_string(),
+                        r.awarded_plain(),
+                        r.currency.clone(),
+                    ]]
+                },
+            ))
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -284,6 +292,7 @@ mod tests {
             year: "2027".into(),
             programme: "3".into(),
             country: "gh".into(),
+            page: "2".into(),
         };
         let f = q.filter();
         assert_eq!(f.year, Some(2027));
@@ -294,6 +303,7 @@ mod tests {
             year: "1e9".into(),
             programme: "-1".into(),
             country: "<script>".into(),
+            page: "x".into(),
         };
         assert_eq!(q.filter(), RegisterFilter::default());
         assert_eq!(query_string(&RegisterFilter::default()), "");

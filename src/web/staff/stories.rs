@@ -9,7 +9,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::FormErrors;
-use crate::domain::csv::Csv;
 use crate::domain::story::{self, Status, category_label};
 use crate::error::{AppError, AppResult};
 use crate::models::sponsors::{self, Sponsor};
@@ -19,10 +18,12 @@ use crate::web::extract::StoryEditors;
 
 use crate::domain::form::Fields;
 use crate::services::stories::{self as service, Author};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::staff::fmt_time;
 use crate::web::story_form::{self as shared, PictureForm, PictureOutcome, StoryForm};
-use crate::web::{csv_response, redirect_with_flash, render, render_status};
+use crate::web::{redirect_with_flash, render, render_status};
 
 type S = Staff<StoryEditors>;
 type Form = web::Form<Vec<(String, String)>>;
@@ -32,7 +33,12 @@ const SECTION: &str = "/staff/stories";
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Stories listed on a page.
+const PER_PAGE: i64 = 50;
 
 impl ListQuery {
     fn status(&self) -> Option<Status> {
@@ -45,6 +51,7 @@ impl ListQuery {
 struct ListPage {
     layout: Layout,
     rows: Vec<Story>,
+    pager: Pager,
     status: String,
     statuses: [Status; 4],
     csv_url: String,
@@ -57,18 +64,28 @@ impl ListPage {
     }
 }
 
-/// `GET /staff/stories`.
+/// `GET /staff/stories?status=&page=`: a page of the stories, newest change first.
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let status = q.status();
-    let rows = staff
+    let asked = q.page.clone();
+    let page_url = crate::web::pager::links(
+        SECTION,
+        status.map(|s| format!("status={s}")).unwrap_or_default(),
+    );
+    let (rows, pager) = staff
         .state
         .db
-        .run(move |c| Ok(stories::list(c, status)?))
+        .run(move |c| {
+            let total = stories::count(c, status)?;
+            let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
+            Ok((stories::page(c, status, pager.offset(), PER_PAGE)?, pager))
+        })
         .await?;
     render(&ListPage {
         layout: staff.layout("Success stories", SECTION),
         rows,
+        pager,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses: Status::ALL,
         csv_url: match status {
@@ -79,38 +96,39 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     })
 }
 
-/// `GET /staff/stories.csv`: the list with its status filter.
+/// `GET /staff/stories.csv`: every story of the list's status filter, oldest first;
+/// streamed a chunk at a time.
 pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let status = q.status();
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            let mut csv = Csv::new();
-            csv.row([
-                "Story",
-                "Title",
-                "Organisation",
-                "Sponsor",
-                "Category",
-                "Status",
-                "Shown from",
-                "Author",
-                "Author email",
-                "Written in",
-                "Summary",
-                "Last change (UTC)",
-            ]);
-            for s in stories::list(c, status)? {
-                let sponsor = match s.sponsor_id {
-                    Some(id) => sponsors::find(c, id)?.name,
-                    None => String::new(),
-                };
-                csv.row([
+    const HEADER: &[&str] = &[
+        "Story",
+        "Title",
+        "Organisation",
+        "Sponsor",
+        "Category",
+        "Status",
+        "Shown from",
+        "Author",
+        "Author email",
+        "Written in",
+        "Summary",
+        "Last change (UTC)",
+    ];
+    csv_export::stream(&staff.state.db, "stories.csv", HEADER, move |c, after| {
+        let list = stories::chunk_after(c, status, after, csv_export::CHUNK)?;
+        let ids: Vec<i64> = list.iter().filter_map(|s| s.sponsor_id).collect();
+        let names = sponsors::names_of(c, &ids)?;
+        Ok(Chunk::of(
+            list,
+            |s| s.id,
+            |s| {
+                vec![vec![
                     s.id.to_string(),
                     s.title.clone(),
                     s.organisation.clone(),
-                    sponsor,
+                    s.sponsor_id
+                        .and_then(|id| names.get(&id).cloned())
+                        .unwrap_or_default(),
                     category_label(&s.category).to_string(),
                     s.status().label().to_string(),
                     s.public_date().map(|d| d.to_string()).unwrap_or_default(),
@@ -124,12 +142,11 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                     .to_string(),
                     s.summary.clone(),
                     fmt_time(&s.updated_at),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(csv_response("stories.csv", body))
+                ]]
+            },
+        ))
+    })
+    .await
 }
 
 #[derive(Template)]

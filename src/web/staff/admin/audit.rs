@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::audit::{self, AuditEntry, AuditFilter};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::{AdminOnly, Staff};
 use crate::web::layout::Layout;
 use crate::web::render;
@@ -155,10 +156,8 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppResult<Ht
     })
 }
 
-/// Entries in one CSV at most (the newest ones).
-const CSV_MAX: i64 = 100_000;
-
-/// `GET /staff/audit.csv`: the log with the page's filters, newest first.
+/// `GET /staff/audit.csv`: every entry the page's filters select, newest first; streamed a
+/// chunk at a time.
 pub async fn export_csv(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let mut errors = FormErrors::new();
     let filter = filter_of(&q, &mut errors);
@@ -167,38 +166,41 @@ pub async fn export_csv(staff: Staff<AdminOnly>, q: web::Query<Query>) -> AppRes
             "A date in the filter cannot be read. Use a date like 2026-11-23.".into(),
         ));
     }
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            let (rows, _) = audit::search(c, &filter, 1, CSV_MAX)?;
-            let mut csv = crate::domain::csv::Csv::new();
-            csv.row([
-                "When (UTC)",
-                "Who",
-                "Action",
-                "Record",
-                "Record id",
-                "Details",
-                "From",
-                "Times",
-                "Last (UTC)",
-            ]);
-            for e in rows {
-                csv.row([
-                    fmt_time(&e.at),
-                    e.actor,
-                    e.action,
-                    e.record_type.unwrap_or_default(),
-                    e.record_id.unwrap_or_default(),
-                    e.details,
-                    e.client_addr.unwrap_or_default(),
-                    e.repeats.to_string(),
-                    e.last_at.as_ref().map(fmt_time).unwrap_or_default(),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(crate::web::csv_response("audit-log.csv", body))
+    const HEADER: &[&str] = &[
+        "When (UTC)",
+        "Who",
+        "Action",
+        "Record",
+        "Record id",
+        "Details",
+        "From",
+        "Times",
+        "Last (UTC)",
+    ];
+    csv_export::stream(
+        &staff.state.db,
+        "audit-log.csv",
+        HEADER,
+        move |c, before| {
+            let rows = audit::chunk_before(c, &filter, before, csv_export::CHUNK)?;
+            Ok(Chunk::of(
+                rows,
+                |e| e.id,
+                |e| {
+                    vec![vec![
+                        fmt_time(&e.at),
+                        e.actor,
+                        e.action,
+                        e.record_type.unwrap_or_default(),
+                        e.record_id.unwrap_or_default(),
+                        e.details,
+                        e.client_addr.unwrap_or_default(),
+                        e.repeats.to_string(),
+                        e.last_at.as_ref().map(fmt_time).unwrap_or_default(),
+                    ]]
+                },
+            ))
+        },
+    )
+    .await
 }

@@ -5,17 +5,23 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::error::AppResult;
-use crate::models::outbox::{self, OutboxMessage};
+use crate::models::outbox::{self, OutboxLine, OutboxMessage};
 use crate::services::audit;
 use crate::web::extract::{AdminOnly, Staff};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::staff::{fmt_opt_time, fmt_time};
 use crate::web::{redirect_with_flash, render};
 
 #[derive(Deserialize)]
 pub struct Filter {
     status: Option<String>,
+    #[serde(default)]
+    page: String,
 }
+
+/// Emails listed on a page.
+const PER_PAGE: i64 = 100;
 
 pub struct Tab {
     pub value: &'static str,
@@ -30,7 +36,8 @@ struct ListPage {
     layout: Layout,
     tabs: Vec<Tab>,
     status: String,
-    rows: Vec<OutboxMessage>,
+    rows: Vec<OutboxLine>,
+    pager: Pager,
 }
 
 impl ListPage {
@@ -48,17 +55,25 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
         Some("sent") => "sent",
         _ => "pending",
     };
-    let (rows, counts) = staff
+    let asked = q.page.clone();
+    let page_url = crate::web::pager::links("/staff/outbox", format!("status={status}"));
+    let (rows, counts, pager) = staff
         .state
         .db
         .run(move |c| {
-            let rows = outbox::list(c, status, 200)?;
             let counts = [
                 outbox::count_by_status(c, "pending")?,
                 outbox::count_by_status(c, "failed")?,
                 outbox::count_by_status(c, "sent")?,
             ];
-            Ok((rows, counts))
+            let total = match status {
+                "pending" => counts[0],
+                "failed" => counts[1],
+                _ => counts[2],
+            };
+            let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
+            let rows = outbox::page(c, status, pager.offset(), PER_PAGE)?;
+            Ok((rows, counts, pager))
         })
         .await?;
     let tabs = [
@@ -80,6 +95,7 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
         tabs,
         status: status.to_string(),
         rows,
+        pager,
     })
 }
 

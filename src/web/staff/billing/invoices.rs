@@ -8,7 +8,6 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::domain::csv::Csv;
 use crate::domain::dates::parse_date;
 use crate::domain::form::Fields;
 use crate::domain::{Currency, FormErrors, Money, text};
@@ -16,12 +15,13 @@ use crate::error::{AppError, AppResult};
 use crate::models::invoices::{self, Invoice, ListRow, METHODS, Payment, money_label};
 use crate::models::{sponsors, sponsorships};
 use crate::services::billing::{self, Kind, PaymentInput};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::Staff;
 use crate::web::extract::{MoneyStaff, RoleRule, SponsorshipsStaff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::pager::Pager;
 use crate::web::staff::fmt_time;
-use crate::web::{csv_response, redirect_with_flash, render, render_status};
+use crate::web::{redirect_with_flash, render, render_status};
 
 type S = Staff<MoneyStaff>;
 
@@ -146,32 +146,31 @@ fn status_filter(q: &ListQuery) -> Option<String> {
 }
 
 /// `GET /staff/invoices.csv?status=open`: the invoices the list shows, with what was paid
-/// and refunded on each, for spreadsheets.
+/// and refunded on each, oldest first, for spreadsheets; streamed a chunk at a time.
 pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let status = status_filter(&q);
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            let mut csv = Csv::new();
-            csv.row([
-                "Invoice",
-                "Issued",
-                "Due",
-                "Status",
-                "Sponsor",
-                "Description",
-                "Amount",
-                "Currency",
-                "Paid",
-                "Refunded",
-                "Outstanding",
-                "Paid on",
-            ]);
-            let list = invoices::list(c, status.as_deref(), i64::MAX)?;
-            let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
-            let payments = invoices::payments_of_all(c, &ids)?;
-            for r in list {
+    const HEADER: &[&str] = &[
+        "Invoice",
+        "Issued",
+        "Due",
+        "Status",
+        "Sponsor",
+        "Description",
+        "Amount",
+        "Currency",
+        "Paid",
+        "Refunded",
+        "Outstanding",
+        "Paid on",
+    ];
+    csv_export::stream(&staff.state.db, "invoices.csv", HEADER, move |c, after| {
+        let list = invoices::chunk_after(c, status.as_deref(), after, csv_export::CHUNK)?;
+        let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
+        let payments = invoices::payments_of_all(c, &ids)?;
+        Ok(Chunk::of(
+            list,
+            |r| r.invoice.id,
+            |r| {
                 let inv = &r.invoice;
                 let t = invoices::totals_of(payments.get(&inv.id).map_or(&[][..], Vec::as_slice));
                 let outstanding = if inv.is_open() {
@@ -180,7 +179,7 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                     0
                 };
                 let cur = &inv.currency;
-                csv.row([
+                vec![vec![
                     inv.number.clone(),
                     inv.issued_on.to_string(),
                     inv.due_on.to_string(),
@@ -195,60 +194,62 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                     inv.paid_at
                         .map(|d| d.date().to_string())
                         .unwrap_or_default(),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(csv_response("invoices.csv", body))
+                ]]
+            },
+        ))
+    })
+    .await
 }
 
 /// `GET /staff/payments.csv?status=open`: every payment and refund recorded on the invoices
-/// the list shows.
+/// the list shows; streamed a chunk of invoices at a time.
 pub async fn export_payments_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let status = status_filter(&q);
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            let mut csv = Csv::new();
-            csv.row([
-                "Invoice",
-                "Sponsor",
-                "Kind",
-                "Method",
-                "Amount",
-                "Currency",
-                "Received on",
-                "Reference",
-                "Counted",
-                "Note",
-                "Recorded by",
-            ]);
-            let list = invoices::list(c, status.as_deref(), i64::MAX)?;
-            let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
-            let mut payments = invoices::payments_of_all(c, &ids)?;
-            for r in list {
-                for p in payments.remove(&r.invoice.id).unwrap_or_default() {
-                    csv.row([
-                        r.invoice.number.clone(),
-                        r.sponsor_name.clone(),
-                        if p.is_refund() { "Refund" } else { "Payment" }.to_string(),
-                        p.method_label().to_string(),
-                        invoices::money_plain(p.amount_minor, &p.currency),
-                        p.currency.clone(),
-                        p.received_on.to_string(),
-                        p.reference.clone(),
-                        if p.flagged { "no: to check" } else { "yes" }.to_string(),
-                        p.flag_note.clone(),
-                        p.recorded_by.clone(),
-                    ]);
-                }
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(csv_response("payments.csv", body))
+    const HEADER: &[&str] = &[
+        "Invoice",
+        "Sponsor",
+        "Kind",
+        "Method",
+        "Amount",
+        "Currency",
+        "Received on",
+        "Reference",
+        "Counted",
+        "Note",
+        "Recorded by",
+    ];
+    csv_export::stream(&staff.state.db, "payments.csv", HEADER, move |c, after| {
+        let list = invoices::chunk_after(c, status.as_deref(), after, csv_export::CHUNK)?;
+        let ids: Vec<i64> = list.iter().map(|r| r.invoice.id).collect();
+        let mut payments = invoices::payments_of_all(c, &ids)?;
+        Ok(Chunk::of(
+            list,
+            |r| r.invoice.id,
+            |r| {
+                payments
+                    .remove(&r.invoice.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| {
+                        vec![
+                            r.invoice.number.clone(),
+                            r.sponsor_name.clone(),
+                            if p.is_refund() { "Refund" } else { "Payment" }.to_string(),
+                            p.method_label().to_string(),
+                            invoices::money_plain(p.amount_minor, &p.currency),
+                            p.currency.clone(),
+                            p.received_on.to_string(),
+                            p.reference.clone(),
+                            if p.flagged { "no: to check" } else { "yes" }.to_string(),
+                            p.flag_note.clone(),
+                            p.recorded_by.clone(),
+                        ]
+                    })
+                    .collect()
+            },
+        ))
+    })
+    .await
 }
 
 /// `GET /staff/invoices?status=open`.

@@ -51,6 +51,16 @@ pub struct ListRow {
 struct ListPage {
     layout: Layout,
     rows: Vec<ListRow>,
+    pager: crate::web::pager::Pager,
+}
+
+/// Conferences listed on a page (each is analysed live).
+const PER_PAGE: i64 = 20;
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    page: String,
 }
 
 impl ListRow {
@@ -81,21 +91,26 @@ impl ListRow {
     }
 }
 
-/// `GET /staff/conferences`.
-pub async fn list(staff: S) -> AppResult<HttpResponse> {
+/// `GET /staff/conferences?page=`: the conferences, latest first, a page at a time.
+pub async fn list(staff: S, q: actix_web::web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let base = staff.settings().currency();
     let today = service::today();
-    let rows = staff
+    let asked = q.into_inner().page;
+    let page_url = crate::web::pager::links(SECTION, String::new());
+    let (rows, pager) = staff
         .state
         .db
-        .run(move |c| service::summaries(c, base, today, None))
-        .await?
-        .into_iter()
-        .map(ListRow::of)
-        .collect();
+        .run(move |c| {
+            let total = crate::models::conferences::count(c, None)?;
+            let pager = crate::web::pager::Pager::new(Some(&asked), total, PER_PAGE, page_url);
+            let rows = service::summaries(c, base, today, None, pager.offset(), PER_PAGE)?;
+            Ok((rows, pager))
+        })
+        .await?;
     render(&ListPage {
         layout: staff.layout("Conferences", SECTION),
-        rows,
+        rows: rows.into_iter().map(ListRow::of).collect(),
+        pager,
     })
 }
 

@@ -15,6 +15,9 @@ use crate::web::layout::Layout;
 use crate::web::render;
 use crate::web::staff::fmt_time;
 
+/// Conferences to come the dashboard analyses (the rest are a link away).
+const CONFERENCES_SHOWN: i64 = 5;
+
 #[derive(Template)]
 #[template(path = "staff/dashboard/home.html")]
 struct DashboardPage {
@@ -34,8 +37,9 @@ struct DashboardPage {
     money: Option<Money>,
     /// For grants reviewers, deciders and the treasurer.
     grants: Option<GrantCounts>,
-    /// For the treasurer and admins: conferences still to come or running.
-    conferences: Option<Vec<crate::web::staff::conferences::ListRow>>,
+    /// For the treasurer and admins: the next conferences still to come or running, and
+    /// how many there are in all.
+    conferences: Option<(Vec<crate::web::staff::conferences::ListRow>, i64)>,
     /// For the treasurer and sponsorship staff: this year's revenue.
     revenue: Option<(
         crate::services::revenue::Revenue,
@@ -129,11 +133,24 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     };
     let conferences = if crate::web::extract::ConferenceStaff::allows(&roles) {
         Some(
-            db.run(move |c| crate::services::conferences::summaries(c, base, today, Some(today)))
-                .await?
-                .into_iter()
-                .map(crate::web::staff::conferences::ListRow::of)
-                .collect(),
+            db.run(move |c| {
+                let total = crate::models::conferences::count(c, Some(today))?;
+                let next = crate::services::conferences::summaries(
+                    c,
+                    base,
+                    today,
+                    Some(today),
+                    0,
+                    CONFERENCES_SHOWN,
+                )?;
+                Ok((
+                    next.into_iter()
+                        .map(crate::web::staff::conferences::ListRow::of)
+                        .collect(),
+                    total,
+                ))
+            })
+            .await?,
         )
     } else {
         None
@@ -241,39 +258,24 @@ fn admin_figures(c: &mut crate::db::DbConn) -> AppResult<(i64, i64, i64, Vec<Aud
     ))
 }
 
-/// The grants figures, from the same queries the grants pages use.
+/// The grants figures, each one SQL count.
 fn grant_counts(
     c: &mut crate::db::DbConn,
     me: i64,
     today: chrono::NaiveDate,
 ) -> AppResult<GrantCounts> {
     use crate::domain::grants::Status;
-    use crate::models::{grant_applications as apps, grant_reviews as reviews};
-    let in_review = apps::list(
-        c,
-        &[
-            Status::Submitted,
-            Status::UnderReview,
-            Status::InfoRequested,
-        ],
-    )?;
-    let count = |st: &[Status]| {
-        in_review
-            .iter()
-            .filter(|a| st.contains(&a.status()))
-            .count() as i64
-    };
-    let mut my_votes = 0;
-    for id in reviews::assigned_to(c, me)? {
-        if in_review.iter().any(|a| a.id == id) && reviews::vote_of(c, id, me)?.is_none() {
-            my_votes += 1;
-        }
-    }
+    use crate::models::grant_applications as apps;
+    let in_review = [
+        Status::Submitted,
+        Status::UnderReview,
+        Status::InfoRequested,
+    ];
     Ok(GrantCounts {
-        new: count(&[Status::Submitted]),
-        in_review: count(&[Status::UnderReview, Status::InfoRequested]),
-        my_votes,
-        to_pay: apps::list(c, &[Status::Approved])?.len() as i64,
-        overdue_reports: crate::services::grant_money::overdue_reports(c, today)?.len() as i64,
+        new: apps::count_with_status(c, &[Status::Submitted])?,
+        in_review: apps::count_with_status(c, &[Status::UnderReview, Status::InfoRequested])?,
+        my_votes: apps::count_awaiting_vote_of(c, me, &in_review)?,
+        to_pay: apps::count_with_status(c, &[Status::Approved])?,
+        overdue_reports: apps::count_reports_overdue(c, today)?,
     })
 }

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::domain::dates::parse_date;
 use crate::domain::form::Fields;
@@ -22,6 +23,7 @@ use crate::services::grant_money::{self, PaymentInput, Reminder};
 use crate::web::extract::Staff;
 use crate::web::extract::{GrantsMoney, GrantsStaff, RoleRule, TreasurerOnly};
 use crate::web::layout::{FlashKind, Layout};
+use crate::web::pager::Pager;
 use crate::web::staff::fmt_time;
 use crate::web::{redirect_with_flash, render, render_status};
 
@@ -48,69 +50,116 @@ pub struct ListRow {
     pub overdue: bool,
 }
 
+/// One section of the list: a page of its grants.
+pub struct Section {
+    pub rows: Vec<ListRow>,
+    pub pager: Pager,
+}
+
 #[derive(Template)]
 #[template(path = "staff/grants/payments/list.html")]
 struct ListPage {
     layout: Layout,
-    to_pay: Vec<ListRow>,
-    waiting: Vec<ListRow>,
-    to_close: Vec<ListRow>,
-    overdue: usize,
+    to_pay: Section,
+    waiting: Section,
+    to_close: Section,
+    overdue: i64,
 }
 
-/// `GET /staff/grants/payments`: awarded grants by what they wait for (without those the
-/// viewer is recused from).
-pub async fn list(staff: Staff<GrantsMoney>) -> AppResult<HttpResponse> {
+/// Grants a section shows at a time.
+const PER_SECTION: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pay: String,
+    #[serde(default)]
+    wait: String,
+    #[serde(default)]
+    close: String,
+}
+
+/// `GET /staff/grants/payments?pay=&wait=&close=`: awarded grants by what they wait for
+/// (without those the viewer is recused from), each section a page at a time.
+pub async fn list(staff: Staff<GrantsMoney>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let today = today();
     let base = staff.state.settings.currency();
     let user_id = staff.user.user.id;
-    let rows = staff
+    let q = q.into_inner();
+    let pages = [
+        (disb::Stage::ToPay, "pay", q.pay.clone()),
+        (disb::Stage::Waiting, "wait", q.wait.clone()),
+        (disb::Stage::ToClose, "close", q.close.clone()),
+    ];
+    // A section's links keep the pages the other two show.
+    let kept = |skip: &str| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [("pay", &q.pay), ("wait", &q.wait), ("close", &q.close)] {
+            if name != skip && !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        query.finish()
+    };
+    let urls: Vec<_> = pages
+        .iter()
+        .map(|(_, name, _)| {
+            let base = kept(name);
+            let name = name.to_string();
+            move |n: i64| {
+                if base.is_empty() {
+                    format!("/staff/grants/payments?{name}={n}")
+                } else {
+                    format!("/staff/grants/payments?{base}&{name}={n}")
+                }
+            }
+        })
+        .collect();
+    let (mut sections, overdue) = staff
         .state
         .db
         .run(move |c| {
-            let recused = crate::models::grant_reviews::recused_from(c, user_id)?;
             let names: std::collections::HashMap<i64, String> = programmes::all(c)?
                 .into_iter()
                 .map(|p| (p.id, p.name))
                 .collect();
-            disb::awarded_open(c)?
-                .into_iter()
-                .filter(|a| !recused.contains(&a.id))
-                .map(|a| {
-                    let d = apps::decision(c, a.id)?;
-                    let paid_base = apps::disbursed(c, a.id)?;
-                    Ok(ListRow {
+            let mut sections = Vec::new();
+            for ((stage, _, asked), url) in pages.into_iter().zip(urls) {
+                let total = disb::stage_count(c, stage, user_id)?;
+                let pager = Pager::new(Some(asked.as_str()), total, PER_SECTION, url);
+                let list = disb::stage_page(c, stage, user_id, pager.offset(), PER_SECTION)?;
+                let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+                let mut decisions = apps::decisions_of(c, &ids)?;
+                let paid = disb::paid_base_of(c, &ids)?;
+                let rows = list
+                    .into_iter()
+                    .map(|a| ListRow {
                         programme: names.get(&a.programme_id).cloned().unwrap_or_default(),
-                        awarded: d
+                        awarded: decisions
+                            .remove(&a.id)
                             .and_then(|d| d.awarded_minor)
                             .map(|m| a.money_label(m))
                             .unwrap_or_else(|| "—".into()),
-                        paid: Money::new(paid_base, base).to_string(),
+                        paid: Money::new(paid.get(&a.id).copied().unwrap_or(0), base).to_string(),
                         overdue: a.report_overdue(today),
                         app: a,
                     })
-                })
-                .collect::<AppResult<Vec<_>>>()
+                    .collect();
+                sections.push(Section { rows, pager });
+            }
+            Ok((sections, disb::overdue_count(c, user_id, today)?))
         })
         .await?;
-    let mut page = ListPage {
+    let to_close = sections.pop().expect("three sections");
+    let waiting = sections.pop().expect("three sections");
+    let to_pay = sections.pop().expect("three sections");
+    render(&ListPage {
         layout: staff.layout("Grant payments", "/staff/grants"),
-        to_pay: Vec::new(),
-        waiting: Vec::new(),
-        to_close: Vec::new(),
-        overdue: rows.iter().filter(|r| r.overdue).count(),
-    };
-    for r in rows {
-        match r.app.status() {
-            crate::domain::grants::Status::Approved => page.to_pay.push(r),
-            crate::domain::grants::Status::ReportReceived => page.to_close.push(r),
-            _ => page.waiting.push(r),
-        }
-    }
-    // Overdue first, then by due date.
-    page.waiting
-        .sort_by_key(|r| (!r.overdue, r.app.report_due_on, r.app.id));
-    render(&page)
+        to_pay,
+        waiting,
+        to_close,
+        overdue,
+    })
 }
 
 /// The payment form as typed.

@@ -8,8 +8,10 @@ use crate::error::AppResult;
 use crate::models::grant_applications::{self as apps, GrantApplication};
 use crate::models::grant_programmes::{self, GrantProgramme};
 use crate::models::grant_reviews::{self as reviews};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::Staff;
 use crate::web::layout::Layout;
+use crate::web::pager::Pager;
 use crate::web::render;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -26,7 +28,12 @@ pub struct QueueQuery {
     programme: String,
     #[serde(default)]
     mine: String,
+    #[serde(default)]
+    page: String,
 }
+
+/// Applications listed on a page.
+const PER_PAGE: i64 = 50;
 
 pub struct QueueRow {
     pub app: GrantApplication,
@@ -43,6 +50,7 @@ struct QueuePage {
     layout: Layout,
     q: QueueQuery,
     rows: Vec<QueueRow>,
+    pager: Pager,
     programmes: Vec<GrantProgramme>,
     statuses: Vec<Status>,
     /// Reviews or decides (not only the treasurer): review pages and "assigned to me".
@@ -109,11 +117,34 @@ pub async fn queue(
 ) -> AppResult<HttpResponse> {
     let reviewer = viewer(&staff).is_grants_staff();
     let q = with_default_status(q.into_inner(), reviewer);
-    let (rows, all_programmes) = queue_rows(&staff, &q, reviewer).await?;
+    let filter = queue_filter(&staff, &q, reviewer);
+    let asked = q.page.clone();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("status", &q.status);
+    if !q.programme.is_empty() {
+        query.append_pair("programme", &q.programme);
+    }
+    if !q.mine.is_empty() {
+        query.append_pair("mine", "1");
+    }
+    let page_url = crate::web::pager::links("/staff/grants", query.finish());
+    let (rows, pager, all_programmes) = staff
+        .state
+        .db
+        .run(move |c| {
+            let total = apps::queue_count(c, &filter)?;
+            let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
+            let list = apps::queue_page(c, &filter, pager.offset(), PER_PAGE)?;
+            let progs = grant_programmes::all(c)?;
+            let rows = queue_rows(c, filter.viewer, list, &progs)?;
+            Ok((rows, pager, progs))
+        })
+        .await?;
     render(&QueuePage {
         layout: staff.layout("Grant applications", "/staff/grants"),
         q,
         rows,
+        pager,
         programmes: all_programmes,
         statuses: Status::ALL.to_vec(),
         reviewer,
@@ -129,94 +160,92 @@ fn with_default_status(mut q: QueueQuery, reviewer: bool) -> QueueQuery {
     q
 }
 
-/// The queue's rows for a filter, without the applications the viewer is recused from.
-async fn queue_rows(
-    staff: &Staff<GrantsQueue>,
-    q: &QueueQuery,
-    reviewer: bool,
-) -> AppResult<(Vec<QueueRow>, Vec<GrantProgramme>)> {
-    let user_id = staff.user.user.id;
-    let statuses = statuses_for(&q.status);
-    let programme: Option<i64> = q.programme.parse().ok();
-    let mine_only = reviewer && !q.mine.is_empty();
-    staff
-        .state
-        .db
-        .run(move |c| {
-            let recused = reviews::recused_from(c, user_id)?;
-            let mine = reviews::assigned_to(c, user_id)?;
-            let progs = grant_programmes::all(c)?;
-            let apps: Vec<GrantApplication> = apps::list(c, &statuses)?
-                .into_iter()
-                .filter(|a| !recused.contains(&a.id))
-                .filter(|a| programme.is_none_or(|p| a.programme_id == p))
-                .filter(|a| !mine_only || mine.contains(&a.id))
-                .collect();
-            let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
-            let summary = reviews::summary(c, &ids)?;
-            let rows = apps
-                .into_iter()
-                .map(|app| {
-                    let (reviewers, votes) = summary.get(&app.id).copied().unwrap_or_default();
-                    QueueRow {
-                        programme: progs
-                            .iter()
-                            .find(|p| p.id == app.programme_id)
-                            .map(|p| p.name.clone())
-                            .unwrap_or_default(),
-                        mine: mine.contains(&app.id),
-                        reviewers,
-                        votes,
-                        app,
-                    }
-                })
-                .collect();
-            Ok((rows, progs))
+/// What the queue's filters select for this viewer (never what they are recused from).
+fn queue_filter(staff: &Staff<GrantsQueue>, q: &QueueQuery, reviewer: bool) -> apps::QueueFilter {
+    apps::QueueFilter {
+        statuses: statuses_for(&q.status),
+        programme: q.programme.parse().ok(),
+        viewer: staff.user.user.id,
+        mine_only: reviewer && !q.mine.is_empty(),
+    }
+}
+
+/// The queue's rows for some applications: programme names, reviewers and votes, and which
+/// are assigned to the viewer (two queries whatever the number of rows).
+fn queue_rows(
+    c: &mut crate::db::DbConn,
+    viewer: i64,
+    list: Vec<GrantApplication>,
+    progs: &[GrantProgramme],
+) -> AppResult<Vec<QueueRow>> {
+    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+    let summary = reviews::summary(c, &ids)?;
+    let mine = reviews::assigned_to_among(c, viewer, &ids)?;
+    Ok(list
+        .into_iter()
+        .map(|app| {
+            let (reviewers, votes) = summary.get(&app.id).copied().unwrap_or_default();
+            QueueRow {
+                programme: progs
+                    .iter()
+                    .find(|p| p.id == app.programme_id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                mine: mine.contains(&app.id),
+                reviewers,
+                votes,
+                app,
+            }
         })
-        .await
+        .collect())
 }
 
 /// `GET /staff/grants.csv`: the queue with its filters, for spreadsheets, with each
-/// decision's award (applications the viewer is recused from are left out here too).
+/// decision's award (applications the viewer is recused from are left out here too);
+/// streamed a chunk at a time, newest first.
 pub async fn export_csv(
     staff: Staff<GrantsQueue>,
     q: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
     let reviewer = viewer(&staff).is_grants_staff();
     let q = with_default_status(q.into_inner(), reviewer);
-    let (rows, _) = queue_rows(&staff, &q, reviewer).await?;
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            use crate::models::invoices::money_plain;
-            let mut csv = crate::domain::csv::Csv::new();
-            csv.row([
-                "Application",
-                "Received",
-                "Status",
-                "Programme",
-                "Applicant",
-                "Email",
-                "Organisation",
-                "Country",
-                "Event",
-                "Starts",
-                "Ends",
-                "City",
-                "Event country",
-                "Attendance",
-                "Requested",
-                "Currency",
-                "Awarded",
-                "Decided on",
-                "Reviewers",
-                "Votes",
-            ]);
-            for r in rows {
+    let filter = queue_filter(&staff, &q, reviewer);
+    const HEADER: &[&str] = &[
+        "Application",
+        "Received",
+        "Status",
+        "Programme",
+        "Applicant",
+        "Email",
+        "Organisation",
+        "Country",
+        "Event",
+        "Starts",
+        "Ends",
+        "City",
+        "Event country",
+        "Attendance",
+        "Requested",
+        "Currency",
+        "Awarded",
+        "Decided on",
+        "Reviewers",
+        "Votes",
+    ];
+    csv_export::stream(&staff.state.db, "grants.csv", HEADER, move |c, before| {
+        use crate::models::invoices::money_plain;
+        let list = apps::queue_chunk_before(c, &filter, before, csv_export::CHUNK)?;
+        let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+        let mut decisions = apps::decisions_of(c, &ids)?;
+        let progs = grant_programmes::all(c)?;
+        let rows = queue_rows(c, filter.viewer, list, &progs)?;
+        Ok(Chunk::of(
+            rows,
+            |r| r.app.id,
+            |r| {
                 let a = &r.app;
-                let d = apps::decision(c, a.id)?;
-                csv.row([
+                let d = decisions.remove(&a.id);
+                vec![vec![
                     a.reference(),
                     a.created_at.date().to_string(),
                     a.status().label().to_string(),
@@ -241,10 +270,9 @@ pub async fn export_csv(
                         .unwrap_or_default(),
                     r.reviewers.to_string(),
                     r.votes.to_string(),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(crate::web::csv_response("grants.csv", body))
+                ]]
+            },
+        ))
+    })
+    .await
 }

@@ -4,17 +4,16 @@ use super::SECTION;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::placement_slots::{self};
-use crate::models::sponsors;
 use crate::services::placements::{self};
 use crate::web::extract::{PlacementsStaff, Staff};
 use crate::web::layout::Layout;
+use crate::web::pager::Pager;
 use crate::web::{render, render_status};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 // ---------------------------------------------------------------------------------------
 // The monthly report
@@ -24,16 +23,15 @@ use std::collections::HashMap;
 #[derive(Deserialize)]
 pub struct ReportQuery {
     month: Option<String>,
+    #[serde(default)]
+    page: String,
 }
 
+/// Lines of the report on a page.
+const PER_PAGE: i64 = 100;
+
 /// One sponsor in one slot over the month.
-pub struct ReportRow {
-    pub sponsor: String,
-    pub slot: String,
-    pub slot_key: String,
-    pub impressions: i64,
-    pub clicks: i64,
-}
+pub type ReportRow = placement_slots::PeriodLine;
 
 impl ReportRow {
     pub fn ctr(&self) -> String {
@@ -75,6 +73,7 @@ struct ReportPage {
     prev: String,
     next: String,
     rows: Vec<ReportRow>,
+    pager: Pager,
     total_impressions: i64,
     total_clicks: i64,
 }
@@ -111,64 +110,31 @@ pub async fn report(
     let prev = first - Months::new(1);
     let last = next.pred_opt().unwrap_or(first);
 
-    let mut rows = Vec::new();
-    if errors.is_empty() {
-        rows = staff
+    let month = first.format("%Y-%m").to_string();
+    let page_url = crate::web::pager::links("/staff/placements/report", format!("month={month}"));
+    let asked_page = q.page.clone();
+    let (rows, pager, (total_impressions, total_clicks)) = if errors.is_empty() {
+        staff
             .state
             .db
             .run(move |c| {
-                let mut sums: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-                for r in placement_slots::stats(c, first, last, None)? {
-                    let e = sums.entry((r.slot_id, r.sponsor_id)).or_default();
-                    e.0 += r.impressions;
-                    e.1 += r.clicks;
-                }
-                let slot_names: HashMap<i64, (String, String)> = placement_slots::all(c)?
-                    .into_iter()
-                    .map(|s| (s.id, (s.name, s.key)))
-                    .collect();
-                let sponsor_names: HashMap<i64, String> = sponsors::all(c)?
-                    .into_iter()
-                    .map(|s| (s.id, s.name))
-                    .collect();
-                let mut rows: Vec<ReportRow> = sums
-                    .into_iter()
-                    .map(|((slot_id, sponsor_id), (impressions, clicks))| {
-                        let (slot, slot_key) =
-                            slot_names.get(&slot_id).cloned().unwrap_or_default();
-                        ReportRow {
-                            sponsor: sponsor_names.get(&sponsor_id).cloned().unwrap_or_default(),
-                            slot,
-                            slot_key,
-                            impressions,
-                            clicks,
-                        }
-                    })
-                    .collect();
-                rows.sort_by(|a, b| {
-                    b.impressions
-                        .cmp(&a.impressions)
-                        .then(b.clicks.cmp(&a.clicks))
-                        .then_with(|| a.sponsor.cmp(&b.sponsor))
-                        .then_with(|| a.slot_key.cmp(&b.slot_key))
-                });
-                Ok(rows)
+                let total = placement_slots::period_line_count(c, first, last)?;
+                let pager = Pager::new(Some(asked_page.as_str()), total, PER_PAGE, page_url);
+                let rows = placement_slots::period_lines(c, first, last, pager.offset(), PER_PAGE)?;
+                Ok((rows, pager, placement_slots::period_totals(c, first, last)?))
             })
-            .await?;
-    }
-    let total_impressions = rows.iter().map(|r| r.impressions).sum();
-    let total_clicks = rows.iter().map(|r| r.clicks).sum();
+            .await?
+    } else {
+        (Vec::new(), Pager::new(None, 0, PER_PAGE, page_url), (0, 0))
+    };
     let page = ReportPage {
         layout: staff.layout("Placement report", SECTION),
-        month: if errors.is_empty() {
-            first.format("%Y-%m").to_string()
-        } else {
-            asked
-        },
+        month: if errors.is_empty() { month } else { asked },
         month_label: first.format("%B %Y").to_string(),
         prev: prev.format("%Y-%m").to_string(),
         next: next.format("%Y-%m").to_string(),
         rows,
+        pager,
         total_impressions,
         total_clicks,
         errors,

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::jobs::{self, Job};
 use crate::models::sponsors::{self, CONTACT_ROLES, Contact, Sponsor, SponsorFields};
 use crate::models::sponsorships::{self, Filter, Row};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::pager::Pager;
@@ -83,44 +84,36 @@ fn flagged(list: Vec<Sponsor>) -> Vec<(Sponsor, bool)> {
 }
 
 /// `GET /staff/sponsors.csv?q=…&pending=1`: the sponsors the list shows, with contacts and
-/// in-kind support, for spreadsheets.
+/// in-kind support, for spreadsheets; streamed a chunk at a time, every one the search
+/// selects.
 pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let search: String = q.q.chars().take(100).collect();
     let pending = q.pending == "1";
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            let mut csv = crate::domain::csv::Csv::new();
-            csv.row([
-                "Sponsor",
-                "Website",
-                "Country",
-                "People",
-                "Topics",
-                "In-kind support",
-                "In-kind value a month",
-                "In-kind currency",
-                "Logo",
-                "Update to approve",
-                "Reads like an advert",
-                "Primary contact",
-                "Billing contact",
-                "Marketing contact",
-            ]);
-            let rows = flagged(sponsors::page(c, &search, pending, 0, i64::MAX)?);
-            let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
-            let mut all_contacts = sponsors::contacts_of_all(c, &ids)?;
-            for (s, flagged) in rows {
-                let contacts = all_contacts.remove(&s.id).unwrap_or_default();
-                let by_role = |role: &str| {
-                    contacts
-                        .iter()
-                        .filter(|x| x.role == role)
-                        .map(|x| format!("{} <{}>", x.name, x.email))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
+    const HEADER: &[&str] = &[
+        "Sponsor",
+        "Website",
+        "Country",
+        "People",
+        "Topics",
+        "In-kind support",
+        "In-kind value a month",
+        "In-kind currency",
+        "Logo",
+        "Update to approve",
+        "Reads like an advert",
+        "Primary contact",
+        "Billing contact",
+        "Marketing contact",
+    ];
+    csv_export::stream(&staff.state.db, "sponsors.csv", HEADER, move |c, after| {
+        let rows = sponsors::chunk_after(c, &search, pending, after, csv_export::CHUNK)?;
+        let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
+        let contacts = sponsors::contacts_of_all(c, &ids)?;
+        Ok(Chunk::of(
+            flagged(rows),
+            |(s, _)| s.id,
+            |(s, flagged)| {
+                let of = contacts.get(&s.id).map_or(&[][..], Vec::as_slice);
                 let logo = if s.logo_pending_key.is_some() {
                     "to approve"
                 } else if s.logo_key.is_some() {
@@ -128,7 +121,7 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                 } else {
                     "none"
                 };
-                csv.row([
+                vec![vec![
                     s.name.clone(),
                     s.website.clone(),
                     s.country.clone(),
@@ -143,15 +136,14 @@ pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpRes
                     logo.to_string(),
                     if s.has_update_to_approve() { "yes" } else { "" }.to_string(),
                     if flagged { "yes" } else { "" }.to_string(),
-                    by_role("primary"),
-                    by_role("billing"),
-                    by_role("marketing"),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(crate::web::csv_response("sponsors.csv", body))
+                    sponsors::contacts_with_role(of, "primary"),
+                    sponsors::contacts_with_role(of, "billing"),
+                    sponsors::contacts_with_role(of, "marketing"),
+                ]]
+            },
+        ))
+    })
+    .await
 }
 
 pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {

@@ -11,7 +11,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::csv::Csv;
 use crate::domain::dates::parse_date;
 use crate::domain::form::Fields;
 use crate::domain::pricing::quote;
@@ -22,6 +21,7 @@ use crate::models::sponsors::{self, Sponsor};
 use crate::models::sponsorships::{self, Event, Filter, Fulfilment, Row, Sponsorship};
 use crate::models::tiers::{self, Tier};
 use crate::services::sponsorships::{self as service, NewTerm};
+use crate::web::csv_export::{self, Chunk};
 use crate::web::extract::{SponsorshipsStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::pager::Pager;
@@ -139,74 +139,61 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     })
 }
 
-/// The list as CSV, filters applied, one row per sponsorship with its contacts.
+/// The list as CSV, filters applied, one row per sponsorship with its contacts, oldest
+/// first; streamed a chunk at a time, every row the filters select.
 pub async fn export_csv(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
-    let body = staff
-        .state
-        .db
-        .run(move |c| {
-            // Every row the filters select: no cap.
-            let rows = sponsorships::list(c, &q.filter(), i64::MAX)?;
+    let filter = q.into_inner().filter();
+    const HEADER: &[&str] = &[
+        "Sponsorship",
+        "Sponsor",
+        "Website",
+        "Country",
+        "Tier",
+        "Start",
+        "End",
+        "Fee",
+        "Currency",
+        "Status",
+        "Primary contact",
+        "Billing contact",
+        "Marketing contact",
+    ];
+    csv_export::stream(
+        &staff.state.db,
+        "sponsorships.csv",
+        HEADER,
+        move |c, after| {
+            let rows = sponsorships::chunk_after(c, &filter, after, csv_export::CHUNK)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.sponsor.id).collect();
-            let all_contacts = sponsors::contacts_of_all(c, &ids)?;
-            let mut csv = Csv::new();
-            csv.row([
-                "Sponsorship",
-                "Sponsor",
-                "Website",
-                "Country",
-                "Tier",
-                "Start",
-                "End",
-                "Fee",
-                "Currency",
-                "Status",
-                "Primary contact",
-                "Billing contact",
-                "Marketing contact",
-            ]);
-            for r in rows {
-                let contacts = all_contacts
-                    .get(&r.sponsor.id)
-                    .map_or(&[][..], Vec::as_slice);
-                let by_role = |role: &str| {
-                    contacts
-                        .iter()
-                        .filter(|x| x.role == role)
-                        .map(|x| format!("{} <{}>", x.name, x.email))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let s = &r.sponsorship;
-                csv.row([
-                    s.id.to_string(),
-                    r.sponsor.name.clone(),
-                    r.sponsor.website.clone(),
-                    r.sponsor.country.clone(),
-                    r.tier.name.clone(),
-                    s.start_date.to_string(),
-                    s.end_date.to_string(),
-                    s.fee()
-                        .map(|m| m.plain())
-                        .unwrap_or_else(|| s.fee_minor.to_string()),
-                    s.currency.clone(),
-                    s.status().label().to_string(),
-                    by_role("primary"),
-                    by_role("billing"),
-                    by_role("marketing"),
-                ]);
-            }
-            Ok(csv.finish())
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"sponsorships.csv\"",
-        ))
-        .body(body))
+            let contacts = sponsors::contacts_of_all(c, &ids)?;
+            Ok(Chunk::of(
+                rows,
+                |r| r.sponsorship.id,
+                |r| {
+                    let of = contacts.get(&r.sponsor.id).map_or(&[][..], Vec::as_slice);
+                    let s = r.sponsorship;
+                    vec![vec![
+                        s.id.to_string(),
+                        r.sponsor.name,
+                        r.sponsor.website,
+                        r.sponsor.country,
+                        r.tier.name,
+                        s.start_date.to_string(),
+                        s.end_date.to_string(),
+                        s.fee()
+                            .map(|m| m.plain())
+                            .unwrap_or_else(|| s.fee_minor.to_string()),
+                        s.currency.clone(),
+                        s.status().label().to_string(),
+                        sponsors::contacts_with_role(of, "primary"),
+                        sponsors::contacts_with_role(of, "billing"),
+                        sponsors::contacts_with_role(of, "marketing"),
+                    ]]
+                },
+            ))
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
