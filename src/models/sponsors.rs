@@ -348,6 +348,22 @@ pub fn contacts_of_all(
     Ok(out)
 }
 
+/// Some sponsors, by id (a query per thousand).
+pub fn find_many(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Sponsor>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<Sponsor> = sponsors::table
+            .filter(sponsors::id.eq_any(chunk))
+            .select(Sponsor::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|s| (s.id, s)));
+    }
+    Ok(out)
+}
+
 /// The names of some sponsors, by id (one query).
 pub fn names_of(
     conn: &mut DbConn,

@@ -361,6 +361,53 @@ pub fn count_pending_benefits(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Every (tier, sponsor) pair visible on `today`, read without the sponsors' text: enough to
+/// count and order the whole wall before reading the few sponsors a page shows.
+pub fn visible_pairs(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, i64, String, bool, NaiveDate, NaiveDate)> = sponsorships::table
+        .filter(sponsorships::end_date.ge(today))
+        .filter(
+            sponsorships::status
+                .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
+                .or(sponsorships::published_early.eq(true)),
+        )
+        .select((
+            sponsorships::tier_id,
+            sponsorships::sponsor_id,
+            sponsorships::status,
+            sponsorships::published_early,
+            sponsorships::start_date,
+            sponsorships::end_date,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, status, early, start, end)| {
+            crate::domain::sponsorship::is_visible(
+                status.parse().unwrap_or(Status::Cancelled),
+                *early,
+                *start,
+                *end,
+                today,
+            )
+        })
+        .map(|(tier, sponsor, ..)| (tier, sponsor))
+        .collect())
+}
+
+/// The rows that could be visible on `today` of some sponsors (the jobs fair's).
+pub fn candidates_for_public_of_many(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    sponsor_ids: &[i64],
+) -> QueryResult<Vec<Row>> {
+    let mut out = Vec::new();
+    for chunk in sponsor_ids.chunks(1000) {
+        out.extend(candidates(conn, today, Some(chunk), None)?);
+    }
+    Ok(out)
+}
+
 /// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
 pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Row>> {
     candidates(conn, today, None, None)
@@ -381,13 +428,13 @@ pub fn candidates_for_public_of(
     today: NaiveDate,
     sponsor_id: i64,
 ) -> QueryResult<Vec<Row>> {
-    candidates(conn, today, Some(sponsor_id), None)
+    candidates(conn, today, Some(&[sponsor_id]), None)
 }
 
 fn candidates(
     conn: &mut DbConn,
     today: NaiveDate,
-    sponsor: Option<i64>,
+    sponsor_ids: Option<&[i64]>,
     tier_ids: Option<&[i64]>,
 ) -> QueryResult<Vec<Row>> {
     let mut q = sponsorships::table
@@ -400,8 +447,8 @@ fn candidates(
                 .or(sponsorships::published_early.eq(true)),
         )
         .into_boxed();
-    if let Some(id) = sponsor {
-        q = q.filter(sponsorships::sponsor_id.eq(id));
+    if let Some(ids) = sponsor_ids {
+        q = q.filter(sponsorships::sponsor_id.eq_any(ids.to_vec()));
     }
     if let Some(ids) = tier_ids {
         q = q.filter(sponsorships::tier_id.eq_any(ids.to_vec()));

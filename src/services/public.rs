@@ -38,7 +38,10 @@ pub struct TierGroup {
     pub programme: String,
     /// Another visible tier has the same name (two programmes): say which programme this is.
     pub show_programme: bool,
+    /// The sponsors shown here (the first of today's fair order, or one page of the tier).
     pub sponsors: Vec<WallSponsor>,
+    /// How many sponsors the tier has today in all.
+    pub total: usize,
 }
 
 impl TierGroup {
@@ -138,12 +141,104 @@ pub struct Level {
     pub description: String,
 }
 
+/// Sponsors a tier shows on the wall and the thank-you page. A busy tier's other sponsors
+/// are on its own page (`/sponsors/level/{tier}`), so the wall stays a page a visitor can
+/// take in (and a fixed amount of work) whatever the number of sponsors; the daily fair order
+/// gives each of them their turn at the top.
+pub const WALL_PER_TIER: usize = 60;
+
 /// The logo wall: visible sponsorships grouped by tier (display order, then price, highest
-/// first), one entry per sponsor per tier, each tier in today's fair order.
+/// first), one entry per sponsor per tier, each tier in today's fair order and cut to its
+/// first [`WALL_PER_TIER`].
 pub fn sponsor_wall(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<TierGroup>> {
-    let rows = sponsorships::candidates_for_public(conn, today)?;
+    Ok(wall(conn, today, None, 0, WALL_PER_TIER)?.0)
+}
+
+/// One page of a tier's sponsors in today's fair order (None when the tier shows nobody).
+pub fn tier_page(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    tier_id: i64,
+    offset: usize,
+    limit: usize,
+) -> AppResult<Option<TierGroup>> {
+    Ok(wall(conn, today, Some(tier_id), offset, limit)?.0.pop())
+}
+
+/// The wall's tiers (all, or one) with `limit` sponsors each from `offset`, and every
+/// sponsor visible today. Reads the visible (tier, sponsor) pairs without their text, orders
+/// them, then reads only the sponsors shown.
+fn wall(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    only_tier: Option<i64>,
+    offset: usize,
+    limit: usize,
+) -> AppResult<(Vec<TierGroup>, HashSet<i64>)> {
+    let pairs = sponsorships::visible_pairs(conn, today)?;
+    let visible: HashSet<i64> = pairs.iter().map(|p| p.1).collect();
+    let mut by_tier: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut seen: HashSet<(i64, i64)> = HashSet::new();
+    for (tier, sponsor) in pairs {
+        if seen.insert((tier, sponsor)) {
+            by_tier.entry(tier).or_default().push(sponsor);
+        }
+    }
+    let tiers: HashMap<i64, tiers::Tier> = tiers::all(conn)?
+        .into_iter()
+        .filter(|t| by_tier.contains_key(&t.id))
+        .map(|t| (t.id, t))
+        .collect();
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for t in tiers.values() {
+        *names.entry(t.name.to_lowercase()).or_default() += 1;
+    }
+    let mut order: Vec<&tiers::Tier> = tiers
+        .values()
+        .filter(|t| only_tier.is_none_or(|id| id == t.id))
+        .collect();
+    order.sort_by_key(|t| t.rank());
+    let mut shown: Vec<(&tiers::Tier, Vec<i64>, usize)> = Vec::new();
+    for t in order {
+        let mut ids = by_tier.remove(&t.id).unwrap_or_default();
+        fair_order(&mut ids, |id| *id, today);
+        let total = ids.len();
+        let page: Vec<i64> = ids.into_iter().skip(offset).take(limit).collect();
+        shown.push((t, page, total));
+    }
+    let ids: Vec<i64> = shown.iter().flat_map(|s| s.1.iter().copied()).collect();
+    let sponsors = sponsors::find_many(conn, &ids)?;
     let programmes = programme_names(conn)?;
-    Ok(group_by_tier(rows, &programmes, today))
+    let groups = shown
+        .into_iter()
+        .map(|(tier, page, total)| {
+            let size = logo_size_class(&tier.logo_size);
+            TierGroup {
+                tier_id: tier.id,
+                name: tier.name.clone(),
+                slug: tier.slug.clone(),
+                logo_size: size.to_string(),
+                programme: programmes
+                    .get(&tier.programme_id)
+                    .map(Programme::title)
+                    .unwrap_or_default(),
+                show_programme: names.get(&tier.name.to_lowercase()).copied().unwrap_or(0) > 1,
+                sponsors: page
+                    .iter()
+                    .filter_map(|id| sponsors.get(id))
+                    .map(|s| WallSponsor {
+                        id: s.id,
+                        logo_url: s.logo_url(logo_variant(size)),
+                        name: s.name.clone(),
+                        slug: s.slug.clone(),
+                        tagline: s.tagline.clone(),
+                    })
+                    .collect(),
+                total,
+            }
+        })
+        .collect();
+    Ok((groups, visible))
 }
 
 /// The profile of a sponsor visible today; NotFound for unknown slugs and for sponsors that
@@ -196,11 +291,7 @@ pub fn profile(conn: &mut DbConn, slug: &str, today: NaiveDate) -> AppResult<Pro
 /// they give. A donor whose only sponsorships are pending, refused or cancelled is left out
 /// until staff make it visible; a past sponsor that still gives in kind is thanked.
 pub fn thanks(conn: &mut DbConn, today: NaiveDate) -> AppResult<Thanks> {
-    let tiers = sponsor_wall(conn, today)?;
-    let visible: HashSet<i64> = tiers
-        .iter()
-        .flat_map(|g| g.sponsors.iter().map(|s| s.id))
-        .collect();
+    let (tiers, visible) = wall(conn, today, None, 0, WALL_PER_TIER)?;
     let unannounced: HashSet<i64> = sponsorships::sponsors_with_unfinished_or_refused(conn)?
         .into_iter()
         .collect();
@@ -223,8 +314,13 @@ pub fn thanks(conn: &mut DbConn, today: NaiveDate) -> AppResult<Thanks> {
 /// today (publishing a logo early does not open the jobs fair). Sponsors in tier order, then
 /// in today's fair order; each sponsor's newest listing first.
 pub fn jobs(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<JobGroup>> {
+    // Listings are few; their sponsors' rows are read, not the whole wall.
+    let current = jobs::current(conn, today)?;
+    let mut with_jobs: Vec<i64> = current.iter().map(|j| j.sponsor_id).collect();
+    with_jobs.sort_unstable();
+    with_jobs.dedup();
     let mut best: HashMap<i64, (TierRank, Sponsor)> = HashMap::new();
-    for r in sponsorships::candidates_for_public(conn, today)? {
+    for r in sponsorships::candidates_for_public_of_many(conn, today, &with_jobs)? {
         // The jobs fair is for sponsors whose term is running, not merely paid or
         // published early.
         if r.sponsorship.status() != Status::Active || r.sponsorship.start_date > today {
@@ -240,7 +336,7 @@ pub fn jobs(conn: &mut DbConn, today: NaiveDate) -> AppResult<Vec<JobGroup>> {
         }
     }
     let mut by_sponsor: HashMap<i64, Vec<JobView>> = HashMap::new();
-    for j in jobs::current(conn, today)? {
+    for j in current {
         if best.contains_key(&j.sponsor_id) {
             by_sponsor
                 .entry(j.sponsor_id)
@@ -332,58 +428,6 @@ fn programme_names(conn: &mut DbConn) -> AppResult<HashMap<i64, Programme>> {
         .into_iter()
         .map(|p| (p.id, p))
         .collect())
-}
-
-fn group_by_tier(
-    rows: Vec<Row>,
-    programmes: &HashMap<i64, Programme>,
-    today: NaiveDate,
-) -> Vec<TierGroup> {
-    let mut groups: Vec<(TierRank, TierGroup)> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
-    let mut seen: HashSet<(i64, i64)> = HashSet::new();
-    for Row { sponsor, tier, .. } in rows {
-        if !seen.insert((tier.id, sponsor.id)) {
-            continue;
-        }
-        let size = logo_size_class(&tier.logo_size);
-        let i = *index.entry(tier.id).or_insert_with(|| {
-            groups.push((
-                tier.rank(),
-                TierGroup {
-                    tier_id: tier.id,
-                    name: tier.name.clone(),
-                    slug: tier.slug.clone(),
-                    logo_size: size.to_string(),
-                    programme: programmes
-                        .get(&tier.programme_id)
-                        .map(Programme::title)
-                        .unwrap_or_default(),
-                    show_programme: false,
-                    sponsors: Vec::new(),
-                },
-            ));
-            groups.len() - 1
-        });
-        groups[i].1.sponsors.push(WallSponsor {
-            id: sponsor.id,
-            logo_url: sponsor.logo_url(logo_variant(size)),
-            name: sponsor.name,
-            slug: sponsor.slug,
-            tagline: sponsor.tagline,
-        });
-    }
-    groups.sort_by_key(|g| g.0);
-    let mut groups: Vec<TierGroup> = groups.into_iter().map(|(_, g)| g).collect();
-    let mut names: HashMap<String, usize> = HashMap::new();
-    for g in &groups {
-        *names.entry(g.name.to_lowercase()).or_default() += 1;
-    }
-    for g in &mut groups {
-        g.show_programme = names.get(&g.name.to_lowercase()).copied().unwrap_or(0) > 1;
-        fair_order(&mut g.sponsors, |s| s.id, today);
-    }
-    groups
 }
 
 fn logo_size_class(s: &str) -> &'static str {

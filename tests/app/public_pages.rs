@@ -37,6 +37,7 @@ fn linked_slugs(html: &str) -> Vec<String> {
     html.split("href=\"/sponsors/")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
+        .filter(|slug| !slug.starts_with("level/"))
         .map(str::to_string)
         .collect()
 }
@@ -478,12 +479,54 @@ async fn empty_one_and_three_hundred_sponsors_all_render() {
         );
         active(&app, id, if i % 3 == 0 { t.silver } else { community });
     }
+    // A busy level shows its first 60 in today's fair order and links to everyone.
+    let per_tier = steward::services::public::WALL_PER_TIER;
     let (status, body) = app.page("/sponsors").await;
     assert_eq!(status, 200);
-    assert_eq!(body.matches("class=\"logo-tile\"").count(), 300);
+    assert_eq!(
+        body.matches("class=\"logo-tile\"").count(),
+        1 + 2 * per_tier
+    );
+    assert!(body.contains("See all 200 Community sponsors"), "{body}");
+    assert!(body.contains(&format!("href=\"/sponsors/level/{community}\"")));
+    assert!(body.contains("See all 99 Silver sponsors"));
+    assert!(
+        !body.contains("See all 1 "),
+        "a level that fits has no link"
+    );
     let (status, body) = app.page("/thanks").await;
     assert_eq!(status, 200);
-    assert_eq!(linked_slugs(&body).len(), 300);
+    assert_eq!(linked_slugs(&body).len(), 1 + 2 * per_tier);
+    assert!(body.contains("See all 200 Community sponsors"));
+
+    // Every sponsor of the level is on its pages, once.
+    let mut everyone: Vec<String> = Vec::new();
+    for page in 1..=2 {
+        let (status, body) = app
+            .page(&format!("/sponsors/level/{community}?page={page}"))
+            .await;
+        assert_eq!(status, 200);
+        everyone.extend(linked_slugs(&body));
+    }
+    let unique: HashSet<&String> = everyone.iter().collect();
+    assert_eq!((everyone.len(), unique.len()), (200, 200));
+    // Past the last page: the last page; a level with nobody or no such level: 404.
+    let r = app
+        .get(&format!("/sponsors/level/{community}?page=99"))
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/sponsors/level/{community}?page=2").as_str()
+    );
+    let empty = tier(&app, t.programme, "Patron", "xl", 0, 90_000);
+    for path in [
+        format!("/sponsors/level/{empty}"),
+        "/sponsors/level/999999999".to_string(),
+        "/sponsors/level/99999999999999999999999".to_string(),
+    ] {
+        assert_eq!(app.get(&path).await.status(), 404, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -79,7 +79,7 @@ async fn wall_page(state: &AppState, layout: Layout, today: NaiveDate) -> AppRes
             .await
         })
         .await?;
-    let count = groups.iter().map(|g| g.sponsors.len()).sum();
+    let count = groups.iter().map(|g| g.total).sum();
     Ok(SponsorsPage {
         layout,
         groups,
@@ -145,6 +145,69 @@ pub async fn jobs(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Htt
         },
         shared,
     )
+}
+
+#[derive(Template)]
+#[template(path = "public/sponsor_level.html")]
+struct LevelPage {
+    layout: Layout,
+    g: TierGroup,
+    pager: crate::web::pager::Pager,
+}
+
+/// Names listed on a page of one level.
+const LEVEL_PER_PAGE: i64 = 100;
+
+#[derive(serde::Deserialize)]
+pub struct LevelQuery {
+    #[serde(default)]
+    page: String,
+}
+
+/// `GET /sponsors/level/{tier}?page=`: everyone at one sponsorship level, by name, in
+/// today's fair order, a page at a time (the wall shows the first few of a busy level).
+pub async fn level(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tier: web::Path<i64>,
+    q: web::Query<LevelQuery>,
+) -> AppResult<HttpResponse> {
+    let tier = tier.into_inner();
+    let today = today();
+    let asked = q
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, i64::from(u32::MAX));
+    let db = state.db.clone();
+    let g = state
+        .public_cache
+        .get_or_build(format!("level:{tier}:{asked}:{today}"), async move {
+            db.run(move |c| {
+                let offset = usize::try_from((asked - 1) * LEVEL_PER_PAGE).unwrap_or(usize::MAX);
+                public::tier_page(c, today, tier, offset, LEVEL_PER_PAGE as usize)
+            })
+            .await
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pager = crate::web::pager::Pager::new(
+        Some(&asked.to_string()),
+        g.total as i64,
+        LEVEL_PER_PAGE,
+        crate::web::pager::links(&format!("/sponsors/level/{tier}"), String::new()),
+    );
+    if pager.page != asked {
+        // Past the last page: the last page's address, not an empty list.
+        return Ok(crate::web::redirect(&format!(
+            "/sponsors/level/{tier}?page={}",
+            pager.page
+        )));
+    }
+    let title = format!("{} sponsors", g.name);
+    let (layout, shared) = page_layout(&req, &state, &title, "/sponsors").await?;
+    respond(&LevelPage { layout, g, pager }, shared)
 }
 
 /// A shared page rendered earlier: the same headers `respond` gives one.

@@ -22,6 +22,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/sponsors")
                 .service(web::resource("").route(get().to(public::sponsors::wall)))
+                .service(
+                    web::resource("/level/{tier:\\d+}").route(get().to(public::sponsors::level)),
+                )
                 .service(web::resource("/{slug}").route(get().to(public::sponsors::profile))),
         )
         // Thanks and jobs
