@@ -364,6 +364,22 @@ pub fn find_many(
     Ok(out)
 }
 
+/// The topic tags of some sponsors, by id (a query per thousand).
+pub fn topics_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(i64, String)> = sponsors::table
+            .filter(sponsors::id.eq_any(chunk))
+            .select((sponsors::id, sponsors::topics))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// The names of some sponsors, by id (one query).
 pub fn names_of(
     conn: &mut DbConn,

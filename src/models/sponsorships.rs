@@ -363,14 +363,24 @@ pub fn count_pending_benefits(conn: &mut DbConn) -> QueryResult<i64> {
 
 /// Every (tier, sponsor) pair visible on `today`, read without the sponsors' text: enough to
 /// count and order the whole wall before reading the few sponsors a page shows.
-pub fn visible_pairs(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
-    let rows: Vec<(i64, i64, String, bool, NaiveDate, NaiveDate)> = sponsorships::table
+/// With `tier_ids`, only in those tiers (a placement slot's).
+pub fn visible_pairs(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    tier_ids: Option<&[i64]>,
+) -> QueryResult<Vec<(i64, i64)>> {
+    let mut q = sponsorships::table
         .filter(sponsorships::end_date.ge(today))
         .filter(
             sponsorships::status
                 .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
                 .or(sponsorships::published_early.eq(true)),
         )
+        .into_boxed();
+    if let Some(ids) = tier_ids {
+        q = q.filter(sponsorships::tier_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(i64, i64, String, bool, NaiveDate, NaiveDate)> = q
         .select((
             sponsorships::tier_id,
             sponsorships::sponsor_id,

@@ -5,7 +5,8 @@
 //! is copied N−1 times by one `INSERT … SELECT` per table and copy, in SQL both databases
 //! run: ids are moved up by a stride per copy (and so are the ids that point at copied rows),
 //! and the text that must be unique gets a suffix. Programmes, tiers, staff and settings are
-//! not copied: a busy foundation has more sponsors, not more staff.
+//! not copied: a busy foundation has more sponsors, not more staff. On top of the copies, a
+//! tenth year's history is generated: 10,000 audit entries and 3,000 sent emails per copy.
 
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
@@ -194,8 +195,59 @@ pub fn scale(conn: &mut DbConn, scale: u32) -> anyhow::Result<String> {
             ))?;
         }
     }
+    report.push(add_history(conn, copies)?);
     Ok(format!(
         "Scaled the demo data x{scale}: {}.\n",
         report.join(", ")
+    ))
+}
+
+/// Audit entries a year of a busy foundation adds per copy of the demo beyond the demo's own
+/// (x100: about a million in all).
+pub const HISTORY_AUDIT_PER_COPY: u32 = 10_000;
+/// Emails sent per copy beyond the demo's (x100: about 300,000), with bodies of about 1 KB.
+pub const HISTORY_SENT_PER_COPY: u32 = 3_000;
+
+/// The history a tenth year holds and the demo does not: many more audit entries and sent
+/// emails per sponsor. Generated in SQL (a recursive counter) after the copies, so the new
+/// rows take ids from the moved sequences.
+fn add_history(conn: &mut DbConn, copies: u32) -> anyhow::Result<String> {
+    let audit = i64::from(copies) * i64::from(HISTORY_AUDIT_PER_COPY);
+    let sent = i64::from(copies) * i64::from(HISTORY_SENT_PER_COPY);
+    let body = "Thank you for your support of the foundation. ".repeat(22);
+    // A timestamp literal each database reads as one (SQLite keeps timestamps as text).
+    let ts = |t: &str| match conn {
+        DbConn::Sqlite(_) => format!("'{t}'"),
+        DbConn::Pg(_) => format!("TIMESTAMP '{t}'"),
+    };
+    let (at, sent_at) = (ts("2025-06-01 09:00:00"), ts("2025-06-01 09:00:05"));
+    let audit_sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {audit}) \
+         INSERT INTO audit_log (at, actor_user_id, actor, action, record_type, record_id, \
+         details, client_addr, repeats) \
+         SELECT {at}, NULL, 'history', \
+         CASE i % 4 WHEN 0 THEN 'sponsor.update' WHEN 1 THEN 'sponsorship.note' \
+         WHEN 2 THEN 'invoice.issue' ELSE 'grant.vote' END, \
+         'sponsor', CAST(i % 20000 AS TEXT), 'generated history', '192.0.2.1', 1 FROM n"
+    );
+    let outbox_sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {sent}) \
+         INSERT INTO outbox (kind, to_addr, subject, body_text, body_html, status, attempts, \
+         next_attempt_at, created_at, sent_at) \
+         SELECT 'renewal_reminder', 'contact' || CAST(i AS TEXT) || '@history.example', \
+         'Your sponsorship renews soon', '{body}', '<p>{body}</p>', 'sent', 1, \
+         {at}, {at}, {sent_at} FROM n"
+    );
+    crate::db::write_tx_with(conn, |conn| -> anyhow::Result<()> {
+        diesel::sql_query(audit_sql)
+            .execute(conn)
+            .map_err(|e| anyhow::anyhow!("adding audit history: {e}"))?;
+        diesel::sql_query(outbox_sql)
+            .execute(conn)
+            .map_err(|e| anyhow::anyhow!("adding sent emails: {e}"))?;
+        Ok(())
+    })?;
+    Ok(format!(
+        "history: +{audit} audit entries, +{sent} sent emails"
     ))
 }

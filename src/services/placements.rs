@@ -18,9 +18,9 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, DbConn, write_tx};
 use crate::error::{AppError, AppResult};
 use crate::models::placement_slots::{self, Slot};
-use crate::models::sponsors::Sponsor;
-use crate::models::sponsorships::{self, Row};
-use crate::models::tiers::Tier;
+use crate::models::sponsors::{self, Sponsor};
+use crate::models::sponsorships;
+use crate::models::tiers::{self, Tier, TierRank};
 use crate::services::audit::{self, Actor};
 
 /// Today in UTC: the day placements rotate on and counts are kept under.
@@ -39,69 +39,78 @@ pub struct Placed {
     pub tier: Tier,
 }
 
-/// True when the sponsor's topic tags include `topic` (any case).
-pub fn has_topic(sponsor: &Sponsor, topic: &str) -> bool {
+/// True when a sponsor's topic tags (comma-separated, as stored) include `topic` (any case).
+pub fn topics_include(topics: &str, topic: &str) -> bool {
     let want = topic.trim().to_lowercase();
-    sponsor
-        .topic_list()
-        .iter()
-        .any(|t| t.to_lowercase() == want)
+    topics
+        .split(',')
+        .map(str::trim)
+        .any(|t| !t.is_empty() && t.to_lowercase() == want)
 }
 
-/// Of two visible sponsorships of one sponsor, the one whose tier ranks higher (first in
-/// display order, then the dearer, then the older tier) is the one shown.
-fn outranks(a: &Tier, b: &Tier) -> bool {
-    a.rank() < b.rank()
-}
-
-/// The slot's sponsors among already loaded public candidates: visible on `day`, in an
-/// eligible tier, carrying the slot's topic if it has one; one entry per sponsor; in the
-/// day's rotation order; not capped.
-pub fn eligible_among(rows: &[Row], tier_ids: &[i64], slot: &Slot, day: NaiveDate) -> Vec<Placed> {
+/// Everyone who may appear in `slot` on `day`, as (sponsor id, tier id), in rotation order,
+/// before the cap: visible on `day` in an eligible tier (the best such tier when several),
+/// carrying the slot's topic if it has one. Reads ids and topics only, never the sponsors'
+/// text, so a slot over thousands of sponsors stays cheap. The click redirect accepts any of
+/// them, so a link from a snippet cached across midnight still works.
+pub fn eligible_ids(
+    conn: &mut DbConn,
+    slot: &Slot,
+    day: NaiveDate,
+) -> QueryResult<Vec<(i64, i64)>> {
+    let tier_ids = placement_slots::tier_ids(conn, slot.id)?;
+    if tier_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pairs = sponsorships::visible_pairs(conn, day, Some(&tier_ids))?;
+    let ranks: HashMap<i64, TierRank> = tiers::all(conn)?
+        .into_iter()
+        .filter(|t| tier_ids.contains(&t.id))
+        .map(|t| (t.id, t.rank()))
+        .collect();
+    let mut best: HashMap<i64, i64> = HashMap::new();
+    for (tier, sponsor) in pairs {
+        let Some(rank) = ranks.get(&tier) else {
+            continue;
+        };
+        match best.get(&sponsor) {
+            // Of two visible sponsorships of one sponsor, the better-ranked tier is shown.
+            Some(have) if ranks.get(have).is_some_and(|h| h <= rank) => {}
+            _ => {
+                best.insert(sponsor, tier);
+            }
+        }
+    }
     let topic = slot
         .topic
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let mut best: HashMap<i64, Placed> = HashMap::new();
-    for r in rows {
-        if !tier_ids.contains(&r.tier.id) || !r.sponsorship.is_visible_on(day) {
-            continue;
-        }
-        if topic.is_some_and(|t| !has_topic(&r.sponsor, t)) {
-            continue;
-        }
-        let placed = Placed {
-            sponsor: r.sponsor.clone(),
-            tier: r.tier.clone(),
-        };
-        match best.get(&r.sponsor.id) {
-            Some(have) if !outranks(&placed.tier, &have.tier) => {}
-            _ => {
-                best.insert(r.sponsor.id, placed);
-            }
-        }
+    if let Some(topic) = topic {
+        let ids: Vec<i64> = best.keys().copied().collect();
+        let topics = sponsors::topics_of(conn, &ids)?;
+        best.retain(|id, _| topics.get(id).is_some_and(|t| topics_include(t, topic)));
     }
-    rotate(best.into_values().collect(), |p| p.sponsor.id, slot.id, day)
-}
-
-/// Everyone who may appear in `slot` on `day`, in rotation order, before the cap. The click
-/// redirect accepts any of them, so a link from a snippet cached across midnight still works.
-pub fn eligible(conn: &mut DbConn, slot: &Slot, day: NaiveDate) -> QueryResult<Vec<Placed>> {
-    let tier_ids = placement_slots::tier_ids(conn, slot.id)?;
-    if tier_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = sponsorships::candidates_for_public_in(conn, day, &tier_ids)?;
-    Ok(eligible_among(&rows, &tier_ids, slot, day))
+    Ok(rotate(best.into_iter().collect(), |p| p.0, slot.id, day))
 }
 
 /// Who fills `slot` on `day`: the eligible sponsors in the day's rotation order, at most
-/// `max_sponsors` of them. The embed, the JSON feed and the staff list all use this.
+/// `max_sponsors` of them, read in full. The embed, the JSON feed and the staff list use this.
 pub fn fill(conn: &mut DbConn, slot: &Slot, day: NaiveDate) -> QueryResult<Vec<Placed>> {
-    let mut placed = eligible(conn, slot, day)?;
-    placed.truncate(slot.max_sponsors.clamp(1, 100) as usize);
-    Ok(placed)
+    let mut ids = eligible_ids(conn, slot, day)?;
+    ids.truncate(slot.max_sponsors.clamp(1, 100) as usize);
+    let sponsor_ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+    let mut sponsors = sponsors::find_many(conn, &sponsor_ids)?;
+    let tiers: HashMap<i64, Tier> = tiers::all(conn)?.into_iter().map(|t| (t.id, t)).collect();
+    Ok(ids
+        .into_iter()
+        .filter_map(|(sponsor, tier)| {
+            Some(Placed {
+                sponsor: sponsors.remove(&sponsor)?,
+                tier: tiers.get(&tier)?.clone(),
+            })
+        })
+        .collect())
 }
 
 /// A sponsor's fixed place in a slot's cycle: a hash of slot and sponsor, so the order is

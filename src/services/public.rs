@@ -175,7 +175,7 @@ fn wall(
     offset: usize,
     limit: usize,
 ) -> AppResult<(Vec<TierGroup>, HashSet<i64>)> {
-    let pairs = sponsorships::visible_pairs(conn, today)?;
+    let pairs = sponsorships::visible_pairs(conn, today, None)?;
     let visible: HashSet<i64> = pairs.iter().map(|p| p.1).collect();
     let mut by_tier: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut seen: HashSet<(i64, i64)> = HashSet::new();

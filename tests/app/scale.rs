@@ -52,6 +52,22 @@ async fn scaling_the_demo_multiplies_its_records_and_every_page_still_answers() 
         audit_copies >= 2 * audit_before - 2,
         "{audit_copies} of {audit_before}"
     );
+    // A tenth year's history on top: many more audit entries and sent emails per copy.
+    use steward::db::schema::outbox;
+    use steward::seed::scale::{HISTORY_AUDIT_PER_COPY, HISTORY_SENT_PER_COPY};
+    assert_eq!(
+        count!(app, audit_log::table.filter(audit_log::actor.eq("history"))),
+        2 * i64::from(HISTORY_AUDIT_PER_COPY)
+    );
+    assert_eq!(
+        count!(
+            app,
+            outbox::table
+                .filter(outbox::to_addr.like("%@history.example"))
+                .filter(outbox::status.eq("sent"))
+        ),
+        2 * i64::from(HISTORY_SENT_PER_COPY)
+    );
     for (b, a) in before.iter().zip(after) {
         assert_eq!(a, b * 3, "{before:?} → x3");
     }

@@ -208,9 +208,9 @@ pub async fn click(
         .run(move |c| {
             let slot = placement_slots::find_by_key(c, &key)?.ok_or(AppError::NotFound)?;
             let sponsor = sponsors::find_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
-            let placed = placements::eligible(c, &slot, day)?
+            let placed = placements::eligible_ids(c, &slot, day)?
                 .iter()
-                .any(|p| p.sponsor.id == sponsor.id);
+                .any(|p| p.0 == sponsor.id);
             if !placed {
                 return Err(AppError::NotFound);
             }

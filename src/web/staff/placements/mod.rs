@@ -87,8 +87,11 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
             let mut rows = Vec::new();
             for slot in placement_slots::all(c)? {
                 let tier_ids = placement_slots::tier_ids(c, slot.id)?;
-                let eligible = placements::eligible_among(&candidates, &tier_ids, &slot, day);
-                let cap = slot.max_sponsors.clamp(1, 100) as usize;
+                let eligible = placements::eligible_ids(c, &slot, day)?;
+                let today_names = placements::fill(c, &slot, day)?
+                    .into_iter()
+                    .map(|p| p.sponsor.name)
+                    .collect();
                 rows.push(SlotRow {
                     topic: slot.topic.clone().unwrap_or_default(),
                     tiers: tier_ids
@@ -97,11 +100,7 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
                         .collect(),
                     embed_url: format!("{base}/embed/placements/{}", slot.key),
                     json_url: format!("{base}/api/placements/{}.json", slot.key),
-                    today: eligible
-                        .iter()
-                        .take(cap)
-                        .map(|p| p.sponsor.name.clone())
-                        .collect(),
+                    today: today_names,
                     eligible: eligible.len(),
                     slot,
                 });
