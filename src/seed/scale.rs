@@ -196,6 +196,12 @@ pub fn scale(conn: &mut DbConn, scale: u32) -> anyhow::Result<String> {
         }
     }
     report.push(add_history(conn, copies)?);
+    // What PostgreSQL's autovacuum does soon after such a load: fresh statistics for the
+    // planner and the visibility map for index-only counts. (SQLite plans without
+    // statistics, as a Steward database that never ran ANALYZE does.)
+    if let DbConn::Pg(c) = conn {
+        c.batch_execute("VACUUM ANALYZE")?;
+    }
     Ok(format!(
         "Scaled the demo data x{scale}: {}.\n",
         report.join(", ")

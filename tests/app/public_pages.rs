@@ -836,3 +836,53 @@ async fn home_and_sponsors_pages_lead_to_the_application_and_the_portal_link() {
     assert_eq!(page.matches("href=\"/sponsor/apply\"").count(), 2, "{page}");
     assert!(page.contains("id=\"become-sponsor\""));
 }
+
+#[tokio::test]
+async fn the_jobs_fair_shows_twenty_sponsors_a_page_and_reaches_every_listing() {
+    let app = TestApp::spawn().await;
+    let t = standard_tiers(&app);
+    for i in 0..23 {
+        let id = sponsor(
+            &app,
+            &format!("Hiring Co {i:02}"),
+            &format!("hiring-{i:02}"),
+        );
+        active(&app, id, t.gold);
+        job(
+            &app,
+            id,
+            &format!("Engineer {i:02}"),
+            true,
+            "https://jobs.example/",
+            day(30),
+        );
+    }
+    let (status, first) = app.page("/jobs").await;
+    assert_eq!(status, 200);
+    assert!(
+        first.contains("23 open positions at 23 sponsors"),
+        "{first}"
+    );
+    assert_eq!(first.matches("class=\"card job-group\"").count(), 20);
+    assert!(first.contains("href=\"/jobs?page=2\""));
+    let (status, second) = app.page("/jobs?page=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(second.matches("class=\"card job-group\"").count(), 3);
+    let mut titles: Vec<String> = [first, second]
+        .iter()
+        .flat_map(|b| {
+            b.split("Engineer ")
+                .skip(1)
+                .map(|r| r[..2].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 23, "every listing on one page or the other");
+    // A page past the end shows the last one; nonsense shows the first.
+    let (_, last) = app.page("/jobs?page=999").await;
+    assert_eq!(last.matches("class=\"card job-group\"").count(), 3);
+    let (status, _) = app.page("/jobs?page=%3Cscript%3E").await;
+    assert_eq!(status, 200);
+}

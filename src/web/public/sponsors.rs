@@ -43,7 +43,10 @@ struct ThanksPage {
 struct JobsPage {
     layout: Layout,
     groups: Vec<JobGroup>,
+    /// Listings and sponsors in all (the page shows some of the sponsors).
     count: usize,
+    sponsors: usize,
+    pager: crate::web::pager::Pager,
 }
 
 /// `GET /sponsors`: the logo wall, by tier. For visitors the whole rendered page is shared
@@ -125,23 +128,44 @@ pub async fn thanks(req: HttpRequest, state: web::Data<AppState>) -> AppResult<H
     respond(&ThanksPage { layout, thanks }, shared)
 }
 
-/// `GET /jobs`: current listings of active sponsors.
-pub async fn jobs(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+/// Sponsors whose listings a page of the jobs fair shows.
+const JOBS_PER_PAGE: usize = 20;
+
+/// `GET /jobs?page=`: current listings of active sponsors, 20 sponsors a page.
+pub async fn jobs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<LevelQuery>,
+) -> AppResult<HttpResponse> {
     let today = today();
     let db = state.db.clone();
-    let groups = state
+    let all = state
         .public_cache
         .get_or_build(format!("jobs:{today}"), async move {
             db.run(move |c| public::jobs(c, today)).await
         })
         .await?;
+    let count = all.iter().map(|g| g.jobs.len()).sum();
+    let sponsors = all.len();
+    let pager = crate::web::pager::Pager::new(
+        Some(q.page.as_str()),
+        sponsors as i64,
+        JOBS_PER_PAGE as i64,
+        crate::web::pager::links("/jobs", String::new()),
+    );
+    let groups = all
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(JOBS_PER_PAGE)
+        .collect();
     let (layout, shared) = page_layout(&req, &state, "Jobs at our sponsors", "/jobs").await?;
-    let count = groups.iter().map(|g| g.jobs.len()).sum();
     respond(
         &JobsPage {
             layout,
             groups,
             count,
+            sponsors,
+            pager,
         },
         shared,
     )

@@ -83,7 +83,6 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
         .db
         .run(move |c| {
             let labels: HashMap<i64, String> = tier_labels(c)?.into_iter().collect();
-            let candidates = sponsorships::candidates_for_public(c, day)?;
             let mut rows = Vec::new();
             for slot in placement_slots::all(c)? {
                 let tier_ids = placement_slots::tier_ids(c, slot.id)?;
@@ -105,13 +104,21 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
                     slot,
                 });
             }
-            // Every sponsor visible today, once, by name.
-            let mut visible: Vec<_> = candidates.into_iter().map(|r| r.sponsor).collect();
-            visible.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-            visible.dedup_by_key(|s| s.id);
-            let flagged = visible
+            // Every sponsor visible today, read a thousand at a time (only the flagged are
+            // kept), by name.
+            let mut visible: Vec<i64> = sponsorships::visible_pairs(c, day, None)?
                 .into_iter()
-                .filter_map(|s| {
+                .map(|(_, sponsor)| sponsor)
+                .collect();
+            visible.sort_unstable();
+            visible.dedup();
+            let mut flagged = Vec::new();
+            for chunk in visible.chunks(1000) {
+                let mut some: Vec<_> = crate::models::sponsors::find_many(c, chunk)?
+                    .into_values()
+                    .collect();
+                some.sort_by_key(|s| s.id);
+                flagged.extend(some.into_iter().filter_map(|s| {
                     let texts: Vec<FlaggedText> = [
                         flag("Tagline", &s.tagline),
                         flag("Description", &s.description),
@@ -124,8 +131,9 @@ pub async fn list(staff: Staff<PlacementsStaff>) -> AppResult<HttpResponse> {
                         name: s.name,
                         texts,
                     })
-                })
-                .collect();
+                }));
+            }
+            flagged.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
             Ok((rows, flagged))
         })
         .await?;
