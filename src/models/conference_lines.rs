@@ -73,11 +73,7 @@ pub fn costs_of(
         .order(conference_lines::id.asc())
         .select(CostLine::as_select())
         .load(conn)?;
-    let mut out: std::collections::HashMap<i64, Vec<CostLine>> = Default::default();
-    for r in rows {
-        out.entry(r.conference_id).or_default().push(r);
-    }
-    Ok(out)
+    Ok(super::by_parent(rows, |r| r.conference_id))
 }
 
 /// A line of this conference (another conference's is not found).
@@ -174,11 +170,7 @@ pub fn revenue_of(
         .order(conference_revenue::id.asc())
         .select(RevenueLine::as_select())
         .load(conn)?;
-    let mut out: std::collections::HashMap<i64, Vec<RevenueLine>> = Default::default();
-    for r in rows {
-        out.entry(r.conference_id).or_default().push(r);
-    }
-    Ok(out)
+    Ok(super::by_parent(rows, |r| r.conference_id))
 }
 
 /// A revenue line of this conference (another conference's is not found).

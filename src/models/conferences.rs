@@ -222,11 +222,7 @@ pub fn tickets_of(
         .order(conference_tickets::id.asc())
         .select(TicketType::as_select())
         .load(conn)?;
-    let mut out: std::collections::HashMap<i64, Vec<TicketType>> = Default::default();
-    for r in rows {
-        out.entry(r.conference_id).or_default().push(r);
-    }
-    Ok(out)
+    Ok(super::by_parent(rows, |r| r.conference_id))
 }
 
 /// A ticket type of this conference (another conference's is not found).

@@ -179,18 +179,17 @@ pub fn for_sponsorships(
     conn: &mut DbConn,
     sponsorship_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<Invoice>>> {
-    let mut out: std::collections::HashMap<i64, Vec<Invoice>> = Default::default();
+    let mut rows: Vec<Invoice> = Vec::new();
     for chunk in sponsorship_ids.chunks(1000) {
-        let rows: Vec<Invoice> = invoices::table
-            .filter(invoices::sponsorship_id.eq_any(chunk))
-            .order(invoices::id.asc())
-            .select(Invoice::as_select())
-            .load(conn)?;
-        for i in rows {
-            out.entry(i.sponsorship_id).or_default().push(i);
-        }
+        rows.extend(
+            invoices::table
+                .filter(invoices::sponsorship_id.eq_any(chunk))
+                .order(invoices::id.asc())
+                .select(Invoice::as_select())
+                .load::<Invoice>(conn)?,
+        );
     }
-    Ok(out)
+    Ok(super::by_parent(rows, |i| i.sponsorship_id))
 }
 
 pub fn for_sponsor(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Invoice>> {
@@ -403,18 +402,17 @@ pub fn payments_of_all(
     conn: &mut DbConn,
     invoice_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<Payment>>> {
-    let mut out: std::collections::HashMap<i64, Vec<Payment>> = Default::default();
+    let mut rows: Vec<Payment> = Vec::new();
     for chunk in invoice_ids.chunks(1000) {
-        let rows: Vec<Payment> = payments::table
-            .filter(payments::invoice_id.eq_any(chunk))
-            .order(payments::id.asc())
-            .select(Payment::as_select())
-            .load(conn)?;
-        for p in rows {
-            out.entry(p.invoice_id).or_default().push(p);
-        }
+        rows.extend(
+            payments::table
+                .filter(payments::invoice_id.eq_any(chunk))
+                .order(payments::id.asc())
+                .select(Payment::as_select())
+                .load::<Payment>(conn)?,
+        );
     }
-    Ok(out)
+    Ok(super::by_parent(rows, |p| p.invoice_id))
 }
 
 pub fn find_payment(conn: &mut DbConn, id: i64) -> QueryResult<Payment> {

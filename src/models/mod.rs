@@ -33,3 +33,16 @@ pub mod users;
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
+
+/// Rows grouped by the parent they belong to (the children of one page of parents, read
+/// with one `IN (…)` query), each group in the order read.
+pub fn by_parent<T>(
+    rows: Vec<T>,
+    parent: impl Fn(&T) -> i64,
+) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut out: std::collections::HashMap<i64, Vec<T>> = Default::default();
+    for r in rows {
+        out.entry(parent(&r)).or_default().push(r);
+    }
+    out
+}

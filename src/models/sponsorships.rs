@@ -235,6 +235,17 @@ fn filtered(f: &Filter) -> diesel::dsl::IntoBoxed<'static, Joined, Backend> {
     q
 }
 
+/// The rows of a sponsorships ⋈ sponsors ⋈ tiers query.
+fn joined(rows: Vec<(Sponsorship, Sponsor, Tier)>) -> Vec<Row> {
+    rows.into_iter()
+        .map(|(sponsorship, sponsor, tier)| Row {
+            sponsorship,
+            sponsor,
+            tier,
+        })
+        .collect()
+}
+
 /// How many sponsorships a filter selects (one `COUNT`).
 pub fn count(conn: &mut DbConn, f: &Filter) -> QueryResult<i64> {
     filtered(f).count().get_result(conn)
@@ -264,14 +275,7 @@ pub fn page(conn: &mut DbConn, f: &Filter, offset: i64, limit: i64) -> QueryResu
             Tier::as_select(),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(sponsorship, sponsor, tier)| Row {
-            sponsorship,
-            sponsor,
-            tier,
-        })
-        .collect())
+    Ok(joined(rows))
 }
 
 /// Up to `limit` rows a filter selects with an id above `after`, by id (a chunk of an
@@ -292,14 +296,7 @@ pub fn chunk_after(
             Tier::as_select(),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(sponsorship, sponsor, tier)| Row {
-            sponsorship,
-            sponsor,
-            tier,
-        })
-        .collect())
+    Ok(joined(rows))
 }
 
 /// The first `limit` rows a filter selects.

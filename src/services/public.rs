@@ -45,6 +45,10 @@ pub struct TierGroup {
 }
 
 impl TierGroup {
+    /// How many sponsors the tier has, for people ("6,100").
+    pub fn total_label(&self) -> String {
+        crate::domain::text::thousands(self.total as i64)
+    }
     /// A stable id for the heading (`tier-gold`, `tier-gold-12` when names repeat).
     pub fn anchor(&self) -> String {
         if self.show_programme {
