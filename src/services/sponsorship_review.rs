@@ -436,14 +436,33 @@ pub fn waitlist_count(conn: &mut DbConn, tier_id: i64) -> AppResult<i64> {
         .get_result(conn)?)
 }
 
-/// Applications waiting for review, oldest first.
-pub fn queue(conn: &mut DbConn) -> AppResult<Vec<sponsorships::Row>> {
+/// How many applications wait for review.
+pub fn queue_count(conn: &mut DbConn) -> AppResult<i64> {
+    Ok(sp::table
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many applications wait for review in each tier that has any.
+pub fn queue_per_tier(conn: &mut DbConn) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sp::table
+        .filter(sp::status.eq(Status::Applied.as_str()))
+        .group_by(sp::tier_id)
+        .select((sp::tier_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// One page of the applications waiting for review, oldest first.
+pub fn queue_page(conn: &mut DbConn, offset: i64, limit: i64) -> AppResult<Vec<sponsorships::Row>> {
     use crate::db::schema::{sponsors as so, tiers as ti};
     let rows: Vec<(Sponsorship, sponsors::Sponsor, tiers::Tier)> = sp::table
         .inner_join(so::table)
         .inner_join(ti::table)
         .filter(sp::status.eq(Status::Applied.as_str()))
         .order((sp::created_at.asc(), sp::id.asc()))
+        .offset(offset.max(0))
+        .limit(limit.max(0))
         .select((
             Sponsorship::as_select(),
             sponsors::Sponsor::as_select(),

@@ -1558,3 +1558,31 @@ async fn a_line_in_another_currency_takes_the_reference_rate_when_left_empty() {
     assert!(body.contains("in EUR at 1.1 USD each"));
     assert!(body.contains("$2,180.00"), "1,080 + 1,100");
 }
+
+#[tokio::test]
+async fn a_busy_programme_lists_its_largest_sponsorships_and_counts_them_all() {
+    let app = TestApp::spawn().await;
+    let c = treasurer(&app).await;
+    let gold = tier(&app, "Conf Gold", 1_000_000, None);
+    let programme = steward::models::tiers::find(&mut app.db(), gold)
+        .expect("tier")
+        .programme_id;
+    let id = conference(&c, "Busy", &[("programme_id", &programme.to_string())]).await;
+    for i in 0..103 {
+        let s = sponsor(&app, &format!("Busy Co {i:03}"));
+        sponsorship(&app, s, gold, Status::Approved);
+    }
+    let (status, body) = c.page(&format!("/staff/conferences/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body.matches("Busy Co ").count(),
+        100,
+        "the largest 100 listed"
+    );
+    assert!(body.contains("The 100 largest of 103 sponsorships"));
+    // All 103 × $10,000 count.
+    assert!(
+        body.contains("Sponsorship counts what is agreed ($1,030,000.00, of which $0.00 is paid)"),
+        "{body}"
+    );
+}

@@ -836,3 +836,34 @@ async fn the_waitlist_is_one_rule_shown_and_enforced_alike() {
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, first), "approved");
 }
+
+/// The applications waiting for review show 50 a page, oldest first, each once; the places
+/// per tier count all of them.
+#[tokio::test]
+async fn the_application_queue_pages_through_every_application() {
+    let app = TestApp::spawn().await;
+    let gold = tier(&app, "Gold", 1_000_000, None);
+    let mut ids = Vec::new();
+    for i in 0..53 {
+        let s = sponsor(&app, &format!("Applicant {i:02}"));
+        ids.push(sponsorship(&app, s, gold, Status::Applied));
+    }
+    let (c, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let listed =
+        |body: &str| crate::helpers::linked_ids(body, "<td><a href=\"/staff/applications/");
+    let (status, first) = c.page("/staff/applications").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("Waiting for review (53)"), "{first}");
+    assert!(
+        first.contains("href=\"/staff/applications?page=2\""),
+        "{first}"
+    );
+    let (_, second) = c.page("/staff/applications?page=2").await;
+    let mut seen = listed(&first);
+    assert_eq!(seen.len(), 50);
+    seen.extend(listed(&second));
+    assert_eq!(seen, ids, "oldest first, each once");
+    // The places table counts every application of the tier, not only this page's.
+    let places = first.split("Places per tier").nth(1).expect("places table");
+    assert!(places.contains("<td class=\"num\">53</td>"), "{places}");
+}

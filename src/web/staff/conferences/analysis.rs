@@ -315,12 +315,19 @@ fn foreign(currency: &str, rate: i64, cur: Currency) -> String {
     }
 }
 
+/// Sponsorships a conference page lists, largest fee first (a busy programme's others are
+/// in the figures and on the sponsorships list).
+pub const SPONSORSHIPS_SHOWN: usize = 100;
+
 /// The live budget's tables for people.
 pub struct BudgetTables {
     pub costs: Vec<CostRow>,
     pub tickets: Vec<TicketRow>,
     pub revenue: Vec<RevenueRow>,
+    /// The largest [`SPONSORSHIPS_SHOWN`] (all are counted in the figures).
     pub sponsorships: Vec<SponsorshipRow>,
+    /// How many sponsorships the programme has in all.
+    pub sponsorships_total: usize,
     pub programme: Option<String>,
     pub pipeline: String,
     pub unconverted: String,
@@ -387,6 +394,7 @@ impl BudgetTables {
         let sponsorships = b
             .sponsorships
             .iter()
+            .take(SPONSORSHIPS_SHOWN)
             .map(|s| {
                 let sp = &s.row.sponsorship;
                 let status = sp.status();
@@ -417,6 +425,7 @@ impl BudgetTables {
             tickets,
             revenue,
             sponsorships,
+            sponsorships_total: b.sponsorships.len(),
             programme: b.programme.clone(),
             pipeline: money(b.pipeline, cur),
             unconverted: b.unconverted.join(", "),

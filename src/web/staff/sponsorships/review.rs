@@ -57,6 +57,7 @@ fn places(c: &mut crate::db::DbConn, tier: Tier, applications: i64) -> AppResult
 struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
+    pager: crate::web::pager::Pager,
     /// Each tier open for applications (or with applications waiting), with its programme.
     tiers: Vec<(String, Places)>,
 }
@@ -70,13 +71,28 @@ impl ListPage {
     }
 }
 
-/// `GET /staff/applications`: oldest first, and the places of the tiers concerned.
-pub async fn list(staff: S) -> AppResult<HttpResponse> {
-    let (rows, tiers) = staff
+/// Applications listed on a page.
+const PER_PAGE: i64 = 50;
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    page: String,
+}
+
+/// `GET /staff/applications?page=`: oldest first, a page at a time, and the places of the
+/// tiers concerned.
+pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let asked = q.into_inner().page;
+    let page_url = crate::web::pager::links("/staff/applications", String::new());
+    let (rows, pager, tiers) = staff
         .state
         .db
-        .run(|c| {
-            let rows = sponsorship_review::queue(c)?;
+        .run(move |c| {
+            let total = sponsorship_review::queue_count(c)?;
+            let pager = crate::web::pager::Pager::new(Some(&asked), total, PER_PAGE, page_url);
+            let rows = sponsorship_review::queue_page(c, pager.offset(), PER_PAGE)?;
+            let waiting = sponsorship_review::queue_per_tier(c)?;
             let today = chrono::Utc::now().date_naive();
             // Every tier open for applications (advertised, programme this year or later),
             // then any other tier that still has applications waiting.
@@ -85,23 +101,28 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
                     .into_iter()
                     .map(|o| (o.programme.title(), o.tier))
                     .collect();
-            for r in &rows {
-                if !shown.iter().any(|(_, t)| t.id == r.tier.id) {
-                    let programme = crate::models::programmes::find(c, r.tier.programme_id)?;
-                    shown.push((programme.title(), r.tier.clone()));
+            for (tier_id, _) in &waiting {
+                if !shown.iter().any(|(_, t)| t.id == *tier_id) {
+                    let tier = tiers::find(c, *tier_id)?;
+                    let programme = crate::models::programmes::find(c, tier.programme_id)?;
+                    shown.push((programme.title(), tier));
                 }
             }
             let mut out = Vec::new();
             for (programme, t) in shown {
-                let n = rows.iter().filter(|r| r.tier.id == t.id).count() as i64;
+                let n = waiting
+                    .iter()
+                    .find(|(id, _)| *id == t.id)
+                    .map_or(0, |(_, n)| *n);
                 out.push((programme, places(c, t, n)?));
             }
-            Ok((rows, out))
+            Ok((rows, pager, out))
         })
         .await?;
     render(&ListPage {
         layout: staff.layout("Applications", "/staff/applications"),
         rows,
+        pager,
         tiers,
     })
 }
