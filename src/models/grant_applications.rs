@@ -619,15 +619,13 @@ pub fn decisions_of(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, GrantDecision>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<GrantDecision> = grant_decisions::table
+    let rows = super::in_chunks(ids, |chunk| {
+        grant_decisions::table
             .filter(grant_decisions::application_id.eq_any(chunk))
             .select(GrantDecision::as_select())
-            .load(conn)?;
-        out.extend(rows.into_iter().map(|d| (d.application_id, d)));
-    }
-    Ok(out)
+            .load(conn)
+    })?;
+    Ok(rows.into_iter().map(|d| (d.application_id, d)).collect())
 }
 
 pub fn decision(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<GrantDecision>> {

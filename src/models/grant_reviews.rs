@@ -159,15 +159,6 @@ pub fn recused_from(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// Applications a user is assigned to review (not recused).
-pub fn assigned_to(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<i64>> {
-    gr::table
-        .filter(gr::user_id.eq(user_id))
-        .filter(gr::conflict.eq(false))
-        .select(gr::application_id)
-        .load(conn)
-}
-
 /// Which of `ids` a user is assigned to review (not recused).
 pub fn assigned_to_among(conn: &mut DbConn, user_id: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     gr::table

@@ -179,16 +179,13 @@ pub fn for_sponsorships(
     conn: &mut DbConn,
     sponsorship_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<Invoice>>> {
-    let mut rows: Vec<Invoice> = Vec::new();
-    for chunk in sponsorship_ids.chunks(1000) {
-        rows.extend(
-            invoices::table
-                .filter(invoices::sponsorship_id.eq_any(chunk))
-                .order(invoices::id.asc())
-                .select(Invoice::as_select())
-                .load::<Invoice>(conn)?,
-        );
-    }
+    let rows = super::in_chunks(sponsorship_ids, |chunk| {
+        invoices::table
+            .filter(invoices::sponsorship_id.eq_any(chunk))
+            .order(invoices::id.asc())
+            .select(Invoice::as_select())
+            .load(conn)
+    })?;
     Ok(super::by_parent(rows, |i| i.sponsorship_id))
 }
 
@@ -402,16 +399,13 @@ pub fn payments_of_all(
     conn: &mut DbConn,
     invoice_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<Payment>>> {
-    let mut rows: Vec<Payment> = Vec::new();
-    for chunk in invoice_ids.chunks(1000) {
-        rows.extend(
-            payments::table
-                .filter(payments::invoice_id.eq_any(chunk))
-                .order(payments::id.asc())
-                .select(Payment::as_select())
-                .load::<Payment>(conn)?,
-        );
-    }
+    let rows = super::in_chunks(invoice_ids, |chunk| {
+        payments::table
+            .filter(payments::invoice_id.eq_any(chunk))
+            .order(payments::id.asc())
+            .select(Payment::as_select())
+            .load(conn)
+    })?;
     Ok(super::by_parent(rows, |p| p.invoice_id))
 }
 

@@ -15,18 +15,20 @@ pub fn done_for(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<Vec<i32>>
     Ok(done)
 }
 
-/// The thresholds recorded for each of these terms, largest first (one query).
+/// The thresholds recorded for each of these terms, largest first (a query per thousand).
 pub fn done_for_all(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<i32>>> {
-    let rows: Vec<(i64, i32)> = renewal_reminders::table
-        .filter(renewal_reminders::sponsorship_id.eq_any(ids))
-        .select((
-            renewal_reminders::sponsorship_id,
-            renewal_reminders::days_before,
-        ))
-        .load(conn)?;
+    let rows: Vec<(i64, i32)> = super::in_chunks(ids, |chunk| {
+        renewal_reminders::table
+            .filter(renewal_reminders::sponsorship_id.eq_any(chunk))
+            .select((
+                renewal_reminders::sponsorship_id,
+                renewal_reminders::days_before,
+            ))
+            .load(conn)
+    })?;
     let mut out: std::collections::HashMap<i64, Vec<i32>> = Default::default();
     for (id, d) in rows {
         out.entry(id).or_default().push(d);

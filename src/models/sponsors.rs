@@ -330,9 +330,8 @@ pub fn contacts_of_all(
     conn: &mut DbConn,
     sponsor_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<Contact>>> {
-    let mut out: std::collections::HashMap<i64, Vec<Contact>> = Default::default();
-    for chunk in sponsor_ids.chunks(1000) {
-        let rows: Vec<Contact> = sponsor_contacts::table
+    let rows = super::in_chunks(sponsor_ids, |chunk| {
+        sponsor_contacts::table
             .filter(sponsor_contacts::sponsor_id.eq_any(chunk))
             .order((
                 sponsor_contacts::sponsor_id.asc(),
@@ -340,12 +339,9 @@ pub fn contacts_of_all(
                 sponsor_contacts::name.asc(),
             ))
             .select(Contact::as_select())
-            .load(conn)?;
-        for c in rows {
-            out.entry(c.sponsor_id).or_default().push(c);
-        }
-    }
-    Ok(out)
+            .load(conn)
+    })?;
+    Ok(super::by_parent(rows, |c| c.sponsor_id))
 }
 
 /// Some sponsors, by id (a query per thousand).
@@ -353,15 +349,13 @@ pub fn find_many(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Sponsor>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<Sponsor> = sponsors::table
+    let rows = super::in_chunks(ids, |chunk| {
+        sponsors::table
             .filter(sponsors::id.eq_any(chunk))
             .select(Sponsor::as_select())
-            .load(conn)?;
-        out.extend(rows.into_iter().map(|s| (s.id, s)));
-    }
-    Ok(out)
+            .load(conn)
+    })?;
+    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
 }
 
 /// The topic tags of some sponsors, by id (a query per thousand).
@@ -369,31 +363,27 @@ pub fn topics_of(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, String>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<(i64, String)> = sponsors::table
+    let rows = super::in_chunks(ids, |chunk| {
+        sponsors::table
             .filter(sponsors::id.eq_any(chunk))
             .select((sponsors::id, sponsors::topics))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
+            .load(conn)
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
-/// The names of some sponsors, by id (one query).
+/// The names of some sponsors, by id (a query per thousand).
 pub fn names_of(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, String>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<(i64, String)> = sponsors::table
+    let rows = super::in_chunks(ids, |chunk| {
+        sponsors::table
             .filter(sponsors::id.eq_any(chunk))
             .select((sponsors::id, sponsors::name))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
+            .load(conn)
+    })?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The contacts of one role as "Name <email>", joined with "; " (a cell of an export).

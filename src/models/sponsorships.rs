@@ -358,6 +358,18 @@ pub fn count_pending_benefits(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// The SQL side of `domain::sponsorship::is_visible`: not ended, and paid, active or
+/// published early (the start date and the rest are checked in Rust on the rows read).
+macro_rules! may_be_visible {
+    ($today:expr) => {
+        sponsorships::end_date.ge($today).and(
+            sponsorships::status
+                .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
+                .or(sponsorships::published_early.eq(true)),
+        )
+    };
+}
+
 /// Every (tier, sponsor) pair visible on `today`, read without the sponsors' text: enough to
 /// count and order the whole wall before reading the few sponsors a page shows.
 /// With `tier_ids`, only in those tiers (a placement slot's).
@@ -367,12 +379,7 @@ pub fn visible_pairs(
     tier_ids: Option<&[i64]>,
 ) -> QueryResult<Vec<(i64, i64)>> {
     let mut q = sponsorships::table
-        .filter(sponsorships::end_date.ge(today))
-        .filter(
-            sponsorships::status
-                .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
-                .or(sponsorships::published_early.eq(true)),
-        )
+        .filter(may_be_visible!(today))
         .into_boxed();
     if let Some(ids) = tier_ids {
         q = q.filter(sponsorships::tier_id.eq_any(ids.to_vec()));
@@ -408,25 +415,7 @@ pub fn candidates_for_public_of_many(
     today: NaiveDate,
     sponsor_ids: &[i64],
 ) -> QueryResult<Vec<Row>> {
-    let mut out = Vec::new();
-    for chunk in sponsor_ids.chunks(1000) {
-        out.extend(candidates(conn, today, Some(chunk), None)?);
-    }
-    Ok(out)
-}
-
-/// Sponsorships that could be visible on `today` (the final rule is `is_visible_on`).
-pub fn candidates_for_public(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Row>> {
-    candidates(conn, today, None, None)
-}
-
-/// The same in these tiers only (a placement slot's).
-pub fn candidates_for_public_in(
-    conn: &mut DbConn,
-    today: NaiveDate,
-    tier_ids: &[i64],
-) -> QueryResult<Vec<Row>> {
-    candidates(conn, today, None, Some(tier_ids))
+    super::in_chunks(sponsor_ids, |chunk| candidates(conn, today, chunk))
 }
 
 /// The same for one sponsor (its profile reads its own rows, not the whole wall).
@@ -435,32 +424,16 @@ pub fn candidates_for_public_of(
     today: NaiveDate,
     sponsor_id: i64,
 ) -> QueryResult<Vec<Row>> {
-    candidates(conn, today, Some(&[sponsor_id]), None)
+    candidates(conn, today, &[sponsor_id])
 }
 
-fn candidates(
-    conn: &mut DbConn,
-    today: NaiveDate,
-    sponsor_ids: Option<&[i64]>,
-    tier_ids: Option<&[i64]>,
-) -> QueryResult<Vec<Row>> {
-    let mut q = sponsorships::table
+/// The rows of these sponsors that could be visible on `today`, checked with `is_visible_on`.
+fn candidates(conn: &mut DbConn, today: NaiveDate, sponsor_ids: &[i64]) -> QueryResult<Vec<Row>> {
+    let rows: Vec<(Sponsorship, Sponsor, Tier)> = sponsorships::table
         .inner_join(sponsors::table)
         .inner_join(tiers::table)
-        .filter(sponsorships::end_date.ge(today))
-        .filter(
-            sponsorships::status
-                .eq_any([Status::Paid.as_str(), Status::Active.as_str()])
-                .or(sponsorships::published_early.eq(true)),
-        )
-        .into_boxed();
-    if let Some(ids) = sponsor_ids {
-        q = q.filter(sponsorships::sponsor_id.eq_any(ids.to_vec()));
-    }
-    if let Some(ids) = tier_ids {
-        q = q.filter(sponsorships::tier_id.eq_any(ids.to_vec()));
-    }
-    let rows: Vec<(Sponsorship, Sponsor, Tier)> = q
+        .filter(may_be_visible!(today))
+        .filter(sponsorships::sponsor_id.eq_any(sponsor_ids))
         .select((
             Sponsorship::as_select(),
             Sponsor::as_select(),

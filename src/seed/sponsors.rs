@@ -316,7 +316,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
     }
     let pipeline = seed_pipeline(state, &mut conn, pipeline_tier, year)?;
     // (The paid prospect joins the public pages when its term starts, next month.)
-    let visible = crate::models::sponsorships::candidates_for_public(&mut conn, today)?.len();
+    let visible = crate::models::sponsorships::visible_pairs(&mut conn, today, None)?.len();
     Ok(format!(
         "Demo sponsors created: {visible} visible today over {} tiers (with logos), {pipeline} in the pipeline (applications, agreements, invoices, a payment), 3 placement slots.\n",
         DEMO_TIERS.len()

@@ -1,8 +1,6 @@
 //! Renewals: reminders before a term ends (60, 30 and 7 days), the sponsor's one-click
 //! renewal from the portal, and the renewal rate staff see.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::config::Settings;
@@ -50,20 +48,14 @@ pub fn send_reminders(
     // Most terms had today's reminder on an earlier day: one query finds them, so only the
     // terms that may need one get a transaction (which checks again, for a second worker).
     let ids: Vec<i64> = candidates.iter().map(|s| s.id).collect();
-    let mut already = HashMap::new();
-    for chunk in ids.chunks(1000) {
-        already.extend(renewal_reminders::done_for_all(conn, chunk)?);
-    }
+    let already = renewal_reminders::done_for_all(conn, &ids)?;
     let mut sent = 0;
     for s in candidates {
         let days_left = (s.end_date - today).num_days();
         let Some(threshold) = due_threshold(days_left) else {
             continue;
         };
-        if already
-            .get(&s.id)
-            .is_some_and(|d: &Vec<i32>| d.contains(&threshold))
-        {
+        if already.get(&s.id).is_some_and(|d| d.contains(&threshold)) {
             continue;
         }
         let outcome = write_tx(conn, |conn| {

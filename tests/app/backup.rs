@@ -260,11 +260,9 @@ async fn seed_demo_fills_a_realistic_data_set_once() {
     crate::fixtures::checks::assert_demo_conference(&app);
     crate::fixtures::checks::assert_demo_grants(&app);
     let mut c = app.db();
-    let visible = steward::models::sponsorships::candidates_for_public(
-        &mut c,
-        chrono::Utc::now().date_naive(),
-    )
-    .expect("query");
+    let visible =
+        steward::models::sponsorships::visible_pairs(&mut c, chrono::Utc::now().date_naive(), None)
+            .expect("query");
     // 200 active sponsors, and the paid ones whose terms start later (they are thanked from
     // payment on): the demo prospect's, and the conference's eight.
     assert_eq!(visible.len(), 209);
