@@ -41,6 +41,9 @@ struct ListPage {
 }
 
 impl ListPage {
+    fn count(&self, n: &i64) -> String {
+        crate::domain::text::thousands(*n)
+    }
     fn time(&self, t: &chrono::NaiveDateTime) -> String {
         fmt_time(t)
     }
