@@ -74,6 +74,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        record_type -> Nullable<Text>,
+        record_id -> Nullable<Text>,
     }
 }
 

@@ -76,9 +76,65 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// Paths whose last segment is a private token: a sponsor's or an applicant's portal entry,
+/// a staff member's set-password and first-run links.
+const PRIVATE_LINK_PATHS: [&str; 3] = ["/portal/enter/", "/account/set-password/", "/setup/"];
+
+/// What a hidden token reads as on screen.
+pub const HIDDEN_TOKEN: &str = "[private link hidden]";
+
+/// `text` with the token of every private link replaced by [`HIDDEN_TOKEN`], for showing an
+/// email to staff: whoever reads the screen must not be able to enter a sponsor's or an
+/// applicant's portal as them. What follows the token (`?next=…`) is kept.
+pub fn mask_private_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = PRIVATE_LINK_PATHS
+            .iter()
+            .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let (before, after) = rest.split_at(at + len);
+        out.push_str(before);
+        let token_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        if token_len > 0 {
+            out.push_str(HIDDEN_TOKEN);
+        }
+        rest = &after[token_len..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_links_are_masked_and_the_rest_kept() {
+        let body = "Open https://f.example/portal/enter/AbC-12_x?next=/portal/invoices/5 now.\n\
+                    Grants: https://f.example/grants/portal/enter/ZZZ9.\n\
+                    Set: https://f.example/account/set-password/tok and /setup/s3cr3t\n\
+                    Public: https://f.example/portal/link and /sponsors/acme";
+        let m = mask_private_links(body);
+        for token in ["AbC-12_x", "ZZZ9", "tok ", "s3cr3t"] {
+            assert!(!m.contains(token), "{token} left in {m}");
+        }
+        assert!(m.contains("/portal/enter/[private link hidden]?next=/portal/invoices/5 now."));
+        assert!(m.contains("/grants/portal/enter/[private link hidden]."));
+        assert!(m.contains("/portal/link and /sponsors/acme"));
+        assert_eq!(mask_private_links("no links"), "no links");
+        assert_eq!(mask_private_links("/portal/enter/"), "/portal/enter/");
+        // HTML attributes too.
+        assert_eq!(
+            mask_private_links(r#"<a href="https://x/portal/enter/abc">"#),
+            r#"<a href="https://x/portal/enter/[private link hidden]">"#
+        );
+    }
 
     #[test]
     fn single_line_rules() {

@@ -16,7 +16,7 @@ pub use grant_apply_mail::*;
 pub use grant_money_mail::*;
 pub use grant_review_mail::*;
 pub use messages::*;
-pub use outbox::enqueue;
+pub use outbox::{About, enqueue};
 pub use portal_mail::*;
 pub use renewal_mail::*;
 pub use review_mail::*;

@@ -7,8 +7,42 @@ use crate::models::outbox::{self, NewOutboxMessage};
 
 use super::Email;
 
+/// The record an email is about, named as in the audit log, so the email shows on that
+/// record's timeline (a sponsor's page lists the emails about it and its sponsorships,
+/// invoices and stories; a grant application's page lists its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum About {
+    Sponsor(i64),
+    Sponsorship(i64),
+    Invoice(i64),
+    Story(i64),
+    GrantApplication(i64),
+    /// Staff accounts (invitations, password mail): on no timeline.
+    Account,
+}
+
+impl About {
+    /// (record type, record id) as the audit log writes them; None for accounts.
+    pub fn record(&self) -> Option<(&'static str, String)> {
+        let (t, id) = match *self {
+            About::Sponsor(id) => ("sponsor", id),
+            About::Sponsorship(id) => ("sponsorship", id),
+            About::Invoice(id) => ("invoice", id),
+            About::Story(id) => ("story", id),
+            About::GrantApplication(id) => ("grant_application", id),
+            About::Account => return None,
+        };
+        Some((t, id.to_string()))
+    }
+}
+
 /// Renders `email` and writes it to the outbox; the worker sends it after commit.
-pub fn enqueue(conn: &mut DbConn, to: &EmailAddress, email: &dyn Email) -> AppResult<i64> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    to: &EmailAddress,
+    about: About,
+    email: &dyn Email,
+) -> AppResult<i64> {
     // A subject is a header: it must be one line whatever the data held.
     let subject: String = email
         .subject()?
@@ -20,6 +54,7 @@ pub fn enqueue(conn: &mut DbConn, to: &EmailAddress, email: &dyn Email) -> AppRe
     let text = email.text()?;
     let html = email.html()?;
     let now = crate::models::now();
+    let record = about.record();
     let id = outbox::insert(
         conn,
         &NewOutboxMessage {
@@ -32,6 +67,8 @@ pub fn enqueue(conn: &mut DbConn, to: &EmailAddress, email: &dyn Email) -> AppRe
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
+            record_type: record.as_ref().map(|r| r.0),
+            record_id: record.as_ref().map(|r| r.1.as_str()),
         },
     )?;
     Ok(id)

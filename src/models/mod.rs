@@ -27,6 +27,7 @@ pub mod sponsors;
 pub mod sponsorships;
 pub mod stories;
 pub mod tiers;
+pub mod timeline;
 pub mod users;
 
 /// The current time, UTC, as stored in every timestamp column.

@@ -23,6 +23,9 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The record the email is about, as in the audit log ("sponsorship", "42").
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -37,6 +40,8 @@ pub struct NewOutboxMessage<'a> {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub record_type: Option<&'a str>,
+    pub record_id: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, m: &NewOutboxMessage<'_>) -> QueryResult<i64> {
@@ -146,15 +151,40 @@ pub struct OutboxLine {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// One page of the messages with a given status, newest first, without their bodies.
+type Boxed = outbox::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+/// The messages with `status` whose recipient contains `to` (any recipient when empty).
+/// Addresses are stored in lower case; so is the search.
+fn with_status_to(status: &str, to: &str) -> Boxed {
+    let mut q = outbox::table
+        .filter(outbox::status.eq(status.to_string()))
+        .into_boxed();
+    let to = to.trim().to_lowercase();
+    if !to.is_empty() {
+        q = q.filter(
+            outbox::to_addr
+                .like(super::sponsors::contains_pattern(&to))
+                .escape('\\'),
+        );
+    }
+    q
+}
+
+/// How many messages have `status` and a recipient containing `to`.
+pub fn count_with_status_to(conn: &mut DbConn, status: &str, to: &str) -> QueryResult<i64> {
+    with_status_to(status, to).count().get_result(conn)
+}
+
+/// One page of the messages with a given status (and a recipient containing `to`, when
+/// given), newest first, without their bodies.
 pub fn page(
     conn: &mut DbConn,
     status: &str,
+    to: &str,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OutboxLine>> {
-    outbox::table
-        .filter(outbox::status.eq(status))
+    with_status_to(status, to)
         .order(outbox::id.desc())
         .offset(offset.max(0))
         .limit(limit.max(0))

@@ -375,6 +375,7 @@ fn send_invite(
     email::enqueue(
         conn,
         email,
+        crate::email::About::Account,
         &InviteEmail {
             foundation: settings.foundation_name.clone(),
             name: name.to_string(),
@@ -449,6 +450,7 @@ pub fn request_reset(
         email::enqueue(
             conn,
             &email,
+            crate::email::About::Account,
             &PasswordResetEmail {
                 foundation: settings.foundation_name.clone(),
                 name: u.name.clone(),
@@ -535,6 +537,7 @@ fn notify_password_changed(conn: &mut DbConn, settings: &Settings, u: &User) -> 
     email::enqueue(
         conn,
         &email,
+        crate::email::About::Account,
         &PasswordChangedEmail {
             foundation: settings.foundation_name.clone(),
             name: u.name.clone(),

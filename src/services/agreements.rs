@@ -271,6 +271,7 @@ pub fn generate_and_send(
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Sponsorship(s.id),
                 &AgreementSentEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),

@@ -128,6 +128,7 @@ pub fn issue_invoice(
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Invoice(id),
                 &InvoiceIssuedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),
@@ -208,6 +209,7 @@ pub fn void_invoice(
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Invoice(inv.id),
                 &InvoiceVoidedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),
@@ -550,6 +552,7 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Invoice(inv.id),
                 &ReceiptEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),

@@ -209,6 +209,7 @@ pub fn record_payment(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::GrantApplication(a.id),
                 &GrantPaymentSentEmail {
                     foundation: settings.foundation_name.clone(),
                     name: a.applicant_name.clone(),
@@ -401,6 +402,7 @@ pub fn report_jobs(
                     email::enqueue(
                         conn,
                         &to,
+                        crate::email::About::GrantApplication(a.id),
                         &GrantReportReminderEmail {
                             foundation: settings.foundation_name.clone(),
                             name: a.applicant_name.clone(),

@@ -118,6 +118,7 @@ pub fn request_links(
                 email::enqueue(
                     conn,
                     email,
+                    crate::email::About::Sponsor(sponsor.id),
                     &PortalLinkEmail {
                         foundation: settings.foundation_name.clone(),
                         name: name.clone(),
@@ -207,6 +208,7 @@ pub fn accept_agreement(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Sponsorship(s.id),
                 &AgreementAcceptedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: a.name.clone(),
@@ -231,6 +233,7 @@ pub fn accept_agreement(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Sponsorship(s.id),
                 &AgreementAcceptedStaffEmail {
                     foundation: settings.foundation_name.clone(),
                     sponsor: sponsor.name.clone(),

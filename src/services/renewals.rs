@@ -80,6 +80,7 @@ pub fn send_reminders(
                 email::enqueue(
                     conn,
                     &r.email,
+                    crate::email::About::Sponsorship(s.id),
                     &RenewalReminderEmail {
                         foundation: settings.foundation_name.clone(),
                         name: r.name.clone(),
@@ -247,6 +248,7 @@ pub fn renew(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Sponsorship(new_id),
                 &RenewalRequestedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: u.name.clone(),

@@ -307,6 +307,7 @@ fn apply_in(
         email::enqueue(
             conn,
             addr,
+            crate::email::About::Sponsorship(sid),
             &ApplicationReceivedEmail {
                 foundation: settings.foundation_name.clone(),
                 name: name.clone(),
@@ -330,6 +331,7 @@ fn apply_in(
         email::enqueue(
             conn,
             &to,
+            crate::email::About::Sponsorship(sid),
             &ApplicationStaffEmail {
                 foundation: settings.foundation_name.clone(),
                 sponsor: a.name.clone(),

@@ -135,6 +135,7 @@ pub fn settle_waitlist(conn: &mut DbConn, settings: &Settings, tier_id: i64) -> 
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Sponsorship(s.id),
                 &crate::email::PlaceFreeEmail {
                     foundation: settings.foundation_name.clone(),
                     sponsor: sponsor.name.clone(),
@@ -314,6 +315,7 @@ pub fn approve(
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Sponsorship(id),
                 &ApplicationApprovedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),
@@ -391,6 +393,7 @@ pub fn reject(
             email::enqueue(
                 conn,
                 &r.email,
+                crate::email::About::Sponsorship(id),
                 &ApplicationRejectedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: r.name.clone(),

@@ -336,6 +336,7 @@ pub fn publish(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Story(id),
                 &StoryPublishedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: s.author_name.clone(),
@@ -387,6 +388,7 @@ pub fn return_to_author(
             email::enqueue(
                 conn,
                 &to,
+                crate::email::About::Story(id),
                 &StoryReturnedEmail {
                     foundation: settings.foundation_name.clone(),
                     name: s.author_name.clone(),

@@ -80,6 +80,7 @@ fn failed_message(app: &TestApp) -> i64 {
     let id = steward::email::enqueue(
         &mut c,
         &to,
+        steward::email::About::Account,
         &steward::email::PasswordChangedEmail {
             foundation: "F".into(),
             name: "N".into(),

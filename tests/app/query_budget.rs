@@ -88,6 +88,9 @@ async fn pages_make_as_many_queries_with_three_times_the_data() {
     let mut pages: Vec<String> = PAGES.iter().map(|p| p.to_string()).collect();
     pages.push(format!("/sponsors/{slug}"));
     pages.push("/staff/sponsors/1".into());
+    pages.push("/staff/sponsors/1/timeline".into());
+    pages.push("/staff/sponsors/1/timeline?page=2".into());
+    pages.push("/staff/grants/1/timeline".into());
     pages.push("/staff/sponsorships/1".into());
     pages.push("/staff/conferences/1".into());
 

@@ -249,6 +249,7 @@ pub fn request_links(
             email::enqueue(
                 conn,
                 email,
+                crate::email::About::GrantApplication(first.id),
                 &GrantPortalLinkEmail {
                     foundation: settings.foundation_name.clone(),
                     name: first.applicant_name.clone(),

@@ -388,6 +388,7 @@ fn submit_in(
     email::enqueue(
         conn,
         &s.applicant_email,
+        crate::email::About::GrantApplication(id),
         &GrantReceivedEmail {
             foundation: settings.foundation_name.clone(),
             name: a.applicant_name.clone(),
@@ -460,6 +461,7 @@ fn tell_staff(
         email::enqueue(
             conn,
             &addr,
+            crate::email::About::GrantApplication(a.id),
             &GrantApplicantActivityEmail {
                 foundation: settings.foundation_name.clone(),
                 name: name.clone(),

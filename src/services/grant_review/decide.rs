@@ -291,6 +291,7 @@ fn decide_in_tx(
     email::enqueue(
         conn,
         &recipient,
+        crate::email::About::GrantApplication(id),
         &GrantDecisionEmail {
             foundation: settings.foundation_name.clone(),
             name: a.applicant_name.clone(),

@@ -187,6 +187,7 @@ pub fn request_info(
         email::enqueue(
             conn,
             &to,
+            crate::email::About::GrantApplication(id),
             &GrantInfoRequestEmail {
                 foundation: settings.foundation_name.clone(),
                 name: a.applicant_name.clone(),

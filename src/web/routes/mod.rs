@@ -270,6 +270,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         )
                         .service(web::resource("/{id:\\d+}/impact").route(get().to(impact::staff)))
                         .service(
+                            web::resource("/{id:\\d+}/timeline")
+                                .route(get().to(staff::timeline::sponsor)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/emails/{email:\\d+}")
+                                .route(get().to(staff::timeline::sponsor_email)),
+                        )
+                        .service(
                             web::resource("/{id:\\d+}/jobs")
                                 .route(web::post().to(staff::sponsors::add_job)),
                         )
@@ -515,6 +523,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .service(
                             web::resource("/{id:\\d+}/files/{file_id:\\d+}")
                                 .route(get().to(staff::grants::review::file)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/timeline")
+                                .route(get().to(staff::timeline::grant)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/emails/{email:\\d+}")
+                                .route(get().to(staff::timeline::grant_email)),
                         )
                         .service(
                             web::resource("/{id:\\d+}/messages")

@@ -10,6 +10,7 @@ pub mod placements;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod stories;
+pub mod timeline;
 
 /// A timestamp as staff read it (UTC, minutes).
 pub fn fmt_time(t: &chrono::NaiveDateTime) -> String {

@@ -1292,3 +1292,67 @@ async fn a_decider_who_reviews_the_application_votes_before_seeing_votes_or_deci
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), Status::Approved);
 }
+
+/// An application's timeline: its changes and the emails to its applicant, none of another
+/// application's; the text of each one click away with the private link masked; closed to a
+/// reviewer who declared a conflict and to staff without a grants role.
+#[tokio::test]
+async fn an_applications_timeline_has_its_changes_and_emails_only() {
+    let app = TestApp::spawn().await;
+    let p = ProgrammeBuilder::event("Events").insert(&app);
+    let id = GrantBuilder::new(p)
+        .email("ama@pycon.example")
+        .status(Status::UnderReview)
+        .insert(&app);
+    let other = GrantBuilder::new(p)
+        .email("bo@other.example")
+        .status(Status::UnderReview)
+        .insert(&app);
+    let (c, _) = staff(&app, &[Role::GrantsDecider]).await;
+    for (a, q) in [(id, "Which venue?"), (other, "How many people?")] {
+        let r = c
+            .post(&format!("/staff/grants/{a}/messages"), &[("message", q)])
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let (status, page) = c.page(&format!("/staff/grants/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/staff/grants/{id}/timeline")));
+    let (status, page) = c.page(&format!("/staff/grants/{id}/timeline")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(">grant.info_request<"), "{page}");
+    let mine = crate::helpers::linked_ids(&page, &format!("/staff/grants/{id}/emails/"));
+    assert_eq!(mine.len(), 1, "{page}");
+    assert!(page.contains("ama@pycon.example") && !page.contains("bo@other.example"));
+    let (status, mail) = c
+        .page(&format!("/staff/grants/{id}/emails/{}", mine[0]))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        mail.contains("/grants/portal/enter/[private link hidden]"),
+        "{mail}"
+    );
+    let (_, other_page) = c.page(&format!("/staff/grants/{other}/timeline")).await;
+    let theirs = crate::helpers::linked_ids(&other_page, &format!("/staff/grants/{other}/emails/"));
+    assert_eq!(theirs.len(), 1);
+    let r = c
+        .get(&format!("/staff/grants/{id}/emails/{}", theirs[0]))
+        .await;
+    assert_eq!(r.status(), 404, "another application's email");
+
+    // A reviewer who declared a conflict sees neither; nor does sponsorship staff.
+    let (reviewer, rid) = staff(&app, &[Role::GrantsReviewer]).await;
+    recuse(&app, id, rid, "my own event");
+    for path in [
+        format!("/staff/grants/{id}/timeline"),
+        format!("/staff/grants/{id}/emails/{}", mine[0]),
+    ] {
+        assert_eq!(reviewer.get(&path).await.status(), 403, "{path}");
+        let (s, _) = staff(&app, &[Role::Sponsorships, Role::Admin]).await;
+        assert_eq!(s.get(&path).await.status(), 403, "{path}");
+    }
+    let (status, _) = reviewer
+        .page(&format!("/staff/grants/{other}/timeline"))
+        .await;
+    assert_eq!(status, 200, "the other application is open to them");
+}

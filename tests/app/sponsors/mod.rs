@@ -2,3 +2,4 @@
 
 mod logos;
 mod staff;
+mod timeline;

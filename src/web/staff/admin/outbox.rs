@@ -16,6 +16,9 @@ use crate::web::{redirect_with_flash, render};
 #[derive(Deserialize)]
 pub struct Filter {
     status: Option<String>,
+    /// Part of a recipient's address.
+    #[serde(default)]
+    to: String,
     #[serde(default)]
     page: String,
 }
@@ -36,11 +39,21 @@ struct ListPage {
     layout: Layout,
     tabs: Vec<Tab>,
     status: String,
+    /// The recipient searched for, as typed.
+    to: String,
     rows: Vec<OutboxLine>,
     pager: Pager,
 }
 
 impl ListPage {
+    /// The search, for the tabs' links ("" when none).
+    fn to_query(&self) -> String {
+        if self.to.is_empty() {
+            String::new()
+        } else {
+            format!("&to={}", crate::domain::text::urlencode(&self.to))
+        }
+    }
     fn count(&self, n: &i64) -> String {
         crate::domain::text::thousands(*n)
     }
@@ -59,15 +72,25 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
         _ => "pending",
     };
     let asked = q.page.clone();
-    let page_url = crate::web::pager::links("/staff/outbox", format!("status={status}"));
+    let to: String = q.to.trim().chars().take(254).collect();
+    let to_q = crate::domain::text::urlencode(&to);
+    let page_url = crate::web::pager::links(
+        "/staff/outbox",
+        if to.is_empty() {
+            format!("status={status}")
+        } else {
+            format!("status={status}&to={to_q}")
+        },
+    );
+    let search = to.clone();
     let (rows, counts, pager) = staff
         .state
         .db
         .run(move |c| {
             let counts = [
-                outbox::count_by_status(c, "pending")?,
-                outbox::count_by_status(c, "failed")?,
-                outbox::count_by_status(c, "sent")?,
+                outbox::count_with_status_to(c, "pending", &search)?,
+                outbox::count_with_status_to(c, "failed", &search)?,
+                outbox::count_with_status_to(c, "sent", &search)?,
             ];
             let total = match status {
                 "pending" => counts[0],
@@ -75,7 +98,7 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
                 _ => counts[2],
             };
             let pager = Pager::new(Some(asked.as_str()), total, PER_PAGE, page_url);
-            let rows = outbox::page(c, status, pager.offset(), PER_PAGE)?;
+            let rows = outbox::page(c, status, &search, pager.offset(), PER_PAGE)?;
             Ok((rows, counts, pager))
         })
         .await?;
@@ -97,6 +120,7 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
         layout: staff.layout("Email outbox", "/staff/outbox"),
         tabs,
         status: status.to_string(),
+        to,
         rows,
         pager,
     })
@@ -107,6 +131,8 @@ pub async fn list(staff: Staff<AdminOnly>, q: web::Query<Filter>) -> AppResult<H
 struct ShowPage {
     layout: Layout,
     m: OutboxMessage,
+    /// The text as sent, private links masked.
+    text: String,
     created: String,
     next_attempt: String,
     sent: String,
@@ -126,6 +152,7 @@ pub async fn show(staff: Staff<AdminOnly>, id: web::Path<i64>) -> AppResult<Http
         next_attempt: fmt_time(&m.next_attempt_at),
         sent: fmt_opt_time(&m.sent_at),
         keep_days: staff.settings().outbox_keep_bodies_days,
+        text: crate::domain::text::mask_private_links(&m.body_text),
         m,
     })
 }

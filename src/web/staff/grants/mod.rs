@@ -61,7 +61,7 @@ async fn act<R: RoleRule, T: Send + 'static>(
 
 /// The one guard at the top of every application route (the services check again inside
 /// their transactions).
-async fn access<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Access> {
+pub(crate) async fn access<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Access> {
     act(staff, move |c, v| service::check_access(c, v, id)).await
 }
 

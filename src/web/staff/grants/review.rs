@@ -79,6 +79,8 @@ pub struct Earlier {
 }
 
 struct Loaded {
+    /// Changes and emails on the application's timeline.
+    timeline_total: i64,
     access: Access,
     programme: GrantProgramme,
     lines: Vec<BudgetLine>,
@@ -102,6 +104,7 @@ struct Loaded {
 struct ShowPage {
     layout: Layout,
     a: GrantApplication,
+    timeline_total: i64,
     access: Access,
     programme: GrantProgramme,
     lines: Vec<BudgetLine>,
@@ -300,6 +303,10 @@ async fn load<R: RoleRule>(staff: &Staff<R>, id: i64) -> AppResult<Loaded> {
                 decision,
                 budget: service::budget_for(c, &a)?,
                 reference_rate,
+                timeline_total: crate::models::timeline::count(
+                    c,
+                    crate::models::timeline::Owner::GrantApplication(id),
+                )?,
                 access,
             })
         })
@@ -347,6 +354,7 @@ async fn show_page<R: RoleRule>(
             &format!("{} · {}", a.reference(), a.event_name),
             "/staff/grants",
         ),
+        timeline_total: l.timeline_total,
         access: l.access,
         programme: l.programme,
         lines: l.lines,

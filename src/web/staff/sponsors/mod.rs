@@ -452,8 +452,8 @@ struct ShowPage {
     contacts: Vec<Contact>,
     roles: Vec<(&'static str, &'static str)>,
     sponsorships: Vec<Row>,
-    /// Changes to this sponsor's record, newest first (from the audit log).
-    history: Vec<crate::models::audit::AuditEntry>,
+    /// The newest changes and emails about this sponsor (its timeline).
+    timeline: crate::web::staff::timeline::Recent,
     jobs: Vec<Job>,
     today: chrono::NaiveDate,
     errors: FormErrors,
@@ -462,8 +462,14 @@ struct ShowPage {
 }
 
 impl ShowPage {
-    fn when(&self, e: &crate::models::audit::AuditEntry) -> String {
-        crate::web::staff::fmt_time(&e.at)
+    fn when(&self, i: &crate::models::timeline::Item) -> String {
+        crate::web::staff::timeline::when(i)
+    }
+    fn status_label(&self, i: &crate::models::timeline::Item) -> &'static str {
+        crate::web::staff::timeline::status_label(i)
+    }
+    fn timeline_base(&self) -> String {
+        format!("/staff/sponsors/{}", self.sponsor.id)
     }
     fn inkind(&self) -> String {
         self.sponsor
@@ -499,7 +505,7 @@ async fn show_page_inner(
     errors: FormErrors,
     f: Option<&Fields>,
 ) -> AppResult<ShowPage> {
-    let (sponsor, contacts, rows, jobs, history) = staff
+    let (sponsor, contacts, rows, jobs, timeline) = staff
         .state
         .db
         .run(move |c| {
@@ -514,13 +520,11 @@ async fn show_page_inner(
                 200,
             )?;
             let jobs = jobs::for_sponsor(c, id)?;
-            let filter = crate::models::audit::AuditFilter {
-                record_type: "sponsor".into(),
-                record_id: id.to_string(),
-                ..Default::default()
-            };
-            let (history, _) = crate::models::audit::search(c, &filter, 1, 20)?;
-            Ok((s, contacts, rows, jobs, history))
+            let timeline = crate::web::staff::timeline::recent(
+                c,
+                crate::models::timeline::Owner::Sponsor(id),
+            )?;
+            Ok((s, contacts, rows, jobs, timeline))
         })
         .await?;
     let description = acknowledgement::segments(&sponsor.description);
@@ -540,7 +544,7 @@ async fn show_page_inner(
         roles: CONTACT_ROLES.to_vec(),
         sponsorships: rows,
         jobs,
-        history,
+        timeline,
         today: chrono::Utc::now().date_naive(),
         errors,
         contact: (

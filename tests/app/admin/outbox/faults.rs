@@ -20,6 +20,7 @@ fn enqueue(app: &TestApp, to: &str) -> i64 {
         steward::email::enqueue(
             c,
             &EmailAddress::parse(to).expect("address"),
+            steward::email::About::Account,
             &steward::email::PasswordChangedEmail {
                 foundation: "Example Software Foundation".into(),
                 name: "Fault".into(),
@@ -149,6 +150,7 @@ async fn an_address_no_server_could_take_is_failed_at_once() {
         let id = steward::email::enqueue(
             c,
             &EmailAddress::parse("legacy@example.org").expect("address"),
+            steward::email::About::Account,
             &steward::email::PasswordChangedEmail {
                 foundation: "Example Software Foundation".into(),
                 name: "Fault".into(),
@@ -186,6 +188,7 @@ async fn sigterm_stops_the_server_within_its_promise_while_a_relay_hangs() {
             steward::email::enqueue(
                 c,
                 &EmailAddress::parse("stuck@example.org").expect("address"),
+                steward::email::About::Account,
                 &steward::email::PasswordChangedEmail {
                     foundation: "Example Software Foundation".into(),
                     name: "Stuck".into(),

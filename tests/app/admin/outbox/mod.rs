@@ -316,6 +316,7 @@ async fn another_instance_on_the_same_database_delivers_exactly_once() {
                     steward::email::enqueue(
                         conn,
                         &EmailAddress::parse(to).expect("address"),
+                        steward::email::About::Account,
                         &steward::email::PasswordResetEmail {
                             foundation: "Example Software Foundation".into(),
                             name: "Batch".into(),
@@ -356,6 +357,7 @@ async fn another_instance_on_the_same_database_delivers_exactly_once() {
             let id = steward::email::enqueue(
                 c,
                 &EmailAddress::parse(to).expect("address"),
+                steward::email::About::Account,
                 &steward::email::PasswordChangedEmail {
                     foundation: "Example Software Foundation".into(),
                     name: "Lease".into(),
@@ -717,6 +719,8 @@ async fn the_text_of_old_sent_emails_is_removed_and_the_log_kept() {
                 attempts: 1,
                 next_attempt_at: now,
                 created_at: now - chrono::Duration::days(days_ago),
+                record_type: None,
+                record_id: None,
             },
         )
         .expect("insert");
