@@ -34,6 +34,9 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The foundation's name until one is configured (`STEWARD_FOUNDATION_NAME`).
+pub const DEFAULT_FOUNDATION_NAME: &str = "Example Software Foundation";
+
 /// Where outgoing mail goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MailTransport {
@@ -180,7 +183,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             mail_transport: MailTransport::File,
             mail_from: "Steward <steward@localhost>".into(),
-            foundation_name: "Example Software Foundation".into(),
+            foundation_name: DEFAULT_FOUNDATION_NAME.into(),
             currency: "USD".into(),
             stripe_secret_key: Secret::default(),
             stripe_publishable_key: String::new(),

@@ -346,9 +346,10 @@ fn seed_pipeline(
     )?;
     app_settings::set(
         conn,
-        crate::web::invoice_print::FOUNDATION_ADDRESS_KEY,
+        billing::FOUNDATION_ADDRESS_KEY,
         "1 Example Street\nSpringfield, EX 12345\nUnited States",
     )?;
+    app_settings::set(conn, billing::FOUNDATION_TAX_ID_KEY, "EIN 00-0000000")?;
     let steps = [
         "Application",
         "Approved",

@@ -26,6 +26,38 @@ use super::portal;
 /// Where bank-transfer instructions are kept (staff edit them on the billing settings page).
 pub const BANK_INSTRUCTIONS_KEY: &str = "billing.bank_instructions";
 
+/// The foundation's postal address, printed at the top of invoices and receipts.
+pub const FOUNDATION_ADDRESS_KEY: &str = "billing.foundation_address";
+/// The foundation's tax or charity registration number (VAT ID, EIN…), printed beside it.
+pub const FOUNDATION_TAX_ID_KEY: &str = "billing.foundation_tax_id";
+
+/// What an invoice needs from the foundation and is not written yet, as the settings page
+/// names it: accounts-payable teams refuse an invoice without the issuer's address, and a
+/// sponsor cannot pay one that does not say how (card payment only when Stripe is set up).
+pub fn missing_invoice_details(
+    conn: &mut DbConn,
+    settings: &Settings,
+) -> AppResult<Vec<&'static str>> {
+    let mut missing = Vec::new();
+    let address = app_settings::get(conn, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default();
+    if address.trim().is_empty() {
+        missing.push("the foundation's postal address");
+    }
+    if bank_instructions(conn)?.trim().is_empty() && !settings.stripe_enabled() {
+        missing.push("the bank-transfer instructions");
+    }
+    Ok(missing)
+}
+
+/// The refusal when invoice details are missing ("…: add the foundation's postal address and
+/// the bank-transfer instructions in Billing settings.").
+pub fn missing_details_message(missing: &[&str]) -> String {
+    format!(
+        "An invoice cannot be issued yet: add {} in Billing settings (Invoices → Billing settings).",
+        missing.join(" and ")
+    )
+}
+
 /// The bank-transfer instructions shown on invoices and in the portal; empty until staff
 /// write them.
 pub fn bank_instructions(conn: &mut DbConn) -> AppResult<String> {
@@ -46,6 +78,10 @@ pub fn issue_invoice(
         return Err(AppError::BadRequest(
             "The due date must be on or after the issue date.".into(),
         ));
+    }
+    let missing = missing_invoice_details(conn, settings)?;
+    if !missing.is_empty() {
+        return Err(AppError::BadRequest(missing_details_message(&missing)));
     }
     let year = chrono::Datelike::year(&issued_on);
     invoices::ensure_counter(conn, year)?;

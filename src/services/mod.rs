@@ -17,6 +17,7 @@ pub mod portal_actions;
 pub mod public;
 pub mod renewals;
 pub mod revenue;
+pub mod setup;
 pub mod sponsor_applications;
 pub mod sponsors;
 pub mod sponsorship_review;

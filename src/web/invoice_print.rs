@@ -12,7 +12,7 @@ use crate::web::layout::Layout;
 use crate::web::render;
 
 /// Where the foundation's postal address for invoices is kept (billing settings page).
-pub const FOUNDATION_ADDRESS_KEY: &str = "billing.foundation_address";
+pub use crate::services::billing::FOUNDATION_ADDRESS_KEY;
 
 #[derive(Template)]
 #[template(path = "invoices/document.html")]
@@ -20,6 +20,8 @@ struct DocumentPage {
     layout: Layout,
     receipt: bool,
     invoice: Invoice,
+    /// The foundation's tax ID, printed under its address.
+    foundation_tax_id: String,
     foundation_address: String,
     bank_instructions: String,
     payments: Vec<Payment>,
@@ -42,7 +44,7 @@ pub async fn page(
     receipt: bool,
     back: String,
 ) -> AppResult<HttpResponse> {
-    let (invoice, payments, totals, address, bank) = ctx
+    let (invoice, payments, totals, (address, tax_id), bank) = ctx
         .state
         .db
         .run(move |c| {
@@ -53,8 +55,9 @@ pub async fn page(
             let payments = invoices::payments_of(c, inv.id)?;
             let totals = invoices::totals(c, inv.id)?;
             let address = app_settings::get(c, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default();
+            let tax_id = app_settings::get(c, billing::FOUNDATION_TAX_ID_KEY)?.unwrap_or_default();
             let bank = billing::bank_instructions(c)?;
-            Ok((inv, payments, totals, address, bank))
+            Ok((inv, payments, totals, (address, tax_id), bank))
         })
         .await?;
     if receipt && !invoice.is_paid() && invoice.status != "refunded" {
@@ -87,6 +90,7 @@ pub async fn page(
         payments: payments.into_iter().filter(|p| !p.flagged).collect(),
         invoice,
         foundation_address: address,
+        foundation_tax_id: tax_id,
         bank_instructions: bank,
         back,
         pay_by_card: portal && ctx.state.settings.stripe_enabled(),

@@ -371,3 +371,101 @@ async fn every_dashboard_link_opens_for_the_role_it_is_shown_to() {
         }
     }
 }
+
+/// Getting started: each step is detected from the data and ticked when done, linked where
+/// the viewer may act; the list goes away when every step is done; only administrators see it.
+#[tokio::test]
+async fn getting_started_ticks_each_step_as_it_is_done_and_then_goes_away() {
+    use steward::config::{MailTransport, Secret};
+    let app = TestApp::spawn_with(|s| {
+        s.foundation_name = "Python Software Foundation".into();
+        s.mail_transport = MailTransport::Smtp(Secret::new("smtp://127.0.0.1:1"));
+    })
+    .await;
+    crate::fixtures::clear_foundation_details(&mut app.db());
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    let todo = |body: &str| body.matches("To do:").count();
+    let (status, body) = admin.page("/staff").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Getting started"), "{body}");
+    assert_eq!(todo(&body), 5, "{body}");
+    assert_eq!(body.matches("Done:").count(), 2, "name and mail are done");
+    assert!(body.contains("href=\"/staff/settings/billing\""));
+    // An administrator does not manage tiers: no dead link, but who does it.
+    assert!(!body.contains("<a href=\"/staff/programmes\">"));
+    assert!(body.contains("(done by sponsorship staff)"));
+
+    // Address and tax ID; bank details; each its own step.
+    let save = |address: &'static str, tax: &'static str, bank: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/staff/settings/billing",
+                    &[
+                        ("template", "Agreement with {{sponsor}}."),
+                        ("bank", bank),
+                        ("address", address),
+                        ("tax_id", tax),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_eq!(save("1 Main St", "", "").await.status(), 303);
+    assert_eq!(
+        todo(&admin.page("/staff").await.1),
+        5,
+        "the tax ID is missing still"
+    );
+    assert_eq!(save("1 Main St", "EIN 12-3456789", "").await.status(), 303);
+    assert_eq!(todo(&admin.page("/staff").await.1), 4);
+    assert_eq!(
+        save("1 Main St", "EIN 12-3456789", "IBAN NL00")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(todo(&admin.page("/staff").await.1), 3);
+    crate::fixtures::sponsorships::tier(&app, "Gold", 1_000_000, None);
+    assert_eq!(todo(&admin.page("/staff").await.1), 2);
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year();
+    // A grant programme without this year's budget is not enough.
+    ProgrammeBuilder::event("Events")
+        .cap(year - 1, 100_000)
+        .insert(&app);
+    let body = admin.page("/staff").await.1;
+    assert_eq!(todo(&body), 2, "{body}");
+    assert!(body.contains(&format!("Set a {year} budget")));
+    ProgrammeBuilder::event("Sprints")
+        .cap(year, 100_000)
+        .insert(&app);
+    assert_eq!(todo(&admin.page("/staff").await.1), 1);
+    // A disabled account or one without roles does not count as a colleague.
+    app.create_staff("Nobody", "nobody@example.org", &[]);
+    assert_eq!(todo(&admin.page("/staff").await.1), 1);
+    app.create_staff("Jo", "jo@example.org", &[Role::Sponsorships]);
+    let (_, body) = admin.page("/staff").await;
+    assert!(!body.contains("Getting started"), "all done: {body}");
+
+    // Other roles never see it.
+    crate::fixtures::clear_foundation_details(&mut app.db());
+    let (jo, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    assert!(!jo.page("/staff").await.1.contains("Getting started"));
+    assert!(admin.page("/staff").await.1.contains("Getting started"));
+}
+
+/// Mail written to files is not mail sent: the step says so.
+#[tokio::test]
+async fn getting_started_warns_that_file_mail_reaches_nobody() {
+    let app = TestApp::spawn_with(|s| {
+        s.mail_transport = steward::config::MailTransport::File;
+    })
+    .await;
+    let (admin, _, _) = app.signed_in(&[Role::Admin]).await;
+    let (_, body) = admin.page("/staff").await;
+    assert!(body.contains("Sending email"));
+    assert!(body.contains("nobody receives them"), "{body}");
+    assert!(body.contains("still say “Example Software Foundation”"));
+}

@@ -97,14 +97,16 @@ impl TestApp {
         let setup_url = app.setup_url.clone();
         tokio::spawn(app.run_until_stopped());
         let client = TestClient::new(&address, &state);
-        TestApp {
+        let app = TestApp {
             address,
             state,
             setup_url,
             client,
             database_url,
             _dir: dir,
-        }
+        };
+        crate::fixtures::foundation_details(&mut app.db());
+        app
     }
 
     /// Another browser, with its own cookies.

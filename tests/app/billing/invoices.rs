@@ -700,3 +700,105 @@ async fn the_invoice_list_pages_through_every_invoice() {
     let (_, paid) = c.page("/staff/invoices?status=paid").await;
     assert!(paid.contains("No invoices with this status."), "{paid}");
 }
+
+/// No invoice without the foundation's address and a way to pay: the refusal says what to
+/// add and the page links to the setting; nothing is numbered, moved or emailed. The tax ID
+/// is printed under the address once written.
+#[tokio::test]
+async fn an_invoice_is_refused_until_the_foundation_has_an_address_and_payment_instructions() {
+    let app = TestApp::spawn().await;
+    crate::fixtures::clear_foundation_details(&mut app.db());
+    let c = app
+        .signed_in(&[Role::Treasurer, Role::Sponsorships])
+        .await
+        .0;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let (_, page) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(page.contains("Before the first invoice"), "{page}");
+    assert!(page.contains("href=\"/staff/settings/billing\""));
+    let (_, list) = c.page("/staff/invoices").await;
+    assert!(
+        list.contains("Before the first invoice"),
+        "the ready-to-invoice list says it too"
+    );
+
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/invoice"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (kind, message) = crate::helpers::flash(&r).expect("flash");
+    assert_eq!(kind, "error");
+    assert!(
+        message.contains("the foundation's postal address and the bank-transfer instructions"),
+        "{message}"
+    );
+    assert_eq!(status_of(&app, id), "agreement_accepted");
+    let n: i64 = steward::db::schema::invoices::table
+        .count()
+        .get_result(&mut *app.db())
+        .expect("count");
+    assert_eq!(n, 0);
+    assert_eq!(app.outbox_count("invoice_issued"), 0);
+
+    // The address alone is not enough; with the bank details it goes through.
+    let save = |bank: &'static str, tax: &'static str| {
+        let c = &c;
+        async move {
+            c.post(
+                "/staff/settings/billing",
+                &[
+                    ("template", "Agreement with {{sponsor}}."),
+                    ("bank", bank),
+                    ("address", "1 Main St\nAmsterdam"),
+                    ("tax_id", tax),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(save("", "").await.status(), 303);
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/invoice"), &[])
+        .await;
+    let (_, message) = crate::helpers::flash(&r).expect("flash");
+    assert!(
+        message.contains("add the bank-transfer instructions"),
+        "{message}"
+    );
+    // A tax ID that would break a line, or that is too long, is refused next to its field.
+    for bad in ["EIN 1\nBcc: x@evil.example", &"9".repeat(101)] {
+        let r = c
+            .post(
+                "/staff/settings/billing",
+                &[
+                    ("template", "Agreement with {{sponsor}}."),
+                    ("bank", "IBAN NL00"),
+                    ("address", "1 Main St"),
+                    ("tax_id", bad),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.expect("body");
+        assert!(body.contains("id=\"tax_id-error\""), "{body}");
+        assert!(body.contains("aria-invalid=\"true\""));
+    }
+    assert_eq!(
+        save("IBAN NL00 BANK 0123", "<b>NL 8123</b>").await.status(),
+        303
+    );
+    let r = c
+        .post(&format!("/staff/sponsorships/{id}/invoice"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let inv = location(&r);
+    assert!(inv.starts_with("/staff/invoices/"), "{inv}");
+    let (_, print) = c.page(&format!("{inv}/print")).await;
+    assert!(
+        print.contains("Tax ID: &#60;b&#62;NL 8123&#60;/b&#62;"),
+        "{print}"
+    );
+    assert!(print.contains("1 Main St"));
+}

@@ -332,7 +332,7 @@ async fn contacts_and_jobs_are_validated() {
     let (_, body) = c.page(&format!("/staff/sponsors/{s}")).await;
     assert!(body.contains("ada@acme.example") && body.contains("Engineer"));
     assert!(
-        body.contains("Changes to this sponsor") && body.contains("sponsor.contact_add"),
+        body.contains("Timeline") && body.contains("sponsor.contact_add"),
         "the sponsor's history"
     );
     // Removing another sponsor's contact through this sponsor's URL does nothing.

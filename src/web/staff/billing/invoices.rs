@@ -135,6 +135,8 @@ struct ListPage {
     flagged: usize,
     /// Sponsorships whose agreement is accepted, waiting for their invoice.
     ready: Vec<sponsorships::Row>,
+    /// What billing settings still lack before an invoice can be issued.
+    billing_missing: Vec<&'static str>,
 }
 
 /// The list's status filter, when it names one of ours.
@@ -264,7 +266,8 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
             .map(|s| format!("status={s}"))
             .unwrap_or_default(),
     );
-    let (rows, pager, flagged, ready) = staff
+    let settings = staff.state.settings.clone();
+    let (rows, pager, flagged, ready, billing_missing) = staff
         .state
         .db
         .run(move |c| {
@@ -296,7 +299,8 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
                     (r, shown)
                 })
                 .collect();
-            Ok((rows, pager, invoices::flagged(c)?.len(), ready))
+            let missing = billing::missing_invoice_details(c, &settings)?;
+            Ok((rows, pager, invoices::flagged(c)?.len(), ready, missing))
         })
         .await?;
     render(&ListPage {
@@ -308,6 +312,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
         statuses: STATUSES,
         flagged,
         ready,
+        billing_missing,
     })
 }
 

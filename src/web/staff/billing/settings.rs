@@ -36,6 +36,7 @@ pub struct SettingsInput {
     pub template: String,
     pub bank: String,
     pub address: String,
+    pub tax_id: String,
 }
 
 #[derive(Template)]
@@ -88,19 +89,21 @@ pub async fn show(staff: S) -> AppResult<HttpResponse> {
                 template: agreements::template(c)?,
                 bank: billing::bank_instructions(c)?,
                 address: app_settings::get(c, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default(),
+                tax_id: app_settings::get(c, billing::FOUNDATION_TAX_ID_KEY)?.unwrap_or_default(),
             })
         })
         .await?;
     render(&page(&staff, f, FormErrors::new()))
 }
 
-/// `POST /staff/settings/billing`: all three saved together, or none when one is invalid.
+/// `POST /staff/settings/billing`: all four saved together, or none when one is invalid.
 pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
     let fields = Fields(form.into_inner());
     let f = SettingsInput {
         template: fields.get("template"),
         bank: fields.get("bank"),
         address: fields.get("address"),
+        tax_id: fields.get("tax_id"),
     };
     let mut errors = FormErrors::new();
     let template = f.template.replace("\r\n", "\n");
@@ -122,7 +125,12 @@ pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult
     let address = text::optional_multi_line(&f.address, "the postal address", 1000)
         .map_err(|m| errors.add("address", m))
         .ok();
-    let (Some(bank), Some(address), true) = (bank, address, errors.is_empty()) else {
+    let tax_id = text::optional_single_line(&f.tax_id, "the tax ID", 100)
+        .map_err(|m| errors.add("tax_id", m))
+        .ok();
+    let (Some(bank), Some(address), Some(tax_id), true) =
+        (bank, address, tax_id, errors.is_empty())
+    else {
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&staff, f, errors));
     };
     let actor = staff.actor();
@@ -136,6 +144,7 @@ pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult
                     (TEMPLATE_KEY, &template, "agreement template"),
                     (BANK_INSTRUCTIONS_KEY, &bank, "bank-transfer instructions"),
                     (FOUNDATION_ADDRESS_KEY, &address, "postal address"),
+                    (billing::FOUNDATION_TAX_ID_KEY, &tax_id, "tax ID"),
                 ] {
                     if app_settings::get(c, key)?.as_deref() != Some(value.as_str()) {
                         app_settings::set(c, key, value)?;

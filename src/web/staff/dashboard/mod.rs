@@ -23,6 +23,9 @@ const CONFERENCES_SHOWN: i64 = 5;
 struct DashboardPage {
     layout: Layout,
     is_admin: bool,
+    /// Getting started, for administrators, until every step is done: each step and whether
+    /// this viewer may open its page.
+    setup: Option<Vec<(crate::services::setup::Step, bool)>>,
     role_labels: Vec<&'static str>,
     staff_count: i64,
     pending_emails: i64,
@@ -126,6 +129,24 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let setup = if is_admin {
+        use chrono::Datelike;
+        let settings = staff.state.settings.clone();
+        let steps = db
+            .run(move |c| crate::services::setup::steps(c, &settings, today.year()))
+            .await?;
+        (!steps.iter().all(|s| s.done)).then(|| {
+            steps
+                .into_iter()
+                .map(|s| {
+                    let may_open = may_open(s.link, &roles);
+                    (s, may_open)
+                })
+                .collect()
+        })
+    } else {
+        None
+    };
     let (staff_count, pending_emails, failed_emails, recent) = if is_admin {
         db.run(admin_figures).await?
     } else {
@@ -176,6 +197,7 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     render(&DashboardPage {
         layout: staff.layout("Dashboard", "/staff"),
         is_admin,
+        setup,
         role_labels: staff.user.roles.iter().map(|r| r.label()).collect(),
         staff_count,
         pending_emails,
@@ -190,6 +212,19 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
         stories_waiting,
         sets_rates: crate::web::extract::GrantsAdmin::allows(&roles),
     })
+}
+
+/// Whether `roles` may open a getting-started step's page.
+fn may_open(link: &str, roles: &[Role]) -> bool {
+    use crate::web::extract::{AdminOnly, GrantsAdmin, RoleRule, SponsorshipsStaff};
+    match link {
+        "/staff/settings/billing" => {
+            crate::web::staff::billing::settings::BillingSettingsStaff::allows(roles)
+        }
+        "/staff/programmes" => SponsorshipsStaff::allows(roles),
+        "/staff/grants/programmes" => GrantsAdmin::allows(roles),
+        _ => AdminOnly::allows(roles),
+    }
 }
 
 /// Sponsorships applied, in progress (approved to paid), active, and benefits to deliver.

@@ -429,6 +429,8 @@ struct ShowPage {
     invoices: Vec<crate::models::invoices::Invoice>,
     today: String,
     due_default: String,
+    /// What the foundation must write in billing settings before an invoice can be issued.
+    billing_missing: Vec<&'static str>,
     /// Messages for the page's file form (a refused agreement upload).
     errors: FormErrors,
 }
@@ -494,7 +496,8 @@ async fn show_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let (s, sponsor, tier, events, checklist, agreements, invoices) = staff
+    let settings = staff.state.settings.clone();
+    let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing) = staff
         .state
         .db
         .run(move |c| {
@@ -509,6 +512,7 @@ async fn show_page(
                 sponsorships::checklist(c, id)?,
                 crate::models::agreements::for_sponsorship(c, id)?,
                 crate::models::invoices::for_sponsorship(c, id)?,
+                crate::services::billing::missing_invoice_details(c, &settings)?,
             ))
         })
         .await?;
@@ -538,6 +542,7 @@ async fn show_page(
             visible: s.is_visible_on(today),
             agreements,
             invoices,
+            billing_missing,
             today: today.format("%Y-%m-%d").to_string(),
             due_default: (today
                 + chrono::Duration::days(crate::web::staff::billing::invoices::DEFAULT_DUE_DAYS))
