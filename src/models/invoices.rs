@@ -628,3 +628,57 @@ pub fn counted_refs(conn: &mut DbConn, refs: &[String]) -> QueryResult<Vec<Strin
         .select(payments::stripe_ref.assume_not_null())
         .load(conn)
 }
+
+#[derive(QueryableByName)]
+struct Sum {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Money received in `currency` on the invoices of sponsorships whose terms overlap
+/// `start..=end` (of sponsorship `only` when given), less the refunds that count (the rule of
+/// `totals_of`, in SQL: flagged payments do not count, nor refunds of them).
+pub fn net_received_for_terms(
+    conn: &mut DbConn,
+    currency: &str,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    only: Option<i64>,
+) -> QueryResult<i64> {
+    use diesel::sql_types::{BigInt, Date, Text};
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN p.kind = 'refund' THEN -p.amount_minor \
+                ELSE p.amount_minor END), 0) AS BIGINT) AS n \
+         FROM payments p \
+         JOIN invoices i ON i.id = p.invoice_id \
+         JOIN sponsorships s ON s.id = i.sponsorship_id \
+         WHERE p.currency = $1 AND s.start_date <= $2 AND s.end_date >= $3 {} \
+         AND ((p.kind <> 'refund' AND p.flagged = $5) \
+              OR (p.kind = 'refund' AND (p.refund_of IS NULL OR p.refund_of IN \
+                  (SELECT q.stripe_ref FROM payments q WHERE q.invoice_id = p.invoice_id \
+                   AND q.kind <> 'refund' AND q.flagged = $5 AND q.stripe_ref IS NOT NULL))))",
+        if only.is_some() {
+            "AND s.id = $4"
+        } else {
+            "AND $4 = $4"
+        }
+    );
+    let only = only.unwrap_or(0);
+    let rows: Vec<Sum> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
+            .bind::<Text, _>(currency)
+            .bind::<Date, _>(end)
+            .bind::<Date, _>(start)
+            .bind::<BigInt, _>(only)
+            .bind::<diesel::sql_types::Bool, _>(false)
+            .load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql)
+            .bind::<Text, _>(currency)
+            .bind::<Date, _>(end)
+            .bind::<Date, _>(start)
+            .bind::<BigInt, _>(only)
+            .bind::<diesel::sql_types::Bool, _>(false)
+            .load(c)?,
+    };
+    Ok(rows.first().map(|s| s.n).unwrap_or(0))
+}

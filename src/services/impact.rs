@@ -12,6 +12,7 @@ use crate::domain::Currency;
 use crate::domain::sponsorship::Status;
 use crate::error::AppResult;
 use crate::models::grant_register::{self, AwardRow};
+use crate::models::invoices;
 use crate::models::sponsorships::Sponsorship;
 use crate::models::{placement_slots, portal_views, tiers};
 
@@ -77,6 +78,28 @@ pub struct MonthTotal {
     pub clicks: i64,
 }
 
+/// What one sponsorship gave beside what all the sponsorships of its time gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub own: i64,
+    pub all: i64,
+}
+
+impl Share {
+    /// "4.2%", or "less than 0.1%"; one decimal, rounded.
+    pub fn percent_label(&self) -> String {
+        if self.all <= 0 {
+            return "0%".into();
+        }
+        let tenths =
+            (i128::from(self.own) * 1000 + i128::from(self.all) / 2) / i128::from(self.all);
+        if tenths == 0 && self.own > 0 {
+            return "less than 0.1%".into();
+        }
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
 /// The report for one term.
 pub struct Impact {
     pub terms: Vec<Term>,
@@ -92,6 +115,9 @@ pub struct Impact {
     pub unlisted_amount: i64,
     pub grants_count: i64,
     pub grants_total: i64,
+    /// This sponsorship's part of the sponsorship money received for the terms that ran
+    /// during it (in the report's currency).
+    pub share: Option<Share>,
     /// Countries reached.
     pub countries: usize,
     pub events: Vec<EventView>,
@@ -186,6 +212,7 @@ pub fn impact(
         unlisted_amount: 0,
         grants_count: 0,
         grants_total: 0,
+        share: None,
         countries: 0,
         events: Vec::new(),
         unnamed_events: 0,
@@ -200,6 +227,13 @@ pub fn impact(
     };
     let until = term.end.min(today);
     out.until = Some(until);
+
+    let code = currency.code();
+    let all = invoices::net_received_for_terms(conn, code, term.start, term.end, None)?;
+    let own = invoices::net_received_for_terms(conn, code, term.start, term.end, Some(term.id))?;
+    if all > 0 {
+        out.share = Some(Share { own, all });
+    }
 
     let awards = grant_register::awarded_between(conn, term.start, until)?;
     // Grants whose recipients did not opt in to the public register are only counted: a

@@ -150,7 +150,7 @@ fn stat(value: &str, label: &str) -> String {
 
 fn assert_current_term(page: &str) {
     assert!(
-        page.contains(&stat("3", "grants awarded ($4,000.00)")),
+        page.contains(&stat("3", "grants the foundation awarded ($4,000.00)")),
         "{page}"
     );
     assert!(page.contains(&stat("2", "countries reached")), "{page}");
@@ -225,7 +225,7 @@ async fn the_sponsor_sees_its_current_term_by_default_and_can_open_a_past_one() 
         .page(&format!("/portal/impact?term={}", f.past_term))
         .await;
     assert!(
-        past.contains(&stat("1", "grant awarded ($700.00)")),
+        past.contains(&stat("1", "grant the foundation awarded ($700.00)")),
         "{past}"
     );
     assert!(past.contains("<td>Old Conf</td>"), "{past}");
@@ -287,4 +287,81 @@ async fn a_sponsor_without_a_paid_term_gets_a_plain_explanation() {
     let (status, page) = p.page("/portal/impact").await;
     assert_eq!(status, 200);
     assert!(page.contains("There is no report yet"), "{page}");
+}
+
+/// The report says what share of the sponsorship money received for the terms running
+/// during this one the sponsor gave, and presents the grants as what all sponsors together
+/// made possible. Terms that do not overlap, flagged payments and refunds are counted as the
+/// invoices count them.
+#[tokio::test]
+async fn the_report_gives_the_sponsors_honest_share_of_the_terms_revenue() {
+    use crate::fixtures::NewTerm;
+    use crate::fixtures::sponsorships::{bank_transfer, issue_invoice, tier};
+    use steward::domain::sponsorship::Status as S;
+    let app = TestApp::spawn().await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let today = chrono::Utc::now().date_naive();
+    let term = |s: i64, from: i64, to: i64| {
+        NewTerm::of(s, t)
+            .status(S::AgreementAccepted)
+            .term(day_in(from), day_in(to))
+            .create(&mut app.db())
+    };
+    let pay = |id: i64, minor: i64| {
+        let inv = issue_invoice(&app, id, today);
+        bank_transfer(&app, inv.id, minor, "wire", today);
+        inv.id
+    };
+    let acme = sponsor(&app, "Acme Labs", "acme-labs");
+    steward::models::sponsors::add_contact(&mut app.db(), acme, "Pat", CONTACT, "primary")
+        .expect("contact");
+    let mine = term(acme, -100, 200);
+    pay(mine, 1_000_000);
+    // Overlapping terms of two others: 10,000 each received, 5,000 of one refunded.
+    let b = sponsor(&app, "Blue", "blue");
+    pay(term(b, -300, -50), 1_000_000);
+    let c = sponsor(&app, "Cyan", "cyan");
+    let c_inv = pay(term(c, 100, 400), 1_000_000);
+    steward::services::billing::record_manual(
+        &mut app.db(),
+        &app.state.settings,
+        &Actor::system("test"),
+        &steward::services::billing::PaymentInput {
+            invoice_id: c_inv,
+            kind: steward::services::billing::Kind::Refund,
+            method: "bank_transfer".into(),
+            amount_minor: 500_000,
+            currency: "USD".into(),
+            reference: "goodwill".into(),
+            received_on: today,
+            stripe_ref: None,
+            refund_of: None,
+        },
+    )
+    .expect("refund");
+    // A term that ended before this one began does not count.
+    let d = sponsor(&app, "Dusk", "dusk");
+    pay(term(d, -700, -101), 1_000_000);
+
+    let portal = app.link_client(LinkKind::SPONSOR, acme, CONTACT).await;
+    let (status, body) = portal.page("/portal/impact").await;
+    assert_eq!(status, 200);
+    // 10,000 of 10,000 + 10,000 + 5,000 = 25,000: 40%.
+    assert!(body.contains(">40.0%<"), "{body}");
+    assert!(body.contains("$10,000.00 of $25,000.00"), "{body}");
+    assert!(body.contains("What sponsors together made possible"));
+    assert!(body.contains("no grant or event is paid for by one sponsor alone"));
+}
+
+#[test]
+fn a_share_reads_as_a_rounded_percentage() {
+    use steward::services::impact::Share;
+    let s = |own, all| Share { own, all }.percent_label();
+    assert_eq!(s(1, 3), "33.3%");
+    assert_eq!(s(2, 3), "66.7%");
+    assert_eq!(s(5, 5), "100.0%");
+    assert_eq!(s(1, 100_000), "less than 0.1%");
+    assert_eq!(s(0, 100), "0.0%");
+    assert_eq!(s(5, 0), "0%");
+    assert_eq!(s(i64::MAX, i64::MAX), "100.0%");
 }
