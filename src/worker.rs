@@ -235,8 +235,10 @@ async fn deliver_one(
     if !claimed {
         return Ok(false);
     }
-    let msg = db.run(move |c| Ok(outbox::find(c, id)?)).await?;
-    match mailer.send(&settings.mail_from, &msg).await {
+    let (msg, files) = db
+        .run(move |c| Ok((outbox::find(c, id)?, outbox::attachments(c, id)?)))
+        .await?;
+    match mailer.send(&settings.mail_from, &msg, &files).await {
         Ok(()) => {
             let (to, kind) = (msg.to_addr.clone(), msg.kind.clone());
             db.run(move |c| {

@@ -80,6 +80,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_attachments (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         at -> Timestamp,
@@ -174,6 +184,7 @@ diesel::table! {
         description_pending -> Nullable<Text>,
         billing_address -> Text,
         search_name -> Nullable<Text>,
+        tax_id -> Text,
     }
 }
 
@@ -207,6 +218,7 @@ diesel::table! {
         renewal_of_id -> Nullable<BigInt>,
         list_price_minor -> Nullable<BigInt>,
         fee_reason -> Text,
+        po_number -> Text,
     }
 }
 
@@ -334,6 +346,8 @@ diesel::table! {
         paid_at -> Nullable<Timestamp>,
         created_by -> Text,
         created_at -> Timestamp,
+        po_number -> Text,
+        buyer_tax_id -> Text,
     }
 }
 
@@ -741,6 +755,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
     sessions,
+    outbox_attachments,
     auth_tokens,
     login_failures,
     outbox,

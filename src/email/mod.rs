@@ -4,6 +4,7 @@
 pub mod grant_apply_mail;
 pub mod grant_money_mail;
 pub mod grant_review_mail;
+pub mod invoice_file;
 pub mod messages;
 pub mod outbox;
 pub mod portal_mail;
@@ -15,8 +16,9 @@ pub mod transport;
 pub use grant_apply_mail::*;
 pub use grant_money_mail::*;
 pub use grant_review_mail::*;
+pub use invoice_file::Attachment;
 pub use messages::*;
-pub use outbox::{About, enqueue};
+pub use outbox::{About, enqueue, enqueue_with};
 pub use portal_mail::*;
 pub use renewal_mail::*;
 pub use review_mail::*;

@@ -43,6 +43,17 @@ pub fn enqueue(
     about: About,
     email: &dyn Email,
 ) -> AppResult<i64> {
+    enqueue_with(conn, to, about, email, &[])
+}
+
+/// [`enqueue`] with files attached (written in the same transaction as the email).
+pub fn enqueue_with(
+    conn: &mut DbConn,
+    to: &EmailAddress,
+    about: About,
+    email: &dyn Email,
+    attachments: &[super::Attachment],
+) -> AppResult<i64> {
     // A subject is a header: it must be one line whatever the data held.
     let subject: String = email
         .subject()?
@@ -71,5 +82,8 @@ pub fn enqueue(
             record_id: record.as_ref().map(|r| r.1.as_str()),
         },
     )?;
+    for a in attachments {
+        outbox::add_attachment(conn, id, &a.filename, &a.content_type, &a.body)?;
+    }
     Ok(id)
 }

@@ -21,6 +21,8 @@ pub struct SentMail {
     pub text: String,
     pub html: String,
     pub kind: String,
+    /// Files sent with it: (file name, content type, body).
+    pub attachments: Vec<(String, String, String)>,
 }
 
 /// The configured transport.
@@ -204,7 +206,12 @@ impl Mailer {
     }
 
     /// Builds and delivers one outbox message, within the transport's time limit.
-    pub async fn send(&self, from: &str, m: &OutboxMessage) -> Result<(), SendFailure> {
+    pub async fn send(
+        &self,
+        from: &str,
+        m: &OutboxMessage,
+        files: &[(String, String, String)],
+    ) -> Result<(), SendFailure> {
         if let Mailer::Memory(store) = self {
             store
                 .lock()
@@ -215,6 +222,7 @@ impl Mailer {
                     text: m.body_text.clone(),
                     html: m.body_html.clone(),
                     kind: m.kind.clone(),
+                    attachments: files.to_vec(),
                 });
             return Ok(());
         }
@@ -240,19 +248,7 @@ impl Mailer {
                 m.created_at.and_utc().timestamp(),
                 domain
             )))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        lettre::message::SinglePart::builder()
-                            .header(header::ContentType::TEXT_PLAIN)
-                            .body(m.body_text.clone()),
-                    )
-                    .singlepart(
-                        lettre::message::SinglePart::builder()
-                            .header(header::ContentType::TEXT_HTML)
-                            .body(m.body_html.clone()),
-                    ),
-            )
+            .multipart(body_with(m, files)?)
             .context("cannot build the message")
             .map_err(SendFailure::permanent)?;
         match self {
@@ -275,4 +271,35 @@ impl Mailer {
             _ => Vec::new(),
         }
     }
+}
+
+/// The text and HTML alternatives, inside a mixed part with the files when there are any.
+fn body_with(
+    m: &OutboxMessage,
+    files: &[(String, String, String)],
+) -> Result<MultiPart, SendFailure> {
+    let alternative = MultiPart::alternative()
+        .singlepart(
+            lettre::message::SinglePart::builder()
+                .header(header::ContentType::TEXT_PLAIN)
+                .body(m.body_text.clone()),
+        )
+        .singlepart(
+            lettre::message::SinglePart::builder()
+                .header(header::ContentType::TEXT_HTML)
+                .body(m.body_html.clone()),
+        );
+    if files.is_empty() {
+        return Ok(alternative);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternative);
+    for (name, content_type, body) in files {
+        let ct = header::ContentType::parse(content_type)
+            .context("an attachment's content type is not valid")
+            .map_err(SendFailure::permanent)?;
+        mixed = mixed.singlepart(
+            lettre::message::Attachment::new(name.clone()).body(body.clone().into_bytes(), ct),
+        );
+    }
+    Ok(mixed)
 }

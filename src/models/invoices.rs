@@ -27,6 +27,10 @@ pub struct Invoice {
     pub paid_at: Option<NaiveDateTime>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// The sponsor's purchase-order number, as it was when the invoice was issued.
+    pub po_number: String,
+    /// The sponsor's VAT or tax ID, as it was when the invoice was issued.
+    pub buyer_tax_id: String,
 }
 
 impl Invoice {
@@ -79,6 +83,8 @@ pub struct NewInvoice {
     pub paid_at: Option<NaiveDateTime>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub po_number: String,
+    pub buyer_tax_id: String,
 }
 
 /// `2027-0042`: the year and a sequence that restarts each year.

@@ -51,6 +51,48 @@ pub fn insert(conn: &mut DbConn, m: &NewOutboxMessage<'_>) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Stores a file sent with message `outbox_id`.
+pub fn add_attachment(
+    conn: &mut DbConn,
+    outbox_id: i64,
+    filename: &str,
+    content_type: &str,
+    body: &str,
+) -> QueryResult<usize> {
+    use crate::db::schema::outbox_attachments as a;
+    diesel::insert_into(a::table)
+        .values((
+            a::outbox_id.eq(outbox_id),
+            a::filename.eq(filename),
+            a::content_type.eq(content_type),
+            a::body.eq(body),
+        ))
+        .execute(conn)
+}
+
+/// The files sent with message `outbox_id`: (file name, content type, body), in order.
+pub fn attachments(
+    conn: &mut DbConn,
+    outbox_id: i64,
+) -> QueryResult<Vec<(String, String, String)>> {
+    use crate::db::schema::outbox_attachments as a;
+    a::table
+        .filter(a::outbox_id.eq(outbox_id))
+        .order(a::id.asc())
+        .select((a::filename, a::content_type, a::body))
+        .load(conn)
+}
+
+/// The names of the files sent with message `outbox_id`.
+pub fn attachment_names(conn: &mut DbConn, outbox_id: i64) -> QueryResult<Vec<String>> {
+    use crate::db::schema::outbox_attachments as a;
+    a::table
+        .filter(a::outbox_id.eq(outbox_id))
+        .order(a::id.asc())
+        .select(a::filename)
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMessage> {
     outbox::table
         .find(id)
@@ -195,6 +237,19 @@ pub fn page(
 /// Empties the text of emails sent before `before` (the retention of bodies); the row, with
 /// its recipient, kind, subject and times, stays. Returns how many were emptied.
 pub fn prune_bodies(conn: &mut DbConn, before: chrono::NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::outbox_attachments as a;
+    // The files sent with them go too (an invoice stays printable from its page).
+    diesel::delete(
+        a::table.filter(
+            a::outbox_id.eq_any(
+                outbox::table
+                    .filter(outbox::status.eq("sent"))
+                    .filter(outbox::sent_at.lt(before))
+                    .select(outbox::id),
+            ),
+        ),
+    )
+    .execute(conn)?;
     diesel::update(
         outbox::table
             .filter(outbox::status.eq("sent"))

@@ -31,6 +31,8 @@ pub struct Sponsor {
     pub description_pending: Option<String>,
     /// The postal address printed on invoices.
     pub billing_address: String,
+    /// The sponsor's VAT or tax ID, printed on its invoices.
+    pub tax_id: String,
 }
 
 impl Sponsor {
@@ -451,4 +453,11 @@ pub fn is_approved_logo(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
         .count()
         .get_result::<i64>(conn)?
         > 0)
+}
+
+/// Sets the sponsor's VAT or tax ID (printed on invoices issued from now on).
+pub fn set_tax_id(conn: &mut DbConn, id: i64, tax_id: &str) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set(sponsors::tax_id.eq(tax_id))
+        .execute(conn)
 }

@@ -37,6 +37,8 @@ pub struct Sponsorship {
     pub list_price_minor: Option<i64>,
     /// Why the agreed fee differs from the price, when it does.
     pub fee_reason: String,
+    /// The sponsor's purchase-order number for this term, printed on its invoice.
+    pub po_number: String,
 }
 
 impl Sponsorship {
@@ -766,4 +768,21 @@ pub fn sponsors_with_unfinished_or_refused(conn: &mut DbConn) -> QueryResult<Vec
         .select(sponsorships::sponsor_id)
         .distinct()
         .load(conn)
+}
+
+/// Sets the purchase-order number of a sponsorship whose invoice is not issued yet; false
+/// when it is (or the sponsorship moved past that at the same moment).
+pub fn set_po_number_before_invoice(conn: &mut DbConn, id: i64, po: &str) -> QueryResult<bool> {
+    use crate::domain::sponsorship::Status;
+    let n = diesel::update(sponsorships::table.filter(sponsorships::id.eq(id)).filter(
+        sponsorships::status.eq_any([
+            Status::Applied.as_str(),
+            Status::Approved.as_str(),
+            Status::AgreementSent.as_str(),
+            Status::AgreementAccepted.as_str(),
+        ]),
+    ))
+    .set(sponsorships::po_number.eq(po))
+    .execute(conn)?;
+    Ok(n == 1)
 }

@@ -58,6 +58,34 @@ pub fn missing_details_message(missing: &[&str]) -> String {
     )
 }
 
+/// What the foundation prints on its invoices, from the settings.
+pub fn issuer(
+    conn: &mut DbConn,
+    settings: &Settings,
+) -> AppResult<crate::email::invoice_file::Issuer> {
+    Ok(crate::email::invoice_file::Issuer {
+        name: settings.foundation_name.clone(),
+        address: app_settings::get(conn, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default(),
+        tax_id: app_settings::get(conn, FOUNDATION_TAX_ID_KEY)?.unwrap_or_default(),
+        bank_instructions: bank_instructions(conn)?,
+    })
+}
+
+/// Invoice `id` (or its receipt) as the file attached to its email, as it stands now.
+pub fn invoice_file(
+    conn: &mut DbConn,
+    settings: &Settings,
+    id: i64,
+    receipt: bool,
+) -> AppResult<crate::email::Attachment> {
+    let issuer = issuer(conn, settings)?;
+    let inv = invoices::find(conn, id)?;
+    let payments = invoices::payments_of(conn, id)?;
+    Ok(crate::email::invoice_file::file(
+        &issuer, inv, payments, receipt,
+    )?)
+}
+
 /// The bank-transfer instructions shown on invoices and in the portal; empty until staff
 /// write them.
 pub fn bank_instructions(conn: &mut DbConn) -> AppResult<String> {
@@ -140,6 +168,8 @@ pub fn issue_invoice(
                 paid_at: None,
                 created_by: actor.label.clone(),
                 created_at: now,
+                po_number: s.po_number.clone(),
+                buyer_tax_id: sponsor.tax_id.clone(),
             },
         )?;
         if !sponsorships::set_status_if(conn, s.id, Status::AgreementAccepted, Status::Invoiced)? {
@@ -156,12 +186,13 @@ pub fn issue_invoice(
             &format!("invoice {number}"),
         )?;
         let amount = money_label(s.fee_minor, &s.currency);
+        let file = invoice_file(conn, settings, id, false)?;
         for r in portal::recipients(conn, sponsor.id, "billing")? {
             let link = format!(
                 "{}?next=/portal/invoices/{id}",
                 portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?
             );
-            email::enqueue(
+            email::enqueue_with(
                 conn,
                 &r.email,
                 crate::email::About::Invoice(id),
@@ -175,6 +206,7 @@ pub fn issue_invoice(
                     link,
                     card: settings.stripe_enabled(),
                 },
+                std::slice::from_ref(&file),
             )?;
         }
         audit::record(
@@ -579,13 +611,14 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
             }
         }
         let sponsor = sponsors::find(conn, s.sponsor_id)?;
+        let file = invoice_file(conn, settings, inv.id, true)?;
         for r in portal::recipients(conn, sponsor.id, "billing")? {
             let link = format!(
                 "{}?next=/portal/invoices/{}/receipt",
                 portal::sponsor_link(conn, settings, sponsor.id, r.email.as_str())?,
                 inv.id
             );
-            email::enqueue(
+            email::enqueue_with(
                 conn,
                 &r.email,
                 crate::email::About::Invoice(inv.id),
@@ -598,6 +631,7 @@ fn settle(conn: &mut DbConn, settings: &Settings, actor: &Actor, invoice_id: i64
                     paid_on: today.format("%-d %B %Y").to_string(),
                     link,
                 },
+                std::slice::from_ref(&file),
             )?;
         }
         audit::record(
@@ -637,4 +671,89 @@ pub fn activate_started(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize>
         })?;
     }
     Ok(n)
+}
+
+/// The sponsor's purchase-order number and VAT or tax ID, as typed in the portal or by staff.
+#[derive(Clone, Debug, Default)]
+pub struct InvoiceDetails {
+    pub po_number: String,
+    pub tax_id: String,
+}
+
+impl InvoiceDetails {
+    /// Both fields checked: single lines of at most 100 and 50 characters (a header-like
+    /// value must not break the printed invoice or an email); (field, message) when not.
+    pub fn parse(
+        po_number: &str,
+        tax_id: &str,
+    ) -> Result<InvoiceDetails, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let po =
+            crate::domain::text::optional_single_line(po_number, "the purchase-order number", 100)
+                .map_err(|m| errors.push(("po_number", m)))
+                .ok();
+        let tax = crate::domain::text::optional_single_line(tax_id, "the VAT or tax ID", 50)
+            .map_err(|m| errors.push(("tax_id", m)))
+            .ok();
+        match (po, tax) {
+            (Some(po_number), Some(tax_id)) if errors.is_empty() => {
+                Ok(InvoiceDetails { po_number, tax_id })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Whether the contact at `email` may change the sponsor's invoice details (its primary and
+/// billing contacts may; a marketing contact may not).
+pub fn may_edit_invoice_details(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    email: &str,
+) -> AppResult<bool> {
+    Ok(sponsors::contacts(conn, sponsor_id)?.iter().any(|c| {
+        c.email.eq_ignore_ascii_case(email) && (c.role == "primary" || c.role == "billing")
+    }))
+}
+
+/// Records the purchase-order number of sponsorship `sponsorship_id` and the sponsor's tax
+/// ID before its invoice is issued (an issued invoice keeps what it printed). `sponsor_id`
+/// scopes the sponsorship: another sponsor's is not found.
+pub fn set_invoice_details(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sponsor_id: i64,
+    sponsorship_id: i64,
+    d: &InvoiceDetails,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let s = sponsorships::find(conn, sponsorship_id)?;
+        if s.sponsor_id != sponsor_id {
+            return Err(AppError::NotFound);
+        }
+        let before_invoice = matches!(
+            s.status(),
+            Status::Applied | Status::Approved | Status::AgreementSent | Status::AgreementAccepted
+        );
+        if !before_invoice {
+            return Err(AppError::Conflict(
+                "The invoice for this sponsorship is issued already, and an issued invoice does not change. Write to us if it needs a purchase-order number or tax ID: we void it and issue a corrected one.".into(),
+            ));
+        }
+        // Only while still before the invoice: an invoice issued at the same moment wins.
+        if !sponsorships::set_po_number_before_invoice(conn, s.id, &d.po_number)? {
+            return Err(AppError::Conflict(
+                "The invoice was issued at the same moment; nothing was changed.".into(),
+            ));
+        }
+        sponsors::set_tax_id(conn, sponsor_id, &d.tax_id)?;
+        audit::record(
+            conn,
+            actor,
+            "sponsorship.invoice_details",
+            Some(("sponsorship", &s.id.to_string())),
+            &format!("PO number “{}”, tax ID “{}”", d.po_number, d.tax_id),
+        )?;
+        Ok(())
+    })
 }

@@ -20,7 +20,8 @@ struct DocumentPage {
     layout: Layout,
     receipt: bool,
     invoice: Invoice,
-    /// The foundation's tax ID, printed under its address.
+    /// The foundation's name, address and tax ID, printed at the top.
+    foundation: String,
     foundation_tax_id: String,
     foundation_address: String,
     bank_instructions: String,
@@ -89,6 +90,7 @@ pub async fn page(
         has_refunds: totals.refunded_minor > 0,
         payments: payments.into_iter().filter(|p| !p.flagged).collect(),
         invoice,
+        foundation: ctx.state.settings.foundation_name.clone(),
         foundation_address: address,
         foundation_tax_id: tax_id,
         bank_instructions: bank,

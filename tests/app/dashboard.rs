@@ -95,6 +95,8 @@ fn invoice(app: &TestApp, sponsor: i64, tier: i64, seq: i32, currency: &str) -> 
             paid_at: None,
             created_by: "test".into(),
             created_at: steward::models::now(),
+            po_number: String::new(),
+            buyer_tax_id: String::new(),
         },
     )
     .expect("invoice")

@@ -439,12 +439,50 @@ struct InvoicesPage {
     bank_instructions: String,
     card: bool,
     any_open: bool,
+    /// Terms whose invoice is not issued yet: their purchase-order number can still be set.
+    upcoming: Vec<crate::models::sponsorships::Sponsorship>,
+    /// The sponsor's VAT or tax ID.
+    tax_id: String,
+    /// Primary and billing contacts may change them; others read them.
+    may_edit: bool,
+    /// The form sent back with its problems: (sponsorship id, PO number, tax ID as typed).
+    typed: Option<(i64, String, String)>,
+    errors: crate::domain::FormErrors,
+}
+
+impl InvoicesPage {
+    /// The PO number to show in a term's form: as typed when that form came back.
+    fn po_of(&self, s: &crate::models::sponsorships::Sponsorship) -> String {
+        match &self.typed {
+            Some((id, po, _)) if *id == s.id => po.clone(),
+            _ => s.po_number.clone(),
+        }
+    }
+    fn tax_of(&self, s: &crate::models::sponsorships::Sponsorship) -> String {
+        match &self.typed {
+            Some((id, _, tax)) if *id == s.id => tax.clone(),
+            _ => self.tax_id.clone(),
+        }
+    }
+    /// Whether the form of term `id` came back with a problem in `field`.
+    fn error_in(&self, id: &i64, field: &str) -> bool {
+        self.typed.as_ref().is_some_and(|t| t.0 == *id) && self.errors.has(field)
+    }
 }
 
 /// `GET /portal/invoices`.
 pub async fn invoices(p: SponsorPortal) -> AppResult<HttpResponse> {
+    render(&invoices_page(&p, None, crate::domain::FormErrors::new()).await?)
+}
+
+async fn invoices_page(
+    p: &SponsorPortal,
+    typed: Option<(i64, String, String)>,
+    errors: crate::domain::FormErrors,
+) -> AppResult<InvoicesPage> {
     let sid = p.sponsor_id;
-    let (list, bank) = p
+    let email = p.email.clone();
+    let (list, bank, (upcoming, tax_id, may_edit)) = p
         .state
         .db
         .run(move |c| {
@@ -461,16 +499,91 @@ pub async fn invoices(p: SponsorPortal) -> AppResult<HttpResponse> {
                     invoice: inv,
                 });
             }
-            Ok((out, billing::bank_instructions(c)?))
+            use crate::domain::sponsorship::Status;
+            let upcoming: Vec<_> = crate::models::portal_views::sponsorships_of(c, sid)?
+                .into_iter()
+                .filter(|s| {
+                    matches!(
+                        s.status(),
+                        Status::Applied
+                            | Status::Approved
+                            | Status::AgreementSent
+                            | Status::AgreementAccepted
+                    )
+                })
+                .collect();
+            let tax_id = crate::models::sponsors::find(c, sid)?.tax_id;
+            let may_edit = billing::may_edit_invoice_details(c, sid, &email)?;
+            Ok((
+                out,
+                billing::bank_instructions(c)?,
+                (upcoming, tax_id, may_edit),
+            ))
         })
         .await?;
-    render(&InvoicesPage {
-        layout: layout(&p, "Invoices", "/portal/invoices"),
+    Ok(InvoicesPage {
+        layout: layout(p, "Invoices", "/portal/invoices"),
         any_open: list.iter().any(|i| i.invoice.is_open()),
         invoices: list,
         bank_instructions: bank,
         card: p.state.settings.stripe_enabled(),
+        upcoming,
+        tax_id,
+        may_edit,
+        typed,
+        errors,
     })
+}
+
+/// `POST /portal/sponsorships/{id}/invoice-details`: the purchase-order number of a term
+/// and the sponsor's tax ID, before the invoice is issued; primary and billing contacts only.
+pub async fn save_invoice_details(
+    p: SponsorPortal,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = crate::domain::form::Fields(form.into_inner());
+    let (po, tax) = (f.get("po_number"), f.get("tax_id"));
+    let details = match billing::InvoiceDetails::parse(&po, &tax) {
+        Ok(d) => d,
+        Err(problems) => {
+            let mut errors = crate::domain::FormErrors::new();
+            for (field, m) in problems {
+                errors.add(field, m);
+            }
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &invoices_page(&p, Some((id, po, tax)), errors).await?,
+            );
+        }
+    };
+    let (sid, email, actor) = (p.sponsor_id, p.email.clone(), p.actor());
+    let r = p
+        .state
+        .db
+        .run(move |c| {
+            if !billing::may_edit_invoice_details(c, sid, &email)? {
+                return Err(crate::error::AppError::ForbiddenWith(
+                    "Only the sponsor's primary and billing contacts can change its invoice details.".into(),
+                ));
+            }
+            billing::set_invoice_details(c, &actor, sid, id, &details)
+        })
+        .await;
+    match r {
+        Ok(()) => Ok(redirect_with_flash(
+            "/portal/invoices",
+            FlashKind::Success,
+            "Saved: the invoice will show your purchase-order number and tax ID.",
+        )),
+        Err(crate::error::AppError::Conflict(m)) => Ok(redirect_with_flash(
+            "/portal/invoices",
+            FlashKind::Error,
+            &m,
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /portal/invoices/{id}`: the printable invoice.

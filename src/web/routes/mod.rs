@@ -183,6 +183,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/sponsorships/{id:\\d+}/renew")
                         .route(web::post().to(portal::renew::renew)),
+                )
+                .service(
+                    web::resource("/sponsorships/{id:\\d+}/invoice-details")
+                        .route(web::post().to(portal::pages::save_invoice_details)),
                 ),
         )
         // Grants: public pages, the application form and the applicant portal

@@ -802,3 +802,157 @@ async fn an_invoice_is_refused_until_the_foundation_has_an_address_and_payment_i
     );
     assert!(print.contains("1 Main St"));
 }
+
+/// A sponsor's primary or billing contact adds its purchase-order number and VAT ID in the
+/// portal before the invoice is issued; both are printed on the invoice, on the file attached
+/// to its email and on the receipt's; the foundation's address and tax ID are on them too.
+#[tokio::test]
+async fn po_number_and_vat_id_reach_the_invoice_and_its_attached_file() {
+    use steward::web::extract::portal::LinkKind;
+    let app = TestApp::spawn().await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let other = sponsor(&app, "Blue Sky");
+    steward::models::sponsors::add_contact(&mut app.db(), s, "Mo", "mo@acme.example", "marketing")
+        .expect("contact");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let b_id = sponsorship(&app, other, t, Status::AgreementAccepted);
+    let path = format!("/portal/sponsorships/{id}/invoice-details");
+
+    // The billing contact sees the form; hostile values come back next to their field.
+    let billing_c = app
+        .link_client(LinkKind::SPONSOR, s, &billing_addr("acme"))
+        .await;
+    let (_, page) = billing_c.page("/portal/invoices").await;
+    assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+    for (po, tax, field) in [
+        ("PO-1\r\nBcc: x@evil.example", "DE1", "po_number"),
+        ("PO-1", &"D".repeat(51) as &str, "tax_id"),
+    ] {
+        let r = billing_c
+            .post(&path, &[("po_number", po), ("tax_id", tax)])
+            .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains(&format!("id=\"{field}-{id}-error\"")),
+            "{body}"
+        );
+        assert!(body.contains("aria-invalid=\"true\""));
+    }
+    // A marketing contact may not; another sponsor's term is not found.
+    let marketing = app
+        .link_client(LinkKind::SPONSOR, s, "mo@acme.example")
+        .await;
+    let (_, page) = marketing.page("/portal/invoices").await;
+    assert!(!page.contains(&format!("action=\"{path}\"")));
+    let r = marketing
+        .post(&path, &[("po_number", "X"), ("tax_id", "Y")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = billing_c
+        .post(
+            &format!("/portal/sponsorships/{b_id}/invoice-details"),
+            &[("po_number", "X"), ("tax_id", "Y")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = billing_c
+        .post(
+            &path,
+            &[("po_number", " PO-4711 "), ("tax_id", "DE<b>123456789</b>")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let b = steward::models::sponsorships::find(&mut app.db(), b_id).expect("b");
+    assert_eq!(b.po_number, "", "the other sponsor's term is untouched");
+
+    let inv = crate::fixtures::sponsorships::issue_invoice(&app, id, d("2027-03-01"));
+    assert_eq!(inv.po_number, "PO-4711");
+    assert_eq!(inv.buyer_tax_id, "DE<b>123456789</b>");
+    // Once issued, the invoice keeps what it printed.
+    let r = billing_c
+        .post(&path, &[("po_number", "PO-9"), ("tax_id", "X")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (kind, m) = crate::helpers::flash(&r).expect("flash");
+    assert_eq!(kind, "error");
+    assert!(m.contains("issued already"), "{m}");
+    let (_, print) = billing_c
+        .page(&format!("/portal/invoices/{}", inv.id))
+        .await;
+    assert!(print.contains("PO-4711"));
+    assert!(
+        print.contains("DE&#60;b&#62;123456789&#60;/b&#62;"),
+        "{print}"
+    );
+    assert!(
+        print.contains("NL 8123.45.678 B01"),
+        "the foundation's tax ID"
+    );
+
+    let mail = app
+        .wait_for_mail(&billing_addr("acme"), "invoice_issued")
+        .await;
+    assert_eq!(mail.attachments.len(), 1);
+    let (name, ct, body) = &mail.attachments[0];
+    assert_eq!(name, &format!("invoice-{}.html", inv.number));
+    assert_eq!(ct, "text/html; charset=utf-8");
+    for needle in [
+        "PO-4711",
+        "DE&#60;b&#62;123456789&#60;/b&#62;",
+        "1 Main Street",
+        "NL 8123.45.678 B01",
+        "IBAN NL00 BANK",
+        inv.number.as_str(),
+    ] {
+        assert!(body.contains(needle), "{needle} in {body}");
+    }
+    assert!(!body.contains("<b>123"), "escaped");
+    assert!(
+        body.starts_with("<!doctype html>") && !body.contains("/static/"),
+        "self-contained"
+    );
+
+    crate::fixtures::sponsorships::bank_transfer(&app, inv.id, 1_000_000, "wire", d("2027-03-05"));
+    let receipt = app.wait_for_mail(&billing_addr("acme"), "receipt").await;
+    assert_eq!(receipt.attachments.len(), 1);
+    let (name, _, body) = &receipt.attachments[0];
+    assert_eq!(name, &format!("receipt-{}.html", inv.number));
+    assert!(body.contains("Receipt") && body.contains("PO-4711") && body.contains("wire"));
+}
+
+/// The file travels as a real attachment over SMTP-like transports: a mixed part with the
+/// alternatives and the file.
+#[tokio::test]
+async fn the_invoice_file_is_a_mime_attachment_in_the_written_email() {
+    let app =
+        TestApp::spawn_with(|s| s.mail_transport = steward::config::MailTransport::File).await;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let inv = crate::fixtures::sponsorships::issue_invoice(&app, id, d("2027-03-01"));
+    let dir = app.state.settings.data_dir.join("outbox");
+    let mut found = None;
+    for _ in 0..100 {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                if text.contains(&format!("invoice-{}.html", inv.number)) {
+                    found = Some(text);
+                }
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let eml = found.expect("the invoice email is written with its file");
+    assert!(eml.contains("multipart/mixed"), "{eml}");
+    assert!(eml.contains("multipart/alternative"));
+    assert!(eml.contains(&format!(
+        "Content-Disposition: attachment; filename=\"invoice-{}.html\"",
+        inv.number
+    )));
+}

@@ -429,6 +429,7 @@ mod tests {
             updated_at: t,
             description_pending: None,
             billing_address: String::new(),
+            tax_id: String::new(),
         }
     }
 
