@@ -17,7 +17,7 @@ pub struct Step {
     pub title: &'static str,
     /// What to do, or what was found.
     pub detail: String,
-    /// Where it is done.
+    /// Where it is done ("" when not in Steward: the name is configuration).
     pub link: &'static str,
     /// Who may do it there, for those who may not ("sponsorship staff").
     pub who: &'static str,
@@ -37,8 +37,8 @@ pub fn steps(conn: &mut DbConn, settings: &Settings, year: i32) -> AppResult<Vec
         } else {
             "Emails, invoices and public pages still say “Example Software Foundation”. Whoever installed Steward sets the name (STEWARD_FOUNDATION_NAME, see the README).".into()
         },
-        link: "/staff/settings/billing",
-        who: "the treasurer, sponsorship staff or an administrator",
+        link: "",
+        who: "",
         done: named,
         warning: None,
     });
