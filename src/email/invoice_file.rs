@@ -39,6 +39,32 @@ struct InvoiceFile {
     has_refunds: bool,
 }
 
+/// The figures printed under an invoice's line: paid, refunded, still due.
+pub struct Sums {
+    pub paid: String,
+    pub refunded: String,
+    pub outstanding: String,
+    pub has_refunds: bool,
+}
+
+impl Sums {
+    /// From the invoice's payments, by the rule of `invoices::totals_of`.
+    pub fn of(invoice: &Invoice, payments: &[Payment]) -> Sums {
+        let totals = totals_of(payments);
+        let outstanding = if invoice.is_open() {
+            invoice.amount_minor.saturating_sub(totals.paid_minor)
+        } else {
+            0
+        };
+        Sums {
+            paid: money_label(totals.paid_minor, &invoice.currency),
+            refunded: money_label(totals.refunded_minor, &invoice.currency),
+            outstanding: money_label(outstanding, &invoice.currency),
+            has_refunds: totals.refunded_minor > 0,
+        }
+    }
+}
+
 /// The invoice (or, with `receipt`, its receipt) with these payments, as an attachment.
 pub fn file(
     issuer: &Issuer,
@@ -46,12 +72,7 @@ pub fn file(
     payments: Vec<Payment>,
     receipt: bool,
 ) -> askama::Result<Attachment> {
-    let totals = totals_of(&payments);
-    let outstanding = if invoice.is_open() {
-        invoice.amount_minor.saturating_sub(totals.paid_minor)
-    } else {
-        0
-    };
+    let sums = Sums::of(&invoice, &payments);
     let filename = format!(
         "{}-{}.html",
         if receipt { "receipt" } else { "invoice" },
@@ -59,10 +80,10 @@ pub fn file(
     );
     let body = InvoiceFile {
         receipt,
-        paid: money_label(totals.paid_minor, &invoice.currency),
-        refunded: money_label(totals.refunded_minor, &invoice.currency),
-        outstanding: money_label(outstanding, &invoice.currency),
-        has_refunds: totals.refunded_minor > 0,
+        paid: sums.paid,
+        refunded: sums.refunded,
+        outstanding: sums.outstanding,
+        has_refunds: sums.has_refunds,
         payments: payments.into_iter().filter(|p| !p.flagged).collect(),
         invoice,
         foundation: issuer.name.clone(),

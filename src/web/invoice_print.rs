@@ -4,15 +4,11 @@ use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::error::{AppError, AppResult};
-use crate::models::app_settings;
-use crate::models::invoices::{self, Invoice, Payment, money_label};
+use crate::models::invoices::{self, Invoice, Payment};
 use crate::services::billing;
 use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::render;
-
-/// Where the foundation's postal address for invoices is kept (billing settings page).
-pub use crate::services::billing::FOUNDATION_ADDRESS_KEY;
 
 #[derive(Template)]
 #[template(path = "invoices/document.html")]
@@ -45,7 +41,8 @@ pub async fn page(
     receipt: bool,
     back: String,
 ) -> AppResult<HttpResponse> {
-    let (invoice, payments, totals, (address, tax_id), bank) = ctx
+    let settings = ctx.state.settings.clone();
+    let (invoice, payments, issuer) = ctx
         .state
         .db
         .run(move |c| {
@@ -54,11 +51,7 @@ pub async fn page(
                 None => invoices::find(c, id)?,
             };
             let payments = invoices::payments_of(c, inv.id)?;
-            let totals = invoices::totals(c, inv.id)?;
-            let address = app_settings::get(c, FOUNDATION_ADDRESS_KEY)?.unwrap_or_default();
-            let tax_id = app_settings::get(c, billing::FOUNDATION_TAX_ID_KEY)?.unwrap_or_default();
-            let bank = billing::bank_instructions(c)?;
-            Ok((inv, payments, totals, (address, tax_id), bank))
+            Ok((inv, payments, billing::issuer(c, &settings)?))
         })
         .await?;
     if receipt && !invoice.is_paid() && invoice.status != "refunded" {
@@ -69,11 +62,7 @@ pub async fn page(
     } else {
         format!("Invoice {}", invoice.number)
     };
-    let outstanding = if invoice.is_open() {
-        invoice.amount_minor.saturating_sub(totals.paid_minor)
-    } else {
-        0
-    };
+    let sums = crate::email::invoice_file::Sums::of(&invoice, &payments);
     let mut layout = ctx.layout(&title, "/staff/invoices");
     let portal = sponsor_scope.is_some();
     if portal {
@@ -84,16 +73,16 @@ pub async fn page(
     render(&DocumentPage {
         layout,
         receipt,
-        paid: money_label(totals.paid_minor, &invoice.currency),
-        refunded: money_label(totals.refunded_minor, &invoice.currency),
-        outstanding: money_label(outstanding, &invoice.currency),
-        has_refunds: totals.refunded_minor > 0,
+        paid: sums.paid,
+        refunded: sums.refunded,
+        outstanding: sums.outstanding,
+        has_refunds: sums.has_refunds,
         payments: payments.into_iter().filter(|p| !p.flagged).collect(),
         invoice,
-        foundation: ctx.state.settings.foundation_name.clone(),
-        foundation_address: address,
-        foundation_tax_id: tax_id,
-        bank_instructions: bank,
+        foundation: issuer.name,
+        foundation_address: issuer.address,
+        foundation_tax_id: issuer.tax_id,
+        bank_instructions: issuer.bank_instructions,
         back,
         pay_by_card: portal && ctx.state.settings.stripe_enabled(),
     })

@@ -28,18 +28,7 @@ async fn life_cycle(
         .expect("sponsor")
         .slug;
     let id = sponsorship(app, sponsor_id, tier_id, Status::Applied);
-    let r = staff
-        .post(
-            &format!("/staff/applications/{id}/approve"),
-            &[
-                ("start", "2027-02-01"),
-                ("end", "2028-01-31"),
-                ("fee", "10000"),
-                ("reason", ""),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
+    approve(staff, id).await;
     let r = staff
         .post(&format!("/staff/sponsorships/{id}/agreement/send"), &[])
         .await;
@@ -75,6 +64,22 @@ async fn life_cycle(
         .await;
     assert!(r.status().is_success() || r.status() == 303);
     (id, inv.id)
+}
+
+/// Approves application `id` as staff do, for a year from February.
+async fn approve(staff: &TestClient, id: i64) {
+    let r = staff
+        .post(
+            &format!("/staff/applications/{id}/approve"),
+            &[
+                ("start", "2027-02-01"),
+                ("end", "2028-01-31"),
+                ("fee", "10000"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
 }
 
 /// The (record type, record id) pairs of the audit entries about these records.
@@ -250,18 +255,7 @@ async fn an_email_on_the_timeline_shows_its_text_with_private_links_masked() {
     let t = tier(&app, "Gold", 1_000_000, None);
     let a = sponsor(&app, "Acme");
     let id = sponsorship(&app, a, t, Status::Applied);
-    let r = staff
-        .post(
-            &format!("/staff/applications/{id}/approve"),
-            &[
-                ("start", "2027-02-01"),
-                ("end", "2028-01-31"),
-                ("fee", "10000"),
-                ("reason", ""),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
+    approve(&staff, id).await;
     let (mid, text): (i64, String) = outbox::table
         .filter(outbox::kind.eq("application_approved"))
         .filter(outbox::to_addr.eq(primary("acme")))

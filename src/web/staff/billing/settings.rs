@@ -12,10 +12,9 @@ use crate::error::AppResult;
 use crate::models::app_settings;
 use crate::services::agreements::{self, PLACEHOLDERS, TEMPLATE_KEY, Values};
 use crate::services::audit;
-use crate::services::billing::{self, BANK_INSTRUCTIONS_KEY};
+use crate::services::billing::{self, BANK_INSTRUCTIONS_KEY, FOUNDATION_ADDRESS_KEY};
 use crate::web::extract::RoleRule;
 use crate::web::extract::Staff;
-use crate::web::invoice_print::FOUNDATION_ADDRESS_KEY;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::{redirect_with_flash, render, render_status};
 
