@@ -319,6 +319,10 @@ diesel::table! {
         accepted_email -> Nullable<Text>,
         accepted_at -> Nullable<Timestamp>,
         accepted_addr -> Nullable<Text>,
+        countersigned_user_id -> Nullable<BigInt>,
+        countersigned_name -> Nullable<Text>,
+        countersigned_title -> Nullable<Text>,
+        countersigned_at -> Nullable<Timestamp>,
     }
 }
 

@@ -27,9 +27,17 @@ pub struct Agreement {
     pub accepted_email: Option<String>,
     pub accepted_at: Option<NaiveDateTime>,
     pub accepted_addr: Option<String>,
+    /// The foundation's countersignature: the staff member, their title, when.
+    pub countersigned_user_id: Option<i64>,
+    pub countersigned_name: Option<String>,
+    pub countersigned_title: Option<String>,
+    pub countersigned_at: Option<NaiveDateTime>,
 }
 
 impl Agreement {
+    pub fn is_countersigned(&self) -> bool {
+        self.countersigned_at.is_some()
+    }
     pub fn is_sent(&self) -> bool {
         self.status == "sent"
     }
@@ -154,4 +162,30 @@ pub fn supersede_sent(conn: &mut DbConn, sponsorship_id: i64) -> QueryResult<usi
     )
     .set(agreements::status.eq("superseded"))
     .execute(conn)
+}
+
+/// Records the foundation's countersignature on an accepted agreement that has none; false
+/// when it is not accepted or someone countersigned first.
+pub fn countersign(
+    conn: &mut DbConn,
+    id: i64,
+    user_id: i64,
+    name: &str,
+    title: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        agreements::table
+            .filter(agreements::id.eq(id))
+            .filter(agreements::status.eq("accepted"))
+            .filter(agreements::countersigned_at.is_null()),
+    )
+    .set((
+        agreements::countersigned_user_id.eq(Some(user_id)),
+        agreements::countersigned_name.eq(Some(name)),
+        agreements::countersigned_title.eq(Some(title)),
+        agreements::countersigned_at.eq(Some(at)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }

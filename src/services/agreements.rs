@@ -401,6 +401,45 @@ pub fn delete_pdf(data_dir: &Path, key: &str) -> std::io::Result<()> {
     private_files::delete(&files_dir(data_dir), key, ".pdf")
 }
 
+/// The foundation countersigns an accepted agreement: the staff member's name and the title
+/// they sign with, and the time. Once only: two people at once make one countersignature and
+/// one clear refusal.
+pub fn countersign(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    user_name: &str,
+    agreement_id: i64,
+    title: &str,
+) -> AppResult<()> {
+    let title =
+        crate::domain::text::single_line(title, "your title", 100).map_err(AppError::BadRequest)?;
+    write_tx(conn, |conn| {
+        let a = rows::find(conn, agreement_id)?;
+        let now = crate::models::now();
+        if !rows::countersign(conn, a.id, user_id, user_name, &title, now)? {
+            let a = rows::find(conn, agreement_id)?;
+            return Err(AppError::Conflict(
+                match (a.is_accepted(), &a.countersigned_name) {
+                    (_, Some(n)) => format!("{n} countersigned this agreement already."),
+                    (false, None) => {
+                        "Only an agreement the sponsor has accepted can be countersigned.".into()
+                    }
+                    (true, None) => "The agreement changed at the same moment; try again.".into(),
+                },
+            ));
+        }
+        audit::record(
+            conn,
+            actor,
+            "agreement.countersign",
+            Some(("agreement", &a.id.to_string())),
+            &format!("countersigned by {user_name}, {title}"),
+        )?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -301,6 +301,7 @@ struct AgreementPage {
     /// Acceptance is possible now (generated, sent, sponsorship waiting for it).
     can_accept: bool,
     accepted_at: String,
+    countersigned: String,
     errors: FormErrors,
     name: String,
     title: String,
@@ -337,6 +338,11 @@ async fn agreement_page(
         &AgreementPage {
             layout: layout(p, "Sponsorship agreement", "/portal"),
             accepted_at: agreement.accepted_at.as_ref().map(when).unwrap_or_default(),
+            countersigned: agreement
+                .countersigned_at
+                .as_ref()
+                .map(when)
+                .unwrap_or_default(),
             sponsor,
             agreement,
             can_accept,

@@ -374,6 +374,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .service(
                             web::resource("/{id:\\d+}/file")
                                 .route(get().to(staff::sponsorships::agreements::staff_file)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/countersign").route(
+                                web::post().to(staff::sponsorships::agreements::countersign),
+                            ),
                         ),
                 )
                 // Programmes, tiers and discount rules

@@ -770,3 +770,108 @@ async fn a_missing_portal_record_leads_back_to_the_portal() {
     assert_eq!(status, 404);
     assert!(body.contains("Go to the home page"));
 }
+
+/// The foundation countersigns an accepted agreement once: with five staff at once, one
+/// countersignature is recorded and the others are told who signed; both signatures show to
+/// staff and in the portal; an agreement not yet accepted cannot be countersigned; the title
+/// is checked; only sponsorship staff countersign.
+#[tokio::test]
+async fn an_accepted_agreement_is_countersigned_once_and_both_signatures_show() {
+    let t = two_sponsors().await;
+    let path = format!("/staff/agreements/{}/countersign", t.a_agreement);
+    let (staff, _, _) = t.app.signed_in(&[Role::Sponsorships]).await;
+    // Not accepted yet.
+    let r = staff.post(&path, &[("title", "Director")]).await;
+    assert_eq!(r.status(), 303);
+    let (kind, m) = crate::helpers::flash(&r).expect("flash");
+    assert_eq!(
+        (kind.as_str(), m.contains("accepted")),
+        ("error", true),
+        "{m}"
+    );
+    let r =
+        t.a.post(
+            &format!("/portal/agreements/{}/accept", t.a_agreement),
+            &[
+                ("name", "Pat Primary"),
+                ("title", "CTO"),
+                ("authority", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) =
+        t.a.page(&format!("/portal/agreements/{}", t.a_agreement))
+            .await;
+    assert!(page.contains("has not countersigned yet"), "{page}");
+
+    // Hostile or missing titles.
+    for bad in ["", "Director\r\nBcc: x@evil.example", &"x".repeat(101)] {
+        let r = staff.post(&path, &[("title", bad)]).await;
+        let (kind, _) = crate::helpers::flash(&r).expect("flash");
+        assert_eq!(kind, "error", "{bad:?}");
+    }
+    // Roles: the treasurer sees the agreement but does not countersign.
+    let (treasurer, _, _) = t.app.signed_in(&[Role::Treasurer]).await;
+    assert_eq!(
+        treasurer
+            .post(&path, &[("title", "Treasurer")])
+            .await
+            .status(),
+        403
+    );
+    assert!(
+        agreement_row(&t.app, t.a_agreement)
+            .countersigned_at
+            .is_none()
+    );
+
+    let mut clients = Vec::new();
+    for i in 0..5 {
+        let (c, _, _) = t.app.signed_in(&[Role::Sponsorships]).await;
+        clients.push((c, format!("Director {i}")));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let mut tasks = Vec::new();
+    for (c, title) in clients {
+        let (path, barrier) = (path.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            let token = c.csrf_token().await;
+            barrier.wait().await;
+            let r = c
+                .post_raw(
+                    &path,
+                    &[("title", title.as_str()), ("csrf_token", token.as_str())],
+                )
+                .await;
+            crate::helpers::flash(&r).expect("flash").0
+        }));
+    }
+    let mut kinds = Vec::new();
+    for task in tasks {
+        kinds.push(task.await.expect("task"));
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["error", "error", "error", "error", "success"]);
+    assert_eq!(t.app.audit_count("agreement.countersign"), 1);
+    let row = agreement_row(&t.app, t.a_agreement);
+    let title = row.countersigned_title.clone().expect("title");
+    assert!(title.starts_with("Director "));
+    assert!(row.countersigned_at.is_some() && row.countersigned_user_id.is_some());
+
+    let (_, staff_page) = staff
+        .page(&format!("/staff/agreements/{}", t.a_agreement))
+        .await;
+    assert!(staff_page.contains("For the sponsor") && staff_page.contains("Pat Primary, CTO"));
+    assert!(staff_page.contains(&title), "{staff_page}");
+    assert!(!staff_page.contains("Countersign the agreement"));
+    let (_, portal_page) =
+        t.a.page(&format!("/portal/agreements/{}", t.a_agreement))
+            .await;
+    assert!(portal_page.contains("Countersigned"), "{portal_page}");
+    assert!(portal_page.contains(&title));
+}
+
+fn agreement_row(app: &TestApp, id: i64) -> steward::models::agreements::Agreement {
+    steward::models::agreements::find(&mut app.db(), id).expect("agreement")
+}

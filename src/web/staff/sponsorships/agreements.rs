@@ -185,6 +185,9 @@ impl ShowPage {
     fn accepted(&self) -> String {
         fmt_opt_time(&self.a.accepted_at)
     }
+    fn countersigned(&self) -> String {
+        fmt_opt_time(&self.a.countersigned_at)
+    }
 }
 
 /// `GET /staff/agreements/{id}`: the text as sent (escaped, pre-wrapped) and its acceptance.
@@ -211,6 +214,41 @@ pub async fn show(staff: Staff<MoneyStaff>, id: web::Path<i64>) -> AppResult<Htt
         sponsor_name,
         tier_name,
     })
+}
+
+/// `POST /staff/agreements/{id}/countersign`: the foundation's signature, with the staff
+/// member's name and the title typed.
+pub async fn countersign(
+    staff: Staff<SponsorshipsStaff>,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let title = crate::domain::form::Fields(form.into_inner()).get("title");
+    let (actor, user_id, name) = (
+        staff.actor(),
+        staff.user.user.id,
+        staff.user.user.name.clone(),
+    );
+    let back = format!("/staff/agreements/{id}");
+    let r = staff
+        .state
+        .db
+        .run(move |c| {
+            crate::services::agreements::countersign(c, &actor, user_id, &name, id, &title)
+        })
+        .await;
+    match r {
+        Ok(()) => Ok(crate::web::redirect_with_flash(
+            &back,
+            crate::web::layout::FlashKind::Success,
+            "Countersigned: both signatures now show on the agreement.",
+        )),
+        Err(AppError::BadRequest(m)) | Err(AppError::Conflict(m)) => Ok(
+            crate::web::redirect_with_flash(&back, crate::web::layout::FlashKind::Error, &m),
+        ),
+        Err(e) => Err(e),
+    }
 }
 
 /// Sends a stored agreement PDF as a download, never shown inline.
