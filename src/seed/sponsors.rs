@@ -411,7 +411,8 @@ fn seed_pipeline(
         if i == 1 {
             continue;
         }
-        let agreement = agreements::generate_and_send(conn, settings, &staff, id).map_err(e)?;
+        let agreement =
+            agreements::generate_and_send(conn, settings, &staff, id, None).map_err(e)?;
         if i == 2 {
             continue;
         }

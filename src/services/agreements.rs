@@ -176,6 +176,30 @@ pub fn template(conn: &mut DbConn) -> AppResult<String> {
     Ok(app_settings::get(conn, TEMPLATE_KEY)?.unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()))
 }
 
+/// The largest agreement text staff may send, in characters.
+const MAX_BODY_CHARS: usize = 50_000;
+
+/// An agreement's text as staff edited it for one sponsorship: line ends normalised, not
+/// empty, at most 50,000 characters, nothing that cannot be shown.
+pub fn check_body(text: &str) -> Result<String, String> {
+    let text = text.replace("\r\n", "\n");
+    if text.trim().is_empty() {
+        return Err("Write the agreement's text: the sponsor accepts exactly what is here.".into());
+    }
+    if text.chars().count() > MAX_BODY_CHARS {
+        return Err(format!(
+            "The agreement is too long: at most {MAX_BODY_CHARS} characters."
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err("The text contains characters that cannot be shown.".into());
+    }
+    Ok(text.trim_end().to_string())
+}
+
 /// The agreement text for a sponsorship, from the current template.
 pub fn render_for(
     conn: &mut DbConn,
@@ -231,6 +255,7 @@ pub fn generate_and_send(
     settings: &Settings,
     actor: &Actor,
     sponsorship_id: i64,
+    edited: Option<&str>,
 ) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let s = sponsorships::find(conn, sponsorship_id)?;
@@ -241,7 +266,15 @@ pub fn generate_and_send(
                 current.label().to_lowercase()
             )));
         }
-        let body = render_for(conn, settings, s.id)?;
+        let generated = render_for(conn, settings, s.id)?;
+        let (body, edited) = match edited {
+            Some(text) => {
+                let text = check_body(text).map_err(AppError::BadRequest)?;
+                let changed = text != generated;
+                (text, changed)
+            }
+            None => (generated, false),
+        };
         let replaced = rows::supersede_sent(conn, s.id)?;
         let id = rows::insert_generated(conn, s.id, &body, &actor.label)?;
         if current == Status::Approved {
@@ -295,10 +328,12 @@ pub fn generate_and_send(
                 "agreement {id} for {} · {}{}",
                 sponsor.name,
                 tier.name,
-                if replaced > 0 {
-                    " · replaces the version sent earlier"
-                } else {
-                    ""
+                match (replaced > 0, edited) {
+                    (true, true) =>
+                        " · edited for this sponsorship · replaces the version sent earlier",
+                    (true, false) => " · replaces the version sent earlier",
+                    (false, true) => " · edited for this sponsorship",
+                    (false, false) => "",
                 }
             ),
         )?;

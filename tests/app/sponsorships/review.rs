@@ -481,10 +481,7 @@ async fn signed_agreements_are_uploaded_as_checked_pdfs_and_served_as_downloads(
     let id = sponsorship(&app, s, t, Status::Approved);
 
     let (_, body) = c.page(&format!("/staff/sponsorships/{id}")).await;
-    assert!(
-        body.contains("Generate and send the agreement")
-            && body.contains("Upload the signed agreement")
-    );
+    assert!(body.contains("Send the agreement") && body.contains("Upload the signed agreement"));
     // Refused by content, whatever the name says; nothing written.
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR%%EOF".to_vec();
     let html = b"<!doctype html><script>alert(1)</script>%%EOF".to_vec();
@@ -866,4 +863,100 @@ async fn the_application_queue_pages_through_every_application() {
     // The places table counts every application of the tier, not only this page's.
     let places = first.split("Places per tier").nth(1).expect("places table");
     assert!(places.contains("<td class=\"num\">53</td>"), "{places}");
+}
+
+/// Staff read the filled-in agreement on the sponsorship page before sending it, and may
+/// change it for this sponsorship: the sponsor is sent (and accepts) exactly that text, the
+/// template is untouched, and the audit says it was edited. Empty, unshowable or oversized
+/// text is refused next to the field, with what was typed kept and nothing sent.
+#[tokio::test]
+async fn the_agreement_is_previewed_and_may_be_edited_for_one_sponsorship_before_sending() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let r = c
+        .post(
+            "/staff/settings/billing",
+            &[
+                (
+                    "template",
+                    "Agreement between {{foundation}} and {{sponsor}} for {{tier}}.",
+                ),
+                ("bank", "IBAN NL00"),
+                ("address", "1 Main St"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::Approved);
+    let generated = "Agreement between Example Software Foundation and Acme for Gold.";
+    let (_, page) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(
+        page.contains(generated),
+        "the filled-in text is shown: {page}"
+    );
+    assert!(page.contains("name=\"body\""));
+
+    let send = format!("/staff/sponsorships/{id}/agreement/send");
+    for (bad, message) in [
+        ("   \r\n ", "Write the agreement"),
+        ("Terms\u{7}with a bell", "cannot be shown"),
+        (&"x".repeat(50_001) as &str, "too long"),
+    ] {
+        let r = c.post(&send, &[("body", bad)]).await;
+        assert_eq!(r.status(), 422, "{message}");
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains("id=\"agreement_body-error\"") && body.contains(message),
+            "{message}"
+        );
+        assert!(body.contains("aria-invalid=\"true\""));
+    }
+    let r = c
+        .post(&send, &[("body", "Typed <b>draft</b> kept\u{7}")])
+        .await;
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Typed &#60;b&#62;draft&#60;/b&#62; kept")
+    );
+    assert_eq!(status_of(&app, id), "approved", "nothing sent");
+    assert!(
+        steward::models::agreements::for_sponsorship(&mut app.db(), id)
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(app.outbox_count("agreement_sent"), 0);
+
+    let edited = format!("{generated}\r\nSpecial clause: the booth is by the entrance.");
+    let r = c.post(&send, &[("body", edited.as_str())]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, id), "agreement_sent");
+    let a = &steward::models::agreements::for_sponsorship(&mut app.db(), id).expect("list")[0];
+    assert_eq!(a.body, edited.replace("\r\n", "\n"));
+    let entry = app.audit("agreement.send");
+    assert!(
+        entry[0].details.contains("edited for this sponsorship"),
+        "{entry:?}"
+    );
+    assert_eq!(
+        steward::services::agreements::template(&mut app.db()).expect("template"),
+        "Agreement between {{foundation}} and {{sponsor}} for {{tier}}.",
+        "the template is untouched"
+    );
+    // The sponsor reads exactly that text.
+    let portal = app
+        .link_client(
+            steward::web::extract::portal::LinkKind::SPONSOR,
+            s,
+            &primary("acme"),
+        )
+        .await;
+    let (_, page) = portal.page(&format!("/portal/agreements/{}", a.id)).await;
+    assert!(
+        page.contains("Special clause: the booth is by the entrance."),
+        "{page}"
+    );
 }

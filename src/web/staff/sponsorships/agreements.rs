@@ -28,15 +28,32 @@ fn back(id: i64) -> String {
     format!("/staff/sponsorships/{id}")
 }
 
-/// `POST /staff/sponsorships/{id}/agreement/send`: generate from the template and email it.
-pub async fn send(staff: Staff<SponsorshipsStaff>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+/// `POST /staff/sponsorships/{id}/agreement/send`: the agreement as staff read (and perhaps
+/// edited) it on the sponsorship page, or generated from the template when no text is sent;
+/// emailed to the primary contacts.
+pub async fn send(
+    staff: Staff<SponsorshipsStaff>,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let id = *id;
     let actor = staff.actor();
     let settings = staff.state.settings.clone();
+    let body = form
+        .into_inner()
+        .into_iter()
+        .find(|(k, _)| k == "body")
+        .map(|(_, v)| v);
+    if let Some(b) = &body
+        && let Err(m) = agreements::check_body(b)
+    {
+        return crate::web::staff::sponsorships::agreement_text_refused(&staff, id, &m, b.clone())
+            .await;
+    }
     match staff
         .state
         .db
-        .run(move |c| agreements::generate_and_send(c, &settings, &actor, id))
+        .run(move |c| agreements::generate_and_send(c, &settings, &actor, id, body.as_deref()))
         .await
     {
         Ok(_) => Ok(redirect_with_flash(

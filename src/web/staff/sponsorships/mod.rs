@@ -431,6 +431,8 @@ struct ShowPage {
     due_default: String,
     /// What the foundation must write in billing settings before an invoice can be issued.
     billing_missing: Vec<&'static str>,
+    /// The agreement's text as it would be sent (or as typed, when refused).
+    draft: String,
     /// Messages for the page's file form (a refused agreement upload).
     errors: FormErrors,
 }
@@ -480,14 +482,34 @@ impl ShowPage {
 }
 
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    show_page(&staff, *id, FormErrors::new(), StatusCode::OK).await
+    show_page(&staff, *id, FormErrors::new(), StatusCode::OK, None).await
+}
+
+/// The sponsorship page again (422) with `message` next to the agreement's text and the
+/// text as typed.
+pub async fn agreement_text_refused(
+    staff: &S,
+    id: i64,
+    message: &str,
+    typed: String,
+) -> AppResult<HttpResponse> {
+    let mut errors = FormErrors::new();
+    errors.add("agreement_body", message);
+    show_page(
+        staff,
+        id,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(typed),
+    )
+    .await
 }
 
 /// The sponsorship page again (422) with `message` next to the agreement's file field.
 pub async fn agreement_refused(staff: &S, id: i64, message: &str) -> AppResult<HttpResponse> {
     let mut errors = FormErrors::new();
     errors.add("agreement", message);
-    show_page(staff, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    show_page(staff, id, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
 }
 
 async fn show_page(
@@ -495,15 +517,17 @@ async fn show_page(
     id: i64,
     errors: FormErrors,
     status: StatusCode,
+    typed_agreement: Option<String>,
 ) -> AppResult<HttpResponse> {
     let settings = staff.state.settings.clone();
-    let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing) = staff
+    let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing, draft) = staff
         .state
         .db
         .run(move |c| {
             let s = sponsorships::find(c, id)?;
             let sponsor = sponsors::find(c, s.sponsor_id)?;
             let tier = tiers::find(c, s.tier_id)?;
+            let sendable = matches!(s.status(), Status::Approved | Status::AgreementSent);
             Ok((
                 s,
                 sponsor,
@@ -513,6 +537,13 @@ async fn show_page(
                 crate::models::agreements::for_sponsorship(c, id)?,
                 crate::models::invoices::for_sponsorship(c, id)?,
                 crate::services::billing::missing_invoice_details(c, &settings)?,
+                // The agreement as it would be sent now: staff read it, and may edit it,
+                // before sending.
+                match typed_agreement {
+                    Some(t) => t,
+                    None if sendable => crate::services::agreements::render_for(c, &settings, id)?,
+                    None => String::new(),
+                },
             ))
         })
         .await?;
@@ -543,6 +574,7 @@ async fn show_page(
             agreements,
             invoices,
             billing_missing,
+            draft,
             today: today.format("%Y-%m-%d").to_string(),
             due_default: (today
                 + chrono::Duration::days(crate::web::staff::billing::invoices::DEFAULT_DUE_DAYS))
