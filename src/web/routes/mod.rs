@@ -337,6 +337,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                                 .route(web::post().to(staff::billing::invoices::issue)),
                         )
                         .service(
+                            web::resource("/{id:\\d+}/invoice-details")
+                                .route(web::post().to(staff::sponsorships::save_invoice_details)),
+                        )
+                        .service(
                             web::resource("/{id:\\d+}/publish-early")
                                 .route(web::post().to(staff::sponsorships::publish_early)),
                         )

@@ -956,3 +956,56 @@ async fn the_invoice_file_is_a_mime_attachment_in_the_written_email() {
         inv.number
     )));
 }
+
+/// Staff can write the purchase-order number and the sponsor's tax ID on the sponsorship page
+/// before the invoice, as the sponsor can in the portal; hostile values come back next to
+/// their field with what was typed; only sponsorship staff.
+#[tokio::test]
+async fn staff_add_the_po_number_and_tax_id_before_the_invoice() {
+    let app = TestApp::spawn().await;
+    let c = app.signed_in(&[Role::Sponsorships]).await.0;
+    let t = tier(&app, "Gold", 1_000_000, None);
+    let s = sponsor(&app, "Acme");
+    let id = sponsorship(&app, s, t, Status::AgreementAccepted);
+    let path = format!("/staff/sponsorships/{id}/invoice-details");
+    let (_, page) = c.page(&format!("/staff/sponsorships/{id}")).await;
+    assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+    let r = c
+        .post(
+            &path,
+            &[
+                ("po_number", "PO-1\nBcc: x@evil.example"),
+                ("tax_id", "DE1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("id=\"po_number-error\"") && body.contains("value=\"DE1\""),
+        "{body}"
+    );
+    let (treasurer, _, _) = app.signed_in(&[Role::Treasurer]).await;
+    assert_eq!(
+        treasurer
+            .post(&path, &[("po_number", "X"), ("tax_id", "Y")])
+            .await
+            .status(),
+        403
+    );
+    let r = c
+        .post(&path, &[("po_number", "PO-77"), ("tax_id", "DE999")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let inv = crate::fixtures::sponsorships::issue_invoice(&app, id, d("2027-03-01"));
+    assert_eq!(
+        (inv.po_number.as_str(), inv.buyer_tax_id.as_str()),
+        ("PO-77", "DE999")
+    );
+    assert_eq!(app.audit_count("sponsorship.invoice_details"), 1);
+    let r = c
+        .post(&path, &[("po_number", "PO-78"), ("tax_id", "DE999")])
+        .await;
+    let (kind, _) = crate::helpers::flash(&r).expect("flash");
+    assert_eq!(kind, "error", "issued already");
+}

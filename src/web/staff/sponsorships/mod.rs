@@ -433,6 +433,8 @@ struct ShowPage {
     billing_missing: Vec<&'static str>,
     /// The agreement's text as it would be sent (or as typed, when refused).
     draft: String,
+    /// The purchase-order number and tax ID to show in their form: as stored, or as typed.
+    invoice_details: (String, String),
     /// Messages for the page's file form (a refused agreement upload).
     errors: FormErrors,
 }
@@ -482,7 +484,71 @@ impl ShowPage {
 }
 
 pub async fn show(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    show_page(&staff, *id, FormErrors::new(), StatusCode::OK, None).await
+    show_page(
+        &staff,
+        *id,
+        FormErrors::new(),
+        StatusCode::OK,
+        Typed::default(),
+    )
+    .await
+}
+
+/// What was typed into a form of the sponsorship page that came back refused.
+#[derive(Default)]
+pub struct Typed {
+    agreement: Option<String>,
+    /// Purchase-order number and tax ID.
+    invoice_details: Option<(String, String)>,
+}
+
+/// `POST /staff/sponsorships/{id}/invoice-details`: the purchase-order number and the
+/// sponsor's tax ID, before the invoice is issued (as the sponsor can in the portal).
+pub async fn save_invoice_details(
+    staff: S,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let f = crate::domain::form::Fields(form.into_inner());
+    let (po, tax) = (f.get("po_number"), f.get("tax_id"));
+    let details = match crate::services::billing::InvoiceDetails::parse(&po, &tax) {
+        Ok(d) => d,
+        Err(problems) => {
+            let mut errors = FormErrors::new();
+            for (field, m) in problems {
+                errors.add(field, m);
+            }
+            let typed = Typed {
+                agreement: None,
+                invoice_details: Some((po, tax)),
+            };
+            return show_page(&staff, id, errors, StatusCode::UNPROCESSABLE_ENTITY, typed).await;
+        }
+    };
+    let actor = staff.actor();
+    let r = staff
+        .state
+        .db
+        .run(move |c| {
+            let sponsor_id = sponsorships::find(c, id)?.sponsor_id;
+            crate::services::billing::set_invoice_details(c, &actor, sponsor_id, id, &details)
+        })
+        .await;
+    let back = format!("/staff/sponsorships/{id}");
+    match r {
+        Ok(()) => Ok(crate::web::redirect_with_flash(
+            &back,
+            crate::web::layout::FlashKind::Success,
+            "Saved: the invoice will show the purchase-order number and tax ID.",
+        )),
+        Err(crate::error::AppError::Conflict(m)) => Ok(crate::web::redirect_with_flash(
+            &back,
+            crate::web::layout::FlashKind::Error,
+            &m,
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 /// The sponsorship page again (422) with `message` next to the agreement's text and the
@@ -500,7 +566,10 @@ pub async fn agreement_text_refused(
         id,
         errors,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some(typed),
+        Typed {
+            agreement: Some(typed),
+            invoice_details: None,
+        },
     )
     .await
 }
@@ -509,7 +578,14 @@ pub async fn agreement_text_refused(
 pub async fn agreement_refused(staff: &S, id: i64, message: &str) -> AppResult<HttpResponse> {
     let mut errors = FormErrors::new();
     errors.add("agreement", message);
-    show_page(staff, id, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
+    show_page(
+        staff,
+        id,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Typed::default(),
+    )
+    .await
 }
 
 async fn show_page(
@@ -517,8 +593,9 @@ async fn show_page(
     id: i64,
     errors: FormErrors,
     status: StatusCode,
-    typed_agreement: Option<String>,
+    typed: Typed,
 ) -> AppResult<HttpResponse> {
+    let typed_agreement = typed.agreement;
     let settings = staff.state.settings.clone();
     let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing, draft) = staff
         .state
@@ -547,6 +624,9 @@ async fn show_page(
             ))
         })
         .await?;
+    let invoice_details = typed
+        .invoice_details
+        .unwrap_or_else(|| (s.po_number.clone(), sponsor.tax_id.clone()));
     let today = chrono::Utc::now().date_naive();
     // Moves with their own step (review, agreement, invoice, payment) are done there, so the
     // contacts get their emails and the records exist.
@@ -575,6 +655,7 @@ async fn show_page(
             invoices,
             billing_missing,
             draft,
+            invoice_details,
             today: today.format("%Y-%m-%d").to_string(),
             due_default: (today
                 + chrono::Duration::days(crate::web::staff::billing::invoices::DEFAULT_DUE_DAYS))
