@@ -57,7 +57,21 @@ pub fn transition(from: Status, to: Status) -> Result<Status, IllegalMove> {
     }
 }
 
+/// The statuses before the invoice is issued: what will be printed on it (purchase-order
+/// number, tax ID) may still change.
+pub const BEFORE_INVOICE: [Status; 4] = [
+    Status::Applied,
+    Status::Approved,
+    Status::AgreementSent,
+    Status::AgreementAccepted,
+];
+
 impl Status {
+    /// Whether the invoice is still to be issued (see [`BEFORE_INVOICE`]).
+    pub fn before_invoice(self) -> bool {
+        BEFORE_INVOICE.contains(&self)
+    }
+
     pub const ALL: [Status; 10] = [
         Applied,
         Approved,

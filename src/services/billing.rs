@@ -731,11 +731,7 @@ pub fn set_invoice_details(
         if s.sponsor_id != sponsor_id {
             return Err(AppError::NotFound);
         }
-        let before_invoice = matches!(
-            s.status(),
-            Status::Applied | Status::Approved | Status::AgreementSent | Status::AgreementAccepted
-        );
-        if !before_invoice {
+        if !s.status().before_invoice() {
             return Err(AppError::Conflict(
                 "The invoice for this sponsorship is issued already, and an issued invoice does not change. Write to us if it needs a purchase-order number or tax ID: we void it and issue a corrected one.".into(),
             ));

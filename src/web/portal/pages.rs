@@ -505,18 +505,9 @@ async fn invoices_page(
                     invoice: inv,
                 });
             }
-            use crate::domain::sponsorship::Status;
             let upcoming: Vec<_> = crate::models::portal_views::sponsorships_of(c, sid)?
                 .into_iter()
-                .filter(|s| {
-                    matches!(
-                        s.status(),
-                        Status::Applied
-                            | Status::Approved
-                            | Status::AgreementSent
-                            | Status::AgreementAccepted
-                    )
-                })
+                .filter(|s| s.status().before_invoice())
                 .collect();
             let tax_id = crate::models::sponsors::find(c, sid)?.tax_id;
             let may_edit = billing::may_edit_invoice_details(c, sid, &email)?;
