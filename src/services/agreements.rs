@@ -13,7 +13,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::sponsorship::{Status, transition};
 use crate::email::{self, AgreementSentEmail};
 use crate::error::{AppError, AppResult};
-use crate::models::{app_settings, sponsors, sponsorships, tiers};
+use crate::models::{app_settings, programmes, sponsors, sponsorships, tiers};
 use crate::private_files::{self, PdfProblem};
 
 use super::audit::{self, Actor};
@@ -176,6 +176,158 @@ pub fn template(conn: &mut DbConn) -> AppResult<String> {
     Ok(app_settings::get(conn, TEMPLATE_KEY)?.unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()))
 }
 
+/// One of the agreement templates. The foundation's standard template is always there
+/// (under Billing settings); the others are optional and, when not written, fall back as
+/// `chain` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// New sponsorships in every programme.
+    Standard,
+    /// Renewals in every programme.
+    Renewal,
+    /// New sponsorships in one programme.
+    Programme(i64),
+    /// Renewals in one programme.
+    ProgrammeRenewal(i64),
+}
+
+impl Variant {
+    /// Where the template is kept in the settings.
+    pub fn key(self) -> String {
+        match self {
+            Variant::Standard => TEMPLATE_KEY.to_string(),
+            Variant::Renewal => format!("{TEMPLATE_KEY}.renewal"),
+            Variant::Programme(p) => format!("{TEMPLATE_KEY}.programme.{p}"),
+            Variant::ProgrammeRenewal(p) => format!("{TEMPLATE_KEY}.programme.{p}.renewal"),
+        }
+    }
+
+    /// Its name in addresses: `standard`, `renewal`, `programme-3`, `programme-3-renewal`.
+    pub fn slug(self) -> String {
+        match self {
+            Variant::Standard => "standard".into(),
+            Variant::Renewal => "renewal".into(),
+            Variant::Programme(p) => format!("programme-{p}"),
+            Variant::ProgrammeRenewal(p) => format!("programme-{p}-renewal"),
+        }
+    }
+
+    /// The variant an address names, if any.
+    pub fn parse(slug: &str) -> Option<Variant> {
+        match slug {
+            "standard" => return Some(Variant::Standard),
+            "renewal" => return Some(Variant::Renewal),
+            _ => {}
+        }
+        let rest = slug.strip_prefix("programme-")?;
+        let (id, renewal) = match rest.strip_suffix("-renewal") {
+            Some(id) => (id, true),
+            None => (rest, false),
+        };
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 18 {
+            return None;
+        }
+        let id: i64 = id.parse().ok()?;
+        Some(if renewal {
+            Variant::ProgrammeRenewal(id)
+        } else {
+            Variant::Programme(id)
+        })
+    }
+
+    /// The programme it belongs to, if any.
+    pub fn programme(self) -> Option<i64> {
+        match self {
+            Variant::Programme(p) | Variant::ProgrammeRenewal(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The templates tried, in order, for a sponsorship of `programme` (a renewal or not):
+    /// the most specific first, the standard template last. A renewal uses its programme's
+    /// renewal template, else the foundation's renewal template, else what a new sponsorship
+    /// of the programme would use.
+    pub fn chain(programme: i64, renewal: bool) -> Vec<Variant> {
+        let mut out = Vec::with_capacity(4);
+        if renewal {
+            out.push(Variant::ProgrammeRenewal(programme));
+            out.push(Variant::Renewal);
+        }
+        out.push(Variant::Programme(programme));
+        out.push(Variant::Standard);
+        out
+    }
+
+    /// What the template is, in words, for a programme called `programme` ("the renewal
+    /// template of Open Source 2027").
+    pub fn describe(self, programme: &str) -> String {
+        match self {
+            Variant::Standard => "the standard template".into(),
+            Variant::Renewal => "the renewal template".into(),
+            Variant::Programme(_) => format!("the template of {programme}"),
+            Variant::ProgrammeRenewal(_) => format!("the renewal template of {programme}"),
+        }
+    }
+}
+
+/// The text of one template as saved, or `None` when it falls back (the standard template
+/// is never `None`: it has the default).
+pub fn saved_template(conn: &mut DbConn, v: Variant) -> AppResult<Option<String>> {
+    let saved = app_settings::get(conn, &v.key())?.filter(|t| !t.trim().is_empty());
+    Ok(match (saved, v) {
+        (None, Variant::Standard) => Some(DEFAULT_TEMPLATE.to_string()),
+        (saved, _) => saved,
+    })
+}
+
+/// The template a sponsorship of `programme` uses, and which one it is: the first written
+/// along `Variant::chain`.
+pub fn template_for(
+    conn: &mut DbConn,
+    programme: i64,
+    renewal: bool,
+) -> AppResult<(String, Variant)> {
+    for v in Variant::chain(programme, renewal) {
+        if let Some(t) = saved_template(conn, v)? {
+            return Ok((t, v));
+        }
+    }
+    Ok((DEFAULT_TEMPLATE.to_string(), Variant::Standard))
+}
+
+/// Saves one optional template; empty text removes it, so the sponsorships it covered fall
+/// back along the chain. The standard template is saved under Billing settings.
+pub fn save_template(
+    conn: &mut DbConn,
+    actor: &Actor,
+    v: Variant,
+    what: &str,
+    text: &str,
+) -> AppResult<bool> {
+    write_tx(conn, |conn| {
+        let before = app_settings::get(conn, &v.key())?.unwrap_or_default();
+        if before == text {
+            return Ok(false);
+        }
+        app_settings::set(conn, &v.key(), text)?;
+        let note = if text.is_empty() {
+            format!("{what}: removed, the fallback is used")
+        } else {
+            format!("{what}: changed")
+        };
+        audit::record(conn, actor, "settings.agreement_template", None, &note)?;
+        Ok(true)
+    })
+}
+
+/// An agreement filled in for one sponsorship, and the template it came from.
+pub struct Filled {
+    pub text: String,
+    /// "the renewal template of Open Source 2027".
+    pub source: String,
+    pub variant: Variant,
+}
+
 /// The largest agreement text staff may send, in characters.
 const MAX_BODY_CHARS: usize = 50_000;
 
@@ -200,15 +352,18 @@ pub fn check_body(text: &str) -> Result<String, String> {
     Ok(text.trim_end().to_string())
 }
 
-/// The agreement text for a sponsorship, from the current template.
+/// The agreement text for a sponsorship, from the template its programme (and whether it
+/// renews an earlier term) picks.
 pub fn render_for(
     conn: &mut DbConn,
     settings: &Settings,
     sponsorship_id: i64,
-) -> AppResult<String> {
+) -> AppResult<Filled> {
     let s = sponsorships::find(conn, sponsorship_id)?;
     let sponsor = sponsors::find(conn, s.sponsor_id)?;
     let tier = tiers::find(conn, s.tier_id)?;
+    let programme = programmes::find(conn, tier.programme_id)?;
+    let (template, variant) = template_for(conn, programme.id, s.renewal_of_id.is_some())?;
     let benefits = sponsorships::checklist(conn, s.id)?
         .iter()
         .map(|f| f.label())
@@ -222,7 +377,11 @@ pub fn render_for(
         end: s.end_date.format("%-d %B %Y").to_string(),
         foundation: settings.foundation_name.clone(),
     };
-    Ok(render(&template(conn)?, &values))
+    Ok(Filled {
+        text: render(&template, &values),
+        source: variant.describe(&programme.title()),
+        variant,
+    })
 }
 
 use crate::models::agreements as rows;
@@ -266,7 +425,9 @@ pub fn generate_and_send(
                 current.label().to_lowercase()
             )));
         }
-        let generated = render_for(conn, settings, s.id)?;
+        let filled = render_for(conn, settings, s.id)?;
+        let source = filled.source;
+        let generated = filled.text;
         let (body, edited) = match edited {
             Some(text) => {
                 let text = check_body(text).map_err(AppError::BadRequest)?;
@@ -325,7 +486,7 @@ pub fn generate_and_send(
             },
             Some(("sponsorship", &s.id.to_string())),
             &format!(
-                "agreement {id} for {} · {}{}",
+                "agreement {id} for {} · {} · from {source}{}",
                 sponsor.name,
                 tier.name,
                 match (replaced > 0, edited) {
@@ -478,6 +639,42 @@ pub fn countersign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_variants_round_trip_and_fall_back_in_order() {
+        for v in [
+            Variant::Standard,
+            Variant::Renewal,
+            Variant::Programme(7),
+            Variant::ProgrammeRenewal(12),
+        ] {
+            assert_eq!(Variant::parse(&v.slug()), Some(v));
+        }
+        for bad in [
+            "",
+            "programme-",
+            "programme--1",
+            "programme-1x",
+            "programme-1-renewal-renewal",
+            "programme-99999999999999999999",
+            "Renewal",
+        ] {
+            assert_eq!(Variant::parse(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Variant::chain(3, true),
+            [
+                Variant::ProgrammeRenewal(3),
+                Variant::Renewal,
+                Variant::Programme(3),
+                Variant::Standard
+            ]
+        );
+        assert_eq!(
+            Variant::chain(3, false),
+            [Variant::Programme(3), Variant::Standard]
+        );
+    }
 
     #[test]
     fn placeholders_are_checked() {

@@ -800,6 +800,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(staff::billing::settings::save)),
                 )
                 .service(
+                    web::resource("/settings/agreement-templates")
+                        .route(get().to(staff::billing::agreement_templates::list)),
+                )
+                .service(
+                    web::resource("/settings/agreement-templates/{variant}")
+                        .route(get().to(staff::billing::agreement_templates::edit))
+                        .route(web::post().to(staff::billing::agreement_templates::save)),
+                )
+                .service(
                     web::resource("/sponsors.csv").route(get().to(staff::sponsors::export_csv)),
                 )
                 .service(

@@ -960,3 +960,147 @@ async fn the_agreement_is_previewed_and_may_be_edited_for_one_sponsorship_before
         "{page}"
     );
 }
+
+/// Sets the sponsorship `id` as the renewal of `of`.
+fn mark_renewal(app: &TestApp, id: i64, of: i64) {
+    use steward::db::schema::sponsorships::dsl as s;
+    diesel::update(s::sponsorships.find(id))
+        .set(s::renewal_of_id.eq(Some(of)))
+        .execute(&mut app.db())
+        .expect("renewal");
+}
+
+#[tokio::test]
+async fn each_programme_and_renewals_can_have_their_own_agreement_template() {
+    let app = TestApp::spawn().await;
+    let c = staff(&app).await;
+    let (open_source, gold) =
+        crate::fixtures::NewTier::named("Gold", 1_000_000).insert_with_programme(&mut app.db());
+    let (_, community) =
+        crate::fixtures::NewTier::named("Community", 100_000).insert_with_programme(&mut app.db());
+    let s = sponsor(&app, "Acme");
+    let first = sponsorship(&app, s, gold, Status::Expired);
+    let fresh = sponsorship(&app, sponsor(&app, "Newco"), gold, Status::Approved);
+    let renewal = sponsorship(&app, s, gold, Status::Approved);
+    mark_renewal(&app, renewal, first);
+    let elsewhere = sponsorship(&app, sponsor(&app, "Other"), community, Status::Approved);
+
+    // Nothing written: everyone gets the standard template, and the page says so.
+    let (status, list) = c.page("/staff/settings/agreement-templates").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Programme Gold 2027: renewals"), "{list}");
+    assert_eq!(list.matches("Not written: falls back").count(), 5, "{list}");
+    let (_, page) = c.page(&format!("/staff/sponsorships/{renewal}")).await;
+    assert!(
+        page.contains(
+            "href=\"/staff/settings/agreement-templates/standard\">the standard template</a>"
+        ),
+        "{page}"
+    );
+
+    // The renewal template, then the programme's own for new sponsorships.
+    let r = c
+        .post(
+            "/staff/settings/agreement-templates/renewal",
+            &[("template", "RENEWAL for {{sponsor}}, {{term}}.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let programme = format!("/staff/settings/agreement-templates/programme-{open_source}");
+    let r = c
+        .post(
+            &programme,
+            &[("template", "GOLD PROGRAMME: {{sponsor}} pays {{fee}}.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for (id, starts, from) in [
+        (
+            fresh,
+            "GOLD PROGRAMME: Newco pays $10,000.00.",
+            "the template of Programme Gold 2027",
+        ),
+        (
+            renewal,
+            "RENEWAL for Acme, 1 January 2027 to 31 December 2027.",
+            "the renewal template",
+        ),
+        (elsewhere, "SPONSORSHIP AGREEMENT", "the standard template"),
+    ] {
+        let (_, page) = c.page(&format!("/staff/sponsorships/{id}")).await;
+        assert!(page.contains(starts), "{id}: {page}");
+        assert!(page.contains(&format!(">{from}</a>")), "{id}: {from}");
+    }
+
+    // The programme's renewal template wins over the foundation's for that programme's
+    // renewals; it is what is sent, and the audit says which template it came from.
+    let r = c
+        .post(
+            &format!("{programme}-renewal"),
+            &[("template", "GOLD RENEWAL: {{sponsor}}.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = c
+        .post(
+            &format!("/staff/sponsorships/{renewal}/agreement/send"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let sent = steward::models::agreements::for_sponsorship(&mut app.db(), renewal).expect("a");
+    assert_eq!(sent[0].body, "GOLD RENEWAL: Acme.");
+    let entry = app.audit("agreement.send").pop().expect("audit").details;
+    assert!(
+        entry.contains("from the renewal template of Programme Gold 2027"),
+        "{entry}"
+    );
+
+    // Hostile and wrong input: an unknown placeholder, control characters, an unknown
+    // programme or variant; nothing saved.
+    let community_programme = steward::models::tiers::find(&mut app.db(), community)
+        .expect("tier")
+        .programme_id;
+    let path = format!("/staff/settings/agreement-templates/programme-{community_programme}");
+    for bad in ["Hi {{price}}", "Hi \u{1b}[2J {{sponsor}}", "   "] {
+        let r = c.post(&path, &[("template", bad)]).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains("aria-invalid=\"true\""), "{body}");
+    }
+    for wrong in [
+        "programme-999999",
+        "programme-x",
+        "programme--1",
+        "renewals",
+        "programme-1-renewal-2",
+    ] {
+        let (status, _) = c
+            .page(&format!("/staff/settings/agreement-templates/{wrong}"))
+            .await;
+        assert_eq!(status, 404, "{wrong}");
+    }
+    assert!(
+        steward::models::app_settings::get(
+            &mut app.db(),
+            &format!("agreements.template.programme.{community_programme}")
+        )
+        .expect("get")
+        .is_none()
+    );
+
+    // Removing the programme's template: its new sponsorships fall back to the standard one.
+    let r = c.post(&programme, &[("action", "remove")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = c.page(&format!("/staff/sponsorships/{fresh}")).await;
+    assert!(page.contains(">the standard template</a>"), "{page}");
+
+    // Who may: billing-settings staff; a grants reviewer or an editor may not.
+    for role in [Role::GrantsReviewer, Role::Editor] {
+        let other = app.signed_in(&[role]).await.0;
+        let (status, _) = other.page("/staff/settings/agreement-templates").await;
+        assert_eq!(status, 403);
+        let r = other.post(&programme, &[("template", "x")]).await;
+        assert_eq!(r.status(), 403);
+    }
+}

@@ -49,31 +49,54 @@ struct Page {
     preview: String,
 }
 
+/// A template filled in with example values, or nothing while it is invalid.
+pub(super) fn example(template: &str, foundation: &str) -> String {
+    if agreements::check_template(template).is_err() {
+        return String::new();
+    }
+    agreements::render(
+        template,
+        &Values {
+            sponsor: "Example Corp".into(),
+            tier: "Gold".into(),
+            benefits: vec!["4 × conference passes".into(), "Logo on the website".into()],
+            fee: "$10,000.00".into(),
+            start: "1 January 2027".into(),
+            end: "31 December 2027".into(),
+            foundation: foundation.to_string(),
+        },
+    )
+}
+
+/// The placeholders as staff write them ("{{sponsor}}"), with what each becomes.
+pub(super) fn placeholders() -> Vec<(String, &'static str)> {
+    PLACEHOLDERS
+        .iter()
+        .map(|(p, what)| (format!("{{{{{p}}}}}"), *what))
+        .collect()
+}
+
+/// A template as staff typed it, checked: line ends normalised, placeholders known, nothing
+/// that cannot be shown.
+pub(super) fn check_typed_template(typed: &str) -> Result<String, String> {
+    let template = typed.replace("\r\n", "\n");
+    agreements::check_template(&template)?;
+    if template
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err("The template contains characters that cannot be shown.".into());
+    }
+    Ok(template)
+}
+
 fn page(staff: &S, f: SettingsInput, errors: FormErrors) -> Page {
-    let preview = if agreements::check_template(&f.template).is_ok() {
-        agreements::render(
-            &f.template,
-            &Values {
-                sponsor: "Example Corp".into(),
-                tier: "Gold".into(),
-                benefits: vec!["4 × conference passes".into(), "Logo on the website".into()],
-                fee: "$10,000.00".into(),
-                start: "1 January 2027".into(),
-                end: "31 December 2027".into(),
-                foundation: staff.state.settings.foundation_name.clone(),
-            },
-        )
-    } else {
-        String::new()
-    };
+    let preview = example(&f.template, &staff.state.settings.foundation_name);
     Page {
         layout: staff.layout("Billing settings", "/staff/invoices"),
         f,
         errors,
-        placeholders: PLACEHOLDERS
-            .iter()
-            .map(|(p, what)| (format!("{{{{{p}}}}}"), *what))
-            .collect(),
+        placeholders: placeholders(),
         preview,
     }
 }
@@ -105,19 +128,9 @@ pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult
         tax_id: fields.get("tax_id"),
     };
     let mut errors = FormErrors::new();
-    let template = f.template.replace("\r\n", "\n");
-    if let Err(m) = agreements::check_template(&template) {
-        errors.add("template", m);
-    }
-    if template
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        errors.add(
-            "template",
-            "The template contains characters that cannot be shown.",
-        );
-    }
+    let template = check_typed_template(&f.template)
+        .map_err(|m| errors.add("template", m))
+        .unwrap_or_default();
     let bank = text::optional_multi_line(&f.bank, "the bank-transfer instructions", 2000)
         .map_err(|m| errors.add("bank", m))
         .ok();

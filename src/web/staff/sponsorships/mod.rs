@@ -433,6 +433,8 @@ struct ShowPage {
     billing_missing: Vec<&'static str>,
     /// The agreement's text as it would be sent (or as typed, when refused).
     draft: String,
+    /// The template it is filled in from, in words and as its address.
+    draft_source: (String, String),
     /// The purchase-order number and tax ID to show in their form: as stored, or as typed.
     invoice_details: (String, String),
     /// Messages for the page's file form (a refused agreement upload).
@@ -597,33 +599,39 @@ async fn show_page(
 ) -> AppResult<HttpResponse> {
     let typed_agreement = typed.agreement;
     let settings = staff.state.settings.clone();
-    let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing, draft) = staff
-        .state
-        .db
-        .run(move |c| {
-            let s = sponsorships::find(c, id)?;
-            let sponsor = sponsors::find(c, s.sponsor_id)?;
-            let tier = tiers::find(c, s.tier_id)?;
-            let sendable = matches!(s.status(), Status::Approved | Status::AgreementSent);
-            Ok((
-                s,
-                sponsor,
-                tier,
-                sponsorships::events(c, id)?,
-                sponsorships::checklist(c, id)?,
-                crate::models::agreements::for_sponsorship(c, id)?,
-                crate::models::invoices::for_sponsorship(c, id)?,
-                crate::services::billing::missing_invoice_details(c, &settings)?,
-                // The agreement as it would be sent now: staff read it, and may edit it,
-                // before sending.
-                match typed_agreement {
-                    Some(t) => t,
-                    None if sendable => crate::services::agreements::render_for(c, &settings, id)?,
-                    None => String::new(),
-                },
-            ))
-        })
-        .await?;
+    let (s, sponsor, tier, events, checklist, agreements, invoices, billing_missing, filled) =
+        staff
+            .state
+            .db
+            .run(move |c| {
+                let s = sponsorships::find(c, id)?;
+                let sponsor = sponsors::find(c, s.sponsor_id)?;
+                let tier = tiers::find(c, s.tier_id)?;
+                let sendable = matches!(s.status(), Status::Approved | Status::AgreementSent);
+                Ok((
+                    s,
+                    sponsor,
+                    tier,
+                    sponsorships::events(c, id)?,
+                    sponsorships::checklist(c, id)?,
+                    crate::models::agreements::for_sponsorship(c, id)?,
+                    crate::models::invoices::for_sponsorship(c, id)?,
+                    crate::services::billing::missing_invoice_details(c, &settings)?,
+                    // The agreement as it would be sent now: staff read it, and may edit it,
+                    // before sending.
+                    if sendable {
+                        let filled = crate::services::agreements::render_for(c, &settings, id)?;
+                        (
+                            typed_agreement.unwrap_or(filled.text),
+                            filled.source,
+                            filled.variant.slug(),
+                        )
+                    } else {
+                        (String::new(), String::new(), String::new())
+                    },
+                ))
+            })
+            .await?;
     let invoice_details = typed
         .invoice_details
         .unwrap_or_else(|| (s.po_number.clone(), sponsor.tax_id.clone()));
@@ -654,7 +662,8 @@ async fn show_page(
             agreements,
             invoices,
             billing_missing,
-            draft,
+            draft: filled.0,
+            draft_source: (filled.1, filled.2),
             invoice_details,
             today: today.format("%Y-%m-%d").to_string(),
             due_default: (today
