@@ -185,6 +185,8 @@ diesel::table! {
         billing_address -> Text,
         search_name -> Nullable<Text>,
         tax_id -> Text,
+        tagline_pending -> Nullable<Text>,
+        website_pending -> Nullable<Text>,
     }
 }
 

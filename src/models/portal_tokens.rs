@@ -45,16 +45,26 @@ pub fn issue(
     email: &str,
     valid_for: chrono::Duration,
 ) -> QueryResult<String> {
+    issue_until(conn, scope, scope_id, email, super::now() + valid_for)
+}
+
+/// A new link that expires at `expires_at` (e.g. with the link it is issued from).
+pub fn issue_until(
+    conn: &mut DbConn,
+    scope: Scope,
+    scope_id: i64,
+    email: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> QueryResult<String> {
     let raw = crate::auth::token::new_token();
-    let now = super::now();
     diesel::insert_into(portal_tokens::table)
         .values((
             portal_tokens::token_hash.eq(crate::auth::token::digest(&raw)),
             portal_tokens::scope.eq(scope.as_str()),
             portal_tokens::scope_id.eq(scope_id),
             portal_tokens::email.eq(email),
-            portal_tokens::created_at.eq(now),
-            portal_tokens::expires_at.eq(now + valid_for),
+            portal_tokens::created_at.eq(super::now()),
+            portal_tokens::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
     Ok(raw)

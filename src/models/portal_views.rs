@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{agreements, audit_log, sponsor_contacts, sponsors, sponsorships};
+use crate::db::schema::{agreements, audit_log, sponsor_contacts, sponsors, sponsorships, tiers};
 
 use super::sponsors::Sponsor;
 use super::sponsorships::Sponsorship;
@@ -46,6 +46,22 @@ pub fn sponsorships_of(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<Vec<Sp
         .order((sponsorships::created_at.desc(), sponsorships::id.desc()))
         .select(Sponsorship::as_select())
         .load(conn)
+}
+
+/// The sponsorships of several sponsors with their tier's name, newest first (one query per
+/// thousand sponsors): the overview of a contact of several sponsors.
+pub fn sponsorships_of_many(
+    conn: &mut DbConn,
+    sponsor_ids: &[i64],
+) -> QueryResult<Vec<(Sponsorship, String)>> {
+    super::in_chunks(sponsor_ids, |chunk| {
+        sponsorships::table
+            .inner_join(tiers::table)
+            .filter(sponsorships::sponsor_id.eq_any(chunk))
+            .order((sponsorships::start_date.desc(), sponsorships::id.desc()))
+            .select((Sponsorship::as_select(), tiers::name))
+            .load(conn)
+    })
 }
 
 /// Ids of sponsorships that some later sponsorship renews.
@@ -93,71 +109,127 @@ pub fn set_application_extras(
         .execute(conn)
 }
 
-/// Stores a description proposed from the portal (replacing an earlier proposal).
-pub fn set_description_pending(
-    conn: &mut DbConn,
-    sponsor_id: i64,
-    text: &str,
-) -> QueryResult<usize> {
+/// A public profile proposed from the portal: description, tagline and website, approved
+/// together. (A proposal from before taglines and websites were proposed has `None`: keep
+/// the published ones.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub description: String,
+    pub tagline: Option<String>,
+    pub website: Option<String>,
+}
+
+impl Proposal {
+    /// The proposal waiting on a sponsor, if any.
+    pub fn of(s: &Sponsor) -> Option<Proposal> {
+        Some(Proposal {
+            description: s.description_pending.clone()?,
+            tagline: s.tagline_pending.clone(),
+            website: s.website_pending.clone(),
+        })
+    }
+}
+
+/// Stores a profile proposed from the portal (replacing an earlier proposal).
+pub fn set_profile_pending(conn: &mut DbConn, sponsor_id: i64, p: &Proposal) -> QueryResult<usize> {
     diesel::update(sponsors::table.find(sponsor_id))
         .set((
-            sponsors::description_pending.eq(Some(text)),
+            sponsors::description_pending.eq(Some(&p.description)),
+            sponsors::tagline_pending.eq(p.tagline.as_ref()),
+            sponsors::website_pending.eq(p.website.as_ref()),
             sponsors::updated_at.eq(super::now()),
         ))
         .execute(conn)
 }
 
-/// Publishes the proposed description, only if it is still the text staff looked at.
-pub fn approve_description_if(conn: &mut DbConn, sponsor_id: i64, seen: &str) -> QueryResult<bool> {
-    let n = diesel::update(
-        sponsors::table
-            .find(sponsor_id)
-            .filter(sponsors::description_pending.eq(seen)),
-    )
-    .set((
-        sponsors::description.eq(seen),
-        sponsors::description_pending.eq(None::<String>),
-        sponsors::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+/// Applies `changes` to the sponsor only while exactly `seen` is waiting, so a decision
+/// applies only to the proposal staff read. Proposals since this change carry the tagline and
+/// website (both set); older ones have neither.
+macro_rules! while_waiting {
+    ($conn:expr, $id:expr, $seen:expr, $changes:expr) => {{
+        let base = sponsors::table
+            .filter(sponsors::id.eq($id))
+            .filter(sponsors::description_pending.eq(&$seen.description));
+        match (&$seen.tagline, &$seen.website) {
+            (Some(t), Some(w)) => diesel::update(
+                base.filter(sponsors::tagline_pending.eq(t))
+                    .filter(sponsors::website_pending.eq(w)),
+            )
+            .set($changes)
+            .execute($conn)?,
+            (None, None) => diesel::update(
+                base.filter(sponsors::tagline_pending.is_null())
+                    .filter(sponsors::website_pending.is_null()),
+            )
+            .set($changes)
+            .execute($conn)?,
+            _ => 0,
+        }
+    }};
+}
+
+/// Publishes the proposed profile, only if it is still what staff looked at.
+pub fn approve_profile_if(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    seen: &Proposal,
+) -> QueryResult<bool> {
+    let s = super::sponsors::find(conn, sponsor_id)?;
+    let n = while_waiting!(
+        conn,
+        sponsor_id,
+        seen,
+        (
+            sponsors::description.eq(&seen.description),
+            sponsors::tagline.eq(seen.tagline.as_ref().unwrap_or(&s.tagline)),
+            sponsors::website.eq(seen.website.as_ref().unwrap_or(&s.website)),
+            sponsors::description_pending.eq(None::<String>),
+            sponsors::tagline_pending.eq(None::<String>),
+            sponsors::website_pending.eq(None::<String>),
+            sponsors::updated_at.eq(super::now()),
+        )
+    );
     Ok(n == 1)
 }
 
-/// Drops the proposed description, only if it is still the text staff looked at.
-pub fn reject_description_if(conn: &mut DbConn, sponsor_id: i64, seen: &str) -> QueryResult<bool> {
-    let n = diesel::update(
-        sponsors::table
-            .find(sponsor_id)
-            .filter(sponsors::description_pending.eq(seen)),
-    )
-    .set((
-        sponsors::description_pending.eq(None::<String>),
-        sponsors::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
+/// Drops the proposed profile, only if it is still what staff looked at.
+pub fn reject_profile_if(conn: &mut DbConn, sponsor_id: i64, seen: &Proposal) -> QueryResult<bool> {
+    let n = while_waiting!(
+        conn,
+        sponsor_id,
+        seen,
+        (
+            sponsors::description_pending.eq(None::<String>),
+            sponsors::tagline_pending.eq(None::<String>),
+            sponsors::website_pending.eq(None::<String>),
+            sponsors::updated_at.eq(super::now()),
+        )
+    );
     Ok(n == 1)
 }
 
-/// Sponsors that have a contact with this address (any case), with the contact's name.
+/// The sponsors that have a contact with this address, with the contact's name, by the
+/// indexed address (stored lower-cased), one row per sponsor.
 pub fn contacts_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(Sponsor, String)>> {
-    // Addresses are stored lower-cased; the fold here also covers rows entered before that.
-    let rows: Vec<(Sponsor, String, String)> = sponsor_contacts::table
+    let rows: Vec<(Sponsor, String)> = sponsor_contacts::table
         .inner_join(sponsors::table)
-        .select((
-            Sponsor::as_select(),
-            sponsor_contacts::name,
-            sponsor_contacts::email,
-        ))
+        .filter(sponsor_contacts::email.eq(email.to_lowercase()))
+        .select((Sponsor::as_select(), sponsor_contacts::name))
         .order((sponsors::id.asc(), sponsor_contacts::id.asc()))
+        .limit(MAX_SPONSORS_PER_ADDRESS)
         .load(conn)?;
     let mut out: Vec<(Sponsor, String)> = Vec::new();
-    for (s, name, e) in rows {
-        if e.eq_ignore_ascii_case(email) && !out.iter().any(|(o, _)| o.id == s.id) {
+    for (s, name) in rows {
+        if !out.iter().any(|(o, _)| o.id == s.id) {
             out.push((s, name));
         }
     }
     Ok(out)
 }
+
+/// At most this many contact rows are read for one address (a person is a contact of a
+/// handful of sponsors; the cap keeps a shared inbox from reading the whole table).
+pub const MAX_SPONSORS_PER_ADDRESS: i64 = 200;
 
 /// Audit entries of one action on one record since `since` (per-recipient cooldown).
 pub fn actions_on_record_since(

@@ -33,6 +33,10 @@ pub struct Sponsor {
     pub billing_address: String,
     /// The sponsor's VAT or tax ID, printed on its invoices.
     pub tax_id: String,
+    /// The tagline proposed with `description_pending`, when it changes.
+    pub tagline_pending: Option<String>,
+    /// The website proposed with `description_pending`, when it changes.
+    pub website_pending: Option<String>,
 }
 
 impl Sponsor {

@@ -19,6 +19,7 @@ pub mod renewals;
 pub mod revenue;
 pub mod setup;
 pub mod sponsor_applications;
+pub mod sponsor_self_service;
 pub mod sponsors;
 pub mod sponsorship_review;
 pub mod sponsorships;

@@ -8,6 +8,7 @@ use crate::domain::EmailAddress;
 use crate::domain::sponsorship::Status;
 use crate::email::{self, AgreementAcceptedEmail, AgreementAcceptedStaffEmail, PortalLinkEmail};
 use crate::error::{AppError, AppResult};
+use crate::models::portal_views::Proposal;
 use crate::models::{portal_views, sponsors};
 
 use super::audit::{self, Actor};
@@ -249,34 +250,60 @@ pub fn accept_agreement(
     })
 }
 
-/// Stores a description the sponsor proposes; it waits for staff approval.
-pub fn propose_description(
+/// Stores the public profile the sponsor proposes (description, tagline, website); it waits
+/// for staff approval, replacing an earlier proposal.
+pub fn propose_profile(
     conn: &mut DbConn,
     actor: &Actor,
     sponsor_id: i64,
-    text: &str,
+    p: &Proposal,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        sponsors::find(conn, sponsor_id)?;
-        portal_views::set_description_pending(conn, sponsor_id, text)?;
+        let s = sponsors::find(conn, sponsor_id)?;
+        portal_views::set_profile_pending(conn, sponsor_id, p)?;
+        let mut changed = Vec::new();
+        if p.description != s.description {
+            changed.push("description");
+        }
+        if p.tagline.as_ref().is_some_and(|t| *t != s.tagline) {
+            changed.push("tagline");
+        }
+        if p.website.as_ref().is_some_and(|w| *w != s.website) {
+            changed.push("website");
+        }
         audit::record(
             conn,
             actor,
             "sponsor.description_proposed",
             Some(("sponsor", &sponsor_id.to_string())),
-            &format!("{} characters, waiting for approval", text.chars().count()),
+            &format!(
+                "profile proposed ({}), waiting for approval",
+                if changed.is_empty() {
+                    "no change".to_string()
+                } else {
+                    changed.join(", ")
+                }
+            ),
         )
     })
 }
 
-/// A short fingerprint of a proposed description, so a staff decision names the text it was
+/// A short fingerprint of a proposed profile, so a staff decision names the text it was
 /// shown.
-pub fn fingerprint(text: &str) -> String {
-    crate::auth::token::digest(text)[..16].to_string()
+pub fn fingerprint(p: &Proposal) -> String {
+    let mut all = p.description.clone();
+    for part in [&p.tagline, &p.website] {
+        all.push('\u{0}');
+        match part {
+            Some(t) => all.push_str(t),
+            None => all.push('\u{1}'),
+        }
+    }
+    crate::auth::token::digest(&all)[..16].to_string()
 }
 
-/// Staff publish (`approve`) or drop a proposed description, only if it is still the text
-/// they looked at (`seen` is its fingerprint).
+/// Staff publish (`approve`) or drop a proposed profile, only if it is still the one they
+/// looked at (`seen` is its fingerprint).
 pub fn decide_description(
     conn: &mut DbConn,
     actor: &Actor,
@@ -286,25 +313,25 @@ pub fn decide_description(
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
         let s = sponsors::find(conn, sponsor_id)?;
-        let Some(pending) = s.description_pending else {
+        let Some(pending) = Proposal::of(&s) else {
             return Err(AppError::Conflict(
-                "There is no description waiting for approval: someone may have decided already."
+                "There is no profile update waiting for approval: someone may have decided already."
                     .into(),
             ));
         };
         if fingerprint(&pending) != seen {
             return Err(AppError::Conflict(
-                "The sponsor proposed a different description after this page was loaded. Read it before deciding.".into(),
+                "The sponsor proposed a different profile after this page was loaded. Read it before deciding.".into(),
             ));
         }
         let done = if approve {
-            portal_views::approve_description_if(conn, sponsor_id, &pending)?
+            portal_views::approve_profile_if(conn, sponsor_id, &pending)?
         } else {
-            portal_views::reject_description_if(conn, sponsor_id, &pending)?
+            portal_views::reject_profile_if(conn, sponsor_id, &pending)?
         };
         if !done {
             return Err(AppError::Conflict(
-                "Someone decided on this description at the same moment.".into(),
+                "Someone decided on this profile update at the same moment.".into(),
             ));
         }
         audit::record(
@@ -316,7 +343,7 @@ pub fn decide_description(
                 "sponsor.description_rejected"
             },
             Some(("sponsor", &sponsor_id.to_string())),
-            &format!("{} characters", pending.chars().count()),
+            &format!("{} characters", pending.description.chars().count()),
         )
     })
 }

@@ -114,6 +114,8 @@ pub struct SponsorPortal {
     pub sponsor_id: i64,
     /// The contact address the link was sent to.
     pub email: String,
+    /// When the link in use expires.
+    pub expires_at: chrono::NaiveDateTime,
 }
 
 impl std::ops::Deref for SponsorPortal {
@@ -145,6 +147,7 @@ impl FromRequest for SponsorPortal {
                 ctx,
                 sponsor_id: t.scope_id,
                 email: t.email,
+                expires_at: t.expires_at,
             })
         })
     }

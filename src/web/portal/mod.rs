@@ -7,6 +7,7 @@ pub mod enter;
 pub mod grants;
 pub mod link;
 pub mod pages;
+pub mod profile;
 pub mod renew;
 pub mod stories;
 pub mod upload;

@@ -26,7 +26,7 @@ use crate::web::{redirect_with_flash, render, render_status};
 use super::upload;
 
 /// The layout of a portal page, with the portal's navigation.
-fn layout(p: &SponsorPortal, title: &str, section: &str) -> Layout {
+pub(super) fn layout(p: &SponsorPortal, title: &str, section: &str) -> Layout {
     let mut l = p.layout(title, "");
     l.portal = true;
     l.nav = Layout::portal_nav(section);
@@ -151,6 +151,8 @@ struct HomePage {
     sponsor: Sponsor,
     email: String,
     sponsorships: Vec<SponsorshipView>,
+    /// The other sponsors this address is a contact of, with their sponsorships.
+    others: Vec<crate::services::sponsor_self_service::OtherSponsor>,
 }
 
 fn next_step(
@@ -212,9 +214,9 @@ fn next_step(
 
 /// `GET /portal`: the organisation and each sponsorship with its history and next step.
 pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
-    let sid = p.sponsor_id;
+    let (sid, email) = (p.sponsor_id, p.email.clone());
     let today = chrono::Utc::now().date_naive();
-    let (sponsor, views) = p
+    let (sponsor, views, others) = p
         .state
         .db
         .run(move |c| {
@@ -281,7 +283,8 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
                     s,
                 });
             }
-            Ok((sponsor, views))
+            let others = crate::services::sponsor_self_service::other_sponsors(c, sid, &email)?;
+            Ok((sponsor, views, others))
         })
         .await?;
     render(&HomePage {
@@ -289,6 +292,7 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
         email: p.email.clone(),
         sponsor,
         sponsorships: views,
+        others,
     })
 }
 
@@ -601,76 +605,13 @@ pub async fn receipt(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResp
         .await
 }
 
-#[derive(Template)]
-#[template(path = "portal/profile.html")]
-struct ProfilePage {
-    layout: Layout,
-    sponsor: Sponsor,
-    errors: FormErrors,
-    description: String,
-}
-
 async fn profile_page(
     p: &SponsorPortal,
     errors: FormErrors,
-    description: Option<String>,
+    _typed: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let sid = p.sponsor_id;
-    let sponsor = p.state.db.run(move |c| Ok(sponsors::find(c, sid)?)).await?;
-    let description = description.unwrap_or_else(|| {
-        sponsor
-            .description_pending
-            .clone()
-            .unwrap_or_else(|| sponsor.description.clone())
-    });
-    render_status(
-        status,
-        &ProfilePage {
-            layout: layout(p, "Profile", "/portal/profile"),
-            sponsor,
-            errors,
-            description,
-        },
-    )
-}
-
-/// `GET /portal/profile`.
-pub async fn profile(p: SponsorPortal) -> AppResult<HttpResponse> {
-    profile_page(&p, FormErrors::new(), None, StatusCode::OK).await
-}
-
-/// `POST /portal/profile/description`: a new description, waiting for staff approval.
-pub async fn propose_description(
-    p: SponsorPortal,
-    form: web::Form<Vec<(String, String)>>,
-) -> AppResult<HttpResponse> {
-    let typed = Fields(form.into_inner()).get("description");
-    let mut errors = FormErrors::new();
-    let text = match text::optional_multi_line(&typed, "the description", 2000) {
-        Ok(t) if t.is_empty() => {
-            errors.add("description", "Enter the new description.");
-            None
-        }
-        Ok(t) => Some(t),
-        Err(m) => {
-            errors.add("description", m);
-            None
-        }
-    };
-    let Some(text) = text else {
-        return profile_page(&p, errors, Some(typed), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let (sid, actor) = (p.sponsor_id, p.actor());
-    p.state
-        .db
-        .run(move |c| portal_actions::propose_description(c, &actor, sid, &text))
-        .await?;
-    Ok(redirect_with_flash(
-        "/portal/profile",
-        FlashKind::Success,
-        "Thank you. Our staff will read the new description before it appears on your profile.",
-    ))
+    super::profile::page(p, super::profile::Typed::default(), errors, status).await
 }
 
 /// `POST /portal/profile/logo?csrf_token=…` (multipart): a new logo, waiting for approval.
@@ -679,6 +620,15 @@ pub async fn upload_logo(
     req: HttpRequest,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
+    let (sid, email) = (p.sponsor_id, p.email.clone());
+    let roles = p
+        .state
+        .db
+        .run(move |c| crate::services::sponsor_self_service::roles(c, sid, &email))
+        .await?;
+    if !roles.may_edit_profile() {
+        return Err(AppError::Forbidden);
+    }
     // A refused file: the profile page again, the message next to the file field.
     let refuse = |m: &str| {
         let mut errors = FormErrors::new();

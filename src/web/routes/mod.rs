@@ -171,11 +171,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/payments/success")
                         .route(get().to(portal::card_payments::payment_success)),
                 )
-                .service(web::resource("/profile").route(get().to(portal::pages::profile)))
+                .service(web::resource("/profile").route(get().to(portal::profile::show)))
                 .service(
                     web::resource("/profile/description")
-                        .route(web::post().to(portal::pages::propose_description)),
+                        .route(web::post().to(portal::profile::propose)),
                 )
+                .service(
+                    web::resource("/profile/billing-address")
+                        .route(web::post().to(portal::profile::save_billing_address)),
+                )
+                .service(
+                    web::resource("/contacts")
+                        .route(web::post().to(portal::profile::add_colleague)),
+                )
+                .service(
+                    web::resource("/contacts/{id:\\d+}/remove")
+                        .route(web::post().to(portal::profile::remove_colleague)),
+                )
+                .service(web::resource("/switch").route(web::post().to(portal::profile::switch)))
                 .service(
                     web::resource("/profile/logo")
                         .route(web::post().to(portal::pages::upload_logo)),

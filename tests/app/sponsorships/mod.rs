@@ -6,3 +6,4 @@ mod impact;
 mod portal;
 mod renewals;
 mod review;
+mod self_service;

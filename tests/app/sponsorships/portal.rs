@@ -487,7 +487,7 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
 
     let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
     let (_, page) = staff.page(&format!("/staff/sponsors/{a}")).await;
-    assert!(page.contains("Description proposed by the sponsor"));
+    assert!(page.contains("Profile update proposed by the sponsor"));
     assert!(!page.contains("<script>alert(2)"));
     assert!(!page.contains("<script>alert(1)"));
     // A stale decision (another text) is refused.
@@ -498,7 +498,11 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let seen = steward::services::portal_actions::fingerprint(pending.1.as_deref().unwrap_or(""));
+    let proposal = steward::models::portal_views::Proposal::of(
+        &steward::models::sponsors::find(&mut app.db(), a).expect("sponsor"),
+    )
+    .expect("waiting");
+    let seen = steward::services::portal_actions::fingerprint(&proposal);
     assert!(page.contains(&seen));
     let still: Option<String> = sponsors::table
         .find(a)

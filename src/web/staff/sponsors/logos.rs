@@ -430,6 +430,8 @@ mod tests {
             description_pending: None,
             billing_address: String::new(),
             tax_id: String::new(),
+            tagline_pending: None,
+            website_pending: None,
         }
     }
 

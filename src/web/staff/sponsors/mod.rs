@@ -448,6 +448,11 @@ struct ShowPage {
     flagged: bool,
     /// The description the sponsor proposed, checked like the public one.
     pending: Vec<Segment>,
+    /// The tagline and website proposed with it, when they change.
+    pending_tagline: Option<Vec<Segment>>,
+    pending_website: Option<String>,
+    /// The fingerprint of the proposal on the page (what an approval applies to).
+    pending_seen: String,
     pending_flagged: bool,
     contacts: Vec<Contact>,
     roles: Vec<(&'static str, &'static str)>,
@@ -530,8 +535,25 @@ async fn show_page_inner(
     let description = acknowledgement::segments(&sponsor.description);
     let tagline = acknowledgement::segments(&sponsor.tagline);
     let flagged = description.iter().chain(tagline.iter()).any(|s| s.flagged);
+    let proposal = crate::models::portal_views::Proposal::of(&sponsor);
     let pending = acknowledgement::segments(sponsor.description_pending.as_deref().unwrap_or(""));
-    let pending_flagged = pending.iter().any(|s| s.flagged);
+    let pending_tagline = proposal
+        .as_ref()
+        .and_then(|p| p.tagline.as_ref())
+        .filter(|t| **t != sponsor.tagline)
+        .map(|t| acknowledgement::segments(t));
+    let pending_website = proposal
+        .as_ref()
+        .and_then(|p| p.website.clone())
+        .filter(|w| *w != sponsor.website);
+    let pending_seen = proposal
+        .as_ref()
+        .map(crate::services::portal_actions::fingerprint)
+        .unwrap_or_default();
+    let pending_flagged = pending
+        .iter()
+        .chain(pending_tagline.iter().flatten())
+        .any(|s| s.flagged);
     let get = |k: &str| f.map(|f| f.get(k)).unwrap_or_default();
     Ok(ShowPage {
         layout: staff.layout(&sponsor.name, "/staff/sponsors"),
@@ -539,6 +561,9 @@ async fn show_page_inner(
         tagline,
         flagged,
         pending,
+        pending_tagline,
+        pending_website,
+        pending_seen,
         pending_flagged,
         contacts,
         roles: CONTACT_ROLES.to_vec(),
