@@ -78,8 +78,11 @@ impl Manager {
                     .with_context(|| format!("cannot open the SQLite database at {path}"))?;
                 // WAL lets readers work while one writer writes; busy_timeout makes a writer
                 // wait for the lock instead of failing; foreign keys are off by default.
+                // busy_timeout comes first: switching a new database to WAL takes a lock,
+                // and a second connection opening at the same moment must wait for it, not
+                // fail ("database is locked", seen once in the csv_export unit tests).
                 c.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {LOCK_WAIT_MS}; \
+                    "PRAGMA busy_timeout = {LOCK_WAIT_MS}; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                 ))
                 .context("cannot set SQLite pragmas")?;
