@@ -177,7 +177,7 @@ async fn periodic_jobs(
 
 /// The periodic jobs, for `today`: purge expired sessions and links, move sponsorships
 /// along their terms (paid → active when the term starts, active → expired when it ends),
-/// send renewal reminders, move paid grants whose event is over to "report due" and send
+/// send renewal and benefit-asset reminders, move paid grants whose event is over to "report due" and send
 /// their report reminders.
 /// Each step is idempotent, so every instance may run it.
 pub fn housekeeping(
@@ -192,6 +192,7 @@ pub fn housekeeping(
     crate::services::sponsorships::expire_ended(c, settings, today)?;
     crate::services::sponsorship_review::settle_all_waitlists(c, settings)?;
     crate::services::renewals::send_reminders(c, settings, today)?;
+    crate::services::assets::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
     // Retention: the text of sent emails goes after its time; the communications log stays.
     let keep_from =

@@ -630,6 +630,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    asset_requests (id) {
+        id -> BigInt,
+        tier_id -> BigInt,
+        label -> Text,
+        kind -> Text,
+        help -> Text,
+        due_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_submissions (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        sponsorship_id -> BigInt,
+        value -> Text,
+        file_key -> Nullable<Text>,
+        file_type -> Nullable<Text>,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_reminders (request_id, sponsorship_id, days_before) {
+        request_id -> BigInt,
+        sponsorship_id -> BigInt,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
@@ -756,8 +790,14 @@ diesel::joinable!(conference_tickets -> conferences (conference_id));
 diesel::joinable!(conference_lines -> conferences (conference_id));
 diesel::joinable!(conference_revenue -> conferences (conference_id));
 diesel::joinable!(conference_baselines -> conferences (conference_id));
+diesel::joinable!(asset_requests -> tiers (tier_id));
+diesel::joinable!(asset_submissions -> asset_requests (request_id));
+diesel::joinable!(asset_submissions -> sponsorships (sponsorship_id));
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
+    asset_requests,
+    asset_submissions,
+    asset_reminders,
     users,
     user_roles,
     sessions,

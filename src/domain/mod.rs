@@ -1,6 +1,7 @@
 //! Pure types with no I/O: they parse their input and say clearly what is wrong with it.
 
 pub mod acknowledgement;
+pub mod assets;
 pub mod benefits;
 pub mod conference_budget;
 pub mod country;

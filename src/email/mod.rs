@@ -1,6 +1,7 @@
 //! Outgoing email: message types rendered from askama templates (subject, text and HTML
 //! parts sharing one layout), the outbox they are queued in, and the transports.
 
+pub mod asset_mail;
 pub mod grant_apply_mail;
 pub mod grant_money_mail;
 pub mod grant_review_mail;
@@ -13,6 +14,7 @@ pub mod review_mail;
 pub mod story_mail;
 pub mod transport;
 
+pub use asset_mail::*;
 pub use grant_apply_mail::*;
 pub use grant_money_mail::*;
 pub use grant_review_mail::*;

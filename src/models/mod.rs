@@ -2,6 +2,7 @@
 
 pub mod agreements;
 pub mod app_settings;
+pub mod assets;
 pub mod audit;
 pub mod auth_tokens;
 pub mod conference_baselines;

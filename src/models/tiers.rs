@@ -161,6 +161,31 @@ pub fn labelled(conn: &mut DbConn) -> QueryResult<Vec<(i64, String)>> {
         .collect())
 }
 
+/// "Gold · Sponsorship 2027" for some tiers, by id (two queries).
+pub fn labelled_many(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let ts: Vec<Tier> = super::in_chunks(ids, |chunk| {
+        tiers::table
+            .filter(tiers::id.eq_any(chunk))
+            .select(Tier::as_select())
+            .load(conn)
+    })?;
+    let pids: Vec<i64> = ts.iter().map(|t| t.programme_id).collect();
+    let titles = super::programmes::find_many(conn, &pids)?;
+    Ok(ts
+        .into_iter()
+        .map(|t| {
+            let label = match titles.get(&t.programme_id) {
+                Some(p) => format!("{} · {}", t.name, p.title()),
+                None => t.name.clone(),
+            };
+            (t.id, label)
+        })
+        .collect())
+}
+
 pub fn benefits(conn: &mut DbConn, tier_id: i64) -> QueryResult<Vec<Benefit>> {
     tier_benefits::table
         .filter(tier_benefits::tier_id.eq(tier_id))

@@ -42,6 +42,8 @@ const TABLES: &[Table] = &[
     t("invoices", &["number"], &[]),
     t("payments", &["stripe_ref", "refund_of"], &[]),
     t("renewal_reminders", &[], &[]),
+    t("asset_submissions", &[], &[]),
+    t("asset_reminders", &[], &[]),
     t("placement_stats", &[], &[]),
     t("stories", &["slug"], &[]),
     t("grant_applications", &["application_key"], &[]),

@@ -173,6 +173,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
     let names = demo_names(n);
     let mut sponsor_ids = Vec::new();
     let mut pipeline_tier = 0;
+    let mut top_terms: Vec<(usize, i64, usize)> = Vec::new();
     crate::db::write_tx(&mut conn, |c| {
         let programme = programmes::insert(
             c,
@@ -251,7 +252,10 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
                     status: Status::Active,
                     notes: String::new(),
                 };
-                create(c, &actor, term)?;
+                let term_id = create(c, &actor, term)?;
+                if t < 2 {
+                    top_terms.push((t, term_id, k));
+                }
                 if k % 17 == 3 {
                     jobs::insert(
                         c,
@@ -303,6 +307,7 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
             4,
             &tier_ids[0..4],
         )?;
+        seed_assets(c, &tier_ids, &top_terms, today)?;
         Ok(())
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -321,6 +326,74 @@ pub fn seed_sponsors(state: &AppState, n: usize) -> anyhow::Result<String> {
         "Demo sponsors created: {visible} visible today over {} tiers (with logos), {pipeline} in the pipeline (applications, agreements, invoices, a payment), 3 placement slots.\n",
         DEMO_TIERS.len()
     ))
+}
+
+/// Benefit assets the top two tiers ask for, some already provided, some still missing.
+fn seed_assets(
+    c: &mut crate::db::DbConn,
+    tier_ids: &[i64],
+    terms: &[(usize, i64, usize)],
+    today: chrono::NaiveDate,
+) -> crate::error::AppResult<()> {
+    use crate::domain::assets::Kind;
+    use crate::models::assets;
+    let days = |n: i64| today + chrono::Duration::days(n);
+    let booth = assets::insert(
+        c,
+        tier_ids[0],
+        "Names of the two people staffing your booth",
+        Kind::Text,
+        "For their badges and the exhibitor list: full names as they should be printed.",
+        days(21),
+    )?;
+    assets::insert(
+        c,
+        tier_ids[0],
+        "Artwork for the printed programme",
+        Kind::File,
+        "A full page, A5 portrait, as a PDF or a PNG of at least 1748 × 2480 pixels.",
+        days(10),
+    )?;
+    let reception = assets::insert(
+        c,
+        tier_ids[0],
+        "Will you join the sponsor reception on the first evening?",
+        Kind::YesNo,
+        "",
+        days(30),
+    )?;
+    let careers = assets::insert(
+        c,
+        tier_ids[1],
+        "Your careers page for the jobs fair",
+        Kind::Link,
+        "The page attendees should visit to see your openings.",
+        days(14),
+    )?;
+    for (t, term, k) in terms {
+        let by = format!("sponsorship@sponsor{k}.example.org");
+        let answers: Vec<(i64, String)> = match (t, k % 2) {
+            (0, 0) => vec![
+                (booth, "Ada Lovelace\nGrace Hopper".into()),
+                (reception, "yes".into()),
+            ],
+            (1, 0) => vec![(careers, format!("https://sponsor{k}.example.org/careers"))],
+            _ => vec![],
+        };
+        for (request, value) in answers {
+            assets::upsert_submission(
+                c,
+                request,
+                *term,
+                &assets::NewSubmission {
+                    value: &value,
+                    file: None,
+                    by: &by,
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Prospects at each step from application to payment, made through the same services staff

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod assets;
 pub mod audit;
 pub mod billing;
 pub mod conferences;

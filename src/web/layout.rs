@@ -144,7 +144,8 @@ impl Layout {
         [
             ("Overview", "/portal"),
             ("Invoices", "/portal/invoices"),
-            ("Profile", "/portal/profile"),
+            ("What we need", "/portal/assets"),
+            ("Your organisation", "/portal/profile"),
             ("Stories", "/portal/stories"),
             ("Impact", "/portal/impact"),
         ]

@@ -15,6 +15,8 @@ const PAGES: &[&str] = &[
     "/staff/sponsorships?q=cloud",
     "/staff/renewals",
     "/staff/programmes",
+    "/staff/asset-requests",
+    "/staff/settings/agreement-templates",
     "/staff/invoices",
     "/staff/invoices?status=open",
     "/staff/grants",
@@ -93,6 +95,8 @@ async fn pages_make_as_many_queries_with_three_times_the_data() {
     pages.push("/staff/grants/1/timeline".into());
     pages.push("/staff/sponsorships/1".into());
     pages.push("/staff/conferences/1".into());
+    pages.push("/staff/asset-requests/1".into());
+    pages.push("/staff/tiers/1".into());
 
     let small = measure(&c, &pages).await;
     for (p, status, _) in &small {

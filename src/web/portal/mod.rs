@@ -2,6 +2,7 @@
 //! where a new link is requested, and the public application.
 
 pub mod apply;
+pub mod assets;
 pub mod card_payments;
 pub mod enter;
 pub mod grants;

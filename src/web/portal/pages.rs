@@ -153,6 +153,8 @@ struct HomePage {
     sponsorships: Vec<SponsorshipView>,
     /// The other sponsors this address is a contact of, with their sponsorships.
     others: Vec<crate::services::sponsor_self_service::OtherSponsor>,
+    /// How many benefit assets are still to provide (and how many of them overdue).
+    assets_missing: (usize, usize),
 }
 
 fn next_step(
@@ -216,7 +218,7 @@ fn next_step(
 pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
     let (sid, email) = (p.sponsor_id, p.email.clone());
     let today = chrono::Utc::now().date_naive();
-    let (sponsor, views, others) = p
+    let (sponsor, views, others, assets_missing) = p
         .state
         .db
         .run(move |c| {
@@ -284,7 +286,30 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
                 });
             }
             let others = crate::services::sponsor_self_service::other_sponsors(c, sid, &email)?;
-            Ok((sponsor, views, others))
+            let asked: Vec<&Sponsorship> = views
+                .iter()
+                .map(|v: &SponsorshipView| &v.s)
+                .filter(|s| crate::domain::assets::ASKED.contains(&s.status()))
+                .collect();
+            let tier_ids: Vec<i64> = asked.iter().map(|s| s.tier_id).collect();
+            let ids: Vec<i64> = asked.iter().map(|s| s.id).collect();
+            let requests = crate::models::assets::for_tiers(c, &tier_ids)?;
+            let answers = crate::models::assets::submissions_of(c, &ids)?;
+            let mut assets_missing = (0, 0);
+            for s in &asked {
+                for r in requests.iter().filter(|r| r.tier_id == s.tier_id) {
+                    if !answers
+                        .iter()
+                        .any(|a| a.request_id == r.id && a.sponsorship_id == s.id)
+                    {
+                        assets_missing.0 += 1;
+                        if r.due_on < today {
+                            assets_missing.1 += 1;
+                        }
+                    }
+                }
+            }
+            Ok((sponsor, views, others, assets_missing))
         })
         .await?;
     render(&HomePage {
@@ -293,6 +318,7 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
         sponsor,
         sponsorships: views,
         others,
+        assets_missing,
     })
 }
 

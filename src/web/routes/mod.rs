@@ -189,6 +189,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(portal::profile::remove_colleague)),
                 )
                 .service(web::resource("/switch").route(web::post().to(portal::profile::switch)))
+                .service(web::resource("/assets").route(get().to(portal::assets::list)))
+                .service(
+                    web::resource("/assets/{request:\\d+}/{sponsorship:\\d+}")
+                        .route(web::post().to(portal::assets::answer)),
+                )
+                .service(
+                    web::resource("/assets/{request:\\d+}/{sponsorship:\\d+}/file")
+                        .route(web::post().to(portal::assets::upload)),
+                )
                 .service(
                     web::resource("/profile/logo")
                         .route(web::post().to(portal::pages::upload_logo)),
@@ -833,6 +842,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/tiers/{id:\\d+}")
                         .route(get().to(staff::sponsorships::programmes::edit_tier))
                         .route(web::post().to(staff::sponsorships::programmes::update_tier)),
+                )
+                // Benefit assets: what a tier asks of its sponsors
+                .service(
+                    web::resource("/tiers/{id:\\d+}/asset-requests/new")
+                        .route(get().to(staff::sponsorships::assets::new_form)),
+                )
+                .service(
+                    web::resource("/tiers/{id:\\d+}/asset-requests")
+                        .route(web::post().to(staff::sponsorships::assets::create)),
+                )
+                .service(
+                    web::resource("/asset-requests")
+                        .route(get().to(staff::sponsorships::assets::list)),
+                )
+                .service(
+                    web::resource("/asset-requests/{id:\\d+}")
+                        .route(get().to(staff::sponsorships::assets::show))
+                        .route(web::post().to(staff::sponsorships::assets::update)),
+                )
+                .service(
+                    web::resource("/asset-requests/{id:\\d+}/delete")
+                        .route(web::post().to(staff::sponsorships::assets::delete)),
+                )
+                .service(
+                    web::resource("/asset-requests/{id:\\d+}/email")
+                        .route(web::post().to(staff::sponsorships::assets::email_missing)),
+                )
+                .service(
+                    web::resource("/asset-submissions/{id:\\d+}/file")
+                        .route(get().to(staff::sponsorships::assets::file)),
                 ),
         );
 }

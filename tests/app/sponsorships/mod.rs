@@ -2,6 +2,7 @@
 //! impact report.
 
 mod applications;
+mod assets;
 mod impact;
 mod portal;
 mod renewals;

@@ -2,6 +2,7 @@
 //! and the detail page where staff move it through its lifecycle and tick off benefits.
 
 pub mod agreements;
+pub mod assets;
 pub mod programmes;
 pub mod renewals;
 pub mod review;

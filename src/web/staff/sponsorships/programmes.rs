@@ -409,6 +409,8 @@ struct TierForm {
     f: TierInput,
     sizes: Vec<(&'static str, &'static str)>,
     currencies: Vec<&'static str>,
+    /// What the tier asks of its sponsors (benefit assets), on an existing tier's page.
+    asset_requests: Vec<crate::models::assets::AssetRequest>,
 }
 
 /// The tier form as typed.
@@ -564,6 +566,7 @@ fn tier_form(
             .iter()
             .map(|(c, _)| *c)
             .collect(),
+        asset_requests: Vec::new(),
     }
 }
 
@@ -593,7 +596,7 @@ pub async fn create_tier(
 
 pub async fn edit_tier(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = *id;
-    let (programme, tier, benefits) = staff
+    let (programme, tier, benefits, requests) = staff
         .state
         .db
         .run(move |c| {
@@ -603,17 +606,14 @@ pub async fn edit_tier(staff: S, id: web::Path<i64>) -> AppResult<HttpResponse> 
                 .into_iter()
                 .map(|b| (b.description, b.quantity))
                 .collect();
-            Ok((p, t, b))
+            let requests = crate::models::assets::for_tier(c, id)?;
+            Ok((p, t, b, requests))
         })
         .await?;
     let f = TierInput::from_tier(&tier, &benefits);
-    render(&tier_form(
-        &staff,
-        programme,
-        Some(tier.id),
-        FormErrors::new(),
-        f,
-    ))
+    let mut page = tier_form(&staff, programme, Some(tier.id), FormErrors::new(), f);
+    page.asset_requests = requests;
+    render(&page)
 }
 
 pub async fn update_tier(
