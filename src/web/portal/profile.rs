@@ -121,7 +121,11 @@ async fn page_with(
             preview,
             contacts,
             role_names: CONTACT_ROLES.to_vec(),
-            colleague: typed.colleague,
+            // A new colleague starts as a marketing contact: the role that can do least.
+            colleague: match typed.colleague {
+                (n, e, r) if r.is_empty() => (n, e, "marketing".into()),
+                c => c,
+            },
             email: p.email.clone(),
         },
     )
