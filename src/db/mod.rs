@@ -302,6 +302,15 @@ where
     })
 }
 
+/// Raw SQL written with PostgreSQL's numbered parameters (`$1`, `$2`…), as this connection's
+/// backend numbers them (SQLite: `?1`, `?2`…). The SQL must not contain `$` otherwise.
+pub fn numbered_params(conn: &DbConn, sql: String) -> String {
+    match conn {
+        DbConn::Sqlite(_) => sql.replace('$', "?"),
+        DbConn::Pg(_) => sql,
+    }
+}
+
 /// Takes a transaction-scoped lock named by `key` (PostgreSQL advisory lock), so that rare
 /// operations whose checks span many rows (e.g. "is this organisation already known?") run
 /// one after the other. SQLite's write transaction already serialises writers.

@@ -670,8 +670,9 @@ pub fn net_received_for_terms(
         }
     );
     let only = only.unwrap_or(0);
+    let sql = crate::db::numbered_params(conn, sql);
     let rows: Vec<Sum> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql.replace('$', "?"))
+        DbConn::Sqlite(c) => diesel::sql_query(sql)
             .bind::<Text, _>(currency)
             .bind::<Date, _>(end)
             .bind::<Date, _>(start)

@@ -93,18 +93,10 @@ struct Count {
     n: i64,
 }
 
-/// SQLite numbers its parameters `?1`; PostgreSQL `$1`.
-fn for_backend(conn: &DbConn, sql: String) -> String {
-    match conn {
-        DbConn::Sqlite(_) => sql.replace('$', "?"),
-        DbConn::Pg(_) => sql,
-    }
-}
-
 /// How many changes and emails the timeline holds.
 pub fn count(conn: &mut DbConn, owner: Owner) -> QueryResult<i64> {
     let r = owner.records();
-    let sql = for_backend(
+    let sql = crate::db::numbered_params(
         conn,
         format!(
             "SELECT (SELECT COUNT(*) FROM audit_log WHERE {r}) \
@@ -126,7 +118,7 @@ pub fn count(conn: &mut DbConn, owner: Owner) -> QueryResult<i64> {
 /// email, which the change caused, above it).
 pub fn page(conn: &mut DbConn, owner: Owner, offset: i64, limit: i64) -> QueryResult<Vec<Item>> {
     let r = owner.records();
-    let sql = for_backend(
+    let sql = crate::db::numbered_params(
         conn,
         format!(
             "SELECT 'change' AS source, id, at, actor AS who, action AS what, \
@@ -159,7 +151,7 @@ pub fn page(conn: &mut DbConn, owner: Owner, offset: i64, limit: i64) -> QueryRe
 /// read it, and nobody reads another record's mail by changing the id in the address).
 pub fn has_email(conn: &mut DbConn, owner: Owner, email_id: i64) -> QueryResult<bool> {
     let r = owner.records();
-    let sql = for_backend(
+    let sql = crate::db::numbered_params(
         conn,
         format!("SELECT COUNT(*) AS n FROM outbox WHERE id = $2 AND {r}"),
     );
