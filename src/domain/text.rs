@@ -1,6 +1,10 @@
 //! Free text fields: trimmed, length-checked, single-line where it matters.
 
 /// An optional single-line text field ("" when left empty).
+/// Longest postal address printed on invoices, in characters (the application form and the
+/// portal take the same).
+pub const BILLING_ADDRESS_MAX: usize = 500;
+
 pub fn optional_single_line(input: &str, label: &str, max: usize) -> Result<String, String> {
     if input.trim().is_empty() {
         return Ok(String::new());

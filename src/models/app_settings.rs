@@ -13,6 +13,21 @@ pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// Every setting whose key starts with `prefix` (one query).
+pub fn with_prefix(conn: &mut DbConn, prefix: &str) -> QueryResult<Vec<(String, String)>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    s::app_settings
+        .filter(s::key.like(pattern).escape('\\'))
+        .select((s::key, s::value))
+        .load(conn)
+}
+
 /// Stores `value` unless the key already has one; returns the value that is stored.
 pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<String> {
     if let Some(v) = get(conn, key)? {

@@ -101,6 +101,14 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(asset_requests::table.find(id)).execute(conn)
 }
 
+/// Takes the request's row until the transaction ends (a no-op write): one bulk email at a
+/// time per request.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(asset_requests::table.find(id))
+        .set(asset_requests::label.eq(asset_requests::label))
+        .execute(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<AssetRequest> {
     asset_requests::table
         .find(id)
@@ -293,6 +301,37 @@ pub fn missing_after(
             asset_submissions::table
                 .filter(asset_submissions::request_id.eq(r.id))
                 .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
+        )))
+        .order(sponsorships::id.asc())
+        .limit(limit.max(0))
+        .select((sponsorships::id, sponsors::id, sponsors::name))
+        .load(conn)
+}
+
+/// Like `missing_after`, without the sponsorships already reminded at `days_before` (the
+/// reminder job opens a transaction only for real work).
+pub fn unreminded_after(
+    conn: &mut DbConn,
+    r: &AssetRequest,
+    days_before: i32,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Asked>> {
+    sponsorships::table
+        .inner_join(sponsors::table)
+        .filter(sponsorships::tier_id.eq(r.tier_id))
+        .filter(sponsorships::status.eq_any(asked()))
+        .filter(sponsorships::id.gt(after))
+        .filter(not(exists(
+            asset_submissions::table
+                .filter(asset_submissions::request_id.eq(r.id))
+                .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
+        )))
+        .filter(not(exists(
+            asset_reminders::table
+                .filter(asset_reminders::request_id.eq(r.id))
+                .filter(asset_reminders::sponsorship_id.eq(sponsorships::id))
+                .filter(asset_reminders::days_before.eq(days_before)),
         )))
         .order(sponsorships::id.asc())
         .limit(limit.max(0))

@@ -209,14 +209,14 @@ pub fn reject_profile_if(conn: &mut DbConn, sponsor_id: i64, seen: &Proposal) ->
 }
 
 /// The sponsors that have a contact with this address, with the contact's name, by the
-/// indexed address (stored lower-cased), one row per sponsor.
+/// indexed address (stored lower-cased), one row per sponsor: as many as the address is a
+/// contact of (a handful), never the whole table.
 pub fn contacts_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(Sponsor, String)>> {
     let rows: Vec<(Sponsor, String)> = sponsor_contacts::table
         .inner_join(sponsors::table)
         .filter(sponsor_contacts::email.eq(email.to_lowercase()))
         .select((Sponsor::as_select(), sponsor_contacts::name))
         .order((sponsors::id.asc(), sponsor_contacts::id.asc()))
-        .limit(MAX_SPONSORS_PER_ADDRESS)
         .load(conn)?;
     let mut out: Vec<(Sponsor, String)> = Vec::new();
     for (s, name) in rows {
@@ -227,9 +227,15 @@ pub fn contacts_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<(S
     Ok(out)
 }
 
-/// At most this many contact rows are read for one address (a person is a contact of a
-/// handful of sponsors; the cap keeps a shared inbox from reading the whole table).
-pub const MAX_SPONSORS_PER_ADDRESS: i64 = 200;
+/// Whether `email` is a contact of sponsor `sponsor_id` (by the indexed address).
+pub fn is_contact(conn: &mut DbConn, sponsor_id: i64, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sponsor_contacts::table
+            .filter(sponsor_contacts::sponsor_id.eq(sponsor_id))
+            .filter(sponsor_contacts::email.eq(email.to_lowercase())),
+    ))
+    .get_result(conn)
+}
 
 /// Audit entries of one action on one record since `since` (per-recipient cooldown).
 pub fn actions_on_record_since(

@@ -421,6 +421,15 @@ pub fn add_contact(
         .get_result(conn)
 }
 
+/// Takes the sponsor's row until the transaction ends (a no-op write), so two changes to its
+/// contact list go one after the other on PostgreSQL and each check sees the other's change
+/// (SQLite's write transaction already serialises writers). 0 when there is no such sponsor.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set(sponsors::updated_at.eq(super::now()))
+        .execute(conn)
+}
+
 /// Removes a contact of this sponsor (the sponsor id guards against removing another's).
 pub fn remove_contact(conn: &mut DbConn, sponsor_id: i64, contact_id: i64) -> QueryResult<usize> {
     diesel::delete(

@@ -141,6 +141,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Sponsorship> {
 }
 
 /// Moves the status only if it still is `from`; false when someone else moved it first.
+/// Takes the sponsorship's row until the transaction ends (a no-op write), so two changes
+/// that read and then write its children go one after the other on PostgreSQL. 0 when there
+/// is no such sponsorship.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(sponsorships::table.find(id))
+        .set(sponsorships::updated_at.eq(super::now()))
+        .execute(conn)
+}
+
 pub fn set_status_if(conn: &mut DbConn, id: i64, from: Status, to: Status) -> QueryResult<bool> {
     let n = diesel::update(
         sponsorships::table

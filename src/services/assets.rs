@@ -168,6 +168,11 @@ pub fn provide(
     answer: &NewSubmission,
 ) -> AppResult<Option<String>> {
     write_tx(conn, |conn| {
+        // Two answers at once (a double click, two colleagues): one after the other, so the
+        // second replaces the first and the first's file is handed back to be deleted.
+        if sponsorships::lock(conn, sponsorship_id)? == 0 {
+            return Err(AppError::NotFound);
+        }
         let s = sponsorships::find(conn, sponsorship_id)?;
         let r = rows::find(conn, request_id)?;
         if s.sponsor_id != sponsor_id || r.tier_id != s.tier_id {
@@ -223,6 +228,9 @@ fn email_about(
     Ok(n)
 }
 
+/// A second round of emails about one request waits this long after the first.
+pub const RESEND_MINUTES: i64 = 5;
+
 /// The largest note staff may add to the email, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
 
@@ -239,6 +247,21 @@ pub fn email_missing(
 ) -> AppResult<(usize, usize)> {
     write_tx(conn, |conn| {
         let r = rows::find(conn, id)?;
+        // A double submit, or two staff at once, sends one round: the second is told.
+        rows::lock(conn, id)?;
+        let recent = crate::models::portal_views::actions_on_record_since(
+            conn,
+            "asset_request.emailed",
+            "asset_request",
+            &id.to_string(),
+            crate::models::now() - chrono::Duration::minutes(RESEND_MINUTES),
+        )?;
+        if recent > 0 {
+            return Err(AppError::Conflict(format!(
+                "These sponsors were emailed about \"{}\" less than {RESEND_MINUTES} minutes ago. Nothing was sent again.",
+                r.label
+            )));
+        }
         let (mut sponsors_n, mut emails) = (0, 0);
         let mut after = 0;
         loop {
@@ -282,7 +305,7 @@ pub fn send_reminders(
         };
         let mut after = 0;
         loop {
-            let chunk = rows::missing_after(conn, &r, after, 500)?;
+            let chunk = rows::unreminded_after(conn, &r, threshold, after, 500)?;
             let Some(last) = chunk.last() else { break };
             after = last.0;
             for asked in chunk {

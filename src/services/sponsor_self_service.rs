@@ -62,16 +62,9 @@ pub fn roles(conn: &mut DbConn, sponsor_id: i64, email: &str) -> AppResult<Conta
     ))
 }
 
-/// Takes the sponsor's row for the rest of the transaction, so two colleagues changing the
-/// contact list at once go one after the other (PostgreSQL; SQLite's write transaction
-/// already serialises writers) and each check sees the other's change.
+/// Takes the sponsor's row for the rest of the transaction (see `sponsors::lock`).
 fn lock_sponsor(conn: &mut DbConn, sponsor_id: i64) -> AppResult<()> {
-    use crate::db::schema::sponsors::dsl as s;
-    use diesel::prelude::*;
-    let n = diesel::update(s::sponsors.find(sponsor_id))
-        .set(s::updated_at.eq(crate::models::now()))
-        .execute(conn)?;
-    if n == 0 {
+    if sponsors::lock(conn, sponsor_id)? == 0 {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -152,6 +145,18 @@ pub fn add_colleague(
     })
 }
 
+/// Why the last primary contact stays.
+pub const LAST_PRIMARY: &str =
+    "Every sponsor needs a primary contact: add another primary contact before removing this one.";
+
+/// Whether removing `gone` leaves the sponsor without a primary contact.
+pub fn leaves_no_primary(contacts: &[Contact], gone: &Contact) -> bool {
+    gone.role == "primary"
+        && !contacts
+            .iter()
+            .any(|c| c.id != gone.id && c.role == "primary")
+}
+
 /// A primary contact (`by`) removes a colleague (or their own entry). The sponsor always
 /// keeps a primary contact. The removed address's links to this sponsor end unless it is
 /// still a contact in another role. Returns whether `by` lost access.
@@ -171,14 +176,8 @@ pub fn remove_colleague(
         let Some(gone) = contacts.iter().find(|c| c.id == contact_id) else {
             return Err(AppError::NotFound);
         };
-        let primaries_left = contacts
-            .iter()
-            .filter(|c| c.id != contact_id && c.role == "primary")
-            .count();
-        if gone.role == "primary" && primaries_left == 0 {
-            return Err(AppError::Conflict(
-                "Every sponsor needs a primary contact: add another primary contact before removing this one.".into(),
-            ));
+        if leaves_no_primary(&contacts, gone) {
+            return Err(AppError::Conflict(LAST_PRIMARY.into()));
         }
         sponsors::remove_contact(conn, sponsor_id, contact_id)?;
         let still = contacts
@@ -294,12 +293,10 @@ pub fn switch(
     email: &str,
     expires_at: chrono::NaiveDateTime,
 ) -> AppResult<(String, String)> {
-    let Some((sponsor, _)) = portal_views::contacts_with_email(conn, email)?
-        .into_iter()
-        .find(|(s, _)| s.id == to)
-    else {
+    if !portal_views::is_contact(conn, to, email)? {
         return Err(AppError::NotFound);
-    };
+    }
+    let sponsor = sponsors::find(conn, to)?;
     if expires_at <= crate::models::now() {
         return Err(AppError::Gone(
             "Your link has expired: ask for a new one.".into(),

@@ -74,10 +74,18 @@ pub fn add_contact(
 /// the portal links sent to that address unless another contact of the sponsor has it.
 pub fn remove_contact(c: &mut DbConn, actor: &Actor, id: i64, cid: i64) -> AppResult<()> {
     write_tx(c, |c| {
+        if sponsors::lock(c, id)? == 0 {
+            return Err(AppError::NotFound);
+        }
         let contacts = sponsors::contacts(c, id)?;
         let Some(gone) = contacts.iter().find(|x| x.id == cid) else {
             return Err(AppError::NotFound);
         };
+        if super::sponsor_self_service::leaves_no_primary(&contacts, gone) {
+            return Err(AppError::Conflict(
+                super::sponsor_self_service::LAST_PRIMARY.into(),
+            ));
+        }
         if sponsors::remove_contact(c, id, cid)? == 0 {
             return Err(AppError::NotFound);
         }

@@ -161,21 +161,24 @@ impl ApplyInput {
             .map_err(|m| errors.add("country", m))
             .ok();
         let org_size = self.org_size(errors);
-        let billing_address =
-            match text::optional_multi_line(&self.billing_address, "the billing address", 500) {
-                Ok(a) if a.is_empty() => {
-                    errors.add(
-                        "billing_address",
-                        "Enter the address to put on the invoice.",
-                    );
-                    None
-                }
-                Ok(a) => Some(a),
-                Err(m) => {
-                    errors.add("billing_address", m);
-                    None
-                }
-            };
+        let billing_address = match text::optional_multi_line(
+            &self.billing_address,
+            "the billing address",
+            text::BILLING_ADDRESS_MAX,
+        ) {
+            Ok(a) if a.is_empty() => {
+                errors.add(
+                    "billing_address",
+                    "Enter the address to put on the invoice.",
+                );
+                None
+            }
+            Ok(a) => Some(a),
+            Err(m) => {
+                errors.add("billing_address", m);
+                None
+            }
+        };
         let primary_name = text::single_line(&self.primary_name, "the contact's name", 120)
             .map_err(|m| errors.add("primary_name", m))
             .ok();

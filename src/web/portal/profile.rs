@@ -264,17 +264,18 @@ pub async fn save_billing_address(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let typed = Fields(form.into_inner()).get("billing_address");
-    let address = match text::optional_multi_line(&typed, "the billing address", 1000) {
-        Ok(a) => a,
-        Err(m) => {
-            let t = Typed {
-                billing_address: Some(typed),
-                ..Typed::default()
-            };
-            let errors = FormErrors::one("billing_address", m);
-            return page(&p, t, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
+    let address =
+        match text::optional_multi_line(&typed, "the billing address", text::BILLING_ADDRESS_MAX) {
+            Ok(a) => a,
+            Err(m) => {
+                let t = Typed {
+                    billing_address: Some(typed),
+                    ..Typed::default()
+                };
+                let errors = FormErrors::one("billing_address", m);
+                return page(&p, t, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        };
     let (sid, email, actor) = (p.sponsor_id, p.email.clone(), p.actor());
     let changed = p
         .state

@@ -11,7 +11,7 @@ use steward::web::extract::portal::LinkKind;
 
 use crate::fixtures::NewSponsor;
 use crate::fixtures::sponsorships::{sponsorship, tier};
-use crate::helpers::{TestApp, TestClient, location};
+use crate::helpers::{TestApp, TestClient, flash, location};
 
 /// A sponsor with a primary and a marketing contact at `{slug}.example`.
 fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
@@ -248,6 +248,19 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
     )
     .await;
     assert_eq!(r.status(), 303);
+    // Two new files at once (a double click): one answer, one file kept, the other removed.
+    let dir = steward::services::assets::files_dir(&app.state.settings.data_dir);
+    let up = format!("/portal/assets/{file}/{sa}/file");
+    let (r1, r2) = tokio::join!(
+        upload(&mel, &up, "a.png", PNG.to_vec()),
+        upload(&mel, &up, "b.png", PNG.to_vec())
+    );
+    assert_eq!((r1.status().as_u16(), r2.status().as_u16()), (303, 303));
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        1,
+        "one file on disk"
+    );
     let (_, page) = mel.page("/portal/assets").await;
     assert!(page.contains("provided everything"), "{page}");
     assert!(page.contains("Kim, Lee and Sam"));
@@ -320,6 +333,16 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), format!("/staff/asset-requests/{text}"));
+    assert_eq!(asked_recipients(&app), ["mel@blue.example"]);
+    // A second click (or a colleague at the same moment) sends nothing more.
+    let r = staff
+        .post(
+            &format!("/staff/asset-requests/{text}/email"),
+            &[("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(flash(&r).expect("flash").0, "error");
     assert_eq!(asked_recipients(&app), ["mel@blue.example"]);
     let mail = app.wait_for_mail("mel@blue.example", "asset_request").await;
     assert!(

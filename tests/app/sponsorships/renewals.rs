@@ -403,6 +403,15 @@ async fn removing_a_contact_ends_the_portal_links_sent_to_them() {
         "billing",
     )
     .expect("contact");
+    // A second primary contact: a sponsor always keeps one.
+    steward::models::sponsors::add_contact(
+        &mut app.db(),
+        s,
+        "Quinn Primary",
+        "quinn@acme.example",
+        "primary",
+    )
+    .expect("contact");
     let c = portal(&app, s, "pat@acme.example").await;
     let sam = portal(&app, s, "sam@acme.example").await;
     assert_eq!(c.page("/portal").await.0, 200);

@@ -66,8 +66,7 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
         .state
         .db
         .run(|c| {
-            // A foundation has a handful of programmes a year; the list is one query plus
-            // one settings read per template.
+            // A foundation has a handful of programmes a year: two queries in all.
             let mut ps = programmes::list(c)?;
             ps.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.name.cmp(&b.name)));
             let mut variants: Vec<(Variant, Option<Programme>)> =
@@ -76,9 +75,16 @@ pub async fn list(staff: S) -> AppResult<HttpResponse> {
                 variants.push((Variant::Programme(p.id), Some(p.clone())));
                 variants.push((Variant::ProgrammeRenewal(p.id), Some(p)));
             }
+            // Every saved template in one query, not one per programme.
+            let saved: std::collections::HashSet<String> =
+                crate::models::app_settings::with_prefix(c, agreements::TEMPLATE_KEY)?
+                    .into_iter()
+                    .filter(|(_, text)| !text.trim().is_empty())
+                    .map(|(k, _)| k)
+                    .collect();
             let mut rows = Vec::with_capacity(variants.len());
             for (v, p) in variants {
-                let written = v == Variant::Standard || agreements::saved_template(c, v)?.is_some();
+                let written = v == Variant::Standard || saved.contains(&v.key());
                 let (name, used_for) = names(v, p.as_ref());
                 rows.push(Row {
                     slug: v.slug(),

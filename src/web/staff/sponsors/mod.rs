@@ -77,7 +77,10 @@ fn flagged(list: Vec<Sponsor>) -> Vec<(Sponsor, bool)> {
                 || !acknowledgement::find(&s.tagline).is_empty()
                 || s.description_pending
                     .as_deref()
-                    .is_some_and(|d| !acknowledgement::find(d).is_empty());
+                    .is_some_and(|d| !acknowledgement::find(d).is_empty())
+                || s.tagline_pending
+                    .as_deref()
+                    .is_some_and(|t| !acknowledgement::find(t).is_empty());
             (s, flagged)
         })
         .collect()
@@ -635,16 +638,24 @@ pub async fn add_contact(
 pub async fn remove_contact(staff: S, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (id, cid) = path.into_inner();
     let actor = staff.actor();
-    staff
+    let r = staff
         .state
         .db
         .run(move |c| crate::services::sponsors::remove_contact(c, &actor, id, cid))
-        .await?;
-    Ok(redirect_with_flash(
-        &format!("/staff/sponsors/{id}"),
-        FlashKind::Success,
-        "Contact removed.",
-    ))
+        .await;
+    match r {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("/staff/sponsors/{id}"),
+            FlashKind::Success,
+            "Contact removed.",
+        )),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(
+            &format!("/staff/sponsors/{id}"),
+            FlashKind::Error,
+            &m,
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn add_job(

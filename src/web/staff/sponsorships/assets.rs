@@ -368,11 +368,22 @@ pub async fn email_missing(
     };
     let (actor, settings) = (staff.actor(), staff.state.settings.clone());
     let today = chrono::Utc::now().date_naive();
-    let (sponsors, emails) = staff
+    let r = staff
         .state
         .db
         .run(move |c| service::email_missing(c, &settings, &actor, id, &note, today))
-        .await?;
+        .await;
+    let (sponsors, emails) = match r {
+        Ok(x) => x,
+        Err(AppError::Conflict(m)) => {
+            return Ok(redirect_with_flash(
+                &format!("/staff/asset-requests/{id}"),
+                FlashKind::Error,
+                &m,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     let message = if sponsors == 0 {
         "Nobody is missing it: no email was sent.".to_string()
     } else {
