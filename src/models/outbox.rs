@@ -226,10 +226,28 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OutboxLine>> {
-    with_status_to(status, to)
-        .order(outbox::id.desc())
+    if to.trim().is_empty() {
+        return with_status_to(status, to)
+            .order(outbox::id.desc())
+            .offset(offset.max(0))
+            .limit(limit.max(0))
+            .select(OutboxLine::as_select())
+            .load(conn);
+    }
+    // A recipient search finds its page's ids in the (status, to_addr) index alone, then
+    // reads those rows. Ordered by `id` itself, SQLite would walk the (status, id) index and
+    // read every row of the status to test its address: 0.45 s for a search that matches
+    // nothing among 300,000 sent emails, against 0.05 s for the index (`+id` keeps the
+    // order off that index; measured with bench/scale at x100).
+    let ids: Vec<i64> = with_status_to(status, to)
+        .order(diesel::dsl::sql::<diesel::sql_types::BigInt>("+id").desc())
         .offset(offset.max(0))
         .limit(limit.max(0))
+        .select(outbox::id)
+        .load(conn)?;
+    outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .order(outbox::id.desc())
         .select(OutboxLine::as_select())
         .load(conn)
 }
