@@ -3,9 +3,17 @@
 
 use std::collections::BTreeMap;
 
-/// Field name → the message to show beside it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FormErrors(BTreeMap<String, String>);
+/// Field name → the message to show beside it, remembered in the order they were added (the
+/// order of the form, for the error summary at the top of the page).
+#[derive(Clone, Debug, Default)]
+pub struct FormErrors(BTreeMap<String, String>, Vec<String>);
+
+impl PartialEq for FormErrors {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for FormErrors {}
 
 impl FormErrors {
     pub fn new() -> Self {
@@ -19,9 +27,17 @@ impl FormErrors {
     }
     /// Records a message for a field (the first message for a field wins).
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_string())
-            .or_insert_with(|| message.into());
+        if !self.0.contains_key(field) {
+            self.0.insert(field.to_string(), message.into());
+            self.1.push(field.to_string());
+        }
+    }
+    /// (field, message) in the order they were added: the error summary's list.
+    pub fn entries(&self) -> Vec<(&str, &str)> {
+        self.1
+            .iter()
+            .filter_map(|f| self.0.get(f).map(|m| (f.as_str(), m.as_str())))
+            .collect()
     }
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str)
@@ -41,8 +57,8 @@ impl FormErrors {
     }
     /// Adds another set of messages (a field's first message still wins).
     pub fn merge(&mut self, other: FormErrors) {
-        for (field, message) in other.0 {
-            self.add(&field, message);
+        for (field, message) in other.entries() {
+            self.add(field, message);
         }
     }
 }

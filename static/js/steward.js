@@ -16,4 +16,23 @@
       el.select();
     }
   });
+  // A refused form: the error summary at the top takes focus, so screen readers read what
+  // went wrong first; each of its links moves focus to its field.
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest && event.target.closest(".error-summary a");
+    if (!link) {
+      return;
+    }
+    var id = decodeURIComponent((link.getAttribute("href") || "").slice(1));
+    var field = document.getElementById(id);
+    if (field && field.focus) {
+      event.preventDefault();
+      field.scrollIntoView({ block: "center" });
+      field.focus();
+    }
+  });
 })();

@@ -425,6 +425,67 @@ async fn e2e_first_run_setup_and_login_in_chromium() {
     );
     progress("signed in, dashboard shown");
 
+    // A refused form: "Error: " in the title, the summary at the top has focus, and its link
+    // moves focus to the field.
+    client
+        .goto(&format!("{}/staff/account", app.address))
+        .await
+        .expect("open the account page");
+    wait_for(
+        &client,
+        "//form[@action='/staff/account/password']",
+        "the password form",
+    )
+    .await;
+    fill(&client, "current_password", "not-my-password-at-all").await;
+    fill(&client, "new_password", "short").await;
+    fill(&client, "new_password_confirm", "short").await;
+    click(
+        &client,
+        "//form[@action='/staff/account/password']//button[@type='submit']",
+        "the Change password button",
+    )
+    .await;
+    wait_for(&client, "//*[@id='error-summary']", "the error summary").await;
+    let title = client.title().await.expect("title");
+    assert!(
+        title.starts_with("Error: "),
+        "the title of a refused form is {title:?}"
+    );
+    let focused = client
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
+        .await
+        .expect("read the focused element");
+    assert_eq!(
+        focused.as_str(),
+        Some("error-summary"),
+        "focus after a refused form"
+    );
+    click(
+        &client,
+        "//*[@id='error-summary']//a",
+        "the first message in the summary",
+    )
+    .await;
+    let focused = client
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
+        .await
+        .expect("read the focused element");
+    let field = focused.as_str().unwrap_or_default().to_string();
+    assert!(
+        ["current_password", "new_password"].contains(&field.as_str()),
+        "the summary's link should focus its field, not {field:?}"
+    );
+    progress(&format!(
+        "refused form announced: title {title:?}, focus to #{field}"
+    ));
+
     // The setup link is used up.
     client
         .goto(&setup_url)

@@ -5,6 +5,7 @@ mod fixtures;
 mod helpers;
 
 mod access;
+mod accessibility;
 mod admin;
 mod backup;
 mod billing;
