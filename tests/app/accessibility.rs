@@ -86,6 +86,27 @@ async fn refused_staff_forms_say_error_in_the_title_and_link_each_message_to_its
         let r = c.post(path, &fields).await;
         assert_announced(r, path).await;
     }
+    // A refused edit keeps a heading even when the name was emptied.
+    let slot = steward::models::placement_slots::insert(
+        &mut app.db(),
+        "docs-footer",
+        "Documentation footer",
+        "",
+        None,
+        4,
+        &[],
+    )
+    .expect("slot");
+    let r = c
+        .post(
+            &format!("/staff/placements/{slot}"),
+            &[("name", ""), ("key", "docs-footer")],
+        )
+        .await;
+    let status = r.status();
+    let body = r.text().await.expect("body");
+    assert_eq!(status, 422, "{body}");
+    assert!(!body.contains("<h1></h1>"), "an empty heading");
     // A page that was not refused says nothing of the kind.
     let (status, page) = c.page("/staff/settings/billing").await;
     assert_eq!(status, 200);
@@ -124,4 +145,34 @@ async fn refused_portal_forms_are_announced_too() {
         )
         .await;
     assert_announced(r, "/portal/profile/description").await;
+}
+
+#[tokio::test]
+async fn grant_forms_tie_each_message_to_its_field() {
+    use crate::fixtures::grants::{AMA, GrantBuilder, ProgrammeBuilder, assign};
+    use steward::domain::grants::Status;
+    let app = TestApp::spawn().await;
+    let p = ProgrammeBuilder::event("Events").insert(&app);
+    let id = GrantBuilder::new(p)
+        .status(Status::UnderReview)
+        .insert(&app);
+    let (reviewer, rid, _) = app.signed_in(&[Role::GrantsReviewer]).await;
+    assign(&app, id, rid);
+    let r = reviewer
+        .post(
+            &format!("/staff/grants/{id}/vote"),
+            &[("vote", "maybe"), ("score", "9"), ("comment", "")],
+        )
+        .await;
+    assert_announced(r, "the reviewer's vote").await;
+
+    let info = GrantBuilder::new(p)
+        .status(Status::InfoRequested)
+        .insert(&app);
+    let c = app.link_client(LinkKind::APPLICANT, info, AMA).await;
+    let r = c.post("/grants/portal/messages", &[("body", "   ")]).await;
+    assert_announced(r, "the applicant's reply").await;
+    let r = c.post("/grants/portal/withdraw", &[("reason", "")]).await;
+    let ids = assert_announced(r, "withdrawing").await;
+    assert_eq!(ids, ["withdraw_confirm"]);
 }

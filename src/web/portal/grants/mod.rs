@@ -430,12 +430,12 @@ pub async fn withdraw(p: GrantPortal, form: web::Form<WithdrawForm>) -> AppResul
     };
     let reason = match text::optional_multi_line(&f.reason, "the reason", 1000) {
         Ok(r) => r,
-        Err(m) => return refuse(&p, "withdraw", m, typed()).await,
+        Err(m) => return refuse(&p, "reason", m, typed()).await,
     };
     if f.confirm.is_empty() {
         return refuse(
             &p,
-            "withdraw",
+            "withdraw_confirm",
             "Tick the box to confirm that you want to withdraw the application.".into(),
             typed(),
         )
