@@ -89,6 +89,10 @@ impl UserView {
     pub fn grants_money(&self) -> bool {
         GrantsMoney::allows(&self.roles)
     }
+    /// Opens sponsorship pages (the routes' own rule), so other pages link them only then.
+    pub fn sponsorships(&self) -> bool {
+        crate::web::extract::SponsorshipsStaff::allows(&self.roles)
+    }
     /// Sets up grant programmes and settings (the routes' own rule too).
     pub fn grants_setup(&self) -> bool {
         GrantsAdmin::allows(&self.roles)
@@ -122,6 +126,11 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Whether the signed-in user may open sponsorship pages (links to them show only then).
+    pub fn may_open_sponsorships(&self) -> bool {
+        self.user.as_ref().is_some_and(UserView::sponsorships)
+    }
+
     /// A page without user or navigation (error pages).
     pub fn bare(title: &str, foundation: &str) -> Layout {
         Layout {

@@ -724,6 +724,20 @@ async fn sponsorship_revenue_is_read_live_from_the_tied_programme() {
     );
     assert!(body.contains("Applications still to approve ($10,000.00) are not counted"));
     assert!(body.contains("Gone Co"));
+    // The treasurer cannot open sponsorship pages, so they are not links here (they were,
+    // and answered 403); sponsorship staff get the links.
+    assert!(
+        !body.contains("href=\"/staff/sponsorships/"),
+        "no dead links for the treasurer"
+    );
+    let (sponsorships_staff, _, _) = app.signed_in(&[Role::Sponsorships, Role::Treasurer]).await;
+    let (_, theirs) = sponsorships_staff
+        .page(&format!("/staff/conferences/{id}"))
+        .await;
+    assert!(
+        theirs.contains(&format!("href=\"/staff/sponsorships/{paid}\"")),
+        "{theirs}"
+    );
     // An invoice paid by bank transfer shows as paid without any budget edit.
     let inv = issue_invoice(&app, paid, today());
     bank_transfer(&app, inv.id, 400_000, "part", today());
