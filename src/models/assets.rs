@@ -243,22 +243,40 @@ pub fn file_keys(conn: &mut DbConn, request_id: i64) -> QueryResult<Vec<String>>
 /// One sponsorship asked for a request: (sponsorship id, sponsor id, sponsor name).
 pub type Asked = (i64, i64, String);
 
-/// How many asked sponsorships of the request's tier have (`provided`) or have not provided
-/// it.
-pub fn count_asked(conn: &mut DbConn, r: &AssetRequest, provided: bool) -> QueryResult<i64> {
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// The sponsorships a request asks (its tier's, committed and not over), with their
+/// sponsor, that have (`answered`) or have not answered it: the one query behind the counts,
+/// the missing list, the bulk email and the reminders.
+fn asked_for(
+    r: &AssetRequest,
+    answered: bool,
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<sponsorships::table, sponsors::table>,
+    Backend,
+> {
     let has = exists(
         asset_submissions::table
             .filter(asset_submissions::request_id.eq(r.id))
             .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
     );
     let q = sponsorships::table
+        .inner_join(sponsors::table)
         .filter(sponsorships::tier_id.eq(r.tier_id))
-        .filter(sponsorships::status.eq_any(asked()));
-    if provided {
-        q.filter(has).count().get_result(conn)
+        .filter(sponsorships::status.eq_any(asked()))
+        .into_boxed();
+    if answered {
+        q.filter(has)
     } else {
-        q.filter(not(has)).count().get_result(conn)
+        q.filter(not(has))
     }
+}
+
+/// How many asked sponsorships of the request's tier have (`provided`) or have not provided
+/// it.
+pub fn count_asked(conn: &mut DbConn, r: &AssetRequest, provided: bool) -> QueryResult<i64> {
+    asked_for(r, provided).count().get_result(conn)
 }
 
 /// One page of the asked sponsorships that have not provided the request, by sponsor name.
@@ -268,15 +286,7 @@ pub fn missing_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Asked>> {
-    sponsorships::table
-        .inner_join(sponsors::table)
-        .filter(sponsorships::tier_id.eq(r.tier_id))
-        .filter(sponsorships::status.eq_any(asked()))
-        .filter(not(exists(
-            asset_submissions::table
-                .filter(asset_submissions::request_id.eq(r.id))
-                .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
-        )))
+    asked_for(r, false)
         .order((sponsors::name.asc(), sponsorships::id.asc()))
         .offset(offset.max(0))
         .limit(limit.max(0))
@@ -285,55 +295,26 @@ pub fn missing_page(
 }
 
 /// Up to `limit` asked sponsorships without the request, with ids above `after`, by id (the
-/// reminder job and the bulk email walk them in chunks).
+/// reminder job and the bulk email walk them in chunks). With `not_reminded_at`, those
+/// already reminded at that many days are left out (the reminder job opens a transaction
+/// only for real work).
 pub fn missing_after(
     conn: &mut DbConn,
     r: &AssetRequest,
+    not_reminded_at: Option<i32>,
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<Asked>> {
-    sponsorships::table
-        .inner_join(sponsors::table)
-        .filter(sponsorships::tier_id.eq(r.tier_id))
-        .filter(sponsorships::status.eq_any(asked()))
-        .filter(sponsorships::id.gt(after))
-        .filter(not(exists(
-            asset_submissions::table
-                .filter(asset_submissions::request_id.eq(r.id))
-                .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
-        )))
-        .order(sponsorships::id.asc())
-        .limit(limit.max(0))
-        .select((sponsorships::id, sponsors::id, sponsors::name))
-        .load(conn)
-}
-
-/// Like `missing_after`, without the sponsorships already reminded at `days_before` (the
-/// reminder job opens a transaction only for real work).
-pub fn unreminded_after(
-    conn: &mut DbConn,
-    r: &AssetRequest,
-    days_before: i32,
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<Asked>> {
-    sponsorships::table
-        .inner_join(sponsors::table)
-        .filter(sponsorships::tier_id.eq(r.tier_id))
-        .filter(sponsorships::status.eq_any(asked()))
-        .filter(sponsorships::id.gt(after))
-        .filter(not(exists(
-            asset_submissions::table
-                .filter(asset_submissions::request_id.eq(r.id))
-                .filter(asset_submissions::sponsorship_id.eq(sponsorships::id)),
-        )))
-        .filter(not(exists(
+    let mut q = asked_for(r, false).filter(sponsorships::id.gt(after));
+    if let Some(days_before) = not_reminded_at {
+        q = q.filter(not(exists(
             asset_reminders::table
                 .filter(asset_reminders::request_id.eq(r.id))
                 .filter(asset_reminders::sponsorship_id.eq(sponsorships::id))
                 .filter(asset_reminders::days_before.eq(days_before)),
-        )))
-        .order(sponsorships::id.asc())
+        )));
+    }
+    q.order(sponsorships::id.asc())
         .limit(limit.max(0))
         .select((sponsorships::id, sponsors::id, sponsors::name))
         .load(conn)
@@ -399,33 +380,23 @@ pub fn count_provided(conn: &mut DbConn, request_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Requests due from `today` on (`upcoming`, soonest first) or before it (latest first).
-fn listed(
-    upcoming: bool,
-    today: NaiveDate,
-) -> asset_requests::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
+/// Requests due from `today` on (`upcoming`) or before it.
+fn due_from(upcoming: bool, today: NaiveDate) -> asset_requests::BoxedQuery<'static, Backend> {
     let q = asset_requests::table.into_boxed();
     if upcoming {
         q.filter(asset_requests::due_on.ge(today))
-            .order((asset_requests::due_on.asc(), asset_requests::id.asc()))
     } else {
         q.filter(asset_requests::due_on.lt(today))
-            .order((asset_requests::due_on.desc(), asset_requests::id.desc()))
     }
 }
 
 /// How many requests `page_listed` can show.
 pub fn count_listed(conn: &mut DbConn, upcoming: bool, today: NaiveDate) -> QueryResult<i64> {
-    let q = asset_requests::table.into_boxed();
-    let q = if upcoming {
-        q.filter(asset_requests::due_on.ge(today))
-    } else {
-        q.filter(asset_requests::due_on.lt(today))
-    };
-    q.count().get_result(conn)
+    due_from(upcoming, today).count().get_result(conn)
 }
 
-/// One page of requests (see `listed`).
+/// One page of requests due from `today` on (`upcoming`, soonest first) or before it (latest
+/// first).
 pub fn page_listed(
     conn: &mut DbConn,
     upcoming: bool,
@@ -433,8 +404,13 @@ pub fn page_listed(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<AssetRequest>> {
-    listed(upcoming, today)
-        .offset(offset.max(0))
+    let q = due_from(upcoming, today);
+    let q = if upcoming {
+        q.order((asset_requests::due_on.asc(), asset_requests::id.asc()))
+    } else {
+        q.order((asset_requests::due_on.desc(), asset_requests::id.desc()))
+    };
+    q.offset(offset.max(0))
         .limit(limit.max(0))
         .select(AssetRequest::as_select())
         .load(conn)

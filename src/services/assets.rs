@@ -104,7 +104,7 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<(i64, Vec<
     write_tx(conn, |conn| {
         let r = rows::find(conn, id)?;
         let keys = rows::file_keys(conn, id)?;
-        let provided = rows::count_asked(conn, &r, true)?;
+        let provided = rows::count_provided(conn, id)?;
         rows::delete(conn, id)?;
         audit::record(
             conn,
@@ -265,7 +265,7 @@ pub fn email_missing(
         let (mut sponsors_n, mut emails) = (0, 0);
         let mut after = 0;
         loop {
-            let chunk = rows::missing_after(conn, &r, after, 500)?;
+            let chunk = rows::missing_after(conn, &r, None, after, 500)?;
             let Some(last) = chunk.last() else { break };
             after = last.0;
             for asked in &chunk {
@@ -305,7 +305,7 @@ pub fn send_reminders(
         };
         let mut after = 0;
         loop {
-            let chunk = rows::unreminded_after(conn, &r, threshold, after, 500)?;
+            let chunk = rows::missing_after(conn, &r, Some(threshold), after, 500)?;
             let Some(last) = chunk.last() else { break };
             after = last.0;
             for asked in chunk {
