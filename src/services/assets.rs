@@ -12,7 +12,8 @@ use crate::domain::FormErrors;
 use crate::domain::assets::{self, ASKED, Kind};
 use crate::email::{self, AssetRequestEmail};
 use crate::error::{AppError, AppResult};
-use crate::models::assets::{self as rows, AssetRequest, NewSubmission};
+use crate::models::assets::{self as rows, AssetRequest, NewSubmission, Submission};
+use crate::models::sponsorships::Sponsorship;
 use crate::models::{sponsorships, tiers};
 use crate::private_files;
 
@@ -156,6 +157,79 @@ pub fn check_file(bytes: &[u8]) -> Result<&'static str, String> {
         .ok_or_else(|| "We take PDF, PNG, JPEG and WebP files (whatever the name says, this is none of them). For other formats, send a link.".into())
 }
 
+/// One of a sponsor's sponsorships that is asked for assets, with its tier's name and each
+/// request with the answer given, if any.
+pub struct AskedTerm {
+    pub sponsorship: Sponsorship,
+    pub tier: String,
+    pub items: Vec<(AssetRequest, Option<Submission>)>,
+}
+
+impl AskedTerm {
+    /// How many requests are still to answer, and how many of those are past their due date.
+    pub fn outstanding(terms: &[AskedTerm], today: NaiveDate) -> (usize, usize) {
+        let open = terms
+            .iter()
+            .flat_map(|t| &t.items)
+            .filter(|(_, answer)| answer.is_none());
+        open.fold((0, 0), |(n, late), (r, _)| {
+            (n + 1, late + usize::from(r.due_on < today))
+        })
+    }
+}
+
+/// What the sponsor `sponsor_id` is asked for: its committed sponsorships that have
+/// requests, each with them and their answers (three queries whatever their number).
+pub fn for_sponsor(conn: &mut DbConn, sponsor_id: i64) -> AppResult<Vec<AskedTerm>> {
+    let terms: Vec<(Sponsorship, String)> =
+        crate::models::portal_views::sponsorships_of_many(conn, &[sponsor_id])?
+            .into_iter()
+            .filter(|(s, _)| ASKED.contains(&s.status()))
+            .collect();
+    let tier_ids: Vec<i64> = terms.iter().map(|(s, _)| s.tier_id).collect();
+    let requests = rows::for_tiers(conn, &tier_ids)?;
+    let ids: Vec<i64> = terms.iter().map(|(s, _)| s.id).collect();
+    let answers = rows::submissions_of(conn, &ids)?;
+    Ok(terms
+        .into_iter()
+        .map(|(s, tier)| {
+            let items = requests
+                .iter()
+                .filter(|r| r.tier_id == s.tier_id)
+                .map(|r| {
+                    let answer = answers
+                        .iter()
+                        .find(|a| a.request_id == r.id && a.sponsorship_id == s.id)
+                        .cloned();
+                    (r.clone(), answer)
+                })
+                .collect();
+            AskedTerm {
+                sponsorship: s,
+                tier,
+                items,
+            }
+        })
+        .filter(|t| !t.items.is_empty())
+        .collect())
+}
+
+/// Request `request_id` as asked of sponsorship `sponsorship_id` of sponsor `sponsor_id`:
+/// another sponsor's sponsorship, or a request of another tier, is not found.
+pub fn request_for(
+    conn: &mut DbConn,
+    sponsor_id: i64,
+    request_id: i64,
+    sponsorship_id: i64,
+) -> AppResult<(Sponsorship, AssetRequest)> {
+    let s = sponsorships::find(conn, sponsorship_id)?;
+    let r = rows::find(conn, request_id)?;
+    if s.sponsor_id != sponsor_id || r.tier_id != s.tier_id {
+        return Err(AppError::NotFound);
+    }
+    Ok((s, r))
+}
+
 /// A sponsor's contact provides (or replaces) the answer to request `request_id` for their
 /// sponsorship `sponsorship_id`. Another sponsor's sponsorship, or a request of another tier,
 /// is not found. Returns a file it replaced, to delete.
@@ -173,11 +247,7 @@ pub fn provide(
         if sponsorships::lock(conn, sponsorship_id)? == 0 {
             return Err(AppError::NotFound);
         }
-        let s = sponsorships::find(conn, sponsorship_id)?;
-        let r = rows::find(conn, request_id)?;
-        if s.sponsor_id != sponsor_id || r.tier_id != s.tier_id {
-            return Err(AppError::NotFound);
-        }
+        let (s, r) = request_for(conn, sponsor_id, request_id, sponsorship_id)?;
         if !ASKED.contains(&s.status()) {
             return Err(AppError::Conflict(
                 "This sponsorship is not asked for anything at the moment.".into(),

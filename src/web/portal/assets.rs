@@ -7,13 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::domain::FormErrors;
-use crate::domain::assets::{self, ASKED, Kind, MAX_FILE_BYTES};
+use crate::domain::assets::{self, Kind, MAX_FILE_BYTES};
 use crate::domain::form::Fields;
 use crate::domain::weburl::parse_website;
 use crate::error::{AppError, AppResult};
-use crate::models::assets::{self as rows, AssetRequest, NewSubmission, Submission};
-use crate::models::portal_views;
-use crate::services::assets as service;
+use crate::models::assets::{AssetRequest, NewSubmission, Submission};
+use crate::services::assets::{self as service, AskedTerm};
 use crate::web::extract::portal::SponsorPortal;
 use crate::web::layout::{FlashKind, Layout};
 use crate::web::multipart::{Limits, Reader};
@@ -64,21 +63,10 @@ async fn page(
 ) -> AppResult<HttpResponse> {
     let sid = p.sponsor_id;
     let today = chrono::Utc::now().date_naive();
-    let (terms, requests, answers) = p
+    let terms = p
         .state
         .db
-        .run(move |c| {
-            // Three queries whatever the number of sponsorships and requests.
-            let terms: Vec<_> = portal_views::sponsorships_of_many(c, &[sid])?
-                .into_iter()
-                .filter(|(s, _)| ASKED.contains(&s.status()))
-                .collect();
-            let tier_ids: Vec<i64> = terms.iter().map(|(s, _)| s.tier_id).collect();
-            let requests = rows::for_tiers(c, &tier_ids)?;
-            let ids: Vec<i64> = terms.iter().map(|(s, _)| s.id).collect();
-            let answers = rows::submissions_of(c, &ids)?;
-            Ok((terms, requests, answers))
-        })
+        .run(move |c| service::for_sponsor(c, sid))
         .await?;
     let mut errors = FormErrors::new();
     let (refused_field, refused_typed) = match refused {
@@ -88,22 +76,18 @@ async fn page(
         }
         None => (String::new(), String::new()),
     };
-    let mut missing = 0;
+    let missing = AskedTerm::outstanding(&terms, today).0;
     let groups: Vec<Group> = terms
-        .iter()
-        .map(|(s, tier)| {
-            let items: Vec<Item> = requests
-                .iter()
-                .filter(|r| r.tier_id == s.tier_id)
-                .map(|r| {
-                    let answer = answers
-                        .iter()
-                        .find(|a| a.request_id == r.id && a.sponsorship_id == s.id)
-                        .cloned();
-                    if answer.is_none() {
-                        missing += 1;
-                    }
+        .into_iter()
+        .map(|t| {
+            let s = t.sponsorship;
+            let items = t
+                .items
+                .into_iter()
+                .map(|(r, answer)| {
                     let f = field(r.id, s.id);
+                    // A refused answer shows what was typed; else the answer given (a file's
+                    // name is not something to type again).
                     let typed = if f == refused_field {
                         refused_typed.clone()
                     } else {
@@ -115,7 +99,7 @@ async fn page(
                     };
                     Item {
                         overdue: answer.is_none() && r.due_on < today,
-                        r: r.clone(),
+                        r,
                         sponsorship_id: s.id,
                         answer,
                         field: f,
@@ -124,7 +108,7 @@ async fn page(
                 })
                 .collect();
             Group {
-                tier: tier.clone(),
+                tier: t.tier,
                 term: format!(
                     "{} – {}",
                     s.start_date.format("%-d %B %Y"),
@@ -133,7 +117,6 @@ async fn page(
                 items,
             }
         })
-        .filter(|g| !g.items.is_empty())
         .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -199,18 +182,15 @@ async fn save(
     }
 }
 
-/// The request, checked against the link's sponsor (404 otherwise): its kind.
+/// The request's kind, as asked of this sponsorship of the link's sponsor (404 otherwise).
 async fn kind_of(p: &SponsorPortal, request_id: i64, sponsorship_id: i64) -> AppResult<Kind> {
     let sid = p.sponsor_id;
     p.state
         .db
         .run(move |c| {
-            let r = rows::find(c, request_id)?;
-            let s = crate::models::sponsorships::find(c, sponsorship_id)?;
-            if s.sponsor_id != sid || s.tier_id != r.tier_id {
-                return Err(AppError::NotFound);
-            }
-            Ok(r.kind())
+            Ok(service::request_for(c, sid, request_id, sponsorship_id)?
+                .1
+                .kind())
         })
         .await
 }

@@ -286,29 +286,8 @@ pub async fn home(p: SponsorPortal) -> AppResult<HttpResponse> {
                 });
             }
             let others = crate::services::sponsor_self_service::other_sponsors(c, sid, &email)?;
-            let asked: Vec<&Sponsorship> = views
-                .iter()
-                .map(|v: &SponsorshipView| &v.s)
-                .filter(|s| crate::domain::assets::ASKED.contains(&s.status()))
-                .collect();
-            let tier_ids: Vec<i64> = asked.iter().map(|s| s.tier_id).collect();
-            let ids: Vec<i64> = asked.iter().map(|s| s.id).collect();
-            let requests = crate::models::assets::for_tiers(c, &tier_ids)?;
-            let answers = crate::models::assets::submissions_of(c, &ids)?;
-            let mut assets_missing = (0, 0);
-            for s in &asked {
-                for r in requests.iter().filter(|r| r.tier_id == s.tier_id) {
-                    if !answers
-                        .iter()
-                        .any(|a| a.request_id == r.id && a.sponsorship_id == s.id)
-                    {
-                        assets_missing.0 += 1;
-                        if r.due_on < today {
-                            assets_missing.1 += 1;
-                        }
-                    }
-                }
-            }
+            let asked = crate::services::assets::for_sponsor(c, sid)?;
+            let assets_missing = crate::services::assets::AskedTerm::outstanding(&asked, today);
             Ok((sponsor, views, others, assets_missing))
         })
         .await?;
