@@ -98,17 +98,6 @@ pub fn sponsor_identities(conn: &mut DbConn) -> QueryResult<Vec<(i64, String, St
         .load(conn)
 }
 
-/// Sets what an application adds to a new sponsor beyond the staff fields.
-pub fn set_application_extras(
-    conn: &mut DbConn,
-    sponsor_id: i64,
-    billing_address: &str,
-) -> QueryResult<usize> {
-    diesel::update(sponsors::table.find(sponsor_id))
-        .set(sponsors::billing_address.eq(billing_address))
-        .execute(conn)
-}
-
 /// A public profile proposed from the portal: description, tagline and website, approved
 /// together. (A proposal from before taglines and websites were proposed has `None`: keep
 /// the published ones.)

@@ -469,6 +469,13 @@ pub fn is_approved_logo(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
 }
 
 /// Sets the sponsor's VAT or tax ID (printed on invoices issued from now on).
+/// Sets the postal address printed on the sponsor's next invoices.
+pub fn set_billing_address(conn: &mut DbConn, id: i64, address: &str) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set(sponsors::billing_address.eq(address))
+        .execute(conn)
+}
+
 pub fn set_tax_id(conn: &mut DbConn, id: i64, tax_id: &str) -> QueryResult<usize> {
     diesel::update(sponsors::table.find(id))
         .set(sponsors::tax_id.eq(tax_id))

@@ -247,7 +247,7 @@ fn apply_in(
             inkind_currency: None,
         },
     )?;
-    portal_views::set_application_extras(conn, sponsor_id, &a.billing_address)?;
+    crate::models::sponsors::set_billing_address(conn, sponsor_id, &a.billing_address)?;
     for (role, name, email) in &a.contacts {
         sponsors::add_contact(conn, sponsor_id, name, email.as_str(), role)?;
     }

@@ -4,13 +4,13 @@
 //! contact of. Public text goes through staff approval (`portal_actions::propose_profile`).
 
 use crate::db::{DbConn, write_tx_with};
-use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult, SaveError};
 use crate::models::portal_tokens::{self, Scope};
 use crate::models::portal_views;
-use crate::models::sponsors::{self, CONTACT_ROLES, Contact};
+use crate::models::sponsors::{self, Contact};
 
 use super::audit::{self, Actor};
+use super::sponsors::{self as sponsors_service, NewContact};
 
 /// A sponsor keeps at most this many contacts (a colleague list, not a mailing list).
 pub const MAX_CONTACTS: usize = 25;
@@ -62,44 +62,6 @@ pub fn roles(conn: &mut DbConn, sponsor_id: i64, email: &str) -> AppResult<Conta
     ))
 }
 
-/// Takes the sponsor's row for the rest of the transaction (see `sponsors::lock`).
-fn lock_sponsor(conn: &mut DbConn, sponsor_id: i64) -> AppResult<()> {
-    if sponsors::lock(conn, sponsor_id)? == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
-}
-
-/// A colleague as typed: name, address and role.
-pub struct NewColleague {
-    pub name: String,
-    pub email: EmailAddress,
-    pub role: String,
-}
-
-/// Checks a colleague's fields (messages next to `contact_name`, `contact_email`,
-/// `contact_role`).
-pub fn parse_colleague(name: &str, email: &str, role: &str) -> Result<NewColleague, SaveError> {
-    let mut errors = crate::domain::FormErrors::new();
-    let name = crate::domain::text::single_line(name, "the name", 200)
-        .map_err(|m| errors.add("contact_name", m))
-        .ok();
-    let email = EmailAddress::parse(email)
-        .map_err(|e| errors.add("contact_email", e.to_string()))
-        .ok();
-    if !CONTACT_ROLES.iter().any(|(k, _)| *k == role) {
-        errors.add("contact_role", "Choose primary, billing or marketing.");
-    }
-    match (name, email, errors.is_empty()) {
-        (Some(name), Some(email), true) => Ok(NewColleague {
-            name,
-            email,
-            role: role.to_string(),
-        }),
-        _ => Err(SaveError::Refused(errors)),
-    }
-}
-
 /// A primary contact (`by`) adds a colleague to the sponsor. Refused next to the field: the
 /// same address already in that role, or a full list. 403 for anyone else.
 pub fn add_colleague(
@@ -107,11 +69,10 @@ pub fn add_colleague(
     actor: &Actor,
     sponsor_id: i64,
     by: &str,
-    new: &NewColleague,
+    new: &NewContact,
 ) -> Result<i64, SaveError> {
     write_tx_with(conn, |conn| {
-        lock_sponsor(conn, sponsor_id)?;
-        let contacts = sponsors::contacts(conn, sponsor_id)?;
+        let contacts = sponsors_service::lock_contacts(conn, sponsor_id)?;
         if !ContactRoles::of(&contacts, by).may_manage_contacts() {
             return Err(AppError::Forbidden.into());
         }
@@ -130,36 +91,14 @@ pub fn add_colleague(
                 format!("A sponsor has at most {MAX_CONTACTS} contacts: remove one first."),
             ));
         }
-        let id = sponsors::add_contact(conn, sponsor_id, &new.name, new.email.as_str(), &new.role)?;
-        audit::record(
-            conn,
-            actor,
-            "sponsor.contact_add",
-            Some(("sponsor", &sponsor_id.to_string())),
-            &format!(
-                "{} contact {} (#{id}), from the portal",
-                new.role, new.email
-            ),
-        )?;
-        Ok(id)
+        Ok(sponsors_service::insert_contact(
+            conn, actor, sponsor_id, new,
+        )?)
     })
 }
 
-/// Why the last primary contact stays.
-pub const LAST_PRIMARY: &str =
-    "Every sponsor needs a primary contact: add another primary contact before removing this one.";
-
-/// Whether removing `gone` leaves the sponsor without a primary contact.
-pub fn leaves_no_primary(contacts: &[Contact], gone: &Contact) -> bool {
-    gone.role == "primary"
-        && !contacts
-            .iter()
-            .any(|c| c.id != gone.id && c.role == "primary")
-}
-
-/// A primary contact (`by`) removes a colleague (or their own entry). The sponsor always
-/// keeps a primary contact. The removed address's links to this sponsor end unless it is
-/// still a contact in another role. Returns whether `by` lost access.
+/// A primary contact (`by`) removes a colleague (or their own entry), by the same rules as
+/// staff (`sponsors::remove_contact_in`). Returns whether `by` lost access.
 pub fn remove_colleague(
     conn: &mut DbConn,
     actor: &Actor,
@@ -168,43 +107,15 @@ pub fn remove_colleague(
     contact_id: i64,
 ) -> AppResult<bool> {
     write_tx_with(conn, |conn| {
-        lock_sponsor(conn, sponsor_id)?;
-        let contacts = sponsors::contacts(conn, sponsor_id)?;
-        if !ContactRoles::of(&contacts, by).may_manage_contacts() {
-            return Err(AppError::Forbidden);
-        }
-        let Some(gone) = contacts.iter().find(|c| c.id == contact_id) else {
-            return Err(AppError::NotFound);
-        };
-        if leaves_no_primary(&contacts, gone) {
-            return Err(AppError::Conflict(LAST_PRIMARY.into()));
-        }
-        sponsors::remove_contact(conn, sponsor_id, contact_id)?;
-        let still = contacts
-            .iter()
-            .any(|c| c.id != contact_id && c.email.eq_ignore_ascii_case(&gone.email));
-        let revoked = if still {
-            0
-        } else {
-            portal_tokens::revoke_for_email(conn, Scope::Sponsor, sponsor_id, &gone.email)?
-        };
-        audit::record(
-            conn,
-            actor,
-            "sponsor.contact_remove",
-            Some(("sponsor", &sponsor_id.to_string())),
-            &format!(
-                "{} contact #{contact_id} ({}), from the portal{}",
-                gone.role,
-                gone.email,
-                if revoked > 0 {
-                    format!(" · {revoked} portal link(s) ended")
+        let gone =
+            sponsors_service::remove_contact_in(conn, actor, sponsor_id, contact_id, |contacts| {
+                if ContactRoles::of(contacts, by).may_manage_contacts() {
+                    Ok(())
                 } else {
-                    String::new()
+                    Err(AppError::Forbidden)
                 }
-            ),
-        )?;
-        Ok(!still && gone.email.eq_ignore_ascii_case(by))
+            })?;
+        Ok(!gone.still_a_contact && gone.email.eq_ignore_ascii_case(by))
     })
 }
 
@@ -218,15 +129,15 @@ pub fn set_billing_address(
     address: &str,
 ) -> AppResult<bool> {
     write_tx_with(conn, |conn| {
-        lock_sponsor(conn, sponsor_id)?;
-        if !roles(conn, sponsor_id, by)?.may_edit_billing() {
+        let contacts = sponsors_service::lock_contacts(conn, sponsor_id)?;
+        if !ContactRoles::of(&contacts, by).may_edit_billing() {
             return Err(AppError::Forbidden);
         }
         let s = sponsors::find(conn, sponsor_id)?;
         if s.billing_address == address {
             return Ok(false);
         }
-        portal_views::set_application_extras(conn, sponsor_id, address)?;
+        sponsors::set_billing_address(conn, sponsor_id, address)?;
         audit::record(
             conn,
             actor,

@@ -4,10 +4,11 @@
 use chrono::NaiveDate;
 
 use crate::db::{DbConn, write_tx};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, FormErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::jobs::{self, NewJob};
-use crate::models::sponsors::{self, SponsorFields};
+use crate::models::portal_tokens::{self, Scope};
+use crate::models::sponsors::{self, CONTACT_ROLES, Contact, SponsorFields};
 
 use super::audit::{self, Actor};
 
@@ -48,75 +49,139 @@ pub fn save(
     })
 }
 
-/// Adds a contact to a sponsor.
-pub fn add_contact(
+/// A contact as typed: name, address and role, checked.
+pub struct NewContact {
+    pub name: String,
+    pub email: EmailAddress,
+    pub role: &'static str,
+}
+
+/// Checks a contact's fields, for staff and for the portal alike (messages next to
+/// `contact_name`, `contact_email`, `contact_role`).
+pub fn parse_contact(name: &str, email: &str, role: &str) -> Result<NewContact, FormErrors> {
+    let mut errors = FormErrors::new();
+    let name = crate::domain::text::single_line(name, "the contact's name", 200)
+        .map_err(|m| errors.add("contact_name", m))
+        .ok();
+    let email = EmailAddress::parse(email)
+        .map_err(|e| errors.add("contact_email", e.to_string()))
+        .ok();
+    let role = CONTACT_ROLES
+        .iter()
+        .find(|(k, _)| *k == role)
+        .map(|(k, _)| *k);
+    if role.is_none() {
+        errors.add("contact_role", "Choose primary, billing or marketing.");
+    }
+    match (name, email, role, errors.is_empty()) {
+        (Some(name), Some(email), Some(role), true) => Ok(NewContact { name, email, role }),
+        _ => Err(errors),
+    }
+}
+
+/// Adds a contact inside the caller's transaction, with its audit entry.
+pub(super) fn insert_contact(
     c: &mut DbConn,
     actor: &Actor,
     id: i64,
-    name: &str,
-    email: &EmailAddress,
-    role: &str,
-) -> AppResult<()> {
+    new: &NewContact,
+) -> AppResult<i64> {
+    let cid = sponsors::add_contact(c, id, &new.name, new.email.as_str(), new.role)?;
+    audit::record(
+        c,
+        actor,
+        "sponsor.contact_add",
+        Some(("sponsor", &id.to_string())),
+        &format!("{} contact {} (#{cid})", new.role, new.email),
+    )?;
+    Ok(cid)
+}
+
+/// Staff add a contact to a sponsor.
+pub fn add_contact(c: &mut DbConn, actor: &Actor, id: i64, new: &NewContact) -> AppResult<()> {
     write_tx(c, |c| {
         sponsors::find(c, id)?;
-        let cid = sponsors::add_contact(c, id, name, email.as_str(), role)?;
-        audit::record(
-            c,
-            actor,
-            "sponsor.contact_add",
-            Some(("sponsor", &id.to_string())),
-            &format!("{role} contact {email} (#{cid})"),
-        )
+        insert_contact(c, actor, id, new).map(|_| ())
     })
 }
 
-/// Removes a contact of this sponsor (NotFound for another sponsor's contact), and ends
-/// the portal links sent to that address unless another contact of the sponsor has it.
+/// Why the last primary contact stays.
+const LAST_PRIMARY: &str =
+    "Every sponsor needs a primary contact: add another primary contact before removing this one.";
+
+/// Takes the sponsor's row for the rest of the transaction (see `sponsors::lock`), so two
+/// changes to its contacts go one after the other, and returns its contacts.
+pub(super) fn lock_contacts(c: &mut DbConn, id: i64) -> AppResult<Vec<Contact>> {
+    if sponsors::lock(c, id)? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(sponsors::contacts(c, id)?)
+}
+
+/// A contact removed: its address, and whether the address is still a contact of the
+/// sponsor in another role (then its links go on working).
+pub struct Removed {
+    pub email: String,
+    pub still_a_contact: bool,
+}
+
+/// Removes contact `cid` of sponsor `id` inside the caller's transaction, once `may`
+/// allows it given the contacts (NotFound for another sponsor's contact). The sponsor keeps
+/// a primary contact; the portal links sent to the address end unless another contact of
+/// the sponsor has it.
+pub(super) fn remove_contact_in(
+    c: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    cid: i64,
+    may: impl FnOnce(&[Contact]) -> AppResult<()>,
+) -> AppResult<Removed> {
+    let contacts = lock_contacts(c, id)?;
+    may(&contacts)?;
+    let Some(gone) = contacts.iter().find(|x| x.id == cid) else {
+        return Err(AppError::NotFound);
+    };
+    let another_primary = contacts.iter().any(|x| x.id != cid && x.role == "primary");
+    if gone.role == "primary" && !another_primary {
+        return Err(AppError::Conflict(LAST_PRIMARY.into()));
+    }
+    if sponsors::remove_contact(c, id, cid)? == 0 {
+        return Err(AppError::NotFound);
+    }
+    let still_a_contact = contacts
+        .iter()
+        .any(|x| x.id != cid && x.email.eq_ignore_ascii_case(&gone.email));
+    let revoked = if still_a_contact {
+        0
+    } else {
+        portal_tokens::revoke_for_email(c, Scope::Sponsor, id, &gone.email)?
+    };
+    audit::record(
+        c,
+        actor,
+        "sponsor.contact_remove",
+        Some(("sponsor", &id.to_string())),
+        &format!(
+            "{} contact #{cid} ({}){}",
+            gone.role,
+            gone.email,
+            if revoked > 0 {
+                format!(" · {revoked} portal link(s) ended")
+            } else {
+                String::new()
+            }
+        ),
+    )?;
+    Ok(Removed {
+        email: gone.email.clone(),
+        still_a_contact,
+    })
+}
+
+/// Staff remove a contact of this sponsor.
 pub fn remove_contact(c: &mut DbConn, actor: &Actor, id: i64, cid: i64) -> AppResult<()> {
     write_tx(c, |c| {
-        if sponsors::lock(c, id)? == 0 {
-            return Err(AppError::NotFound);
-        }
-        let contacts = sponsors::contacts(c, id)?;
-        let Some(gone) = contacts.iter().find(|x| x.id == cid) else {
-            return Err(AppError::NotFound);
-        };
-        if super::sponsor_self_service::leaves_no_primary(&contacts, gone) {
-            return Err(AppError::Conflict(
-                super::sponsor_self_service::LAST_PRIMARY.into(),
-            ));
-        }
-        if sponsors::remove_contact(c, id, cid)? == 0 {
-            return Err(AppError::NotFound);
-        }
-        let still_a_contact = contacts
-            .iter()
-            .any(|x| x.id != cid && x.email.eq_ignore_ascii_case(&gone.email));
-        let revoked = if still_a_contact {
-            0
-        } else {
-            crate::models::portal_tokens::revoke_for_email(
-                c,
-                crate::models::portal_tokens::Scope::Sponsor,
-                id,
-                &gone.email,
-            )?
-        };
-        audit::record(
-            c,
-            actor,
-            "sponsor.contact_remove",
-            Some(("sponsor", &id.to_string())),
-            &format!(
-                "contact #{cid} ({}){}",
-                gone.email,
-                if revoked > 0 {
-                    format!(" · {revoked} portal link(s) ended")
-                } else {
-                    String::new()
-                }
-            ),
-        )
+        remove_contact_in(c, actor, id, cid, |_| Ok(())).map(|_| ())
     })
 }
 

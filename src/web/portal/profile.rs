@@ -308,14 +308,14 @@ pub async fn add_colleague(
         ..Typed::default()
     };
     let refused = |errors| page(&p, typed.clone(), errors, StatusCode::UNPROCESSABLE_ENTITY);
-    let new = match self_service::parse_colleague(
+    let parsed = crate::services::sponsors::parse_contact(
         &typed.colleague.0,
         &typed.colleague.1,
         &typed.colleague.2,
-    ) {
+    );
+    let new = match parsed {
         Ok(n) => n,
-        Err(SaveError::Refused(e)) => return refused(e).await,
-        Err(SaveError::Failed(e)) => return Err(e),
+        Err(e) => return refused(e).await,
     };
     let (sid, email, actor) = (p.sponsor_id, p.email.clone(), p.actor());
     let who = format!("{} ({})", new.name, new.email);

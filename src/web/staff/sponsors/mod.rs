@@ -14,7 +14,7 @@ use crate::domain::dates::parse_date;
 use crate::domain::form::Fields;
 use crate::domain::slug::{parse_slug, slugify};
 use crate::domain::weburl::parse_website;
-use crate::domain::{Currency, EmailAddress, FormErrors, Money, text};
+use crate::domain::{Currency, FormErrors, Money, text};
 use crate::error::{AppError, AppResult};
 use crate::models::jobs::{self, Job};
 use crate::models::sponsors::{self, CONTACT_ROLES, Contact, Sponsor, SponsorFields};
@@ -602,31 +602,25 @@ pub async fn add_contact(
 ) -> AppResult<HttpResponse> {
     let id = *id;
     let f = Fields(form.into_inner());
-    let mut errors = FormErrors::new();
-    let name = text::single_line(&f.get("contact_name"), "the contact's name", 200)
-        .map_err(|m| errors.add("contact_name", m))
-        .ok();
-    let email = EmailAddress::parse(&f.get("contact_email"))
-        .map_err(|m| errors.add("contact_email", m))
-        .ok();
-    let role = CONTACT_ROLES
-        .iter()
-        .find(|(k, _)| *k == f.get("contact_role"))
-        .map(|(k, _)| *k);
-    if role.is_none() {
-        errors.add("contact_role", "Choose what this contact is for.");
-    }
-    let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty()) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(&staff, id, errors, Some(&f)).await?,
-        );
+    let parsed = crate::services::sponsors::parse_contact(
+        &f.get("contact_name"),
+        &f.get("contact_email"),
+        &f.get("contact_role"),
+    );
+    let new = match parsed {
+        Ok(n) => n,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &show_page(&staff, id, errors, Some(&f)).await?,
+            );
+        }
     };
     let actor = staff.actor();
     staff
         .state
         .db
-        .run(move |c| crate::services::sponsors::add_contact(c, &actor, id, &name, &email, role))
+        .run(move |c| crate::services::sponsors::add_contact(c, &actor, id, &new))
         .await?;
     Ok(redirect_with_flash(
         &format!("/staff/sponsors/{id}"),
