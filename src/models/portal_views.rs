@@ -131,70 +131,35 @@ pub fn set_profile_pending(conn: &mut DbConn, sponsor_id: i64, p: &Proposal) -> 
         .execute(conn)
 }
 
-/// Applies `changes` to the sponsor only while exactly `seen` is waiting, so a decision
-/// applies only to the proposal staff read. Proposals since this change carry the tagline and
-/// website (both set); older ones have neither.
-macro_rules! while_waiting {
-    ($conn:expr, $id:expr, $seen:expr, $changes:expr) => {{
-        let base = sponsors::table
-            .filter(sponsors::id.eq($id))
-            .filter(sponsors::description_pending.eq(&$seen.description));
-        match (&$seen.tagline, &$seen.website) {
-            (Some(t), Some(w)) => diesel::update(
-                base.filter(sponsors::tagline_pending.eq(t))
-                    .filter(sponsors::website_pending.eq(w)),
-            )
-            .set($changes)
-            .execute($conn)?,
-            (None, None) => diesel::update(
-                base.filter(sponsors::tagline_pending.is_null())
-                    .filter(sponsors::website_pending.is_null()),
-            )
-            .set($changes)
-            .execute($conn)?,
-            _ => 0,
-        }
-    }};
-}
-
-/// Publishes the proposed profile, only if it is still what staff looked at.
-pub fn approve_profile_if(
+/// Publishes a proposed profile and drops the proposal. The caller holds the sponsor's row
+/// (`sponsors::lock`) and has checked that this is what waits.
+pub fn publish_profile(
     conn: &mut DbConn,
     sponsor_id: i64,
-    seen: &Proposal,
-) -> QueryResult<bool> {
-    let s = super::sponsors::find(conn, sponsor_id)?;
-    let n = while_waiting!(
-        conn,
-        sponsor_id,
-        seen,
-        (
-            sponsors::description.eq(&seen.description),
-            sponsors::tagline.eq(seen.tagline.as_ref().unwrap_or(&s.tagline)),
-            sponsors::website.eq(seen.website.as_ref().unwrap_or(&s.website)),
-            sponsors::description_pending.eq(None::<String>),
-            sponsors::tagline_pending.eq(None::<String>),
-            sponsors::website_pending.eq(None::<String>),
-            sponsors::updated_at.eq(super::now()),
-        )
-    );
-    Ok(n == 1)
+    description: &str,
+    tagline: &str,
+    website: &str,
+) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(sponsor_id))
+        .set((
+            sponsors::description.eq(description),
+            sponsors::tagline.eq(tagline),
+            sponsors::website.eq(website),
+        ))
+        .execute(conn)?;
+    clear_profile_proposal(conn, sponsor_id)
 }
 
-/// Drops the proposed profile, only if it is still what staff looked at.
-pub fn reject_profile_if(conn: &mut DbConn, sponsor_id: i64, seen: &Proposal) -> QueryResult<bool> {
-    let n = while_waiting!(
-        conn,
-        sponsor_id,
-        seen,
-        (
+/// Drops the waiting proposal (published or rejected).
+pub fn clear_profile_proposal(conn: &mut DbConn, sponsor_id: i64) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(sponsor_id))
+        .set((
             sponsors::description_pending.eq(None::<String>),
             sponsors::tagline_pending.eq(None::<String>),
             sponsors::website_pending.eq(None::<String>),
             sponsors::updated_at.eq(super::now()),
-        )
-    );
-    Ok(n == 1)
+        ))
+        .execute(conn)
 }
 
 /// The sponsors that have a contact with this address, with the contact's name, by the

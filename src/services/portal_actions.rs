@@ -312,6 +312,11 @@ pub fn decide_description(
     approve: bool,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
+        // Held until the end: a new proposal (or a colleague's decision) waits for this one,
+        // so what is checked below is what gets published or dropped.
+        if sponsors::lock(conn, sponsor_id)? == 0 {
+            return Err(AppError::NotFound);
+        }
         let s = sponsors::find(conn, sponsor_id)?;
         let Some(pending) = Proposal::of(&s) else {
             return Err(AppError::Conflict(
@@ -324,15 +329,17 @@ pub fn decide_description(
                 "The sponsor proposed a different profile after this page was loaded. Read it before deciding.".into(),
             ));
         }
-        let done = if approve {
-            portal_views::approve_profile_if(conn, sponsor_id, &pending)?
+        if approve {
+            // A proposal from before taglines and websites were proposed keeps them.
+            portal_views::publish_profile(
+                conn,
+                sponsor_id,
+                &pending.description,
+                pending.tagline.as_deref().unwrap_or(&s.tagline),
+                pending.website.as_deref().unwrap_or(&s.website),
+            )?;
         } else {
-            portal_views::reject_profile_if(conn, sponsor_id, &pending)?
-        };
-        if !done {
-            return Err(AppError::Conflict(
-                "Someone decided on this profile update at the same moment.".into(),
-            ));
+            portal_views::clear_profile_proposal(conn, sponsor_id)?;
         }
         audit::record(
             conn,
