@@ -305,6 +305,20 @@ async fn click(client: &Client, xpath: &str, what: &str) {
         .unwrap_or_else(|e| panic!("click {what}: {e}"));
 }
 
+/// The id of the element that has focus ("" for none).
+async fn focused_id(client: &Client) -> String {
+    client
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
+        .await
+        .expect("read the focused element")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 async fn current_path(client: &Client) -> String {
     client
         .current_url()
@@ -452,16 +466,9 @@ async fn e2e_first_run_setup_and_login_in_chromium() {
         title.starts_with("Error: "),
         "the title of a refused form is {title:?}"
     );
-    let focused = client
-        .execute(
-            "return document.activeElement && document.activeElement.id;",
-            vec![],
-        )
-        .await
-        .expect("read the focused element");
     assert_eq!(
-        focused.as_str(),
-        Some("error-summary"),
+        focused_id(&client).await,
+        "error-summary",
         "focus after a refused form"
     );
     click(
@@ -470,14 +477,7 @@ async fn e2e_first_run_setup_and_login_in_chromium() {
         "the first message in the summary",
     )
     .await;
-    let focused = client
-        .execute(
-            "return document.activeElement && document.activeElement.id;",
-            vec![],
-        )
-        .await
-        .expect("read the focused element");
-    let field = focused.as_str().unwrap_or_default().to_string();
+    let field = focused_id(&client).await;
     assert!(
         ["current_password", "new_password"].contains(&field.as_str()),
         "the summary's link should focus its field, not {field:?}"

@@ -7,25 +7,9 @@ use diesel::prelude::*;
 use steward::db::schema::{asset_requests, asset_submissions, outbox};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::web::extract::portal::LinkKind;
 
-use crate::fixtures::NewSponsor;
-use crate::fixtures::sponsorships::{sponsorship, tier};
+use crate::fixtures::sponsorships::{portal_as, sponsor_with_team, sponsorship, tier};
 use crate::helpers::{TestApp, TestClient, flash, location};
-
-/// A sponsor with a primary and a marketing contact at `{slug}.example`.
-fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
-    NewSponsor::named(name)
-        .org_size(10)
-        .country("NL")
-        .contact("primary", &format!("pat@{slug}.example"))
-        .contact("marketing", &format!("mel@{slug}.example"))
-        .insert(&mut app.db())
-}
-
-async fn portal(app: &TestApp, sponsor_id: i64, email: &str) -> TestClient {
-    app.link_client(LinkKind::SPONSOR, sponsor_id, email).await
-}
 
 fn request_ids(app: &TestApp, tier_id: i64) -> Vec<(i64, String)> {
     asset_requests::table
@@ -68,9 +52,9 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
     let app = TestApp::spawn().await;
     let t = tier(&app, "Gold", 1_000_000, None);
     let other_tier = tier(&app, "Silver", 500_000, None);
-    let a = sponsor(&app, "Acme", "acme");
-    let b = sponsor(&app, "Blue", "blue");
-    let c = sponsor(&app, "Early", "early");
+    let a = sponsor_with_team(&app, "Acme", "acme");
+    let b = sponsor_with_team(&app, "Blue", "blue");
+    let c = sponsor_with_team(&app, "Early", "early");
     let sa = sponsorship(&app, a, t, Status::Active);
     let sb = sponsorship(&app, b, t, Status::AgreementAccepted);
     sponsorship(&app, c, t, Status::Applied);
@@ -143,7 +127,7 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
     );
 
     // The portal lists them for committed sponsorships only.
-    let mel = portal(&app, a, "mel@acme.example").await;
+    let mel = portal_as(&app, a, "mel@acme.example").await;
     let (status, page) = mel.page("/portal/assets").await;
     assert_eq!(status, 200);
     assert!(page.contains("4 things still to provide"), "{page}");
@@ -153,7 +137,7 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
     );
     let (_, home) = mel.page("/portal").await;
     assert!(home.contains("We need 4 things from you"), "{home}");
-    let early = portal(&app, c, "pat@early.example").await;
+    let early = portal_as(&app, c, "pat@early.example").await;
     let (_, page) = early.page("/portal/assets").await;
     assert!(page.contains("Nothing is needed from you"), "{page}");
 
@@ -383,8 +367,8 @@ async fn staff_ask_sponsors_provide_each_kind_and_the_missing_are_emailed_in_one
 async fn reminders_go_before_the_due_date_once_each_to_those_still_missing_it() {
     let app = TestApp::spawn().await;
     let t = tier(&app, "Gold", 1_000_000, None);
-    let a = sponsor(&app, "Acme", "acme");
-    let b = sponsor(&app, "Blue", "blue");
+    let a = sponsor_with_team(&app, "Acme", "acme");
+    let b = sponsor_with_team(&app, "Blue", "blue");
     let sa = sponsorship(&app, a, t, Status::Active);
     sponsorship(&app, b, t, Status::Paid);
     let due = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
@@ -414,7 +398,7 @@ async fn reminders_go_before_the_due_date_once_each_to_those_still_missing_it() 
     assert_eq!(asked_recipients(&app).len(), 2);
 
     // Acme provides it: only Blue hears again, three days before, once.
-    let mel = portal(&app, a, "mel@acme.example").await;
+    let mel = portal_as(&app, a, "mel@acme.example").await;
     let r = mel
         .post(&format!("/portal/assets/{rid}/{sa}"), &[("answer", "Kim")])
         .await;

@@ -498,11 +498,7 @@ async fn profile_changes_wait_for_staff_and_script_is_escaped_everywhere() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let proposal = steward::models::portal_views::Proposal::of(
-        &steward::models::sponsors::find(&mut app.db(), a).expect("sponsor"),
-    )
-    .expect("waiting");
-    let seen = steward::services::portal_actions::fingerprint(&proposal);
+    let seen = crate::fixtures::sponsorships::waiting_profile_fingerprint(&app, a);
     assert!(page.contains(&seen));
     let still: Option<String> = sponsors::table
         .find(a)

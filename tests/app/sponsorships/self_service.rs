@@ -6,29 +6,27 @@ use diesel::prelude::*;
 use steward::db::schema::{portal_tokens, sponsor_contacts, sponsors};
 use steward::domain::Role;
 use steward::domain::sponsorship::Status;
-use steward::web::extract::portal::LinkKind;
 
 use crate::fixtures::NewSponsor;
-use crate::fixtures::sponsorships::{sponsorship, tier};
+use crate::fixtures::sponsorships::{
+    portal_as, sponsor_with_team, sponsorship, tier, waiting_profile_fingerprint,
+};
 use crate::helpers::{TestApp, TestClient, flash, location};
 
-/// A sponsor with a primary, a billing and a marketing contact at `{slug}.example`.
-fn sponsor(app: &TestApp, name: &str, slug: &str) -> i64 {
-    NewSponsor::named(name)
-        .website("https://example.org/")
-        .org_size(10)
-        .country("NL")
-        .contact("primary", &format!("pat@{slug}.example"))
-        .contact("billing", &format!("bill@{slug}.example"))
-        .contact("marketing", &format!("mel@{slug}.example"))
-        .insert(&mut app.db())
-}
-
-async fn portal(app: &TestApp, sponsor_id: i64, email: &str) -> TestClient {
-    app.link_client(LinkKind::SPONSOR, sponsor_id, email).await
-}
-
 /// The sponsor's contacts as (email, role), sorted.
+/// Posts the portal's colleague form.
+async fn add_colleague(c: &TestClient, name: &str, email: &str, role: &str) -> reqwest::Response {
+    c.post(
+        "/portal/contacts",
+        &[
+            ("contact_name", name),
+            ("contact_email", email),
+            ("contact_role", role),
+        ],
+    )
+    .await
+}
+
 fn contacts(app: &TestApp, sponsor_id: i64) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = sponsor_contacts::table
         .filter(sponsor_contacts::sponsor_id.eq(sponsor_id))
@@ -51,26 +49,17 @@ fn contact_id(app: &TestApp, sponsor_id: i64, email: &str) -> i64 {
 #[tokio::test]
 async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
     let app = TestApp::spawn().await;
-    let a = sponsor(&app, "Acme", "acme");
-    let b = sponsor(&app, "Blue", "blue");
+    let a = sponsor_with_team(&app, "Acme", "acme");
+    let b = sponsor_with_team(&app, "Blue", "blue");
     let before_b = contacts(&app, b);
-    let pat = portal(&app, a, "pat@acme.example").await;
+    let pat = portal_as(&app, a, "pat@acme.example").await;
 
     let (status, page) = pat.page("/portal/profile").await;
     assert_eq!(status, 200);
     assert!(page.contains("Add a colleague"), "{page}");
 
     // A primary contact adds a billing colleague; the address is stored lower-cased.
-    let r = pat
-        .post(
-            "/portal/contacts",
-            &[
-                ("contact_name", "Kim Lee"),
-                ("contact_email", "Kim@Acme.example"),
-                ("contact_role", "billing"),
-            ],
-        )
-        .await;
+    let r = add_colleague(&pat, "Kim Lee", "Kim@Acme.example", "billing").await;
     assert_eq!(r.status(), 303);
     assert!(
         contacts(&app, a).contains(&("kim@acme.example".into(), "billing".into())),
@@ -83,20 +72,11 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
     // A billing contact cannot add a primary (nor anyone); a marketing contact neither. They
     // do not even see the form.
     for who in ["bill@acme.example", "mel@acme.example"] {
-        let c = portal(&app, a, who).await;
+        let c = portal_as(&app, a, who).await;
         let (_, page) = c.page("/portal/profile").await;
         assert!(!page.contains("Add a colleague"), "{who}");
         assert!(!page.contains("/portal/contacts/"), "{who}");
-        let r = c
-            .post(
-                "/portal/contacts",
-                &[
-                    ("contact_name", "Mallory"),
-                    ("contact_email", "mallory@evil.example"),
-                    ("contact_role", "primary"),
-                ],
-            )
-            .await;
+        let r = add_colleague(&c, "Mallory", "mallory@evil.example", "primary").await;
         assert_eq!(r.status(), 403, "{who}");
         let pat_id = contact_id(&app, a, "pat@acme.example");
         let r = c
@@ -130,16 +110,7 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
         ("Eve", "eve@acme.example", "admin", "contact_role"),
         ("Kim again", "kim@acme.example", "billing", "contact_email"),
     ] {
-        let r = pat
-            .post(
-                "/portal/contacts",
-                &[
-                    ("contact_name", name),
-                    ("contact_email", email),
-                    ("contact_role", role),
-                ],
-            )
-            .await;
+        let r = add_colleague(&pat, name, email, role).await;
         assert_eq!(r.status(), 422, "{name} {email} {role}");
         let body = r.text().await.expect("body");
         assert!(
@@ -149,16 +120,13 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
         assert!(body.contains(&format!("id=\"{field}\"")), "{field}");
     }
     assert_eq!(contacts(&app, a).len(), n);
-    let r = pat
-        .post(
-            "/portal/contacts",
-            &[
-                ("contact_name", "<script>alert(1)</script>"),
-                ("contact_email", "script@acme.example"),
-                ("contact_role", "marketing"),
-            ],
-        )
-        .await;
+    let r = add_colleague(
+        &pat,
+        "<script>alert(1)</script>",
+        "script@acme.example",
+        "marketing",
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let (_, page) = pat.page("/portal/profile").await;
     assert!(!page.contains("<script>alert(1)"));
@@ -172,7 +140,7 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
     assert_eq!(contacts(&app, b), before_b);
 
     // Removing Kim ends Kim's link.
-    let kim = portal(&app, a, "kim@acme.example").await;
+    let kim = portal_as(&app, a, "kim@acme.example").await;
     let kim_id = contact_id(&app, a, "kim@acme.example");
     let r = pat
         .post(&format!("/portal/contacts/{kim_id}/remove"), &[])
@@ -205,18 +173,9 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
     assert!(contacts(&app, a).contains(&("pat@acme.example".into(), "primary".into())));
 
     // Two primary contacts removing each other at once: one wins, a primary remains.
-    let r = pat
-        .post(
-            "/portal/contacts",
-            &[
-                ("contact_name", "Quinn"),
-                ("contact_email", "quinn@acme.example"),
-                ("contact_role", "primary"),
-            ],
-        )
-        .await;
+    let r = add_colleague(&pat, "Quinn", "quinn@acme.example", "primary").await;
     assert_eq!(r.status(), 303);
-    let quinn = portal(&app, a, "quinn@acme.example").await;
+    let quinn = portal_as(&app, a, "quinn@acme.example").await;
     let quinn_id = contact_id(&app, a, "quinn@acme.example");
     let (p1, p2) = (
         format!("/portal/contacts/{quinn_id}/remove"),
@@ -240,16 +199,7 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
     } else {
         (quinn, "pat@acme.example")
     };
-    let r = survivor
-        .post(
-            "/portal/contacts",
-            &[
-                ("contact_name", "Back"),
-                ("contact_email", other),
-                ("contact_role", "primary"),
-            ],
-        )
-        .await;
+    let r = add_colleague(&survivor, "Back", other, "primary").await;
     assert_eq!(r.status(), 303);
     let me = contacts(&app, a)
         .into_iter()
@@ -276,10 +226,10 @@ async fn primary_contacts_manage_colleagues_and_no_one_else_can() {
 #[tokio::test]
 async fn the_profile_is_previewed_with_the_advert_check_and_approved_by_staff() {
     let app = TestApp::spawn().await;
-    let a = sponsor(&app, "Acme", "acme");
+    let a = sponsor_with_team(&app, "Acme", "acme");
     let t = tier(&app, "Gold", 1_000_000, None);
     sponsorship(&app, a, t, Status::Active);
-    let mel = portal(&app, a, "mel@acme.example").await;
+    let mel = portal_as(&app, a, "mel@acme.example").await;
     let advert = [
         ("website", "https://acme.example/"),
         ("tagline", "Buy now: 20% off everything"),
@@ -339,11 +289,7 @@ async fn the_profile_is_previewed_with_the_advert_check_and_approved_by_staff() 
     assert!(page.contains("New website:"), "{page}");
     assert!(page.contains("<mark>Buy now</mark>"), "{page}");
     assert!(page.contains("reads like advertising"), "{page}");
-    let proposal = steward::models::portal_views::Proposal::of(
-        &steward::models::sponsors::find(&mut app.db(), a).expect("s"),
-    )
-    .expect("waiting");
-    let seen = steward::services::portal_actions::fingerprint(&proposal);
+    let seen = waiting_profile_fingerprint(&app, a);
     assert!(page.contains(&seen));
     // Not public yet.
     let (website, tagline): (String, String) = sponsors::table
@@ -383,11 +329,7 @@ async fn the_profile_is_previewed_with_the_advert_check_and_approved_by_staff() 
         "the stale decision changed nothing"
     );
     let (_, page) = staff.page(&format!("/staff/sponsors/{a}")).await;
-    let proposal = steward::models::portal_views::Proposal::of(
-        &steward::models::sponsors::find(&mut app.db(), a).expect("s"),
-    )
-    .expect("waiting");
-    let seen = steward::services::portal_actions::fingerprint(&proposal);
+    let seen = waiting_profile_fingerprint(&app, a);
     assert!(page.contains(&seen));
     let r = staff
         .post(
@@ -458,7 +400,7 @@ async fn the_profile_is_previewed_with_the_advert_check_and_approved_by_staff() 
     );
 
     // A billing contact does not change the public profile (nor the logo).
-    let bill = portal(&app, a, "bill@acme.example").await;
+    let bill = portal_as(&app, a, "bill@acme.example").await;
     let (_, page) = bill.page("/portal/profile").await;
     assert!(!page.contains("action=\"/portal/profile/description\""));
     let r = bill
@@ -477,9 +419,9 @@ async fn the_profile_is_previewed_with_the_advert_check_and_approved_by_staff() 
 #[tokio::test]
 async fn primary_and_billing_contacts_set_the_billing_address() {
     let app = TestApp::spawn().await;
-    let a = sponsor(&app, "Acme", "acme");
-    let b = sponsor(&app, "Blue", "blue");
-    let bill = portal(&app, a, "bill@acme.example").await;
+    let a = sponsor_with_team(&app, "Acme", "acme");
+    let b = sponsor_with_team(&app, "Blue", "blue");
+    let bill = portal_as(&app, a, "bill@acme.example").await;
     let r = bill
         .post(
             "/portal/profile/billing-address",
@@ -515,7 +457,7 @@ async fn primary_and_billing_contacts_set_the_billing_address() {
         .await;
     assert_eq!(r.status(), 422);
 
-    let mel = portal(&app, a, "mel@acme.example").await;
+    let mel = portal_as(&app, a, "mel@acme.example").await;
     let r = mel
         .post(
             "/portal/profile/billing-address",
@@ -535,16 +477,16 @@ async fn primary_and_billing_contacts_set_the_billing_address() {
 async fn a_contact_of_several_sponsors_sees_them_all_and_switches_between_them() {
     let app = TestApp::spawn().await;
     let t = tier(&app, "Gold", 1_000_000, None);
-    let a = sponsor(&app, "Acme", "acme");
+    let a = sponsor_with_team(&app, "Acme", "acme");
     let b = NewSponsor::named("Blue Sky")
         .org_size(10)
         .country("NL")
         .contact("billing", "pat@acme.example")
         .insert(&mut app.db());
-    let stranger = sponsor(&app, "Stranger", "stranger");
+    let stranger = sponsor_with_team(&app, "Stranger", "stranger");
     sponsorship(&app, b, t, Status::Active);
     sponsorship(&app, stranger, t, Status::Active);
-    let pat = portal(&app, a, "pat@acme.example").await;
+    let pat = portal_as(&app, a, "pat@acme.example").await;
 
     let (_, home) = pat.page("/portal").await;
     assert!(
