@@ -610,15 +610,6 @@ pub async fn receipt(p: SponsorPortal, id: web::Path<i64>) -> AppResult<HttpResp
         .await
 }
 
-async fn profile_page(
-    p: &SponsorPortal,
-    errors: FormErrors,
-    _typed: Option<String>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    super::profile::page(p, super::profile::Typed::default(), errors, status).await
-}
-
 /// `POST /portal/profile/logo?csrf_token=…` (multipart): a new logo, waiting for approval.
 pub async fn upload_logo(
     p: SponsorPortal,
@@ -635,31 +626,24 @@ pub async fn upload_logo(
         return Err(AppError::Forbidden);
     }
     // A refused file: the profile page again, the message next to the file field.
-    let refuse = |m: &str| {
-        let mut errors = FormErrors::new();
-        errors.add("logo", m);
-        errors
+    let portal = &p;
+    let refused = |m: String| async move {
+        let errors = FormErrors::one("logo", m);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        super::profile::page(portal, Default::default(), errors, status).await
     };
     if crate::web::declares_more_than(&req, upload::BODY_LIMIT) {
-        let e = refuse(&crate::media::too_large_message());
-        return profile_page(&p, e, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refused(crate::media::too_large_message()).await;
     }
     let bytes = match upload::read(form).await?.logo {
         Ok(Some(b)) => b,
-        Ok(None) => {
-            let e = refuse("Choose a logo file to upload.");
-            return profile_page(&p, e, None, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(m) => {
-            return profile_page(&p, refuse(&m), None, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+        Ok(None) => return refused("Choose a logo file to upload.".into()).await,
+        Err(m) => return refused(m).await,
     };
     let data_dir = p.state.settings.data_dir.clone();
     let stored = match upload::store_logo(&data_dir, bytes).await? {
         Ok(s) => s,
-        Err(m) => {
-            return profile_page(&p, refuse(&m), None, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+        Err(m) => return refused(m).await,
     };
     let (sid, actor, key) = (p.sponsor_id, p.actor(), stored.key.clone());
     let details = stored.details.clone();

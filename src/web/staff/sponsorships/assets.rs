@@ -213,7 +213,7 @@ impl ShowPage {
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 pub struct Pages {
     page: Option<String>,
     provided: Option<String>,
@@ -296,13 +296,6 @@ pub async fn show(staff: S, id: web::Path<i64>, q: web::Query<Pages>) -> AppResu
     show_page(&staff, *id, q.into_inner(), None, None).await
 }
 
-fn no_pages() -> Pages {
-    Pages {
-        page: None,
-        provided: None,
-    }
-}
-
 /// `POST /staff/asset-requests/{id}`: new wording or due date.
 pub async fn update(
     staff: S,
@@ -316,7 +309,9 @@ pub async fn update(
     f.kind = current.kind.clone();
     let input = match service::parse_request(&f.label, &f.kind, &f.help, &f.due_on) {
         Ok(i) => i,
-        Err(errors) => return show_page(&staff, id, no_pages(), Some((f, errors)), None).await,
+        Err(errors) => {
+            return show_page(&staff, id, Pages::default(), Some((f, errors)), None).await;
+        }
     };
     let actor = staff.actor();
     staff
@@ -363,7 +358,7 @@ pub async fn email_missing(
         Ok(n) => n,
         Err(m) => {
             let e = FormErrors::one("note", m);
-            return show_page(&staff, id, no_pages(), None, Some((typed, e))).await;
+            return show_page(&staff, id, Pages::default(), None, Some((typed, e))).await;
         }
     };
     let (actor, settings) = (staff.actor(), staff.state.settings.clone());
