@@ -30,7 +30,7 @@ const DRIVER_START: Duration = Duration::from_secs(30);
 const ADMIN_NAME: &str = "Ada Firstrun";
 const ADMIN_EMAIL: &str = "ada.firstrun@example.org";
 
-fn progress(msg: &str) {
+pub(crate) fn progress(msg: &str) {
     println!("e2e: {msg}");
 }
 
@@ -49,7 +49,7 @@ fn required_binary(var: &str, default: &str, what: &str) -> PathBuf {
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind a loopback port")
@@ -58,7 +58,7 @@ fn free_port() -> u16 {
 
 /// chromedriver, running as our child. Dropping it shuts it down (and with it the browsers it
 /// started), and kills it if it does not go.
-struct ChromeDriver {
+pub(crate) struct ChromeDriver {
     child: Child,
     port: u16,
     url: String,
@@ -193,7 +193,9 @@ impl Drop for ChromeDriver {
 /// What every browser test starts with: None (saying so) unless `STEWARD_E2E=1`; otherwise a
 /// fresh profile folder, a running chromedriver and the Chromium binary to drive. A missing
 /// browser with `STEWARD_E2E=1` fails the test, never skips it.
-async fn browser_setup(what: &str) -> Option<(tempfile::TempDir, ChromeDriver, PathBuf)> {
+pub(crate) async fn browser_setup(
+    what: &str,
+) -> Option<(tempfile::TempDir, ChromeDriver, PathBuf)> {
     if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
         println!("e2e: skipped {what} (set STEWARD_E2E=1)");
         return None;
@@ -209,7 +211,7 @@ async fn browser_setup(what: &str) -> Option<(tempfile::TempDir, ChromeDriver, P
     Some((profile, driver, chromium))
 }
 
-async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) -> Client {
+pub(crate) async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) -> Client {
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium.to_string_lossy(),
@@ -247,7 +249,7 @@ async fn open_browser(driver: &ChromeDriver, chromium: &Path, profile: &Path) ->
 }
 
 /// The visible text of the page.
-async fn page_text(client: &Client) -> String {
+pub(crate) async fn page_text(client: &Client) -> String {
     match client.find(Locator::Css("body")).await {
         Ok(body) => body.text().await.unwrap_or_default(),
         Err(_) => String::new(),
@@ -255,7 +257,7 @@ async fn page_text(client: &Client) -> String {
 }
 
 /// Where the browser is now, and what it shows (for failure messages).
-async fn where_we_are(client: &Client) -> String {
+pub(crate) async fn where_we_are(client: &Client) -> String {
     let url = client
         .current_url()
         .await
@@ -266,7 +268,7 @@ async fn where_we_are(client: &Client) -> String {
 }
 
 /// Waits (bounded) until the page has an element matching `xpath`.
-async fn wait_for(client: &Client, xpath: &str, what: &str) -> Element {
+pub(crate) async fn wait_for(client: &Client, xpath: &str, what: &str) -> Element {
     match client
         .wait()
         .at_most(WAIT)
@@ -282,7 +284,7 @@ async fn wait_for(client: &Client, xpath: &str, what: &str) -> Element {
 }
 
 /// Types `value` into the input with id `id`.
-async fn fill(client: &Client, id: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
     let field = client
         .find(Locator::Id(id))
         .await
@@ -297,7 +299,7 @@ async fn fill(client: &Client, id: &str, value: &str) {
         .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
 }
 
-async fn click(client: &Client, xpath: &str, what: &str) {
+pub(crate) async fn click(client: &Client, xpath: &str, what: &str) {
     let button = wait_for(client, xpath, what).await;
     button
         .click()
@@ -306,7 +308,7 @@ async fn click(client: &Client, xpath: &str, what: &str) {
 }
 
 /// The id of the element that has focus ("" for none).
-async fn focused_id(client: &Client) -> String {
+pub(crate) async fn focused_id(client: &Client) -> String {
     client
         .execute(
             "return document.activeElement && document.activeElement.id;",
@@ -319,7 +321,7 @@ async fn focused_id(client: &Client) -> String {
         .to_string()
 }
 
-async fn current_path(client: &Client) -> String {
+pub(crate) async fn current_path(client: &Client) -> String {
     client
         .current_url()
         .await

@@ -12,6 +12,7 @@ mod billing;
 mod conferences;
 mod dashboard;
 mod e2e;
+mod e2e_accessibility;
 mod exports;
 mod faults;
 mod grants;
