@@ -423,6 +423,23 @@ fn seed_pipeline(
         "1 Example Street\nSpringfield, EX 12345\nUnited States",
     )?;
     app_settings::set(conn, billing::FOUNDATION_TAX_ID_KEY, "EIN 00-0000000")?;
+    app_settings::set(
+        conn,
+        crate::services::site::ABOUT_KEY,
+        &format!(
+            "{} is the non-profit home of an open-source language used by millions of developers. \
+             We run its package index, documentation and build infrastructure, fund its \
+             maintainers through grants, and bring its community together at our conferences.\n\n\
+             We are funded by sponsors and donors. Every sponsorship pays for work that everyone \
+             who uses the language depends on.",
+            settings.foundation_name
+        ),
+    )?;
+    app_settings::set(
+        conn,
+        crate::services::site::DESCRIPTION_KEY,
+        "The non-profit behind the language: its infrastructure, grants and conferences, funded by our sponsors.",
+    )?;
     let steps = [
         "Application",
         "Approved",

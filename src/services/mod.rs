@@ -19,6 +19,7 @@ pub mod public;
 pub mod renewals;
 pub mod revenue;
 pub mod setup;
+pub mod site;
 pub mod sponsor_applications;
 pub mod sponsor_self_service;
 pub mod sponsors;

@@ -150,6 +150,44 @@ pub struct Level {
 /// take in (and a fixed amount of work) whatever the number of sponsors; the daily fair order
 /// gives each of them their turn at the top.
 pub const WALL_PER_TIER: usize = 60;
+/// The home page shows the sponsors of this many tiers (the highest), at most
+/// `HOME_PER_TIER` each, and the newest `HOME_STORIES` stories.
+pub const HOME_TIERS: usize = 2;
+pub const HOME_PER_TIER: usize = 12;
+pub const HOME_STORIES: i64 = 3;
+
+/// What the home page shows besides its frame.
+#[derive(Clone, Debug)]
+pub struct Home {
+    pub site: crate::services::site::SiteText,
+    /// The highest tiers with sponsors today, each with its first sponsors in today's order.
+    pub groups: Vec<TierGroup>,
+    /// Sponsors visible today in all tiers.
+    pub sponsors: usize,
+    pub stories: Vec<crate::models::stories::Story>,
+    pub programmes: Vec<crate::models::grant_programmes::GrantProgramme>,
+    /// Whether any level is open to apply for (else the page does not offer to).
+    pub may_apply: bool,
+}
+
+/// The home page's content: a handful of bounded queries whatever the size of the data.
+pub fn home(conn: &mut DbConn, today: NaiveDate) -> AppResult<Home> {
+    let mut groups = sponsor_wall(conn, today)?;
+    let sponsors = groups.iter().map(|g| g.total).sum();
+    groups.truncate(HOME_TIERS);
+    for g in &mut groups {
+        g.sponsors.truncate(HOME_PER_TIER);
+    }
+    let (stories, _) = crate::models::stories::public_page(conn, today, None, 0, HOME_STORIES)?;
+    Ok(Home {
+        site: crate::services::site::load(conn)?,
+        groups,
+        sponsors,
+        stories,
+        programmes: crate::models::grant_programmes::open(conn)?,
+        may_apply: !sponsor_levels(conn, today)?.is_empty(),
+    })
+}
 
 /// The logo wall: visible sponsorships grouped by tier (display order, then price, highest
 /// first), one entry per sponsor per tier, each tier in today's fair order and cut to its

@@ -123,12 +123,24 @@ pub struct Layout {
     pub portal: bool,
     /// A grant applicant's page: the header offers to leave the applicant portal.
     pub grant_portal: bool,
+    /// A public page's own address (for link previews); empty on private pages, which then
+    /// carry no description or preview tags.
+    pub page_url: String,
+    /// What a public page says about itself to search engines and link previews.
+    pub description: String,
 }
 
 impl Layout {
     /// Whether the signed-in user may open sponsorship pages (links to them show only then).
     pub fn may_open_sponsorships(&self) -> bool {
         self.user.as_ref().is_some_and(UserView::sponsorships)
+    }
+
+    /// Whether the signed-in user may change the public website's text (admins and editors).
+    pub fn may_edit_site(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.has(Role::Admin) || u.has(Role::Editor))
     }
 
     /// A page without user or navigation (error pages).
@@ -145,7 +157,32 @@ impl Layout {
             favicon_url: super::assets::url("img/favicon.svg"),
             portal: false,
             grant_portal: false,
+            page_url: String::new(),
+            description: String::new(),
         }
+    }
+
+    /// Marks a page as public when `path` is: its address (from the configured base URL) and
+    /// the foundation's default description go into the head for search engines and link
+    /// previews. Staff pages, portals and one-time links stay without.
+    pub fn public_at(mut self, base_url: &str, path: &str) -> Layout {
+        const PRIVATE: &[&str] = &["/staff", "/portal", "/grants/portal", "/setup", "/account"];
+        if !PRIVATE
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        {
+            self.page_url = format!("{}{path}", base_url.trim_end_matches('/'));
+            self.description = crate::services::site::default_description(&self.foundation);
+        }
+        self
+    }
+
+    /// A public page's own description (instead of the foundation's default).
+    pub fn described(mut self, description: &str) -> Layout {
+        if !self.page_url.is_empty() && !description.trim().is_empty() {
+            self.description = description.trim().to_string();
+        }
+        self
     }
 
     /// Navigation of the sponsor portal; `current` is the href of the active section.

@@ -16,6 +16,17 @@
       el.select();
     }
   });
+  // On a phone the header's links fold behind a Menu button (see .site-menu in the CSS).
+  var menuButton = document.querySelector(".menu-button");
+  var menu = document.getElementById("site-menu");
+  if (menuButton && menu) {
+    menuButton.closest(".site-header").classList.add("has-menu-button");
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   // A refused form: the error summary at the top takes focus, so screen readers read what
   // went wrong first; each of its links moves focus to its field.
   var summary = document.getElementById("error-summary");
@@ -35,6 +46,42 @@
       field.focus();
     }
   });
+  // A list marked <table class="data stack"> shows one block per row on a phone (see the
+  // CSS): each cell is labelled with its column's heading, and since a table styled that way
+  // loses its table semantics in some browsers, its parts say what they are.
+  var stacks = document.querySelectorAll("table.stack");
+  for (var t = 0; t < stacks.length; t++) {
+    var table = stacks[t];
+    var heads = [];
+    var headCells = table.querySelectorAll("thead th, thead td");
+    for (var h = 0; h < headCells.length; h++) {
+      for (var span = 0; span < (headCells[h].colSpan || 1); span++) {
+        heads.push(headCells[h].textContent.trim());
+      }
+      headCells[h].setAttribute("role", "columnheader");
+    }
+    table.setAttribute("role", "table");
+    var groups = table.querySelectorAll("thead, tbody, tfoot");
+    for (var g = 0; g < groups.length; g++) {
+      groups[g].setAttribute("role", "rowgroup");
+    }
+    var rows = table.querySelectorAll("tr");
+    for (var r = 0; r < rows.length; r++) {
+      rows[r].setAttribute("role", "row");
+      if (rows[r].parentElement.tagName === "THEAD") {
+        continue;
+      }
+      var column = 0;
+      for (var c = 0; c < rows[r].children.length; c++) {
+        var cell = rows[r].children[c];
+        cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+        if (heads[column]) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        column += cell.colSpan || 1;
+      }
+    }
+  }
   // A table, chart or preformatted text wider than its box scrolls inside it (on a phone,
   // say). Such a box becomes a labelled region that takes keyboard focus, so it can be
   // scrolled without a mouse; it stops being one when it fits again.
@@ -43,14 +90,18 @@
     if (caption && caption.textContent.trim()) {
       return caption.textContent.trim();
     }
+    // The nearest heading before the box: a sibling, or the last one inside a sibling (the
+    // page's header block), looking outwards.
     for (var el = box; el && el !== document.body; el = el.parentElement) {
       for (var sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) {
-        if (/^H[1-6]$/.test(sib.tagName) && sib.textContent.trim()) {
-          return sib.textContent.trim();
+        var inner = /^H[1-6]$/.test(sib.tagName) ? [sib] : sib.querySelectorAll("h1, h2, h3, h4");
+        var heading = inner[inner.length - 1];
+        if (heading && heading.textContent.trim()) {
+          return heading.textContent.trim();
         }
       }
     }
-    return "Scrollable content";
+    return document.title.split(" · ")[0];
   }
   function markScrollers() {
     var boxes = document.querySelectorAll(".table-wrap, pre, .budget-figure");

@@ -4,7 +4,8 @@
 //! at 1280 and 390 px wide, and on the error state of the main forms.
 //!
 //! It fails on any critical or serious axe violation, on horizontal page overflow at 390 px,
-//! and on a link that leads to an error page. Runs with the other browser tests:
+//! on a field whose label says required but which is not `required`, and on a link that
+//! leads to an error page. Runs with the other browser tests:
 //!
 //! ```text
 //! STEWARD_E2E=1 cargo test --test app e2e_accessibility -- --nocapture
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use fantoccini::Client;
 
-use crate::e2e::{
+use crate::fixtures::browser::{
     browser_setup, current_path, fill, free_port, open_browser, progress, where_we_are,
 };
 use crate::helpers::TestApp;
@@ -86,6 +87,27 @@ for (let t = walker.nextNode(); t && out.length < 6; t = walker.nextNode()) {
   }
 }
 return 'page is ' + scroll + ' px wide at ' + width + ' px: ' + out.slice(0, 6).join(', ');
+"#;
+
+/// Fields whose label (or group legend) marks them required but which do not say so to the
+/// browser and assistive technology ("" when none).
+const REQUIRED: &str = r#"
+const out = [];
+for (const mark of document.querySelectorAll('label .required, legend .required')) {
+  const holder = mark.closest('label, legend');
+  let fields = [];
+  if (holder.tagName === 'LABEL') {
+    const f = holder.htmlFor ? document.getElementById(holder.htmlFor) : holder.querySelector('input, select, textarea');
+    if (f) { fields = [f]; }
+  } else {
+    fields = [...holder.parentElement.querySelectorAll('input, select, textarea')].filter(function (f) { return f.type !== 'hidden'; });
+  }
+  if (fields.length === 0) { out.push('"' + holder.textContent.trim() + '" labels nothing'); continue; }
+  if (!fields.some(function (f) { return f.required || f.getAttribute('aria-required') === 'true'; })) {
+    out.push('"' + holder.textContent.trim().replace(/\s+/g, ' ') + '" (#' + fields[0].id + ')');
+  }
+}
+return out.join(', ');
 "#;
 
 /// Same-origin links on the page, as paths (no query or fragment).
@@ -177,6 +199,18 @@ impl Audit {
     async fn check_here(&mut self, who: &str, label: &str) {
         self.pages += 1;
         let mut found = Vec::new();
+        let mut notes = Vec::new();
+        let unmarked = self
+            .client
+            .execute(REQUIRED, vec![])
+            .await
+            .expect("look for required fields")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !unmarked.is_empty() {
+            found.push(format!("marked required but not `required`: {unmarked}"));
+        }
         for width in WIDTHS {
             self.set_width(width).await;
             // The page's own script reacts to the new width before we look.
@@ -217,6 +251,21 @@ impl Audit {
                 if !overflow.is_empty() {
                     found.push(format!("{width} px: overflow: {overflow}"));
                 }
+                // Not a failure, but worth knowing: boxes a phone user scrolls sideways.
+                let scrollers = self
+                    .client
+                    .execute(
+                        "return [...document.querySelectorAll('[data-scroller]')].map(e => e.getAttribute('aria-label') + ' ' + e.scrollWidth + '/' + e.clientWidth + ' px').join('; ');",
+                        vec![],
+                    )
+                    .await
+                    .expect("list the scrolling boxes")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if !scrollers.is_empty() {
+                    notes.push(format!("scrolls sideways at {width} px: {scrollers}"));
+                }
             }
         }
         self.report.push(format!(
@@ -227,6 +276,9 @@ impl Audit {
                 format!("{} finding(s)", found.len())
             }
         ));
+        for n in notes {
+            self.report.push(format!("    (note) {n}"));
+        }
         for f in found {
             self.report.push(format!("    {f}"));
             self.findings.push(format!("{who} {label}: {f}"));
@@ -322,7 +374,10 @@ for (const f of form.querySelectorAll('input, textarea')) {
   if (['text', 'email', 'url', 'number', 'date', 'password', 'search', 'tel', 'textarea'].includes(f.type)) { f.value = ''; }
 }
 form.noValidate = true;
-form.requestSubmit();
+// The form's main button (a form may also have a secondary one, such as "Show the price").
+const buttons = [...form.querySelectorAll('button[type=submit], button:not([type])')];
+const main = buttons.find(function (b) { return b.classList.contains('primary'); }) || buttons[buttons.length - 1];
+form.requestSubmit(main);
 return true;
 "#,
                 vec![serde_json::json!(form)],
@@ -357,6 +412,58 @@ return true;
 /// look into a finding quickly.
 fn wanted(who: &str) -> bool {
     std::env::var("STEWARD_AUDIT_ONLY").map_or(true, |only| only.is_empty() || only == who)
+}
+
+/// On a phone the header's links fold behind the Menu button: closed, the header is one short
+/// row and the links are hidden; the button opens them and says so (`aria-expanded`).
+async fn phone_menu(audit: &Audit, who: &str, path: &str) {
+    audit.goto(path).await;
+    audit.set_width(PHONE).await;
+    let state = r#"
+const nav = document.querySelector('.main-nav');
+const button = document.querySelector('.menu-button');
+return [
+  !!button && getComputedStyle(button).display !== 'none',
+  !!nav && nav.offsetParent !== null,
+  Math.round(document.querySelector('.site-header').getBoundingClientRect().height),
+  button ? button.getAttribute('aria-expanded') : '',
+];
+"#;
+    let closed = audit
+        .client
+        .execute(state, vec![])
+        .await
+        .expect("menu state");
+    assert_eq!(
+        closed[0], true,
+        "{who}: the Menu button shows at {PHONE} px"
+    );
+    assert_eq!(closed[1], false, "{who}: the links wait behind it");
+    assert!(
+        closed[2].as_u64().unwrap_or(999) <= 80,
+        "{who}: the closed header is {} px tall",
+        closed[2]
+    );
+    audit
+        .client
+        .execute("document.querySelector('.menu-button').click();", vec![])
+        .await
+        .expect("open the menu");
+    let open = audit
+        .client
+        .execute(state, vec![])
+        .await
+        .expect("menu state");
+    assert_eq!(open[1], true, "{who}: the button opens the links");
+    assert_eq!(open[3], "true", "{who}: and says it is open");
+    audit.set_width(1280).await;
+    let wide = audit
+        .client
+        .execute(state, vec![])
+        .await
+        .expect("menu state");
+    assert_eq!(wide[0], false, "{who}: no Menu button on a wide screen");
+    assert_eq!(wide[1], true, "{who}: the links show");
 }
 
 /// Paths a visitor without a session is sent away from.
@@ -443,6 +550,7 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
     let started = Instant::now();
 
     // The public, signed out.
+    phone_menu(&audit, "public", "/").await;
     audit.crawl("public", "/", &["/"]).await;
     audit.crawl("public", "/sponsor/apply", &["/sponsor"]).await;
     audit
@@ -504,6 +612,9 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
         ("editor", "elodie@demo.steward.example"),
     ] {
         sign_in(&audit, email).await;
+        if who == "admin" {
+            phone_menu(&audit, who, "/staff").await;
+        }
         audit.crawl(who, "/staff", &["/staff"]).await;
         let forms: &[&str] = match who {
             "admin" => &[

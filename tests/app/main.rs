@@ -16,6 +16,7 @@ mod e2e_accessibility;
 mod exports;
 mod faults;
 mod grants;
+mod home_page;
 mod placements;
 mod public_pages;
 mod query_budget;

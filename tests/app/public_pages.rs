@@ -828,7 +828,7 @@ async fn home_and_sponsors_pages_lead_to_the_application_and_the_portal_link() {
     let (status, home) = c.page("/").await;
     assert_eq!(status, 200);
     assert!(home.contains("href=\"/sponsor/apply\">Become a sponsor</a>"));
-    assert!(home.contains("href=\"/portal/link\">Sponsor contacts: get your portal link</a>"));
+    assert!(home.contains("href=\"/portal/link\">Get your portal link</a>"));
     assert!(!home.contains("reply to our last email"));
     let (status, page) = c.page("/sponsors").await;
     assert_eq!(status, 200);

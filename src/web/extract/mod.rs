@@ -42,6 +42,8 @@ pub struct Ctx {
     pub csrf_token: String,
     pub flashes: Vec<Flash>,
     pub user_agent: String,
+    /// The request's path (without the query).
+    pub path: String,
 }
 
 impl Ctx {
@@ -51,7 +53,8 @@ impl Ctx {
 
     /// The layout for a page; `section` is the nav href to highlight.
     pub fn layout(&self, title: &str, section: &str) -> Layout {
-        let mut l = Layout::bare(title, &self.state.settings.foundation_name);
+        let mut l = Layout::bare(title, &self.state.settings.foundation_name)
+            .public_at(&self.state.settings.base_url, &self.path);
         l.csrf = self.csrf_token.clone();
         l.flashes = self.flashes.clone();
         if let Some(c) = &self.current {
@@ -181,6 +184,7 @@ impl FromRequest for Ctx {
                 csrf_token,
                 flashes,
                 user_agent,
+                path: req.path().to_string(),
             })
         })
     }
@@ -279,6 +283,11 @@ role_rule!(
     StoryEditors,
     "Editors, who write, publish and return success stories.",
     [Role::Editor]
+);
+role_rule!(
+    SiteEditors,
+    "Who keep the public website's text: administrators and editors.",
+    [Role::Admin, Role::Editor]
 );
 role_rule!(
     TreasurerOnly,

@@ -29,6 +29,8 @@ pub struct TierChoice {
     pub full: bool,
     pub benefits: Vec<String>,
     pub term: String,
+    /// The first tier of its programme in the list (the chooser names the programme there).
+    pub starts_programme: bool,
 }
 
 /// The server's price for the chosen tier and size.
@@ -299,8 +301,18 @@ fn term_label(t: &OpenTier) -> String {
     )
 }
 
+/// The tiers to choose from, each programme's together (in the order the programmes first
+/// appear, the tiers' own order within each), so the chooser can group them under the
+/// programme's name.
 fn choices(tiers: &[OpenTier]) -> Vec<TierChoice> {
-    tiers
+    let mut programmes: Vec<String> = Vec::new();
+    for t in tiers {
+        let title = t.programme.title();
+        if !programmes.contains(&title) {
+            programmes.push(title);
+        }
+    }
+    let mut list: Vec<TierChoice> = tiers
         .iter()
         .map(|t| TierChoice {
             id: t.tier.id.to_string(),
@@ -311,8 +323,14 @@ fn choices(tiers: &[OpenTier]) -> Vec<TierChoice> {
             full: t.full,
             benefits: t.benefits.iter().map(|b| b.label()).collect(),
             term: term_label(t),
+            starts_programme: false,
         })
-        .collect()
+        .collect();
+    list.sort_by_key(|c| programmes.iter().position(|p| *p == c.programme));
+    for i in 0..list.len() {
+        list[i].starts_programme = i == 0 || list[i - 1].programme != list[i].programme;
+    }
+    list
 }
 
 /// The price for what the form says, when it says enough (a tier and a size).

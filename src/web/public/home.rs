@@ -1,24 +1,39 @@
 //! The landing page and the health check.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::error::AppResult;
-use crate::web::extract::Ctx;
+use crate::services::public::{self, Home};
+use crate::state::AppState;
 use crate::web::layout::Layout;
-use crate::web::render;
+use crate::web::public::{page_layout, respond, today};
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
 struct HomePage {
     layout: Layout,
+    home: Home,
+    about: Vec<String>,
 }
 
-pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
-    // The page title reads "Welcome · <foundation>" (the layout adds the name).
-    render(&HomePage {
-        layout: ctx.layout("Welcome", "/"),
-    })
+/// `GET /`: the foundation's front page: who it is, its sponsors by top tiers, the newest
+/// stories, the grants open now and how to support it. Like the sponsor wall, visitors share
+/// one rendering (briefly cached); a signed-in person gets their own.
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let today = today();
+    let (layout, shared) = page_layout(&req, &state, "Welcome", "/").await?;
+    let home = state.db.run(move |c| public::home(c, today)).await?;
+    let foundation = state.settings.foundation_name.clone();
+    let layout = layout.described(&home.site.description);
+    respond(
+        &HomePage {
+            about: home.site.about_paragraphs(&foundation),
+            layout,
+            home,
+        },
+        shared,
+    )
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

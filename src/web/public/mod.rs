@@ -45,7 +45,11 @@ pub async fn page_layout(
         let ctx = Ctx::extract(req).await?;
         return Ok((ctx.layout(title, section), false));
     }
-    Ok((Layout::bare(title, &state.settings.foundation_name), true))
+    Ok((
+        Layout::bare(title, &state.settings.foundation_name)
+            .public_at(&state.settings.base_url, req.path()),
+        true,
+    ))
 }
 
 /// Renders the page; a shared page may be cached briefly, a personal one gets the

@@ -822,6 +822,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(staff::billing::settings::save)),
                 )
                 .service(
+                    web::resource("/settings/site")
+                        .route(get().to(staff::site::show))
+                        .route(web::post().to(staff::site::save)),
+                )
+                .service(
                     web::resource("/settings/agreement-templates")
                         .route(get().to(staff::billing::agreement_templates::list)),
                 )

@@ -7,6 +7,7 @@ pub mod conferences;
 pub mod dashboard;
 pub mod grants;
 pub mod placements;
+pub mod site;
 pub mod sponsors;
 pub mod sponsorships;
 pub mod stories;
