@@ -260,6 +260,15 @@ pub fn public_page(
     Ok((rows, count.count().get_result(conn)?))
 }
 
+/// The categories that have at least one public story today (at most one row a category).
+pub fn public_categories(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<String>> {
+    stories::table
+        .filter(public_on!(today))
+        .select(stories::category)
+        .distinct()
+        .load(conn)
+}
+
 /// The public stories linked to a sponsor's profile.
 pub fn public_for_sponsor(
     conn: &mut DbConn,

@@ -110,6 +110,23 @@ for (const mark of document.querySelectorAll('label .required, legend .required'
 return out.join(', ');
 "#;
 
+/// On a refused form's page: what is not announced as it should be ("" when all is): the
+/// summary has focus, and every message is named by the `aria-describedby` of a field marked
+/// `aria-invalid`.
+const ANNOUNCED: &str = r#"
+const out = [];
+const active = document.activeElement;
+if (!active || active.id !== 'error-summary') { out.push('focus is on ' + (active ? active.tagName.toLowerCase() + '#' + active.id : 'nothing') + ', not the summary'); }
+for (const m of document.querySelectorAll('.field-error[id]')) {
+  const named = [...document.querySelectorAll('[aria-describedby]')].filter(function (f) {
+    return f.getAttribute('aria-describedby').split(/\s+/).includes(m.id);
+  });
+  if (named.length === 0) { out.push('no field names #' + m.id); }
+  else if (!named.some(function (f) { return f.getAttribute('aria-invalid') === 'true'; })) { out.push('the field naming #' + m.id + ' is not aria-invalid'); }
+}
+return out.join('; ');
+"#;
+
 /// Same-origin links on the page, as paths (no query or fragment).
 const LINKS: &str = r#"
 const out = [];
@@ -401,6 +418,21 @@ return true;
                 where_we_are(&self.client).await
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The refusal is announced: focus on the summary, each message named by its field.
+        let unannounced = self
+            .client
+            .execute(ANNOUNCED, vec![])
+            .await
+            .expect("check the messages")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !unannounced.is_empty() {
+            self.findings
+                .push(format!("{who} {path} (refused form): {unannounced}"));
+            self.report
+                .push(format!("{who:<12} {path} (refused form): {unannounced}"));
         }
         self.check_here(who, &format!("{path} (refused form)"))
             .await;

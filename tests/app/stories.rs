@@ -635,6 +635,21 @@ async fn the_public_list_filters_pages_and_waits_for_the_publication_day() {
         "{web}"
     );
     assert!(web.contains("1 story."), "{web}");
+    // Only categories with a public story are offered (a draft or a story scheduled for
+    // tomorrow does not count); a chosen category stays offered even when it is empty.
+    let filters = |p: &str| {
+        p.split("class=\"story-filter\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let offered = filters(&page);
+    assert!(offered.contains("?category=science") && offered.contains("?category=web"));
+    assert!(!offered.contains("?category=data"), "{offered}");
+    let (status, empty) = v.page("/stories?category=data").await;
+    assert_eq!(status, 200);
+    assert!(filters(&empty).contains("?category=data\" aria-current=\"page\""));
     for bad in [
         "/stories?page=3",
         "/stories?page=0",

@@ -34,7 +34,8 @@ pub struct ListQuery {
 struct ListPage {
     layout: Layout,
     rows: Vec<Story>,
-    categories: &'static [(&'static str, &'static str)],
+    /// The category filters: those with stories, and the one chosen.
+    categories: Vec<(&'static str, &'static str)>,
     category: String,
     page: i64,
     pages: i64,
@@ -76,19 +77,22 @@ pub async fn list(
     };
     let today = today();
     let cat = category.clone();
-    let (rows, total) = state
+    let ((rows, total), with_stories) = state
         .db
         .run(move |c| {
             let cat = (!cat.is_empty()).then_some(cat.as_str());
-            Ok(stories::public_page(
-                c,
-                today,
-                cat,
-                (page - 1) * PER_PAGE,
-                PER_PAGE,
-            )?)
+            Ok((
+                stories::public_page(c, today, cat, (page - 1) * PER_PAGE, PER_PAGE)?,
+                stories::public_categories(c, today)?,
+            ))
         })
         .await?;
+    // A filter that would show nothing is left out (unless it is the one chosen).
+    let categories = CATEGORIES
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k == category || with_stories.iter().any(|c| c == k))
+        .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     if page > pages {
         return Err(AppError::NotFound);
@@ -98,7 +102,7 @@ pub async fn list(
         &ListPage {
             layout,
             rows,
-            categories: CATEGORIES,
+            categories,
             category,
             page,
             pages,
