@@ -138,9 +138,10 @@ impl Layout {
 
     /// Whether the signed-in user may change the public website's text (admins and editors).
     pub fn may_edit_site(&self) -> bool {
+        use crate::web::extract::{RoleRule, SiteEditors};
         self.user
             .as_ref()
-            .is_some_and(|u| u.has(Role::Admin) || u.has(Role::Editor))
+            .is_some_and(|u| SiteEditors::allows(&u.roles))
     }
 
     /// A page without user or navigation (error pages).

@@ -55,8 +55,11 @@
     var heads = [];
     var headCells = table.querySelectorAll("thead th, thead td");
     for (var h = 0; h < headCells.length; h++) {
+      // A header only screen readers see ("Actions") labels nothing on screen.
+      var hiddenOnly = headCells[h].querySelector(".visually-hidden") &&
+        headCells[h].textContent.trim() === headCells[h].querySelector(".visually-hidden").textContent.trim();
       for (var span = 0; span < (headCells[h].colSpan || 1); span++) {
-        heads.push(headCells[h].textContent.trim());
+        heads.push(hiddenOnly ? "" : headCells[h].textContent.trim());
       }
       headCells[h].setAttribute("role", "columnheader");
     }
@@ -122,6 +125,11 @@
     }
   }
   markScrollers();
+  // A chart of months that scrolls on a phone opens at its latest months.
+  var ends = document.querySelectorAll("[data-scroll-end]");
+  for (var e = 0; e < ends.length; e++) {
+    ends[e].scrollLeft = ends[e].scrollWidth;
+  }
   var pending = false;
   window.addEventListener("resize", function () {
     if (!pending) {

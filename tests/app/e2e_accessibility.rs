@@ -147,7 +147,6 @@ fn is_page(path: &str) -> bool {
         "/api/",
         "/embed/",
         "/healthz",
-        "/jobs",
         "/logout",
         "/robots.txt",
     ];
@@ -169,7 +168,7 @@ fn shape(path: &str) -> String {
     let mut out = Vec::new();
     let mut previous = "";
     for s in path.split('/') {
-        let collection = matches!(previous, "sponsors" | "stories") && !path.starts_with("/staff");
+        let collection = matches!(previous, "sponsors" | "stories") && !is_private(path);
         out.push(if collection && !s.is_empty() {
             "{slug}"
         } else if s.chars().any(|c| c.is_ascii_digit()) {

@@ -213,12 +213,56 @@ async fn public_pages_describe_themselves_and_private_pages_do_not() {
         );
     }
     let (staff, _, _) = app.signed_in(&[Role::Admin]).await;
-    let (_, dashboard) = staff.page("/staff").await;
+    let (status, dashboard) = staff.page("/staff").await;
+    assert_eq!(status, 200);
     assert!(!dashboard.contains("name=\"description\""));
     assert!(!dashboard.contains("og:url"));
-    let (_, link) = app.page("/portal/link").await;
+    let (status, link) = app.page("/portal/link").await;
+    assert_eq!(status, 200);
     assert!(
         !link.contains("og:url"),
         "the portal's pages are not previewed"
     );
+}
+
+#[tokio::test]
+async fn editors_get_their_own_home_page_with_the_edit_link_and_visitors_a_shared_one() {
+    let app = TestApp::spawn().await;
+    let visitor = app.new_client().get("/").await;
+    assert_eq!(visitor.status(), 200);
+    let cache = visitor
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(cache.contains("public"), "{cache}");
+    let body = visitor.text().await.expect("body");
+    assert!(!body.contains("Change this text"));
+    // The home page's title is the foundation's name, once.
+    let foundation = &app.state.settings.foundation_name;
+    assert!(
+        body.contains(&format!("<title>{foundation}</title>")),
+        "{body}"
+    );
+
+    let (editor, _, _) = app.signed_in(&[Role::Editor]).await;
+    let r = editor.get("/").await;
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cache.contains("no-store"),
+        "a personal page is not cached: {cache}"
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.contains("href=\"/staff/settings/site\">Change this text</a>"));
+    assert!(body.contains("Go to your dashboard"));
+    // Sponsorship staff may not change it, so are not offered to.
+    let (other, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let (_, body) = other.page("/").await;
+    assert!(!body.contains("Change this text"));
 }

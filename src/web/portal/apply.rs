@@ -31,6 +31,7 @@ pub struct TierChoice {
     pub term: String,
     /// The first tier of its programme in the list (the chooser names the programme there).
     pub starts_programme: bool,
+    programme_id: i64,
 }
 
 /// The server's price for the chosen tier and size.
@@ -305,11 +306,10 @@ fn term_label(t: &OpenTier) -> String {
 /// appear, the tiers' own order within each), so the chooser can group them under the
 /// programme's name.
 fn choices(tiers: &[OpenTier]) -> Vec<TierChoice> {
-    let mut programmes: Vec<String> = Vec::new();
+    let mut programmes: Vec<i64> = Vec::new();
     for t in tiers {
-        let title = t.programme.title();
-        if !programmes.contains(&title) {
-            programmes.push(title);
+        if !programmes.contains(&t.programme.id) {
+            programmes.push(t.programme.id);
         }
     }
     let mut list: Vec<TierChoice> = tiers
@@ -324,11 +324,12 @@ fn choices(tiers: &[OpenTier]) -> Vec<TierChoice> {
             benefits: t.benefits.iter().map(|b| b.label()).collect(),
             term: term_label(t),
             starts_programme: false,
+            programme_id: t.programme.id,
         })
         .collect();
-    list.sort_by_key(|c| programmes.iter().position(|p| *p == c.programme));
+    list.sort_by_key(|c| programmes.iter().position(|p| *p == c.programme_id));
     for i in 0..list.len() {
-        list[i].starts_programme = i == 0 || list[i - 1].programme != list[i].programme;
+        list[i].starts_programme = i == 0 || list[i - 1].programme_id != list[i].programme_id;
     }
     list
 }

@@ -22,9 +22,9 @@ struct HomePage {
 /// one rendering (briefly cached); a signed-in person gets their own.
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
-    let (layout, shared) = page_layout(&req, &state, "Welcome", "/").await?;
-    let home = state.db.run(move |c| public::home(c, today)).await?;
     let foundation = state.settings.foundation_name.clone();
+    let (layout, shared) = page_layout(&req, &state, &foundation, "/").await?;
+    let home = state.db.run(move |c| public::home(c, today)).await?;
     let layout = layout.described(&home.site.description);
     respond(
         &HomePage {

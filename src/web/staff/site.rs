@@ -74,7 +74,7 @@ pub async fn save(staff: S, form: web::Form<Vec<(String, String)>>) -> AppResult
         "/staff/settings/site",
         FlashKind::Success,
         if changed {
-            "Saved. The home page shows the new text now."
+            "Saved. Visitors see the new text on the home page within a minute."
         } else {
             "Nothing had changed."
         },
