@@ -11,6 +11,7 @@ pub mod email;
 pub mod form;
 pub mod grants;
 pub mod money;
+pub mod organisations;
 pub mod password;
 pub mod pricing;
 pub mod role;
@@ -18,6 +19,7 @@ pub mod slug;
 pub mod sponsorship;
 pub mod story;
 pub mod text;
+pub mod usage;
 pub mod weburl;
 
 pub use email::EmailAddress;

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
+use crate::domain::organisations::{Identity, Matcher};
 use crate::domain::sponsorship::Status;
 use crate::domain::{EmailAddress, FormErrors, Money};
 use crate::email::{self, ApplicationReceivedEmail, ApplicationStaffEmail};
@@ -117,33 +118,26 @@ pub fn proposed_term(year: i32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (start, end)
 }
 
-/// The host of a website without a leading "www.", for comparing organisations.
-fn host_of(website: &str) -> Option<String> {
-    let u = url::Url::parse(website).ok()?;
-    let h = u.host_str()?.to_ascii_lowercase();
-    Some(h.strip_prefix("www.").unwrap_or(&h).to_string())
-}
-
-/// The field that shows an existing organisation, if any (by name, short name or web host).
+/// The field that shows an existing organisation, if any (by name, short name or web host;
+/// see `domain::organisations`).
 fn known_organisation(
     conn: &mut DbConn,
     name: &str,
     website: &str,
 ) -> AppResult<Option<&'static str>> {
-    let slug = crate::domain::slug::slugify(name);
-    let folded = crate::domain::slug::fold(name.trim());
-    let key = crate::domain::slug::organisation_key(name);
-    let host = host_of(website);
-    for (_, n, s, w) in portal_views::sponsor_identities(conn)? {
-        if (!slug.is_empty() && s == slug)
-            || crate::domain::slug::fold(n.trim()) == folded
-            || (!key.is_empty() && crate::domain::slug::organisation_key(&n) == key)
-        {
-            return Ok(Some("name"));
-        }
-        if host.is_some() && host_of(&w) == host {
-            return Ok(Some("website"));
-        }
+    let known = Matcher::new(portal_views::sponsor_identities(conn)?.into_iter().map(
+        |(id, name, slug, website)| Identity {
+            id,
+            name,
+            slug,
+            website,
+        },
+    ));
+    if !known.by_name(name).is_empty() {
+        return Ok(Some("name"));
+    }
+    if !known.by_domain(website).is_empty() {
+        return Ok(Some("website"));
     }
     Ok(None)
 }
@@ -378,18 +372,5 @@ mod tests {
             super::proposed_term(2026, d(2026, 3, 1)),
             (d(2026, 4, 1), d(2027, 3, 31))
         );
-    }
-
-    #[test]
-    fn hosts_compare_without_www() {
-        assert_eq!(
-            super::host_of("https://www.Acme.example/x").as_deref(),
-            Some("acme.example")
-        );
-        assert_eq!(
-            super::host_of("http://acme.example/").as_deref(),
-            Some("acme.example")
-        );
-        assert_eq!(super::host_of("nonsense"), None);
     }
 }
