@@ -4,7 +4,9 @@
 use actix_web::cookie::Cookie;
 
 use crate::domain::Role;
-use crate::web::extract::{ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule};
+use crate::web::extract::{
+    ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule, SiteEditors,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlashKind {
@@ -138,7 +140,6 @@ impl Layout {
 
     /// Whether the signed-in user may change the public website's text (admins and editors).
     pub fn may_edit_site(&self) -> bool {
-        use crate::web::extract::{RoleRule, SiteEditors};
         self.user
             .as_ref()
             .is_some_and(|u| SiteEditors::allows(&u.roles))
@@ -238,6 +239,9 @@ impl Layout {
         }
         if ConferenceStaff::allows(&user.roles) {
             items.push(("Conferences", "/staff/conferences"));
+        }
+        if SiteEditors::allows(&user.roles) {
+            items.push(("Website", "/staff/settings/site"));
         }
         if user.has(Role::Admin) {
             items.push(("Staff", "/staff/users"));

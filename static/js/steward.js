@@ -125,11 +125,16 @@
     }
   }
   markScrollers();
-  // A chart of months that scrolls on a phone opens at its latest months.
-  var ends = document.querySelectorAll("[data-scroll-end]");
-  for (var e = 0; e < ends.length; e++) {
-    ends[e].scrollLeft = ends[e].scrollWidth;
+  // A chart of months that scrolls on a phone opens at its latest months (again once the
+  // page has its final size, and when the window changes).
+  function scrollToEnds() {
+    var ends = document.querySelectorAll("[data-scroll-end]");
+    for (var e = 0; e < ends.length; e++) {
+      ends[e].scrollLeft = ends[e].scrollWidth;
+    }
   }
+  scrollToEnds();
+  window.addEventListener("load", scrollToEnds);
   var pending = false;
   window.addEventListener("resize", function () {
     if (!pending) {
@@ -137,6 +142,7 @@
       window.requestAnimationFrame(function () {
         pending = false;
         markScrollers();
+        scrollToEnds();
       });
     }
   });

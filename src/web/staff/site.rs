@@ -30,7 +30,7 @@ struct Page {
 fn page(staff: &S, f: SiteText, errors: FormErrors) -> Page {
     let foundation = &staff.state.settings.foundation_name;
     Page {
-        layout: staff.layout("Public website", "/staff/stories"),
+        layout: staff.layout("Public website", "/staff/settings/site"),
         f,
         errors,
         about_max: ABOUT_MAX,
