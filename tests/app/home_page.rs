@@ -266,3 +266,20 @@ async fn editors_get_their_own_home_page_with_the_edit_link_and_visitors_a_share
     let (_, body) = other.page("/").await;
     assert!(!body.contains("Change this text"));
 }
+
+#[tokio::test]
+async fn with_the_public_cache_on_the_home_page_reuses_what_it_read_for_a_few_seconds() {
+    let app = TestApp::spawn_with(|s| s.public_cache_secs = 60).await;
+    let p = programme(&app, "Foundation sponsorship", today().year());
+    let gold = tier(&app, p, "Gold", "l", 1, 2_500_000);
+    let first = sponsor(&app, "First Sponsor", "first-sponsor");
+    active(&app, first, gold);
+    let (status, body) = app.page("/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("first-sponsor"));
+    // A sponsor added now shows once the shared read expires, not on the very next view.
+    let second = sponsor(&app, "Second Sponsor", "second-sponsor");
+    active(&app, second, gold);
+    let (_, again) = app.page("/").await;
+    assert!(again.contains("first-sponsor") && !again.contains("second-sponsor"));
+}

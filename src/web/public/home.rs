@@ -18,13 +18,22 @@ struct HomePage {
 }
 
 /// `GET /`: the foundation's front page: who it is, its sponsors by top tiers, the newest
-/// stories, the grants open now and how to support it. Like the sponsor wall, visitors share
-/// one rendering (briefly cached); a signed-in person gets their own.
+/// stories, the grants open now and how to support it. Like the sponsor wall, what it reads is
+/// shared for a few seconds; visitors get a page a browser may keep for a minute, a
+/// signed-in person one of their own.
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let today = today();
     let foundation = state.settings.foundation_name.clone();
     let (layout, shared) = page_layout(&req, &state, &foundation, "/").await?;
-    let home = state.db.run(move |c| public::home(c, today)).await?;
+    // Read at most once every few seconds however busy the page is (the public cache, for
+    // `public_cache_secs`, as the sponsor wall's data is).
+    let db = state.db.clone();
+    let home = state
+        .public_cache
+        .get_or_build(format!("home:{today}"), async move {
+            db.run(move |c| public::home(c, today)).await
+        })
+        .await?;
     let layout = layout.described(&home.site.description);
     respond(
         &HomePage {
