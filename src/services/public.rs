@@ -172,12 +172,10 @@ pub struct Home {
 
 /// The home page's content: a handful of bounded queries whatever the size of the data.
 pub fn home(conn: &mut DbConn, today: NaiveDate) -> AppResult<Home> {
-    let mut groups = sponsor_wall(conn, today)?;
+    // Each tier's first sponsors of the day only (the wall's 60 would be read to be dropped).
+    let (mut groups, _) = wall(conn, today, None, 0, HOME_PER_TIER)?;
     let sponsors = groups.iter().map(|g| g.total).sum();
     groups.truncate(HOME_TIERS);
-    for g in &mut groups {
-        g.sponsors.truncate(HOME_PER_TIER);
-    }
     let (stories, _) = crate::models::stories::public_page(conn, today, None, 0, HOME_STORIES)?;
     Ok(Home {
         site: crate::services::site::load(conn)?,

@@ -345,11 +345,7 @@ async fn renewals_stories_and_unmatched_figures_link_to_their_lists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_link_opens_for_the_role_it_is_shown_to() {
     let app = TestApp::spawn().await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
     for role in steward::domain::Role::ALL {
         let (c, _, _) = app.signed_in(&[role]).await;
         let (status, page) = c.page("/staff").await;

@@ -14,8 +14,8 @@
 use std::time::{Duration, Instant};
 
 use crate::fixtures::browser::{
-    ChromeDriver, WAIT, browser_setup, click, current_path, fill, focused_id, free_port,
-    open_browser, page_text, progress, required_binary, wait_for, where_we_are,
+    WAIT, browser_setup, click, current_path, fill, focused_id, free_port, open_browser, page_text,
+    progress, sign_in, wait_for, where_we_are,
 };
 use crate::helpers::{PASSWORD, TestApp};
 
@@ -24,25 +24,11 @@ const ADMIN_EMAIL: &str = "ada.firstrun@example.org";
 
 #[tokio::test]
 async fn e2e_first_run_setup_and_login_in_chromium() {
-    if std::env::var("STEWARD_E2E").as_deref() != Ok("1") {
-        println!(
-            "e2e: skipped the browser test (set STEWARD_E2E=1 to run it, with chromium and \
-             chromedriver installed: STEWARD_E2E=1 cargo test --test app e2e -- --nocapture; \
-             paths from STEWARD_CHROMIUM / STEWARD_CHROMEDRIVER)"
-        );
+    // The profile is declared before the driver, so it outlives the browser.
+    let Some((profile, driver, chromium)) = browser_setup("the browser test").await else {
         return;
-    }
+    };
     let started = Instant::now();
-    let chromedriver = required_binary(
-        "STEWARD_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromedriver",
-    );
-    let chromium = required_binary("STEWARD_CHROMIUM", "/usr/bin/chromium", "chromium");
-
-    // Declared before the driver so the profile outlives the browser.
-    let profile = tempfile::tempdir().expect("temp dir for the browser profile");
-    let driver = ChromeDriver::start(&chromedriver).await;
     progress(&format!("chromedriver ready at {}", driver.url));
     let app = TestApp::spawn().await;
     progress(&format!("app running at {}", app.address));
@@ -294,11 +280,7 @@ async fn e2e_embeds_fit_their_frame_and_error_pages_decode_in_chromium() {
         s.base_url = format!("http://127.0.0.1:{port}");
     })
     .await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
     let keys: Vec<String> = {
         use diesel::prelude::*;
         steward::db::schema::placement_slots::table
@@ -344,22 +326,7 @@ async fn e2e_embeds_fit_their_frame_and_error_pages_decode_in_chromium() {
         &steward::domain::Role::ALL,
     );
     client.set_window_size(1280, 960).await.expect("size");
-    client
-        .goto(&format!("{}/login", app.address))
-        .await
-        .expect("open the sign-in page");
-    fill(&client, "email", "ada.e2e@example.org").await;
-    fill(&client, "password", crate::helpers::PASSWORD).await;
-    click(&client, "//button[@type='submit']", "the sign-in button").await;
-    let deadline = Instant::now() + WAIT;
-    while current_path(&client).await != "/staff" {
-        assert!(
-            Instant::now() < deadline,
-            "not signed in: {}",
-            where_we_are(&client).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sign_in(&client, &app.address, "ada.e2e@example.org", PASSWORD).await;
     for path in [
         "/staff/sponsors/abc",
         "/staff/users/abc",

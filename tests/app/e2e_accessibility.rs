@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use fantoccini::Client;
 
 use crate::fixtures::browser::{
-    browser_setup, current_path, fill, free_port, open_browser, progress, where_we_are,
+    browser_setup, free_port, open_browser, progress, sign_in, where_we_are,
 };
 use crate::helpers::TestApp;
 use steward::web::extract::portal::LinkKind;
@@ -216,14 +216,7 @@ impl Audit {
         self.pages += 1;
         let mut found = Vec::new();
         let mut notes = Vec::new();
-        let unmarked = self
-            .client
-            .execute(REQUIRED, vec![])
-            .await
-            .expect("look for required fields")
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let unmarked = script_text(&self.client, REQUIRED, "look for required fields").await;
         if !unmarked.is_empty() {
             found.push(format!("marked required but not `required`: {unmarked}"));
         }
@@ -256,29 +249,12 @@ impl Audit {
                 found.push(format!("{width} px: {line}"));
             }
             if width == PHONE {
-                let overflow = self
-                    .client
-                    .execute(OVERFLOW, vec![])
-                    .await
-                    .expect("measure overflow")
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                let overflow = script_text(&self.client, OVERFLOW, "measure overflow").await;
                 if !overflow.is_empty() {
                     found.push(format!("{width} px: overflow: {overflow}"));
                 }
                 // Not a failure, but worth knowing: boxes a phone user scrolls sideways.
-                let scrollers = self
-                    .client
-                    .execute(
-                        "return [...document.querySelectorAll('[data-scroller]')].map(e => e.getAttribute('aria-label') + ' ' + e.scrollWidth + '/' + e.clientWidth + ' px').join('; ');",
-                        vec![],
-                    )
-                    .await
-                    .expect("list the scrolling boxes")
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                let scrollers = script_text(&self.client, "return [...document.querySelectorAll('[data-scroller]')].map(e => e.getAttribute('aria-label') + ' ' + e.scrollWidth + '/' + e.clientWidth + ' px').join('; ');", "list the scrolling boxes").await;
                 if !scrollers.is_empty() {
                     notes.push(format!("scrolls sideways at {width} px: {scrollers}"));
                 }
@@ -419,14 +395,7 @@ return true;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         // The refusal is announced: focus on the summary, each message named by its field.
-        let unannounced = self
-            .client
-            .execute(ANNOUNCED, vec![])
-            .await
-            .expect("check the messages")
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let unannounced = script_text(&self.client, ANNOUNCED, "check the messages").await;
         if !unannounced.is_empty() {
             self.findings
                 .push(format!("{who} {path} (refused form): {unannounced}"));
@@ -497,31 +466,32 @@ return [
     assert_eq!(wide[1], true, "{who}: the links show");
 }
 
+/// The text a script returns ("" for anything else).
+async fn script_text(client: &Client, script: &str, what: &str) -> String {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Paths a visitor without a session is sent away from.
 fn is_private(path: &str) -> bool {
     path.starts_with("/staff") || path.starts_with("/portal") || path.starts_with("/grants/portal")
 }
 
-async fn sign_in(audit: &Audit, email: &str) {
+async fn sign_in_as(audit: &Audit, email: &str) {
     audit.client.delete_all_cookies().await.expect("sign out");
     audit.set_width(1280).await;
-    audit.goto("/login").await;
-    fill(&audit.client, "email", email).await;
-    fill(&audit.client, "password", steward::seed::DEMO_PASSWORD).await;
-    audit
-        .client
-        .execute("document.querySelector('main form').submit();", vec![])
-        .await
-        .expect("sign in");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while current_path(&audit.client).await != "/staff" {
-        assert!(
-            Instant::now() < deadline,
-            "{email} not signed in: {}",
-            where_we_are(&audit.client).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    sign_in(
+        &audit.client,
+        &audit.base,
+        email,
+        steward::seed::DEMO_PASSWORD,
+    )
+    .await;
 }
 
 /// Opens a fresh private link of `kind` for record `id` as `email` in the browser.
@@ -549,11 +519,7 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
         s.base_url = format!("http://127.0.0.1:{port}");
     })
     .await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
 
     use steward::db::schema::{grant_applications as ga, sponsor_contacts as sc};
     // A sponsor contact of the demo's first sponsor, and the first grant applicant.
@@ -642,7 +608,7 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
         ("treasurer", "priya@demo.steward.example"),
         ("editor", "elodie@demo.steward.example"),
     ] {
-        sign_in(&audit, email).await;
+        sign_in_as(&audit, email).await;
         if who == "admin" {
             phone_menu(&audit, who, "/staff").await;
         }

@@ -83,6 +83,15 @@ impl TestApp {
         TestApp::spawn_with(|_| {}).await
     }
 
+    /// Loads the demo data (`steward seed-demo`) into this app's database.
+    pub async fn seed_demo(&self) {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
+            .await
+            .expect("seed task")
+            .expect("seed-demo");
+    }
+
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         steward::telemetry::init(
             &std::env::var("STEWARD_TEST_LOG").unwrap_or_else(|_| "error".into()),

@@ -52,11 +52,7 @@ async fn the_home_page_shows_the_top_two_tiers_and_links_to_the_rest() {
 #[tokio::test]
 async fn with_the_demo_it_shows_the_newest_stories_and_the_open_grant_programmes() {
     let app = TestApp::spawn().await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
     let (newest, _) =
         steward::models::stories::public_page(&mut app.db(), today(), None, 0, 4).expect("stories");
     let open = steward::models::grant_programmes::open(&mut app.db()).expect("programmes");

@@ -72,11 +72,7 @@ async fn measure(c: &TestClient, pages: &[String]) -> Vec<(String, u16, u64)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_make_as_many_queries_with_three_times_the_data() {
     let app = TestApp::spawn_with(|s| s.query_count_header = true).await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
     let (c, _, _) = app.signed_in(&Role::ALL).await;
 
     // A public profile and the staff pages of one sponsor and one sponsorship of the demo.

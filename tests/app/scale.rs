@@ -25,11 +25,7 @@ macro_rules! count {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scaling_the_demo_multiplies_its_records_and_every_page_still_answers() {
     let app = TestApp::spawn().await;
-    let state = app.state.clone();
-    tokio::task::spawn_blocking(move || steward::seed::seed_demo(&state))
-        .await
-        .expect("seed task")
-        .expect("seed-demo");
+    app.seed_demo().await;
     let before = [
         count!(app, sponsors::table),
         count!(app, sponsorships::table),
