@@ -331,4 +331,6 @@ pub mod lock_keys {
     pub const GRANT_DECISIONS: i64 = 0x5354_5744_0002;
     /// New success stories: choosing a free slug reads the others.
     pub const STORY_SLUGS: i64 = 0x5354_5744_0003;
+    /// Confirming usage imports: each replaces whole periods of figures.
+    pub const USAGE_IMPORTS: i64 = 0x5354_5744_0004;
 }

@@ -793,6 +793,156 @@ diesel::joinable!(conference_baselines -> conferences (conference_id));
 diesel::joinable!(asset_requests -> tiers (tier_id));
 diesel::joinable!(asset_submissions -> asset_requests (request_id));
 diesel::joinable!(asset_submissions -> sponsorships (sponsorship_id));
+diesel::table! {
+    prospects (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        domain -> Text,
+        org_size -> Nullable<Integer>,
+        sponsor_id -> Nullable<BigInt>,
+        stage -> Text,
+        owner_id -> Nullable<BigInt>,
+        follow_up_on -> Nullable<Date>,
+        not_before -> Nullable<Date>,
+        notes -> Text,
+        asked_tier_id -> Nullable<BigInt>,
+        sponsorship_id -> Nullable<BigInt>,
+        lapsed_sponsorship_id -> Nullable<BigInt>,
+        do_not_contact -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prospect_contacts (id) {
+        id -> BigInt,
+        prospect_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    prospect_stage_changes (id) {
+        id -> BigInt,
+        prospect_id -> BigInt,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    usage_imports (id) {
+        id -> BigInt,
+        file_name -> Text,
+        file_key -> Text,
+        uploaded_by -> Text,
+        status -> Text,
+        bytes_total -> BigInt,
+        bytes_read -> BigInt,
+        rows_read -> BigInt,
+        rows_bad -> BigInt,
+        error -> Text,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        confirmed_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    usage_import_orgs (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        org_key -> Text,
+        name -> Text,
+        domain -> Text,
+        found -> Text,
+        candidates -> Text,
+        sponsor_id -> Nullable<BigInt>,
+        prospect_id -> Nullable<BigInt>,
+        decision -> Nullable<Text>,
+        row_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    usage_import_rows (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        org_id -> BigInt,
+        line -> BigInt,
+        metric -> Text,
+        unit -> Text,
+        period_key -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        value -> Double,
+    }
+}
+
+diesel::table! {
+    usage_import_errors (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        line -> BigInt,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    usage_figures (id) {
+        id -> BigInt,
+        sponsor_id -> Nullable<BigInt>,
+        prospect_id -> Nullable<BigInt>,
+        import_id -> Nullable<BigInt>,
+        metric -> Text,
+        unit -> Text,
+        period_key -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        value -> Double,
+    }
+}
+
+diesel::table! {
+    usage_links (id) {
+        id -> BigInt,
+        prospect_id -> BigInt,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        open_count -> Integer,
+    }
+}
+
+diesel::table! {
+    do_not_contact (email) {
+        email -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_up_digests (user_id, day) {
+        user_id -> BigInt,
+        day -> Date,
+    }
+}
+
+diesel::joinable!(prospect_contacts -> prospects (prospect_id));
+diesel::joinable!(usage_import_rows -> usage_import_orgs (org_id));
+diesel::joinable!(usage_links -> prospects (prospect_id));
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     asset_requests,
@@ -849,4 +999,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     conference_revenue,
     conference_baselines,
     stories,
+    prospects,
+    prospect_contacts,
+    prospect_stage_changes,
+    usage_imports,
+    usage_import_orgs,
+    usage_import_rows,
+    usage_import_errors,
+    usage_figures,
+    usage_links,
+    do_not_contact,
+    follow_up_digests,
 );

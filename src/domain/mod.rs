@@ -14,6 +14,7 @@ pub mod money;
 pub mod organisations;
 pub mod password;
 pub mod pricing;
+pub mod prospects;
 pub mod role;
 pub mod slug;
 pub mod sponsorship;

@@ -92,6 +92,110 @@ impl Period {
     pub fn within(&self, start: NaiveDate, end: NaiveDate) -> bool {
         self.first_day() >= start && self.last_day() <= end
     }
+    /// As a reader says it: "2026", "Q3 2026", "July 2026".
+    pub fn label(&self) -> String {
+        match *self {
+            Period::Year(y) => format!("{y}"),
+            Period::Quarter(y, q) => format!("Q{q} {y}"),
+            Period::Month(..) => self.first_day().format("%B %Y").to_string(),
+        }
+    }
+
+    /// 0 for a month, 1 for a quarter, 2 for a year: the finer, the lower.
+    fn coarseness(&self) -> u8 {
+        match self {
+            Period::Month(..) => 0,
+            Period::Quarter(..) => 1,
+            Period::Year(_) => 2,
+        }
+    }
+}
+
+/// A metric's name as stored: trimmed, single spaces, lower case (files spell the same
+/// metric "Package downloads" and "package downloads").
+pub fn metric_key(metric: &str) -> String {
+    metric
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// A stored metric name as a heading: "package downloads" → "Package downloads".
+pub fn metric_label(metric: &str) -> String {
+    let mut c = metric.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// One metric's figures over time, at one granularity, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub metric: String,
+    pub unit: String,
+    pub points: Vec<(Period, f64)>,
+}
+
+/// The most points a series keeps (the newest).
+pub const SERIES_POINTS: usize = 12;
+
+impl Series {
+    /// The total over the last year of figures (the periods that start within a year of the
+    /// newest one's end), with the first and last day it covers.
+    pub fn last_year(&self) -> Option<(f64, NaiveDate, NaiveDate)> {
+        let end = self.points.last()?.0.last_day();
+        let start = end
+            .checked_sub_months(chrono::Months::new(12))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(NaiveDate::MIN);
+        let within: Vec<&(Period, f64)> = self
+            .points
+            .iter()
+            .filter(|(p, _)| p.first_day() >= start)
+            .collect();
+        let first = within.first()?.0.first_day();
+        Some((within.iter().map(|(_, v)| v).sum(), first, end))
+    }
+}
+
+/// Figures (metric, unit, period key, value) as one series a metric: where a metric has
+/// figures for months and for the quarters or years they make up, only the finest are kept,
+/// so nothing is counted twice. Metrics in order of name; the newest points kept.
+pub fn series(figures: impl IntoIterator<Item = (String, String, String, f64)>) -> Vec<Series> {
+    let mut by_metric: std::collections::BTreeMap<String, (String, Vec<(Period, f64)>)> =
+        Default::default();
+    for (metric, unit, key, value) in figures {
+        let Ok(p) = Period::parse(&key) else {
+            continue;
+        };
+        let e = by_metric.entry(metric).or_default();
+        if e.0.is_empty() {
+            e.0 = unit;
+        }
+        e.1.push((p, value));
+    }
+    by_metric
+        .into_iter()
+        .map(|(metric, (unit, mut points))| {
+            let finest = points
+                .iter()
+                .map(|(p, _)| p.coarseness())
+                .min()
+                .unwrap_or(0);
+            points.retain(|(p, _)| p.coarseness() == finest);
+            points.sort_by_key(|(p, _)| p.first_day());
+            points.dedup_by_key(|(p, _)| *p);
+            let cut = points.len().saturating_sub(SERIES_POINTS);
+            points.drain(..cut);
+            Series {
+                metric,
+                unit,
+                points,
+            }
+        })
+        .collect()
 }
 
 /// Where each column is in the file's rows.
@@ -486,5 +590,35 @@ mod tests {
         }
         assert!(parse_row(&h, &["Acme\u{7}", "", "2026", "m", "", "1"]).is_err());
         assert!(parse_row(&h, &[&"a".repeat(201), "", "2026", "m", "", "1"]).is_err());
+    }
+
+    #[test]
+    fn series_keep_the_finest_periods_and_sum_the_last_year() {
+        let f =
+            |m: &str, k: &str, v: f64| (m.to_string(), "packages".to_string(), k.to_string(), v);
+        let s = series([
+            f("package downloads", "2025", 999.0),
+            f("package downloads", "2025-Q4", 40.0),
+            f("package downloads", "2025-Q1", 10.0),
+            f("package downloads", "2025-Q2", 20.0),
+            f("package downloads", "2025-Q3", 30.0),
+            f("package downloads", "2024-Q4", 5.0),
+            f("ci minutes", "2026-03", 7.0),
+        ]);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].metric, "ci minutes");
+        let d = &s[1];
+        assert_eq!(
+            d.points.len(),
+            5,
+            "the year is left out: its quarters are there"
+        );
+        let (total, from, to) = d.last_year().unwrap();
+        assert_eq!(total, 100.0);
+        assert_eq!(from, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        assert_eq!(to, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        assert_eq!(metric_key("  Package   Downloads "), "package downloads");
+        assert_eq!(metric_label("package downloads"), "Package downloads");
+        assert_eq!(Period::parse("2026-07").unwrap().label(), "July 2026");
     }
 }

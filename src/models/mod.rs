@@ -22,6 +22,7 @@ pub mod placement_slots;
 pub mod portal_tokens;
 pub mod portal_views;
 pub mod programmes;
+pub mod prospects;
 pub mod renewal_reminders;
 pub mod sessions;
 pub mod sponsors;
@@ -29,6 +30,7 @@ pub mod sponsorships;
 pub mod stories;
 pub mod tiers;
 pub mod timeline;
+pub mod usage;
 pub mod users;
 
 /// The current time, UTC, as stored in every timestamp column.

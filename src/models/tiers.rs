@@ -372,3 +372,13 @@ pub fn find_rule(conn: &mut DbConn, rule_id: i64) -> QueryResult<DiscountRule> {
         .select(DiscountRule::as_select())
         .first(conn)
 }
+
+/// These tiers (a query per thousand ids).
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Tier>> {
+    super::in_chunks(ids, |chunk| {
+        tiers::table
+            .filter(tiers::id.eq_any(chunk))
+            .select(Tier::as_select())
+            .load(conn)
+    })
+}

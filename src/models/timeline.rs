@@ -13,12 +13,13 @@ use crate::db::DbConn;
 pub enum Owner {
     Sponsor(i64),
     GrantApplication(i64),
+    Prospect(i64),
 }
 
 impl Owner {
     fn id(&self) -> i64 {
         match *self {
-            Owner::Sponsor(id) | Owner::GrantApplication(id) => id,
+            Owner::Sponsor(id) | Owner::GrantApplication(id) | Owner::Prospect(id) => id,
         }
     }
 
@@ -45,6 +46,7 @@ impl Owner {
             Owner::GrantApplication(_) => {
                 "(record_type = 'grant_application' AND record_id = CAST($1 AS TEXT))"
             }
+            Owner::Prospect(_) => "(record_type = 'prospect' AND record_id = CAST($1 AS TEXT))",
         }
     }
 }

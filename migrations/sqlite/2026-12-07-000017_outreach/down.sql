@@ -1,0 +1,11 @@
+DROP TABLE follow_up_digests;
+DROP TABLE do_not_contact;
+DROP TABLE usage_links;
+DROP TABLE usage_figures;
+DROP TABLE usage_import_errors;
+DROP TABLE usage_import_rows;
+DROP TABLE usage_import_orgs;
+DROP TABLE usage_imports;
+DROP TABLE prospect_stage_changes;
+DROP TABLE prospect_contacts;
+DROP TABLE prospects;
