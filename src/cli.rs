@@ -1,4 +1,5 @@
-//! The command line: `steward [serve|migrate|create-admin|check-config|backup|seed-demo]`.
+//! The command line: `steward [serve|migrate|create-admin|check-config|backup|import-usage|
+//! seed-demo]`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -41,6 +42,14 @@ pub enum Command {
     CheckConfig,
     /// Write a consistent copy of the SQLite database while the app runs.
     Backup { file: PathBuf },
+    /// Read a usage file (CSV) from disk now, as an upload is read: refused lines are
+    /// listed; a clean file then waits for review and confirmation on the web.
+    ImportUsage {
+        file: PathBuf,
+        /// Who the import is recorded as.
+        #[arg(long, default_value = "command line")]
+        by: String,
+    },
     /// Fill the database with realistic demo data (refused in production).
     SeedDemo {
         /// Then copy the record tables so there are this many times the demo's rows (2–1000),
@@ -78,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Backup written to {}", file.display());
             Ok(())
         }
+        Command::ImportUsage { file, by } => import_usage(settings, &file, &by),
         Command::SeedDemo { scale } => {
             if settings.production {
                 anyhow::bail!("seed-demo refuses to run in production mode");
@@ -92,6 +102,56 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{report}Took {:.1} s.", started.elapsed().as_secs_f64());
             }
             Ok(())
+        }
+    }
+}
+
+fn import_usage(settings: Settings, file: &std::path::Path, by: &str) -> anyhow::Result<()> {
+    use crate::services::usage_import::{Read, import_file};
+    let state = prepare_state(settings)?;
+    let mut conn = state.db.get()?;
+    let started = std::time::Instant::now();
+    let (id, outcome) = import_file(&mut conn, &state.settings.data_dir, file, by)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let i = crate::models::usage::find_import(&mut conn, id)?;
+    println!(
+        "Read {} lines in {:.1} s.",
+        text::thousands(i.rows_read),
+        started.elapsed().as_secs_f64()
+    );
+    // Linux says how much memory the process held at most; elsewhere this line is left out.
+    if let Some(kb) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+    {
+        println!("Peak memory: {kb} kB");
+    }
+    let url = format!(
+        "{}/staff/usage/imports/{id}",
+        state.settings.base_url.trim_end_matches('/')
+    );
+    match outcome {
+        Read::Review => {
+            println!("The file is clean. Review and confirm it at {url}");
+            Ok(())
+        }
+        Read::Cancelled => anyhow::bail!("The import was cancelled while it was read."),
+        Read::Refused => {
+            if !i.error.is_empty() {
+                println!("{}", i.error);
+            }
+            for (line, why) in crate::models::usage::errors_page(&mut conn, id, 0, 20)? {
+                println!("Line {line}: {why}");
+            }
+            anyhow::bail!(
+                "Nothing was imported: {} of {} lines refused (all listed at {url}).",
+                i.rows_bad,
+                i.rows_read
+            )
         }
     }
 }

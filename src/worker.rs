@@ -62,6 +62,11 @@ pub async fn run(
         settings.clone(),
         shutdown.clone(),
     ));
+    let imports = tokio::spawn(read_usage_files(
+        db.clone(),
+        settings.clone(),
+        shutdown.clone(),
+    ));
     let poll = StdDuration::from_millis(settings.outbox_poll_ms.max(10));
     let slots = settings.outbox_concurrency.clamp(1, 32);
     // Each send is a task of its own, so it goes on while this loop waits for the database.
@@ -118,7 +123,7 @@ pub async fn run(
             }
         }
     }
-    for task in [flusher, jobs] {
+    for task in [flusher, jobs, imports] {
         let abort = task.abort_handle();
         tokio::select! {
             _ = task => {}
@@ -194,11 +199,45 @@ pub fn housekeeping(
     crate::services::renewals::send_reminders(c, settings, today)?;
     crate::services::assets::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
+    crate::services::prospects::lapsed_to_prospects(c)?;
+    crate::services::prospects::send_follow_up_digests(c, settings, today)?;
     // Retention: the text of sent emails goes after its time; the communications log stays.
     let keep_from =
         today.and_time(chrono::NaiveTime::MIN) - Duration::days(settings.outbox_keep_bodies_days);
     crate::models::outbox::prune_bodies(c, keep_from)?;
     Ok(())
+}
+
+/// Reads uploaded usage files one after another, looking for the next every poll interval
+/// (a reader that stopped half-way leaves its claim to run out; the file is then read again
+/// from the start).
+async fn read_usage_files(
+    db: Db,
+    settings: std::sync::Arc<Settings>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let poll = StdDuration::from_millis(settings.outbox_poll_ms.clamp(10, 2000));
+    loop {
+        let dir = settings.data_dir.clone();
+        let found = db
+            .run(move |c| crate::services::usage_import::read_next(c, &dir))
+            .await;
+        let wait = match found {
+            Ok(true) => StdDuration::ZERO,
+            Ok(false) => poll,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "looking for usage files to read failed");
+                poll * 10
+            }
+        };
+        let changed = tokio::select! {
+            _ = tokio::time::sleep(wait) => Ok(()),
+            r = shutdown.changed() => r,
+        };
+        if changed.is_err() || *shutdown.borrow() {
+            break;
+        }
+    }
 }
 
 /// Writes placement counts every `every` until `shutdown` turns true (the final flush is

@@ -17,6 +17,7 @@ pub enum About {
     Invoice(i64),
     Story(i64),
     GrantApplication(i64),
+    Prospect(i64),
     /// Staff accounts (invitations, password mail): on no timeline.
     Account,
 }
@@ -30,19 +31,45 @@ impl About {
             About::Invoice(id) => ("invoice", id),
             About::Story(id) => ("story", id),
             About::GrantApplication(id) => ("grant_application", id),
+            About::Prospect(id) => ("prospect", id),
             About::Account => return None,
         };
         Some((t, id.to_string()))
     }
 }
 
-/// Renders `email` and writes it to the outbox; the worker sends it after commit.
+/// Kinds sent even to an address that asked not to be contacted: legal and payment
+/// notices (agreements, invoices, receipts, money paid out), and the security and sign-in
+/// messages a person asks for themselves (an invitation, a password reset, a private link).
+pub const ALWAYS_SENT: &[&str] = &[
+    "agreement_sent",
+    "agreement_accepted",
+    "agreement_accepted_staff",
+    "invoice_issued",
+    "invoice_voided",
+    "receipt",
+    "grant_payment_sent",
+    "invite",
+    "password_reset",
+    "password_changed",
+    "portal_link",
+    "grant_portal_link",
+];
+
+/// Whether an email of `kind` to an address that asked not to be contacted is held back.
+pub fn held_back_by_wish(kind: &str) -> bool {
+    !ALWAYS_SENT.contains(&kind)
+}
+
+/// Renders `email` and writes it to the outbox; the worker sends it after commit. An address
+/// that asked not to be contacted gets only the kinds in [`ALWAYS_SENT`]: anything else is
+/// not written (None), and the audit log says so on the record's timeline.
 pub fn enqueue(
     conn: &mut DbConn,
     to: &EmailAddress,
     about: About,
     email: &dyn Email,
-) -> AppResult<i64> {
+) -> AppResult<Option<i64>> {
     enqueue_with(conn, to, about, email, &[])
 }
 
@@ -53,7 +80,30 @@ pub fn enqueue_with(
     about: About,
     email: &dyn Email,
     attachments: &[super::Attachment],
-) -> AppResult<i64> {
+) -> AppResult<Option<i64>> {
+    if held_back_by_wish(email.kind())
+        && crate::models::usage::is_do_not_contact(conn, to.as_str())?
+    {
+        let record = about.record();
+        crate::models::audit::insert(
+            conn,
+            &crate::models::audit::NewAuditEntry {
+                at: crate::models::now(),
+                actor_user_id: None,
+                actor: "system",
+                action: "email.held_back",
+                record_type: record.as_ref().map(|r| r.0),
+                record_id: record.as_ref().map(|r| r.1.as_str()),
+                details: &format!(
+                    "{} to {}: they asked not to be contacted",
+                    email.kind(),
+                    to.as_str()
+                ),
+                client_addr: None,
+            },
+        )?;
+        return Ok(None);
+    }
     // A subject is a header: it must be one line whatever the data held.
     let subject: String = email
         .subject()?
@@ -85,5 +135,5 @@ pub fn enqueue_with(
     for a in attachments {
         outbox::add_attachment(conn, id, &a.filename, &a.content_type, &a.body)?;
     }
-    Ok(id)
+    Ok(Some(id))
 }

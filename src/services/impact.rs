@@ -128,6 +128,9 @@ pub struct Impact {
     pub months: Vec<MonthTotal>,
     pub impressions: i64,
     pub clicks: i64,
+    /// How the organisation used the foundation's infrastructure in the term (from the
+    /// imported usage figures of periods within it).
+    pub usage: Vec<crate::domain::usage::Series>,
 }
 
 fn month_of(d: NaiveDate) -> NaiveDate {
@@ -221,12 +224,14 @@ pub fn impact(
         months: Vec::new(),
         impressions: 0,
         clicks: 0,
+        usage: Vec::new(),
     };
     let Some(term) = chosen else {
         return Ok(out);
     };
     let until = term.end.min(today);
     out.until = Some(until);
+    out.usage = super::prospects::usage_within(conn, sponsor_id, term.start, term.end)?;
 
     let code = currency.code();
     let all = invoices::net_received_for_terms(conn, code, term.start, term.end, None)?;

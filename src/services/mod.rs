@@ -15,6 +15,7 @@ pub mod impact;
 pub mod placements;
 pub mod portal;
 pub mod portal_actions;
+pub mod prospects;
 pub mod public;
 pub mod renewals;
 pub mod revenue;
@@ -27,5 +28,6 @@ pub mod sponsorship_review;
 pub mod sponsorships;
 pub mod stories;
 pub mod tiers;
+pub mod usage_import;
 
 pub use audit::Actor;

@@ -227,6 +227,8 @@ pub fn renew(
             ),
             other => other.into(),
         })?;
+        // A lapsed sponsor on the prospect list: the renewal is its application.
+        crate::services::prospects::link_renewal(conn, actor, sponsor_id, new_id)?;
         let benefits = tiers::benefits(conn, tier.id)?;
         sponsorships::create_checklist(conn, new_id, &benefits)?;
         sponsorships::add_event(

@@ -36,6 +36,8 @@ pub struct Application {
     pub contacts: Vec<(&'static str, String, EmailAddress)>,
     /// A checked and stored logo, waiting for staff approval.
     pub logo_key: Option<String>,
+    /// The private usage page the applicant came from, if any (links the prospect).
+    pub via: Option<String>,
 }
 
 /// How an application ended.
@@ -257,6 +259,16 @@ fn apply_in(
         },
     )?;
     sponsorships::create_checklist(conn, sid, &open.benefits)?;
+    // An organisation on the prospect list: the prospect is linked, not duplicated.
+    super::prospects::link_application(
+        conn,
+        actor,
+        sponsor_id,
+        sid,
+        &a.name,
+        &a.website,
+        a.via.as_deref(),
+    )?;
     sponsorships::add_event(
         conn,
         sid,
