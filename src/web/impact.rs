@@ -99,6 +99,9 @@ pub struct ImpactPage {
 }
 
 impl ImpactPage {
+    fn usage_charts(&self) -> Vec<crate::web::usage_chart::UsageChart> {
+        crate::web::usage_chart::charts(&self.r.usage)
+    }
     fn money(&self, minor: &i64) -> String {
         Money::new(*minor, self.r.currency).to_string()
     }

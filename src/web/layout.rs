@@ -5,7 +5,7 @@ use actix_web::cookie::Cookie;
 
 use crate::domain::Role;
 use crate::web::extract::{
-    ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, RoleRule, SiteEditors,
+    ConferenceStaff, GrantsAdmin, GrantsMoney, GrantsStaff, OutreachStaff, RoleRule, SiteEditors,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +168,14 @@ impl Layout {
     /// the foundation's default description go into the head for search engines and link
     /// previews. Staff pages, portals and one-time links stay without.
     pub fn public_at(mut self, base_url: &str, path: &str) -> Layout {
-        const PRIVATE: &[&str] = &["/staff", "/portal", "/grants/portal", "/setup", "/account"];
+        const PRIVATE: &[&str] = &[
+            "/staff",
+            "/portal",
+            "/grants/portal",
+            "/setup",
+            "/account",
+            "/usage",
+        ];
         if !PRIVATE
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
@@ -221,6 +228,9 @@ impl Layout {
             items.push(("Sponsors", "/staff/sponsors"));
             items.push(("Sponsorships", "/staff/sponsorships"));
             items.push(("Tiers", "/staff/programmes"));
+        }
+        if OutreachStaff::allows(&user.roles) {
+            items.push(("Prospects", "/staff/prospects"));
         }
         if user.has(Role::Sponsorships) || user.has(Role::Treasurer) {
             items.push(("Invoices", "/staff/invoices"));

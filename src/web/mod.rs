@@ -16,6 +16,7 @@ pub mod public;
 pub mod routes;
 pub mod staff;
 pub mod story_form;
+pub mod usage_chart;
 pub mod webhooks;
 
 use actix_web::{HttpResponse, web};

@@ -146,4 +146,30 @@
       });
     }
   });
+  // A file being read in the background: its progress is asked for every second, and the
+  // page reloads once the reading is over (the page works without this: it has a link).
+  var watch = document.querySelector("[data-progress-url]");
+  if (watch && window.fetch) {
+    var url = watch.getAttribute("data-progress-url");
+    var bar = watch.querySelector("progress");
+    var text = watch.querySelector("[data-progress-text]");
+    var tick = function () {
+      window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          if (p.status !== "queued" && p.status !== "reading") {
+            window.location.reload();
+            return;
+          }
+          if (bar) { bar.value = p.percent; bar.textContent = p.percent + "%"; }
+          if (text) {
+            text.textContent = p.percent + "% · " + p.rows_read.toLocaleString("en") + " lines checked" +
+              (p.rows_bad > 0 ? ", " + p.rows_bad.toLocaleString("en") + " refused" : "");
+          }
+          window.setTimeout(tick, 1000);
+        })
+        .catch(function () { window.setTimeout(tick, 5000); });
+    };
+    window.setTimeout(tick, 1000);
+  }
 })();

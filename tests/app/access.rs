@@ -87,7 +87,8 @@ fn failed_message(app: &TestApp) -> i64 {
             reset_link: "http://steward.test/password-reset".into(),
         },
     )
-    .expect("enqueue");
+    .expect("enqueue")
+    .expect("queued");
     diesel::update(outbox::table.find(id))
         .set((
             outbox::status.eq("failed"),

@@ -17,6 +17,7 @@ mod exports;
 mod faults;
 mod grants;
 mod home_page;
+mod outreach;
 mod placements;
 mod public_pages;
 mod query_budget;

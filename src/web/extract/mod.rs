@@ -290,6 +290,11 @@ role_rule!(
     [Role::Admin, Role::Editor]
 );
 role_rule!(
+    OutreachStaff,
+    "Who see prospects and usage figures and write to prospects: sponsorship staff and administrators.",
+    [Role::Sponsorships, Role::Admin]
+);
+role_rule!(
     TreasurerOnly,
     "The treasurer, who records money paid out.",
     [Role::Treasurer]

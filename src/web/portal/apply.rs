@@ -62,6 +62,8 @@ pub struct ApplyInput {
     pub billing_email: String,
     pub marketing_name: String,
     pub marketing_email: String,
+    /// The private usage page the visitor came from (a prospect's), if any.
+    pub via: String,
 }
 
 impl ApplyInput {
@@ -83,6 +85,7 @@ impl ApplyInput {
             billing_email: f.get("billing_email"),
             marketing_name: f.get("marketing_name"),
             marketing_email: f.get("marketing_email"),
+            via: f.get("via"),
         }
     }
 
@@ -209,6 +212,7 @@ impl ApplyInput {
             billing_address: billing_address?,
             contacts,
             logo_key: None,
+            via: Some(self.via.clone()).filter(|v| crate::auth::token::looks_valid(v)),
         })
     }
 }
@@ -382,9 +386,13 @@ pub async fn form(
     q: actix_web::web::Query<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let (tiers, size_hint) = load_tiers(&ctx).await?;
+    let q = Fields(q.into_inner());
     let f = ApplyInput {
         key: new_key(),
-        tier: Fields(q.into_inner()).get("tier"),
+        tier: q.get("tier"),
+        via: Some(q.get("via"))
+            .filter(|v| crate::auth::token::looks_valid(v))
+            .unwrap_or_default(),
         ..Default::default()
     };
     render(&ApplyPage {

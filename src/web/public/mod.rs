@@ -6,6 +6,7 @@ pub mod home;
 pub mod placements;
 pub mod sponsors;
 pub mod stories;
+pub mod usage;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};

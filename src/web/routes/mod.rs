@@ -50,6 +50,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/embed/placements/{slot}").route(get().to(public::placements::embed)),
         )
         .service(web::resource("/go/{slot}/{sponsor}").route(get().to(public::placements::click)))
+        // An organisation's private usage page (from an outreach email)
+        .service(web::resource("/usage/{token}").route(get().to(public::usage::show)))
+        .service(
+            web::resource("/usage/{token}/stop")
+                .route(get().to(public::usage::stop_form))
+                .route(web::post().to(public::usage::stop)),
+        )
         // Stripe's events (its own body limit)
         .service(
             web::resource("/webhooks/stripe")
@@ -260,6 +267,90 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // Staff
         .service(
             web::scope("/staff")
+                // Outreach: prospects and usage figures
+                .service(
+                    web::scope("/prospects")
+                        .service(
+                            web::resource("")
+                                .route(get().to(staff::outreach::prospects::list))
+                                .route(web::post().to(staff::outreach::prospects::create)),
+                        )
+                        .service(
+                            web::resource("/new")
+                                .route(get().to(staff::outreach::prospects::new_form)),
+                        )
+                        .service(
+                            web::resource("/report")
+                                .route(get().to(staff::outreach::report::report)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}")
+                                .route(get().to(staff::outreach::prospects::show))
+                                .route(web::post().to(staff::outreach::prospects::update)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/stage")
+                                .route(web::post().to(staff::outreach::prospects::move_stage)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/contacts")
+                                .route(web::post().to(staff::outreach::prospects::add_contact)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/contacts/{contact:\\d+}/remove")
+                                .route(web::post().to(staff::outreach::prospects::remove_contact)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/do-not-contact")
+                                .route(web::post().to(staff::outreach::prospects::do_not_contact)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/ask")
+                                .route(get().to(staff::outreach::prospects::ask_form))
+                                .route(web::post().to(staff::outreach::prospects::ask)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/timeline")
+                                .route(get().to(staff::timeline::prospect)),
+                        )
+                        .service(
+                            web::resource("/{id:\\d+}/emails/{email:\\d+}")
+                                .route(get().to(staff::timeline::prospect_email)),
+                        ),
+                )
+                .service(
+                    web::resource("/prospects.csv")
+                        .route(get().to(staff::outreach::report::export_csv)),
+                )
+                .service(web::resource("/usage").route(get().to(staff::outreach::imports::index)))
+                .service(
+                    web::resource("/usage/imports")
+                        .route(web::post().to(staff::outreach::imports::upload)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}")
+                        .route(get().to(staff::outreach::imports::show)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}/progress")
+                        .route(get().to(staff::outreach::imports::progress)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}/decide")
+                        .route(web::post().to(staff::outreach::imports::decide)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}/unmatched")
+                        .route(web::post().to(staff::outreach::imports::unmatched)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}/confirm")
+                        .route(web::post().to(staff::outreach::imports::confirm)),
+                )
+                .service(
+                    web::resource("/usage/imports/{id:\\d+}/cancel")
+                        .route(web::post().to(staff::outreach::imports::cancel)),
+                )
                 // Sponsors
                 .service(
                     web::scope("/sponsors")

@@ -6,6 +6,7 @@ pub mod billing;
 pub mod conferences;
 pub mod dashboard;
 pub mod grants;
+pub mod outreach;
 pub mod placements;
 pub mod site;
 pub mod sponsors;

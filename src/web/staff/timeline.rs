@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::models::outbox::{self, OutboxMessage};
 use crate::models::timeline::{self, Item, Owner};
-use crate::web::extract::{GrantsStaff, SponsorshipsStaff, Staff};
+use crate::web::extract::{GrantsStaff, OutreachStaff, SponsorshipsStaff, Staff};
 use crate::web::layout::Layout;
 use crate::web::pager::Pager;
 use crate::web::render;
@@ -42,6 +42,14 @@ fn names_of(c: &mut crate::db::DbConn, owner: Owner) -> AppResult<Names> {
                 title: format!("{} · {}", a.reference(), a.event_name),
                 back: format!("/staff/grants/{id}"),
                 base: format!("/staff/grants/{id}"),
+            }
+        }
+        Owner::Prospect(id) => {
+            let p = crate::models::prospects::find(c, id)?;
+            Names {
+                title: p.name,
+                back: format!("/staff/prospects/{id}"),
+                base: format!("/staff/prospects/{id}"),
             }
         }
     })
@@ -229,4 +237,28 @@ pub async fn grant_email(
     let (id, email) = path.into_inner();
     crate::web::staff::grants::access(&staff, id).await?;
     email_page(&staff, Owner::GrantApplication(id), email, "/staff/grants").await
+}
+
+/// `GET /staff/prospects/{id}/timeline`.
+pub async fn prospect(
+    staff: Staff<OutreachStaff>,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    list_page(
+        &staff,
+        Owner::Prospect(*id),
+        q.into_inner().page,
+        "/staff/prospects",
+    )
+    .await
+}
+
+/// `GET /staff/prospects/{id}/emails/{email}`.
+pub async fn prospect_email(
+    staff: Staff<OutreachStaff>,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, email) = path.into_inner();
+    email_page(&staff, Owner::Prospect(id), email, "/staff/prospects").await
 }

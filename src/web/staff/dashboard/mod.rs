@@ -52,6 +52,9 @@ struct DashboardPage {
     stories_waiting: Option<i64>,
     /// The user may set reference exchange rates (the revenue block links there).
     sets_rates: bool,
+    /// For sponsorship staff and admins: their follow-ups due today or before (the first
+    /// few), how many in all, and the open prospects.
+    follow_ups: Option<(Vec<crate::models::prospects::Prospect>, i64, i64)>,
 }
 
 /// What the grants side needs to see.
@@ -77,7 +80,13 @@ struct Money {
     to_check: i64,
 }
 
+/// Follow-ups listed on the dashboard (the count is complete).
+const FOLLOW_UPS_SHOWN: i64 = 8;
+
 impl DashboardPage {
+    fn day(&self, d: &chrono::NaiveDate) -> String {
+        d.format("%-d %b").to_string()
+    }
     /// The user reviews or decides grants (else the grants figures are the treasurer's).
     fn grants_reviews(&self) -> bool {
         self.layout
@@ -194,7 +203,29 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let follow_ups = if crate::web::extract::OutreachStaff::allows(&roles) {
+        Some(
+            db.run(move |c| {
+                let due = crate::models::prospects::due_for(c, me, today, FOLLOW_UPS_SHOWN)?;
+                let total = crate::models::prospects::count_due_for(c, me, today)?;
+                let open = crate::models::prospects::count(
+                    c,
+                    &crate::models::prospects::Filter {
+                        stage: "open".into(),
+                        since: today,
+                        due_by: None,
+                        ..Default::default()
+                    },
+                )?;
+                Ok((due, total, open))
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
     render(&DashboardPage {
+        follow_ups,
         layout: staff.layout("Dashboard", "/staff"),
         is_admin,
         setup,

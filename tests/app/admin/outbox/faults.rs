@@ -29,6 +29,7 @@ fn enqueue(app: &TestApp, to: &str) -> i64 {
         )
     })
     .expect("enqueue")
+    .expect("queued: the address has no do-not-contact wish")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +157,8 @@ async fn an_address_no_server_could_take_is_failed_at_once() {
                 name: "Fault".into(),
                 reset_link: "http://steward.test/password-reset".into(),
             },
-        )?;
+        )?
+        .expect("queued");
         diesel::update(outbox::table.find(id))
             .set(outbox::to_addr.eq("user@[not an address"))
             .execute(c)?;

@@ -324,6 +324,7 @@ async fn another_instance_on_the_same_database_delivers_exactly_once() {
                             expires_minutes: 30,
                         },
                     )
+                    .map(|id| id.expect("queued"))
                 })
                 .collect()
         })
@@ -363,7 +364,8 @@ async fn another_instance_on_the_same_database_delivers_exactly_once() {
                     name: "Lease".into(),
                     reset_link: "http://steward.test/password-reset".into(),
                 },
-            )?;
+            )?
+            .expect("queued");
             // What a claim leaves on the row.
             let lease_end = steward::models::now() + chrono::Duration::seconds(60);
             diesel::update(outbox::table.find(id))

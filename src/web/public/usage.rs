@@ -1,0 +1,147 @@
+//! `/usage/{token}`: the private page an outreach email links to. It shows one organisation
+//! its own usage (charts drawn on the server) and the sponsorship levels at today's prices
+//! for its size, to whoever holds the link until it expires; then it is gone. Its "do not
+//! contact me again" part keeps working after that.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::error::{AppError, AppResult};
+use crate::models::usage::Of;
+use crate::services::prospects as svc;
+use crate::web::extract::Ctx;
+use crate::web::layout::Layout;
+use crate::web::usage_chart::{UsageChart, charts};
+use crate::web::{redirect_with_flash, render};
+
+/// A tier as the page offers it.
+pub struct Level {
+    pub id: i64,
+    pub name: String,
+    pub programme: String,
+    pub description: String,
+    pub benefits: Vec<String>,
+    pub list: String,
+    /// The price for the organisation's size, when a discount applies.
+    pub theirs: Option<(String, String)>,
+    pub full: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public/usage.html")]
+struct UsagePage {
+    layout: Layout,
+    organisation: String,
+    charts: Vec<UsageChart>,
+    levels: Vec<Level>,
+    token: String,
+    expires_on: String,
+    org_size: Option<i32>,
+}
+
+/// `GET /usage/{token}`.
+pub async fn show(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse> {
+    let raw = token.into_inner();
+    let r = raw.clone();
+    let client = ctx.client_addr().to_string();
+    let today = chrono::Utc::now().date_naive();
+    let found =
+        ctx.state
+            .db
+            .run(move |c| {
+                let Some((p, link)) = svc::open_usage_page(c, &client, &r)? else {
+                    return Ok(None);
+                };
+                let series = svc::usage_of(c, Of::Prospect(p.id), today)?;
+                let mut levels = Vec::new();
+                for t in crate::services::sponsor_applications::open_tiers(c, today)? {
+                    let q = crate::models::tiers::quote(c, &t.tier, p.org_size)?;
+                    levels.push(Level {
+                        id: t.tier.id,
+                        name: t.tier.name.clone(),
+                        programme: t.programme.title(),
+                        description: t.tier.description.clone(),
+                        benefits: t.benefits.iter().map(|b| b.description.clone()).collect(),
+                        list: q.list.to_string(),
+                        theirs: q.rule.as_ref().map(|(_, name, pct)| {
+                            (q.total.to_string(), format!("{name}: {pct}% off"))
+                        }),
+                        full: t.full,
+                    });
+                }
+                Ok(Some((p, link, series, levels)))
+            })
+            .await?;
+    let Some((p, link, series, levels)) = found else {
+        return Err(AppError::Gone(
+            "This private page has expired or does not exist. Ask the person who wrote to you \
+             for a new link."
+                .into(),
+        ));
+    };
+    render(&UsagePage {
+        layout: ctx.layout(
+            &format!("{} and {}", p.name, ctx.settings().foundation_name),
+            "",
+        ),
+        organisation: p.name,
+        charts: charts(&series),
+        levels,
+        token: raw,
+        expires_on: link.expires_at.format("%-d %B %Y").to_string(),
+        org_size: p.org_size,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/usage_stop.html")]
+struct StopPage {
+    layout: Layout,
+    email: String,
+    token: String,
+    done: bool,
+}
+
+/// `GET /usage/{token}/stop`: asks to confirm (a link followed by a mail scanner changes
+/// nothing).
+pub async fn stop_form(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse> {
+    let raw = token.into_inner();
+    let r = raw.clone();
+    let found = ctx
+        .state
+        .db
+        .run(move |c| {
+            let Some((_, link)) = svc::stop_link(c, &r)? else {
+                return Ok(None);
+            };
+            let done = crate::models::usage::is_do_not_contact(c, &link.email)?;
+            Ok(Some((link.email, done)))
+        })
+        .await?;
+    let Some((email, done)) = found else {
+        return Err(AppError::NotFound);
+    };
+    render(&StopPage {
+        layout: ctx.layout("Stop hearing from us", ""),
+        email,
+        token: raw,
+        done,
+    })
+}
+
+/// `POST /usage/{token}/stop`.
+pub async fn stop(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse> {
+    let raw = token.into_inner();
+    let r = raw.clone();
+    let client = ctx.client_addr().to_string();
+    ctx.state
+        .db
+        .run(move |c| svc::stop_contact(c, &client, &r))
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/usage/{raw}/stop"),
+        crate::web::layout::FlashKind::Success,
+        "Done: we will not write to you again, except for anything the law or a payment \
+         requires.",
+    ))
+}
