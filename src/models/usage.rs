@@ -58,13 +58,18 @@ pub fn figures(
     Ok(rows)
 }
 
-/// The metrics figures exist for, most figures first.
+/// The metrics figures exist for, most figures first (downloads first among equals).
 pub fn metrics(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
     let mut m: Vec<(String, i64)> = usage_figures::table
         .group_by(usage_figures::metric)
         .select((usage_figures::metric, diesel::dsl::count_star()))
         .load(conn)?;
-    m.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Downloads lead a tie: the measure people recognise first.
+    m.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.0.contains("download").cmp(&a.0.contains("download")))
+            .then(a.0.cmp(&b.0))
+    });
     Ok(m)
 }
 
@@ -86,6 +91,15 @@ pub fn year_of_figures(
             .unwrap_or(e);
         (start, e)
     }))
+}
+
+/// The unit a metric is counted in ("" when the files gave none).
+pub fn unit_of(conn: &mut DbConn, metric: &str) -> QueryResult<String> {
+    let u: Option<String> = usage_figures::table
+        .filter(usage_figures::metric.eq(metric))
+        .select(diesel::dsl::max(usage_figures::unit))
+        .first(conn)?;
+    Ok(u.unwrap_or_default())
 }
 
 /// When a prospect becomes (or is found to be) a sponsor: its figures are the sponsor's.

@@ -2,12 +2,14 @@
 
 mod conference;
 mod grants;
+mod outreach;
 pub mod scale;
 mod sponsors;
 mod stories;
 
 pub use conference::seed_conference;
 pub use grants::seed_grants;
+pub use outreach::seed_outreach;
 pub use sponsors::seed_sponsors;
 pub use stories::seed_stories;
 
@@ -108,6 +110,7 @@ pub fn seed_demo(state: &AppState) -> anyhow::Result<String> {
     report.push_str(&seed_grants(state)?);
     report.push_str(&seed_conference(state)?);
     report.push_str(&seed_stories(state)?);
+    report.push_str(&seed_outreach(state)?);
     Ok(report)
 }
 

@@ -308,14 +308,30 @@ pub fn usage_lines(series: &[Series]) -> Vec<UsageLine> {
 
 /// The words an ask starts from (staff edit them before sending).
 pub fn default_message(foundation: &str, p: &Prospect, lines: &[UsageLine]) -> String {
-    let evidence = match lines.first() {
-        Some(l) => format!(
-            "Our records show that teams at {} rely on the infrastructure we run: {} in the \
-             year to {}.",
-            p.name,
-            l.figure,
-            l.period.split(" \u{2013} ").nth(1).unwrap_or(&l.period)
-        ),
+    // Downloads make the plainest sentence; otherwise the first metric.
+    let headline = lines
+        .iter()
+        .find(|l| l.metric.to_lowercase().contains("download"))
+        .or(lines.first());
+    let evidence = match headline {
+        Some(l) => {
+            let until = l.period.split(" \u{2013} ").nth(1).unwrap_or(&l.period);
+            if l.metric.to_lowercase().contains("download") {
+                format!(
+                    "Our records show that teams at {} downloaded {} from our servers in the \
+                     year to {until}.",
+                    p.name, l.figure
+                )
+            } else {
+                format!(
+                    "Our records show that teams at {} rely on the infrastructure we run: {} \
+                     of {} in the year to {until}.",
+                    p.name,
+                    l.metric.to_lowercase(),
+                    l.figure
+                )
+            }
+        }
         None => format!(
             "Teams at {} rely on the open source software we look after.",
             p.name

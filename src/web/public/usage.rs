@@ -61,7 +61,7 @@ pub async fn show(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse>
                         name: t.tier.name.clone(),
                         programme: t.programme.title(),
                         description: t.tier.description.clone(),
-                        benefits: t.benefits.iter().map(|b| b.description.clone()).collect(),
+                        benefits: t.benefits.iter().map(|b| b.label()).collect(),
                         list: q.list.to_string(),
                         theirs: q.rule.as_ref().map(|(_, name, pct)| {
                             (q.total.to_string(), format!("{name}: {pct}% off"))

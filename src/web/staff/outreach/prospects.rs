@@ -82,6 +82,7 @@ struct ListPage {
     metric: String,
     /// The end of the year of figures the ranking adds up.
     until: Option<NaiveDate>,
+    unit: String,
     metrics: Vec<String>,
     owners: Vec<Choice>,
     stages: Vec<(String, &'static str, i64)>,
@@ -181,7 +182,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
     let due = q.due == "1";
     let today = today();
     let asked_metric = q.metric.trim().to_string();
-    let (rows, pager, (metric, until), metrics, owners_list, counts) = staff
+    let (rows, pager, (metric, until, unit), metrics, owners_list, counts) = staff
         .state
         .db
         .run(move |c| {
@@ -224,10 +225,11 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
             });
             let page = rows::page(c, &filter, pager.offset(), PER_PAGE)?;
             let until = usage_rows::year_of_figures(c, &metric)?.map(|(_, end)| end);
+            let unit = usage_rows::unit_of(c, &metric)?;
             Ok((
                 page,
                 pager,
-                (metric, until),
+                (metric, until, unit),
                 metrics.into_iter().map(|(m, _)| m).collect::<Vec<_>>(),
                 owners(c)?,
                 rows::stage_counts(c)?,
@@ -267,6 +269,7 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
         due,
         metric,
         until,
+        unit,
         metrics,
         owners: owners_list,
         today,
