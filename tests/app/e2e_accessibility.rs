@@ -534,6 +534,35 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
         .select((ga::id, ga::applicant_email))
         .first(&mut *app.db())
         .expect("a grant application");
+    // A prospect's private usage page (as an outreach email links it), and a usage file
+    // waiting for review with organisations to settle.
+    let prospect = steward::models::prospects::unlinked_identities(&mut app.db())
+        .expect("prospects")
+        .first()
+        .map(|p| p.0)
+        .expect("a demo prospect");
+    let usage_token = steward::auth::token::new_token();
+    steward::models::usage::insert_link(
+        &mut app.db(),
+        prospect,
+        &steward::auth::token::digest(&usage_token),
+        "someone@example.org",
+        steward::models::now() + chrono::Duration::days(1),
+    )
+    .expect("usage link");
+    let file = app.state.settings.data_dir.join("review.csv");
+    std::fs::write(
+        &file,
+        "organisation,domain,period,metric,unit,value\nA Brand New Organisation With A Long Name,brand-new-organisation.example,2026-Q1,Package downloads,packages,12000\n",
+    )
+    .expect("file");
+    steward::services::usage_import::import_file(
+        &mut app.db(),
+        &app.state.settings.data_dir,
+        &file,
+        "test",
+    )
+    .expect("a file to review");
 
     let client = open_browser(&driver, &chromium, profile.path()).await;
     let mut audit = Audit {
@@ -561,6 +590,9 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
         .await;
     audit
         .refused_form("public", "/portal/link", "main form[method=post]")
+        .await;
+    audit
+        .crawl("public", &format!("/usage/{usage_token}"), &["/usage"])
         .await;
 
     // A sponsor's contact, and a grant applicant, by their private links.
@@ -624,6 +656,7 @@ async fn e2e_accessibility_of_every_page_in_chromium() {
                 "/staff/sponsorships/new",
                 "/staff/programmes",
                 "/staff/stories/new",
+                "/staff/prospects/new",
             ],
             _ => &[],
         };
