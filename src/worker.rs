@@ -200,6 +200,7 @@ pub fn housekeeping(
     crate::services::assets::send_reminders(c, settings, today)?;
     crate::services::grant_money::report_jobs(c, settings, today)?;
     crate::services::prospects::lapsed_to_prospects(c)?;
+    crate::services::prospects::settle_applications(c)?;
     crate::services::prospects::send_follow_up_digests(c, settings, today)?;
     // Retention: the text of sent emails goes after its time; the communications log stays.
     let keep_from =

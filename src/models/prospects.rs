@@ -244,6 +244,19 @@ pub fn link_sponsor(
     }
 }
 
+/// Undoes an application's link (it was turned down): the prospect is the organisation's
+/// again, not the sponsor record the application made.
+pub fn unlink_application(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(prospects::table.find(id))
+        .set((
+            prospects::sponsor_id.eq(None::<i64>),
+            prospects::sponsorship_id.eq(None::<i64>),
+            prospects::version.eq(prospects::version + 1),
+            prospects::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+}
+
 /// Marks a lapse: the ended term that made a won prospect a prospect again (once per term:
 /// 1 row the first time, 0 after).
 pub fn mark_lapsed(conn: &mut DbConn, id: i64, sponsorship_id: i64) -> QueryResult<usize> {
@@ -387,6 +400,19 @@ pub struct Filter {
 }
 
 const OPEN_STAGES: &str = "('identified', 'contacted', 'in_conversation', 'applied')";
+/// Stages whose follow-up is due on its day: the open ones, and "not now" (its follow-up is
+/// the day it may be asked again).
+const FOLLOWED_STAGES: &str =
+    "('identified', 'contacted', 'in_conversation', 'applied', 'not_now')";
+
+/// The stages whose follow-ups count, as stored.
+fn followed() -> Vec<&'static str> {
+    crate::domain::prospects::STAGES
+        .iter()
+        .filter(|s| s.is_open() || **s == Stage::NotNow)
+        .map(|s| s.as_str())
+        .collect()
+}
 
 /// Every parameter appears whatever the filter (SQLite refuses a bound parameter the
 /// statement does not name): `$3` stage ("", "open" or one), `$4` owner (0: anyone), `$5` the
@@ -395,8 +421,8 @@ fn where_clause() -> String {
     format!(
         "($3 = '' OR p.stage = $3 OR ($3 = 'open' AND p.stage IN {OPEN_STAGES})) \
          AND ($4 = 0 OR p.owner_id = $4) \
-         AND ($5 = '%%' OR LOWER(p.name) LIKE $5 OR p.domain LIKE $5) \
-         AND ($7 = 0 OR (p.follow_up_on <= $6 AND p.stage IN {OPEN_STAGES}))"
+         AND ($5 = '%%' OR LOWER(p.name) LIKE $5 ESCAPE '\\' OR p.domain LIKE $5 ESCAPE '\\') \
+         AND ($7 = 0 OR (p.follow_up_on <= $6 AND p.stage IN {FOLLOWED_STAGES}))"
     )
 }
 
@@ -412,9 +438,11 @@ macro_rules! bind_filter {
     };
 }
 
-/// `%` and `_` typed in a search match themselves.
+/// `%`, `_` and `\` typed in a search match themselves (the pattern's escape is `\`).
 fn like_escape(s: &str) -> String {
-    s.replace(['%', '_'], "")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[derive(QueryableByName)]
@@ -476,18 +504,15 @@ pub fn stage_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
         .load(conn)
 }
 
-/// A person's open prospects whose follow-up is due by `day`, earliest first.
+/// A person's prospects whose follow-up is due by `day` (open ones, and those not to ask
+/// before a day that has come), earliest first.
 pub fn due_for(
     conn: &mut DbConn,
     owner_id: i64,
     day: NaiveDate,
     limit: i64,
 ) -> QueryResult<Vec<Prospect>> {
-    let open: Vec<&str> = crate::domain::prospects::STAGES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let open = followed();
     prospects::table
         .filter(prospects::owner_id.eq(owner_id))
         .filter(prospects::follow_up_on.le(day))
@@ -500,11 +525,7 @@ pub fn due_for(
 
 /// How many of a person's open prospects are due by `day`.
 pub fn count_due_for(conn: &mut DbConn, owner_id: i64, day: NaiveDate) -> QueryResult<i64> {
-    let open: Vec<&str> = crate::domain::prospects::STAGES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let open = followed();
     prospects::table
         .filter(prospects::owner_id.eq(owner_id))
         .filter(prospects::follow_up_on.le(day))
@@ -515,11 +536,7 @@ pub fn count_due_for(conn: &mut DbConn, owner_id: i64, day: NaiveDate) -> QueryR
 
 /// Owners with follow-ups due by `day` (active staff only), as (user id, email, name).
 pub fn owners_due(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<(i64, String, String)>> {
-    let open: Vec<&str> = crate::domain::prospects::STAGES
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let open = followed();
     prospects::table
         .inner_join(users::table.on(users::id.nullable().eq(prospects::owner_id)))
         .filter(prospects::follow_up_on.le(day))

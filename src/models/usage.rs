@@ -102,6 +102,17 @@ pub fn unit_of(conn: &mut DbConn, metric: &str) -> QueryResult<String> {
     Ok(u.unwrap_or_default())
 }
 
+/// A turned-down application's sponsor record no longer holds the prospect's figures.
+pub fn detach_sponsor(conn: &mut DbConn, prospect_id: i64, sponsor_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        usage_figures::table
+            .filter(usage_figures::prospect_id.eq(prospect_id))
+            .filter(usage_figures::sponsor_id.eq(sponsor_id)),
+    )
+    .set(usage_figures::sponsor_id.eq(None::<i64>))
+    .execute(conn)
+}
+
 /// When a prospect becomes (or is found to be) a sponsor: its figures are the sponsor's.
 pub fn attach_prospect_to_sponsor(
     conn: &mut DbConn,
@@ -667,17 +678,28 @@ pub fn count_errors(conn: &mut DbConn, import_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Replaces the figures of every (metric, period) the import holds with its rows, for the
-/// organisations not left out, in statements whose cost does not depend on Rust memory.
+/// Replaces, for each organisation the import stores figures for, its figures of every
+/// (metric, period) the import holds: a period imported again is replaced, not doubled, and
+/// organisations the file does not name (or that were left out) keep theirs. In statements
+/// whose cost does not depend on Rust memory.
 pub fn replace_figures(conn: &mut DbConn, import_id: i64) -> QueryResult<usize> {
     use diesel::sql_types::BigInt;
-    let delete = crate::db::numbered_params(
-        conn,
-        "DELETE FROM usage_figures WHERE EXISTS (SELECT 1 FROM usage_import_rows r \
-         WHERE r.import_id = $1 AND r.metric = usage_figures.metric \
-         AND r.period_key = usage_figures.period_key)"
-            .to_string(),
-    );
+    // Once by sponsor and once by prospect, so each join can use its index.
+    for owner in ["sponsor_id", "prospect_id"] {
+        let delete = crate::db::numbered_params(
+            conn,
+            format!(
+                "DELETE FROM usage_figures WHERE id IN (SELECT f.id FROM usage_import_rows r \
+                 JOIN usage_import_orgs o ON o.id = r.org_id \
+                 JOIN usage_figures f ON f.{owner} = o.{owner} AND f.metric = r.metric \
+                 AND f.period_key = r.period_key \
+                 WHERE r.import_id = $1 AND o.decision IN ('match', 'new'))"
+            ),
+        );
+        diesel::sql_query(delete)
+            .bind::<BigInt, _>(import_id)
+            .execute(conn)?;
+    }
     let insert = crate::db::numbered_params(
         conn,
         "INSERT INTO usage_figures (sponsor_id, prospect_id, import_id, metric, unit, \
@@ -689,12 +711,45 @@ pub fn replace_figures(conn: &mut DbConn, import_id: i64) -> QueryResult<usize> 
          AND (o.sponsor_id IS NOT NULL OR o.prospect_id IS NOT NULL)"
             .to_string(),
     );
-    diesel::sql_query(delete)
-        .bind::<BigInt, _>(import_id)
-        .execute(conn)?;
     diesel::sql_query(insert)
         .bind::<BigInt, _>(import_id)
         .execute(conn)
+}
+
+/// Lines that would store a second figure for the same organisation, metric and period
+/// (two names in the file that turn out to be one organisation): (line, earlier line, name).
+pub fn resolved_twice(conn: &mut DbConn, import_id: i64) -> QueryResult<Vec<(i64, i64, String)>> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Twice {
+        #[diesel(sql_type = BigInt)]
+        line: i64,
+        #[diesel(sql_type = BigInt)]
+        first: i64,
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let sql = crate::db::numbered_params(
+        conn,
+        "SELECT MAX(r.line) AS line, MIN(r.line) AS first, MIN(o.name) AS name \
+         FROM usage_import_rows r JOIN usage_import_orgs o ON o.id = r.org_id \
+         WHERE r.import_id = $1 AND o.decision IN ('match', 'new') \
+         GROUP BY COALESCE(o.sponsor_id, -1), COALESCE(o.prospect_id, -1), r.metric, r.period_key \
+         HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 10"
+            .to_string(),
+    );
+    let rows: Vec<Twice> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(sql)
+            .bind::<BigInt, _>(import_id)
+            .load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(sql)
+            .bind::<BigInt, _>(import_id)
+            .load(c)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|t| (t.line, t.first, t.name))
+        .collect())
 }
 
 /// Completes the import's organisations before their figures are written: a sponsor's
@@ -810,17 +865,20 @@ pub fn is_do_not_contact(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Records the wish (once; later ones change nothing). True when it is new.
+/// Records the wish (once; later ones, also at the same moment, change nothing). True when
+/// it is new.
 pub fn add_do_not_contact(conn: &mut DbConn, email: &str, source: &str) -> QueryResult<bool> {
-    if is_do_not_contact(conn, email)? {
-        return Ok(false);
-    }
-    diesel::insert_into(do_not_contact::table)
-        .values((
-            do_not_contact::email.eq(email.to_lowercase()),
-            do_not_contact::source.eq(source),
-            do_not_contact::created_at.eq(super::now()),
-        ))
+    use diesel::sql_types::{Text, Timestamp};
+    let sql = crate::db::numbered_params(
+        conn,
+        "INSERT INTO do_not_contact (email, source, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (email) DO NOTHING"
+            .to_string(),
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(email.to_lowercase())
+        .bind::<Text, _>(source)
+        .bind::<Timestamp, _>(super::now())
         .execute(conn)
         .map(|n| n == 1)
 }

@@ -162,29 +162,39 @@ pub fn seed_outreach(state: &AppState) -> anyhow::Result<String> {
     let lapsed = crate::services::prospects::lapsed_to_prospects(&mut conn).map_err(err)?;
 
     // The usage file: current sponsors, the lapsed, and organisations we never heard from.
-    let mut orgs: Vec<(String, String)> =
-        crate::models::portal_views::sponsor_identities(&mut conn)?
-            .into_iter()
-            .take(60)
-            .map(|(_, name, _, website)| {
-                (
-                    name,
-                    crate::domain::organisations::host_of(&website).unwrap_or_default(),
-                )
-            })
-            .collect();
-    orgs.extend(LAPSED.iter().map(|(n, d)| (n.to_string(), d.to_string())));
-    'names: for a in FIRST {
+    let mut sponsors = crate::models::portal_views::sponsor_identities(&mut conn)?;
+    sponsors.sort_by_key(|s| s.0);
+    let lapsed_names: Vec<String> = LAPSED.iter().map(|(n, _)| rows::name_key(n)).collect();
+    let mut orgs: Vec<(String, String)> = Vec::new();
+    // One line an organisation, metric and period: a name or domain already taken is skipped.
+    let push = |orgs: &mut Vec<(String, String)>, name: String, domain: String| {
+        let key = rows::name_key(&name);
+        if !orgs
+            .iter()
+            .any(|(n, d)| rows::name_key(n) == key || (!domain.is_empty() && *d == domain))
+        {
+            orgs.push((name, domain));
+        }
+    };
+    for (_, name, _, website) in sponsors
+        .into_iter()
+        .filter(|s| !lapsed_names.contains(&rows::name_key(&s.1)))
+        .take(60)
+    {
+        let domain = crate::domain::organisations::host_of(&website).unwrap_or_default();
+        push(&mut orgs, name, domain);
+    }
+    for (n, d) in LAPSED {
+        push(&mut orgs, n.to_string(), d.to_string());
+    }
+    for a in FIRST {
         for b in SECOND {
-            if orgs.len() >= 300 {
-                break 'names;
-            }
             let name = format!("{a} {b}");
             let domain = format!(
                 "{}.example",
                 crate::domain::slug::slugify(&name).replace('-', "")
             );
-            orgs.push((name, domain));
+            push(&mut orgs, name, domain);
         }
     }
     let path = state.settings.data_dir.join("demo-usage.csv");

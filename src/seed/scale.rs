@@ -1,7 +1,8 @@
 //! `steward seed-demo --scale N`: the demo data N times over, to measure pages and exports at
 //! the size a foundation reaches in its tenth year. Every row of the record tables (sponsors
 //! and everything about them, invoices and payments, grant applications with their reviews,
-//! conferences with their budgets, stories, placement counts, the audit log and the outbox)
+//! conferences with their budgets, stories, placement counts, prospects and usage figures,
+//! the audit log and the outbox)
 //! is copied N−1 times by one `INSERT … SELECT` per table and copy, in SQL both databases
 //! run: ids are moved up by a stride per copy (and so are the ids that point at copied rows),
 //! and the text that must be unique gets a suffix. Programmes, tiers, staff and settings are
@@ -62,6 +63,10 @@ const TABLES: &[Table] = &[
     t("conference_lines", &[], &[]),
     t("conference_revenue", &[], &[]),
     t("conference_baselines", &[], &[]),
+    t("prospects", &["name"], &[]),
+    t("prospect_contacts", &[], &[]),
+    t("prospect_stage_changes", &[], &[]),
+    t("usage_figures", &[], &[]),
     t("audit_log", &[], &[]),
     t("outbox", &[], &[]),
 ];
@@ -88,6 +93,8 @@ const MOVED: &[&str] = &[
     "invoice_id",
     "application_id",
     "conference_id",
+    "prospect_id",
+    "lapsed_sponsorship_id",
 ];
 
 #[derive(diesel::QueryableByName)]

@@ -33,6 +33,7 @@ fn record(p: i64) -> String {
 /// already on the list.
 pub fn create(conn: &mut DbConn, actor: &Actor, f: &ProspectFields) -> Result<i64, SaveError> {
     write_tx_with(conn, |c| {
+        check_choices(c, f)?;
         let key = rows::name_key(&f.name);
         if let Some(p) = rows::unlinked_by_keys(c, &key, &f.domain)?.first() {
             return Err(SaveError::Refused(FormErrors::one(
@@ -67,6 +68,38 @@ pub fn create(conn: &mut DbConn, actor: &Actor, f: &ProspectFields) -> Result<i6
     })
 }
 
+/// The owner must be active sponsorship staff or an administrator (who may open prospects),
+/// and the tier one that exists.
+fn check_choices(c: &mut DbConn, f: &ProspectFields) -> Result<(), SaveError> {
+    if let Some(owner) = f.owner_id {
+        let may = [
+            crate::domain::Role::Sponsorships,
+            crate::domain::Role::Admin,
+        ]
+        .into_iter()
+        .map(|r| crate::models::users::active_with_role(c, r))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .any(|u| u.id == owner);
+        if !may {
+            return Err(SaveError::Refused(FormErrors::one(
+                "owner_id",
+                "Choose an owner from the list.",
+            )));
+        }
+    }
+    if let Some(t) = f.asked_tier_id
+        && crate::models::tiers::find_many(c, &[t])?.is_empty()
+    {
+        return Err(SaveError::Refused(FormErrors::one(
+            "asked_tier_id",
+            "Choose a tier from the list.",
+        )));
+    }
+    Ok(())
+}
+
 /// Saves the edit form if nobody saved the prospect since the form was opened.
 pub fn update(
     conn: &mut DbConn,
@@ -77,16 +110,7 @@ pub fn update(
 ) -> Result<(), SaveError> {
     write_tx_with(conn, |c| {
         let before = rows::find(c, id)?;
-        if let Some(owner) = f.owner_id
-            && !crate::models::users::find(c, crate::models::users::UserId(owner))
-                .map(|u| !u.is_disabled)
-                .unwrap_or(false)
-        {
-            return Err(SaveError::Refused(FormErrors::one(
-                "owner_id",
-                "Choose an owner from the list.",
-            )));
-        }
+        check_choices(c, f)?;
         if rows::update_fields(c, id, version, f)? != 1 {
             return Err(conflict(
                 "Someone else changed this prospect while you were editing it. Nothing was \
@@ -388,6 +412,16 @@ pub fn ask(
     let (subject, message) = check_ask(&a.subject, &a.message).map_err(SaveError::Refused)?;
     write_tx_with(conn, |c| {
         let p = rows::find(c, id)?;
+        if let (Stage::NotNow, Some(d)) = (p.stage(), p.not_before)
+            && d > today
+        {
+            return Err(conflict(format!(
+                "{} asked us not to ask before {}: nothing was sent. Move the prospect to \
+                 another stage first if they asked to hear from you sooner.",
+                p.name,
+                d.format("%-d %B %Y")
+            )));
+        }
         if p.do_not_contact {
             return Err(conflict(format!(
                 "{} asked not to be contacted: nothing was sent.",
@@ -595,7 +629,15 @@ pub fn lapsed_to_prospects(conn: &mut DbConn) -> AppResult<usize> {
                         },
                     )?;
                     usage_rows::attach_prospect_to_sponsor(c, id, sponsor.id)?;
+                    // One contact an address (a sponsor's primary and billing contact are
+                    // often the same person).
+                    let mut added: Vec<String> = Vec::new();
                     for contact in crate::models::sponsors::contacts(c, sponsor.id)? {
+                        let key = contact.email.to_lowercase();
+                        if added.contains(&key) {
+                            continue;
+                        }
+                        added.push(key);
                         rows::add_contact(c, id, &contact.name, &contact.email, &contact.role)?;
                     }
                     audit::record(
@@ -674,6 +716,62 @@ pub fn link_application(
         ),
     )?;
     Ok(Some(p.id))
+}
+
+/// Applications of prospects that were decided: paid or running → the prospect is won;
+/// turned down or cancelled → back in conversation, and a prospect that was not a sponsor
+/// before is unlinked from the record the application made (its figures with it). Run by
+/// housekeeping; each move is conditional, so instances agree.
+pub fn settle_applications(conn: &mut DbConn) -> AppResult<usize> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Decided {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let decided: Vec<Decided> = diesel::sql_query(
+        "SELECT p.id, s.status FROM prospects p JOIN sponsorships s ON s.id = p.sponsorship_id \
+         WHERE p.stage = 'applied' AND s.status IN ('paid', 'active', 'expired', 'rejected', \
+         'cancelled') ORDER BY p.id LIMIT 500",
+    )
+    .load(conn)?;
+    let system = Actor::system("applications");
+    let mut n = 0;
+    for d in decided {
+        let won = matches!(d.status.as_str(), "paid" | "active" | "expired");
+        n += write_tx(conn, |c| {
+            let p = rows::find(c, d.id)?;
+            let to = if won {
+                Stage::Won
+            } else {
+                Stage::InConversation
+            };
+            if rows::move_stage(c, p.id, Stage::Applied, to, None)? != 1 {
+                return Ok(0);
+            }
+            if !won && p.lapsed_sponsorship_id.is_none() {
+                if let Some(sid) = p.sponsor_id {
+                    crate::models::usage::detach_sponsor(c, p.id, sid)?;
+                }
+                rows::unlink_application(c, p.id)?;
+            }
+            audit::record(
+                c,
+                &system,
+                "prospect.stage",
+                Some(("prospect", &record(p.id))),
+                &format!(
+                    "Applied \u{2192} {} (the application is {})",
+                    to.label(),
+                    d.status
+                ),
+            )?;
+            Ok(1)
+        })?;
+    }
+    Ok(n)
 }
 
 /// A sponsor (a lapsed one, say) asked to renew: its prospect, if any, moves to "applied"

@@ -367,11 +367,15 @@ fn flush(
 ) -> AppResult<bool> {
     let until = crate::models::now() + Duration::seconds(CLAIM_SECS);
     write_tx(conn, |c| {
+        // Still ours (not cancelled): only then is anything staged.
+        if rows::progress(c, id, bytes, read, bad, until)? != 1 {
+            return Ok(false);
+        }
         rows::insert_rows(c, staged)?;
         for (line, why) in errors.iter() {
             rows::insert_error(c, id, *line, why)?;
         }
-        Ok(rows::progress(c, id, bytes, read, bad, until)? == 1)
+        Ok(true)
     })
     .inspect(|_| {
         staged.clear();
@@ -390,6 +394,12 @@ pub fn read_next(conn: &mut DbConn, data_dir: &Path) -> AppResult<bool> {
         return Ok(true);
     }
     let r = read(conn, data_dir, id);
+    if matches!(r, Ok(Read::Refused) | Ok(Read::Cancelled) | Err(_)) {
+        // Nothing of it will be stored: the upload is not kept.
+        if let Ok(i) = rows::find_import(conn, id) {
+            delete_file(data_dir, &i.file_key);
+        }
+    }
     if let Err(e) = &r {
         tracing::error!(import = id, error = %format!("{e:#}"), "reading a usage file failed");
         let _ = refuse_file(
@@ -445,6 +455,9 @@ pub fn import_file(
     let until = crate::models::now() + Duration::seconds(CLAIM_SECS);
     let id = rows::insert_import(conn, &name, &key, uploaded_by, bytes as i64, Some(until))?;
     let read = read(conn, data_dir, id)?;
+    if read != Read::Review {
+        delete_file(data_dir, &key);
+    }
     Ok((id, read))
 }
 
@@ -590,6 +603,15 @@ pub fn confirm(conn: &mut DbConn, actor: &Actor, import_id: i64) -> AppResult<Co
             }
         }
         rows::complete_links(c, import_id)?;
+        let twice = rows::resolved_twice(c, import_id)?;
+        if let Some((line, first, name)) = twice.first() {
+            return Err(AppError::Conflict(format!(
+                "Lines {first} and {line} give the same organisation ({name}, as you matched \
+                 it) two figures for one metric and period. Nothing was stored: choose \
+                 “Leave out” for one of the two names, or correct the file \
+                 and upload it again."
+            )));
+        }
         let figures = rows::replace_figures(c, import_id)?;
         rows::clear_rows(c, import_id)?;
         if rows::mark_confirmed(c, import_id, &actor.label)? != 1 {

@@ -93,6 +93,14 @@ async fn pages_make_as_many_queries_with_three_times_the_data() {
     pages.push("/staff/conferences/1".into());
     pages.push("/staff/asset-requests/1".into());
     pages.push("/staff/tiers/1".into());
+    pages.push("/staff/prospects".into());
+    pages.push("/staff/prospects?stage=all&metric=bandwidth&q=a&due=1&owner=me".into());
+    pages.push("/staff/prospects/1".into());
+    pages.push("/staff/prospects/1/ask".into());
+    pages.push("/staff/prospects/report".into());
+    pages.push("/staff/prospects.csv".into());
+    pages.push("/staff/usage".into());
+    pages.push("/staff/usage/imports/1".into());
 
     let small = measure(&c, &pages).await;
     for (p, status, _) in &small {

@@ -37,6 +37,9 @@ struct UsagePage {
     token: String,
     expires_on: String,
     org_size: Option<i32>,
+    /// A sponsor before: it renews from its sponsor portal (the application form would turn
+    /// it away as already known).
+    former_sponsor: bool,
 }
 
 /// `GET /usage/{token}`.
@@ -90,6 +93,7 @@ pub async fn show(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse>
         token: raw,
         expires_on: link.expires_at.format("%-d %B %Y").to_string(),
         org_size: p.org_size,
+        former_sponsor: p.sponsor_id.is_some(),
     })
 }
 

@@ -193,27 +193,49 @@ async fn a_clean_file_waits_for_review_and_confirming_stores_and_replaces_its_pe
         "{:?}",
         flash(&r)
     );
+    // Only Acme's figure for that metric and period changed; the file did not name the
+    // others, so they stay.
     let stored = figures(&app);
-    assert_eq!(
-        stored,
-        vec![
-            (
-                None,
-                Some(gamma),
-                "bandwidth".into(),
-                "2026-Q1".into(),
-                12.5
-            ),
-            (
-                Some(acme),
-                None,
-                "package downloads".into(),
-                "2026-Q1".into(),
-                50_000_000.0
-            ),
-        ],
-        "the file's (metric, period) was replaced as a whole; the other metric stayed"
+    assert_eq!(stored.len(), 5, "{stored:?}");
+    assert!(stored.contains(&(
+        Some(acme),
+        None,
+        "package downloads".into(),
+        "2026-Q1".into(),
+        50_000_000.0
+    )));
+    assert!(!stored.iter().any(|f| f.4 == 48_000_000.0));
+}
+
+#[tokio::test]
+async fn two_names_of_one_organisation_cannot_store_two_figures_for_a_period() {
+    let app = TestApp::spawn().await;
+    NewSponsor::named("Acme Software Inc.")
+        .website("https://acme.example/")
+        .insert(&mut app.db());
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let file = usage_csv(&[
+        ("Acme Software", "", "2026-Q1", "Downloads", "", "10"),
+        (
+            "ACME EMEA",
+            "acme.example",
+            "2026-Q1",
+            "Downloads",
+            "",
+            "20",
+        ),
+    ]);
+    let (id, i) = upload_and_read(&app, &staff, file).await;
+    assert_eq!(i.status, "review");
+    let r = staff
+        .post(&format!("/staff/usage/imports/{id}/confirm"), &[])
+        .await;
+    assert!(
+        flash(&r).is_some_and(|(k, m)| k == "error" && m.contains("Lines 2 and 3")),
+        "{:?}",
+        flash(&r)
     );
+    assert!(figures(&app).is_empty());
 }
 
 /// The organisations of an import waiting for review, by name.

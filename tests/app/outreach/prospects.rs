@@ -406,6 +406,17 @@ async fn a_lapsed_sponsor_becomes_a_prospect_once_and_an_application_finds_its_p
     let prog = programme(&app, "Sponsorship", today().year());
     let gold = tier(&app, prog, "Gold", "l", 1, 2_500_000);
     let lapsed = sponsor(&app, "Lapsed Labs", "lapsed-labs");
+    // One person as primary and billing contact: one contact of the prospect.
+    for role in ["primary", "billing"] {
+        steward::models::sponsors::add_contact(
+            &mut app.db(),
+            lapsed,
+            "Lee",
+            "lee@lapsed.example",
+            role,
+        )
+        .expect("contact");
+    }
     sponsorship(&app, lapsed, gold, day(-400), day(-35), Status::Expired);
     let renewed = sponsor(&app, "Loyal Ltd", "loyal-ltd");
     sponsorship(&app, renewed, gold, day(-400), day(-35), Status::Expired);
@@ -429,6 +440,17 @@ async fn a_lapsed_sponsor_becomes_a_prospect_once_and_an_application_finds_its_p
     assert!(
         !all.iter().any(|p| p.3 == Some(renewed)),
         "a renewed sponsor is not a prospect"
+    );
+    let lapsed_prospect = all
+        .iter()
+        .find(|p| p.3 == Some(lapsed))
+        .expect("prospect")
+        .0;
+    assert_eq!(
+        steward::models::prospects::contacts(&mut app.db(), lapsed_prospect)
+            .expect("contacts")
+            .len(),
+        1
     );
     assert_eq!(app.audit_count("prospect.lapsed"), 1);
 
@@ -464,4 +486,88 @@ async fn a_lapsed_sponsor_becomes_a_prospect_once_and_an_application_finds_its_p
             .count(),
         1
     );
+    // The application is turned down: the prospect is back in conversation and is the
+    // organisation's again, not the new sponsor record's.
+    crate::fixtures::public::move_to(&app, sid, Status::Applied, Status::Rejected);
+    app.housekeeping(today());
+    let row = steward::models::prospects::find(&mut app.db(), p).expect("p");
+    assert_eq!(row.stage, "in_conversation");
+    assert_eq!((row.sponsor_id, row.sponsorship_id), (None, None));
+}
+
+#[tokio::test]
+async fn not_now_holds_the_ask_until_its_day_and_then_the_follow_up_is_due() {
+    let app = TestApp::spawn().await;
+    let (staff, me, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let p = prospect(&app, "Theta Tools", "theta.example");
+    staff
+        .post(
+            &format!("/staff/prospects/{p}/contacts"),
+            &[
+                ("contact_name", "Tess"),
+                ("contact_email", "tess@theta.example"),
+            ],
+        )
+        .await;
+    let later = (today() + chrono::Duration::days(30)).to_string();
+    let r = staff
+        .post(
+            &format!("/staff/prospects/{p}/stage"),
+            &[
+                ("seen", "identified"),
+                ("to", "not_now"),
+                ("not_before", &later),
+            ],
+        )
+        .await;
+    assert!(
+        flash(&r).is_some_and(|(k, _)| k == "success"),
+        "{:?}",
+        flash(&r)
+    );
+    let cid = steward::models::prospects::contacts(&mut app.db(), p).expect("c")[0]
+        .id
+        .to_string();
+    let r = staff
+        .post(
+            &format!("/staff/prospects/{p}/ask"),
+            &[("contact", &cid), ("subject", "Hi"), ("message", "Hello")],
+        )
+        .await;
+    assert!(
+        flash(&r).is_some_and(|(k, m)| k == "error" && m.contains("not to ask before")),
+        "{:?}",
+        flash(&r)
+    );
+    assert_eq!(app.outbox_count("outreach"), 0);
+    // An owner that may not open prospects is refused beside the field.
+    let editor = app.create_staff("Ed", "ed@foundation.example", &[Role::Editor]);
+    let version = steward::models::prospects::find(&mut app.db(), p)
+        .expect("p")
+        .version
+        .to_string();
+    let r = staff
+        .post(
+            &format!("/staff/prospects/{p}"),
+            &[
+                ("name", "Theta Tools"),
+                ("owner_id", &editor.to_string()),
+                ("not_before", &later),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("owner_id-error"));
+    // The day comes: the follow-up is due for its owner.
+    {
+        use diesel::prelude::*;
+        use steward::db::schema::prospects as t;
+        diesel::update(t::table.find(p))
+            .set((t::owner_id.eq(me), t::follow_up_on.eq(today())))
+            .execute(&mut *app.db())
+            .expect("due");
+    }
+    let (_, dash) = staff.page("/staff").await;
+    assert!(dash.contains("Theta Tools"), "{dash}");
 }

@@ -804,7 +804,7 @@ pub async fn ask(
             &back(id),
             FlashKind::Success,
             &format!(
-                "Sent to {n} contact{}. It is in the timeline below; a follow-up is set for two weeks from today.",
+                "Sent to {n} contact{}. It is in the timeline below; the next follow-up is in two weeks at the latest.",
                 if n == 1 { "" } else { "s" }
             ),
         )),
