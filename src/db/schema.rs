@@ -940,6 +940,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    usage_metrics (metric) {
+        metric -> Text,
+        unit -> Text,
+        figures -> BigInt,
+        year_from -> Date,
+        year_to -> Date,
+    }
+}
+
+diesel::table! {
+    usage_totals (prospect_id, metric) {
+        prospect_id -> BigInt,
+        metric -> Text,
+        total -> Double,
+    }
+}
+
 diesel::joinable!(prospect_contacts -> prospects (prospect_id));
 diesel::joinable!(usage_import_rows -> usage_import_orgs (org_id));
 diesel::joinable!(usage_links -> prospects (prospect_id));
@@ -1010,4 +1028,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     usage_links,
     do_not_contact,
     follow_up_digests,
+    usage_metrics,
+    usage_totals,
 );

@@ -480,10 +480,8 @@ pub fn page(conn: &mut DbConn, f: &Filter, offset: i64, limit: i64) -> QueryResu
              FROM prospects p \
              LEFT JOIN users u ON u.id = p.owner_id \
              LEFT JOIN tiers t ON t.id = p.asked_tier_id \
-             LEFT JOIN (SELECT prospect_id, SUM(value) AS total FROM usage_figures \
-                        WHERE metric = $1 AND first_day >= $2 AND prospect_id IS NOT NULL \
-                        GROUP BY prospect_id) f ON f.prospect_id = p.id \
-             WHERE {} \
+             LEFT JOIN usage_totals f ON f.prospect_id = p.id AND f.metric = $1 \
+             WHERE {} AND ($2 = $2) \
              ORDER BY usage DESC, p.name, p.id LIMIT {} OFFSET {}",
             where_clause(),
             limit.max(0),
@@ -645,9 +643,8 @@ pub fn pipeline(
          FROM prospects p \
          LEFT JOIN users u ON u.id = p.owner_id \
          LEFT JOIN tiers t ON t.id = p.asked_tier_id \
-         LEFT JOIN (SELECT prospect_id, SUM(value) AS total FROM usage_figures \
-                    WHERE metric = $1 AND first_day >= $2 AND prospect_id IS NOT NULL \
-                    GROUP BY prospect_id) f ON f.prospect_id = p.id \
+         LEFT JOIN usage_totals f ON f.prospect_id = p.id AND f.metric = $1 \
+         WHERE ($2 = $2) \
          GROUP BY u.name, p.stage, t.currency \
          ORDER BY u.name, p.stage"
             .to_string(),

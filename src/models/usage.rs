@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{
     do_not_contact, follow_up_digests, usage_figures, usage_import_errors, usage_import_orgs,
-    usage_import_rows, usage_imports, usage_links,
+    usage_import_rows, usage_imports, usage_links, usage_metrics, usage_totals,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -58,11 +58,11 @@ pub fn figures(
     Ok(rows)
 }
 
-/// The metrics figures exist for, most figures first (downloads first among equals).
+/// The metrics figures exist for, most figures first (downloads first among equals), from
+/// the kept summary.
 pub fn metrics(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
-    let mut m: Vec<(String, i64)> = usage_figures::table
-        .group_by(usage_figures::metric)
-        .select((usage_figures::metric, diesel::dsl::count_star()))
+    let mut m: Vec<(String, i64)> = usage_metrics::table
+        .select((usage_metrics::metric, usage_metrics::figures))
         .load(conn)?;
     // Downloads lead a tie: the measure people recognise first.
     m.sort_by(|a, b| {
@@ -80,26 +80,89 @@ pub fn year_of_figures(
     conn: &mut DbConn,
     metric: &str,
 ) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
-    let end: Option<NaiveDate> = usage_figures::table
-        .filter(usage_figures::metric.eq(metric))
-        .select(diesel::dsl::max(usage_figures::last_day))
-        .first(conn)?;
-    Ok(end.map(|e| {
-        let start = e
-            .checked_sub_months(chrono::Months::new(12))
-            .and_then(|d| d.succ_opt())
-            .unwrap_or(e);
-        (start, e)
-    }))
+    usage_metrics::table
+        .find(metric)
+        .select((usage_metrics::year_from, usage_metrics::year_to))
+        .first(conn)
+        .optional()
 }
 
 /// The unit a metric is counted in ("" when the files gave none).
 pub fn unit_of(conn: &mut DbConn, metric: &str) -> QueryResult<String> {
-    let u: Option<String> = usage_figures::table
-        .filter(usage_figures::metric.eq(metric))
-        .select(diesel::dsl::max(usage_figures::unit))
-        .first(conn)?;
-    Ok(u.unwrap_or_default())
+    Ok(usage_metrics::table
+        .find(metric)
+        .select(usage_metrics::unit)
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// How fine a period is, in SQL from its key: 0 a month, 1 a quarter, 2 a year.
+const GRAIN: &str = "(CASE WHEN {k} LIKE '%Q%' THEN 1 WHEN LENGTH({k}) = 4 THEN 2 ELSE 0 END)";
+
+fn grain(col: &str) -> String {
+    GRAIN.replace("{k}", col)
+}
+
+/// Recomputes what the pages rank by (see the migration's comment): each metric's unit,
+/// count and last year of figures, and each prospect's total over that year at the finest
+/// periods it has. Run in the transaction that changed the figures; a few statements a
+/// metric, whatever the number of figures.
+pub fn refresh_totals(conn: &mut DbConn) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Date, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct M {
+        #[diesel(sql_type = Text)]
+        metric: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        unit: Option<String>,
+        #[diesel(sql_type = BigInt)]
+        figures: i64,
+        #[diesel(sql_type = Date)]
+        year_to: NaiveDate,
+    }
+    let found: Vec<M> = diesel::sql_query(
+        "SELECT metric, MAX(unit) AS unit, COUNT(*) AS figures, MAX(last_day) AS year_to \
+         FROM usage_figures GROUP BY metric",
+    )
+    .load(conn)?;
+    diesel::delete(usage_totals::table).execute(conn)?;
+    diesel::delete(usage_metrics::table).execute(conn)?;
+    for m in found {
+        let year_from = m
+            .year_to
+            .checked_sub_months(chrono::Months::new(12))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(m.year_to);
+        diesel::insert_into(usage_metrics::table)
+            .values((
+                usage_metrics::metric.eq(&m.metric),
+                usage_metrics::unit.eq(m.unit.unwrap_or_default()),
+                usage_metrics::figures.eq(m.figures),
+                usage_metrics::year_from.eq(year_from),
+                usage_metrics::year_to.eq(m.year_to),
+            ))
+            .execute(conn)?;
+        let sql = crate::db::numbered_params(
+            conn,
+            format!(
+                "INSERT INTO usage_totals (prospect_id, metric, total) \
+                 SELECT f.prospect_id, f.metric, SUM(f.value) FROM usage_figures f \
+                 JOIN (SELECT prospect_id, MIN({g}) AS grain FROM usage_figures \
+                       WHERE metric = $1 AND first_day >= $2 AND prospect_id IS NOT NULL \
+                       GROUP BY prospect_id) g ON g.prospect_id = f.prospect_id \
+                 WHERE f.metric = $1 AND f.first_day >= $2 AND {fg} = g.grain \
+                 GROUP BY f.prospect_id, f.metric",
+                g = grain("period_key"),
+                fg = grain("f.period_key"),
+            ),
+        );
+        diesel::sql_query(sql)
+            .bind::<Text, _>(&m.metric)
+            .bind::<Date, _>(year_from)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A turned-down application's sponsor record no longer holds the prospect's figures.
@@ -912,28 +975,19 @@ pub fn claim_digest(conn: &mut DbConn, user_id: i64, day: NaiveDate) -> QueryRes
         .map(|n| n == 1)
 }
 
-/// Each prospect's total of `metric` over the periods starting on or after `since` (those
-/// with figures only).
+/// Each prospect's total of `metric` over its last year of figures (those with figures
+/// only), from the kept totals.
 pub fn totals_for(
     conn: &mut DbConn,
     prospect_ids: &[i64],
     metric: &str,
-    since: NaiveDate,
 ) -> QueryResult<std::collections::HashMap<i64, f64>> {
-    let rows: Vec<(Option<i64>, Option<f64>)> = super::in_chunks(prospect_ids, |chunk| {
-        usage_figures::table
-            .filter(usage_figures::prospect_id.eq_any(chunk))
-            .filter(usage_figures::metric.eq(metric))
-            .filter(usage_figures::first_day.ge(since))
-            .group_by(usage_figures::prospect_id)
-            .select((
-                usage_figures::prospect_id,
-                diesel::dsl::sum(usage_figures::value),
-            ))
+    let rows: Vec<(i64, f64)> = super::in_chunks(prospect_ids, |chunk| {
+        usage_totals::table
+            .filter(usage_totals::prospect_id.eq_any(chunk))
+            .filter(usage_totals::metric.eq(metric))
+            .select((usage_totals::prospect_id, usage_totals::total))
             .load(conn)
     })?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, v)| Some((id?, v.unwrap_or(0.0))))
-        .collect())
+    Ok(rows.into_iter().collect())
 }

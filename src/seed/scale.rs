@@ -205,6 +205,8 @@ pub fn scale(conn: &mut DbConn, scale: u32) -> anyhow::Result<String> {
         }
     }
     report.push(add_history(conn, copies)?);
+    // The copied prospects' usage totals, as confirming an import keeps them.
+    crate::models::usage::refresh_totals(conn)?;
     // What PostgreSQL's autovacuum does soon after such a load: fresh statistics for the
     // planner and the visibility map for index-only counts. (SQLite plans without
     // statistics, as a Steward database that never ran ANALYZE does.)

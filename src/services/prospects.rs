@@ -662,6 +662,10 @@ pub fn lapsed_to_prospects(conn: &mut DbConn) -> AppResult<usize> {
             Err(e) => return Err(e),
         }
     }
+    if n > 0 {
+        // Their figures are the prospects' now: the ranking counts them.
+        write_tx(conn, |c| Ok(crate::models::usage::refresh_totals(c)?))?;
+    }
     Ok(n)
 }
 

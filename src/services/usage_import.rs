@@ -613,6 +613,7 @@ pub fn confirm(conn: &mut DbConn, actor: &Actor, import_id: i64) -> AppResult<Co
             )));
         }
         let figures = rows::replace_figures(c, import_id)?;
+        rows::refresh_totals(c)?;
         rows::clear_rows(c, import_id)?;
         if rows::mark_confirmed(c, import_id, &actor.label)? != 1 {
             return Err(AppError::Conflict(

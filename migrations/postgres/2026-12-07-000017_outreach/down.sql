@@ -1,3 +1,5 @@
+DROP TABLE usage_totals;
+DROP TABLE usage_metrics;
 DROP TABLE follow_up_digests;
 DROP TABLE do_not_contact;
 DROP TABLE usage_links;

@@ -170,3 +170,22 @@ CREATE TABLE follow_up_digests (
     day DATE NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+
+-- What the pages rank by, kept when figures change (an import confirmed, a sponsor lapsed),
+-- so a list of prospects joins one row each instead of adding up every figure: each
+-- metric's unit and its last year of figures, and each prospect's total over that year (the
+-- finest periods it has, so months and the quarter they make are not added together).
+CREATE TABLE usage_metrics (
+    metric TEXT PRIMARY KEY NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    figures BIGINT NOT NULL,
+    year_from DATE NOT NULL,
+    year_to DATE NOT NULL
+);
+CREATE TABLE usage_totals (
+    prospect_id BIGINT NOT NULL REFERENCES prospects(id) ON DELETE CASCADE,
+    metric TEXT NOT NULL,
+    total DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (prospect_id, metric)
+);
+CREATE INDEX usage_totals_rank ON usage_totals(metric, total);

@@ -238,6 +238,58 @@ async fn two_names_of_one_organisation_cannot_store_two_figures_for_a_period() {
     assert!(figures(&app).is_empty());
 }
 
+#[tokio::test]
+async fn months_and_the_quarter_they_make_are_not_added_together_in_the_ranking() {
+    let app = TestApp::spawn().await;
+    let p = prospect(&app, "Iota Inc", "iota.example");
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let file = usage_csv(&[
+        (
+            "Iota Inc",
+            "iota.example",
+            "2026-Q1",
+            "Downloads",
+            "",
+            "300",
+        ),
+        (
+            "Iota Inc",
+            "iota.example",
+            "2026-01",
+            "Downloads",
+            "",
+            "100",
+        ),
+        (
+            "Iota Inc",
+            "iota.example",
+            "2026-02",
+            "Downloads",
+            "",
+            "100",
+        ),
+        (
+            "Iota Inc",
+            "iota.example",
+            "2026-03",
+            "Downloads",
+            "",
+            "100",
+        ),
+    ]);
+    let (id, i) = upload_and_read(&app, &staff, file).await;
+    assert_eq!(i.status, "review");
+    staff
+        .post(&format!("/staff/usage/imports/{id}/confirm"), &[])
+        .await;
+    assert_eq!(figures(&app).len(), 4);
+    let totals =
+        steward::models::usage::totals_for(&mut app.db(), &[p], "downloads").expect("totals");
+    assert_eq!(totals.get(&p), Some(&300.0));
+    let (_, list) = staff.page("/staff/prospects").await;
+    assert!(list.contains("<td class=\"num\">300</td>"), "{list}");
+}
+
 /// The organisations of an import waiting for review, by name.
 fn review_orgs(app: &TestApp, id: i64) -> std::collections::HashMap<String, i64> {
     steward::models::usage::orgs_to_review(&mut app.db(), id, 0, 100)

@@ -195,26 +195,21 @@ pub async fn export_csv(staff: S) -> AppResult<HttpResponse> {
         "Do not contact",
         "Added",
     ];
-    let today = chrono::Utc::now().date_naive();
-    let (metric, since) = staff
+    let metric = staff
         .state
         .db
         .run(move |c| {
-            let metric = usage_rows::metrics(c)?
+            Ok(usage_rows::metrics(c)?
                 .into_iter()
                 .next()
                 .map(|(m, _)| m)
-                .unwrap_or_default();
-            let since = usage_rows::year_of_figures(c, &metric)?
-                .map(|(start, _)| start)
-                .unwrap_or(today);
-            Ok((metric, since))
+                .unwrap_or_default())
         })
         .await?;
     csv_export::stream(&staff.state.db, "prospects.csv", HEADER, move |c, after| {
         let chunk = rows::export_chunk(c, after, csv_export::CHUNK)?;
         let ids: Vec<i64> = chunk.iter().map(|(p, _)| p.id).collect();
-        let usage = usage_rows::totals_for(c, &ids, &metric, since)?;
+        let usage = usage_rows::totals_for(c, &ids, &metric)?;
         let tier_ids: Vec<i64> = chunk.iter().filter_map(|(p, _)| p.asked_tier_id).collect();
         let tiers = crate::models::tiers::find_many(c, &tier_ids)?;
         let metric = metric.clone();
