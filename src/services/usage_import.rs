@@ -509,11 +509,26 @@ pub fn decide(conn: &mut DbConn, import_id: i64, choices: &[(i64, Choice)]) -> A
         for (org_id, choice) in choices {
             let org = rows::find_org(c, import_id, *org_id)?;
             let offered = org.candidate_ids();
+            // An organisation the matcher found nothing for may be matched by hand to any
+            // sponsor, or to a prospect not yet linked to one.
+            let by_hand = org.found == "none";
             let (decision, s, p) = match *choice {
                 Choice::NewProspect => ("new", None, None),
                 Choice::Skip => ("skip", None, None),
-                Choice::Sponsor(id) if offered.contains(&(true, id)) => ("match", Some(id), None),
-                Choice::Prospect(id) if offered.contains(&(false, id)) => ("match", None, Some(id)),
+                Choice::Sponsor(id)
+                    if offered.contains(&(true, id))
+                        || (by_hand && crate::models::sponsors::find(c, id).is_ok()) =>
+                {
+                    ("match", Some(id), None)
+                }
+                Choice::Prospect(id)
+                    if offered.contains(&(false, id))
+                        || (by_hand
+                            && prospect_rows::find(c, id)
+                                .is_ok_and(|p| p.sponsor_id.is_none())) =>
+                {
+                    ("match", None, Some(id))
+                }
                 _ => {
                     return Err(AppError::BadRequest(format!(
                         "\u{201c}{}\u{201d} can only be matched to an organisation listed beside it.",
@@ -527,6 +542,31 @@ pub fn decide(conn: &mut DbConn, import_id: i64, choices: &[(i64, Choice)]) -> A
             n += rows::decide_org(c, org.id, decision, s, p)?;
         }
         Ok(n)
+    })
+}
+
+/// The sponsor or prospect a person named (its name, short name or web domain), for matching
+/// an organisation by hand; or why there is none to choose.
+pub fn lookup(conn: &mut DbConn, named: &str) -> AppResult<Result<Choice, String>> {
+    let named = named.trim();
+    if named.is_empty() {
+        return Ok(Err(
+            "type the name or web domain of the sponsor or prospect".into(),
+        ));
+    }
+    let known = matcher(conn)?;
+    Ok(match known.find(named, named) {
+        Match::One(id) => Ok(match split_id(id) {
+            (Some(s), _) => Choice::Sponsor(s),
+            (_, Some(p)) => Choice::Prospect(p),
+            _ => Choice::Skip,
+        }),
+        Match::None => Err(format!(
+            "no sponsor or prospect goes by \u{201c}{named}\u{201d}"
+        )),
+        Match::Several(_) => Err(format!(
+            "several sponsors or prospects go by \u{201c}{named}\u{201d}: type the full name or the web domain"
+        )),
     })
 }
 

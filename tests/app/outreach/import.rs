@@ -290,6 +290,71 @@ async fn months_and_the_quarter_they_make_are_not_added_together_in_the_ranking(
     assert!(list.contains("<td class=\"num\">300</td>"), "{list}");
 }
 
+#[tokio::test]
+async fn an_organisation_the_matcher_missed_can_be_matched_by_hand() {
+    let app = TestApp::spawn().await;
+    let kappa = NewSponsor::named("Kappa Holdings")
+        .website("https://kappa.example/")
+        .insert(&mut app.db());
+    let (staff, _, _) = app.signed_in(&[Role::Sponsorships]).await;
+    let file = usage_csv(&[(
+        "KPA Research Division",
+        "",
+        "2026-Q1",
+        "Downloads",
+        "",
+        "70",
+    )]);
+    let (id, _) = upload_and_read(&app, &staff, file).await;
+    let org = review_orgs(&app, id)["KPA Research Division"];
+    let (_, page) = staff.page(&format!("/staff/usage/imports/{id}")).await;
+    assert!(page.contains(&format!("name=\"name-{org}\"")), "{page}");
+    // A name that finds nobody is refused, and nothing is saved.
+    let (field, named) = (format!("org-{org}"), format!("name-{org}"));
+    let r = staff
+        .post(
+            &format!("/staff/usage/imports/{id}/decide"),
+            &[(&field, "named"), (&named, "Nobody Of That Name")],
+        )
+        .await;
+    assert!(
+        flash(&r)
+            .is_some_and(|(k, m)| k == "error" && m.contains("no sponsor or prospect goes by")),
+        "{:?}",
+        flash(&r)
+    );
+    // Its web domain finds the sponsor.
+    let r = staff
+        .post(
+            &format!("/staff/usage/imports/{id}/decide"),
+            &[(&field, "named"), (&named, "kappa.example")],
+        )
+        .await;
+    assert!(
+        flash(&r).is_some_and(|(k, _)| k == "success"),
+        "{:?}",
+        flash(&r)
+    );
+    let (_, page) = staff.page(&format!("/staff/usage/imports/{id}")).await;
+    assert!(
+        page.contains("Matched to Sponsor: Kappa Holdings"),
+        "{page}"
+    );
+    staff
+        .post(&format!("/staff/usage/imports/{id}/confirm"), &[])
+        .await;
+    assert_eq!(
+        figures(&app),
+        vec![(
+            Some(kappa),
+            None,
+            "downloads".into(),
+            "2026-Q1".into(),
+            70.0
+        )]
+    );
+}
+
 /// The organisations of an import waiting for review, by name.
 fn review_orgs(app: &TestApp, id: i64) -> std::collections::HashMap<String, i64> {
     steward::models::usage::orgs_to_review(&mut app.db(), id, 0, 100)

@@ -292,6 +292,14 @@ impl ImportPage {
         )
     }
     /// "Sponsor: Acme Inc." for a candidate.
+    /// What an organisation was matched to by hand ("Sponsor: Acme Inc.").
+    fn matched_label(&self, o: &ImportOrg) -> String {
+        match (o.sponsor_id, o.prospect_id) {
+            (Some(s), _) => self.candidate_label(&true, &s),
+            (_, Some(p)) => self.candidate_label(&false, &p),
+            _ => String::new(),
+        }
+    }
     fn candidate_label(&self, is_sponsor: &bool, id: &i64) -> String {
         let key = format!("{}:{id}", if *is_sponsor { "sponsor" } else { "prospect" });
         let name = self
@@ -366,6 +374,9 @@ pub async fn show(
                         prospect_ids.push(cid);
                     }
                 }
+                // Matched by hand: named too.
+                sponsor_ids.extend(o.sponsor_id);
+                prospect_ids.extend(o.prospect_id);
             }
             let mut names = std::collections::HashMap::new();
             for (sid, name) in crate::models::sponsors::names_of(c, &sponsor_ids)? {
@@ -434,17 +445,52 @@ pub async fn decide(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let id = *id;
+    let fields = Fields(form.into_inner());
     let mut choices = Vec::new();
-    for (k, v) in Fields(form.into_inner()).0 {
+    let mut named = Vec::new();
+    for (k, v) in &fields.0 {
         let Some(org) = k.strip_prefix("org-").and_then(|o| o.parse::<i64>().ok()) else {
             continue;
         };
-        let Some(choice) = Choice::parse(&v) else {
+        if v == "named" {
+            named.push((org, fields.get(&format!("name-{org}"))));
+            continue;
+        }
+        let Some(choice) = Choice::parse(v) else {
             return Err(AppError::BadRequest(
                 "Choose one of the options offered.".into(),
             ));
         };
         choices.push((org, choice));
+    }
+    // Organisations matched by hand: the name typed must find exactly one.
+    if !named.is_empty() {
+        let found = staff
+            .state
+            .db
+            .run(move |c| {
+                let mut out = Vec::new();
+                for (org, text) in named {
+                    let name = rows::find_org(c, id, org)?.name;
+                    out.push((org, name, svc::lookup(c, &text)?));
+                }
+                Ok(out)
+            })
+            .await?;
+        for (org, name, r) in found {
+            match r {
+                Ok(choice) => choices.push((org, choice)),
+                Err(why) => {
+                    return answer(
+                        id,
+                        Err(AppError::BadRequest(format!(
+                            "{name}: {why}. Nothing was saved."
+                        ))),
+                    )
+                    .await;
+                }
+            }
+        }
     }
     let r = staff
         .state
