@@ -34,6 +34,63 @@ pub fn store(dir: &Path, suffix: &str, bytes: &[u8]) -> std::io::Result<String> 
     Ok(key)
 }
 
+/// A file being received a chunk at a time (an upload too large to hold in memory): written
+/// under a temporary name in `dir`, found under its key only once [`Incoming::finish`]ed.
+pub struct Incoming {
+    dir: PathBuf,
+    key: String,
+    suffix: &'static str,
+    file: std::fs::File,
+    bytes: u64,
+}
+
+impl Incoming {
+    pub fn start(dir: &Path, suffix: &'static str) -> std::io::Result<Incoming> {
+        std::fs::create_dir_all(dir)?;
+        let key = crate::media::new_key();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(format!("{key}.part")))?;
+        Ok(Incoming {
+            dir: dir.to_path_buf(),
+            key,
+            suffix,
+            file,
+            bytes: 0,
+        })
+    }
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(chunk)?;
+        self.bytes += chunk.len() as u64;
+        Ok(())
+    }
+    /// Bytes written so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+    /// Copies all of `from` in (a file from disk).
+    pub fn copy_from(&mut self, from: &mut impl std::io::Read) -> std::io::Result<()> {
+        self.bytes += std::io::copy(from, &mut self.file)?;
+        Ok(())
+    }
+    /// Makes the file whole under its key; returns the key and its size.
+    pub fn finish(self) -> std::io::Result<(String, u64)> {
+        self.file.sync_all()?;
+        let dest = path(&self.dir, &self.key, self.suffix)
+            .ok_or_else(|| std::io::Error::other("bad key"))?;
+        if let Err(e) = std::fs::rename(self.dir.join(format!("{}.part", self.key)), dest) {
+            let _ = std::fs::remove_file(self.dir.join(format!("{}.part", self.key)));
+            return Err(e);
+        }
+        Ok((self.key, self.bytes))
+    }
+    /// Gives up: the partial file goes.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(self.dir.join(format!("{}.part", self.key)));
+    }
+}
+
 /// Removes a stored file (after its row could not be written); missing is fine, a key that is
 /// not ours does nothing.
 pub fn delete(dir: &Path, key: &str, suffix: &str) -> std::io::Result<()> {

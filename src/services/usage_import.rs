@@ -412,6 +412,39 @@ pub fn read_next(conn: &mut DbConn, data_dir: &Path) -> AppResult<bool> {
     Ok(true)
 }
 
+/// Why a file is refused for its size, with what to do.
+pub fn too_large_message() -> String {
+    format!(
+        "The file is larger than {} MB. Split it into several files (by period, say) and \
+         import each.",
+        MAX_FILE_BYTES / 1024 / 1024
+    )
+}
+
+/// Records a stored file as an import (queued for the worker, or already being read by the
+/// caller until `reading_until`), with an audit entry when a person uploaded it.
+pub fn queue(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    name: &str,
+    key: &str,
+    uploaded_by: &str,
+    bytes: u64,
+    reading_until: Option<chrono::NaiveDateTime>,
+) -> AppResult<i64> {
+    let id = rows::insert_import(conn, name, key, uploaded_by, bytes as i64, reading_until)?;
+    if let Some(actor) = actor {
+        audit::record(
+            conn,
+            actor,
+            "usage.upload",
+            Some(("usage_import", &id.to_string())),
+            &format!("{name} ({bytes} bytes)"),
+        )?;
+    }
+    Ok(id)
+}
+
 /// Queues a file from disk (the command line's import): checked like an upload, copied
 /// under a new key, and read at once by the caller's thread. Returns the import's id and
 /// how the reading ended.
@@ -427,20 +460,19 @@ pub fn import_file(
         .and_then(|mut f| f.read(&mut first))
         .map_err(|e| AppError::BadRequest(format!("{} cannot be read: {e}", src.display())))?;
     check_start(&first[..n]).map_err(AppError::BadRequest)?;
-    let dir = files_dir(data_dir);
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Unexpected(e.into()))?;
-    let key = crate::media::new_key();
-    let part = dir.join(format!("{key}.part"));
-    let bytes = std::fs::copy(src, &part).map_err(|e| AppError::Unexpected(e.into()))?;
-    if bytes as usize > MAX_FILE_BYTES {
-        let _ = std::fs::remove_file(&part);
-        return Err(AppError::BadRequest(format!(
-            "The file is larger than {} MB.",
-            MAX_FILE_BYTES / 1024 / 1024
-        )));
+    let size = std::fs::metadata(src)
+        .map_err(|e| AppError::Unexpected(e.into()))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(AppError::BadRequest(too_large_message()));
     }
-    std::fs::rename(&part, dir.join(format!("{key}.csv")))
-        .map_err(|e| AppError::Unexpected(e.into()))?;
+    let stored = crate::private_files::Incoming::start(&files_dir(data_dir), ".csv").and_then(
+        |mut incoming| {
+            std::fs::File::open(src).and_then(|mut f| incoming.copy_from(&mut f))?;
+            incoming.finish()
+        },
+    );
+    let (key, bytes) = stored.map_err(|e| AppError::Unexpected(e.into()))?;
     let name = src
         .file_name()
         .map(|n| {
@@ -453,7 +485,7 @@ pub fn import_file(
         .unwrap_or_else(|| "usage.csv".to_string());
     // Inserted as being read by this thread, so the server's worker leaves it alone.
     let until = crate::models::now() + Duration::seconds(CLAIM_SECS);
-    let id = rows::insert_import(conn, &name, &key, uploaded_by, bytes as i64, Some(until))?;
+    let id = queue(conn, None, &name, &key, uploaded_by, bytes, Some(until))?;
     let read = read(conn, data_dir, id)?;
     if read != Read::Review {
         delete_file(data_dir, &key);

@@ -1,8 +1,6 @@
 //! `/staff/usage`: uploading a usage file, watching it being read, the refused lines, and
 //! the review of the organisations the matcher could not settle before confirming.
 
-use std::io::Write;
-
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -11,6 +9,7 @@ use futures_util::StreamExt;
 use crate::domain::form::Fields;
 use crate::error::{AppError, AppResult};
 use crate::models::usage::{self as rows, Import, ImportOrg};
+use crate::private_files::Incoming;
 use crate::services::usage_import::{self as svc, Choice, MAX_FILE_BYTES};
 use crate::web::extract::{OutreachStaff, Staff};
 use crate::web::layout::{FlashKind, Layout};
@@ -87,49 +86,16 @@ async fn refused(staff: &S, why: String) -> AppResult<HttpResponse> {
     )
 }
 
-/// The uploaded file as it is written: under a temporary name until complete.
-struct Upload {
-    dir: std::path::PathBuf,
-    key: String,
-    file: std::fs::File,
-    bytes: usize,
-}
-
-impl Upload {
-    fn start(dir: &std::path::Path) -> std::io::Result<Upload> {
-        std::fs::create_dir_all(dir)?;
-        let key = crate::media::new_key();
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(dir.join(format!("{key}.part")))?;
-        Ok(Upload {
-            dir: dir.to_path_buf(),
-            key,
-            file,
-            bytes: 0,
-        })
-    }
-    fn finish(self) -> std::io::Result<(String, usize)> {
-        self.file.sync_all()?;
-        std::fs::rename(
-            self.dir.join(format!("{}.part", self.key)),
-            self.dir.join(format!("{}.csv", self.key)),
-        )?;
-        Ok((self.key, self.bytes))
-    }
-    fn abandon(self) {
-        let _ = std::fs::remove_file(self.dir.join(format!("{}.part", self.key)));
-    }
-}
-
-/// Reads the `file` part to disk a chunk at a time (the body is never held whole). The
-/// first bytes are checked before the rest is taken.
+/// Reads the `file` part to disk a chunk at a time (the body is never held whole; each
+/// chunk is written on the blocking pool). The first bytes are checked before the rest is
+/// taken. Returns the stored file's key, the name it was sent with, and its size.
 async fn receive(
     mut form: Multipart,
     dir: std::path::PathBuf,
-) -> Result<(String, String, usize), String> {
+) -> Result<(String, String, u64), String> {
     const UNREADABLE: &str = "The upload could not be read. Choose the file and send it again.";
+    const NOT_STORED: &str = "The file could not be stored. Try again; if it happens again, \
+         tell an administrator.";
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| UNREADABLE.to_string())?;
         if field.name() != Some("file") {
@@ -146,43 +112,41 @@ async fn receive(
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
-        let mut up = Upload::start(&dir).map_err(|e| {
+        let mut up = Incoming::start(&dir, ".csv").map_err(|e| {
             tracing::error!(error = %e, "cannot store an uploaded usage file");
-            "The file could not be stored. Try again; if it happens again, tell an administrator."
-                .to_string()
+            NOT_STORED.to_string()
         })?;
         let mut checked = false;
         while let Some(chunk) = field.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(_) => {
+            let refusal = match &chunk {
+                Err(_) => Some(UNREADABLE.to_string()),
+                Ok(c) if !checked => svc::check_start(c).err(),
+                Ok(c) if up.bytes() + c.len() as u64 > MAX_FILE_BYTES as u64 => {
+                    Some(svc::too_large_message())
+                }
+                Ok(_) => None,
+            };
+            let chunk = match (refusal, chunk) {
+                (None, Ok(c)) => c,
+                (why, _) => {
                     up.abandon();
-                    return Err(UNREADABLE.into());
+                    return Err(why.unwrap_or_else(|| UNREADABLE.to_string()));
                 }
             };
-            if !checked {
-                checked = true;
-                if let Err(why) = svc::check_start(&chunk) {
-                    up.abandon();
-                    return Err(why);
-                }
-            }
-            if up.bytes + chunk.len() > MAX_FILE_BYTES {
+            checked = true;
+            let (back, written) = web::block(move || {
+                let r = up.write(&chunk);
+                (up, r)
+            })
+            .await
+            .map_err(|_| NOT_STORED.to_string())?;
+            up = back;
+            if written.is_err() {
                 up.abandon();
-                return Err(format!(
-                    "The file is larger than {} MB. Split it into several files (by period, \
-                     say) and import each.",
-                    MAX_FILE_BYTES / 1024 / 1024
-                ));
+                return Err(NOT_STORED.into());
             }
-            // Small writes to a local file: they land in the page cache at once.
-            if up.file.write_all(&chunk).is_err() {
-                up.abandon();
-                return Err("The file could not be stored. Try again.".into());
-            }
-            up.bytes += chunk.len();
         }
-        if up.bytes == 0 {
+        if up.bytes() == 0 {
             up.abandon();
             return Err(if name.is_empty() {
                 "Choose the CSV file with the usage figures.".into()
@@ -190,9 +154,10 @@ async fn receive(
                 "The file is empty. Choose the CSV file with the usage figures.".into()
             });
         }
-        let (key, bytes) = up
-            .finish()
-            .map_err(|_| "The file could not be stored. Try again.".to_string())?;
+        let (key, bytes) = web::block(move || up.finish())
+            .await
+            .map_err(|_| NOT_STORED.to_string())?
+            .map_err(|_| NOT_STORED.to_string())?;
         let name = if name.trim().is_empty() {
             "usage.csv".to_string()
         } else {
@@ -207,15 +172,7 @@ async fn receive(
 /// worker reads it in the background.
 pub async fn upload(staff: S, req: HttpRequest, form: Multipart) -> AppResult<HttpResponse> {
     if crate::web::declares_more_than(&req, MAX_FILE_BYTES + 64 * 1024) {
-        return refused(
-            &staff,
-            format!(
-                "The file is larger than {} MB. Split it into several files (by period, say) \
-                 and import each.",
-                MAX_FILE_BYTES / 1024 / 1024
-            ),
-        )
-        .await;
+        return refused(&staff, svc::too_large_message()).await;
     }
     let dir = svc::files_dir(&staff.state.settings.data_dir);
     let (key, name, bytes) = match receive(form, dir).await {
@@ -227,17 +184,7 @@ pub async fn upload(staff: S, req: HttpRequest, form: Multipart) -> AppResult<Ht
     let id = staff
         .state
         .db
-        .run(move |c| {
-            let id = rows::insert_import(c, &name, &key, &by, bytes as i64, None)?;
-            crate::services::audit::record(
-                c,
-                &actor,
-                "usage.upload",
-                Some(("usage_import", &id.to_string())),
-                &format!("{name} ({bytes} bytes)"),
-            )?;
-            Ok(id)
-        })
+        .run(move |c| svc::queue(c, Some(&actor), &name, &key, &by, bytes, None))
         .await?;
     Ok(redirect_with_flash(
         &format!("/staff/usage/imports/{id}"),
