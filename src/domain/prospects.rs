@@ -101,19 +101,6 @@ impl Stage {
             .map(|(_, to)| *to)
             .unwrap_or(&[])
     }
-
-    /// How far along the pipeline this stage is (for "reached at least"), None for the
-    /// closed stages that are not a step forward.
-    pub fn step(self) -> Option<usize> {
-        match self {
-            Stage::Identified => Some(0),
-            Stage::Contacted => Some(1),
-            Stage::InConversation => Some(2),
-            Stage::Applied => Some(3),
-            Stage::Won => Some(4),
-            Stage::Declined | Stage::NotNow => None,
-        }
-    }
 }
 
 /// Why a move is refused.

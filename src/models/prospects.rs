@@ -244,6 +244,54 @@ pub fn link_sponsor(
     }
 }
 
+/// An ended term whose sponsor has nothing newer running or pending, and that has not made
+/// (or made again) a prospect yet.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Lapse {
+    #[diesel(sql_type = BigInt)]
+    pub sponsorship_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sponsor_id: i64,
+}
+
+/// The first `limit` such terms (the rest are found on the next run).
+pub fn uncounted_lapses(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Lapse>> {
+    let sql = crate::db::numbered_params(
+        conn,
+        "SELECT s.id AS sponsorship_id, s.sponsor_id FROM sponsorships s \
+         WHERE s.status = 'expired' \
+         AND NOT EXISTS (SELECT 1 FROM sponsorships n WHERE n.sponsor_id = s.sponsor_id \
+             AND n.id <> s.id AND (n.status NOT IN ('expired', 'rejected', 'cancelled') \
+             OR (n.status = 'expired' AND n.end_date > s.end_date))) \
+         AND NOT EXISTS (SELECT 1 FROM prospects p WHERE p.lapsed_sponsorship_id = s.id) \
+         ORDER BY s.id LIMIT $1"
+            .to_string(),
+    );
+    diesel::sql_query(sql).bind::<BigInt, _>(limit).load(conn)
+}
+
+/// An "applied" prospect whose application was decided: (prospect, the application's status).
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Decided {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+/// The first `limit` "applied" prospects whose application is paid, running, over, turned
+/// down or cancelled.
+pub fn decided_applications(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Decided>> {
+    let sql = crate::db::numbered_params(
+        conn,
+        "SELECT p.id, s.status FROM prospects p JOIN sponsorships s ON s.id = p.sponsorship_id \
+         WHERE p.stage = 'applied' AND s.status IN ('paid', 'active', 'expired', 'rejected', \
+         'cancelled') ORDER BY p.id LIMIT $1"
+            .to_string(),
+    );
+    diesel::sql_query(sql).bind::<BigInt, _>(limit).load(conn)
+}
+
 /// Undoes an application's link (it was turned down): the prospect is the organisation's
 /// again, not the sponsor record the application made.
 pub fn unlink_application(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
@@ -393,47 +441,63 @@ pub struct Filter {
     pub search: String,
     /// Only those with a follow-up on or before this day.
     pub due_by: Option<NaiveDate>,
-    /// The metric prospects are ranked by, over the periods that start on or after `since`
-    /// (see [`crate::models::usage::year_of_figures`]).
+    /// The metric prospects are ranked by (its kept totals: see
+    /// [`crate::models::usage::refresh_totals`]).
     pub metric: String,
-    pub since: NaiveDate,
 }
 
-const OPEN_STAGES: &str = "('identified', 'contacted', 'in_conversation', 'applied')";
 /// Stages whose follow-up is due on its day: the open ones, and "not now" (its follow-up is
 /// the day it may be asked again).
-const FOLLOWED_STAGES: &str =
-    "('identified', 'contacted', 'in_conversation', 'applied', 'not_now')";
+fn is_followed(s: Stage) -> bool {
+    s.is_open() || s == Stage::NotNow
+}
 
 /// The stages whose follow-ups count, as stored.
 fn followed() -> Vec<&'static str> {
+    stages_where(is_followed)
+}
+
+fn stages_where(keep: fn(Stage) -> bool) -> Vec<&'static str> {
     crate::domain::prospects::STAGES
         .iter()
-        .filter(|s| s.is_open() || **s == Stage::NotNow)
-        .map(|s| s.as_str())
+        .copied()
+        .filter(|s| keep(*s))
+        .map(Stage::as_str)
         .collect()
 }
 
-/// Every parameter appears whatever the filter (SQLite refuses a bound parameter the
-/// statement does not name): `$3` stage ("", "open" or one), `$4` owner (0: anyone), `$5` the
-/// search pattern, `$6` the due day and `$7` whether it applies.
+/// `('identified', 'contacted', …)`: stages for an SQL `IN`, from the stage table (the
+/// names are ours, never typed by anyone).
+fn sql_list(keep: fn(Stage) -> bool) -> String {
+    let quoted: Vec<String> = stages_where(keep)
+        .into_iter()
+        .map(|s| format!("'{s}'"))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
+/// The filter as one condition with fixed parameters, whatever is filtered on (SQLite
+/// refuses a bound parameter the statement does not name): `$1` stage ("", "open" or one),
+/// `$2` owner (0: anyone), `$3` the search pattern, `$4` the due day and `$5` whether it
+/// applies.
 fn where_clause() -> String {
+    let open = sql_list(Stage::is_open);
+    let followed = sql_list(is_followed);
     format!(
-        "($3 = '' OR p.stage = $3 OR ($3 = 'open' AND p.stage IN {OPEN_STAGES})) \
-         AND ($4 = 0 OR p.owner_id = $4) \
-         AND ($5 = '%%' OR LOWER(p.name) LIKE $5 ESCAPE '\\' OR p.domain LIKE $5 ESCAPE '\\') \
-         AND ($7 = 0 OR (p.follow_up_on <= $6 AND p.stage IN {FOLLOWED_STAGES}))"
+        "($1 = '' OR p.stage = $1 OR ($1 = 'open' AND p.stage IN {open})) \
+         AND ($2 = 0 OR p.owner_id = $2) \
+         AND ($3 = '%%' OR LOWER(p.name) LIKE $3 ESCAPE '\\' OR p.domain LIKE $3 ESCAPE '\\') \
+         AND ($5 = 0 OR (p.follow_up_on <= $4 AND p.stage IN {followed}))"
     )
 }
 
+/// Binds `where_clause`'s parameters.
 macro_rules! bind_filter {
     ($q:expr, $f:expr) => {
-        $q.bind::<Text, _>($f.metric.clone())
-            .bind::<Date, _>($f.since)
-            .bind::<Text, _>($f.stage.clone())
+        $q.bind::<Text, _>($f.stage.clone())
             .bind::<BigInt, _>($f.owner_id.unwrap_or(0))
             .bind::<Text, _>(format!("%{}%", like_escape(&$f.search)))
-            .bind::<Date, _>($f.due_by.unwrap_or($f.since))
+            .bind::<Date, _>($f.due_by.unwrap_or(NaiveDate::MIN))
             .bind::<BigInt, _>(i64::from($f.due_by.is_some()))
     };
 }
@@ -453,18 +517,14 @@ struct Count {
 
 /// How many prospects the filter finds.
 pub fn count(conn: &mut DbConn, f: &Filter) -> QueryResult<i64> {
-    // $1 and $2 are bound but unused here, so both queries bind the same parameters.
     let sql = crate::db::numbered_params(
         conn,
         format!(
-            "SELECT COUNT(*) AS n FROM prospects p WHERE {} AND ($1 = $1) AND ($2 = $2)",
+            "SELECT COUNT(*) AS n FROM prospects p WHERE {}",
             where_clause()
         ),
     );
-    let rows: Vec<Count> = match conn {
-        DbConn::Sqlite(c) => bind_filter!(diesel::sql_query(sql), f).load(c)?,
-        DbConn::Pg(c) => bind_filter!(diesel::sql_query(sql), f).load(c)?,
-    };
+    let rows: Vec<Count> = bind_filter!(diesel::sql_query(sql), f).load(conn)?;
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }
 
@@ -480,18 +540,17 @@ pub fn page(conn: &mut DbConn, f: &Filter, offset: i64, limit: i64) -> QueryResu
              FROM prospects p \
              LEFT JOIN users u ON u.id = p.owner_id \
              LEFT JOIN tiers t ON t.id = p.asked_tier_id \
-             LEFT JOIN usage_totals f ON f.prospect_id = p.id AND f.metric = $1 \
-             WHERE {} AND ($2 = $2) \
+             LEFT JOIN usage_totals f ON f.prospect_id = p.id AND f.metric = $6 \
+             WHERE {} \
              ORDER BY usage DESC, p.name, p.id LIMIT {} OFFSET {}",
             where_clause(),
             limit.max(0),
             offset.max(0)
         ),
     );
-    match conn {
-        DbConn::Sqlite(c) => bind_filter!(diesel::sql_query(sql), f).load(c),
-        DbConn::Pg(c) => bind_filter!(diesel::sql_query(sql), f).load(c),
-    }
+    bind_filter!(diesel::sql_query(sql), f)
+        .bind::<Text, _>(&f.metric)
+        .load(conn)
 }
 
 /// How many prospects are at each stage.
@@ -573,14 +632,9 @@ pub fn entered_by_year(conn: &mut DbConn, from: NaiveDateTime) -> QueryResult<Ve
              GROUP BY {year}, to_stage ORDER BY 1"
         ),
     );
-    match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Timestamp, _>(from)
-            .load(c),
-        DbConn::Pg(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Timestamp, _>(from)
-            .load(c),
-    }
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Timestamp, _>(from)
+        .load(conn)
 }
 
 /// Prospects after `after` in id order, `limit` of them (for the streamed export), with
@@ -629,12 +683,8 @@ pub struct PipelineCell {
 }
 
 /// Prospects by owner and stage (and the asked tier's currency), with their usage of
-/// `metric` since `since` and the asked tiers' list prices.
-pub fn pipeline(
-    conn: &mut DbConn,
-    metric: &str,
-    since: NaiveDate,
-) -> QueryResult<Vec<PipelineCell>> {
+/// `metric` (its kept totals) and the asked tiers' list prices.
+pub fn pipeline(conn: &mut DbConn, metric: &str) -> QueryResult<Vec<PipelineCell>> {
     let sql = crate::db::numbered_params(
         conn,
         "SELECT u.name AS owner, p.stage, t.currency, COUNT(*) AS n, \
@@ -644,19 +694,9 @@ pub fn pipeline(
          LEFT JOIN users u ON u.id = p.owner_id \
          LEFT JOIN tiers t ON t.id = p.asked_tier_id \
          LEFT JOIN usage_totals f ON f.prospect_id = p.id AND f.metric = $1 \
-         WHERE ($2 = $2) \
          GROUP BY u.name, p.stage, t.currency \
          ORDER BY u.name, p.stage"
             .to_string(),
     );
-    match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<Text, _>(metric)
-            .bind::<Date, _>(since)
-            .load(c),
-        DbConn::Pg(c) => diesel::sql_query(sql)
-            .bind::<Text, _>(metric)
-            .bind::<Date, _>(since)
-            .load(c),
-    }
+    diesel::sql_query(sql).bind::<Text, _>(metric).load(conn)
 }

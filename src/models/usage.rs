@@ -522,14 +522,9 @@ pub fn org_summary(conn: &mut DbConn, import_id: i64) -> QueryResult<Vec<OrgCoun
          FROM usage_import_orgs WHERE import_id = $1 GROUP BY found, decision"
             .to_string(),
     );
-    let lines: Vec<Line> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .load(c)?,
-    };
+    let lines: Vec<Line> = diesel::sql_query(sql)
+        .bind::<BigInt, _>(import_id)
+        .load(conn)?;
     Ok(lines
         .into_iter()
         .map(|l| OrgCount {
@@ -691,16 +686,10 @@ pub fn repeated_rows(
          ORDER BY 2 LIMIT $2"
             .to_string(),
     );
-    let rows: Vec<Pair> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-    };
+    let rows: Vec<Pair> = diesel::sql_query(sql)
+        .bind::<BigInt, _>(import_id)
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
     Ok(rows.into_iter().map(|p| (p.first, p.line)).collect())
 }
 
@@ -801,14 +790,9 @@ pub fn resolved_twice(conn: &mut DbConn, import_id: i64) -> QueryResult<Vec<(i64
          HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 10"
             .to_string(),
     );
-    let rows: Vec<Twice> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(sql)
-            .bind::<BigInt, _>(import_id)
-            .load(c)?,
-    };
+    let rows: Vec<Twice> = diesel::sql_query(sql)
+        .bind::<BigInt, _>(import_id)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|t| (t.line, t.first, t.name))

@@ -268,15 +268,11 @@ pub fn seed_outreach(state: &AppState) -> anyhow::Result<String> {
     let amara = crate::models::users::find_by_email(&mut conn, "amara@demo.steward.example")?;
     let owners: Vec<i64> = [jonas, amara].into_iter().flatten().map(|u| u.id).collect();
     let metric = "package downloads".to_string();
-    let since = crate::models::usage::year_of_figures(&mut conn, &metric)?
-        .map(|(s, _)| s)
-        .unwrap_or(today);
     let top = rows::page(
         &mut conn,
         &rows::Filter {
             stage: "identified".into(),
             metric,
-            since,
             ..Default::default()
         },
         0,

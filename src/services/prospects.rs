@@ -302,7 +302,10 @@ pub fn usage_within(
     let figs = usage_rows::figures(conn, Of::Sponsor(sponsor_id), start, end, FIGURES_MAX)?;
     Ok(series(
         figs.into_iter()
-            .filter(|f| f.first_day >= start && f.last_day <= end)
+            .filter(|f| {
+                crate::domain::usage::Period::parse(&f.period_key)
+                    .is_ok_and(|p| p.within(start, end))
+            })
             .map(|f| (f.metric, f.unit, f.period_key, f.value)),
     ))
 }
@@ -538,6 +541,64 @@ pub fn open_usage_page(
     })
 }
 
+/// A tier as the private usage page offers it, priced for the organisation's size.
+pub struct Level {
+    pub id: i64,
+    pub name: String,
+    pub programme: String,
+    pub description: String,
+    pub benefits: Vec<String>,
+    pub list: String,
+    /// The price for the organisation's size and the rule that gives it, when one applies.
+    pub theirs: Option<(String, String)>,
+    pub full: bool,
+}
+
+/// What the private usage page shows.
+pub struct UsagePage {
+    pub prospect: Prospect,
+    pub link: usage_rows::Link,
+    pub series: Vec<Series>,
+    pub levels: Vec<Level>,
+}
+
+/// The private usage page of a live link (its opening counted: see [`open_usage_page`]):
+/// the organisation's usage and the open tiers at today's prices for its size.
+pub fn usage_page(
+    conn: &mut DbConn,
+    client_addr: &str,
+    raw: &str,
+    today: NaiveDate,
+) -> AppResult<Option<UsagePage>> {
+    let Some((p, link)) = open_usage_page(conn, client_addr, raw)? else {
+        return Ok(None);
+    };
+    let series = usage_of(conn, Of::Prospect(p.id), today)?;
+    let mut levels = Vec::new();
+    for t in crate::services::sponsor_applications::open_tiers(conn, today)? {
+        let q = crate::models::tiers::quote(conn, &t.tier, p.org_size)?;
+        levels.push(Level {
+            id: t.tier.id,
+            name: t.tier.name.clone(),
+            programme: t.programme.title(),
+            description: t.tier.description.clone(),
+            benefits: t.benefits.iter().map(|b| b.label()).collect(),
+            list: q.list.to_string(),
+            theirs: q
+                .rule
+                .as_ref()
+                .map(|(_, name, pct)| (q.total.to_string(), format!("{name}: {pct}% off"))),
+            full: t.full,
+        });
+    }
+    Ok(Some(UsagePage {
+        prospect: p,
+        link,
+        series,
+        levels,
+    }))
+}
+
 /// The link behind a "do not contact me" address (expired links still work for this).
 pub fn stop_link(conn: &mut DbConn, raw: &str) -> AppResult<Option<(Prospect, usage_rows::Link)>> {
     if !crate::auth::token::looks_valid(raw) {
@@ -571,28 +632,10 @@ pub fn stop_contact(conn: &mut DbConn, client_addr: &str, raw: &str) -> AppResul
     })
 }
 
-/// A lapsed sponsor's ended term, as the query finds it.
-#[derive(diesel::QueryableByName)]
-struct Lapse {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    sponsorship_id: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    sponsor_id: i64,
-}
-
 /// Terms that ended without renewal make their sponsor a prospect, once per term: a new
 /// prospect, or a won one opened again. Each in its own transaction.
 pub fn lapsed_to_prospects(conn: &mut DbConn) -> AppResult<usize> {
-    use diesel::RunQueryDsl;
-    // Expired terms whose sponsor has nothing newer running or pending, not yet counted.
-    let sql = "SELECT s.id AS sponsorship_id, s.sponsor_id FROM sponsorships s \
-         WHERE s.status = 'expired' \
-         AND NOT EXISTS (SELECT 1 FROM sponsorships n WHERE n.sponsor_id = s.sponsor_id \
-             AND n.id <> s.id AND (n.status NOT IN ('expired', 'rejected', 'cancelled') \
-             OR (n.status = 'expired' AND n.end_date > s.end_date))) \
-         AND NOT EXISTS (SELECT 1 FROM prospects p WHERE p.lapsed_sponsorship_id = s.id) \
-         ORDER BY s.id LIMIT 500";
-    let lapses: Vec<Lapse> = diesel::sql_query(sql).load(conn)?;
+    let lapses = rows::uncounted_lapses(conn, 500)?;
     let mut n = 0;
     for l in lapses {
         let r = write_tx(conn, |c| {
@@ -699,8 +742,34 @@ pub fn link_application(
     let Some(p) = found else {
         return Ok(None);
     };
-    rows::link_sponsor(conn, p.id, sponsor_id, Some(sponsorship_id))?;
     usage_rows::attach_prospect_to_sponsor(conn, p.id, sponsor_id)?;
+    let how = if from_link.is_some() {
+        " from its usage page"
+    } else {
+        ""
+    };
+    mark_applied(
+        conn,
+        actor,
+        &p,
+        sponsor_id,
+        sponsorship_id,
+        &format!("{name} applied{how} (application {sponsorship_id})"),
+    )?;
+    Ok(Some(p.id))
+}
+
+/// Links a prospect to the application it made, moves it to "applied" (when its stage
+/// allows) and says so on its timeline.
+fn mark_applied(
+    conn: &mut DbConn,
+    actor: &Actor,
+    p: &Prospect,
+    sponsor_id: i64,
+    sponsorship_id: i64,
+    detail: &str,
+) -> AppResult<()> {
+    rows::link_sponsor(conn, p.id, sponsor_id, Some(sponsorship_id))?;
     let stage = p.stage();
     if stage != Stage::Applied && stage.moves().contains(&Stage::Applied) {
         rows::move_stage(conn, p.id, stage, Stage::Applied, None)?;
@@ -710,16 +779,8 @@ pub fn link_application(
         actor,
         "prospect.applied",
         Some(("prospect", &record(p.id))),
-        &format!(
-            "{name} applied{} (application {sponsorship_id})",
-            if from_link.is_some() {
-                " from its usage page"
-            } else {
-                ""
-            }
-        ),
-    )?;
-    Ok(Some(p.id))
+        detail,
+    )
 }
 
 /// Applications of prospects that were decided: paid or running → the prospect is won;
@@ -727,20 +788,7 @@ pub fn link_application(
 /// before is unlinked from the record the application made (its figures with it). Run by
 /// housekeeping; each move is conditional, so instances agree.
 pub fn settle_applications(conn: &mut DbConn) -> AppResult<usize> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Decided {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        status: String,
-    }
-    let decided: Vec<Decided> = diesel::sql_query(
-        "SELECT p.id, s.status FROM prospects p JOIN sponsorships s ON s.id = p.sponsorship_id \
-         WHERE p.stage = 'applied' AND s.status IN ('paid', 'active', 'expired', 'rejected', \
-         'cancelled') ORDER BY p.id LIMIT 500",
-    )
-    .load(conn)?;
+    let decided = rows::decided_applications(conn, 500)?;
     let system = Actor::system("applications");
     let mut n = 0;
     for d in decided {
@@ -789,19 +837,14 @@ pub fn link_renewal(
     let Some(p) = rows::find_by_sponsor(conn, sponsor_id)? else {
         return Ok(());
     };
-    rows::link_sponsor(conn, p.id, sponsor_id, Some(sponsorship_id))?;
-    let stage = p.stage();
-    if stage != Stage::Applied && stage.moves().contains(&Stage::Applied) {
-        rows::move_stage(conn, p.id, stage, Stage::Applied, None)?;
-    }
-    audit::record(
+    mark_applied(
         conn,
         actor,
-        "prospect.applied",
-        Some(("prospect", &record(p.id))),
+        &p,
+        sponsor_id,
+        sponsorship_id,
         &format!("asked to renew (application {sponsorship_id})"),
-    )?;
-    Ok(())
+    )
 }
 
 fn due_words(due: NaiveDate, today: NaiveDate) -> String {

@@ -7,25 +7,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::error::{AppError, AppResult};
-use crate::models::usage::Of;
 use crate::services::prospects as svc;
 use crate::web::extract::Ctx;
 use crate::web::layout::Layout;
 use crate::web::usage_chart::{UsageChart, charts};
 use crate::web::{redirect_with_flash, render};
-
-/// A tier as the page offers it.
-pub struct Level {
-    pub id: i64,
-    pub name: String,
-    pub programme: String,
-    pub description: String,
-    pub benefits: Vec<String>,
-    pub list: String,
-    /// The price for the organisation's size, when a discount applies.
-    pub theirs: Option<(String, String)>,
-    pub full: bool,
-}
 
 #[derive(Template)]
 #[template(path = "public/usage.html")]
@@ -33,7 +19,7 @@ struct UsagePage {
     layout: Layout,
     organisation: String,
     charts: Vec<UsageChart>,
-    levels: Vec<Level>,
+    levels: Vec<svc::Level>,
     token: String,
     expires_on: String,
     org_size: Option<i32>,
@@ -48,34 +34,18 @@ pub async fn show(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse>
     let r = raw.clone();
     let client = ctx.client_addr().to_string();
     let today = chrono::Utc::now().date_naive();
-    let found =
-        ctx.state
-            .db
-            .run(move |c| {
-                let Some((p, link)) = svc::open_usage_page(c, &client, &r)? else {
-                    return Ok(None);
-                };
-                let series = svc::usage_of(c, Of::Prospect(p.id), today)?;
-                let mut levels = Vec::new();
-                for t in crate::services::sponsor_applications::open_tiers(c, today)? {
-                    let q = crate::models::tiers::quote(c, &t.tier, p.org_size)?;
-                    levels.push(Level {
-                        id: t.tier.id,
-                        name: t.tier.name.clone(),
-                        programme: t.programme.title(),
-                        description: t.tier.description.clone(),
-                        benefits: t.benefits.iter().map(|b| b.label()).collect(),
-                        list: q.list.to_string(),
-                        theirs: q.rule.as_ref().map(|(_, name, pct)| {
-                            (q.total.to_string(), format!("{name}: {pct}% off"))
-                        }),
-                        full: t.full,
-                    });
-                }
-                Ok(Some((p, link, series, levels)))
-            })
-            .await?;
-    let Some((p, link, series, levels)) = found else {
+    let found = ctx
+        .state
+        .db
+        .run(move |c| svc::usage_page(c, &client, &r, today))
+        .await?;
+    let Some(svc::UsagePage {
+        prospect: p,
+        link,
+        series,
+        levels,
+    }) = found
+    else {
         return Err(AppError::Gone(
             "This private page has expired or does not exist. Ask the person who wrote to you \
              for a new link."

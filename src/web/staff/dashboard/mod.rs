@@ -212,8 +212,6 @@ pub async fn dashboard(staff: Staff<AnyStaff>) -> AppResult<HttpResponse> {
                     c,
                     &crate::models::prospects::Filter {
                         stage: "open".into(),
-                        since: today,
-                        due_by: None,
                         ..Default::default()
                     },
                 )?;

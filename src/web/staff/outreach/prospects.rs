@@ -203,9 +203,6 @@ pub async fn list(staff: S, q: web::Query<ListQuery>) -> AppResult<HttpResponse>
                 search: search.to_lowercase(),
                 due_by: due.then_some(today),
                 metric: metric.clone(),
-                since: usage_rows::year_of_figures(c, &metric)?
-                    .map(|(start, _)| start)
-                    .unwrap_or(today),
             };
             let total = rows::count(c, &filter)?;
             let link_q = vec![
@@ -486,6 +483,35 @@ fn back(id: i64) -> String {
     format!("/staff/prospects/{id}")
 }
 
+/// The prospect's page again (422), keeping what the refused form had typed.
+async fn refused(staff: &S, id: i64, kept: Kept) -> AppResult<HttpResponse> {
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &show_page(staff, id, kept).await?,
+    )
+}
+
+/// How a form on the prospect's page is answered: saved → back to `to` with `ok`; refused →
+/// the page again with the messages beside the fields (`keep` puts back what was typed); a
+/// change someone else made meanwhile → back with what happened.
+async fn answer(
+    staff: &S,
+    id: i64,
+    r: Result<(), SaveError>,
+    to: &str,
+    ok: &str,
+    keep: impl FnOnce(FormErrors) -> Kept,
+) -> AppResult<HttpResponse> {
+    match r {
+        Ok(()) => Ok(redirect_with_flash(to, FlashKind::Success, ok)),
+        Err(SaveError::Refused(errors)) => refused(staff, id, keep(errors)).await,
+        Err(SaveError::Failed(AppError::Conflict(m))) => {
+            Ok(redirect_with_flash(&back(id), FlashKind::Error, &m))
+        }
+        Err(SaveError::Failed(e)) => Err(e),
+    }
+}
+
 /// `POST /staff/prospects/{id}`: the details form (refused when someone saved the prospect
 /// since this copy of the page was opened).
 pub async fn update(
@@ -505,38 +531,21 @@ pub async fn update(
                 errors,
                 ..Default::default()
             };
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &show_page(&staff, id, kept).await?,
-            );
+            return refused(&staff, id, kept).await;
         }
     };
     let actor = staff.actor();
-    match staff
+    let r = staff
         .state
         .db
         .run(move |c| Ok(svc::update(c, &actor, id, version, &parsed)))
-        .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(&back(id), FlashKind::Success, "Saved.")),
-        Err(SaveError::Refused(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(
-                &staff,
-                id,
-                Kept {
-                    f: Some(f),
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await?,
-        ),
-        Err(SaveError::Failed(AppError::Conflict(m))) => {
-            Ok(redirect_with_flash(&back(id), FlashKind::Error, &m))
-        }
-        Err(SaveError::Failed(e)) => Err(e),
-    }
+        .await?;
+    answer(&staff, id, r, &back(id), "Saved.", |errors| Kept {
+        f: Some(f),
+        errors,
+        ..Default::default()
+    })
+    .await
 }
 
 /// `POST /staff/prospects/{id}/stage`: `seen` (the stage the page showed), `to`, and for
@@ -566,43 +575,23 @@ pub async fn move_stage(
                     errors: FormErrors::one("not_before", m),
                     ..Default::default()
                 };
-                return render_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &show_page(&staff, id, kept).await?,
-                );
+                return refused(&staff, id, kept).await;
             }
         }
     };
     let actor = staff.actor();
-    match staff
+    let r = staff
         .state
         .db
         .run(move |c| Ok(svc::move_stage(c, &actor, id, seen, to, not_before)))
-        .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            &back(id),
-            FlashKind::Success,
-            &format!("Moved to \u{201c}{}\u{201d}.", to.label()),
-        )),
-        Err(SaveError::Refused(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(
-                &staff,
-                id,
-                Kept {
-                    not_before: nb_raw,
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await?,
-        ),
-        Err(SaveError::Failed(AppError::Conflict(m))) => {
-            Ok(redirect_with_flash(&back(id), FlashKind::Error, &m))
-        }
-        Err(SaveError::Failed(e)) => Err(e),
-    }
+        .await?;
+    let ok = format!("Moved to \u{201c}{}\u{201d}.", to.label());
+    answer(&staff, id, r, &back(id), &ok, |errors| Kept {
+        not_before: nb_raw,
+        errors,
+        ..Default::default()
+    })
+    .await
 }
 
 /// `POST /staff/prospects/{id}/contacts`.
@@ -620,32 +609,18 @@ pub async fn add_contact(
     );
     let (n, e, r) = typed.clone();
     let actor = staff.actor();
-    match staff
+    let r = staff
         .state
         .db
         .run(move |c| Ok(svc::add_contact(c, &actor, id, &n, &e, &r)))
-        .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            &format!("{}#contacts", back(id)),
-            FlashKind::Success,
-            "Contact added.",
-        )),
-        Err(SaveError::Refused(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(
-                &staff,
-                id,
-                Kept {
-                    contact: typed,
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await?,
-        ),
-        Err(SaveError::Failed(e)) => Err(e),
-    }
+        .await?;
+    let to = format!("{}#contacts", back(id));
+    answer(&staff, id, r, &to, "Contact added.", |errors| Kept {
+        contact: typed,
+        errors,
+        ..Default::default()
+    })
+    .await
 }
 
 /// `POST /staff/prospects/{id}/contacts/{contact}/remove`.

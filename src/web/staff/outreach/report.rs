@@ -151,12 +151,9 @@ pub async fn report(staff: S) -> AppResult<HttpResponse> {
                 .next()
                 .map(|(m, _)| m)
                 .unwrap_or_default();
-            let since = usage_rows::year_of_figures(c, &metric)?
-                .map(|(start, _)| start)
-                .unwrap_or(today);
             let from = (today - chrono::Duration::days(365 * 5)).and_time(chrono::NaiveTime::MIN);
             Ok((
-                rows::pipeline(c, &metric, since)?,
+                rows::pipeline(c, &metric)?,
                 rows::entered_by_year(c, from)?,
                 metric,
             ))
