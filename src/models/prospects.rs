@@ -491,13 +491,16 @@ fn where_clause() -> String {
     )
 }
 
+/// The due day bound when none is asked for (unused then; any day both databases store).
+const NO_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+
 /// Binds `where_clause`'s parameters.
 macro_rules! bind_filter {
     ($q:expr, $f:expr) => {
         $q.bind::<Text, _>($f.stage.clone())
             .bind::<BigInt, _>($f.owner_id.unwrap_or(0))
             .bind::<Text, _>(format!("%{}%", like_escape(&$f.search)))
-            .bind::<Date, _>($f.due_by.unwrap_or(NaiveDate::MIN))
+            .bind::<Date, _>($f.due_by.unwrap_or(NO_DAY))
             .bind::<BigInt, _>(i64::from($f.due_by.is_some()))
     };
 }
